@@ -1,0 +1,99 @@
+import type { Server } from "node:http";
+import type { ApolloServer } from "@apollo/server";
+import {
+  GraphQLError,
+  getOperationAST,
+  parse,
+  print,
+  specifiedRules,
+  validate,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type ValidationRule,
+} from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import type { Logger } from "@localex/common";
+import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
+
+export interface WebSocketOptions {
+  httpServer: Server;
+  path: string;
+  apollo: ApolloServer<GatewayContext>;
+  apiSchema: () => GraphQLSchema;
+  validationRules: ValidationRule[];
+  jwtSecret: string;
+  log: Logger;
+}
+
+interface ConnectionExtra {
+  caller?: GatewayContext["caller"];
+}
+
+/**
+ * graphql-ws on the gateway. The client authenticates once in `connection_init`
+ * (`{ authorization: "Bearer …" }`); every operation is validated against the public API
+ * schema with the same protection rules as HTTP, then queries and mutations run through
+ * the gateway's query planner like any HTTP request.
+ */
+export function serveWebSocket(options: WebSocketOptions): { close(): Promise<void> } {
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 1024 * 1024 });
+  const server = useServer<Record<string, unknown>, ConnectionExtra>(
+    {
+      connectionInitWaitTimeout: 10_000,
+      onConnect: async (ctx) => {
+        try {
+          const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+          (ctx.extra as ConnectionExtra).caller = await callerFromAuthorization(options.jwtSecret, authorization);
+          return true;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const schema = options.apiSchema();
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: 4000 });
+        } catch (e) {
+          return [e instanceof GraphQLError ? e : new GraphQLError("The operation could not be parsed.")];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...options.validationRules]);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError("Name the operation to run: the document holds several.")];
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: { caller: (ctx.extra as ConnectionExtra).caller ?? null } satisfies GatewayContext,
+        };
+      },
+      execute: async (args): Promise<ExecutionResult> => {
+        const response = await options.apollo.executeOperation(
+          {
+            query: print(args.document),
+            variables: args.variableValues as Record<string, unknown> | undefined,
+            operationName: args.operationName ?? undefined,
+          },
+          { contextValue: args.contextValue as GatewayContext },
+        );
+        if (response.body.kind !== "single") {
+          return { errors: [new GraphQLError("Incremental delivery is not supported over WebSocket.")] };
+        }
+        return response.body.singleResult as ExecutionResult;
+      },
+      subscribe: async () => ({
+        errors: [new GraphQLError("No subscription is served yet.", { extensions: { code: "BAD_REQUEST" } })],
+      }),
+    },
+    wss,
+  );
+  return {
+    async close() {
+      await server.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

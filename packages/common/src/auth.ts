@@ -1,0 +1,108 @@
+import { randomUUID } from "node:crypto";
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { GraphQLError } from "graphql";
+
+export type Role = "user" | "admin";
+
+/** Who is calling, as the gateway vouches for it. */
+export interface Caller {
+  userId: string;
+  role: Role;
+  sessionId: string;
+}
+
+const ISSUER = "localex-identity";
+const ACCESS_AUDIENCE = "localex-api";
+const CALLER_ISSUER = "localex-gateway";
+const CALLER_AUDIENCE = "localex-subgraphs";
+/** The header the gateway sets on every subgraph request. */
+export const CALLER_HEADER = "x-localex-caller";
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+export async function issueAccessToken(
+  secret: string,
+  caller: Caller,
+  ttlSeconds: number,
+): Promise<{ token: string; expiresAt: Date }> {
+  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  const token = await new SignJWT({ role: caller.role, sid: caller.sessionId })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(caller.userId)
+    .setIssuer(ISSUER)
+    .setAudience(ACCESS_AUDIENCE)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .sign(key(secret));
+  return { token, expiresAt };
+}
+
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+}
+
+function toCaller(payload: Record<string, unknown>): Caller {
+  const { sub, role, sid } = payload;
+  if (typeof sub !== "string" || (role !== "user" && role !== "admin") || typeof sid !== "string") {
+    throw unauthenticated("The token's claims are incomplete.");
+  }
+  return { userId: sub, role, sessionId: sid };
+}
+
+/** Verifies a user's access token: HS256 only (so `alg: none` and key confusion fail), issuer, audience, expiry. */
+export async function verifyAccessToken(secret: string, token: string): Promise<Caller> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), {
+      algorithms: ["HS256"],
+      issuer: ISSUER,
+      audience: ACCESS_AUDIENCE,
+      requiredClaims: ["sub", "exp", "iat"],
+    });
+    return toCaller(payload);
+  } catch (e) {
+    if (e instanceof GraphQLError) throw e;
+    if (e instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired; refresh the session.");
+    throw unauthenticated("The access token is invalid.");
+  }
+}
+
+/** The gateway's signed statement of who the caller is, valid for one minute. */
+export async function signCallerToken(secret: string, caller: Caller): Promise<string> {
+  return new SignJWT({ role: caller.role, sid: caller.sessionId })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(caller.userId)
+    .setIssuer(CALLER_ISSUER)
+    .setAudience(CALLER_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime("60s")
+    .sign(key(secret));
+}
+
+/** A subgraph trusts only a caller header signed by the gateway; anything else is refused. */
+export async function verifyCallerToken(secret: string, token: string): Promise<Caller> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), {
+      algorithms: ["HS256"],
+      issuer: CALLER_ISSUER,
+      audience: CALLER_AUDIENCE,
+    });
+    return toCaller(payload);
+  } catch (e) {
+    if (e instanceof GraphQLError) throw e;
+    throw unauthenticated("The caller header is not signed by the gateway.");
+  }
+}
+
+export function requireCaller(caller: Caller | null): Caller {
+  if (!caller) throw unauthenticated("Sign in to do this.");
+  return caller;
+}
+
+export function requireAdmin(caller: Caller | null): Caller {
+  const c = requireCaller(caller);
+  if (c.role !== "admin") {
+    throw new GraphQLError("Only administrators may do this.", { extensions: { code: "FORBIDDEN", http: { status: 403 } } });
+  }
+  return c;
+}

@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+/** Development-only secrets: obviously fake, and refused when NODE_ENV=production. */
+export const DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-use-in-production";
+export const DEV_GATEWAY_SECRET = "dev-only-insecure-gateway-secret-do-not-use-in-production";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const secret = z.string().min(32, "must be at least 32 characters");
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    HOST: z.string().default("127.0.0.1"),
+    PORT: port.default(4000),
+    IDENTITY_PORT: port.default(4001),
+    LISTINGS_PORT: port.default(4002),
+    TRADES_PORT: port.default(4003),
+    LEDGER_PORT: port.default(4004),
+    MEDIA_PORT: port.default(4005),
+    SEARCH_PORT: port.default(4006),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATA_DIR: z.string().default(".data"),
+    EMBEDDED_POSTGRES_PORT: port.default(54329),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    JWT_SECRET: secret.default(DEV_JWT_SECRET),
+    GATEWAY_SECRET: secret.default(DEV_GATEWAY_SECRET),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(31_536_000).default(2_592_000),
+    ADMIN_EMAILS: z
+      .string()
+      .default("")
+      .transform((s) => s.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== "production") return;
+    if (c.JWT_SECRET === DEV_JWT_SECRET)
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "the development default is refused in production; set a random secret" });
+    if (c.GATEWAY_SECRET === DEV_GATEWAY_SECRET)
+      ctx.addIssue({ code: "custom", path: ["GATEWAY_SECRET"], message: "the development default is refused in production; set a random secret" });
+    if (c.JWT_SECRET === c.GATEWAY_SECRET)
+      ctx.addIssue({ code: "custom", path: ["GATEWAY_SECRET"], message: "must differ from JWT_SECRET" });
+    if (!c.DATABASE_URL)
+      ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "is required in production (the embedded PostgreSQL is for development)" });
+  });
+
+export type Config = z.output<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads and validates the environment once; every problem is reported, not just the first. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const key = i.path.join(".");
+        const value = key in cleaned && !/SECRET/.test(key) ? ` (got ${JSON.stringify(cleaned[key])})` : "";
+        return `${key}: ${i.message}${value}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+export const SUBGRAPH_NAMES = ["identity", "listings", "trades", "ledger", "media", "search"] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export function subgraphPort(config: Config, name: SubgraphName): number {
+  const ports: Record<SubgraphName, number> = {
+    identity: config.IDENTITY_PORT,
+    listings: config.LISTINGS_PORT,
+    trades: config.TRADES_PORT,
+    ledger: config.LEDGER_PORT,
+    media: config.MEDIA_PORT,
+    search: config.SEARCH_PORT,
+  };
+  return ports[name];
+}

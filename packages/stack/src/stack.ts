@@ -1,0 +1,63 @@
+import { startGateway } from "@localex/gateway";
+import {
+  createEventBus,
+  startSubgraph,
+  subgraphPort,
+  type Config,
+  type Logger,
+  type RunningSubgraph,
+  type SubgraphName,
+} from "@localex/common";
+import { readSupergraph } from "./composition.ts";
+import { startEmbeddedPostgres } from "./embedded-postgres.ts";
+import { SUBGRAPHS } from "./subgraphs.ts";
+
+export interface RunningStack {
+  gatewayUrl: string;
+  wsUrl: string;
+  databaseUrl: string;
+  subgraphs: RunningSubgraph[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything in one process: the database (embedded unless DATABASE_URL is set), every
+ * subgraph on its own port, and the gateway in front. Each piece can also run on its own.
+ */
+export async function startStack(config: Config, log: Logger): Promise<RunningStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((e: unknown) => log.error({ err: e }, "stop failed"));
+  };
+  try {
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, log);
+      stops.push(embedded.stop);
+      databaseUrl = embedded.url;
+    }
+    const events = createEventBus(config.REDIS_URL);
+    stops.push(() => events.close());
+    if (!config.REDIS_URL) log.info("REDIS_URL is not set: events fan out in-process only");
+
+    const subgraphs = await Promise.all(
+      SUBGRAPHS.map(async (module) => {
+        const running = await startSubgraph(module, { config, databaseUrl, log, events }, subgraphPort(config, module.name));
+        stops.push(running.stop);
+        return running;
+      }),
+    );
+    const gateway = await startGateway({
+      config,
+      log,
+      supergraphSdl: await readSupergraph(),
+      subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) as Record<SubgraphName, string>,
+      port: config.PORT,
+    });
+    stops.push(gateway.stop);
+    return { gatewayUrl: gateway.url, wsUrl: gateway.wsUrl, databaseUrl, subgraphs, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

@@ -1,0 +1,24 @@
+import { buildFederatedSchema, database, type SubgraphModule } from "@localex/common";
+import { createContext, type IdentityContext, type IdentityServices } from "./context.ts";
+import { schema } from "./db/schema.ts";
+import { SessionsResolver } from "./sessions/sessions.resolver.ts";
+import { SessionsService } from "./sessions/sessions.service.ts";
+import { UsersResolver } from "./users/users.resolver.ts";
+import { UsersService } from "./users/users.service.ts";
+
+export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
+  name: "identity",
+  buildSchema: () =>
+    buildFederatedSchema<IdentityContext>({
+      resolvers: [UsersResolver, SessionsResolver],
+      referenceResolvers: {
+        User: (ref: { id: string }, ctx) => ctx.loaders.userById.load(ref.id),
+      },
+    }),
+  createServices({ sql, config }) {
+    const db = database(sql, schema);
+    const users = new UsersService(db, config.ADMIN_EMAILS);
+    return { users, sessions: new SessionsService(db, users, config) };
+  },
+  createContext,
+};

@@ -1,0 +1,24 @@
+import { Field, InputType, ObjectType } from "type-graphql";
+import { User } from "../users/user.type.ts";
+
+@InputType()
+export class RegisterInput {
+  @Field(() => String) email!: string;
+  @Field(() => String, { description: "At least 10 characters." }) password!: string;
+  @Field(() => String, { description: "1 to 60 characters." }) displayName!: string;
+}
+
+@InputType()
+export class LoginInput {
+  @Field(() => String) email!: string;
+  @Field(() => String) password!: string;
+}
+
+@ObjectType()
+export class AuthPayload {
+  @Field(() => String, { description: "A short-lived JWT for the Authorization header: `Bearer <token>`." })
+  accessToken!: string;
+  @Field(() => String, { description: "Single-use; exchange it with refreshSession for a new pair." })
+  refreshToken!: string;
+  @Field(() => User) user!: User;
+}

@@ -1,0 +1,68 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import { hash, verify } from "@node-rs/argon2";
+import { isUuid, type Database } from "@localex/common";
+import { users, type UserRow, type schema } from "../db/schema.ts";
+import { checkDisplayName, normaliseDisplayName } from "./validation.ts";
+
+export type ProfileChange = { ok: true; user: UserRow } | { ok: false; field: string; code: string; message: string };
+
+// A hash of a random password: login for an unknown email still pays for one verification,
+// so response time does not reveal which emails are registered.
+const TIMING_DUMMY_HASH = hash(crypto.randomUUID());
+
+export class UsersService {
+  constructor(
+    private readonly db: Database<typeof schema>,
+    private readonly adminEmails: readonly string[],
+  ) {}
+
+  async byIds(ids: readonly string[]): Promise<UserRow[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    return this.db.select().from(users).where(inArray(users.id, valid));
+  }
+
+  async byEmail(email: string): Promise<UserRow | null> {
+    const [row] = await this.db.select().from(users).where(eq(users.email, email));
+    return row ?? null;
+  }
+
+  /** Inserts a user; returns null when the (normalised) email is already taken. */
+  async create(email: string, password: string, displayName: string): Promise<UserRow | null> {
+    const passwordHash = await hash(password);
+    const role = this.adminEmails.includes(email) ? "admin" : "user";
+    const [row] = await this.db
+      .insert(users)
+      .values({ email, passwordHash, displayName, role })
+      .onConflictDoNothing({ target: users.email })
+      .returning();
+    return row ?? null;
+  }
+
+  /** The user whose password this is, or null; takes the same time whether or not the email exists. */
+  async authenticate(email: string, password: string): Promise<UserRow | null> {
+    const user = await this.byEmail(email);
+    if (!user) {
+      await verify(await TIMING_DUMMY_HASH, password);
+      return null;
+    }
+    return (await verify(user.passwordHash, password)) ? user : null;
+  }
+
+  async updateProfile(userId: string, change: { displayName?: string | null }): Promise<ProfileChange> {
+    const set: Partial<UserRow> = {};
+    if (change.displayName != null) {
+      const displayName = normaliseDisplayName(change.displayName);
+      const problem = checkDisplayName(displayName);
+      if (problem) return { ok: false, field: "input.displayName", code: "INVALID_INPUT", message: problem };
+      set.displayName = displayName;
+    }
+    const [row] = await this.db
+      .update(users)
+      .set({ ...set, updatedAt: sql`now()` })
+      .where(eq(users.id, userId))
+      .returning();
+    if (!row) return { ok: false, field: "id", code: "NOT_FOUND", message: "Your account no longer exists." };
+    return { ok: true, user: row };
+  }
+}

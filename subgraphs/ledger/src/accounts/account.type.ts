@@ -1,0 +1,14 @@
+import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
+
+@ObjectType({ description: "A user's credits: balance, the part held in escrow, and what is available." })
+export class Account {
+  @Field(() => Int) balance!: number;
+  @Field(() => Int) held!: number;
+  @Field(() => Int) available!: number;
+}
+
+@ObjectType()
+@Directive('@key(fields: "id")')
+export class User {
+  @Field(() => ID) id!: string;
+}

@@ -1,0 +1,4 @@
+import { pgSchema } from "drizzle-orm/pg-core";
+
+export const media = pgSchema("media");
+export const schema = {};
