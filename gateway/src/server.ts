@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
@@ -11,7 +11,7 @@ import type { GraphQLSchema } from "graphql";
 import { formatError, type Config, type Logger, type SubgraphName } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { CallerDataSource } from "./datasource.ts";
-import { protection } from "./protection.ts";
+import { MAX_TOKENS, protection } from "./protection.ts";
 import { serveWebSocket } from "./websocket.ts";
 
 export interface GatewayOptions {
@@ -55,8 +55,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     includeStacktraceInErrorResponses: false,
     formatError: formatError(log),
     validationRules: armor.validationRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
     plugins: [
-      ...armor.plugins,
+      // graphql-armor is typed against @apollo/server's CommonJS declarations; the runtime objects are the same.
+      ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
@@ -82,6 +84,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return apiSchema;
     },
     validationRules: armor.validationRules ?? [],
+    maxTokens: MAX_TOKENS,
     jwtSecret: config.JWT_SECRET,
     log,
   });

@@ -22,13 +22,14 @@ export interface WebSocketOptions {
   apollo: ApolloServer<GatewayContext>;
   apiSchema: () => GraphQLSchema;
   validationRules: ValidationRule[];
+  maxTokens: number;
   jwtSecret: string;
   log: Logger;
 }
 
-interface ConnectionExtra {
+type ConnectionExtra = {
   caller?: GatewayContext["caller"];
-}
+};
 
 /**
  * graphql-ws on the gateway. The client authenticates once in `connection_init`
@@ -54,7 +55,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
         const schema = options.apiSchema();
         let document;
         try {
-          document = parse(payload.query, { maxTokens: 4000 });
+          document = parse(payload.query, { maxTokens: options.maxTokens });
         } catch (e) {
           return [e instanceof GraphQLError ? e : new GraphQLError("The operation could not be parsed.")];
         }

@@ -18,6 +18,13 @@ const schema = z
     LEDGER_PORT: port.default(4004),
     MEDIA_PORT: port.default(4005),
     SEARCH_PORT: port.default(4006),
+    /** Where the gateway finds each subgraph when they run as separate processes. */
+    IDENTITY_URL: z.url().optional(),
+    LISTINGS_URL: z.url().optional(),
+    TRADES_URL: z.url().optional(),
+    LEDGER_URL: z.url().optional(),
+    MEDIA_URL: z.url().optional(),
+    SEARCH_URL: z.url().optional(),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     DATA_DIR: z.string().default(".data"),
     EMBEDDED_POSTGRES_PORT: port.default(54329),
@@ -71,6 +78,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 export const SUBGRAPH_NAMES = ["identity", "listings", "trades", "ledger", "media", "search"] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export function subgraphUrlOverrides(config: Config): Partial<Record<SubgraphName, string>> {
+  const urls: Partial<Record<SubgraphName, string | undefined>> = {
+    identity: config.IDENTITY_URL,
+    listings: config.LISTINGS_URL,
+    trades: config.TRADES_URL,
+    ledger: config.LEDGER_URL,
+    media: config.MEDIA_URL,
+    search: config.SEARCH_URL,
+  };
+  return Object.fromEntries(Object.entries(urls).filter(([, url]) => url)) as Partial<Record<SubgraphName, string>>;
+}
 
 export function subgraphPort(config: Config, name: SubgraphName): number {
   const ports: Record<SubgraphName, number> = {

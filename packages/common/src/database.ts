@@ -25,12 +25,13 @@ export function migrationsFolder(name: SubgraphName): string {
 }
 
 /**
- * Applies a subgraph's migrations on a connection of its own. An advisory lock
- * serialises concurrent starts (several replicas booting at once).
+ * Applies a subgraph's migrations on a connection of its own. One advisory lock for all
+ * subgraphs serialises concurrent starts (replicas booting at once, or subgraphs sharing
+ * the `drizzle` bookkeeping schema).
  */
 export async function migrateSubgraph(url: string, name: SubgraphName): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
-  const lock = `localex:migrate:${name}`;
+  const lock = "localex:migrate";
   try {
     await sql`select pg_advisory_lock(hashtext(${lock}))`;
     await migrate(drizzle(sql), {

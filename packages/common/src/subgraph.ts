@@ -22,7 +22,7 @@ export interface SubgraphRuntime {
 }
 
 /** What every subgraph exports: its name, its schema and how to wire its services and per-request context. */
-export interface SubgraphModule<TServices, TContext> {
+export interface SubgraphModule<TServices, TContext extends object> {
   name: SubgraphName;
   buildSchema(): Promise<GraphQLSchema>;
   createServices(runtime: SubgraphRuntime): TServices;
@@ -48,7 +48,7 @@ async function listen(server: Server, host: string, port: number): Promise<strin
 }
 
 /** Migrates the subgraph's schema, then serves it over HTTP on `port` (0 picks a free one). */
-export async function startSubgraph<TServices, TContext>(
+export async function startSubgraph<TServices, TContext extends object>(
   module: SubgraphModule<TServices, TContext>,
   runtime: Omit<SubgraphRuntime, "sql" | "log"> & { log: Logger },
   port: number,
@@ -62,7 +62,7 @@ export async function startSubgraph<TServices, TContext>(
 
   const app = express();
   const httpServer = createServer(app);
-  const apollo = new ApolloServer({
+  const apollo = new ApolloServer<TContext>({
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,

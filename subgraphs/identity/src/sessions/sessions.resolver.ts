@@ -2,22 +2,26 @@ import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import { requireCaller } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import { AuthPayload, LoginInput, RegisterInput } from "./auth-payload.type.ts";
+import type { Session } from "./sessions.service.ts";
 
 @Resolver()
 export class SessionsResolver {
   @Mutation(() => AuthPayload, { description: "Creates an account and signs it in." })
-  register(@Arg("input", () => RegisterInput) input: RegisterInput, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
-    return ctx.services.sessions.register(input);
+  async register(@Arg("input", () => RegisterInput) input: RegisterInput, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
+    return signedIn(ctx, await ctx.services.sessions.register(input));
   }
 
   @Mutation(() => AuthPayload)
-  login(@Arg("input", () => LoginInput) input: LoginInput, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
-    return ctx.services.sessions.login(input);
+  async login(@Arg("input", () => LoginInput) input: LoginInput, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
+    return signedIn(ctx, await ctx.services.sessions.login(input));
   }
 
   @Mutation(() => AuthPayload, { description: "Exchanges a refresh token for a new pair; the old one stops working." })
-  refreshSession(@Arg("refreshToken", () => String) refreshToken: string, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
-    return ctx.services.sessions.refresh(refreshToken);
+  async refreshSession(
+    @Arg("refreshToken", () => String) refreshToken: string,
+    @Ctx() ctx: IdentityContext,
+  ): Promise<AuthPayload> {
+    return signedIn(ctx, await ctx.services.sessions.refresh(refreshToken));
   }
 
   @Mutation(() => Boolean, { description: "Ends this session: its refresh token stops working." })
@@ -26,4 +30,10 @@ export class SessionsResolver {
     await ctx.services.sessions.logout(caller.userId, caller.sessionId);
     return true;
   }
+}
+
+/** The rest of this request acts as the user who just signed in, so `user { email }` resolves. */
+function signedIn(ctx: IdentityContext, session: Session): Session {
+  ctx.caller = { userId: session.user.id, role: session.user.role, sessionId: session.sessionId };
+  return session;
 }

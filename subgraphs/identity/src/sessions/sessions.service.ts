@@ -14,6 +14,7 @@ import {
 import { digestOf, newRefreshToken } from "./refresh-tokens.ts";
 
 export interface Session {
+  sessionId: string;
   accessToken: string;
   refreshToken: string;
   user: UserRow;
@@ -22,6 +23,8 @@ export interface Session {
 function refused(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED" } });
 }
+
+type Rotation = { error: string } | { user: UserRow; familyId: string; refreshToken: string };
 
 type Tx = Parameters<Parameters<Database<typeof schema>["transaction"]>[0]>[0];
 
@@ -57,24 +60,24 @@ export class SessionsService {
    * itself): the whole family is revoked and the caller must sign in again.
    */
   async refresh(token: string): Promise<Session> {
-    const outcome = await this.db.transaction(async (tx) => {
+    const outcome = await this.db.transaction(async (tx): Promise<Rotation> => {
       const [row] = await tx
         .select()
         .from(refreshTokens)
         .where(eq(refreshTokens.tokenHash, digestOf(token)))
         .for("update");
-      if (!row) return { error: "The refresh token is not recognised." } as const;
-      if (row.revokedAt) return { error: "This session has been signed out." } as const;
+      if (!row) return { error: "The refresh token is not recognised." };
+      if (row.revokedAt) return { error: "This session has been signed out." };
       if (row.usedAt) {
         await revokeFamily(tx, row.familyId);
-        return { error: "This refresh token was already used; the session has been revoked. Sign in again." } as const;
+        return { error: "This refresh token was already used; the session has been revoked. Sign in again." };
       }
-      if (row.expiresAt.getTime() <= Date.now()) return { error: "The refresh token has expired. Sign in again." } as const;
+      if (row.expiresAt.getTime() <= Date.now()) return { error: "The refresh token has expired. Sign in again." };
       await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.id));
       const [user] = await tx.select().from(users).where(eq(users.id, row.userId));
-      if (!user) return { error: "The account no longer exists." } as const;
+      if (!user) return { error: "The account no longer exists." };
       const next = await this.storeRefreshToken(tx, user.id, row.familyId);
-      return { user, familyId: row.familyId, refreshToken: next } as const;
+      return { user, familyId: row.familyId, refreshToken: next };
     });
     if ("error" in outcome) throw refused(outcome.error);
     return this.sessionFor(outcome.user, outcome.familyId, outcome.refreshToken);
@@ -111,7 +114,7 @@ export class SessionsService {
       { userId: user.id, role: user.role, sessionId: familyId },
       this.config.ACCESS_TOKEN_TTL_SECONDS,
     );
-    return { accessToken: token, refreshToken, user };
+    return { sessionId: familyId, accessToken: token, refreshToken, user };
   }
 }
 

@@ -1,0 +1,2 @@
+export { startStack, type RunningStack } from "./stack.ts";
+export { composeSupergraph, staleFiles } from "./composition.ts";

@@ -1,0 +1,56 @@
+// `pnpm serve <gateway|identity|listings|trades|ledger|media|search>`: one piece of the graph
+// per process, as docker-compose and production run it. The gateway finds subgraphs through
+// <NAME>_URL, or the routing URLs in schema/supergraph.graphql.
+import { ConfigError, createEventBus, createLogger, loadConfig, startSubgraph, subgraphPort, subgraphUrlOverrides } from "@localex/common";
+import { startGateway } from "@localex/gateway";
+import { readSupergraph } from "./composition.ts";
+import { SUBGRAPHS } from "./subgraphs.ts";
+
+const target = process.argv[2];
+const module = SUBGRAPHS.find((m) => m.name === target);
+if (target !== "gateway" && !module) {
+  console.error(`Usage: pnpm serve <gateway|${SUBGRAPHS.map((m) => m.name).join("|")}>`);
+  process.exit(2);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  console.error(e instanceof ConfigError ? e.message : e);
+  process.exit(1);
+}
+const log = createLogger(config.LOG_LEVEL, `localex-${target}`);
+
+let stop: () => Promise<void>;
+if (module) {
+  if (!config.DATABASE_URL) {
+    console.error("DATABASE_URL is required to serve one subgraph on its own (`pnpm start` runs the embedded database).");
+    process.exit(1);
+  }
+  const events = createEventBus(config.REDIS_URL);
+  const running = await startSubgraph(module, { config, databaseUrl: config.DATABASE_URL, log, events }, subgraphPort(config, module.name));
+  stop = async () => {
+    await running.stop();
+    await events.close();
+  };
+} else {
+  const gateway = await startGateway({
+    config,
+    log,
+    supergraphSdl: await readSupergraph(),
+    subgraphUrls: subgraphUrlOverrides(config),
+    port: config.PORT,
+  });
+  stop = gateway.stop;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, "shutting down");
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { GatewayClient, REGISTER, registerUser } from "../harness/client.ts";
+
+const anonymous = new GatewayClient();
+const LOGIN = /* GraphQL */ `
+  mutation Login($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id email } } }
+`;
+const ME = /* GraphQL */ `{ me { id email displayName verified createdAt } }`;
+
+function uniqueEmail() {
+  return `someone-${randomUUID()}@localex.test`;
+}
+
+describe("register", () => {
+  it("creates an account, normalises the email and signs the user in", async () => {
+    const email = uniqueEmail();
+    const res = await anonymous.request(REGISTER, {
+      input: { email: `  ${email.toUpperCase()} `, password: "correct horse battery", displayName: "  Ann   Lee " },
+    });
+    expect(res.errors).toBeUndefined();
+    const { accessToken, refreshToken, user } = res.data!.register;
+    expect(user).toMatchObject({ email, displayName: "Ann Lee", verified: false });
+    expect(new Date(user.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(accessToken.split(".")).toHaveLength(3);
+    expect(refreshToken.length).toBeGreaterThan(30);
+
+    const { me } = await anonymous.withToken(accessToken).data(ME);
+    expect(me).toMatchObject({ id: user.id, email, displayName: "Ann Lee" });
+  });
+
+  it.each([
+    ["a malformed email", { email: "not-an-email" }, "input.email", /email/i],
+    ["an email with spaces inside", { email: "a b@example.org" }, "input.email", /email/i],
+    ["a short password", { password: "short" }, "input.password", /at least 10/],
+    ["an empty display name", { displayName: "   " }, "input.displayName", /empty/],
+    ["an over-long display name", { displayName: "x".repeat(61) }, "input.displayName", /at most 60/],
+    ["control characters in the display name", { displayName: "Ann\u0000" }, "input.displayName", /control/],
+  ])("refuses %s, naming the field", async (_case, override, field, message) => {
+    const input = { email: uniqueEmail(), password: "correct horse battery", displayName: "Ann", ...override };
+    const res = await anonymous.request(REGISTER, { input });
+    expect(res.data).toBeNull();
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
+    expect(res.errors?.[0]?.message).toMatch(message);
+  });
+
+  it("refuses a duplicate email, whatever its case, and keeps the first account", async () => {
+    const first = await registerUser();
+    const res = await anonymous.request(REGISTER, {
+      input: { email: first.email.toUpperCase(), password: "another password here", displayName: "Impostor" },
+    });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.email" });
+    expect(res.errors?.[0]?.message).toMatch(/already exists/);
+    const login = await anonymous.request(LOGIN, { input: { email: first.email, password: first.password } });
+    expect(login.data?.login.user.id).toBe(first.id);
+  });
+
+  it("creates exactly one account when the same registration races", async () => {
+    const input = { email: uniqueEmail(), password: "correct horse battery", displayName: "Racer" };
+    const results = await Promise.all(Array.from({ length: 5 }, () => anonymous.request(REGISTER, { input })));
+    const ok = results.filter((r) => r.data?.register);
+    expect(ok).toHaveLength(1);
+    for (const r of results.filter((r) => !r.data?.register)) {
+      expect(r.errors?.[0]?.extensions?.field).toBe("input.email");
+    }
+  });
+
+  it("answers wrong argument types with a validation error, not a crash", async () => {
+    const res = await anonymous.request(`mutation { register(input: { email: 42, password: true }) { accessToken } }`);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+  });
+
+  it("answers malformed GraphQL with a parse error", async () => {
+    const res = await anonymous.request(`mutation { register(input: { `);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
+  });
+});
+
+describe("login", () => {
+  it("signs in with the right password, whatever the email's case", async () => {
+    const user = await registerUser();
+    const res = await anonymous.request(LOGIN, { input: { email: user.email.toUpperCase(), password: user.password } });
+    expect(res.data?.login.user).toEqual({ id: user.id, email: user.email });
+    const { me } = await anonymous.withToken(res.data!.login.accessToken).data(ME);
+    expect(me.id).toBe(user.id);
+  });
+
+  it("refuses a wrong password and an unknown email with the same message", async () => {
+    const user = await registerUser();
+    const wrong = await anonymous.request(LOGIN, { input: { email: user.email, password: "not the password" } });
+    const unknown = await anonymous.request(LOGIN, { input: { email: uniqueEmail(), password: user.password } });
+    for (const res of [wrong, unknown]) {
+      expect(res.data).toBeNull();
+      expect(res.errors?.[0]).toMatchObject({
+        message: "The email or password is wrong.",
+        extensions: { code: "UNAUTHENTICATED" },
+      });
+    }
+  });
+});
+
+describe("me and user", () => {
+  it("me is null when signed out", async () => {
+    expect(await anonymous.data(ME)).toEqual({ me: null });
+  });
+
+  it("shows an email to its owner only; others see the public profile", async () => {
+    const alice = await registerUser({ displayName: "Alice" });
+    const bob = await registerUser({ displayName: "Bob" });
+    const query = `query ($id: ID!) { user(id: $id) { id displayName email role } }`;
+    const asBob = await bob.client.data(query, { id: alice.id });
+    expect(asBob.user).toEqual({ id: alice.id, displayName: "Alice", email: null, role: null });
+    const asAnonymous = await anonymous.data(query, { id: alice.id });
+    expect(asAnonymous.user.email).toBeNull();
+    const asAlice = await alice.client.data(query, { id: alice.id });
+    expect(asAlice.user).toMatchObject({ email: alice.email, role: "USER" });
+  });
+
+  it("shows every email to an admin", async () => {
+    const alice = await registerUser();
+    const admin = await registerUser({ email: "admin@localex.test" }).catch(async () => {
+      // Another test file registered the admin first: sign in instead.
+      const res = await anonymous.data(LOGIN, { input: { email: "admin@localex.test", password: "correct horse battery" } });
+      return { client: anonymous.withToken(res.login.accessToken) };
+    });
+    const { user } = await admin.client.data(`query ($id: ID!) { user(id: $id) { email } }`, { id: alice.id });
+    expect(user.email).toBe(alice.email);
+  });
+
+  it("returns null for an unknown or malformed id", async () => {
+    const query = `query ($id: ID!) { user(id: $id) { id } }`;
+    expect((await anonymous.data(query, { id: randomUUID() })).user).toBeNull();
+    expect((await anonymous.data(query, { id: "not-a-uuid" })).user).toBeNull();
+  });
+});
+
+describe("updateProfile", () => {
+  const UPDATE = `mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { user { id displayName } errors { code field message } } }`;
+
+  it("changes the display name", async () => {
+    const user = await registerUser();
+    const { updateProfile } = await user.client.data(UPDATE, { input: { displayName: "Renamed" } });
+    expect(updateProfile).toEqual({ user: { id: user.id, displayName: "Renamed" }, errors: [] });
+    expect((await user.client.data(ME)).me.displayName).toBe("Renamed");
+  });
+
+  it("returns a bad display name as an error naming the field, and changes nothing", async () => {
+    const user = await registerUser({ displayName: "Original" });
+    const { updateProfile } = await user.client.data(UPDATE, { input: { displayName: "" } });
+    expect(updateProfile.user).toBeNull();
+    expect(updateProfile.errors).toEqual([
+      { code: "INVALID_INPUT", field: "input.displayName", message: "Display name must not be empty." },
+    ]);
+    expect((await user.client.data(ME)).me.displayName).toBe("Original");
+  });
+
+  it("requires a signed-in user", async () => {
+    const res = await anonymous.request(UPDATE, { input: { displayName: "x" } });
+    expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+});
