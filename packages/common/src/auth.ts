@@ -3,11 +3,14 @@ import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { GraphQLError } from "graphql";
 
 export type Role = "user" | "admin";
+/** A subgraph calling another subgraph's internal (`@inaccessible`) fields. */
+export type CallerRole = Role | "service";
 
 /** Who is calling, as the gateway vouches for it. */
 export interface Caller {
+  /** A user's id, or `service:<subgraph>` for an internal call. */
   userId: string;
-  role: Role;
+  role: CallerRole;
   sessionId: string;
 }
 
@@ -42,12 +45,12 @@ function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
 }
 
-function toCaller(payload: Record<string, unknown>): Caller {
+function toCaller(payload: Record<string, unknown>, roles: readonly CallerRole[]): Caller {
   const { sub, role, sid } = payload;
-  if (typeof sub !== "string" || (role !== "user" && role !== "admin") || typeof sid !== "string") {
+  if (typeof sub !== "string" || !roles.includes(role as CallerRole) || typeof sid !== "string") {
     throw unauthenticated("The token's claims are incomplete.");
   }
-  return { userId: sub, role, sessionId: sid };
+  return { userId: sub, role: role as CallerRole, sessionId: sid };
 }
 
 /** Verifies a user's access token: HS256 only (so `alg: none` and key confusion fail), issuer, audience, expiry. */
@@ -59,7 +62,7 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
       audience: ACCESS_AUDIENCE,
       requiredClaims: ["sub", "exp", "iat"],
     });
-    return toCaller(payload);
+    return toCaller(payload, ["user", "admin"]);
   } catch (e) {
     if (e instanceof GraphQLError) throw e;
     if (e instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired; refresh the session.");
@@ -87,7 +90,7 @@ export async function verifyCallerToken(secret: string, token: string): Promise<
       issuer: CALLER_ISSUER,
       audience: CALLER_AUDIENCE,
     });
-    return toCaller(payload);
+    return toCaller(payload, ["user", "admin", "service"]);
   } catch (e) {
     if (e instanceof GraphQLError) throw e;
     throw unauthenticated("The caller header is not signed by the gateway.");
@@ -96,6 +99,14 @@ export async function verifyCallerToken(secret: string, token: string): Promise<
 
 export function requireCaller(caller: Caller | null): Caller {
   if (!caller) throw unauthenticated("Sign in to do this.");
+  return caller;
+}
+
+/** For internal fields: only another subgraph, holding the gateway secret, may call them. */
+export function requireService(caller: Caller | null): Caller {
+  if (caller?.role !== "service") {
+    throw new GraphQLError("This field is internal to LocalEx.", { extensions: { code: "FORBIDDEN", http: { status: 403 } } });
+  }
   return caller;
 }
 

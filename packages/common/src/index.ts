@@ -10,3 +10,6 @@ export * from "./subgraph.ts";
 export * from "./graphql/connection.ts";
 export * from "./graphql/scalars.ts";
 export * from "./graphql/user-error.ts";
+export * from "./internal.ts";
+export * from "./jobs.ts";
+export * from "./contracts.ts";

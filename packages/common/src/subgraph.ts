@@ -11,6 +11,8 @@ import { connect, migrateSubgraph, type Sql } from "./database.ts";
 import { formatError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { EventBus } from "./events.ts";
+import { InternalClient, SubgraphDirectory } from "./internal.ts";
+import { prepareJobQueue } from "./jobs.ts";
 
 /** What a subgraph's services are built from. */
 export interface SubgraphRuntime {
@@ -19,6 +21,17 @@ export interface SubgraphRuntime {
   sql: Sql;
   log: Logger;
   events: EventBus;
+  /** Calls other subgraphs' internal fields as this subgraph. */
+  internal: InternalClient;
+}
+
+/** What the process that starts a subgraph provides. */
+export interface SubgraphEnvironment {
+  config: Config;
+  databaseUrl: string;
+  log: Logger;
+  events: EventBus;
+  directory: SubgraphDirectory;
 }
 
 /** What every subgraph exports: its name, its schema and how to wire its services and per-request context. */
@@ -50,13 +63,21 @@ async function listen(server: Server, host: string, port: number): Promise<strin
 /** Migrates the subgraph's schema, then serves it over HTTP on `port` (0 picks a free one). */
 export async function startSubgraph<TServices, TContext extends object>(
   module: SubgraphModule<TServices, TContext>,
-  runtime: Omit<SubgraphRuntime, "sql" | "log"> & { log: Logger },
+  env: SubgraphEnvironment,
   port: number,
 ): Promise<RunningSubgraph> {
-  const log = runtime.log.child({ subgraph: module.name });
-  await migrateSubgraph(runtime.databaseUrl, module.name);
-  const sql = connect(runtime.databaseUrl, { applicationName: `localex-${module.name}` });
-  const full: SubgraphRuntime = { ...runtime, sql, log };
+  const log = env.log.child({ subgraph: module.name });
+  await migrateSubgraph(env.databaseUrl, module.name);
+  await prepareJobQueue(env.databaseUrl);
+  const sql = connect(env.databaseUrl, { applicationName: `localex-${module.name}` });
+  const full: SubgraphRuntime = {
+    config: env.config,
+    databaseUrl: env.databaseUrl,
+    events: env.events,
+    sql,
+    log,
+    internal: new InternalClient(module.name, env.config.GATEWAY_SECRET, env.directory),
+  };
   const services = module.createServices(full);
   const schema = await module.buildSchema();
 
@@ -71,7 +92,7 @@ export async function startSubgraph<TServices, TContext extends object>(
   });
   await apollo.start();
 
-  const secret = runtime.config.GATEWAY_SECRET;
+  const secret = env.config.GATEWAY_SECRET;
   app.get("/health", (_req, res) => {
     res.json({ status: "ok", subgraph: module.name });
   });
@@ -87,7 +108,8 @@ export async function startSubgraph<TServices, TContext extends object>(
     }),
   );
 
-  const url = await listen(httpServer, runtime.config.HOST, port);
+  const url = await listen(httpServer, env.config.HOST, port);
+  env.directory.set(module.name, url);
   const stopBackground = (await module.startBackground?.(services, full)) ?? (async () => {});
   log.info({ url }, "subgraph listening");
   return {

@@ -1,7 +1,17 @@
 // `pnpm serve <gateway|identity|listings|trades|ledger|media|search>`: one piece of the graph
 // per process, as docker-compose and production run it. The gateway finds subgraphs through
 // <NAME>_URL, or the routing URLs in schema/supergraph.graphql.
-import { ConfigError, createEventBus, createLogger, loadConfig, startSubgraph, subgraphPort, subgraphUrlOverrides } from "@localex/common";
+import {
+  ConfigError,
+  createEventBus,
+  createLogger,
+  loadConfig,
+  startSubgraph,
+  SUBGRAPH_NAMES,
+  SubgraphDirectory,
+  subgraphPort,
+  subgraphUrlOverrides,
+} from "@localex/common";
 import { startGateway } from "@localex/gateway";
 import { readSupergraph } from "./composition.ts";
 import { SUBGRAPHS } from "./subgraphs.ts";
@@ -29,7 +39,14 @@ if (module) {
     process.exit(1);
   }
   const events = createEventBus(config.REDIS_URL);
-  const running = await startSubgraph(module, { config, databaseUrl: config.DATABASE_URL, log, events }, subgraphPort(config, module.name));
+  // Other subgraphs, for internal calls: <NAME>_URL, or HOST:<NAME>_PORT.
+  const directory = new SubgraphDirectory();
+  const overrides = subgraphUrlOverrides(config);
+  for (const name of SUBGRAPH_NAMES) {
+    directory.set(name, overrides[name] ?? `http://${config.HOST}:${subgraphPort(config, name)}/graphql`);
+  }
+  const env = { config, databaseUrl: config.DATABASE_URL, log, events, directory };
+  const running = await startSubgraph(module, env, subgraphPort(config, module.name));
   stop = async () => {
     await running.stop();
     await events.close();

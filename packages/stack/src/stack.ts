@@ -2,6 +2,7 @@ import { startGateway } from "@localex/gateway";
 import {
   createEventBus,
   startSubgraph,
+  SubgraphDirectory,
   subgraphPort,
   type Config,
   type Logger,
@@ -40,9 +41,11 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
     stops.push(() => events.close());
     if (!config.REDIS_URL) log.info("REDIS_URL is not set: events fan out in-process only");
 
+    const directory = new SubgraphDirectory();
     const subgraphs = await Promise.all(
       SUBGRAPHS.map(async (module) => {
-        const running = await startSubgraph(module, { config, databaseUrl, log, events }, subgraphPort(config, module.name));
+        const env = { config, databaseUrl, log, events, directory };
+        const running = await startSubgraph(module, env, subgraphPort(config, module.name));
         stops.push(running.stop);
         return running;
       }),

@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { hash, verify } from "@node-rs/argon2";
-import { isUuid, type Database } from "@localex/common";
+import { enqueueJob, isUuid, TASKS, type Database, type WelcomeGrantJob } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
 import { checkDisplayName, normaliseDisplayName } from "./validation.ts";
 
@@ -27,16 +27,24 @@ export class UsersService {
     return row ?? null;
   }
 
-  /** Inserts a user; returns null when the (normalised) email is already taken. */
+  /**
+   * Inserts a user and, in the same transaction, the job that grants their welcome credits.
+   * Returns null when the (normalised) email is already taken.
+   */
   async create(email: string, password: string, displayName: string): Promise<UserRow | null> {
     const passwordHash = await hash(password);
     const role = this.adminEmails.includes(email) ? "admin" : "user";
-    const [row] = await this.db
-      .insert(users)
-      .values({ email, passwordHash, displayName, role })
-      .onConflictDoNothing({ target: users.email })
-      .returning();
-    return row ?? null;
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(users)
+        .values({ email, passwordHash, displayName, role })
+        .onConflictDoNothing({ target: users.email })
+        .returning();
+      if (!row) return null;
+      const job: WelcomeGrantJob = { userId: row.id };
+      await enqueueJob(tx, TASKS.welcomeGrant, job, { jobKey: `welcome-grant:${row.id}` });
+      return row;
+    });
   }
 
   /** The user whose password this is, or null; takes the same time whether or not the email exists. */

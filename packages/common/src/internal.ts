@@ -1,0 +1,64 @@
+import { GraphQLError } from "graphql";
+import { CALLER_HEADER, signCallerToken } from "./auth.ts";
+import type { SubgraphName } from "./config.ts";
+
+/** Where each subgraph listens; filled in as they start. */
+export class SubgraphDirectory {
+  private readonly urls = new Map<SubgraphName, string>();
+
+  set(name: SubgraphName, url: string): void {
+    this.urls.set(name, url);
+  }
+
+  urlOf(name: SubgraphName): string {
+    const url = this.urls.get(name);
+    if (!url) throw new Error(`The ${name} subgraph's address is not known yet.`);
+    return url;
+  }
+}
+
+/** A GraphQL error from another subgraph, with its code, so callers can decide to retry. */
+export class InternalCallError extends Error {
+  constructor(
+    readonly target: SubgraphName,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${target}: ${message}`);
+    this.name = "InternalCallError";
+  }
+}
+
+/**
+ * Calls another subgraph's internal fields (marked `@inaccessible`, so absent from the public
+ * API) with a service identity signed by the gateway secret. Subgraphs never import each
+ * other; this, federation and the job queue are how they meet.
+ */
+export class InternalClient {
+  constructor(
+    private readonly from: SubgraphName,
+    private readonly secret: string,
+    private readonly directory: SubgraphDirectory,
+  ) {}
+
+  async request<T>(target: SubgraphName, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const token = await signCallerToken(this.secret, {
+      userId: `service:${this.from}`,
+      role: "service",
+      sessionId: this.from,
+    });
+    const response = await fetch(this.directory.urlOf(target), {
+      method: "POST",
+      headers: { "content-type": "application/json", [CALLER_HEADER]: token },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await response.json()) as { data?: T; errors?: GraphQLError[] };
+    const error = body.errors?.[0];
+    if (error) {
+      throw new InternalCallError(target, String(error.extensions?.code ?? "INTERNAL_SERVER_ERROR"), error.message);
+    }
+    if (!body.data) throw new InternalCallError(target, "INTERNAL_SERVER_ERROR", `HTTP ${response.status} without data`);
+    return body.data;
+  }
+}

@@ -1,0 +1,86 @@
+import { sql as drizzleSql, type SQL } from "drizzle-orm";
+import { Logger as WorkerLogger, run, runMigrations, type Runner, type TaskList } from "graphile-worker";
+import postgres from "postgres";
+import type { Logger } from "./logger.ts";
+
+/**
+ * The durable job queue: graphile-worker on PostgreSQL (schema `graphile_worker`). A job is
+ * enqueued with SQL inside the same transaction as the change it follows, so a committed
+ * change always has its job and a rolled-back one never does. Failed jobs are retried with
+ * exponential backoff; a job that exhausts `max_attempts` stays in the queue with its last
+ * error (the dead letters), visible in `graphile_worker.jobs`.
+ */
+export type { TaskList };
+
+export interface EnqueueOptions {
+  /** Replaces a pending job with the same key (deduplication, e.g. one reindex per listing). */
+  jobKey?: string;
+  maxAttempts?: number;
+  runAt?: Date;
+  queueName?: string;
+}
+
+/** Anything drizzle can execute SQL on: the database or a transaction. */
+export interface SqlExecutor {
+  execute(query: SQL): Promise<unknown>;
+}
+
+export async function enqueueJob(
+  executor: SqlExecutor,
+  task: string,
+  payload: unknown,
+  options: EnqueueOptions = {},
+): Promise<void> {
+  await executor.execute(drizzleSql`select graphile_worker.add_job(
+    identifier => ${task},
+    payload => ${JSON.stringify(payload)}::json,
+    queue_name => ${options.queueName ?? null},
+    run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
+    max_attempts => ${options.maxAttempts ?? 25},
+    job_key => ${options.jobKey ?? null}
+  )`);
+}
+
+/** Installs or upgrades the queue's schema, serialised with our own migrations. */
+export async function prepareJobQueue(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`select pg_advisory_lock(hashtext('localex:migrate'))`;
+    await runMigrations({ connectionString: url, logger: quietLogger() });
+    await sql`select pg_advisory_unlock(hashtext('localex:migrate'))`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+function quietLogger(log?: Logger): WorkerLogger {
+  return new WorkerLogger((scope) => (level, message, meta) => {
+    if (!log) return;
+    const entry = { ...scope, ...meta };
+    if (level === "error") log.error(entry, message);
+    else if (level === "warning") log.warn(entry, message);
+    else log.debug(entry, message);
+  });
+}
+
+/**
+ * Runs the given tasks until stopped. Only jobs whose task name is in `tasks` are taken,
+ * so each subgraph runs its own worker over the shared queue.
+ */
+export async function startJobWorker(options: {
+  url: string;
+  tasks: TaskList;
+  log: Logger;
+  concurrency?: number;
+  pollIntervalMs?: number;
+}): Promise<() => Promise<void>> {
+  const runner: Runner = await run({
+    connectionString: options.url,
+    taskList: options.tasks,
+    concurrency: options.concurrency ?? 4,
+    pollInterval: options.pollIntervalMs ?? 1000,
+    noHandleSignals: true,
+    logger: quietLogger(options.log),
+  });
+  return () => runner.stop();
+}
