@@ -7,11 +7,22 @@ import type { SubgraphName } from "./config.ts";
 export type Sql = postgres.Sql;
 export type Database<TSchema extends Record<string, unknown> = Record<string, never>> = PostgresJsDatabase<TSchema>;
 
+const statementCounts = new Map<string, number>();
+
+/** SQL statements sent per application name since start: what `GET /metrics` reports, for benchmarks. */
+export function sqlStatementCount(applicationName: string): number {
+  return statementCounts.get(applicationName) ?? 0;
+}
+
 export function connect(url: string, options: { max?: number; applicationName?: string } = {}): Sql {
+  const applicationName = options.applicationName ?? "localex";
   return postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? "localex" },
+    connection: { application_name: applicationName },
+    debug: () => {
+      statementCounts.set(applicationName, (statementCounts.get(applicationName) ?? 0) + 1);
+    },
   });
 }
 

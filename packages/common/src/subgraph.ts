@@ -7,7 +7,7 @@ import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { CALLER_HEADER, verifyCallerToken, type Caller } from "./auth.ts";
 import type { Config, SubgraphName } from "./config.ts";
-import { connect, migrateSubgraph, type Sql } from "./database.ts";
+import { connect, migrateSubgraph, sqlStatementCount, type Sql } from "./database.ts";
 import { formatError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { EventBus } from "./events.ts";
@@ -69,7 +69,8 @@ export async function startSubgraph<TServices, TContext extends object>(
   const log = env.log.child({ subgraph: module.name });
   await migrateSubgraph(env.databaseUrl, module.name);
   await prepareJobQueue(env.databaseUrl);
-  const sql = connect(env.databaseUrl, { applicationName: `localex-${module.name}` });
+  const applicationName = `localex-${module.name}`;
+  const sql = connect(env.databaseUrl, { applicationName });
   const full: SubgraphRuntime = {
     config: env.config,
     databaseUrl: env.databaseUrl,
@@ -95,6 +96,10 @@ export async function startSubgraph<TServices, TContext extends object>(
   const secret = env.config.GATEWAY_SECRET;
   app.get("/health", (_req, res) => {
     res.json({ status: "ok", subgraph: module.name });
+  });
+  // For benchmarks: SQL statements sent so far (round trips per request are the difference).
+  app.get("/metrics", (_req, res) => {
+    res.json({ subgraph: module.name, sqlStatements: sqlStatementCount(applicationName) });
   });
   app.use(
     "/graphql",
