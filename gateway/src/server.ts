@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
-import { formatError, type Config, type Logger, type SubgraphName } from "@localex/common";
+import { formatError, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { CallerDataSource } from "./datasource.ts";
 import { MAX_TOKENS, protection } from "./protection.ts";
@@ -21,6 +21,8 @@ export interface GatewayOptions {
   /** Where each subgraph actually listens; overrides the routing URLs in the supergraph. */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   port: number;
+  /** Domain events behind subscriptions (Redis when subgraphs run in other processes). */
+  events: EventBus;
 }
 
 export interface RunningGateway {
@@ -86,6 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     validationRules: armor.validationRules ?? [],
     maxTokens: MAX_TOKENS,
     jwtSecret: config.JWT_SECRET,
+    events: options.events,
     log,
   });
 

@@ -4,17 +4,18 @@ import {
   GraphQLError,
   getOperationAST,
   parse,
-  print,
   specifiedRules,
   validate,
+  type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
   type ValidationRule,
 } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import type { Logger } from "@localex/common";
+import type { EventBus, Logger } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
+import { subscribeThroughEvents } from "./subscriptions/bridge.ts";
 
 export interface WebSocketOptions {
   httpServer: Server;
@@ -24,6 +25,7 @@ export interface WebSocketOptions {
   validationRules: ValidationRule[];
   maxTokens: number;
   jwtSecret: string;
+  events: EventBus;
   log: Logger;
 }
 
@@ -38,6 +40,23 @@ type ConnectionExtra = {
  * the gateway's query planner like any HTTP request.
  */
 export function serveWebSocket(options: WebSocketOptions): { close(): Promise<void> } {
+  /** Runs a query or mutation through the gateway's query planner, as an HTTP request would. */
+  const runThroughGateway = async (
+    document: DocumentNode,
+    variables: Record<string, unknown>,
+    context: GatewayContext,
+    operationName?: string | null,
+  ): Promise<ExecutionResult> => {
+    const response = await options.apollo.executeOperation(
+      { query: document, variables, operationName: operationName ?? undefined },
+      { contextValue: context },
+    );
+    if (response.body.kind !== "single") {
+      return { errors: [new GraphQLError("Incremental delivery is not supported over WebSocket.")] };
+    }
+    return response.body.singleResult as ExecutionResult;
+  };
+
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 1024 * 1024 });
   const server = useServer<Record<string, unknown>, ConnectionExtra>(
     {
@@ -71,23 +90,12 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
           contextValue: { caller: (ctx.extra as ConnectionExtra).caller ?? null } satisfies GatewayContext,
         };
       },
-      execute: async (args): Promise<ExecutionResult> => {
-        const response = await options.apollo.executeOperation(
-          {
-            query: print(args.document),
-            variables: args.variableValues as Record<string, unknown> | undefined,
-            operationName: args.operationName ?? undefined,
-          },
-          { contextValue: args.contextValue as GatewayContext },
-        );
-        if (response.body.kind !== "single") {
-          return { errors: [new GraphQLError("Incremental delivery is not supported over WebSocket.")] };
-        }
-        return response.body.singleResult as ExecutionResult;
-      },
-      subscribe: async () => ({
-        errors: [new GraphQLError("No subscription is served yet.", { extensions: { code: "BAD_REQUEST" } })],
-      }),
+      execute: (args) =>
+        runThroughGateway(args.document, args.variableValues ?? {}, args.contextValue as GatewayContext, args.operationName),
+      subscribe: (args) =>
+        subscribeThroughEvents(args, options.events, (document, variables, context) =>
+          runThroughGateway(document, variables, context),
+        ),
     },
     wss,
   );

@@ -52,14 +52,20 @@ if (module) {
     await events.close();
   };
 } else {
+  const events = createEventBus(config.REDIS_URL);
+  if (!config.REDIS_URL) log.warn("REDIS_URL is not set: subscriptions see no events from subgraphs in other processes");
   const gateway = await startGateway({
+    events,
     config,
     log,
     supergraphSdl: await readSupergraph(),
     subgraphUrls: subgraphUrlOverrides(config),
     port: config.PORT,
   });
-  stop = gateway.stop;
+  stop = async () => {
+    await gateway.stop();
+    await events.close();
+  };
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -56,6 +56,7 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
       supergraphSdl: await readSupergraph(),
       subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) as Record<SubgraphName, string>,
       port: config.PORT,
+      events,
     });
     stops.push(gateway.stop);
     return { gatewayUrl: gateway.url, wsUrl: gateway.wsUrl, databaseUrl, subgraphs, stop: stopAll };
