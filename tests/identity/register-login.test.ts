@@ -161,3 +161,24 @@ describe("updateProfile", () => {
     expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 });
+
+describe("password guessing", () => {
+  it("locks an email out after 10 wrong passwords, even for the right one, and says when to retry", async () => {
+    const user = await registerUser();
+    for (let i = 0; i < 10; i++) {
+      const res = await anonymous.request(LOGIN, { input: { email: user.email, password: `guess number ${i}` } });
+      expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    }
+    const locked = await anonymous.request(LOGIN, { input: { email: user.email, password: user.password } });
+    expect(locked.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED" });
+    expect(locked.errors?.[0]?.message).toMatch(/Try again in \d+ seconds/);
+  });
+
+  it("forgets earlier failures after a successful login", async () => {
+    const user = await registerUser();
+    for (let i = 0; i < 9; i++) await anonymous.request(LOGIN, { input: { email: user.email, password: "wrong password!" } });
+    expect((await anonymous.request(LOGIN, { input: { email: user.email, password: user.password } })).data?.login).toBeTruthy();
+    for (let i = 0; i < 9; i++) await anonymous.request(LOGIN, { input: { email: user.email, password: "wrong password!" } });
+    expect((await anonymous.request(LOGIN, { input: { email: user.email, password: user.password } })).data?.login).toBeTruthy();
+  });
+});

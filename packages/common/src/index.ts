@@ -13,3 +13,4 @@ export * from "./graphql/user-error.ts";
 export * from "./internal.ts";
 export * from "./jobs.ts";
 export * from "./contracts.ts";
+export * from "./rate-limit.ts";

@@ -1,4 +1,4 @@
-import { buildFederatedSchema, database, type SubgraphModule } from "@localex/common";
+import { AttemptLimiter, buildFederatedSchema, database, type SubgraphModule } from "@localex/common";
 import { createContext, type IdentityContext, type IdentityServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
 import { SessionsResolver } from "./sessions/sessions.resolver.ts";
@@ -18,7 +18,13 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
   createServices({ sql, config }) {
     const db = database(sql, schema);
     const users = new UsersService(db, config.ADMIN_EMAILS);
-    return { users, sessions: new SessionsService(db, users, config) };
+    const loginFailures = AttemptLimiter.create({
+      name: "login-failures",
+      points: 10,
+      durationSeconds: 15 * 60,
+      redisUrl: config.REDIS_URL,
+    });
+    return { users, sessions: new SessionsService(db, users, config, loginFailures) };
   },
   createContext,
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { badUserInput, issueAccessToken, type Config, type Database } from "@localex/common";
+import { badUserInput, issueAccessToken, type AttemptLimiter, type Config, type Database } from "@localex/common";
 import { refreshTokens, users, type UserRow, type schema } from "../db/schema.ts";
 import type { UsersService } from "../users/users.service.ts";
 import {
@@ -33,6 +33,8 @@ export class SessionsService {
     private readonly db: Database<typeof schema>,
     private readonly users: UsersService,
     private readonly config: Pick<Config, "JWT_SECRET" | "ACCESS_TOKEN_TTL_SECONDS" | "REFRESH_TOKEN_TTL_SECONDS">,
+    /** Failed logins per email: password guessing stops after a few tries. */
+    private readonly loginFailures: AttemptLimiter,
   ) {}
 
   async register(input: { email: string; password: string; displayName: string }): Promise<Session> {
@@ -50,8 +52,14 @@ export class SessionsService {
   }
 
   async login(input: { email: string; password: string }): Promise<Session> {
-    const user = await this.users.authenticate(normaliseEmail(input.email), input.password);
-    if (!user) throw refused("The email or password is wrong.");
+    const email = normaliseEmail(input.email);
+    await this.loginFailures.assertAllowed(email);
+    const user = await this.users.authenticate(email, input.password);
+    if (!user) {
+      await this.loginFailures.recordFailure(email);
+      throw refused("The email or password is wrong.");
+    }
+    await this.loginFailures.reset(email);
     return this.startSession(user);
   }
 
