@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { buildSubgraphSchema, type GraphQLResolverMap } from "@apollo/subgraph";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { parse, type GraphQLSchema } from "graphql";
-import { buildSchema, createResolversMap, type BuildSchemaOptions, type NonEmptyArray } from "type-graphql";
+import { buildSchema, createResolversMap, type BuildSchemaOptions, type NonEmptyArray, type PubSub } from "type-graphql";
 import { DateTimeScalar } from "./graphql/scalars.ts";
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@interfaceObject"])`;
@@ -19,6 +19,17 @@ export interface FederatedSchemaOptions<TContext> {
 }
 
 /**
+ * Subgraphs declare subscription fields so they compose, but the gateway serves them from
+ * domain events (gateway/src/subscriptions); type-graphql still insists on a pubSub.
+ */
+const servedByTheGateway: PubSub = {
+  publish: () => {},
+  subscribe: () => {
+    throw new Error("Subscriptions are served by the gateway.");
+  },
+};
+
+/**
  * Turns type-graphql resolvers into an Apollo Federation 2 subgraph schema: type-graphql
  * builds the schema and its directives, @apollo/subgraph adds `_service`, `_entities` and
  * the federation directives.
@@ -30,6 +41,7 @@ export async function buildFederatedSchema<TContext>(options: FederatedSchemaOpt
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
     skipCheck: true,
+    pubSub: servedByTheGateway,
   });
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<TContext>;
