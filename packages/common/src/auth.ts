@@ -97,15 +97,17 @@ export async function verifyCallerToken(secret: string, token: string): Promise<
   }
 }
 
+// Errors thrown inside resolvers carry no HTTP status: a subgraph answering non-2xx makes
+// the gateway discard the error's code. Only request-level refusals (a bad token) use 401.
 export function requireCaller(caller: Caller | null): Caller {
-  if (!caller) throw unauthenticated("Sign in to do this.");
+  if (!caller) throw new GraphQLError("Sign in to do this.", { extensions: { code: "UNAUTHENTICATED" } });
   return caller;
 }
 
 /** For internal fields: only another subgraph, holding the gateway secret, may call them. */
 export function requireService(caller: Caller | null): Caller {
   if (caller?.role !== "service") {
-    throw new GraphQLError("This field is internal to LocalEx.", { extensions: { code: "FORBIDDEN", http: { status: 403 } } });
+    throw new GraphQLError("This field is internal to LocalEx.", { extensions: { code: "FORBIDDEN" } });
   }
   return caller;
 }
@@ -113,7 +115,7 @@ export function requireService(caller: Caller | null): Caller {
 export function requireAdmin(caller: Caller | null): Caller {
   const c = requireCaller(caller);
   if (c.role !== "admin") {
-    throw new GraphQLError("Only administrators may do this.", { extensions: { code: "FORBIDDEN", http: { status: 403 } } });
+    throw new GraphQLError("Only administrators may do this.", { extensions: { code: "FORBIDDEN" } });
   }
   return c;
 }

@@ -23,7 +23,7 @@ export function notFound(what: string): GraphQLError {
 }
 
 export function forbidden(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "FORBIDDEN", http: { status: 403 } } });
+  return new GraphQLError(message, { extensions: { code: "FORBIDDEN" } });
 }
 
 export function badUserInput(message: string, field: string): GraphQLError {

@@ -41,6 +41,6 @@ export class AttemptLimiter {
 function rateLimited(state: RateLimiterRes): GraphQLError {
   const seconds = Math.ceil(state.msBeforeNext / 1000);
   return new GraphQLError(`Too many attempts. Try again in ${seconds} seconds.`, {
-    extensions: { code: "RATE_LIMITED", retryAfterSeconds: seconds, http: { status: 429 } },
+    extensions: { code: "RATE_LIMITED", retryAfterSeconds: seconds },
   });
 }

@@ -41,6 +41,8 @@ export interface SubgraphModule<TServices, TContext extends object> {
   createServices(runtime: SubgraphRuntime): TServices;
   /** Called once per request; per-request DataLoaders live here. */
   createContext(services: TServices, caller: Caller | null): TContext;
+  /** Releases what createServices opened (connections other than `sql`). */
+  disposeServices?(services: TServices): Promise<void>;
   /** Background work (job workers, schedulers) started after the server listens. */
   startBackground?(services: TServices, runtime: SubgraphRuntime): Promise<() => Promise<void>>;
 }
@@ -123,6 +125,7 @@ export async function startSubgraph<TServices, TContext extends object>(
     async stop() {
       await stopBackground();
       await apollo.stop();
+      await module.disposeServices?.(services);
       await sql.end({ timeout: 5 });
     },
   };

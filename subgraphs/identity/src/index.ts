@@ -27,4 +27,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
     return { users, sessions: new SessionsService(db, users, config, loginFailures) };
   },
   createContext,
+  async disposeServices(services) {
+    services.sessions.close();
+  },
 };

@@ -99,6 +99,10 @@ export class SessionsService {
       .where(and(eq(refreshTokens.familyId, sessionId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
   }
 
+  close(): void {
+    this.loginFailures.close();
+  }
+
   private async startSession(user: UserRow): Promise<Session> {
     const familyId = randomUUID();
     const refreshToken = await this.db.transaction((tx) => this.storeRefreshToken(tx, user.id, familyId));
