@@ -1,0 +1,85 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { isUuid, type ListingStatusName } from "@localex/common";
+import { listings, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
+import { bumped, enqueueIndexing } from "../listings/documents.ts";
+
+export interface Reservation {
+  ok: boolean;
+  unavailableListingIds: string[];
+}
+
+/**
+ * The listings side of a trade: holding listings for it, freeing them, handing them over.
+ * Every operation is idempotent per trade, so trades can retry after any fault.
+ */
+export class TradeListingsService {
+  constructor(private readonly db: ListingsDatabase) {}
+
+  async info(ids: readonly string[]): Promise<Pick<ListingRow, "id" | "ownerId" | "status">[]> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length === 0) return [];
+    return this.db
+      .select({ id: listings.id, ownerId: listings.ownerId, status: listings.status })
+      .from(listings)
+      .where(inArray(listings.id, valid));
+  }
+
+  /** All or nothing: every listing ACTIVE, or already RESERVED for this trade, ends RESERVED for it. */
+  async reserve(tradeId: string, listingIds: readonly string[]): Promise<Reservation> {
+    const ids = [...new Set(listingIds)];
+    const malformed = ids.filter((id) => !isUuid(id));
+    if (malformed.length > 0) return { ok: false, unavailableListingIds: malformed };
+    if (ids.length === 0) return { ok: true, unavailableListingIds: [] };
+    return this.db.transaction(async (tx) => {
+      // Locked in id order, so two reservations over overlapping listings cannot deadlock.
+      const rows = await tx.select().from(listings).where(inArray(listings.id, ids)).orderBy(asc(listings.id)).for("update");
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const unavailable = ids.filter((id) => {
+        const row = byId.get(id);
+        return !row || !(row.status === "ACTIVE" || (row.status === "RESERVED" && row.tradeId === tradeId));
+      });
+      if (unavailable.length > 0) return { ok: false, unavailableListingIds: unavailable };
+      const toReserve = rows.filter((r) => r.status === "ACTIVE").map((r) => r.id);
+      if (toReserve.length > 0) {
+        const changed = await tx
+          .update(listings)
+          .set({ status: "RESERVED", tradeId, ...bumped })
+          .where(inArray(listings.id, toReserve))
+          .returning();
+        await enqueueIndexing(tx, changed);
+      }
+      return { ok: true, unavailableListingIds: [] };
+    });
+  }
+
+  /** RESERVED for this trade → ACTIVE; how many changed (0 on a replay). */
+  release(tradeId: string): Promise<number> {
+    return this.moveReserved(tradeId, "ACTIVE");
+  }
+
+  /** RESERVED for this trade → TRADED; how many changed (0 on a replay). */
+  complete(tradeId: string): Promise<number> {
+    return this.moveReserved(tradeId, "TRADED");
+  }
+
+  private async moveReserved(tradeId: string, to: "ACTIVE" | "TRADED"): Promise<number> {
+    if (!isUuid(tradeId)) return 0;
+    return this.db.transaction(async (tx) => {
+      const held = and(eq(listings.tradeId, tradeId), eq(listings.status, "RESERVED" satisfies ListingStatusName));
+      const ids = await lockInIdOrder(tx, held);
+      if (ids.length === 0) return 0;
+      const changed = await tx
+        .update(listings)
+        .set({ status: to, tradeId: to === "TRADED" ? tradeId : null, ...bumped })
+        .where(and(held, inArray(listings.id, ids)))
+        .returning();
+      await enqueueIndexing(tx, changed);
+      return changed.length;
+    });
+  }
+}
+
+async function lockInIdOrder(tx: Tx, where: ReturnType<typeof and>): Promise<string[]> {
+  const rows = await tx.select({ id: listings.id }).from(listings).where(where).orderBy(asc(listings.id)).for("update");
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,40 @@
+import type { ListingRow } from "../db/schema.ts";
+
+/** A listings row as `row_to_json` spells it, for the statements drizzle's builder cannot express. */
+export interface ListingJson {
+  id: string;
+  owner_id: string;
+  title: string;
+  description: string;
+  category_id: string;
+  condition: ListingRow["condition"];
+  status: ListingRow["status"];
+  credit_price: number | null;
+  lat: number | null;
+  lon: number | null;
+  attributes: Record<string, string>;
+  trade_id: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function fromJson(j: ListingJson): ListingRow {
+  return {
+    id: j.id,
+    ownerId: j.owner_id,
+    title: j.title,
+    description: j.description,
+    categoryId: j.category_id,
+    condition: j.condition,
+    status: j.status,
+    creditPrice: j.credit_price,
+    lat: j.lat,
+    lon: j.lon,
+    attributes: j.attributes,
+    tradeId: j.trade_id,
+    version: Number(j.version),
+    createdAt: new Date(j.created_at),
+    updatedAt: new Date(j.updated_at),
+  };
+}

@@ -1,0 +1,170 @@
+import { eq } from "drizzle-orm";
+import { isUuid, userError, type Caller, type UserError } from "@localex/common";
+import { categories, listings, type CategoryRow, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
+import { bumped, enqueueIndexing } from "./documents.ts";
+import type { CreateListingInput, UpdateListingInput } from "./listing.inputs.ts";
+import { canSee } from "./listings.service.ts";
+import {
+  checkAttributes,
+  checkCreditPrice,
+  checkDescription,
+  checkLocation,
+  checkTitle,
+  normaliseLine,
+  normaliseText,
+} from "./validation.ts";
+
+export interface Outcome {
+  listing: ListingRow | null;
+  errors: UserError[];
+}
+
+const failed = (...errors: UserError[]): Outcome => ({ listing: null, errors });
+const invalid = (field: string, message: string) => userError("INVALID_INPUT", message, field);
+
+/** Creating, editing, publishing and archiving listings: by their owner only, each change reindexed. */
+export class ListingWritesService {
+  constructor(private readonly db: ListingsDatabase) {}
+
+  async create(owner: Caller, input: CreateListingInput): Promise<Outcome> {
+    const errors: UserError[] = [];
+    const title = normaliseLine(input.title);
+    const description = normaliseText(input.description);
+    checkTitle(title, errors);
+    checkDescription(description, errors);
+    checkCreditPrice(input.creditPrice ?? null, errors);
+    checkLocation(input.location ?? null, errors);
+    return this.db.transaction(async (tx) => {
+      const category = await categoryById(tx, input.categoryId);
+      if (!category) errors.push(unknownCategory());
+      const attributes = category ? checkAttributes(input.attributes ?? [], category, errors) : {};
+      if (errors.length > 0) return failed(...errors);
+      const [row] = await tx
+        .insert(listings)
+        .values({
+          ownerId: owner.userId,
+          title,
+          description,
+          categoryId: category!.id,
+          condition: input.condition,
+          creditPrice: input.creditPrice ?? null,
+          lat: input.location?.lat ?? null,
+          lon: input.location?.lon ?? null,
+          attributes,
+        })
+        .returning();
+      await enqueueIndexing(tx, [row!]);
+      return { listing: row!, errors: [] };
+    });
+  }
+
+  /** Changes only the fields given; null clears creditPrice and location and leaves the required fields. */
+  async update(caller: Caller, id: string, input: UpdateListingInput): Promise<Outcome> {
+    return this.db.transaction(async (tx) => {
+      const found = await this.lockOwned(tx, caller, id);
+      if ("errors" in found) return found;
+      const current = found.row;
+      if (current.status === "RESERVED" || current.status === "TRADED") {
+        return failed(userError("LISTING_LOCKED", `A ${current.status.toLowerCase()} listing cannot be edited.`, "id"));
+      }
+      const errors: UserError[] = [];
+      const set: Partial<ListingRow> = {};
+      if (input.title != null) {
+        set.title = normaliseLine(input.title);
+        checkTitle(set.title, errors);
+      }
+      if (input.description != null) {
+        set.description = normaliseText(input.description);
+        checkDescription(set.description, errors);
+      }
+      if (input.condition != null) set.condition = input.condition;
+      if (input.creditPrice !== undefined) {
+        checkCreditPrice(input.creditPrice, errors);
+        set.creditPrice = input.creditPrice;
+      }
+      if (input.location !== undefined) {
+        checkLocation(input.location, errors);
+        set.lat = input.location?.lat ?? null;
+        set.lon = input.location?.lon ?? null;
+      }
+      let category: CategoryRow | null | undefined;
+      if (input.categoryId != null) {
+        category = await categoryById(tx, input.categoryId);
+        if (!category) errors.push(unknownCategory());
+        else set.categoryId = category.id;
+      }
+      if (input.attributes != null || (category && category.id !== current.categoryId)) {
+        category ??= await categoryById(tx, current.categoryId);
+        if (input.attributes != null) set.attributes = checkAttributes(input.attributes, category!, errors);
+        else refuseStrayAttributes(current.attributes, category!, errors);
+      }
+      if (errors.length > 0) return failed(...errors);
+      if (Object.keys(set).length === 0) return { listing: current, errors: [] };
+      return this.apply(tx, current.id, set);
+    });
+  }
+
+  /** DRAFT → ACTIVE: the listing becomes findable. */
+  async publish(caller: Caller, id: string): Promise<Outcome> {
+    return this.db.transaction(async (tx) => {
+      const found = await this.lockOwned(tx, caller, id);
+      if ("errors" in found) return found;
+      if (found.row.status !== "DRAFT") return failed(illegal(found.row, "published; only a draft can be"));
+      return this.apply(tx, id, { status: "ACTIVE" });
+    });
+  }
+
+  /** Any status but TRADED → ARCHIVED; an archived listing leaves any trade that held it. */
+  async archive(caller: Caller, id: string): Promise<Outcome> {
+    return this.db.transaction(async (tx) => {
+      const found = await this.lockOwned(tx, caller, id);
+      if ("errors" in found) return found;
+      if (found.row.status === "TRADED" || found.row.status === "ARCHIVED") {
+        return failed(illegal(found.row, "archived"));
+      }
+      return this.apply(tx, id, { status: "ARCHIVED", tradeId: null });
+    });
+  }
+
+  private async apply(tx: Tx, id: string, set: Partial<ListingRow>): Promise<Outcome> {
+    const [row] = await tx
+      .update(listings)
+      .set({ ...set, ...bumped })
+      .where(eq(listings.id, id))
+      .returning();
+    await enqueueIndexing(tx, [row!]);
+    return { listing: row!, errors: [] };
+  }
+
+  /** The listing, locked for this change, when the caller owns it; NOT_FOUND hides others' drafts. */
+  private async lockOwned(tx: Tx, caller: Caller, id: string): Promise<{ row: ListingRow } | Outcome> {
+    const [row] = isUuid(id) ? await tx.select().from(listings).where(eq(listings.id, id)).for("update") : [];
+    if (!row || !canSee(row, caller)) return failed(userError("NOT_FOUND", "This listing was not found.", "id"));
+    if (row.ownerId !== caller.userId) return failed(userError("FORBIDDEN", "Only the listing's owner may change it.", "id"));
+    return { row };
+  }
+}
+
+async function categoryById(tx: Tx, id: string): Promise<CategoryRow | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await tx.select().from(categories).where(eq(categories.id, id));
+  return row ?? null;
+}
+
+function unknownCategory(): UserError {
+  return invalid("input.categoryId", "Unknown category; choose one from `categories`.");
+}
+
+function illegal(row: ListingRow, what: string): UserError {
+  return userError("INVALID_TRANSITION", `This listing is ${row.status} and cannot be ${what}.`, "id");
+}
+
+/** Moving to another category keeps the attributes only if the new category allows them all. */
+function refuseStrayAttributes(attributes: Record<string, string>, category: CategoryRow, errors: UserError[]): void {
+  const stray = Object.keys(attributes).filter((k) => !category.allowedAttributes.includes(k));
+  if (stray.length > 0) {
+    errors.push(
+      invalid("input.attributes", `The ${category.name} category does not allow ${stray.join(", ")}; give attributes it allows.`),
+    );
+  }
+}

@@ -1,0 +1,143 @@
+import { and, count, desc, eq, inArray, isNotNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { badInput, decodeCursor, isUuid, type Caller, type ListingStatusName } from "@localex/common";
+import { listings, type ListingRow, type ListingsDatabase } from "../db/schema.ts";
+import { fromJson, type ListingJson } from "./listing-json.ts";
+
+export interface ListingQuery {
+  categoryIds?: string[] | null;
+  conditions?: string[] | null;
+  status?: ListingStatusName | null;
+  ownerId?: string | null;
+  maxCredits?: number | null;
+}
+
+export interface Page {
+  rows: ListingRow[];
+  totalCount: number;
+}
+
+/** One page of one owner's listings: what `User.listings(status, first, after)` asks for. */
+export interface OwnerPageKey {
+  ownerId: string;
+  status: ListingStatusName | null;
+  first: number;
+  after: string | null;
+}
+
+const EMPTY: Page = { rows: [], totalCount: 0 };
+
+/** Newest first; (created_at, id) is unique, so a cursor is a fixed point however many rows arrive. */
+const newestFirst = [desc(listings.createdAt), desc(listings.id)];
+
+/** A draft is its owner's business; everything else may be seen by anyone who knows its id. */
+export function canSee(row: ListingRow, viewer: Caller | null): boolean {
+  return row.status !== "DRAFT" || (viewer !== null && (viewer.userId === row.ownerId || viewer.role !== "user"));
+}
+
+export function cursorKey(row: ListingRow): string[] {
+  return [row.createdAt.toISOString(), row.id];
+}
+
+/** The (created_at, id) a cursor points at, refusing anything that is not one of ours. */
+export function decodeListingCursor(after: string | null | undefined): { at: string; id: string } | null {
+  const key = decodeCursor(after, 2);
+  if (!key) return null;
+  const [at, id] = key;
+  if (typeof at !== "string" || typeof id !== "string" || Number.isNaN(Date.parse(at)) || !isUuid(id)) {
+    throw badInput("`after` is not a cursor from this list.", "after");
+  }
+  return { at: String(at), id: String(id) };
+}
+
+export class ListingsService {
+  constructor(private readonly db: ListingsDatabase) {}
+
+  async byIds(ids: readonly string[]): Promise<ListingRow[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    return this.db.select().from(listings).where(inArray(listings.id, valid));
+  }
+
+  /** Other people's listings only when ACTIVE; the viewer's own in any status. */
+  async list(filter: ListingQuery, first: number, after: string | null, viewer: Caller | null): Promise<Page> {
+    const cursor = decodeListingCursor(after);
+    const where = this.filterSql(filter, viewer);
+    if (!where) return EMPTY;
+    const keyset = cursor ? sql`(${listings.createdAt}, ${listings.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
+    const [rows, [total]] = await Promise.all([
+      this.db.select().from(listings).where(and(where, keyset)).orderBy(...newestFirst).limit(first + 1),
+      this.db.select({ n: count() }).from(listings).where(where),
+    ]);
+    return { rows, totalCount: total?.n ?? 0 };
+  }
+
+  private filterSql(filter: ListingQuery, viewer: Caller | null): SQL | null {
+    const own = viewer !== null && filter.ownerId === viewer.userId;
+    const status = filter.status ?? (own ? null : "ACTIVE");
+    if (filter.ownerId != null && !isUuid(filter.ownerId)) return null;
+    const parts: (SQL | undefined)[] = [
+      viewer ? or(eq(listings.status, "ACTIVE"), eq(listings.ownerId, viewer.userId)) : eq(listings.status, "ACTIVE"),
+      status ? eq(listings.status, status) : undefined,
+      filter.ownerId != null ? eq(listings.ownerId, filter.ownerId) : undefined,
+    ];
+    if (filter.categoryIds != null) {
+      const ids = filter.categoryIds.filter(isUuid);
+      if (ids.length === 0) return null;
+      parts.push(inArray(listings.categoryId, ids));
+    }
+    if (filter.conditions != null) {
+      if (filter.conditions.length === 0) return null;
+      parts.push(inArray(listings.condition, filter.conditions as ListingRow["condition"][]));
+    }
+    if (filter.maxCredits != null) parts.push(and(isNotNull(listings.creditPrice), lte(listings.creditPrice, filter.maxCredits)));
+    return and(...parts) ?? null;
+  }
+
+  /**
+   * Pages of many owners' listings in one statement (the DataLoader behind `User.listings`):
+   * each key is a lateral subquery over the owner's index, with its own count.
+   */
+  async pagesByOwner(keys: readonly OwnerPageKey[], viewer: Caller | null): Promise<Page[]> {
+    const specs = keys.map((key, i) => {
+      const own = viewer !== null && viewer.userId === key.ownerId;
+      // Someone else's drafts, reservations or archive are not listed.
+      const hidden = !isUuid(key.ownerId) || (!own && key.status !== null && key.status !== "ACTIVE");
+      const cursor = decodeListingCursor(key.after);
+      return {
+        i,
+        owner_id: key.ownerId,
+        status: own ? key.status : "ACTIVE",
+        after_at: cursor?.at ?? null,
+        after_id: cursor?.id ?? null,
+        lim: key.first + 1,
+        hidden,
+      };
+    });
+    const asked = specs.filter((s) => !s.hidden);
+    const pages: Page[] = keys.map(() => ({ rows: [], totalCount: 0 }));
+    if (asked.length === 0) return pages;
+    const result = await this.db.execute<{ i: number; total: number; listing: ListingJson | null }>(sql`
+      select k.i, t.total, row_to_json(l) as listing
+      from jsonb_to_recordset(${JSON.stringify(asked)}::jsonb)
+        as k(i int, owner_id uuid, status text, after_at timestamptz, after_id uuid, lim int)
+      cross join lateral (
+        select count(*)::int as total from ${listings} c
+        where c.owner_id = k.owner_id and (k.status is null or c.status = k.status)
+      ) t
+      left join lateral (
+        select * from ${listings} x
+        where x.owner_id = k.owner_id and (k.status is null or x.status = k.status)
+          and (k.after_at is null or (x.created_at, x.id) < (k.after_at, k.after_id))
+        order by x.created_at desc, x.id desc
+        limit k.lim
+      ) l on true
+      order by k.i, l.created_at desc, l.id desc`);
+    for (const r of result) {
+      const page = pages[r.i]!;
+      page.totalCount = r.total;
+      if (r.listing) page.rows.push(fromJson(r.listing));
+    }
+    return pages;
+  }
+}
+

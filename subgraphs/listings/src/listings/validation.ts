@@ -1,0 +1,88 @@
+/** The rules for what owners type about their listings; one place so create and update agree. */
+import { userError, type UserError } from "@localex/common";
+import type { CategoryRow } from "../db/schema.ts";
+
+export const TITLE_MAX = 120;
+export const DESCRIPTION_MAX = 5000;
+export const CREDIT_PRICE_MAX = 1_000_000;
+export const ATTRIBUTES_MAX = 20;
+export const ATTRIBUTE_VALUE_MAX = 200;
+
+// C0/C1 controls, zero-width and bidirectional overrides: invisible, and used to spoof text.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+// The same, but a description may keep its line breaks and tabs.
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+
+const invalid = (field: string, message: string) => userError("INVALID_INPUT", message, field);
+const length = (s: string) => [...s].length;
+
+export function normaliseLine(s: string): string {
+  return s.normalize("NFC").trim().replace(/[ \t\n\r]+/g, " ");
+}
+
+export function normaliseText(s: string): string {
+  return s.normalize("NFC").replace(/\r\n?/g, "\n").trim();
+}
+
+export function checkTitle(title: string, errors: UserError[]): void {
+  if (title.length === 0) errors.push(invalid("input.title", "Title must not be empty."));
+  else if (length(title) > TITLE_MAX) errors.push(invalid("input.title", `Title must be at most ${TITLE_MAX} characters.`));
+  else if (CONTROL.test(title)) errors.push(invalid("input.title", "Title must not contain control characters."));
+}
+
+export function checkDescription(description: string, errors: UserError[]): void {
+  if (length(description) > DESCRIPTION_MAX) {
+    errors.push(invalid("input.description", `Description must be at most ${DESCRIPTION_MAX} characters.`));
+  } else if (CONTROL_IN_TEXT.test(description)) {
+    errors.push(invalid("input.description", "Description must not contain control characters other than line breaks and tabs."));
+  }
+}
+
+export function checkCreditPrice(price: number | null, errors: UserError[]): void {
+  if (price == null) return;
+  if (!Number.isSafeInteger(price) || price < 0 || price > CREDIT_PRICE_MAX) {
+    errors.push(invalid("input.creditPrice", `Credit price must be a whole number from 0 to ${CREDIT_PRICE_MAX}.`));
+  }
+}
+
+export function checkLocation(location: { lat: number; lon: number } | null, errors: UserError[]): void {
+  if (location == null) return;
+  if (!Number.isFinite(location.lat) || location.lat < -90 || location.lat > 90) {
+    errors.push(invalid("input.location.lat", "Latitude must be between -90 and 90."));
+  }
+  if (!Number.isFinite(location.lon) || location.lon < -180 || location.lon > 180) {
+    errors.push(invalid("input.location.lon", "Longitude must be between -180 and 180."));
+  }
+}
+
+/** Normalises attributes into `{ key: value }`, pushing an error per attribute the category does not allow. */
+export function checkAttributes(
+  attributes: readonly { key: string; value: string }[],
+  category: CategoryRow,
+  errors: UserError[],
+  field = "input.attributes",
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (attributes.length > ATTRIBUTES_MAX) {
+    errors.push(invalid(field, `A listing may have at most ${ATTRIBUTES_MAX} attributes.`));
+    return result;
+  }
+  const allowed = category.allowedAttributes;
+  attributes.forEach((attribute, i) => {
+    const key = attribute.key.trim();
+    const value = normaliseLine(attribute.value);
+    if (!allowed.includes(key)) {
+      const list = allowed.length > 0 ? allowed.join(", ") : "none";
+      errors.push(invalid(`${field}.${i}.key`, `The ${category.name} category allows these attributes: ${list}.`));
+    } else if (Object.hasOwn(result, key)) {
+      errors.push(invalid(`${field}.${i}.key`, `The attribute ${key} is given twice.`));
+    } else if (value.length === 0 || length(value) > ATTRIBUTE_VALUE_MAX || CONTROL.test(value)) {
+      errors.push(
+        invalid(`${field}.${i}.value`, `An attribute value must be 1 to ${ATTRIBUTE_VALUE_MAX} characters, without control characters.`),
+      );
+    } else {
+      result[key] = value;
+    }
+  });
+  return result;
+}
