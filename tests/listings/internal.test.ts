@@ -1,0 +1,213 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { signCallerToken } from "@localex/common";
+import { GatewayClient, registerUser } from "../harness/client.ts";
+import { TEST_GATEWAY_SECRET } from "../harness/global-setup.ts";
+import {
+  ARCHIVE,
+  asService,
+  captureIndexJobs,
+  createListing,
+  indexJobs,
+  LISTING,
+  newTradeId,
+  subgraphRequest,
+  UPDATE,
+} from "./helpers.ts";
+
+const INFO = `query ($ids: [ID!]!) { tradeListingInfo(ids: $ids) { id ownerId status } }`;
+const RESERVE = `mutation ($t: ID!, $ids: [ID!]!) { reserveListingsForTrade(tradeId: $t, listingIds: $ids) { ok unavailableListingIds } }`;
+const RELEASE = `mutation ($t: ID!) { releaseListingsForTrade(tradeId: $t) }`;
+const COMPLETE = `mutation ($t: ID!) { completeListingsForTrade(tradeId: $t) }`;
+const DOCUMENTS = `query ($after: String, $first: Int) { listingDocuments(after: $after, first: $first) { documents nextCursor } }`;
+
+async function statusOf(id: string) {
+  const { data } = await asService<{ tradeListingInfo: { status: string }[] }>(INFO, { ids: [id] });
+  return data?.tradeListingInfo[0]?.status;
+}
+
+describe("internal fields for trades", () => {
+  it("tells trades each listing's owner and status, leaving unknown ids out", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann);
+    const draft = await createListing(ann, {}, { draft: true });
+    const { data } = await asService(INFO, { ids: [listing.id, draft.id, "00000000-0000-4000-8000-000000000000", "junk"] });
+    expect(data?.tradeListingInfo).toEqual(
+      expect.arrayContaining([
+        { id: listing.id, ownerId: ann.id, status: "ACTIVE" },
+        { id: draft.id, ownerId: ann.id, status: "DRAFT" },
+      ]),
+    );
+    expect(data?.tradeListingInfo).toHaveLength(2);
+  });
+
+  it("reserves all of a trade's listings or none, idempotently", async () => {
+    const ann = await registerUser();
+    const [a, b] = [await createListing(ann), await createListing(ann)];
+    const draft = await createListing(ann, {}, { draft: true });
+    const trade = newTradeId();
+
+    const partial = await asService(RESERVE, { t: trade, ids: [a!.id, draft.id, "00000000-0000-4000-8000-000000000000"] });
+    expect(partial.data?.reserveListingsForTrade).toEqual({
+      ok: false,
+      unavailableListingIds: [draft.id, "00000000-0000-4000-8000-000000000000"],
+    });
+    expect(await statusOf(a!.id)).toBe("ACTIVE");
+
+    const ok = await asService(RESERVE, { t: trade, ids: [a!.id, b!.id] });
+    expect(ok.data?.reserveListingsForTrade).toEqual({ ok: true, unavailableListingIds: [] });
+    const replay = await asService(RESERVE, { t: trade, ids: [b!.id, a!.id, a!.id] });
+    expect(replay.data?.reserveListingsForTrade).toEqual({ ok: true, unavailableListingIds: [] });
+    expect((await new GatewayClient().data(LISTING, { id: a!.id })).listing.status).toBe("RESERVED");
+
+    const other = await asService(RESERVE, { t: newTradeId(), ids: [a!.id] });
+    expect(other.data?.reserveListingsForTrade).toEqual({ ok: false, unavailableListingIds: [a!.id] });
+  });
+
+  it("gives a contested listing to exactly one of two racing trades", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann);
+    const results = await Promise.all(
+      [newTradeId(), newTradeId(), newTradeId()].map((t) => asService(RESERVE, { t, ids: [listing.id] })),
+    );
+    expect(results.filter((r) => r.data?.reserveListingsForTrade.ok)).toHaveLength(1);
+  });
+
+  it("releases a trade's listings back to ACTIVE once", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann);
+    const trade = newTradeId();
+    await asService(RESERVE, { t: trade, ids: [listing.id] });
+    expect((await asService(RELEASE, { t: newTradeId() })).data?.releaseListingsForTrade).toBe(0);
+    expect((await asService(RELEASE, { t: trade })).data?.releaseListingsForTrade).toBe(1);
+    expect((await asService(RELEASE, { t: trade })).data?.releaseListingsForTrade).toBe(0);
+    expect(await statusOf(listing.id)).toBe("ACTIVE");
+  });
+
+  it("completes a trade's listings to TRADED once, and a traded listing stays traded", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann);
+    const trade = newTradeId();
+    await asService(RESERVE, { t: trade, ids: [listing.id] });
+    expect((await asService(COMPLETE, { t: trade })).data?.completeListingsForTrade).toBe(1);
+    expect((await asService(COMPLETE, { t: trade })).data?.completeListingsForTrade).toBe(0);
+    expect((await asService(RELEASE, { t: trade })).data?.releaseListingsForTrade).toBe(0);
+    expect((await asService(RESERVE, { t: trade, ids: [listing.id] })).data?.reserveListingsForTrade.ok).toBe(false);
+    expect(await statusOf(listing.id)).toBe("TRADED");
+    const edit = await ann.client.data(UPDATE, { id: listing.id, input: { title: "Again" } });
+    expect(edit.updateListing.errors[0].code).toBe("LISTING_LOCKED");
+  });
+
+  it("refuses a trade id that is not one", async () => {
+    const res = await asService(RELEASE, { t: "not-a-trade" });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "tradeId" });
+  });
+});
+
+describe("listingDocuments, for search's full reindex", () => {
+  it("walks every listing in id order, any status, as ListingDocuments", async () => {
+    const ann = await registerUser();
+    const draft = await createListing(ann, { title: "Reindexed draft" }, { draft: true });
+    const seen = new Map<string, any>();
+    let after: string | null = null;
+    let previous = "";
+    do {
+      const res: any = await asService(DOCUMENTS, { after, first: 200 });
+      for (const json of res.data.listingDocuments.documents as string[]) {
+        const doc = JSON.parse(json);
+        expect(doc.id > previous).toBe(true);
+        previous = doc.id;
+        seen.set(doc.id, doc);
+      }
+      after = res.data.listingDocuments.nextCursor;
+    } while (after);
+    expect(seen.get(draft.id)).toMatchObject({
+      id: draft.id,
+      ownerId: ann.id,
+      title: "Reindexed draft",
+      status: "DRAFT",
+      categorySlug: "furniture",
+      condition: "GOOD",
+      creditPrice: 40,
+      location: { lat: 52.37, lon: 4.9 },
+      version: 1,
+    });
+  });
+
+  it("refuses a cursor that is not an id", async () => {
+    const res = await asService(DOCUMENTS, { after: "junk" });
+    expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+});
+
+describe("who may call the internal fields", () => {
+  const calls: [string, Record<string, unknown>][] = [
+    [INFO, { ids: [] }],
+    [RESERVE, { t: "00000000-0000-4000-8000-000000000000", ids: [] }],
+    [RELEASE, { t: "00000000-0000-4000-8000-000000000000" }],
+    [COMPLETE, { t: "00000000-0000-4000-8000-000000000000" }],
+    [DOCUMENTS, {}],
+  ];
+
+  it("the gateway does not offer them, even to a signed-in user", async () => {
+    const ann = await registerUser();
+    for (const [query, variables] of calls) {
+      const res = await ann.client.request(query, variables);
+      expect(res.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    }
+  });
+
+  it("the subgraph refuses them without a service caller", async () => {
+    const ann = await registerUser();
+    const asUser = await signCallerToken(TEST_GATEWAY_SECRET, { userId: ann.id, role: "user", sessionId: "s" });
+    for (const [query, variables] of calls) {
+      for (const headers of [{}, { "x-localex-caller": asUser }] as Record<string, string>[]) {
+        const res = await subgraphRequest(query, variables, headers);
+        expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      }
+    }
+  });
+});
+
+describe("search indexing jobs", () => {
+  beforeAll(captureIndexJobs);
+
+  it("enqueues a snapshot with a rising version for every change, keyed by listing", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann, { title: "Indexed chair" });
+    await ann.client.data(UPDATE, { id: listing.id, input: { title: "Indexed armchair" } });
+    const trade = newTradeId();
+    await asService(RESERVE, { t: trade, ids: [listing.id] });
+    await asService(RELEASE, { t: trade });
+    await asService(RESERVE, { t: trade, ids: [listing.id] });
+    await asService(COMPLETE, { t: trade });
+    await asService(COMPLETE, { t: trade }); // a replay changes nothing, so enqueues nothing
+
+    const jobs = await indexJobs(listing.id);
+    expect(jobs.every((j) => j.task === "search:index-listing")).toBe(true);
+    expect(jobs.map((j) => [j.payload.listing.status, j.payload.listing.version])).toEqual([
+      ["DRAFT", 1],
+      ["ACTIVE", 2],
+      ["ACTIVE", 3],
+      ["RESERVED", 4],
+      ["ACTIVE", 5],
+      ["RESERVED", 6],
+      ["TRADED", 7],
+    ]);
+    expect(jobs[2]!.payload.listing).toMatchObject({
+      id: listing.id,
+      ownerId: ann.id,
+      title: "Indexed armchair",
+      categorySlug: "furniture",
+    });
+  });
+
+  it("enqueues on archive, and nothing for a refused change", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann);
+    await ann.client.data(UPDATE, { id: listing.id, input: { title: "" } });
+    await ann.client.data(ARCHIVE, { id: listing.id });
+    await ann.client.data(ARCHIVE, { id: listing.id });
+    const jobs = await indexJobs(listing.id);
+    expect(jobs.map((j) => j.payload.listing.status)).toEqual(["DRAFT", "ACTIVE", "ARCHIVED"]);
+  });
+});
