@@ -1,19 +1,47 @@
-import { buildFederatedSchema, type Caller, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, startJobWorker, TASKS, type SubgraphModule } from "@localex/common";
 import { User } from "./accounts/account.type.ts";
 import { AccountsResolver } from "./accounts/accounts.resolver.ts";
+import { AccountsService } from "./accounts/accounts.service.ts";
+import { createContext, type LedgerContext, type LedgerServices } from "./context.ts";
+import { EntriesResolver } from "./entries/entries.resolver.ts";
+import { EntriesService } from "./entries/entries.service.ts";
+import { Trade } from "./holds/hold.type.ts";
+import { HoldsResolver } from "./holds/holds.resolver.ts";
+import { HoldsService } from "./holds/holds.service.ts";
+import { ReconciliationResolver } from "./reconciliation/reconciliation.resolver.ts";
+import { ReconciliationService } from "./reconciliation/reconciliation.service.ts";
+import { TransfersResolver } from "./transfers/transfers.resolver.ts";
+import { TransfersService } from "./transfers/transfers.service.ts";
+import { welcomeGrantTask } from "./transfers/welcome-grant.ts";
 
-export interface LedgerContext {
-  caller: Caller | null;
-}
+export type { LedgerContext, LedgerServices };
 
-export const ledger: SubgraphModule<object, LedgerContext> = {
+export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
   name: "ledger",
   buildSchema: () =>
     buildFederatedSchema<LedgerContext>({
-      resolvers: [AccountsResolver],
-      orphanedTypes: [User],
-      referenceResolvers: { User: (ref: { id: string }) => ({ id: ref.id }) },
+      resolvers: [AccountsResolver, TransfersResolver, HoldsResolver, EntriesResolver, ReconciliationResolver],
+      orphanedTypes: [User, Trade],
+      referenceResolvers: {
+        User: (ref: { id: string }) => ({ id: ref.id }),
+        Trade: (ref: { id: string }) => ({ id: ref.id }),
+      },
     }),
-  createServices: () => ({}),
-  createContext: (_services, caller) => ({ caller }),
+  createServices({ sql, internal }) {
+    const accounts = new AccountsService(sql, internal);
+    return {
+      accounts,
+      transfers: new TransfersService(sql, accounts),
+      holds: new HoldsService(sql, accounts),
+      entries: new EntriesService(sql),
+      reconciliation: new ReconciliationService(sql),
+    };
+  },
+  createContext,
+  startBackground: (services, runtime) =>
+    startJobWorker({
+      url: runtime.databaseUrl,
+      log: runtime.log,
+      tasks: { [TASKS.welcomeGrant]: welcomeGrantTask(services.transfers) },
+    }),
 };

@@ -1,6 +1,6 @@
 import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "A user's credits: balance, the part held in escrow, and what is available." })
+@ObjectType({ description: "A member's credits: the balance, the part held in escrow, and what is available (balance - held)." })
 export class Account {
   @Field(() => Int) balance!: number;
   @Field(() => Int) held!: number;

@@ -1,16 +1,17 @@
-import { FieldResolver, Query, Resolver, Root } from "type-graphql";
+import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import type { LedgerContext } from "../context.ts";
 import { Account, User } from "./account.type.ts";
 
-// Accounts and postings arrive with the ledger-and-trades issue.
 @Resolver(() => User)
 export class AccountsResolver {
   @FieldResolver(() => Account, { nullable: true, description: "Visible to the user themself and to admins only." })
-  account(@Root() _user: User): Account | null {
-    return null;
-  }
-
-  @Query(() => Account, { nullable: true, description: "The signed-in user's account." })
-  myAccount(): Account | null {
-    return null;
+  async account(@Root() user: User, @Ctx() ctx: LedgerContext): Promise<Account | null> {
+    const caller = ctx.caller;
+    if (!caller || (caller.userId !== user.id && caller.role !== "admin")) return null;
+    // A member whose welcome grant has not run yet has no account row: nothing yet.
+    const row = await ctx.loaders.accountById.load(user.id);
+    const balance = row?.balance ?? 0;
+    const held = row?.held ?? 0;
+    return { balance, held, available: balance - held };
   }
 }

@@ -1,0 +1,35 @@
+import type DataLoader from "dataloader";
+import { groupLoader, rowLoader, type Caller } from "@localex/common";
+import type { AccountBalance, AccountsService } from "./accounts/accounts.service.ts";
+import type { EntriesService } from "./entries/entries.service.ts";
+import type { HoldsService, HoldSummary } from "./holds/holds.service.ts";
+import type { ReconciliationService } from "./reconciliation/reconciliation.service.ts";
+import type { TransfersService } from "./transfers/transfers.service.ts";
+
+export interface LedgerServices {
+  accounts: AccountsService;
+  transfers: TransfersService;
+  holds: HoldsService;
+  entries: EntriesService;
+  reconciliation: ReconciliationService;
+}
+
+export interface LedgerContext {
+  caller: Caller | null;
+  services: LedgerServices;
+  loaders: {
+    accountById: DataLoader<string, AccountBalance | null>;
+    holdsByTradeId: DataLoader<string, HoldSummary[]>;
+  };
+}
+
+export function createContext(services: LedgerServices, caller: Caller | null): LedgerContext {
+  return {
+    caller,
+    services,
+    loaders: {
+      accountById: rowLoader((ids) => services.accounts.byIds(ids), (a) => a.id),
+      holdsByTradeId: groupLoader((ids) => services.holds.byTradeIds(ids), (h) => h.tradeId),
+    },
+  };
+}

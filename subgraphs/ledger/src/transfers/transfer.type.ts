@@ -1,0 +1,27 @@
+import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { UserError } from "@localex/common";
+import { User } from "../accounts/account.type.ts";
+
+@InputType()
+export class TransferInput {
+  @Field(() => ID, { description: "The member who receives the credits." }) toUserId!: string;
+  @Field(() => Int, { description: "Whole credits, 1 to 1000000." }) amount!: number;
+  @Field(() => String, { nullable: true, description: "Up to 200 characters, shown to both sides." }) memo?: string | null;
+}
+
+@ObjectType({ description: "Credits moved from one account to another." })
+export class Transfer {
+  @Field(() => ID) id!: string;
+  @Field(() => String, { description: "transfer, grant, welcome or escrow." }) kind!: string;
+  @Field(() => Int) amount!: number;
+  @Field(() => String, { nullable: true }) memo!: string | null;
+  @Field(() => User, { nullable: true, description: "Null when the credits were newly issued." }) from!: User | null;
+  @Field(() => User) to!: User;
+  @Field(() => Date) createdAt!: Date;
+}
+
+@ObjectType()
+export class TransferPayload {
+  @Field(() => Transfer, { nullable: true }) transfer!: Transfer | null;
+  @Field(() => [UserError]) errors!: UserError[];
+}

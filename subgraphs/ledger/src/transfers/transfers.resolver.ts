@@ -1,0 +1,49 @@
+import { Arg, Ctx, ID, Int, Mutation, Resolver } from "type-graphql";
+import { requireAdmin, requireCaller, userError } from "@localex/common";
+import type { LedgerContext } from "../context.ts";
+import { Transfer, TransferInput, TransferPayload } from "./transfer.type.ts";
+import type { TransferResult } from "./transfers.service.ts";
+
+@Resolver(() => Transfer)
+export class TransfersResolver {
+  @Mutation(() => TransferPayload, {
+    description: "Sends credits to another member. The same idempotencyKey with the same input moves them only once.",
+  })
+  async transferCredits(
+    @Arg("input", () => TransferInput) input: TransferInput,
+    @Arg("idempotencyKey", () => String) idempotencyKey: string,
+    @Ctx() ctx: LedgerContext,
+  ): Promise<TransferPayload> {
+    const caller = requireCaller(ctx.caller);
+    return toPayload(await ctx.services.transfers.transferCredits(caller.userId, input, idempotencyKey));
+  }
+
+  @Mutation(() => TransferPayload, { description: "Admins only: issues new credits to a member." })
+  async grantCredits(
+    @Arg("userId", () => ID) userId: string,
+    @Arg("amount", () => Int) amount: number,
+    @Arg("memo", () => String) memo: string,
+    @Arg("idempotencyKey", () => String) idempotencyKey: string,
+    @Ctx() ctx: LedgerContext,
+  ): Promise<TransferPayload> {
+    const admin = requireAdmin(ctx.caller);
+    return toPayload(await ctx.services.transfers.grantCredits(admin.userId, userId, amount, memo, idempotencyKey));
+  }
+}
+
+function toPayload(result: TransferResult): TransferPayload {
+  if (!result.ok) return { transfer: null, errors: [userError(result.code, result.message, result.field)] };
+  const t = result.transfer;
+  return {
+    transfer: {
+      id: t.id,
+      kind: t.kind,
+      amount: t.amount,
+      memo: t.memo,
+      from: t.fromUserId ? { id: t.fromUserId } : null,
+      to: { id: t.toUserId },
+      createdAt: new Date(t.createdAt),
+    },
+    errors: [],
+  };
+}

@@ -1,0 +1,155 @@
+import { randomUUID } from "node:crypto";
+import type { Sql } from "@localex/common";
+import type { AccountsService } from "../accounts/accounts.service.ts";
+import { claimKey, requestHash, storeResult } from "../db/idempotency.ts";
+import { availableOf, lockAccounts, postTransfer, type TransferKind } from "../db/postings.ts";
+import { ISSUANCE_ACCOUNT_ID } from "../db/schema.ts";
+import { inTransaction } from "../db/transaction.ts";
+import { WELCOME_GRANT } from "./limits.ts";
+import { checkAmount, checkIdempotencyKey, checkMemo, normaliseMemo, type Problem } from "./validation.ts";
+
+/** A transfer as stored with its idempotency key and returned to the client. */
+export interface TransferRecord {
+  id: string;
+  kind: TransferKind;
+  amount: number;
+  memo: string | null;
+  /** Null when the credits came from a system account (issuance). */
+  fromUserId: string | null;
+  toUserId: string;
+  createdAt: string;
+}
+
+export type TransferResult = { ok: true; transfer: TransferRecord } | ({ ok: false } & Problem);
+
+interface MoveRequest {
+  scope: string;
+  key: string;
+  hash: string;
+  kind: TransferKind;
+  initiator: string;
+  fromId: string;
+  toId: string;
+  amount: number;
+  memo: string | null;
+  /** The input field a refusal for lack of funds names. */
+  amountField: string;
+}
+
+const refuse = (problem: Problem): TransferResult => ({ ok: false, ...problem });
+
+export class TransfersService {
+  constructor(
+    private readonly sql: Sql,
+    private readonly accounts: AccountsService,
+  ) {}
+
+  /** A member sends credits to another; keys are scoped to the sender. */
+  async transferCredits(
+    callerId: string,
+    input: { toUserId: string; amount: number; memo?: string | null },
+    idempotencyKey: string,
+  ): Promise<TransferResult> {
+    const memo = normaliseMemo(input.memo);
+    const problem =
+      checkIdempotencyKey(idempotencyKey) ??
+      checkAmount(input.amount, "input.amount") ??
+      checkMemo(memo, "input.memo", false) ??
+      (input.toUserId === callerId
+        ? { code: "SELF_TRANSFER", message: "You cannot send credits to yourself.", field: "input.toUserId" }
+        : null);
+    if (problem) return refuse(problem);
+    if (!(await this.accounts.openForUser(input.toUserId))) {
+      return refuse({ code: "RECIPIENT_NOT_FOUND", message: "There is no member with that id.", field: "input.toUserId" });
+    }
+    const { toUserId, amount } = input;
+    return this.move({
+      scope: callerId,
+      key: idempotencyKey,
+      hash: requestHash("transferCredits", { toUserId, amount, memo }),
+      kind: "transfer",
+      initiator: callerId,
+      fromId: callerId,
+      toId: toUserId,
+      amount,
+      memo,
+      amountField: "input.amount",
+    });
+  }
+
+  /** An admin issues new credits to a member; keys are scoped to the admin. */
+  async grantCredits(adminId: string, userId: string, amount: number, rawMemo: string, idempotencyKey: string): Promise<TransferResult> {
+    const memo = normaliseMemo(rawMemo);
+    const problem = checkIdempotencyKey(idempotencyKey) ?? checkAmount(amount, "amount") ?? checkMemo(memo, "memo", true);
+    if (problem) return refuse(problem);
+    if (!(await this.accounts.openForUser(userId))) {
+      return refuse({ code: "RECIPIENT_NOT_FOUND", message: "There is no member with that id.", field: "userId" });
+    }
+    return this.move({
+      scope: adminId,
+      key: idempotencyKey,
+      hash: requestHash("grantCredits", { userId, amount, memo }),
+      kind: "grant",
+      initiator: adminId,
+      fromId: ISSUANCE_ACCOUNT_ID,
+      toId: userId,
+      amount,
+      memo,
+      amountField: "amount",
+    });
+  }
+
+  /** The `ledger:welcome-grant` job: once per user, however often the job runs. */
+  async welcomeGrant(userId: string): Promise<TransferResult> {
+    await this.accounts.ensureUserAccount(userId);
+    return this.move({
+      scope: "system",
+      key: `welcome:${userId}`,
+      hash: requestHash("welcomeGrant", { userId }),
+      kind: "welcome",
+      initiator: "system",
+      fromId: ISSUANCE_ACCOUNT_ID,
+      toId: userId,
+      amount: WELCOME_GRANT,
+      memo: "Welcome to LocalEx",
+      amountField: "amount",
+    });
+  }
+
+  /**
+   * One transaction: claim the key (a replay returns the stored result), lock both accounts
+   * in id order, check funds, write the transfer and the key's result together.
+   */
+  private move(r: MoveRequest): Promise<TransferResult> {
+    return inTransaction(this.sql, async (tx) => {
+      const claim = await claimKey<TransferResult>(tx, r.scope, r.key, r.hash);
+      if (claim.state === "replay") return claim.result;
+      if (claim.state === "conflict") {
+        return refuse({
+          code: "IDEMPOTENCY_CONFLICT",
+          message: "This idempotency key was already used for a different request; use a new key.",
+          field: "idempotencyKey",
+        });
+      }
+      const locked = await lockAccounts(tx, [r.fromId, r.toId]);
+      if (availableOf(locked.get(r.fromId)) < r.amount) {
+        const result = refuse({ code: "INSUFFICIENT_FUNDS", message: "You do not have enough available credits.", field: r.amountField });
+        await storeResult(tx, r.scope, r.key, result);
+        return result;
+      }
+      const createdAt = new Date();
+      const transfer: TransferRecord = {
+        id: randomUUID(),
+        kind: r.kind,
+        amount: r.amount,
+        memo: r.memo,
+        fromUserId: r.fromId === ISSUANCE_ACCOUNT_ID ? null : r.fromId,
+        toUserId: r.toId,
+        createdAt: createdAt.toISOString(),
+      };
+      const result: TransferResult = { ok: true, transfer };
+      await postTransfer(tx, locked, { ...r, id: transfer.id, createdAt }, { scope: r.scope, key: r.key, result });
+      return result;
+    });
+  }
+}
