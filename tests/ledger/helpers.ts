@@ -75,7 +75,7 @@ export function adminClient(): Promise<GatewayClient> {
   return admin;
 }
 
-export async function transfer(from: TestUser, toUserId: string, amount: number, key = randomUUID(), memo?: string) {
+export async function transfer(from: TestUser, toUserId: string, amount: number, key: string = randomUUID(), memo?: string) {
   const res = await from.client.data<{ transferCredits: any }>(TRANSFER, { input: { toUserId, amount, memo }, key });
   return res.transferCredits;
 }
