@@ -1,17 +1,54 @@
-import { buildFederatedSchema, type Caller, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, type SubgraphModule } from "@localex/common";
+import { createContext, type TradesContext, type TradesServices } from "./context.ts";
+import { schema } from "./db/schema.ts";
+import { FeedbackResolver } from "./feedback/feedback.resolver.ts";
+import { FeedbackService } from "./feedback/feedback.service.ts";
+import { TradePartners } from "./partners/partners.ts";
 import { ProposalsResolver } from "./proposals/proposals.resolver.ts";
+import { ProposalsService } from "./proposals/proposals.service.ts";
+import { AcceptService } from "./saga/accept.service.ts";
+import { startTradeBackground } from "./saga/background.ts";
+import { RecoveryService } from "./saga/recovery.service.ts";
+import { SagaDriver } from "./saga/saga.driver.ts";
+import { SagaResolver } from "./saga/saga.resolver.ts";
+import { SettlementService } from "./saga/settlement.service.ts";
+import { loadTradeSettings } from "./settings.ts";
+import { canSee } from "./trades/rules.ts";
+import { Listing, User } from "./trades/trade.type.ts";
+import { TradeEventResolver, TradesResolver } from "./trades/trades.resolver.ts";
+import { TradeStore } from "./trades/trade.store.ts";
+import { UserTradesResolver } from "./trades/user-trades.resolver.ts";
 
-export interface TradesContext {
-  caller: Caller | null;
-}
-
-export const trades: SubgraphModule<object, TradesContext> = {
+export const trades: SubgraphModule<TradesServices, TradesContext> = {
   name: "trades",
   buildSchema: () =>
     buildFederatedSchema<TradesContext>({
-      resolvers: [ProposalsResolver],
-      referenceResolvers: { Trade: () => null },
+      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver],
+      orphanedTypes: [User, Listing],
+      referenceResolvers: {
+        Trade: async (ref: { id: string }, ctx) => {
+          const row = await ctx.loaders.tradeById.load(ref.id);
+          return row && canSee(row, ctx.caller) ? row : null;
+        },
+        User: (ref: { id: string }) => ({ id: ref.id }),
+        Listing: (ref: { id: string }) => ({ id: ref.id }),
+      },
     }),
-  createServices: () => ({}),
-  createContext: (_services, caller) => ({ caller }),
+  createServices({ sql, events, internal, log }) {
+    const settings = loadTradeSettings();
+    const db = database(sql, schema);
+    const store = new TradeStore(db, events, log);
+    const partners = new TradePartners(internal, log);
+    const driver = new SagaDriver(store, partners, settings, log);
+    return {
+      store,
+      proposals: new ProposalsService(store, partners, settings),
+      acceptance: new AcceptService(store, driver),
+      settlement: new SettlementService(store, driver),
+      recovery: new RecoveryService(store, driver, log),
+      feedback: new FeedbackService(db, store),
+    };
+  },
+  createContext,
+  startBackground: (services, runtime) => startTradeBackground(services.recovery, runtime, loadTradeSettings()),
 };

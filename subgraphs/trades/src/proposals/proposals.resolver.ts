@@ -1,11 +1,32 @@
-import { Arg, ID, Query, Resolver } from "type-graphql";
-import { Trade } from "./trade.type.ts";
+import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
+import { requireCaller } from "@localex/common";
+import type { TradesContext } from "../context.ts";
+import { TradePayload } from "../trades/trade.type.ts";
+import type { TradeResult } from "../trades/rules.ts";
+import { CounterTradeInput, ProposeTradeInput } from "./proposal.inputs.ts";
 
-// The trade workflow arrives with the ledger-and-trades issue; until then no trade exists.
-@Resolver(() => Trade)
+@Resolver()
 export class ProposalsResolver {
-  @Query(() => Trade, { nullable: true })
-  trade(@Arg("id", () => ID) _id: string): Trade | null {
-    return null;
+  @Mutation(() => TradePayload, { description: "Proposes a trade; replaying the idempotency key returns the first trade." })
+  proposeTrade(
+    @Arg("input", () => ProposeTradeInput) input: ProposeTradeInput,
+    @Arg("idempotencyKey", () => String) idempotencyKey: string,
+    @Ctx() ctx: TradesContext,
+  ): Promise<TradeResult> {
+    return ctx.services.proposals.propose(requireCaller(ctx.caller), input, idempotencyKey);
+  }
+
+  @Mutation(() => TradePayload, { description: "The party whose turn it is changes the terms; the turn passes to the other." })
+  counterTrade(
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => CounterTradeInput) input: CounterTradeInput,
+    @Ctx() ctx: TradesContext,
+  ): Promise<TradeResult> {
+    return ctx.services.proposals.counter(requireCaller(ctx.caller), id, input);
+  }
+
+  @Mutation(() => TradePayload, { description: "The party whose turn it is turns the trade down." })
+  declineTrade(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradeResult> {
+    return ctx.services.proposals.decline(requireCaller(ctx.caller), id);
   }
 }

@@ -1,0 +1,40 @@
+import type DataLoader from "dataloader";
+import { groupLoader, rowLoader, type Caller } from "@localex/common";
+import type { TradeEventRow, TradeRow } from "./db/schema.ts";
+import type { FeedbackService, UserStats } from "./feedback/feedback.service.ts";
+import type { ProposalsService } from "./proposals/proposals.service.ts";
+import type { AcceptService } from "./saga/accept.service.ts";
+import type { RecoveryService } from "./saga/recovery.service.ts";
+import type { SettlementService } from "./saga/settlement.service.ts";
+import type { TradeStore } from "./trades/trade.store.ts";
+
+export interface TradesServices {
+  store: TradeStore;
+  proposals: ProposalsService;
+  acceptance: AcceptService;
+  settlement: SettlementService;
+  recovery: RecoveryService;
+  feedback: FeedbackService;
+}
+
+export interface TradesContext {
+  caller: Caller | null;
+  services: TradesServices;
+  loaders: {
+    tradeById: DataLoader<string, TradeRow | null>;
+    eventsByTrade: DataLoader<string, TradeEventRow[]>;
+    statsByUser: DataLoader<string, UserStats | null>;
+  };
+}
+
+export function createContext(services: TradesServices, caller: Caller | null): TradesContext {
+  return {
+    caller,
+    services,
+    loaders: {
+      tradeById: rowLoader((ids) => services.store.byIds(ids), (t) => t.id),
+      eventsByTrade: groupLoader((ids) => services.store.eventsOf(ids), (e) => e.tradeId),
+      statsByUser: rowLoader((ids) => services.feedback.statsOf(ids), (s) => s.userId),
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { sql } from "drizzle-orm";
+import { isUuid, userError, type Caller, type UserError } from "@localex/common";
+import { feedback, type FeedbackRow, type TradeRow, type TradesDatabase } from "../db/schema.ts";
+import { isParty, otherParty } from "../trades/rules.ts";
+import type { TradeStore } from "../trades/trade.store.ts";
+
+export interface FeedbackResult {
+  feedback: FeedbackRow | null;
+  errors: UserError[];
+}
+
+export interface UserStats {
+  userId: string;
+  rating: number | null;
+  completedTrades: number;
+}
+
+const MAX_COMMENT = 1000;
+
+/** A trade that ended with the exchange made: completed, or a dispute resolved as COMPLETE. */
+export function isCompleted(row: Pick<TradeRow, "status" | "resolution">): boolean {
+  return row.status === "COMPLETED" || (row.status === "RESOLVED" && row.resolution === "COMPLETE");
+}
+
+/** Feedback between the parties of completed trades, and the ratings it adds up to. */
+export class FeedbackService {
+  constructor(
+    private readonly db: TradesDatabase,
+    private readonly store: TradeStore,
+  ) {}
+
+  async leave(caller: Caller, tradeId: string, rating: number, comment: string | null | undefined): Promise<FeedbackResult> {
+    const refuse = (code: string, message: string, field: string): FeedbackResult => ({
+      feedback: null,
+      errors: [userError(code, message, field)],
+    });
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) return refuse("INVALID_INPUT", "The rating must be 1 to 5.", "rating");
+    const text = comment?.normalize("NFC").trim() || null;
+    if (text && text.length > MAX_COMMENT) return refuse("INVALID_INPUT", `The comment must be at most ${MAX_COMMENT} characters.`, "comment");
+    const trade = await this.store.byId(tradeId);
+    if (!trade) return refuse("NOT_FOUND", "There is no such trade.", "tradeId");
+    if (!isParty(trade, caller.userId)) return refuse("FORBIDDEN", "Only the parties to this trade may leave feedback.", "tradeId");
+    if (!isCompleted(trade)) return refuse("INVALID_STATE", `This trade is ${trade.status}; feedback follows a completed trade.`, "tradeId");
+    const [row] = await this.db
+      .insert(feedback)
+      .values({ tradeId, authorId: caller.userId, subjectId: otherParty(trade, caller.userId), rating, comment: text })
+      .onConflictDoNothing({ target: [feedback.tradeId, feedback.authorId] })
+      .returning();
+    if (!row) return refuse("ALREADY_GIVEN", "You have already left feedback on this trade.", "tradeId");
+    return { feedback: row, errors: [] };
+  }
+
+  /** Rating (mean of feedback received) and completed trades per user, in one statement. */
+  async statsOf(userIds: readonly string[]): Promise<UserStats[]> {
+    const ids = userIds.filter(isUuid);
+    if (ids.length === 0) return [];
+    const list = sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    );
+    const rows = await this.db.execute<{ user_id: string; rating: number | null; completed: number }>(sql`
+      select u.id as user_id,
+        (select avg(f.rating)::float8 from trades.feedback f where f.subject_id = u.id) as rating,
+        (select count(*)::int from trades.trades t
+          where (t.proposer_id = u.id or t.recipient_id = u.id)
+            and (t.status = 'COMPLETED' or (t.status = 'RESOLVED' and t.resolution = 'COMPLETE'))) as completed
+      from unnest(array[${list}]::uuid[]) as u(id)`);
+    return rows.map((r) => ({ userId: r.user_id, rating: r.rating, completedTrades: r.completed }));
+  }
+}

@@ -1,0 +1,130 @@
+import { InternalCallError, type InternalClient, type Logger } from "@localex/common";
+
+export interface ListingInfo {
+  id: string;
+  ownerId: string;
+  status: string;
+}
+
+export interface Reservation {
+  ok: boolean;
+  unavailableListingIds: string[];
+}
+
+export interface HoldOutcome {
+  ok: boolean;
+  code: string | null;
+  status: string | null;
+}
+
+/** One escrow hold behind an accepted trade: what one party owes the other. */
+export interface Hold {
+  key: string;
+  payerId: string;
+  payeeId: string;
+  amount: number;
+}
+
+// Codes that mean the request itself is wrong: retrying cannot help.
+const PERMANENT = new Set(["BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "FORBIDDEN", "UNAUTHENTICATED"]);
+const ATTEMPTS = 3;
+
+/**
+ * The listings and ledger subgraphs' internal fields that trades relies on
+ * (docs/contracts.md, section 3). Every call is idempotent on their side, so a call that
+ * failed in transit is simply retried a few times before the fault is passed up.
+ */
+export class TradePartners {
+  constructor(
+    private readonly internal: InternalClient,
+    private readonly log: Logger,
+  ) {}
+
+  async listingInfo(ids: readonly string[]): Promise<ListingInfo[]> {
+    if (ids.length === 0) return [];
+    const data = await this.call<{ tradeListingInfo: ListingInfo[] }>(
+      "listings",
+      `query ($ids: [ID!]!) { tradeListingInfo(ids: $ids) { id ownerId status } }`,
+      { ids },
+    );
+    return data.tradeListingInfo;
+  }
+
+  async reserveListings(tradeId: string, listingIds: readonly string[]): Promise<Reservation> {
+    if (listingIds.length === 0) return { ok: true, unavailableListingIds: [] };
+    const data = await this.call<{ reserveListingsForTrade: Reservation }>(
+      "listings",
+      `mutation ($tradeId: ID!, $listingIds: [ID!]!) {
+        reserveListingsForTrade(tradeId: $tradeId, listingIds: $listingIds) { ok unavailableListingIds } }`,
+      { tradeId, listingIds },
+    );
+    return data.reserveListingsForTrade;
+  }
+
+  async releaseListings(tradeId: string): Promise<number> {
+    const data = await this.call<{ releaseListingsForTrade: number }>(
+      "listings",
+      `mutation ($tradeId: ID!) { releaseListingsForTrade(tradeId: $tradeId) }`,
+      { tradeId },
+    );
+    return data.releaseListingsForTrade;
+  }
+
+  async completeListings(tradeId: string): Promise<number> {
+    const data = await this.call<{ completeListingsForTrade: number }>(
+      "listings",
+      `mutation ($tradeId: ID!) { completeListingsForTrade(tradeId: $tradeId) }`,
+      { tradeId },
+    );
+    return data.completeListingsForTrade;
+  }
+
+  async placeHold(tradeId: string, hold: Hold): Promise<HoldOutcome> {
+    const data = await this.call<{ placeHold: HoldOutcome }>(
+      "ledger",
+      `mutation ($holdKey: String!, $tradeId: ID!, $payerId: ID!, $payeeId: ID!, $amount: Int!) {
+        placeHold(holdKey: $holdKey, tradeId: $tradeId, payerId: $payerId, payeeId: $payeeId, amount: $amount) { ok code status } }`,
+      { holdKey: hold.key, tradeId, payerId: hold.payerId, payeeId: hold.payeeId, amount: hold.amount },
+    );
+    return data.placeHold;
+  }
+
+  async settleHold(holdKey: string): Promise<HoldOutcome> {
+    const data = await this.call<{ settleHold: HoldOutcome }>(
+      "ledger",
+      `mutation ($holdKey: String!) { settleHold(holdKey: $holdKey) { ok code status } }`,
+      { holdKey },
+    );
+    return data.settleHold;
+  }
+
+  async releaseHold(holdKey: string): Promise<HoldOutcome> {
+    const data = await this.call<{ releaseHold: HoldOutcome }>(
+      "ledger",
+      `mutation ($holdKey: String!) { releaseHold(holdKey: $holdKey) { ok code status } }`,
+      { holdKey },
+    );
+    return data.releaseHold;
+  }
+
+  /** The recipient exists: asked of identity's public `user` field. */
+  async userExists(userId: string): Promise<boolean> {
+    const data = await this.call<{ user: { id: string } | null }>("identity", `query ($id: ID!) { user(id: $id) { id } }`, {
+      id: userId,
+    });
+    return data.user !== null;
+  }
+
+  private async call<T>(target: "listings" | "ledger" | "identity", query: string, variables: Record<string, unknown>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.internal.request<T>(target, query, variables);
+      } catch (e) {
+        const permanent = e instanceof InternalCallError && PERMANENT.has(e.code);
+        if (permanent || attempt >= ATTEMPTS) throw e;
+        this.log.warn({ err: e, target, attempt }, "internal call failed; retrying");
+        await new Promise((r) => setTimeout(r, 100 * 3 ** (attempt - 1)));
+      }
+    }
+  }
+}

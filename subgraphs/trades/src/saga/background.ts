@@ -1,0 +1,47 @@
+import { startJobWorker, type Logger, type SubgraphRuntime } from "@localex/common";
+import { EXPIRE_TRADE_TASK, type ExpireTradeJob } from "../trades/expiry-job.ts";
+import type { TradeSettings } from "../settings.ts";
+import type { RecoveryService } from "./recovery.service.ts";
+
+/**
+ * The trades subgraph's background work: the expiry job (one per open trade, due at its
+ * expiresAt) and the recovery sweep, at start and every TRADE_RECOVERY_INTERVAL_SECONDS.
+ */
+export async function startTradeBackground(
+  recovery: RecoveryService,
+  runtime: SubgraphRuntime,
+  settings: TradeSettings,
+): Promise<() => Promise<void>> {
+  const log: Logger = runtime.log;
+  const stopWorker = await startJobWorker({
+    url: runtime.databaseUrl,
+    log,
+    concurrency: 2,
+    tasks: {
+      [EXPIRE_TRADE_TASK]: async (payload) => {
+        const { tradeId } = payload as ExpireTradeJob;
+        await recovery.expire(tradeId);
+      },
+    },
+  });
+
+  let running: Promise<void> = Promise.resolve();
+  const sweep = () => {
+    running = running
+      .then(() => recovery.sweep())
+      .then((report) => {
+        if (report.recovered || report.pending || report.expired) log.info(report, "trade recovery sweep");
+      })
+      .catch((err: unknown) => log.error({ err }, "trade recovery sweep failed"));
+    return running;
+  };
+  void sweep();
+  const timer = setInterval(() => void sweep(), settings.TRADE_RECOVERY_INTERVAL_SECONDS * 1000);
+  timer.unref();
+
+  return async () => {
+    clearInterval(timer);
+    await running;
+    await stopWorker();
+  };
+}

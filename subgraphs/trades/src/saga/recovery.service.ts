@@ -1,0 +1,71 @@
+import { and, eq, inArray, isNotNull, isNull, lte, lt, sql } from "drizzle-orm";
+import type { Logger } from "@localex/common";
+import { tradeEvents, trades, type TradeRow } from "../db/schema.ts";
+import { NEGOTIATING } from "../trades/rules.ts";
+import type { TradeStore } from "../trades/trade.store.ts";
+import type { SagaDriver } from "./saga.driver.ts";
+
+export interface RecoveryReport {
+  /** Sagas driven to their end. */
+  recovered: number;
+  /** Sagas still unfinished (a partner is still unreachable); the next sweep tries again. */
+  pending: number;
+  /** Proposals and counter-offers expired. */
+  expired: number;
+}
+
+/**
+ * Brings every trade to a consistent end after crashes and faults: sagas whose driver is gone
+ * (lease run out) are taken over and finished, and open proposals past their time expire.
+ * Runs at start, every few seconds, and on demand.
+ */
+export class RecoveryService {
+  constructor(
+    private readonly store: TradeStore,
+    private readonly driver: SagaDriver,
+    private readonly log: Logger,
+  ) {}
+
+  async sweep(ignoreLeases = false): Promise<RecoveryReport> {
+    const stuck = await this.store.db
+      .select({ id: trades.id })
+      .from(trades)
+      .where(and(isNotNull(trades.saga), ignoreLeases ? undefined : lt(trades.sagaLeaseUntil, sql`now()`)));
+    let recovered = 0;
+    let pending = 0;
+    for (const { id } of stuck) {
+      const claimed = await this.driver.claim(id, ignoreLeases);
+      if (!claimed) continue;
+      this.log.info({ tradeId: id, saga: claimed.row.saga }, "recovering a trade left between steps");
+      const driven = await this.driver.drive(claimed.row, claimed.owner);
+      if (driven.row.saga) pending++;
+      else recovered++;
+    }
+    const expired = await this.expire();
+    return { recovered, pending, expired };
+  }
+
+  /** Expires open trades past their time (one, or all that are due). Nothing is held before acceptance. */
+  async expire(tradeId?: string): Promise<number> {
+    const rows = await this.store.db.transaction(async (tx) => {
+      const due = await tx
+        .update(trades)
+        .set({ status: "EXPIRED", turnUserId: null, updatedAt: sql`now()` })
+        .where(
+          and(
+            tradeId ? eq(trades.id, tradeId) : undefined,
+            inArray(trades.status, [...NEGOTIATING]),
+            isNull(trades.saga),
+            lte(trades.expiresAt, sql`now()`),
+          ),
+        )
+        .returning();
+      if (due.length > 0) {
+        await tx.insert(tradeEvents).values(due.map((r: TradeRow) => ({ tradeId: r.id, kind: "EXPIRED" as const, actorId: null })));
+      }
+      return due;
+    });
+    for (const row of rows) await this.store.announce(row);
+    return rows.length;
+  }
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import type { Logger } from "@localex/common";
+import { trades, type SagaName, type StoredUserError, type TradeRow, type TradeStatusName, type Tx } from "../db/schema.ts";
+import type { TradePartners } from "../partners/partners.ts";
+import type { TradeSettings } from "../settings.ts";
+import type { EventRecord, TradeChange, TradeStore } from "../trades/trade.store.ts";
+import { acceptSteps, LeaseLost, releaseSteps, settleSteps, type AcceptFailure, type Renew } from "./steps.ts";
+
+export interface Driven {
+  /** The trade as the drive left it. */
+  row: TradeRow;
+  /** Set when an accept attempt failed (and was undone, or is being undone). */
+  acceptFailure: AcceptFailure | null;
+}
+
+/**
+ * Drives a trade's saga (ACCEPT, UNDO_ACCEPT, SETTLE, RELEASE) from whatever step it is at to
+ * its end. Only the holder of the row's lease drives; every step is idempotent, so whoever
+ * takes an expired lease over (the recovery sweep, a retried request) simply replays them.
+ * A fault leaves the saga in place for the next driver: the row never claims more or less
+ * than the ledger and listings hold once a drive completes.
+ */
+export class SagaDriver {
+  constructor(
+    private readonly store: TradeStore,
+    private readonly partners: TradePartners,
+    private readonly settings: TradeSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /** Columns that put a saga on a row (inside the caller's transaction), owned by a fresh lease. */
+  begin(saga: SagaName, target: TradeStatusName | null, actorId: string | null): { set: TradeChange; owner: string } {
+    const owner = randomUUID();
+    return {
+      owner,
+      set: { saga, sagaTarget: target, sagaActorId: actorId, sagaOwner: owner, sagaLeaseUntil: this.leaseEnd() },
+    };
+  }
+
+  /** Takes over a trade whose saga's lease has run out (or any saga, when `ignoreLease`). */
+  async claim(id: string, ignoreLease: boolean): Promise<{ row: TradeRow; owner: string } | null> {
+    const owner = randomUUID();
+    const [row] = await this.store.db
+      .update(trades)
+      .set({ sagaOwner: owner, sagaLeaseUntil: this.leaseEnd() })
+      .where(and(eq(trades.id, id), isNotNull(trades.saga), ignoreLease ? undefined : lt(trades.sagaLeaseUntil, sql`now()`)))
+      .returning();
+    return row ? { row, owner } : null;
+  }
+
+  async drive(row: TradeRow, owner: string): Promise<Driven> {
+    const renew = this.renewer(row, owner);
+    try {
+      switch (row.saga) {
+        case "ACCEPT": {
+          const failure = await acceptSteps(this.partners, row, renew, this.log);
+          if (!failure) {
+            const done = await this.finish(row, owner, { status: "ACCEPTED", turnUserId: null, expiresAt: null }, { kind: "ACCEPTED" });
+            return { row: done, acceptFailure: null };
+          }
+          const undoing = await this.switchToUndo(row, owner, failure);
+          return { ...(await this.drive(undoing, owner)), acceptFailure: failure };
+        }
+        case "UNDO_ACCEPT": {
+          await releaseSteps(this.partners, row, renew, this.log);
+          const note = row.acceptError?.message ?? "Escrow or listings could not be reached.";
+          return { row: await this.finish(row, owner, {}, { kind: "ACCEPT_FAILED", note }), acceptFailure: null };
+        }
+        case "SETTLE": {
+          await settleSteps(this.partners, row, renew, this.log);
+          const event: Omit<EventRecord, "actorId"> =
+            row.sagaTarget === "RESOLVED" ? { kind: "RESOLVED", note: "COMPLETE" } : { kind: "COMPLETED" };
+          return { row: await this.finish(row, owner, { status: row.sagaTarget ?? "COMPLETED" }, event), acceptFailure: null };
+        }
+        case "RELEASE": {
+          await releaseSteps(this.partners, row, renew, this.log);
+          const event: Omit<EventRecord, "actorId"> =
+            row.sagaTarget === "RESOLVED" ? { kind: "RESOLVED", note: "CANCEL" } : { kind: "CANCELLED" };
+          return { row: await this.finish(row, owner, { status: row.sagaTarget ?? "CANCELLED" }, event), acceptFailure: null };
+        }
+        default:
+          return { row, acceptFailure: null };
+      }
+    } catch (err) {
+      if (!(err instanceof LeaseLost)) this.log.warn({ err, tradeId: row.id, saga: row.saga }, "saga step failed; left for recovery");
+      return { row: (await this.store.byId(row.id)) ?? row, acceptFailure: null };
+    }
+  }
+
+  /**
+   * A failed accept turns into its undo, keeping the reason for replays of the same key; a
+   * fault forgets the key instead, so the user may retry with it.
+   */
+  private async switchToUndo(row: TradeRow, owner: string, failure: AcceptFailure): Promise<TradeRow> {
+    const stored: StoredUserError = { code: failure.error.code, message: failure.error.message, field: failure.error.field ?? null };
+    const [next] = await this.store.db
+      .update(trades)
+      .set({
+        saga: "UNDO_ACCEPT",
+        acceptError: failure.transient ? null : stored,
+        acceptKey: failure.transient ? null : row.acceptKey,
+        sagaLeaseUntil: this.leaseEnd(),
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), eq(trades.saga, "ACCEPT")))
+      .returning();
+    if (!next) throw new LeaseLost(row.id);
+    return next;
+  }
+
+  /** Ends the saga and records the transition, only while still the owner; then tells subscribers. */
+  private async finish(row: TradeRow, owner: string, set: TradeChange, event: Omit<EventRecord, "actorId">): Promise<TradeRow> {
+    const done = await this.store.db.transaction(async (tx: Tx) => {
+      const [next] = await tx
+        .update(trades)
+        .set({ ...set, saga: null, sagaTarget: null, sagaActorId: null, sagaOwner: null, sagaLeaseUntil: null, updatedAt: sql`now()` })
+        .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), eq(trades.saga, row.saga ?? "ACCEPT")))
+        .returning();
+      if (!next) throw new LeaseLost(row.id);
+      await this.store.record(tx, row.id, { ...event, actorId: row.sagaActorId });
+      return next;
+    });
+    await this.store.announce(done);
+    return done;
+  }
+
+  /** Before each step: extend the lease, or stop if another driver has taken over. */
+  private renewer(row: TradeRow, owner: string): Renew {
+    return async () => {
+      const [held] = await this.store.db
+        .update(trades)
+        .set({ sagaLeaseUntil: this.leaseEnd() })
+        .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), isNotNull(trades.saga)))
+        .returning({ id: trades.id });
+      if (!held) throw new LeaseLost(row.id);
+    };
+  }
+
+  private leaseEnd(): SQL {
+    return sql`now() + make_interval(secs => ${this.settings.TRADE_SAGA_LEASE_SECONDS})`;
+  }
+}

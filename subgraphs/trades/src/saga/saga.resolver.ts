@@ -1,0 +1,64 @@
+import { Arg, Ctx, Directive, ID, Mutation, Resolver } from "type-graphql";
+import { requireCaller, requireService } from "@localex/common";
+import type { TradesContext } from "../context.ts";
+import { DisputeOutcome, type DisputeOutcomeName, TradePayload } from "../trades/trade.type.ts";
+import type { TradeResult } from "../trades/rules.ts";
+import type { RecoveryReport } from "./recovery.service.ts";
+import { TradeRecoveryReport } from "./saga.type.ts";
+
+@Resolver()
+export class SagaResolver {
+  @Mutation(() => TradePayload, {
+    description:
+      "The party whose turn it is accepts: the credits each side owes are held in escrow and every listing is reserved, or nothing is.",
+  })
+  acceptTrade(
+    @Arg("id", () => ID) id: string,
+    @Arg("idempotencyKey", () => String) idempotencyKey: string,
+    @Ctx() ctx: TradesContext,
+  ): Promise<TradeResult> {
+    return ctx.services.acceptance.accept(requireCaller(ctx.caller), id, idempotencyKey);
+  }
+
+  @Mutation(() => TradePayload, { description: "The proposer withdraws before completion; anything held is released." })
+  cancelTrade(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradeResult> {
+    return ctx.services.settlement.cancel(requireCaller(ctx.caller), id);
+  }
+
+  @Mutation(() => TradePayload, {
+    description: "Each party confirms the exchange took place; after both, the escrow settles and the listings are TRADED.",
+  })
+  confirmTradeCompletion(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradeResult> {
+    return ctx.services.settlement.confirm(requireCaller(ctx.caller), id);
+  }
+
+  @Mutation(() => TradePayload, { description: "A party disputes an accepted trade; an administrator resolves it." })
+  openDispute(
+    @Arg("id", () => ID) id: string,
+    @Arg("reason", () => String, { description: "1 to 1000 characters." }) reason: string,
+    @Ctx() ctx: TradesContext,
+  ): Promise<TradeResult> {
+    return ctx.services.settlement.openDispute(requireCaller(ctx.caller), id, reason);
+  }
+
+  @Mutation(() => TradePayload, { description: "Administrators: COMPLETE settles the escrow, CANCEL releases it." })
+  resolveDispute(
+    @Arg("id", () => ID) id: string,
+    @Arg("outcome", () => DisputeOutcome) outcome: DisputeOutcomeName,
+    @Ctx() ctx: TradesContext,
+  ): Promise<TradeResult> {
+    return ctx.services.settlement.resolve(requireCaller(ctx.caller), id, outcome);
+  }
+
+  @Mutation(() => TradeRecoveryReport, {
+    description: "Runs the recovery sweep now; `ignoreLeases` also takes over sagas whose driver may still be alive.",
+  })
+  @Directive("@inaccessible")
+  recoverTrades(
+    @Arg("ignoreLeases", () => Boolean, { nullable: true }) ignoreLeases: boolean | null,
+    @Ctx() ctx: TradesContext,
+  ): Promise<RecoveryReport> {
+    requireService(ctx.caller);
+    return ctx.services.recovery.sweep(ignoreLeases ?? false);
+  }
+}

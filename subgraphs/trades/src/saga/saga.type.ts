@@ -1,0 +1,9 @@
+import { Directive, Field, Int, ObjectType } from "type-graphql";
+
+@ObjectType({ description: "What a recovery sweep did." })
+@Directive("@inaccessible")
+export class TradeRecoveryReport {
+  @Field(() => Int) recovered!: number;
+  @Field(() => Int) pending!: number;
+  @Field(() => Int) expired!: number;
+}

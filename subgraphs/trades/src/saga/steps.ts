@@ -1,0 +1,111 @@
+import { userError, type Logger, type UserError } from "@localex/common";
+import type { TradeRow } from "../db/schema.ts";
+import type { Hold, TradePartners } from "../partners/partners.ts";
+
+/**
+ * The escrow holds behind an accept attempt: offeredCredits from the proposer to the
+ * recipient, requestedCredits the other way; none for zero credits. The first attempt uses
+ * the contract's keys (`trade:<id>:proposer|recipient`); a later attempt (after one that
+ * failed and was undone) adds `:<attempt>`, because the ledger answers a replayed key with
+ * its first outcome forever.
+ */
+export function holdsOf(row: TradeRow): Hold[] {
+  const suffix = row.acceptAttempt > 1 ? `:${row.acceptAttempt}` : "";
+  const holds: Hold[] = [];
+  if (row.offeredCredits > 0) {
+    holds.push({ key: `trade:${row.id}:proposer${suffix}`, payerId: row.proposerId, payeeId: row.recipientId, amount: row.offeredCredits });
+  }
+  if (row.requestedCredits > 0) {
+    holds.push({ key: `trade:${row.id}:recipient${suffix}`, payerId: row.recipientId, payeeId: row.proposerId, amount: row.requestedCredits });
+  }
+  return holds;
+}
+
+/** Raised when another driver has taken the trade over; this one stops without finishing. */
+export class LeaseLost extends Error {
+  constructor(tradeId: string) {
+    super(`lost the lease on trade ${tradeId}`);
+    this.name = "LeaseLost";
+  }
+}
+
+export type Renew = () => Promise<void>;
+
+/** Why an accept attempt failed: a user-facing reason, or a fault to retry later. */
+export interface AcceptFailure {
+  error: UserError;
+  transient: boolean;
+}
+
+/**
+ * Reserves every listing and places every hold of the attempt. Each call is idempotent, so
+ * a new driver replays the same steps after a crash. Returns null when all are in place.
+ */
+export async function acceptSteps(partners: TradePartners, row: TradeRow, renew: Renew, log: Logger): Promise<AcceptFailure | null> {
+  try {
+    await renew();
+    const reservation = await partners.reserveListings(row.id, [...row.offeredListingIds, ...row.requestedListingIds]);
+    if (!reservation.ok) {
+      const offered = reservation.unavailableListingIds.some((id) => row.offeredListingIds.includes(id));
+      return {
+        transient: false,
+        error: userError(
+          "LISTING_UNAVAILABLE",
+          `Listings ${reservation.unavailableListingIds.join(", ")} are no longer available.`,
+          offered ? "offeredListings" : "requestedListings",
+        ),
+      };
+    }
+    for (const hold of holdsOf(row)) {
+      await renew();
+      const outcome = await partners.placeHold(row.id, hold);
+      if (outcome.ok) continue;
+      const proposerPays = hold.payerId === row.proposerId;
+      const who = proposerPays ? "The proposer" : "The recipient";
+      const field = proposerPays ? "offeredCredits" : "requestedCredits";
+      const error =
+        outcome.code === "INSUFFICIENT_FUNDS"
+          ? userError("INSUFFICIENT_FUNDS", `${who} does not have ${hold.amount} credits available.`, field)
+          : userError("ESCROW_REFUSED", `The escrow hold was refused (${outcome.code ?? "unknown"}).`, field);
+      return { transient: false, error };
+    }
+    return null;
+  } catch (err) {
+    if (err instanceof LeaseLost) throw err;
+    log.warn({ err, tradeId: row.id }, "accept step failed; undoing");
+    return {
+      transient: true,
+      error: userError(
+        "SERVICE_UNAVAILABLE",
+        "Escrow or listings could not be reached, so nothing was held or reserved. Try again.",
+        "id",
+      ),
+    };
+  }
+}
+
+/** Gives the attempt's holds back and frees the listings. Throws on a fault: the driver retries later. */
+export async function releaseSteps(partners: TradePartners, row: TradeRow, renew: Renew, log: Logger): Promise<void> {
+  for (const hold of holdsOf(row)) {
+    await renew();
+    const outcome = await partners.releaseHold(hold.key);
+    // A hold never placed (no funds, or the attempt stopped before it) has nothing to release.
+    if (!outcome.ok && outcome.code === "HOLD_ALREADY_SETTLED") {
+      log.error({ tradeId: row.id, holdKey: hold.key }, "a hold to release was already settled");
+    }
+  }
+  await renew();
+  await partners.releaseListings(row.id);
+}
+
+/** Moves the holds to the other side and hands the listings over. Throws on a fault. */
+export async function settleSteps(partners: TradePartners, row: TradeRow, renew: Renew, log: Logger): Promise<void> {
+  for (const hold of holdsOf(row)) {
+    await renew();
+    const outcome = await partners.settleHold(hold.key);
+    // Settling cannot be undone, so the saga goes on; a disagreement is for reconciliation.
+    if (!outcome.ok) log.error({ tradeId: row.id, holdKey: hold.key, code: outcome.code }, "a hold could not be settled");
+  }
+  await renew();
+  await partners.completeListings(row.id);
+}

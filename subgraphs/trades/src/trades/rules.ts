@@ -1,0 +1,66 @@
+import { userError, type Caller, type UserError } from "@localex/common";
+import type { TradeRow, TradeStatusName } from "../db/schema.ts";
+
+/** What a trade mutation returns: the trade as the caller may see it, and why nothing happened. */
+export interface TradeResult {
+  trade: TradeRow | null;
+  errors: UserError[];
+}
+
+export const NEGOTIATING: readonly TradeStatusName[] = ["PROPOSED", "COUNTERED"];
+
+export function isParty(row: Pick<TradeRow, "proposerId" | "recipientId">, userId: string): boolean {
+  return row.proposerId === userId || row.recipientId === userId;
+}
+
+export function canSee(row: Pick<TradeRow, "proposerId" | "recipientId">, caller: Caller | null): boolean {
+  return caller !== null && (caller.role === "admin" || isParty(row, caller.userId));
+}
+
+export function otherParty(row: Pick<TradeRow, "proposerId" | "recipientId">, userId: string): string {
+  return row.proposerId === userId ? row.recipientId : row.proposerId;
+}
+
+export function failed(row: TradeRow | null, caller: Caller, error: UserError): TradeResult {
+  return { trade: row && canSee(row, caller) ? row : null, errors: [error] };
+}
+
+/** The outcome of a locked change: the row after it, or why it was refused. */
+export type Change = { row: TradeRow; error: null } | { row: TradeRow | null; error: UserError };
+
+export function succeeded(row: TradeRow): TradeResult {
+  return { trade: row, errors: [] };
+}
+
+export const errors = {
+  notFound: (field = "id") => userError("NOT_FOUND", "There is no such trade.", field),
+  forbidden: (message = "Only the parties to this trade may do this.", field = "id") => userError("FORBIDDEN", message, field),
+  notYourTurn: () => userError("NOT_YOUR_TURN", "It is the other party's turn to answer this trade.", "id"),
+  invalidState: (row: TradeRow, action: string) =>
+    userError("INVALID_STATE", `This trade is ${row.status}; it can no longer be ${action}.`, "id"),
+  inProgress: () =>
+    userError("IN_PROGRESS", "This trade is being updated right now; try again in a moment.", "id"),
+  expired: () => userError("TRADE_EXPIRED", "This trade expired before it was accepted.", "id"),
+  unavailable: () =>
+    userError(
+      "SERVICE_UNAVAILABLE",
+      "Escrow or listings could not be reached, so nothing was held or reserved. Try again.",
+      "id",
+    ),
+};
+
+/**
+ * Whether `caller` may make a negotiating move (counter, accept, decline) on the trade now:
+ * a party, whose turn it is, while the trade is open and not in the middle of a step.
+ */
+export function checkNegotiatingMove(row: TradeRow, caller: Caller, action: string): UserError | null {
+  if (!isParty(row, caller.userId)) return errors.forbidden();
+  if (row.saga) return errors.inProgress();
+  if (!NEGOTIATING.includes(row.status)) return errors.invalidState(row, action);
+  if (row.turnUserId !== caller.userId) return errors.notYourTurn();
+  return null;
+}
+
+export function isExpired(row: TradeRow, now = new Date()): boolean {
+  return NEGOTIATING.includes(row.status) && row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime();
+}

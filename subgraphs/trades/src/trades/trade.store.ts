@@ -1,0 +1,123 @@
+import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { badInput, decodeCursor, isUuid, TOPICS, toConnection, type Caller, type Connection, type EventBus, type Logger } from "@localex/common";
+import {
+  tradeEvents,
+  trades,
+  type TradeEventKindName,
+  type TradeEventRow,
+  type TradeRow,
+  type TradesDatabase,
+  type TradeStatusName,
+  type Tx,
+} from "../db/schema.ts";
+import { failed, succeeded, type Change, type TradeResult } from "./rules.ts";
+
+/** Column values for an update; SQL where the database's clock must decide (leases). */
+export type TradeChange = { [K in keyof TradeRow]?: TradeRow[K] | SQL };
+
+export interface EventRecord {
+  kind: TradeEventKindName;
+  actorId: string | null;
+  note?: string | null;
+}
+
+/** Reads and writes trade rows and their history; every change is recorded as an event. */
+export class TradeStore {
+  constructor(
+    readonly db: TradesDatabase,
+    private readonly events: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  async byIds(ids: readonly string[]): Promise<TradeRow[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    return this.db.select().from(trades).where(inArray(trades.id, valid));
+  }
+
+  async byId(id: string): Promise<TradeRow | null> {
+    const [row] = await this.byIds([id]);
+    return row ?? null;
+  }
+
+  async eventsOf(tradeIds: readonly string[]): Promise<TradeEventRow[]> {
+    if (tradeIds.length === 0) return [];
+    return this.db
+      .select()
+      .from(tradeEvents)
+      .where(inArray(tradeEvents.tradeId, [...tradeIds]))
+      .orderBy(asc(tradeEvents.id));
+  }
+
+  /** The user's trades, newest first, as a keyset-paginated connection. */
+  async pageForUser(
+    userId: string,
+    status: TradeStatusName | null,
+    first: number,
+    after: string | null,
+  ): Promise<Connection<TradeRow>> {
+    const cursor = decodeCursor(after, 2);
+    const mine = or(eq(trades.proposerId, userId), eq(trades.recipientId, userId));
+    const filter = and(mine, status ? eq(trades.status, status) : undefined);
+    let page: SQL | undefined;
+    if (cursor) {
+      const [at, id] = cursor;
+      if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || Number.isNaN(Date.parse(at))) {
+        throw badInput("`after` is not a cursor from this list.", "after");
+      }
+      page = sql`(${trades.createdAt}, ${trades.id}) < (${at}::timestamptz, ${id}::uuid)`;
+    }
+    const [rows, [count]] = await Promise.all([
+      this.db
+        .select()
+        .from(trades)
+        .where(and(filter, page))
+        .orderBy(desc(trades.createdAt), desc(trades.id))
+        .limit(first + 1),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(trades).where(filter),
+    ]);
+    return toConnection(rows, first, (r) => [r.createdAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);
+  }
+
+  /** Locks the trade for the rest of the transaction. */
+  async lock(tx: Tx, id: string): Promise<TradeRow | null> {
+    if (!isUuid(id)) return null;
+    const [row] = await tx.select().from(trades).where(eq(trades.id, id)).for("update");
+    return row ?? null;
+  }
+
+  /** Changes a locked trade and records why, in the caller's transaction. */
+  async change(tx: Tx, id: string, set: TradeChange, event: EventRecord | null): Promise<TradeRow> {
+    const [row] = await tx
+      .update(trades)
+      .set({ ...set, updatedAt: sql`now()` })
+      .where(eq(trades.id, id))
+      .returning();
+    if (!row) throw new Error(`trade ${id} vanished inside its own transaction`);
+    if (event) await this.record(tx, id, event);
+    return row;
+  }
+
+  async record(tx: Tx, tradeId: string, event: EventRecord): Promise<void> {
+    await tx.insert(tradeEvents).values({ tradeId, kind: event.kind, actorId: event.actorId, note: event.note ?? null });
+  }
+
+  /** Answers a committed change: announces it, or explains the refusal. */
+  async settled(change: Change, caller: Caller): Promise<TradeResult> {
+    if (change.error) return failed(change.row, caller, change.error);
+    await this.announce(change.row);
+    return succeeded(change.row);
+  }
+
+  /** After a change commits: tells live subscribers of the trade and of both parties. */
+  async announce(row: Pick<TradeRow, "id" | "proposerId" | "recipientId">): Promise<void> {
+    const payload = { id: row.id };
+    const topics = [TOPICS.trade(row.id), TOPICS.userTrades(row.proposerId), TOPICS.userTrades(row.recipientId)];
+    try {
+      await Promise.all(topics.map((t) => this.events.publish(t, payload)));
+    } catch (err) {
+      // The change is committed; a lost live update must not turn it into an error.
+      this.log.warn({ err, tradeId: row.id }, "could not publish a trade update");
+    }
+  }
+}

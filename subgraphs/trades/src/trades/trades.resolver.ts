@@ -1,0 +1,81 @@
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root, Subscription } from "type-graphql";
+import type { TradesContext } from "../context.ts";
+import type { TradeEventRow, TradeRow } from "../db/schema.ts";
+import { canSee } from "./rules.ts";
+import { DisputeOutcome, type DisputeOutcomeName, Listing, Trade, TradeEvent, User } from "./trade.type.ts";
+
+@Resolver(() => Trade)
+export class TradesResolver {
+  @Query(() => Trade, { nullable: true, description: "A trade you are party to (admins: any trade); null otherwise." })
+  async trade(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradeRow | null> {
+    const row = await ctx.loaders.tradeById.load(id);
+    return row && canSee(row, ctx.caller) ? row : null;
+  }
+
+  @Subscription(() => Trade, {
+    nullable: false,
+    description: "Changes to the trade `id`, or, without it, to every trade you are party to.",
+    subscribe: () => {
+      throw new Error("tradeUpdated is served by the gateway from trade events.");
+    },
+  })
+  tradeUpdated(@Arg("id", () => ID, { nullable: true }) _id: string | null, @Root() trade: TradeRow): TradeRow {
+    return trade;
+  }
+
+  @FieldResolver(() => User)
+  proposer(@Root() trade: TradeRow): User {
+    return { id: trade.proposerId };
+  }
+
+  @FieldResolver(() => User)
+  recipient(@Root() trade: TradeRow): User {
+    return { id: trade.recipientId };
+  }
+
+  @FieldResolver(() => [Listing], { description: "What the proposer gives." })
+  offeredListings(@Root() trade: TradeRow): Listing[] {
+    return trade.offeredListingIds.map((id) => ({ id }));
+  }
+
+  @FieldResolver(() => [Listing], { description: "What the recipient gives." })
+  requestedListings(@Root() trade: TradeRow): Listing[] {
+    return trade.requestedListingIds.map((id) => ({ id }));
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: "The party who may counter, accept or decline next; null once settled." })
+  turn(@Root() trade: TradeRow): User | null {
+    return trade.turnUserId ? { id: trade.turnUserId } : null;
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: "True while escrow and listings are being updated for the last step; a live update follows when done.",
+  })
+  pending(@Root() trade: TradeRow): boolean {
+    return trade.saga !== null;
+  }
+
+  @FieldResolver(() => [User], { description: "The parties who have confirmed the exchange took place." })
+  confirmedBy(@Root() trade: TradeRow): User[] {
+    const ids = [trade.proposerConfirmedAt && trade.proposerId, trade.recipientConfirmedAt && trade.recipientId];
+    return ids.filter((id): id is string => typeof id === "string").map((id) => ({ id }));
+  }
+
+  @FieldResolver(() => DisputeOutcome, { nullable: true, description: "How an administrator resolved the dispute." })
+  resolution(@Root() trade: TradeRow): DisputeOutcomeName | null {
+    return trade.resolution;
+  }
+
+  @FieldResolver(() => [TradeEvent], { description: "Every transition, oldest first." })
+  events(@Root() trade: TradeRow, @Ctx() ctx: TradesContext): Promise<TradeEventRow[]> {
+    return ctx.loaders.eventsByTrade.load(trade.id);
+  }
+}
+
+@Resolver(() => TradeEvent)
+export class TradeEventResolver {
+  @FieldResolver(() => User, { nullable: true, description: "Who acted; null when the system did (expiry)." })
+  actor(@Root() event: TradeEventRow): User | null {
+    return event.actorId ? { id: event.actorId } : null;
+  }
+}

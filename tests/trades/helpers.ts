@@ -1,0 +1,128 @@
+// Shared by the trades tests: the operations a front-end sends, and the set-up every trade
+// needs (funded users with ACTIVE listings), all through the gateway.
+import { randomUUID } from "node:crypto";
+import postgres from "postgres";
+import { inject } from "vitest";
+import { CALLER_HEADER, signCallerToken } from "@localex/common";
+import type { TestUser } from "../harness/client.ts";
+import { TEST_GATEWAY_SECRET } from "../harness/global-setup.ts";
+import { accountOf, fundedUser, type Balance } from "../ledger/helpers.ts";
+import { createListing } from "../listings/helpers.ts";
+
+export { adminClient, accountOf, fundedUser, GRANT, RECONCILIATION } from "../ledger/helpers.ts";
+export { createListing } from "../listings/helpers.ts";
+export type { Balance };
+
+export const TRADE_FIELDS = /* GraphQL */ `
+  id status offeredCredits requestedCredits message expiresAt pending disputeReason resolution createdAt updatedAt
+  proposer { id } recipient { id } turn { id } confirmedBy { id }
+  offeredListings { id status } requestedListings { id status }
+  events { kind actor { id } note at }
+`;
+const PAYLOAD = `trade { ${TRADE_FIELDS} } errors { code message field }`;
+
+export const PROPOSE = `mutation ($input: ProposeTradeInput!, $key: String!) { proposeTrade(input: $input, idempotencyKey: $key) { ${PAYLOAD} } }`;
+export const COUNTER = `mutation ($id: ID!, $input: CounterTradeInput!) { counterTrade(id: $id, input: $input) { ${PAYLOAD} } }`;
+export const ACCEPT = `mutation ($id: ID!, $key: String!) { acceptTrade(id: $id, idempotencyKey: $key) { ${PAYLOAD} } }`;
+export const DECLINE = `mutation ($id: ID!) { declineTrade(id: $id) { ${PAYLOAD} } }`;
+export const CANCEL = `mutation ($id: ID!) { cancelTrade(id: $id) { ${PAYLOAD} } }`;
+export const CONFIRM = `mutation ($id: ID!) { confirmTradeCompletion(id: $id) { ${PAYLOAD} } }`;
+export const DISPUTE = `mutation ($id: ID!, $reason: String!) { openDispute(id: $id, reason: $reason) { ${PAYLOAD} } }`;
+export const RESOLVE = `mutation ($id: ID!, $outcome: DisputeOutcome!) { resolveDispute(id: $id, outcome: $outcome) { ${PAYLOAD} } }`;
+export const TRADE = `query ($id: ID!) { trade(id: $id) { ${TRADE_FIELDS} } }`;
+export const FEEDBACK = `mutation ($tradeId: ID!, $rating: Int!, $comment: String) {
+  leaveFeedback(tradeId: $tradeId, rating: $rating, comment: $comment) { feedback { id rating comment createdAt } errors { code message field } } }`;
+
+export interface UserErrorData {
+  code: string;
+  message: string;
+  field: string | null;
+}
+
+export interface TradeData {
+  id: string;
+  status: string;
+  offeredCredits: number;
+  requestedCredits: number;
+  pending: boolean;
+  turn: { id: string } | null;
+  offeredListings: { id: string; status: string }[];
+  requestedListings: { id: string; status: string }[];
+  events: { kind: string; actor: { id: string } | null; note: string | null }[];
+  [field: string]: unknown;
+}
+
+export interface Payload {
+  trade: TradeData | null;
+  errors: UserErrorData[];
+}
+
+/** Runs a trade mutation and returns its payload (the one root field). */
+export async function mutate(user: { client: TestUser["client"] }, query: string, variables: Record<string, unknown>): Promise<Payload> {
+  const data = await user.client.data<Record<string, Payload>>(query, variables);
+  return Object.values(data)[0]!;
+}
+
+export async function propose(user: TestUser, input: Record<string, unknown>, key: string = randomUUID()): Promise<Payload> {
+  return mutate(user, PROPOSE, { input, key });
+}
+
+/** Proposes and fails the test unless the trade was created. */
+export async function proposed(user: TestUser, input: Record<string, unknown>): Promise<TradeData> {
+  const payload = await propose(user, input);
+  if (payload.errors.length > 0 || !payload.trade) throw new Error(JSON.stringify(payload.errors));
+  return payload.trade;
+}
+
+export const accept = (user: TestUser, id: string, key: string = randomUUID()) => mutate(user, ACCEPT, { id, key });
+
+export async function tradeAs(user: TestUser, id: string): Promise<TradeData | null> {
+  const { trade } = await user.client.data<{ trade: TradeData | null }>(TRADE, { id });
+  return trade;
+}
+
+export async function listingStatus(user: TestUser, id: string): Promise<string> {
+  const { listing } = await user.client.data<{ listing: { status: string } }>(`query ($id: ID!) { listing(id: $id) { status } }`, { id });
+  return listing.status;
+}
+
+/** Two funded users (100 credits each), each with `listings` ACTIVE listings. */
+export async function twoTraders(listings = 1): Promise<{ ann: TestUser; bob: TestUser; annListings: string[]; bobListings: string[] }> {
+  const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+  const make = (u: TestUser) => Promise.all(Array.from({ length: listings }, () => createListing(u).then((l) => l.id)));
+  const [annListings, bobListings] = await Promise.all([make(ann), make(bob)]);
+  return { ann, bob, annListings, bobListings };
+}
+
+export async function balances(...users: TestUser[]): Promise<Balance[]> {
+  return Promise.all(users.map((u) => accountOf(u)));
+}
+
+/** Calls a subgraph directly as another subgraph would (internal fields). */
+export async function asService<T = any>(subgraph: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId: "service:tests", role: "service", sessionId: "tests" });
+  const response = await fetch(inject("subgraphUrls")[subgraph]!, {
+    method: "POST",
+    headers: { "content-type": "application/json", [CALLER_HEADER]: token },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors?.length || !body.data) throw new Error(`${subgraph} errors: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+export async function recoverTrades(ignoreLeases = true): Promise<{ recovered: number; pending: number; expired: number }> {
+  const data = await asService<{ recoverTrades: { recovered: number; pending: number; expired: number } }>(
+    "trades",
+    `mutation ($ignore: Boolean) { recoverTrades(ignoreLeases: $ignore) { recovered pending expired } }`,
+    { ignore: ignoreLeases },
+  );
+  return data.recoverTrades;
+}
+
+let db: postgres.Sql | undefined;
+/** The test database, for what no API shows: moving a trade's clock, killing connections. */
+export function database(): postgres.Sql {
+  db ??= postgres(inject("databaseUrl"), { max: 3, onnotice: () => {} });
+  return db;
+}
