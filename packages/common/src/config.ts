@@ -37,9 +37,16 @@ const schema = z
       .string()
       .default("")
       .transform((s) => s.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)),
+    /** The search index: PostgreSQL full-text search (default) or OpenSearch at OPENSEARCH_URL. */
+    SEARCH_ENGINE: z.enum(["postgres", "opensearch"]).default("postgres"),
+    OPENSEARCH_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The alias searches and writes go through; a reindex swaps the index behind it. */
+    OPENSEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be a lower-case index name").default("localex-listings"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((c, ctx) => {
+    if (c.SEARCH_ENGINE === "opensearch" && !c.OPENSEARCH_URL)
+      ctx.addIssue({ code: "custom", path: ["OPENSEARCH_URL"], message: "is required when SEARCH_ENGINE=opensearch" });
     if (c.NODE_ENV !== "production") return;
     if (c.JWT_SECRET === DEV_JWT_SECRET)
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "the development default is refused in production; set a random secret" });

@@ -1,13 +1,44 @@
-import { buildFederatedSchema, type Caller, type SubgraphModule } from "@localex/common";
-import { SearchResolver } from "./queries/search.resolver.ts";
+import { buildFederatedSchema, startJobWorker, type SubgraphModule } from "@localex/common";
+import { createContext, type SearchContext, type SearchServices } from "./context.ts";
+import { createSearchIndex } from "./index-port/create-index.ts";
+import { indexListingTasks } from "./indexing/index-listing.task.ts";
+import { SearchResolver } from "./search/search.resolver.ts";
+import { SearchService } from "./search/search.service.ts";
+import { Listing } from "./similar/listing.type.ts";
+import { SimilarResolver } from "./similar/similar.resolver.ts";
 
-export interface SearchContext {
-  caller: Caller | null;
-}
+export type { SearchIndex } from "./index-port/search-index.ts";
+export { createSearchIndex } from "./index-port/create-index.ts";
+export { PostgresSearchIndex } from "./postgres/postgres-index.ts";
+export { OpenSearchIndex } from "./opensearch/opensearch-index.ts";
+export { reindexFromListings } from "./indexing/reindex.ts";
+export { toSearchRequest } from "./search/search-args.ts";
+export { ItemCondition, SearchSort } from "./search/search.type.ts";
+export type { SearchArgs } from "./search/search-args.ts";
 
-export const search: SubgraphModule<object, SearchContext> = {
+export const search: SubgraphModule<SearchServices, SearchContext> = {
   name: "search",
-  buildSchema: () => buildFederatedSchema<SearchContext>({ resolvers: [SearchResolver] }),
-  createServices: () => ({}),
-  createContext: (_services, caller) => ({ caller }),
+  buildSchema: () =>
+    buildFederatedSchema<SearchContext>({
+      resolvers: [SearchResolver, SimilarResolver],
+      orphanedTypes: [Listing],
+      referenceResolvers: { Listing: (ref: { id: string }) => ({ id: ref.id }) },
+    }),
+  createServices: ({ config, sql }) => ({ search: new SearchService(createSearchIndex(config, sql)) }),
+  createContext,
+  async startBackground(services, runtime) {
+    const index = services.search.index;
+    await index.prepare();
+    const stopWorker = await startJobWorker({
+      url: runtime.databaseUrl,
+      tasks: indexListingTasks(index, runtime.log),
+      log: runtime.log,
+      pollIntervalMs: 500,
+    });
+    runtime.log.info({ engine: index.engine }, "search index ready");
+    return async () => {
+      await stopWorker();
+      await index.close();
+    };
+  },
 };

@@ -1,0 +1,34 @@
+import DataLoader from "dataloader";
+import { isUuid, type Caller } from "@localex/common";
+import type { SearchService } from "./search/search.service.ts";
+
+export interface SearchServices {
+  search: SearchService;
+}
+
+export interface SearchContext {
+  caller: Caller | null;
+  services: SearchServices;
+  /** Listing.similar for every listing in the response, in one round trip per `first`. */
+  similarLoader(first: number): DataLoader<string, string[]>;
+}
+
+export function createContext(services: SearchServices, caller: Caller | null): SearchContext {
+  const loaders = new Map<number, DataLoader<string, string[]>>();
+  return {
+    caller,
+    services,
+    similarLoader(first) {
+      let loader = loaders.get(first);
+      if (!loader) {
+        loader = new DataLoader<string, string[]>(async (ids) => {
+          const valid = ids.filter(isUuid);
+          const similar = await services.search.index.similar(valid, first);
+          return ids.map((id) => similar.get(id) ?? []);
+        });
+        loaders.set(first, loader);
+      }
+      return loader;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// `pnpm search:reindex`: rebuilds the search index from every listing. Reaches the listings
+// subgraph at LISTINGS_URL (or HOST:LISTINGS_PORT), as `pnpm serve search` would.
+import {
+  ConfigError,
+  connect,
+  createLogger,
+  InternalClient,
+  loadConfig,
+  migrateSubgraph,
+  SUBGRAPH_NAMES,
+  SubgraphDirectory,
+  subgraphPort,
+  subgraphUrlOverrides,
+} from "@localex/common";
+import { createSearchIndex } from "../index-port/create-index.ts";
+import { reindexFromListings } from "../indexing/reindex.ts";
+
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  console.error(e instanceof ConfigError ? e.message : e);
+  process.exit(1);
+}
+if (!config.DATABASE_URL) {
+  console.error("DATABASE_URL is required: the reindex runs against the database the graph uses.");
+  process.exit(1);
+}
+const log = createLogger(config.LOG_LEVEL, "localex-search-reindex");
+const directory = new SubgraphDirectory();
+const overrides = subgraphUrlOverrides(config);
+for (const name of SUBGRAPH_NAMES) {
+  directory.set(name, overrides[name] ?? `http://${config.HOST}:${subgraphPort(config, name)}/graphql`);
+}
+
+await migrateSubgraph(config.DATABASE_URL, "search");
+const sql = connect(config.DATABASE_URL, { max: 2, applicationName: "localex-search-reindex" });
+const index = createSearchIndex(config, sql);
+const started = Date.now();
+try {
+  await index.prepare();
+  const { documents } = await reindexFromListings(index, new InternalClient("search", config.GATEWAY_SECRET, directory), log);
+  console.log(`Reindexed ${documents} listing documents into ${index.engine} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+} catch (e) {
+  console.error("Reindex failed:", e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+} finally {
+  await index.close();
+  await sql.end({ timeout: 5 });
+}

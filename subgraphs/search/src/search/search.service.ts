@@ -1,0 +1,55 @@
+import { badUserInput } from "@localex/common";
+import { cleanQueryText } from "../index-port/query-text.ts";
+import type { SearchIndex, SearchRequest } from "../index-port/search-index.ts";
+import { searchCursor, toSearchRequest, type SearchArgs } from "./search-args.ts";
+import type { SearchConnection } from "./search.type.ts";
+
+export const SUGGEST_DEFAULT = 10;
+export const SUGGEST_MAX = 20;
+export const SIMILAR_DEFAULT = 5;
+export const SIMILAR_MAX = 20;
+
+function limitArg(value: number | null | undefined, fallback: number, max: number, field: string): number {
+  if (value == null) return fallback;
+  if (value < 0) throw badUserInput(`\`${field}\` must be zero or more.`, field);
+  return Math.min(value, max);
+}
+
+export class SearchService {
+  constructor(readonly index: SearchIndex) {}
+
+  async search(args: SearchArgs): Promise<SearchConnection> {
+    const request: SearchRequest = toSearchRequest(args);
+    const result = await this.index.search(request);
+    const edges = result.hits.map((hit) => ({
+      cursor: searchCursor(request.sort, hit.sortKey),
+      node: { id: hit.id },
+      score: hit.score,
+      highlights: hit.highlights,
+      distanceKm: hit.distanceKm,
+    }));
+    return {
+      edges,
+      totalCount: result.totalCount,
+      facets: result.facets,
+      pageInfo: {
+        hasNextPage: result.hasNextPage,
+        hasPreviousPage: request.after !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  }
+
+  async suggest(prefix: string, limit: number | null | undefined): Promise<string[]> {
+    const n = limitArg(limit, SUGGEST_DEFAULT, SUGGEST_MAX, "limit");
+    const text = cleanQueryText(prefix, "prefix", 100);
+    if (!text || n === 0) return [];
+    return this.index.suggest(text, n);
+  }
+
+  /** `first` for Listing.similar: default 5, at most 20. */
+  similarCount(first: number | null | undefined): number {
+    return limitArg(first, SIMILAR_DEFAULT, SIMILAR_MAX, "first");
+  }
+}
