@@ -1,7 +1,10 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { isUuid, type ListingStatusName } from "@localex/common";
+import { badUserInput, isUuid, type ListingStatusName } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { bumped, enqueueIndexing } from "../listings/documents.ts";
+
+const MAX_LISTINGS_PER_TRADE = 100;
+const MAX_INFO_IDS = 500;
 
 export interface Reservation {
   ok: boolean;
@@ -18,6 +21,7 @@ export class TradeListingsService {
   async info(ids: readonly string[]): Promise<Pick<ListingRow, "id" | "ownerId" | "status">[]> {
     const valid = [...new Set(ids.filter(isUuid))];
     if (valid.length === 0) return [];
+    if (valid.length > MAX_INFO_IDS) throw badUserInput(`Ask for at most ${MAX_INFO_IDS} listings at once.`, "ids");
     return this.db
       .select({ id: listings.id, ownerId: listings.ownerId, status: listings.status })
       .from(listings)
@@ -27,6 +31,9 @@ export class TradeListingsService {
   /** All or nothing: every listing ACTIVE, or already RESERVED for this trade, ends RESERVED for it. */
   async reserve(tradeId: string, listingIds: readonly string[]): Promise<Reservation> {
     const ids = [...new Set(listingIds)];
+    if (ids.length > MAX_LISTINGS_PER_TRADE) {
+      throw badUserInput(`A trade may hold at most ${MAX_LISTINGS_PER_TRADE} listings.`, "listingIds");
+    }
     const malformed = ids.filter((id) => !isUuid(id));
     if (malformed.length > 0) return { ok: false, unavailableListingIds: malformed };
     if (ids.length === 0) return { ok: true, unavailableListingIds: [] };

@@ -43,10 +43,16 @@ export function decodeListingCursor(after: string | null | undefined): { at: str
   const key = decodeCursor(after, 2);
   if (!key) return null;
   const [at, id] = key;
-  if (typeof at !== "string" || typeof id !== "string" || Number.isNaN(Date.parse(at)) || !isUuid(id)) {
+  if (typeof at !== "string" || typeof id !== "string" || !isIsoInstant(at) || !isUuid(id)) {
     throw badInput("`after` is not a cursor from this list.", "after");
   }
   return { at: String(at), id: String(id) };
+}
+
+/** Exactly what `toISOString` writes, so Postgres never sees a date it would reject. */
+function isIsoInstant(value: string): boolean {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString() === value;
 }
 
 export class ListingsService {
@@ -80,15 +86,13 @@ export class ListingsService {
       status ? eq(listings.status, status) : undefined,
       filter.ownerId != null ? eq(listings.ownerId, filter.ownerId) : undefined,
     ];
-    if (filter.categoryIds != null) {
+    // An empty list means "any", as a cleared facet in a front-end does.
+    if (filter.categoryIds?.length) {
       const ids = filter.categoryIds.filter(isUuid);
       if (ids.length === 0) return null;
       parts.push(inArray(listings.categoryId, ids));
     }
-    if (filter.conditions != null) {
-      if (filter.conditions.length === 0) return null;
-      parts.push(inArray(listings.condition, filter.conditions as ListingRow["condition"][]));
-    }
+    if (filter.conditions?.length) parts.push(inArray(listings.condition, filter.conditions as ListingRow["condition"][]));
     if (filter.maxCredits != null) parts.push(and(isNotNull(listings.creditPrice), lte(listings.creditPrice, filter.maxCredits)));
     return and(...parts) ?? null;
   }
