@@ -21,11 +21,16 @@ export function createContext(services: SearchServices, caller: Caller | null): 
     similarLoader(first) {
       let loader = loaders.get(first);
       if (!loader) {
-        loader = new DataLoader<string, string[]>(async (ids) => {
-          const valid = ids.filter(isUuid);
-          const similar = await services.search.index.similar(valid, first);
-          return ids.map((id) => similar.get(id) ?? []);
-        });
+        loader = new DataLoader<string, string[]>(
+          async (ids) => {
+            const valid = ids.filter(isUuid);
+            const similar = await services.search.index.similar(valid, first);
+            return ids.map((id) => similar.get(id) ?? []);
+          },
+          // Field resolvers of a long list start over several microtask rounds; waiting for
+          // the next macrotask collects them all into one batch.
+          { batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+        );
         loaders.set(first, loader);
       }
       return loader;
