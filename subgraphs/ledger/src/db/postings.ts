@@ -1,3 +1,4 @@
+import type { Sql } from "@localex/common";
 import type { Tx } from "./transaction.ts";
 
 export interface LockedAccount {
@@ -19,13 +20,11 @@ export interface Movement {
   toId: string;
   amount: number;
   createdAt: Date;
-  /** Held credits of the payer this movement consumes (a hold's settlement). */
-  releaseHeld?: number;
 }
 
 /**
  * Locks the accounts' rows in id order, the one order every transaction uses, so two
- * transfers between the same accounts queue instead of deadlocking. Missing ids are absent.
+ * transactions on the same accounts queue instead of deadlocking. Missing ids are absent.
  */
 export async function lockAccounts(tx: Tx, ids: string[]): Promise<Map<string, LockedAccount>> {
   const rows = await tx<{ id: string; kind: "user" | "system"; balance: string; held: string }[]>`
@@ -40,42 +39,33 @@ export function availableOf(account: LockedAccount | undefined): number {
 }
 
 /**
- * Writes a transfer, its two postings (with the running balance after each) and the cached
- * balances in one statement; with `idempotent`, also the key's stored result. Both accounts
- * must be locked by `lockAccounts` in this transaction. The database checks at commit that
- * the postings sum to zero and that no user's available credits went below zero.
+ * Posts a transfer inside the caller's transaction (`ledger.post_transfer`: locks both accounts
+ * in id order, writes the transfer and its two postings, updates the cached balances).
+ * `releaseHeld` is the part of the payer's held credits it consumes (a settled hold).
  */
-export async function postTransfer(
-  tx: Tx,
-  locked: Map<string, LockedAccount>,
+export async function postTransfer(tx: Tx, m: Movement, releaseHeld = 0): Promise<void> {
+  await tx`select ledger.post_transfer(${m.id}, ${m.kind}, ${m.memo}, ${m.initiator},
+    ${m.fromId}, ${m.toId}, ${m.amount}, ${releaseHeld}, ${m.createdAt})`;
+}
+
+export type MoveOutcome<R> = { state: "done" | "replay"; result: R } | { state: "conflict" };
+
+/**
+ * An idempotent transfer in one statement (`ledger.move_credits`): claim the key, lock both
+ * accounts, check the payer's available credits, post, and store `success` or `refusal` as the
+ * key's result. The statement is its own transaction; the database checks the postings balance at commit.
+ */
+export async function moveCredits<R>(
+  sql: Sql,
+  idempotency: { scope: string; key: string; hash: string },
   m: Movement,
-  idempotent?: { scope: string; key: string; result: unknown },
-): Promise<void> {
-  const from = locked.get(m.fromId);
-  const to = locked.get(m.toId);
-  if (!from || !to) throw new Error(`postTransfer: accounts ${m.fromId} and ${m.toId} must be locked first`);
-  const release = m.releaseHeld ?? 0;
-  const storeKey = idempotent
-    ? tx`, k as (update ledger.idempotency_keys set result = ${tx.json(idempotent.result as never)}
-          where scope = ${idempotent.scope} and key = ${idempotent.key})`
-    : tx``;
-  await tx`
-    with t as (
-      insert into ledger.transfers (id, kind, memo, initiator, created_at)
-      values (${m.id}, ${m.kind}, ${m.memo}, ${m.initiator}, ${m.createdAt})
-    ), p as (
-      insert into ledger.postings (transfer_id, account_id, counterparty_id, amount, balance_after, created_at)
-      values (${m.id}, ${m.fromId}, ${m.toId}, ${-m.amount}, ${from.balance - m.amount}, ${m.createdAt}),
-             (${m.id}, ${m.toId}, ${m.fromId}, ${m.amount}, ${to.balance + m.amount}, ${m.createdAt})
-    ), a as (
-      update ledger.accounts as acc
-      set balance = acc.balance + v.delta, held = acc.held - v.released, updated_at = ${m.createdAt}
-      from (values (${m.fromId}::uuid, ${-m.amount}::bigint, ${release}::bigint),
-                   (${m.toId}::uuid, ${m.amount}::bigint, 0::bigint)) as v (id, delta, released)
-      where acc.id = v.id
-    )${storeKey}
-    select 1`;
-  from.balance -= m.amount;
-  from.held -= release;
-  to.balance += m.amount;
+  success: R,
+  refusal: R,
+): Promise<MoveOutcome<R>> {
+  const [row] = await sql<{ outcome: MoveOutcome<R> }[]>`
+    select ledger.move_credits(${idempotency.scope}, ${idempotency.key}, ${idempotency.hash},
+      ${m.id}, ${m.kind}, ${m.memo}, ${m.initiator}, ${m.fromId}, ${m.toId}, ${m.amount}, ${m.createdAt},
+      ${sql.json(success as never)}, ${sql.json(refusal as never)}) as outcome`;
+  if (!row) throw new Error("ledger.move_credits returned no row");
+  return row.outcome;
 }

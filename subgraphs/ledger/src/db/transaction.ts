@@ -14,17 +14,21 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
- * Runs `work` in one transaction, retrying it (with jittered exponential backoff) when
- * PostgreSQL aborts it for a serialization failure or deadlock, so callers never see those.
+ * Runs `work` (one transaction, or one statement) again, with jittered exponential backoff,
+ * when PostgreSQL aborts it for a serialization failure or deadlock, so callers never see those.
  */
-export async function inTransaction<T>(sql: Sql, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function retrying<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return (await sql.begin(work)) as T;
+      return await work();
     } catch (error) {
       if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
       const ceiling = Math.min(200, 2 ** attempt);
       await sleep(ceiling / 2 + Math.random() * ceiling);
     }
   }
+}
+
+export function inTransaction<T>(sql: Sql, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return retrying(async () => (await sql.begin(work)) as T);
 }

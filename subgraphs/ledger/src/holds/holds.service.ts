@@ -111,19 +111,10 @@ export class HoldsService {
 }
 
 async function settle(tx: Tx, hold: { tradeId: string; payerId: string; payeeId: string }, amount: number): Promise<string> {
-  const locked = await lockAccounts(tx, [hold.payerId, hold.payeeId]);
   const id = randomUUID();
-  await postTransfer(tx, locked, {
-    id,
-    kind: "escrow",
-    memo: `Trade ${hold.tradeId}`,
-    initiator: "service:trades",
-    fromId: hold.payerId,
-    toId: hold.payeeId,
-    amount,
-    createdAt: new Date(),
-    releaseHeld: amount,
-  });
+  const memo = `Trade ${hold.tradeId}`;
+  const movement = { id, kind: "escrow", memo, initiator: "service:trades", fromId: hold.payerId, toId: hold.payeeId, amount, createdAt: new Date() } as const;
+  await postTransfer(tx, movement, amount);
   return id;
 }
 

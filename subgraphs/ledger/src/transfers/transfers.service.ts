@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Sql } from "@localex/common";
 import type { AccountsService } from "../accounts/accounts.service.ts";
-import { claimKey, requestHash, storeResult } from "../db/idempotency.ts";
-import { availableOf, lockAccounts, postTransfer, type TransferKind } from "../db/postings.ts";
+import { requestHash } from "../db/idempotency.ts";
+import { moveCredits, type TransferKind } from "../db/postings.ts";
 import { ISSUANCE_ACCOUNT_ID } from "../db/schema.ts";
-import { inTransaction } from "../db/transaction.ts";
+import { retrying } from "../db/transaction.ts";
 import { WELCOME_GRANT } from "./limits.ts";
 import { checkAmount, checkIdempotencyKey, checkMemo, normaliseMemo, type Problem } from "./validation.ts";
 
@@ -117,39 +117,30 @@ export class TransfersService {
   }
 
   /**
-   * One transaction: claim the key (a replay returns the stored result), lock both accounts
-   * in id order, check funds, write the transfer and the key's result together.
+   * One statement, one transaction (`ledger.move_credits`): claim the key (a replay returns the
+   * stored result), lock both accounts in id order, check funds, post, store the result.
    */
-  private move(r: MoveRequest): Promise<TransferResult> {
-    return inTransaction(this.sql, async (tx) => {
-      const claim = await claimKey<TransferResult>(tx, r.scope, r.key, r.hash);
-      if (claim.state === "replay") return claim.result;
-      if (claim.state === "conflict") {
-        return refuse({
-          code: "IDEMPOTENCY_CONFLICT",
-          message: "This idempotency key was already used for a different request; use a new key.",
-          field: "idempotencyKey",
-        });
-      }
-      const locked = await lockAccounts(tx, [r.fromId, r.toId]);
-      if (availableOf(locked.get(r.fromId)) < r.amount) {
-        const result = refuse({ code: "INSUFFICIENT_FUNDS", message: "You do not have enough available credits.", field: r.amountField });
-        await storeResult(tx, r.scope, r.key, result);
-        return result;
-      }
-      const createdAt = new Date();
-      const transfer: TransferRecord = {
-        id: randomUUID(),
-        kind: r.kind,
-        amount: r.amount,
-        memo: r.memo,
-        fromUserId: r.fromId === ISSUANCE_ACCOUNT_ID ? null : r.fromId,
-        toUserId: r.toId,
-        createdAt: createdAt.toISOString(),
-      };
-      const result: TransferResult = { ok: true, transfer };
-      await postTransfer(tx, locked, { ...r, id: transfer.id, createdAt }, { scope: r.scope, key: r.key, result });
-      return result;
+  private async move(r: MoveRequest): Promise<TransferResult> {
+    const createdAt = new Date();
+    const transfer: TransferRecord = {
+      id: randomUUID(),
+      kind: r.kind,
+      amount: r.amount,
+      memo: r.memo,
+      fromUserId: r.fromId === ISSUANCE_ACCOUNT_ID ? null : r.fromId,
+      toUserId: r.toId,
+      createdAt: createdAt.toISOString(),
+    };
+    const success: TransferResult = { ok: true, transfer };
+    const refusal = refuse({ code: "INSUFFICIENT_FUNDS", message: "You do not have enough available credits.", field: r.amountField });
+    const outcome = await retrying(() =>
+      moveCredits(this.sql, r, { ...r, id: transfer.id, createdAt }, success, refusal),
+    );
+    if (outcome.state !== "conflict") return outcome.result;
+    return refuse({
+      code: "IDEMPOTENCY_CONFLICT",
+      message: "This idempotency key was already used for a different request; use a new key.",
+      field: "idempotencyKey",
     });
   }
 }
