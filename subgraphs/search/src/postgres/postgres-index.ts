@@ -3,6 +3,8 @@ import type { SearchIndex, SearchRequest, SearchResult, UpsertOutcome } from "..
 import { writeDocuments } from "./documents.ts";
 import { runSearch } from "./search-query.ts";
 
+const SIMILAR_CANDIDATES = 300;
+
 /** `\`, `%` and `_` are literal in a prefix the user typed. */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -66,10 +68,14 @@ export class PostgresSearchIndex implements SearchIndex {
       )
       select s.id as source, m.id from s
       cross join lateral (
-        select d.id from search.listing_documents d
-        where d.status = 'ACTIVE' and d.id <> s.id and (d.document @@ s.q or d.title % s.title)
-        order by ts_rank(d.document, s.q) + similarity(d.title, s.title)
-                 + case when d.category_id = s.category_id then 0.2 else 0 end desc, d.id
+        select c.id from (
+          -- A bounded candidate set, so a title of common words costs the same as a rare one.
+          select d.id, d.document, d.title, d.category_id from search.listing_documents d
+          where d.status = 'ACTIVE' and d.id <> s.id and (d.document @@ s.q or d.title % s.title)
+          limit ${SIMILAR_CANDIDATES}
+        ) c
+        order by ts_rank(c.document, s.q) + similarity(c.title, s.title)
+                 + case when c.category_id = s.category_id then 0.2 else 0 end desc, c.id
         limit ${first}
       ) m`;
     for (const row of rows) result.get(row.source)?.push(row.id);
