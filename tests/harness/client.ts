@@ -108,3 +108,26 @@ export async function registerUser(overrides: Partial<{ email: string; password:
     client: new GatewayClient().withToken(register.accessToken),
   } satisfies TestUser;
 }
+
+export const ADMIN_EMAIL = "admin@localex.test"; // in ADMIN_EMAILS (global-setup.ts)
+const ADMIN_PASSWORD = "correct horse battery admin";
+let admin: Promise<GatewayClient> | undefined;
+
+/** The admin, registered by whichever test asks first in this worker and signed in after. */
+export function signInAdmin(): Promise<GatewayClient> {
+  admin ??= (async () => {
+    const anonymous = new GatewayClient();
+    const input = { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, displayName: "Admin" };
+    const registered = await anonymous.request<{ register: { accessToken: string } }>(
+      `mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`,
+      { input },
+    );
+    if (registered.data?.register) return anonymous.withToken(registered.data.register.accessToken);
+    const { login } = await anonymous.data<{ login: { accessToken: string } }>(
+      `mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`,
+      { input: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } },
+    );
+    return anonymous.withToken(login.accessToken);
+  })();
+  return admin;
+}

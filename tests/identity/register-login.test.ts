@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { GatewayClient, REGISTER, registerUser } from "../harness/client.ts";
+import { GatewayClient, REGISTER, registerUser, signInAdmin } from "../harness/client.ts";
 
 const anonymous = new GatewayClient();
 const LOGIN = /* GraphQL */ `
@@ -120,13 +120,9 @@ describe("me and user", () => {
 
   it("shows every email to an admin", async () => {
     const alice = await registerUser();
-    const admin = await registerUser({ email: "admin@localex.test" }).catch(async () => {
-      // Another test file registered the admin first: sign in instead.
-      const res = await anonymous.data(LOGIN, { input: { email: "admin@localex.test", password: "correct horse battery" } });
-      return { client: anonymous.withToken(res.login.accessToken) };
-    });
-    const { user } = await admin.client.data(`query ($id: ID!) { user(id: $id) { email } }`, { id: alice.id });
-    expect(user.email).toBe(alice.email);
+    const admin = await signInAdmin();
+    const { user } = await admin.data(`query ($id: ID!) { user(id: $id) { email role } }`, { id: alice.id });
+    expect(user).toEqual({ email: alice.email, role: "USER" });
   });
 
   it("returns null for an unknown or malformed id", async () => {
