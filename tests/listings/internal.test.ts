@@ -97,9 +97,12 @@ describe("internal fields for trades", () => {
     expect(edit.updateListing.errors[0].code).toBe("LISTING_LOCKED");
   });
 
-  it("refuses a trade id that is not one", async () => {
+  it("refuses a trade id that is not one, and an absurd number of listings", async () => {
     const res = await asService(RELEASE, { t: "not-a-trade" });
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "tradeId" });
+    const ids = Array.from({ length: 101 }, () => newTradeId());
+    const many = await asService(RESERVE, { t: newTradeId(), ids });
+    expect(many.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "listingIds" });
   });
 });
 
