@@ -1,0 +1,48 @@
+// The benchmark's clients, on their own thread so they do not share the stack's event loop
+// (pgbench's clients are a separate process too). Each client moves one credit back and forth
+// between its own pair of members, with a fresh idempotency key per transfer.
+import { randomUUID } from "node:crypto";
+import { parentPort, workerData } from "node:worker_threads";
+
+export interface ClientsInput {
+  gatewayUrl: string;
+  pairs: { a: { id: string; token: string }; b: { id: string; token: string } }[];
+  seconds: number;
+}
+
+export interface ClientsResult {
+  latencies: number[];
+  refused: number;
+  failed: number;
+  elapsedSeconds: number;
+}
+
+const TRANSFER = `mutation($input: TransferInput!, $key: String!) { transferCredits(input: $input, idempotencyKey: $key) { transfer { id } errors { code } } }`;
+
+async function main({ gatewayUrl, pairs, seconds }: ClientsInput): Promise<ClientsResult> {
+  const latencies: number[] = [];
+  let refused = 0;
+  let failed = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    pairs.map(async ({ a, b }) => {
+      for (let i = 0; Date.now() < deadline; i++) {
+        const [from, to] = i % 2 === 0 ? [a, b] : [b, a];
+        const t0 = performance.now();
+        const response = await fetch(gatewayUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${from.token}` },
+          body: JSON.stringify({ query: TRANSFER, variables: { input: { toUserId: to.id, amount: 1 }, key: randomUUID() } }),
+        });
+        const body = (await response.json()) as { data?: { transferCredits: { errors: unknown[] } }; errors?: unknown[] };
+        latencies.push(performance.now() - t0);
+        if (!body.data) failed++;
+        else if (body.data.transferCredits.errors.length > 0) refused++;
+      }
+    }),
+  );
+  return { latencies, refused, failed, elapsedSeconds: (performance.now() - started) / 1000 };
+}
+
+parentPort?.postMessage(await main(workerData as ClientsInput));
