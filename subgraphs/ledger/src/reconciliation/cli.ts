@@ -1,5 +1,5 @@
 // `pnpm ledger:reconcile`: recomputes every balance and held amount from the postings and
-// holds on DATABASE_URL and prints any difference; exits 1 if there is one.
+// holds on DATABASE_URL and prints any difference; exits 1 if there is one, 2 if it cannot run.
 import { connect, loadConfig } from "@localex/common";
 import { ReconciliationService } from "./reconciliation.service.ts";
 
@@ -19,6 +19,9 @@ try {
   const clean = report.differences.length === 0 && report.transfersUnbalanced === 0;
   console.log(clean ? "the books balance" : `${report.differences.length} difference(s) found`);
   process.exitCode = clean ? 0 : 1;
+} catch (error) {
+  console.error(`ledger:reconcile could not run: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 2;
 } finally {
   await sql.end({ timeout: 5 });
 }
