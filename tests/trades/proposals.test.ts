@@ -93,6 +93,12 @@ describe("negotiation", () => {
   });
 });
 
+interface Page {
+  totalCount: number;
+  edges: { node: { id: string } }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 describe("who sees a trade", () => {
   it("shows a trade to its parties and admins only", async () => {
     const { ann, bob } = await twoTraders(0);
@@ -115,9 +121,9 @@ describe("who sees a trade", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const { user } = await bob.client.data(PAGE, { id: bob.id, after });
+      const { user }: { user: { trades: Page } } = await bob.client.data(PAGE, { id: bob.id, after });
       expect(user.trades.totalCount).toBe(5);
-      seen.push(...user.trades.edges.map((e: { node: { id: string } }) => e.node.id));
+      seen.push(...user.trades.edges.map((e) => e.node.id));
       if (!user.trades.pageInfo.hasNextPage) break;
       after = user.trades.pageInfo.endCursor;
     }

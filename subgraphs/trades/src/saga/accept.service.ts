@@ -42,13 +42,15 @@ export class AcceptService {
         if (driven.row.status === "ACCEPTED") return succeeded(driven.row);
         return { trade: driven.row, errors: [errors.inProgress()] };
       }
-      // Another attempt is under way: take it over if its driver died, else wait for it.
+      // Another attempt is under way: wait for it, or take it over if its driver gave up.
+      if (Date.now() > deadline) return failed(begun.row, caller, errors.inProgress());
       if (begun.leaseExpired) {
         const claimed = await this.driver.claim(id, false);
-        if (claimed) await this.driver.drive(claimed.row, claimed.owner);
-        continue;
+        if (claimed) {
+          await this.driver.drive(claimed.row, claimed.owner);
+          continue;
+        }
       }
-      if (Date.now() > deadline) return failed(begun.row, caller, errors.inProgress());
       await new Promise((r) => setTimeout(r, 100));
     }
   }

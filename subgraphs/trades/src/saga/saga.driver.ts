@@ -83,14 +83,30 @@ export class SagaDriver {
           return { row, acceptFailure: null };
       }
     } catch (err) {
-      if (!(err instanceof LeaseLost)) this.log.warn({ err, tradeId: row.id, saga: row.saga }, "saga step failed; left for recovery");
+      if (!(err instanceof LeaseLost)) {
+        this.log.warn({ err, tradeId: row.id, saga: row.saga }, "saga step failed; left for recovery");
+        await this.giveUp(row, owner);
+      }
       return { row: (await this.store.byId(row.id)) ?? row, acceptFailure: null };
     }
   }
 
+  /** Lets the next driver (a retried request, the recovery sweep) take over at once. */
+  private async giveUp(row: TradeRow, owner: string): Promise<void> {
+    try {
+      await this.store.db
+        .update(trades)
+        .set({ sagaLeaseUntil: sql`now()` })
+        .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner)));
+    } catch (err) {
+      // The lease then runs out by itself.
+      this.log.warn({ err, tradeId: row.id }, "could not give up a saga's lease");
+    }
+  }
+
   /**
-   * A failed accept turns into its undo, keeping the reason for replays of the same key; a
-   * fault forgets the key instead, so the user may retry with it.
+   * A failed accept turns into its undo, keeping the reason: a replay of the same key answers
+   * the same and moves nothing (as the ledger does); a new click, with a new key, tries again.
    */
   private async switchToUndo(row: TradeRow, owner: string, failure: AcceptFailure): Promise<TradeRow> {
     const stored: StoredUserError = { code: failure.error.code, message: failure.error.message, field: failure.error.field ?? null };
@@ -98,8 +114,7 @@ export class SagaDriver {
       .update(trades)
       .set({
         saga: "UNDO_ACCEPT",
-        acceptError: failure.transient ? null : stored,
-        acceptKey: failure.transient ? null : row.acceptKey,
+        acceptError: stored,
         sagaLeaseUntil: this.leaseEnd(),
         updatedAt: sql`now()`,
       })

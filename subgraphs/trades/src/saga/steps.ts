@@ -31,10 +31,9 @@ export class LeaseLost extends Error {
 
 export type Renew = () => Promise<void>;
 
-/** Why an accept attempt failed: a user-facing reason, or a fault to retry later. */
+/** Why an accept attempt failed, as the user is told (a fault included: the attempt is undone). */
 export interface AcceptFailure {
   error: UserError;
-  transient: boolean;
 }
 
 /**
@@ -48,7 +47,6 @@ export async function acceptSteps(partners: TradePartners, row: TradeRow, renew:
     if (!reservation.ok) {
       const offered = reservation.unavailableListingIds.some((id) => row.offeredListingIds.includes(id));
       return {
-        transient: false,
         error: userError(
           "LISTING_UNAVAILABLE",
           `Listings ${reservation.unavailableListingIds.join(", ")} are no longer available.`,
@@ -67,14 +65,13 @@ export async function acceptSteps(partners: TradePartners, row: TradeRow, renew:
         outcome.code === "INSUFFICIENT_FUNDS"
           ? userError("INSUFFICIENT_FUNDS", `${who} does not have ${hold.amount} credits available.`, field)
           : userError("ESCROW_REFUSED", `The escrow hold was refused (${outcome.code ?? "unknown"}).`, field);
-      return { transient: false, error };
+      return { error };
     }
     return null;
   } catch (err) {
     if (err instanceof LeaseLost) throw err;
     log.warn({ err, tradeId: row.id }, "accept step failed; undoing");
     return {
-      transient: true,
       error: userError(
         "SERVICE_UNAVAILABLE",
         "Escrow or listings could not be reached, so nothing was held or reserved. Try again.",
