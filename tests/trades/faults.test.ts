@@ -90,10 +90,10 @@ describe("faults in the middle of accepts and completions", () => {
     expect(killed).toBeGreaterThan(0);
 
     // Recovery drives everything left between steps to an end.
-    const [{ stuck }] = await database()<{ stuck: number }[]>`
+    const [left] = await database()<{ stuck: number }[]>`
       select count(*)::int as stuck from trades.trades where id in ${database()(ids)} and saga is not null`;
     let report = await recoverTrades(true);
-    console.info(`recovery: ${stuck} trades were left between steps; ${JSON.stringify(report)}`);
+    console.info(`recovery: ${left?.stuck} trades were left between steps; ${JSON.stringify(report)}`);
     for (let i = 0; i < 5 && report.pending > 0; i++) report = await recoverTrades(true);
     expect(report.pending).toBe(0);
     expect(await disagreements(ids)).toEqual([]);
