@@ -92,9 +92,9 @@ describe("faults in the middle of accepts and completions", () => {
     // Recovery drives everything left between steps to an end.
     const [left] = await database()<{ stuck: number }[]>`
       select count(*)::int as stuck from trades.trades where id in ${database()(ids)} and saga is not null`;
-    let report = await recoverTrades(true);
+    let report = await recoverTrades();
     console.info(`recovery: ${left?.stuck} trades were left between steps; ${JSON.stringify(report)}`);
-    for (let i = 0; i < 5 && report.pending > 0; i++) report = await recoverTrades(true);
+    for (let i = 0; i < 5 && report.pending > 0; i++) report = await recoverTrades();
     expect(report.pending).toBe(0);
     expect(await disagreements(ids)).toEqual([]);
     const statuses = await database()`select status, count(*)::int as n from trades.trades where id in ${database()(ids)} group by status`;
@@ -115,7 +115,7 @@ describe("faults in the middle of accepts and completions", () => {
       ...cases.filter((c) => completed.has(c.id)).map((c) => attempt(c.ann, CONFIRM, { id: c.id })),
     ]);
     for (const r of replays) expect(r.errors).toBeUndefined();
-    await recoverTrades(true);
+    await recoverTrades();
     expect(await ledgerSnapshot(cases)).toEqual(before);
     expect(await disagreements(ids)).toEqual([]);
 

@@ -17,6 +17,8 @@ export interface FaultRates {
   listings: number;
   /** Saga transitions of trades.trades: start, undo, finish. */
   trades: number;
+  /** Only the last of those: a saga's end being recorded (its steps all done). */
+  finish?: number;
 }
 
 export async function installFaults(tradeIds: readonly string[], rates: FaultRates): Promise<void> {
@@ -25,7 +27,7 @@ export async function installFaults(tradeIds: readonly string[], rates: FaultRat
     await tx`select pg_advisory_xact_lock(hashtext('trades-tests:faults'))`;
     await tx.unsafe(`
       create schema if not exists trades_test;
-      create table if not exists trades_test.doomed (trade_id text primary key, ledger float8, listings float8, trades float8);
+      create table if not exists trades_test.doomed (trade_id text primary key, ledger float8, listings float8, trades float8, finish float8);
       create sequence if not exists trades_test.kills;
       create or replace function trades_test.maybe_die(trade_id text, target text) returns void language plpgsql as $$
       declare p float8;
@@ -41,7 +43,10 @@ export async function installFaults(tradeIds: readonly string[], rates: FaultRat
       create or replace function trades_test.listings_fault() returns trigger language plpgsql as $$
       begin perform trades_test.maybe_die(coalesce(new.trade_id, old.trade_id)::text, 'listings'); return new; end $$;
       create or replace function trades_test.trades_fault() returns trigger language plpgsql as $$
-      begin perform trades_test.maybe_die(new.id::text, 'trades'); return new; end $$;
+      begin
+        perform trades_test.maybe_die(new.id::text, case when new.saga is null then 'finish' else 'trades' end);
+        return new;
+      end $$;
       drop trigger if exists trades_test_fault on ledger.holds;
       create trigger trades_test_fault before insert or update on ledger.holds
         for each row execute function trades_test.ledger_fault();
@@ -52,8 +57,10 @@ export async function installFaults(tradeIds: readonly string[], rates: FaultRat
       create trigger trades_test_fault before update on trades.trades
         for each row when (old.saga is distinct from new.saga) execute function trades_test.trades_fault();`);
     for (const id of tradeIds) {
-      await tx`insert into trades_test.doomed values (${id}, ${rates.ledger}, ${rates.listings}, ${rates.trades})
-        on conflict (trade_id) do update set ledger = excluded.ledger, listings = excluded.listings, trades = excluded.trades`;
+      const finish = rates.finish ?? rates.trades;
+      await tx`insert into trades_test.doomed values (${id}, ${rates.ledger}, ${rates.listings}, ${rates.trades}, ${finish})
+        on conflict (trade_id) do update
+        set ledger = excluded.ledger, listings = excluded.listings, trades = excluded.trades, finish = excluded.finish`;
     }
   });
 }

@@ -111,7 +111,11 @@ export async function asService<T = any>(subgraph: string, query: string, variab
   return body.data;
 }
 
-export async function recoverTrades(ignoreLeases = true): Promise<{ recovered: number; pending: number; expired: number }> {
+/**
+ * Runs the recovery sweep now. It takes over only sagas whose driver gave up or died (lease
+ * run out), never one another test file's request is still driving.
+ */
+export async function recoverTrades(ignoreLeases = false): Promise<{ recovered: number; pending: number; expired: number }> {
   const data = await asService<{ recoverTrades: { recovered: number; pending: number; expired: number } }>(
     "trades",
     `mutation ($ignore: Boolean) { recoverTrades(ignoreLeases: $ignore) { recovered pending expired } }`,

@@ -1,0 +1,86 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { disagreements } from "./consistency.ts";
+import { clearFaults, installFaults } from "./faults.ts";
+import { accept, balances, CONFIRM, listingStatus, mutate, proposed, recoverTrades, tradeAs, twoTraders } from "./helpers.ts";
+
+async function pair() {
+  const { ann, bob, annListings, bobListings } = await twoTraders();
+  const trade = await proposed(ann, {
+    recipientId: bob.id,
+    offeredListingIds: annListings,
+    requestedListingIds: bobListings,
+    offeredCredits: 30,
+    requestedCredits: 10,
+  });
+  return { ann, bob, annListings, bobListings, id: trade.id };
+}
+
+describe("recovery of a trade left between steps", () => {
+  it("finishes an accept whose steps were all done but whose end was never recorded", async () => {
+    const { ann, bob, annListings, id } = await pair();
+    await installFaults([id], { ledger: 0, listings: 0, trades: 0, finish: 1 });
+    const key = randomUUID();
+    try {
+      const res = await bob.client.request(`mutation ($id: ID!, $key: String!) { acceptTrade(id: $id, idempotencyKey: $key) { errors { code } } }`, { id, key });
+      expect(res.errors?.[0]?.extensions?.code ?? res.data?.acceptTrade.errors[0]?.code).toBeDefined();
+      // Half-way: the holds and reservations are in place, the trade still says PROPOSED, pending.
+      expect(await tradeAs(ann, id)).toMatchObject({ status: "PROPOSED", pending: true });
+      expect(await balances(ann, bob)).toEqual([
+        { balance: 100, held: 30, available: 70 },
+        { balance: 100, held: 10, available: 90 },
+      ]);
+    } finally {
+      await clearFaults([id]);
+    }
+    expect(await recoverTrades()).toMatchObject({ pending: 0 });
+    expect(await tradeAs(ann, id)).toMatchObject({ status: "ACCEPTED", pending: false });
+    expect(await listingStatus(ann, annListings[0]!)).toBe("RESERVED");
+    expect(await disagreements([id])).toEqual([]);
+    // The click's key now answers with the accepted trade, and moves nothing.
+    expect((await accept(bob, id, key)).errors).toEqual([]);
+    expect((await balances(ann))[0]).toMatchObject({ held: 30 });
+  });
+
+  it("finishes a completion whose holds were settled but whose end was never recorded", async () => {
+    const { ann, bob, bobListings, id } = await pair();
+    expect((await accept(bob, id)).errors).toEqual([]);
+    await mutate(ann, CONFIRM, { id });
+    await installFaults([id], { ledger: 0, listings: 0, trades: 0, finish: 1 });
+    try {
+      await bob.client.request(`mutation ($id: ID!) { confirmTradeCompletion(id: $id) { errors { code } } }`, { id });
+      expect(await tradeAs(bob, id)).toMatchObject({ status: "ACCEPTED", pending: true });
+    } finally {
+      await clearFaults([id]);
+    }
+    await recoverTrades();
+    expect(await tradeAs(bob, id)).toMatchObject({ status: "COMPLETED", pending: false });
+    expect(await listingStatus(bob, bobListings[0]!)).toBe("TRADED");
+    expect(await balances(ann, bob)).toEqual([
+      { balance: 80, held: 0, available: 80 },
+      { balance: 120, held: 0, available: 120 },
+    ]);
+    expect(await disagreements([id])).toEqual([]);
+  });
+
+  it("undoes an accept whose ledger never answered, once the ledger is back", async () => {
+    const { ann, bob, annListings, id } = await pair();
+    // The ledger fails every write, and trades cannot record the undo either: everything is left half-way.
+    await installFaults([id], { ledger: 1, listings: 0, trades: 0, finish: 1 });
+    try {
+      await bob.client.request(`mutation ($id: ID!) { acceptTrade(id: $id, idempotencyKey: "k") { errors { code } } }`, { id });
+      expect(await listingStatus(ann, annListings[0]!)).toBe("ACTIVE");
+      expect(await tradeAs(ann, id)).toMatchObject({ status: "PROPOSED", pending: true });
+    } finally {
+      await clearFaults([id]);
+    }
+    await recoverTrades();
+    const trade = await tradeAs(ann, id);
+    expect(trade).toMatchObject({ status: "PROPOSED", pending: false });
+    expect(trade!.events.at(-1)).toMatchObject({ kind: "ACCEPT_FAILED" });
+    expect(await disagreements([id])).toEqual([]);
+    // A new click goes through.
+    expect((await accept(bob, id)).trade).toMatchObject({ status: "ACCEPTED" });
+    expect(await disagreements([id])).toEqual([]);
+  });
+});
