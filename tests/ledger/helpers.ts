@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CALLER_HEADER, signCallerToken } from "@localex/common";
 import { inject } from "vitest";
-import { GatewayClient, registerUser, type TestUser } from "../harness/client.ts";
+import { registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
 import { TEST_GATEWAY_SECRET } from "../harness/global-setup.ts";
 
 export const ACCOUNT = /* GraphQL */ `{ me { id account { balance held available } } }`;
@@ -54,26 +54,8 @@ export async function fundedUser(): Promise<TestUser> {
   return user;
 }
 
-let admin: Promise<GatewayClient> | undefined;
-/** The admin (ADMIN_EMAILS in the harness); registered by whichever test file asks first. */
-export function adminClient(): Promise<GatewayClient> {
-  admin ??= (async () => {
-    const email = "admin@localex.test";
-    const password = "correct horse battery admin";
-    const anonymous = new GatewayClient();
-    const registered = await anonymous.request<{ register: { accessToken: string } }>(
-      `mutation($input: RegisterInput!) { register(input: $input) { accessToken } }`,
-      { input: { email, password, displayName: "Admin" } },
-    );
-    if (registered.data?.register) return anonymous.withToken(registered.data.register.accessToken);
-    const { login } = await anonymous.data<{ login: { accessToken: string } }>(
-      `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`,
-      { input: { email, password } },
-    );
-    return anonymous.withToken(login.accessToken);
-  })();
-  return admin;
-}
+/** The admin (ADMIN_EMAILS in the harness), signed in the harness's one way. */
+export const adminClient = signInAdmin;
 
 export async function transfer(from: TestUser, toUserId: string, amount: number, key: string = randomUUID(), memo?: string) {
   const res = await from.client.data<{ transferCredits: any }>(TRANSFER, { input: { toUserId, amount, memo }, key });
