@@ -1,4 +1,6 @@
-import { sql as drizzleSql, type SQL } from "drizzle-orm";
+import { sql as drizzleSql } from "drizzle-orm";
+import type { PgDatabase } from "drizzle-orm/pg-core";
+import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import { Logger as WorkerLogger, run, runMigrations, type Runner, type TaskList } from "graphile-worker";
 import postgres from "postgres";
 import type { Logger } from "./logger.ts";
@@ -21,24 +23,31 @@ export interface EnqueueOptions {
 }
 
 /** Anything drizzle can execute SQL on: the database or a transaction. */
-export interface SqlExecutor {
-  execute(query: SQL): Promise<unknown>;
-}
+export type SqlExecutor = Pick<PgDatabase<PostgresJsQueryResultHKT>, "execute">;
 
+/**
+ * Adds a job. With a `jobKey`, add_job replaces a pending job of that key; but when a worker
+ * locks that job between add_job's two statements, add_job records nothing and returns no
+ * row. A second call sees the job locked, detaches its key and inserts, so we retry.
+ */
 export async function enqueueJob(
   executor: SqlExecutor,
   task: string,
   payload: unknown,
   options: EnqueueOptions = {},
 ): Promise<void> {
-  await executor.execute(drizzleSql`select graphile_worker.add_job(
-    identifier => ${task},
-    payload => ${JSON.stringify(payload)}::json,
-    queue_name => ${options.queueName ?? null},
-    run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
-    max_attempts => ${options.maxAttempts ?? 25},
-    job_key => ${options.jobKey ?? null}
-  )`);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [added] = await executor.execute<{ id: string | null }>(drizzleSql`select (graphile_worker.add_job(
+      identifier => ${task},
+      payload => ${JSON.stringify(payload)}::json,
+      queue_name => ${options.queueName ?? null},
+      run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
+      max_attempts => ${options.maxAttempts ?? 25},
+      job_key => ${options.jobKey ?? null}
+    )).id::text as id`);
+    if (added?.id != null) return;
+  }
+  throw new Error(`Could not enqueue ${task}${options.jobKey ? ` (${options.jobKey})` : ""}.`);
 }
 
 /** Installs or upgrades the queue's schema, serialised with our own migrations. */

@@ -1,5 +1,5 @@
 import { inArray, sql } from "drizzle-orm";
-import { TASKS, type IndexListingJob, type ListingDocument } from "@localex/common";
+import { enqueueJob, TASKS, type IndexListingJob, type ListingDocument } from "@localex/common";
 import { categories, listings, type ListingRow, type Tx } from "../db/schema.ts";
 
 /** Set on every change: the version search compares, and the update time. */
@@ -39,22 +39,6 @@ export async function enqueueIndexing(tx: Tx, rows: readonly ListingRow[]): Prom
   );
   for (const row of rows) {
     const job: IndexListingJob = { listing: toDocument(row, slugs.get(row.categoryId) ?? "other") };
-    await enqueueSnapshot(tx, job, `index-listing:${row.id}`);
+    await enqueueJob(tx, TASKS.indexListing, job, { jobKey: `index-listing:${row.id}` });
   }
-}
-
-/**
- * graphile-worker's `add_job` replaces a pending job with the same key, but when a worker locks
- * that job between add_job's two statements it records nothing and returns no row, and the
- * newer snapshot would be lost. A second call sees the job locked, detaches its key and inserts.
- */
-async function enqueueSnapshot(tx: Tx, job: IndexListingJob, jobKey: string): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const [added] = await tx.execute<{ id: string | null }>(sql`
-      select (graphile_worker.add_job(
-        identifier => ${TASKS.indexListing}, payload => ${JSON.stringify(job)}::json, job_key => ${jobKey}
-      )).id::text as id`);
-    if (added?.id != null) return;
-  }
-  throw new Error(`could not enqueue ${TASKS.indexListing} for ${jobKey}`);
 }
