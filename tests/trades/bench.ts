@@ -1,0 +1,133 @@
+// `pnpm bench:trades`: whole trades through the gateway — propose, accept (listings reserved,
+// two escrow holds), both confirmations (holds settled, listings traded) — with concurrent
+// clients, on a fresh database. Prints latencies per step and the work behind one trade.
+//   DATABASE_URL  the server to use (default postgres://postgres@127.0.0.1:5432/postgres); a fresh database is created and dropped
+//   BENCH_TRADES  how many trades (default 60); BENCH_CLIENTS concurrent clients (default 8)
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import postgres from "postgres";
+import { createLogger, loadConfig } from "@localex/common";
+import { startStack } from "@localex/stack";
+
+const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const TRADES = Number(process.env.BENCH_TRADES ?? 60);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
+
+const stage = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function gql<T = any>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`;
+const BALANCE = `{ me { account { balance } } }`;
+const CATEGORIES = `{ categories { id } }`;
+const CREATE = `mutation($input: CreateListingInput!) { createListing(input: $input) { listing { id } errors { code } } }`;
+const PUBLISH = `mutation($id: ID!) { publishListing(id: $id) { errors { code } } }`;
+const PROPOSE = `mutation($input: ProposeTradeInput!, $key: String!) { proposeTrade(input: $input, idempotencyKey: $key) { trade { id } errors { code } } }`;
+const ACCEPT = `mutation($id: ID!, $key: String!) { acceptTrade(id: $id, idempotencyKey: $key) { trade { status } errors { code } } }`;
+const CONFIRM = `mutation($id: ID!) { confirmTradeCompletion(id: $id) { trade { status } errors { code } } }`;
+
+interface Member {
+  id: string;
+  token: string;
+  listing: string;
+}
+
+async function member(url: string, categoryId: string): Promise<Member> {
+  const input = { email: `bench-${randomUUID()}@localex.bench`, password: "correct horse battery", displayName: "Bench" };
+  const { register } = await gql(url, REGISTER, { input });
+  const token: string = register.accessToken;
+  while ((await gql(url, BALANCE, {}, token)).me.account.balance < 100) await sleep(50);
+  const listingInput = { title: "Bench chair", description: "For measuring.", categoryId, condition: "GOOD" };
+  const { createListing } = await gql(url, CREATE, { input: listingInput }, token);
+  await gql(url, PUBLISH, { id: createListing.listing.id }, token);
+  return { id: register.user.id, token, listing: createListing.listing.id };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+
+async function timed<T>(into: number[], work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const result = await work();
+  into.push(performance.now() - start);
+  return result;
+}
+
+async function main(): Promise<void> {
+  const name = `localex_bench_trades_${Date.now().toString(36)}`;
+  const admin = postgres(SERVER, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const dbUrl = new URL(SERVER);
+  dbUrl.pathname = `/${name}`;
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "warn",
+    DATABASE_URL: dbUrl.toString(),
+    PORT: "0",
+    IDENTITY_PORT: "0",
+    LISTINGS_PORT: "0",
+    TRADES_PORT: "0",
+    LEDGER_PORT: "0",
+    MEDIA_PORT: "0",
+    SEARCH_PORT: "0",
+  });
+  stage(`starting the stack on ${name}`);
+  const stack = await startStack(config, createLogger(config.LOG_LEVEL));
+  try {
+    const url = stack.gatewayUrl;
+    const { categories } = await gql(url, CATEGORIES, {});
+    stage(`registering ${TRADES * 2} members, each with one ACTIVE listing`);
+    const members: Member[] = [];
+    for (let i = 0; i < TRADES * 2; i += CLIENTS) {
+      members.push(...(await Promise.all(Array.from({ length: Math.min(CLIENTS, TRADES * 2 - i) }, () => member(url, categories[0].id)))));
+    }
+    const metrics = stack.subgraphs.find((s) => s.name === "trades")!.url.replace(/\/graphql$/, "/metrics");
+    const statements = async () => ((await (await fetch(metrics)).json()) as { sqlStatements: number }).sqlStatements;
+    const before = await statements();
+
+    const latency = { propose: [] as number[], accept: [] as number[], confirm: [] as number[] };
+    let failures = 0;
+    let next = 0;
+    stage(`${TRADES} trades, ${CLIENTS} at a time`);
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        for (let i = next++; i < TRADES; i = next++) {
+          const [a, b] = [members[2 * i]!, members[2 * i + 1]!];
+          const input = { recipientId: b.id, offeredListingIds: [a.listing], requestedListingIds: [b.listing], offeredCredits: 20, requestedCredits: 5 };
+          const { proposeTrade } = await timed(latency.propose, () => gql(url, PROPOSE, { input, key: randomUUID() }, a.token));
+          const { acceptTrade } = await timed(latency.accept, () => gql(url, ACCEPT, { id: proposeTrade.trade.id, key: randomUUID() }, b.token));
+          await timed(latency.confirm, () => gql(url, CONFIRM, { id: proposeTrade.trade.id }, a.token));
+          const { confirmTradeCompletion } = await timed(latency.confirm, () => gql(url, CONFIRM, { id: proposeTrade.trade.id }, b.token));
+          if (acceptTrade.trade.status !== "ACCEPTED" || confirmTradeCompletion.trade.status !== "COMPLETED") failures++;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const perTrade = ((await statements()) - before) / TRADES;
+    const line = (step: string, xs: number[]) => {
+      const sorted = [...xs].sort((x, y) => x - y);
+      return `${step.padEnd(8)} p50 ${percentile(sorted, 50).toFixed(1)} ms  p95 ${percentile(sorted, 95).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms`;
+    };
+    console.log(`trades bench: ${TRADES} trades, ${CLIENTS} clients, ${seconds.toFixed(1)} s (${(TRADES / seconds).toFixed(1)} complete trades/s), ${failures} not completed`);
+    console.log(line("propose", latency.propose));
+    console.log(line("accept", latency.accept));
+    console.log(line("confirm", latency.confirm));
+    console.log(`trades subgraph SQL statements per complete trade: ${perTrade.toFixed(1)}`);
+  } finally {
+    stage("stopping the stack");
+    await stack.stop();
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.end();
+  }
+}
+
+await main();
