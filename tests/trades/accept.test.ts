@@ -117,4 +117,16 @@ describe("expiry", () => {
     expect((await tradeAs(ann, c.id))!.status).toBe("PROPOSED");
     expect(await listingStatus(bob, bobListings[0]!)).toBe("ACTIVE");
   });
+
+  it("expires a trade by the job scheduled for its expiresAt", async () => {
+    const { ann, bob } = await twoTraders(0);
+    const trade = await proposed(ann, { recipientId: bob.id, offeredCredits: 4 });
+    // Time passes: the trade's clock and its job's both move to now.
+    const sql = database();
+    await sql`update trades.trades set expires_at = now() where id = ${trade.id}`;
+    const moved = await sql`update graphile_worker._private_jobs set run_at = now() where key = ${`trade-expiry:${trade.id}`} returning id`;
+    expect(moved).toHaveLength(1);
+    for (let i = 0; i < 100 && (await tradeAs(ann, trade.id))!.status !== "EXPIRED"; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await tradeAs(bob, trade.id)).toMatchObject({ status: "EXPIRED" });
+  });
 });

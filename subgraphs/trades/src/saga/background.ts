@@ -1,4 +1,4 @@
-import { startJobWorker, type Logger, type SubgraphRuntime } from "@localex/common";
+import { isUuid, startJobWorker, type Logger, type SubgraphRuntime } from "@localex/common";
 import { EXPIRE_TRADE_TASK, type ExpireTradeJob } from "../trades/expiry-job.ts";
 import type { TradeSettings } from "../settings.ts";
 import type { RecoveryService } from "./recovery.service.ts";
@@ -19,7 +19,11 @@ export async function startTradeBackground(
     concurrency: 2,
     tasks: {
       [EXPIRE_TRADE_TASK]: async (payload) => {
-        const { tradeId } = payload as ExpireTradeJob;
+        const { tradeId } = (payload ?? {}) as Partial<ExpireTradeJob>;
+        if (typeof tradeId !== "string" || !isUuid(tradeId)) {
+          log.error({ payload }, "an expiry job without a trade id; dropped");
+          return;
+        }
         await recovery.expire(tradeId);
       },
     },
