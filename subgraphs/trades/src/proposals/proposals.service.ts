@@ -57,8 +57,12 @@ export class ProposalsService {
       await scheduleExpiry(tx, row.id, expiresAt);
       return row;
     });
-    // Another request with the same key won the insert: answer as its replay.
-    if (!created) return (await this.replay(caller.userId, key, fingerprint)) ?? { trade: null, errors: [] };
+    if (!created) {
+      // Another request with the same key won the insert: answer as its replay.
+      const replay = await this.replay(caller.userId, key, fingerprint);
+      if (!replay) throw new Error("a proposal key conflicted with no stored proposal");
+      return replay;
+    }
     await this.store.announce(created);
     return succeeded(created);
   }
