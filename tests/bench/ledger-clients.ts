@@ -14,6 +14,8 @@ export interface ClientsResult {
   latencies: number[];
   refused: number;
   failed: number;
+  /** A few of the errors seen, to say what went wrong. */
+  samples: string[];
   elapsedSeconds: number;
 }
 
@@ -23,6 +25,7 @@ async function main({ gatewayUrl, pairs, seconds }: ClientsInput): Promise<Clien
   const latencies: number[] = [];
   let refused = 0;
   let failed = 0;
+  const samples = new Set<string>();
   const deadline = Date.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
@@ -39,10 +42,13 @@ async function main({ gatewayUrl, pairs, seconds }: ClientsInput): Promise<Clien
         latencies.push(performance.now() - t0);
         if (!body.data) failed++;
         else if (body.data.transferCredits.errors.length > 0) refused++;
+        if ((body.errors || body.data?.transferCredits.errors.length) && samples.size < 5) {
+          samples.add(JSON.stringify(body.errors ?? body.data?.transferCredits.errors));
+        }
       }
     }),
   );
-  return { latencies, refused, failed, elapsedSeconds: (performance.now() - started) / 1000 };
+  return { latencies, refused, failed, samples: [...samples], elapsedSeconds: (performance.now() - started) / 1000 };
 }
 
 parentPort?.postMessage(await main(workerData as ClientsInput));

@@ -115,6 +115,7 @@ async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; e
     const statementsAfter = ((await (await fetch(ledgerUrl)).json()) as { sqlStatements: number }).sqlStatements;
     const latencies = result.latencies.sort((a, b) => a - b);
     const errors = result.refused + result.failed;
+    for (const sample of result.samples) stage(`error seen: ${sample}`);
     return {
       tps: (latencies.length - errors) / result.elapsedSeconds,
       p50: percentile(latencies, 50),
