@@ -6,6 +6,8 @@ import {
   balances,
   CANCEL,
   CONFIRM,
+  COUNTER,
+  DECLINE,
   DISPUTE,
   FEEDBACK,
   listingStatus,
@@ -52,6 +54,25 @@ describe("after acceptance", () => {
     const done = await mutate(bob, CONFIRM, { id });
     expect(done.trade!.status).toBe("COMPLETED");
     expect((await mutate(bob, CONFIRM, { id })).errors).toEqual([expect.objectContaining({ code: "INVALID_STATE" })]);
+  });
+
+  it("refuses outsiders and negotiating moves once accepted", async () => {
+    const { ann, bob, id } = await acceptedTrade();
+    const carl = await registerUser();
+    for (const [query, variables] of [
+      [DISPUTE, { id, reason: "Not mine" }],
+      [CANCEL, { id }],
+      [DECLINE, { id }],
+    ] as const) {
+      expect(await mutate(carl, query, variables)).toEqual({ trade: null, errors: [expect.objectContaining({ code: "FORBIDDEN" })] });
+    }
+    expect((await mutate(bob, DECLINE, { id })).errors).toEqual([expect.objectContaining({ code: "INVALID_STATE" })]);
+    expect((await mutate(ann, COUNTER, { id, input: { offeredCredits: 1 } })).errors).toEqual([
+      expect.objectContaining({ code: "INVALID_STATE" }),
+    ]);
+    expect((await mutate(ann, FEEDBACK, { tradeId: "not-a-trade", rating: 3 })).errors).toEqual([
+      expect.objectContaining({ code: "NOT_FOUND", field: "tradeId" }),
+    ]);
   });
 
   it("refuses confirming a trade that is not accepted", async () => {
