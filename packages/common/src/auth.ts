@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from "jose";
+import { LRUCache } from "lru-cache";
 import { GraphQLError } from "graphql";
 
 export type Role = "user" | "admin";
@@ -53,8 +54,33 @@ function toCaller(payload: Record<string, unknown>, roles: readonly CallerRole[]
   return { userId: sub, role: role as CallerRole, sessionId: sid };
 }
 
+/**
+ * Tokens already verified, until they expire: every request carries one, and HMAC plus JSON
+ * parsing on each is measurable on the hot path. Keyed by secret and token, so a token is
+ * trusted from the cache only under the key that verified it.
+ */
+const verified = new LRUCache<string, Caller>({ max: 20_000, ttlAutopurge: false });
+
+async function cachedVerify(
+  secret: string,
+  token: string,
+  verify: () => Promise<{ caller: Caller; payload: JWTPayload }>,
+): Promise<Caller> {
+  const cacheKey = `${secret}\u0000${token}`;
+  const hit = verified.get(cacheKey);
+  if (hit) return hit;
+  const { caller, payload } = await verify();
+  const ttl = (payload.exp ?? 0) * 1000 - Date.now();
+  if (ttl > 0) verified.set(cacheKey, caller, { ttl });
+  return caller;
+}
+
 /** Verifies a user's access token: HS256 only (so `alg: none` and key confusion fail), issuer, audience, expiry. */
 export async function verifyAccessToken(secret: string, token: string): Promise<Caller> {
+  return cachedVerify(secret, token, () => verifyAccessTokenUncached(secret, token));
+}
+
+async function verifyAccessTokenUncached(secret: string, token: string): Promise<{ caller: Caller; payload: JWTPayload }> {
   try {
     const { payload } = await jwtVerify(token, key(secret), {
       algorithms: ["HS256"],
@@ -62,7 +88,7 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
       audience: ACCESS_AUDIENCE,
       requiredClaims: ["sub", "exp", "iat"],
     });
-    return toCaller(payload, ["user", "admin"]);
+    return { caller: toCaller(payload, ["user", "admin"]), payload };
   } catch (e) {
     if (e instanceof GraphQLError) throw e;
     if (e instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired; refresh the session.");
@@ -70,8 +96,20 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
   }
 }
 
+/** Caller tokens the gateway signed lately; one is reused for 30 of its 60 seconds. */
+const signed = new LRUCache<string, string>({ max: 20_000, ttl: 30_000 });
+
 /** The gateway's signed statement of who the caller is, valid for one minute. */
 export async function signCallerToken(secret: string, caller: Caller): Promise<string> {
+  const cacheKey = `${secret}\u0000${caller.userId}\u0000${caller.role}\u0000${caller.sessionId}`;
+  const hit = signed.get(cacheKey);
+  if (hit) return hit;
+  const token = await signCallerTokenUncached(secret, caller);
+  signed.set(cacheKey, token);
+  return token;
+}
+
+async function signCallerTokenUncached(secret: string, caller: Caller): Promise<string> {
   return new SignJWT({ role: caller.role, sid: caller.sessionId })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(caller.userId)
@@ -84,13 +122,17 @@ export async function signCallerToken(secret: string, caller: Caller): Promise<s
 
 /** A subgraph trusts only a caller header signed by the gateway; anything else is refused. */
 export async function verifyCallerToken(secret: string, token: string): Promise<Caller> {
+  return cachedVerify(secret, token, () => verifyCallerTokenUncached(secret, token));
+}
+
+async function verifyCallerTokenUncached(secret: string, token: string): Promise<{ caller: Caller; payload: JWTPayload }> {
   try {
     const { payload } = await jwtVerify(token, key(secret), {
       algorithms: ["HS256"],
       issuer: CALLER_ISSUER,
       audience: CALLER_AUDIENCE,
     });
-    return toCaller(payload, ["user", "admin", "service"]);
+    return { caller: toCaller(payload, ["user", "admin", "service"]), payload };
   } catch (e) {
     if (e instanceof GraphQLError) throw e;
     throw unauthenticated("The caller header is not signed by the gateway.");

@@ -1,3 +1,4 @@
+import { retrying } from "../db/transaction.ts";
 import { isUuid, type InternalClient, type Sql } from "@localex/common";
 
 export interface AccountBalance {
@@ -21,15 +22,17 @@ export class AccountsService {
   async byIds(ids: readonly string[]): Promise<AccountBalance[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    const rows = await this.sql<{ id: string; balance: string; held: string }[]>`
-      select id, balance, held from ledger.accounts where id in ${this.sql(valid)}`;
+    const rows = await retrying(
+      () => this.sql<{ id: string; balance: string; held: string }[]>`
+        select id, balance, held from ledger.accounts where id in ${this.sql(valid)}`,
+    );
     return rows.map((r) => ({ id: r.id, balance: Number(r.balance), held: Number(r.held) }));
   }
 
   /** Creates a user's account if it does not exist yet (for a user identity vouches for). */
   async ensureUserAccount(userId: string): Promise<void> {
     if (this.known.has(userId)) return;
-    await this.sql`insert into ledger.accounts (id, kind) values (${userId}, 'user') on conflict do nothing`;
+    await retrying(() => this.sql`insert into ledger.accounts (id, kind) values (${userId}, 'user') on conflict do nothing`);
     this.remember(userId);
   }
 
@@ -40,11 +43,11 @@ export class AccountsService {
   async openForUser(userId: string): Promise<boolean> {
     if (!isUuid(userId)) return false;
     if (this.known.has(userId)) return true;
-    const [row] = await this.sql`select 1 from ledger.accounts where id = ${userId} and kind = 'user'`;
+    const [row] = await retrying(() => this.sql`select 1 from ledger.accounts where id = ${userId} and kind = 'user'`);
     if (!row) {
       const { user } = await this.internal.request<{ user: { id: string } | null }>("identity", USER_EXISTS, { id: userId });
       if (!user) return false;
-      await this.sql`insert into ledger.accounts (id, kind) values (${userId}, 'user') on conflict do nothing`;
+      await retrying(() => this.sql`insert into ledger.accounts (id, kind) values (${userId}, 'user') on conflict do nothing`);
     }
     this.remember(userId);
     return true;

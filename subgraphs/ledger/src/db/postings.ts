@@ -66,6 +66,8 @@ export async function moveCredits<R>(
     select ledger.move_credits(${idempotency.scope}, ${idempotency.key}, ${idempotency.hash},
       ${m.id}, ${m.kind}, ${m.memo}, ${m.initiator}, ${m.fromId}, ${m.toId}, ${m.amount}, ${m.createdAt},
       ${sql.json(success as never)}, ${sql.json(refusal as never)}) as outcome`;
-  if (!row) throw new Error("ledger.move_credits returned no row");
+  // Seen when the connection is killed mid-statement: the outcome is unknown, and running the
+  // keyed statement again is safe (see RETRYABLE in transaction.ts).
+  if (!row) throw Object.assign(new Error("ledger.move_credits returned no row"), { code: "RESULT_LOST" });
   return row.outcome;
 }
