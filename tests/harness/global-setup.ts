@@ -51,6 +51,9 @@ export async function setup(project: TestProject): Promise<void> {
     GATEWAY_SECRET: TEST_GATEWAY_SECRET,
     ADMIN_EMAILS: "admin@localex.test",
     REDIS_URL: process.env.REDIS_URL,
+    // Each run its own keys: no lockout or event leaks from another run on the same Redis.
+    REDIS_PREFIX: `localex-test-${Date.now().toString(36)}-${process.pid}:`,
+    DATABASE_POOL_SIZE: "8",
     PORT: "0",
     IDENTITY_PORT: "0",
     LISTINGS_PORT: "0",

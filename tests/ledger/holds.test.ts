@@ -57,9 +57,19 @@ describe("holds (internal, for trades)", () => {
     expect(await settleHold(holdKey)).toEqual({ ok: false, code: "HOLD_ALREADY_RELEASED", status: "RELEASED" });
   });
 
-  it("reports an unknown hold", async () => {
+  it("reports an unknown hold to settle", async () => {
     expect(await settleHold(`trade:${randomUUID()}:proposer`)).toEqual({ ok: false, code: "HOLD_NOT_FOUND", status: null });
-    expect(await releaseHold(`trade:${randomUUID()}:recipient`)).toEqual({ ok: false, code: "HOLD_NOT_FOUND", status: null });
+  });
+
+  it("lets a release overtake its placeHold: the late placeHold holds nothing", async () => {
+    const { payer, payee, tradeId, holdKey } = await pair();
+    expect(await releaseHold(holdKey)).toEqual({ ok: true, code: null, status: "RELEASED" });
+    expect(await placeHold({ holdKey, tradeId, payerId: payer.id, payeeId: payee.id, amount: 30 })).toEqual({
+      ok: false,
+      code: "HOLD_ALREADY_RELEASED",
+      status: "RELEASED",
+    });
+    expect(await accountOf(payer)).toEqual({ balance: 100, held: 0, available: 100 });
   });
 
   it("refuses internal fields to users, even through the subgraph with a user's signed header", async () => {
@@ -73,17 +83,7 @@ describe("holds (internal, for trades)", () => {
     const { payer, payee, tradeId } = await pair();
     await placeHold({ holdKey: `trade:${tradeId}:proposer`, tradeId, payerId: payer.id, payeeId: payee.id, amount: 10 });
     await placeHold({ holdKey: `trade:${tradeId}:recipient`, tradeId, payerId: payee.id, payeeId: payer.id, amount: 5 });
-    const ledgerUrl = inject("subgraphUrls").ledger!;
-    // The subgraph answers _entities as the gateway asks it to, for the caller the gateway signs.
-    const ask = async (userId: string) => {
-      const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId, role: "user", sessionId: "s" });
-      const res = await fetch(ledgerUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json", [CALLER_HEADER]: token },
-        body: JSON.stringify({ query: ESCROW, variables: { id: tradeId } }),
-      });
-      return ((await res.json()) as any).data._entities[0].escrow;
-    };
+    const ask = (userId: string) => entityEscrow(tradeId, userId);
     expect(await ask(payer.id)).toEqual({ amount: 15, status: "HELD" });
     expect(await ask(payee.id)).toEqual({ amount: 15, status: "HELD" });
     expect(await ask(randomUUID())).toBeNull();
@@ -91,4 +91,26 @@ describe("holds (internal, for trades)", () => {
     await settleHold(`trade:${tradeId}:recipient`);
     expect(await ask(payer.id)).toEqual({ amount: 15, status: "SETTLED" });
   });
+
+  it("shows the latest attempt's escrow after an accept was undone and tried again", async () => {
+    const { payer, payee, tradeId } = await pair();
+    const ask = () => entityEscrow(tradeId, payer.id);
+    await placeHold({ holdKey: `trade:${tradeId}:proposer`, tradeId, payerId: payer.id, payeeId: payee.id, amount: 10 });
+    await releaseHold(`trade:${tradeId}:proposer`);
+    expect(await ask()).toEqual({ amount: 10, status: "RELEASED" });
+    await placeHold({ holdKey: `trade:${tradeId}:proposer:2`, tradeId, payerId: payer.id, payeeId: payee.id, amount: 10 });
+    expect(await ask()).toEqual({ amount: 10, status: "HELD" });
+  });
 });
+
+/** The subgraph answers _entities as the gateway asks it to, for the caller the gateway signs. */
+async function entityEscrow(tradeId: string, userId: string): Promise<{ amount: number; status: string } | null> {
+  const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId, role: "user", sessionId: "s" });
+  const res = await fetch(inject("subgraphUrls").ledger!, {
+    method: "POST",
+    headers: { "content-type": "application/json", [CALLER_HEADER]: token },
+    body: JSON.stringify({ query: ESCROW, variables: { id: tradeId } }),
+  });
+  const body = (await res.json()) as { data: { _entities: { escrow: { amount: number; status: string } | null }[] } };
+  return body.data._entities[0]!.escrow;
+}

@@ -42,6 +42,16 @@ const schema = z
     OPENSEARCH_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** The alias searches and writes go through; a reindex swaps the index behind it. */
     OPENSEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be a lower-case index name").default("localex-listings"),
+    /** Connections per subgraph pool; the job workers keep their own few. */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    /** Prefixes every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+    REDIS_PREFIX: z.string().min(1).default("localex:"),
+    /** How long a proposal or counter-offer stays open before it expires. */
+    TRADE_EXPIRY_HOURS: z.coerce.number().positive().max(24 * 90).default(24 * 7),
+    /** How often the recovery sweep looks for trades left between steps and for expired proposals. */
+    TRADE_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** How long a driver of a trade's step owns the trade before another may take over. */
+    TRADE_SAGA_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((c, ctx) => {

@@ -38,7 +38,10 @@ export class RedisEventBus implements EventBus {
   private readonly sub: Redis;
   private readonly local = new EventEmitter().setMaxListeners(0);
 
-  constructor(url: string, private readonly prefix = "localex:") {
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
     this.pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
     this.sub = new Redis(url, { lazyConnect: false });
     this.sub.on("message", (channel: string, message: string) => {
@@ -67,6 +70,6 @@ export class RedisEventBus implements EventBus {
   }
 }
 
-export function createEventBus(redisUrl: string | undefined, prefix?: string): EventBus {
+export function createEventBus(redisUrl: string | undefined, prefix: string): EventBus {
   return redisUrl ? new RedisEventBus(redisUrl, prefix) : new InProcessEventBus();
 }

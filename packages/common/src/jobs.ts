@@ -87,6 +87,9 @@ export async function startJobWorker(options: {
     connectionString: options.url,
     taskList: options.tasks,
     concurrency: options.concurrency ?? 4,
+    // One connection per running job, one for LISTEN, one spare: small, so many subgraphs fit
+    // under PostgreSQL's max_connections.
+    maxPoolSize: (options.concurrency ?? 4) + 2,
     pollInterval: options.pollIntervalMs ?? 1000,
     noHandleSignals: true,
     logger: quietLogger(options.log),

@@ -12,8 +12,14 @@ export class AttemptLimiter {
     private readonly redis: Redis | null,
   ) {}
 
-  static create(options: { name: string; points: number; durationSeconds: number; redisUrl?: string }): AttemptLimiter {
-    const common = { keyPrefix: `localex:${options.name}`, points: options.points, duration: options.durationSeconds };
+  static create(options: {
+    name: string;
+    points: number;
+    durationSeconds: number;
+    redisUrl?: string;
+    redisPrefix: string;
+  }): AttemptLimiter {
+    const common = { keyPrefix: `${options.redisPrefix}${options.name}`, points: options.points, duration: options.durationSeconds };
     if (!options.redisUrl) return new AttemptLimiter(new RateLimiterMemory(common), null);
     const redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     return new AttemptLimiter(new RateLimiterRedis({ ...common, storeClient: redis, insuranceLimiter: new RateLimiterMemory(common) }), redis);

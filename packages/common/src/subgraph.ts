@@ -73,7 +73,7 @@ export async function startSubgraph<TServices, TContext extends object>(
   await migrateSubgraph(env.databaseUrl, module.name);
   await prepareJobQueue(env.databaseUrl);
   const applicationName = `localex-${module.name}`;
-  const sql = connect(env.databaseUrl, { applicationName });
+  const sql = connect(env.databaseUrl, { applicationName, max: env.config.DATABASE_POOL_SIZE });
   const full: SubgraphRuntime = {
     config: env.config,
     databaseUrl: env.databaseUrl,

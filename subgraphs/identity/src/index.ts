@@ -23,6 +23,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
       points: 10,
       durationSeconds: 15 * 60,
       redisUrl: config.REDIS_URL,
+      redisPrefix: config.REDIS_PREFIX,
     });
     return { users, sessions: new SessionsService(db, users, config, loginFailures) };
   },

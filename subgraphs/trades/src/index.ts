@@ -12,7 +12,6 @@ import { RecoveryService } from "./saga/recovery.service.ts";
 import { SagaDriver } from "./saga/saga.driver.ts";
 import { SagaResolver } from "./saga/saga.resolver.ts";
 import { SettlementService } from "./saga/settlement.service.ts";
-import { loadTradeSettings } from "./settings.ts";
 import { canSee } from "./trades/rules.ts";
 import { Listing, User } from "./trades/trade.type.ts";
 import { TradeEventResolver, TradesResolver } from "./trades/trades.resolver.ts";
@@ -34,8 +33,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
         Listing: (ref: { id: string }) => ({ id: ref.id }),
       },
     }),
-  createServices({ sql, events, internal, log }) {
-    const settings = loadTradeSettings();
+  createServices({ sql, events, internal, log, config: settings }) {
     const db = database(sql, schema);
     const store = new TradeStore(db, events, log);
     const partners = new TradePartners(internal, log);
@@ -50,5 +48,5 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
     };
   },
   createContext,
-  startBackground: (services, runtime) => startTradeBackground(services.recovery, runtime, loadTradeSettings()),
+  startBackground: (services, runtime) => startTradeBackground(services.recovery, runtime, runtime.config),
 };

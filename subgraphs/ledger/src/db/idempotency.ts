@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Tx } from "./transaction.ts";
 
-export type Claim<R> = { state: "new" } | { state: "replay"; result: R } | { state: "conflict" };
+export type Claim<R> = { state: "new" } | { state: "replay"; result: R } | { state: "conflict"; requestHash: string };
 
 /** A stable digest of a request: the same operation with the same input hashes the same. */
 export function requestHash(operation: string, input: Record<string, unknown>): string {
@@ -22,7 +22,7 @@ export async function claimKey<R>(tx: Tx, scope: string, key: string, hash: stri
   const [row] = await tx<{ requestHash: string; result: R | null }[]>`
     select request_hash as "requestHash", result from ledger.idempotency_keys where scope = ${scope} and key = ${key}`;
   if (!row || row.result === null) throw new Error(`idempotency key ${scope}/${key} has no stored result`);
-  return row.requestHash === hash ? { state: "replay", result: row.result } : { state: "conflict" };
+  return row.requestHash === hash ? { state: "replay", result: row.result } : { state: "conflict", requestHash: row.requestHash };
 }
 
 /** Stores the first result of a claimed key, in the same transaction. */

@@ -43,8 +43,11 @@ export class HoldsResolver {
     if (holds.length === 0 || !caller) return null;
     const privileged = caller.role === "admin" || caller.role === "service";
     if (!privileged && !holds.some((h) => h.payerId === caller.userId || h.payeeId === caller.userId)) return null;
-    const statuses = new Set(holds.map((h) => h.status));
+    // An accept that was undone and tried again leaves released holds behind; the escrow is
+    // the latest attempt: each payer's newest hold (the loader returns them oldest first).
+    const current = [...new Map(holds.map((h) => [h.payerId, h])).values()];
+    const statuses = new Set(current.map((h) => h.status));
     const status = statuses.has("HELD") ? EscrowStatus.HELD : statuses.has("SETTLED") ? EscrowStatus.SETTLED : EscrowStatus.RELEASED;
-    return { amount: holds.reduce((sum, h) => sum + h.amount, 0), status };
+    return { amount: current.reduce((sum, h) => sum + h.amount, 0), status };
   }
 }

@@ -33,6 +33,8 @@ export interface HoldSummary {
 
 /** Hold keys are named by the trade (`trade:<id>:proposer`), so they share one scope. */
 const SCOPE = "holds";
+/** Marks a key released before any hold was placed under it, so a late placeHold holds nothing. */
+const RELEASED_BEFORE_PLACED = "released-before-placed";
 const failed = (code: HoldCode, status: HoldStatus | null = null): HoldOutcome => ({ ok: false, code, status });
 const done = (status: HoldStatus): HoldOutcome => ({ ok: true, code: null, status });
 
@@ -55,7 +57,7 @@ export class HoldsService {
     return inTransaction(this.sql, async (tx) => {
       const claim = await claimKey<HoldOutcome>(tx, SCOPE, input.holdKey, hash);
       if (claim.state === "replay") return claim.result;
-      if (claim.state === "conflict") return failed("IDEMPOTENCY_CONFLICT");
+      if (claim.state === "conflict") return claim.requestHash === RELEASED_BEFORE_PLACED ? failed("HOLD_ALREADY_RELEASED", "RELEASED") : failed("IDEMPOTENCY_CONFLICT");
       const payer = (await lockAccounts(tx, [input.payerId])).get(input.payerId);
       if (!payer || availableOf(payer) < input.amount) {
         const outcome = failed("INSUFFICIENT_FUNDS");
@@ -90,13 +92,30 @@ export class HoldsService {
     return rows.map((r) => ({ ...r, amount: Number(r.amount) }));
   }
 
+  /**
+   * A release can overtake its placeHold (a retry after a timeout, say). Claiming the key with
+   * a marker makes that placeHold hold nothing when it lands; if a placeHold claimed the key
+   * first, its outcome (no hold: it failed) stands and there is nothing to release.
+   */
+  private async releaseUnplaced(tx: Tx, holdKey: string): Promise<HoldOutcome> {
+    const claimed = await tx`
+      insert into ledger.idempotency_keys (scope, key, request_hash, result)
+      values (${SCOPE}, ${holdKey}, ${RELEASED_BEFORE_PLACED}, ${tx.json(failed("HOLD_ALREADY_RELEASED", "RELEASED") as never)})
+      on conflict do nothing returning 1 as claimed`;
+    if (claimed.length > 0) return done("RELEASED");
+    const [hold] = await tx`select 1 from ledger.holds where hold_key = ${holdKey}`;
+    // A placeHold committed meanwhile: release again, now that its hold exists.
+    if (hold) throw Object.assign(new Error("hold placed concurrently"), { code: "40001" });
+    return failed("HOLD_NOT_FOUND");
+  }
+
   /** The hold row lock makes a racing settle and release queue; the second sees the first's result. */
   private resolve(holdKey: string, target: "SETTLED" | "RELEASED"): Promise<HoldOutcome> {
     return inTransaction(this.sql, async (tx) => {
       const [hold] = await tx<{ id: string; tradeId: string; payerId: string; payeeId: string; amount: string; status: HoldStatus }[]>`
         select id, trade_id as "tradeId", payer_id as "payerId", payee_id as "payeeId", amount, status
         from ledger.holds where hold_key = ${holdKey} for update`;
-      if (!hold) return failed("HOLD_NOT_FOUND");
+      if (!hold) return target === "RELEASED" ? this.releaseUnplaced(tx, holdKey) : failed("HOLD_NOT_FOUND");
       if (hold.status === target) return done(target);
       if (hold.status !== "HELD") return failed(hold.status === "SETTLED" ? "HOLD_ALREADY_SETTLED" : "HOLD_ALREADY_RELEASED", hold.status);
       const amount = Number(hold.amount);
