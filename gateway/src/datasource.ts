@@ -8,7 +8,9 @@ export class CallerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     url: string,
     private readonly secret: string,
   ) {
-    super({ url });
+    // Node's own fetch (undici) keeps connections alive and costs less per request than the
+    // default make-fetch-happen stack, which matters on a path every operation takes.
+    super({ url, fetcher: (input, init) => fetch(input, init) });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

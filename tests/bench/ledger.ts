@@ -2,7 +2,10 @@
 // next to pgbench's built-in TPC-B-like run on the same PostgreSQL server with the same clients.
 //   DATABASE_URL  the server to use (default postgres://postgres@127.0.0.1:5432/postgres); fresh databases are created and dropped
 //   BENCH_SECONDS how long each run lasts (default 20); BENCH_CLIENTS concurrent clients (default 16)
-import { execFile } from "node:child_process";
+//   BENCH_LEDGER  "process" (default): the ledger subgraph runs in its own process, as deployed
+//                 (docker-compose), so the gateway and the ledger each get a core; "inline": one process
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -17,6 +20,35 @@ const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/p
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const ADMIN_EMAIL = "admin@localex.bench";
+const LEDGER_APART = (process.env.BENCH_LEDGER ?? "process") === "process";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** `pnpm serve ledger` in a child process; resolves once it answers /health. */
+async function startLedgerProcess(env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "@swc-node/register/esm-register", "packages/stack/src/serve.ts", "ledger"],
+    { env: { ...process.env, ...env, LEDGER_PORT: String(port) }, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`the ledger process exited with ${child.exitCode}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    if (ok) return child;
+    await sleep(100);
+  }
+  child.kill();
+  throw new Error("the ledger process did not start");
+}
 
 async function freshDatabase(prefix: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `${prefix}_${Date.now().toString(36)}_${process.pid}`;
@@ -72,21 +104,28 @@ function percentile(sorted: number[], p: number): number {
 
 async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; errors: number; statementsPerTransfer: number }> {
   const db = await freshDatabase("localex_bench");
-  const config = loadConfig({
+  const ledgerPort = await freePort();
+  const identityPort = await freePort();
+  const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: "warn",
     DATABASE_URL: db.url,
     ADMIN_EMAILS: ADMIN_EMAIL,
+    IDENTITY_PORT: String(identityPort),
+  };
+  const config = loadConfig({
+    ...env,
+    ...(LEDGER_APART ? { LEDGER_URL: `http://127.0.0.1:${ledgerPort}/graphql` } : {}),
     PORT: "0",
-    IDENTITY_PORT: "0",
     LISTINGS_PORT: "0",
     TRADES_PORT: "0",
     LEDGER_PORT: "0",
     MEDIA_PORT: "0",
     SEARCH_PORT: "0",
   });
-  stage(`starting the stack on ${db.name}`);
+  stage(`starting the stack on ${db.name}${LEDGER_APART ? ", the ledger in its own process" : ""}`);
   const stack = await startStack(config, createLogger(config.LOG_LEVEL));
+  const ledger = LEDGER_APART ? await startLedgerProcess(env, ledgerPort) : null;
   try {
     stage(`registering ${CLIENTS * 2} members and granting them credits`);
     const url = stack.gatewayUrl;
@@ -97,7 +136,9 @@ async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; e
       while ((await gql(url, BALANCE, {}, m.token)).me.account.balance < 100) await sleep(50);
       await gql(url, GRANT, { userId: m.id, key: randomUUID() }, admin.token);
     }
-    const ledgerUrl = stack.subgraphs.find((s) => s.name === "ledger")!.url.replace(/\/graphql$/, "/metrics");
+    const ledgerUrl = ledger
+      ? `http://127.0.0.1:${ledgerPort}/metrics`
+      : stack.subgraphs.find((s) => s.name === "ledger")!.url.replace(/\/graphql$/, "/metrics");
     const statementsBefore = ((await (await fetch(ledgerUrl)).json()) as { sqlStatements: number }).sqlStatements;
 
     const input: ClientsInput = {
@@ -125,6 +166,10 @@ async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; e
     };
   } finally {
     stage("stopping the stack");
+    if (ledger) {
+      ledger.kill("SIGTERM");
+      await new Promise((resolve) => ledger.once("exit", resolve));
+    }
     await stack.stop();
     await db.drop();
   }

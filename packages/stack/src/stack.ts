@@ -4,6 +4,7 @@ import {
   startSubgraph,
   SubgraphDirectory,
   subgraphPort,
+  subgraphUrlOverrides,
   type Config,
   type Logger,
   type RunningSubgraph,
@@ -23,7 +24,8 @@ export interface RunningStack {
 
 /**
  * Everything in one process: the database (embedded unless DATABASE_URL is set), every
- * subgraph on its own port, and the gateway in front. Each piece can also run on its own.
+ * subgraph on its own port, and the gateway in front. Each piece can also run on its own: a
+ * subgraph whose <NAME>_URL is set is not started here; the gateway and the others call it there.
  */
 export async function startStack(config: Config, log: Logger): Promise<RunningStack> {
   const stops: (() => Promise<void>)[] = [];
@@ -42,8 +44,10 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
     if (!config.REDIS_URL) log.info("REDIS_URL is not set: events fan out in-process only");
 
     const directory = new SubgraphDirectory();
+    const elsewhere = subgraphUrlOverrides(config);
+    for (const [name, url] of Object.entries(elsewhere)) directory.set(name as SubgraphName, url);
     const subgraphs = await Promise.all(
-      SUBGRAPHS.map(async (module) => {
+      SUBGRAPHS.filter((module) => !elsewhere[module.name]).map(async (module) => {
         const env = { config, databaseUrl, log, events, directory };
         const running = await startSubgraph(module, env, subgraphPort(config, module.name));
         stops.push(running.stop);
@@ -54,7 +58,7 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
       config,
       log,
       supergraphSdl: await readSupergraph(),
-      subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) as Record<SubgraphName, string>,
+      subgraphUrls: { ...elsewhere, ...Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) },
       port: config.PORT,
       events,
     });
