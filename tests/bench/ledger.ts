@@ -5,14 +5,13 @@
 //   BENCH_LEDGER  "process" (default): the ledger subgraph runs in its own process, as deployed
 //                 (docker-compose), so the gateway and the ledger each get a core; "inline": one process
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
-import postgres from "postgres";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
+import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import type { ClientsInput, ClientsResult } from "./ledger-clients.ts";
 
 const run = promisify(execFile);
@@ -21,17 +20,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const ADMIN_EMAIL = "admin@localex.bench";
 const LEDGER_APART = (process.env.BENCH_LEDGER ?? "process") === "process";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** `pnpm serve ledger` in a child process; resolves once it answers /health. */
 async function startLedgerProcess(env: Record<string, string>, port: number): Promise<ChildProcess> {
@@ -48,24 +36,6 @@ async function startLedgerProcess(env: Record<string, string>, port: number): Pr
   }
   child.kill();
   throw new Error("the ledger process did not start");
-}
-
-async function freshDatabase(prefix: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${Date.now().toString(36)}_${process.pid}`;
-  const admin = postgres(SERVER, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    name,
-    async drop() {
-      const again = postgres(SERVER, { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists "${name}" with (force)`);
-      await again.end();
-    },
-  };
 }
 
 function stage(message: string): void {
@@ -103,7 +73,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; errors: number; statementsPerTransfer: number }> {
-  const db = await freshDatabase("localex_bench");
+  const db = await freshDatabase(SERVER, "localex_bench");
   const ledgerPort = await freePort();
   const identityPort = await freePort();
   const env: Record<string, string> = {
@@ -114,14 +84,9 @@ async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; e
     IDENTITY_PORT: String(identityPort),
   };
   const config = loadConfig({
+    ...ANY_PORTS,
     ...env,
     ...(LEDGER_APART ? { LEDGER_URL: `http://127.0.0.1:${ledgerPort}/graphql` } : {}),
-    PORT: "0",
-    LISTINGS_PORT: "0",
-    TRADES_PORT: "0",
-    LEDGER_PORT: "0",
-    MEDIA_PORT: "0",
-    SEARCH_PORT: "0",
   });
   stage(`starting the stack on ${db.name}${LEDGER_APART ? ", the ledger in its own process" : ""}`);
   const stack = await startStack(config, createLogger(config.LOG_LEVEL));
@@ -176,7 +141,7 @@ async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; e
 }
 
 async function pgbench(): Promise<number> {
-  const db = await freshDatabase("localex_pgbench");
+  const db = await freshDatabase(SERVER, "localex_pgbench");
   try {
     const url = new URL(db.url);
     const conn = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres")];

@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { connect, createLogger, loadConfig, TASKS, type ListingDocument } from "@localex/common";
+import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import { startStack } from "@localex/stack";
 import { PostgresSearchIndex, SearchSort, toSearchRequest } from "../../subgraphs/search/src/index.ts";
 
@@ -73,34 +73,19 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: "test",
     LOG_LEVEL: "warn",
-    PORT: "0",
-    IDENTITY_PORT: "0",
-    LISTINGS_PORT: "0",
-    TRADES_PORT: "0",
-    LEDGER_PORT: "0",
-    MEDIA_PORT: "0",
-    SEARCH_PORT: "0",
+    ...ANY_PORTS,
     REDIS_URL: process.env.REDIS_URL,
   };
   if (process.env.DATABASE_URL) {
-    const name = `localex_bench_${Date.now().toString(36)}`;
-    const admin = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database "${name}"`);
-    await admin.end();
-    cleanups.push(async () => {
-      const again = postgres(process.env.DATABASE_URL ?? "", { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists "${name}" with (force)`);
-      await again.end();
-    });
-    const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
+    const db = await freshDatabase(process.env.DATABASE_URL, "localex_bench_search");
+    cleanups.push(db.drop);
+    env.DATABASE_URL = db.url;
   } else {
     const dataDir = await mkdtemp(join(tmpdir(), "localex-bench-"));
     await chmod(dataDir, 0o755);
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     env.DATA_DIR = dataDir;
-    env.EMBEDDED_POSTGRES_PORT = String(54_400 + Math.floor(Math.random() * 500));
+    env.EMBEDDED_POSTGRES_PORT = String(await freePort());
   }
   const config = loadConfig(env);
   const stack = await startStack(config, createLogger(config.LOG_LEVEL));

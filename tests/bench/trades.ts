@@ -5,9 +5,9 @@
 //   BENCH_TRADES  how many trades (default 60); BENCH_CLIENTS concurrent clients (default 8)
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import postgres from "postgres";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
+import { ANY_PORTS, freshDatabase } from "../harness/databases.ts";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const TRADES = Number(process.env.BENCH_TRADES ?? 60);
@@ -62,24 +62,9 @@ async function timed<T>(into: number[], work: () => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<void> {
-  const name = `localex_bench_trades_${Date.now().toString(36)}`;
-  const admin = postgres(SERVER, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const dbUrl = new URL(SERVER);
-  dbUrl.pathname = `/${name}`;
-  const config = loadConfig({
-    NODE_ENV: "test",
-    LOG_LEVEL: "warn",
-    DATABASE_URL: dbUrl.toString(),
-    PORT: "0",
-    IDENTITY_PORT: "0",
-    LISTINGS_PORT: "0",
-    TRADES_PORT: "0",
-    LEDGER_PORT: "0",
-    MEDIA_PORT: "0",
-    SEARCH_PORT: "0",
-  });
-  stage(`starting the stack on ${name}`);
+  const db = await freshDatabase(SERVER, "localex_bench_trades");
+  const config = loadConfig({ ...ANY_PORTS, NODE_ENV: "test", LOG_LEVEL: "warn", DATABASE_URL: db.url });
+  stage(`starting the stack on ${db.name}`);
   const stack = await startStack(config, createLogger(config.LOG_LEVEL));
   try {
     const url = stack.gatewayUrl;
@@ -125,8 +110,7 @@ async function main(): Promise<void> {
   } finally {
     stage("stopping the stack");
     await stack.stop();
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    await db.drop();
   }
 }
 

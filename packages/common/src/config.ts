@@ -119,3 +119,13 @@ export function subgraphPort(config: Config, name: SubgraphName): number {
   };
   return ports[name];
 }
+
+/** For entry points: the configuration, or a clear message and exit code 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    console.error(e instanceof ConfigError ? e.message : e);
+    process.exit(1);
+  }
+}

@@ -1,14 +1,8 @@
 // `pnpm start`: the whole graph in one process on its embedded defaults.
-import { ConfigError, createLogger, loadConfig } from "@localex/common";
+import { createLogger, loadConfigOrExit } from "@localex/common";
 import { startStack } from "./stack.ts";
 
-let config;
-try {
-  config = loadConfig();
-} catch (e) {
-  console.error(e instanceof ConfigError ? e.message : e);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
 const started = Date.now();

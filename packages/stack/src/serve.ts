@@ -2,10 +2,9 @@
 // per process, as docker-compose and production run it. The gateway finds subgraphs through
 // <NAME>_URL, or the routing URLs in schema/supergraph.graphql.
 import {
-  ConfigError,
-  createEventBus,
+    createEventBus,
   createLogger,
-  loadConfig,
+  loadConfigOrExit,
   startSubgraph,
   SUBGRAPH_NAMES,
   SubgraphDirectory,
@@ -23,13 +22,7 @@ if (target !== "gateway" && !module) {
   process.exit(2);
 }
 
-let config;
-try {
-  config = loadConfig();
-} catch (e) {
-  console.error(e instanceof ConfigError ? e.message : e);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 const log = createLogger(config.LOG_LEVEL, `localex-${target}`);
 
 let stop: () => Promise<void>;

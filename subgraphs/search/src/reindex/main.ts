@@ -1,11 +1,10 @@
 // `pnpm search:reindex`: rebuilds the search index from every listing. Reaches the listings
 // subgraph at LISTINGS_URL (or HOST:LISTINGS_PORT), as `pnpm serve search` would.
 import {
-  ConfigError,
   connect,
   createLogger,
   InternalClient,
-  loadConfig,
+  loadConfigOrExit,
   migrateSubgraph,
   SUBGRAPH_NAMES,
   SubgraphDirectory,
@@ -15,13 +14,7 @@ import {
 import { createSearchIndex } from "../index-port/create-index.ts";
 import { reindexFromListings } from "../indexing/reindex.ts";
 
-let config;
-try {
-  config = loadConfig();
-} catch (e) {
-  console.error(e instanceof ConfigError ? e.message : e);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 if (!config.DATABASE_URL) {
   console.error("DATABASE_URL is required: the reindex runs against the database the graph uses.");
   process.exit(1);
