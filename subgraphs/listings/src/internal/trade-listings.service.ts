@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { badUserInput, isUuid, type ListingStatusName } from "@localex/common";
+import { retryOnLostConnection } from "../db/lost-connection.ts";
 import { listings, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { bumped, enqueueIndexing } from "../listings/documents.ts";
 
@@ -13,7 +14,8 @@ export interface Reservation {
 
 /**
  * The listings side of a trade: holding listings for it, freeing them, handing them over.
- * Every operation is idempotent per trade, so trades can retry after any fault.
+ * Every operation is idempotent per trade, so trades can retry after any fault, and each is
+ * run again here when its database connection is lost (killed, restarted).
  */
 export class TradeListingsService {
   constructor(private readonly db: ListingsDatabase) {}
@@ -37,26 +39,28 @@ export class TradeListingsService {
     const malformed = ids.filter((id) => !isUuid(id));
     if (malformed.length > 0) return { ok: false, unavailableListingIds: malformed };
     if (ids.length === 0) return { ok: true, unavailableListingIds: [] };
-    return this.db.transaction(async (tx) => {
-      // Locked in id order, so two reservations over overlapping listings cannot deadlock.
-      const rows = await tx.select().from(listings).where(inArray(listings.id, ids)).orderBy(asc(listings.id)).for("update");
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      const unavailable = ids.filter((id) => {
-        const row = byId.get(id);
-        return !row || !(row.status === "ACTIVE" || (row.status === "RESERVED" && row.tradeId === tradeId));
-      });
-      if (unavailable.length > 0) return { ok: false, unavailableListingIds: unavailable };
-      const toReserve = rows.filter((r) => r.status === "ACTIVE").map((r) => r.id);
-      if (toReserve.length > 0) {
-        const changed = await tx
-          .update(listings)
-          .set({ status: "RESERVED", tradeId, ...bumped })
-          .where(inArray(listings.id, toReserve))
-          .returning();
-        await enqueueIndexing(tx, changed);
-      }
-      return { ok: true, unavailableListingIds: [] };
+    return retryOnLostConnection(() => this.db.transaction((tx) => this.reserveIn(tx, tradeId, ids)));
+  }
+
+  private async reserveIn(tx: Tx, tradeId: string, ids: string[]): Promise<Reservation> {
+    // Locked in id order, so two reservations over overlapping listings cannot deadlock.
+    const rows = await tx.select().from(listings).where(inArray(listings.id, ids)).orderBy(asc(listings.id)).for("update");
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const unavailable = ids.filter((id) => {
+      const row = byId.get(id);
+      return !row || !(row.status === "ACTIVE" || (row.status === "RESERVED" && row.tradeId === tradeId));
     });
+    if (unavailable.length > 0) return { ok: false, unavailableListingIds: unavailable };
+    const toReserve = rows.filter((r) => r.status === "ACTIVE").map((r) => r.id);
+    if (toReserve.length > 0) {
+      const changed = await tx
+        .update(listings)
+        .set({ status: "RESERVED", tradeId, ...bumped })
+        .where(inArray(listings.id, toReserve))
+        .returning();
+      await enqueueIndexing(tx, changed);
+    }
+    return { ok: true, unavailableListingIds: [] };
   }
 
   /** RESERVED for this trade → ACTIVE; how many changed (0 on a replay). */
@@ -71,18 +75,20 @@ export class TradeListingsService {
 
   private async moveReserved(tradeId: string, to: "ACTIVE" | "TRADED"): Promise<number> {
     if (!isUuid(tradeId)) return 0;
-    return this.db.transaction(async (tx) => {
-      const held = and(eq(listings.tradeId, tradeId), eq(listings.status, "RESERVED" satisfies ListingStatusName));
-      const ids = await lockInIdOrder(tx, held);
-      if (ids.length === 0) return 0;
-      const changed = await tx
-        .update(listings)
-        .set({ status: to, tradeId: to === "TRADED" ? tradeId : null, ...bumped })
-        .where(and(held, inArray(listings.id, ids)))
-        .returning();
-      await enqueueIndexing(tx, changed);
-      return changed.length;
-    });
+    return retryOnLostConnection(() => this.db.transaction((tx) => this.moveIn(tx, tradeId, to)));
+  }
+
+  private async moveIn(tx: Tx, tradeId: string, to: "ACTIVE" | "TRADED"): Promise<number> {
+    const held = and(eq(listings.tradeId, tradeId), eq(listings.status, "RESERVED" satisfies ListingStatusName));
+    const ids = await lockInIdOrder(tx, held);
+    if (ids.length === 0) return 0;
+    const changed = await tx
+      .update(listings)
+      .set({ status: to, tradeId: to === "TRADED" ? tradeId : null, ...bumped })
+      .where(and(held, inArray(listings.id, ids)))
+      .returning();
+    await enqueueIndexing(tx, changed);
+    return changed.length;
   }
 }
 

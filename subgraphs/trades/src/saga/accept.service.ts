@@ -1,4 +1,5 @@
 import { userError, type Caller, type UserError } from "@localex/common";
+import { isLostConnection } from "../db/lost-connection.ts";
 import type { TradeRow } from "../db/schema.ts";
 import { checkNegotiatingMove, errors, failed, isExpired, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
@@ -55,7 +56,19 @@ export class AcceptService {
     }
   }
 
-  private begin(caller: Caller, id: string, key: string): Promise<Begun> {
+  private async begin(caller: Caller, id: string, key: string): Promise<Begun> {
+    const started: { owner: string | null } = { owner: null };
+    try {
+      return await this.attempt(caller, id, key, started);
+    } catch (err) {
+      const row = started.owner && isLostConnection(err) ? await this.driver.startedDespiteLostAnswer(id, started.owner) : null;
+      if (!row || !started.owner) throw err;
+      return { kind: "started", row, owner: started.owner };
+    }
+  }
+
+  /** Decides under the row lock; `started` learns the owner of a saga it puts on the row. */
+  private attempt(caller: Caller, id: string, key: string, started: { owner: string | null }): Promise<Begun> {
     return this.store.db.transaction(async (tx): Promise<Begun> => {
       const row = await this.store.lock(tx, id);
       const answer = (error: UserError, trade: TradeRow | null = row): Begun => ({
@@ -82,13 +95,14 @@ export class AcceptService {
         return { kind: "answer", result: failed(expired, caller, errors.expired()), changed: true };
       }
       const saga = this.driver.begin("ACCEPT", "ACCEPTED", caller.userId);
-      const started = await this.store.change(
+      started.owner = saga.owner;
+      const changed = await this.store.change(
         tx,
         id,
         { ...saga.set, acceptAttempt: row.acceptAttempt + 1, acceptKey: key, acceptError: null },
         null,
       );
-      return { kind: "started", row: started, owner: saga.owner };
+      return { kind: "started", row: changed, owner: saga.owner };
     });
   }
 }

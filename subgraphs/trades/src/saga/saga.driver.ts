@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Logger } from "@localex/common";
+import { retryOnLostConnection } from "../db/lost-connection.ts";
 import { trades, type SagaName, type StoredUserError, type TradeRow, type TradeStatusName, type Tx } from "../db/schema.ts";
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";
@@ -41,12 +42,31 @@ export class SagaDriver {
   /** Takes over a trade whose saga's lease has run out (or any saga, when `ignoreLease`). */
   async claim(id: string, ignoreLease: boolean): Promise<{ row: TradeRow; owner: string } | null> {
     const owner = randomUUID();
-    const [row] = await this.store.db
-      .update(trades)
-      .set({ sagaOwner: owner, sagaLeaseUntil: this.leaseEnd() })
-      .where(and(eq(trades.id, id), isNotNull(trades.saga), ignoreLease ? undefined : lt(trades.sagaLeaseUntil, sql`now()`)))
-      .returning();
+    // A retry after a lost answer finds the lease already ours (no longer run out).
+    const [row] = await retryOnLostConnection(() =>
+      this.store.db
+        .update(trades)
+        .set({ sagaOwner: owner, sagaLeaseUntil: this.leaseEnd() })
+        .where(
+          and(
+            eq(trades.id, id),
+            isNotNull(trades.saga),
+            ignoreLease ? undefined : or(lt(trades.sagaLeaseUntil, sql`now()`), eq(trades.sagaOwner, owner)),
+          ),
+        )
+        .returning(),
+    );
     return row ? { row, owner } : null;
+  }
+
+  /**
+   * After the transaction that put a saga owned by `owner` on the row lost its connection: the
+   * row when the COMMIT landed all the same (its answer was lost), so the request drives the
+   * saga as planned instead of leaving it, leased, to nobody; null when nothing committed.
+   */
+  async startedDespiteLostAnswer(id: string, owner: string): Promise<TradeRow | null> {
+    const row = await retryOnLostConnection(() => this.store.byId(id));
+    return row?.saga && row.sagaOwner === owner ? row : null;
   }
 
   async drive(row: TradeRow, owner: string): Promise<Driven> {
@@ -87,17 +107,19 @@ export class SagaDriver {
         this.log.warn({ err, tradeId: row.id, saga: row.saga }, "saga step failed; left for recovery");
         await this.giveUp(row, owner);
       }
-      return { row: (await this.store.byId(row.id)) ?? row, acceptFailure: null };
+      return { row: (await retryOnLostConnection(() => this.store.byId(row.id))) ?? row, acceptFailure: null };
     }
   }
 
   /** Lets the next driver (a retried request, the recovery sweep) take over at once. */
   private async giveUp(row: TradeRow, owner: string): Promise<void> {
     try {
-      await this.store.db
-        .update(trades)
-        .set({ sagaLeaseUntil: sql`now()` })
-        .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner)));
+      await retryOnLostConnection(() =>
+        this.store.db
+          .update(trades)
+          .set({ sagaLeaseUntil: sql`now()` })
+          .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner))),
+      );
     } catch (err) {
       // The lease then runs out by itself.
       this.log.warn({ err, tradeId: row.id }, "could not give up a saga's lease");
@@ -110,44 +132,54 @@ export class SagaDriver {
    */
   private async switchToUndo(row: TradeRow, owner: string, failure: AcceptFailure): Promise<TradeRow> {
     const stored: StoredUserError = { code: failure.error.code, message: failure.error.message, field: failure.error.field ?? null };
-    const [next] = await this.store.db
-      .update(trades)
-      .set({
-        saga: "UNDO_ACCEPT",
-        acceptError: stored,
-        sagaLeaseUntil: this.leaseEnd(),
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), eq(trades.saga, "ACCEPT")))
-      .returning();
+    // UNDO_ACCEPT too: a retry after a lost answer finds the switch already made.
+    const [next] = await retryOnLostConnection(() =>
+      this.store.db
+        .update(trades)
+        .set({
+          saga: "UNDO_ACCEPT",
+          acceptError: stored,
+          sagaLeaseUntil: this.leaseEnd(),
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), inArray(trades.saga, ["ACCEPT", "UNDO_ACCEPT"])))
+        .returning(),
+    );
     if (!next) throw new LeaseLost(row.id);
     return next;
   }
 
   /** Ends the saga and records the transition, only while still the owner; then tells subscribers. */
   private async finish(row: TradeRow, owner: string, set: TradeChange, event: Omit<EventRecord, "actorId">): Promise<TradeRow> {
-    const done = await this.store.db.transaction(async (tx: Tx) => {
-      const [next] = await tx
-        .update(trades)
-        .set({ ...set, saga: null, sagaTarget: null, sagaActorId: null, sagaOwner: null, sagaLeaseUntil: null, updatedAt: sql`now()` })
-        .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), eq(trades.saga, row.saga ?? "ACCEPT")))
-        .returning();
-      if (!next) throw new LeaseLost(row.id);
-      await this.store.record(tx, row.id, { ...event, actorId: row.sagaActorId });
-      return next;
-    });
+    // Retried on a lost connection; after a lost COMMIT answer the retry finds the saga ended
+    // (LeaseLost), and the drive reads the row as the first attempt left it.
+    const end = (tx: Tx) => this.end(tx, row, owner, set, event);
+    const done = await retryOnLostConnection(() => this.store.db.transaction(end));
     await this.store.announce(done);
     return done;
+  }
+
+  private async end(tx: Tx, row: TradeRow, owner: string, set: TradeChange, event: Omit<EventRecord, "actorId">): Promise<TradeRow> {
+    const [next] = await tx
+      .update(trades)
+      .set({ ...set, saga: null, sagaTarget: null, sagaActorId: null, sagaOwner: null, sagaLeaseUntil: null, updatedAt: sql`now()` })
+      .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), eq(trades.saga, row.saga ?? "ACCEPT")))
+      .returning();
+    if (!next) throw new LeaseLost(row.id);
+    await this.store.record(tx, row.id, { ...event, actorId: row.sagaActorId });
+    return next;
   }
 
   /** Before each step: extend the lease, or stop if another driver has taken over. */
   private renewer(row: TradeRow, owner: string): Renew {
     return async () => {
-      const [held] = await this.store.db
-        .update(trades)
-        .set({ sagaLeaseUntil: this.leaseEnd() })
-        .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), isNotNull(trades.saga)))
-        .returning({ id: trades.id });
+      const [held] = await retryOnLostConnection(() =>
+        this.store.db
+          .update(trades)
+          .set({ sagaLeaseUntil: this.leaseEnd() })
+          .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), isNotNull(trades.saga)))
+          .returning({ id: trades.id }),
+      );
       if (!held) throw new LeaseLost(row.id);
     };
   }

@@ -1,4 +1,5 @@
 import { userError, type Caller, type UserError } from "@localex/common";
+import { isLostConnection } from "../db/lost-connection.ts";
 import type { TradeRow, Tx } from "../db/schema.ts";
 import type { DisputeOutcomeName } from "../trades/trade.type.ts";
 import { errors, failed, isParty, NEGOTIATING, succeeded, type TradeResult } from "../trades/rules.ts";
@@ -9,6 +10,8 @@ import type { SagaDriver } from "./saga.driver.ts";
 type Decision =
   | { error: UserError }
   | { error: null; set: TradeChange; event: EventRecord | null; owner: string | null };
+
+type Outcome = { row: TradeRow | null; error: UserError | null; owner: string | null };
 
 const MAX_REASON = 1000;
 
@@ -93,14 +96,22 @@ export class SettlementService {
   }
 
   private async step(caller: Caller, id: string, decide: (row: TradeRow) => Decision): Promise<TradeResult> {
-    const outcome = await this.store.db.transaction(async (tx: Tx) => {
-      const row = await this.store.lock(tx, id);
-      if (!row) return { row: null, error: errors.notFound(), owner: null };
-      const decision = decide(row);
-      if (decision.error) return { row, error: decision.error, owner: null };
-      const changed = await this.store.change(tx, id, decision.set, decision.event);
-      return { row: changed, error: null, owner: decision.owner };
-    });
+    const started: { owner: string | null } = { owner: null };
+    const outcome = await this.store.db
+      .transaction(async (tx: Tx): Promise<Outcome> => {
+        const row = await this.store.lock(tx, id);
+        if (!row) return { row: null, error: errors.notFound(), owner: null };
+        const decision = decide(row);
+        if (decision.error) return { row, error: decision.error, owner: null };
+        started.owner = decision.owner;
+        const changed = await this.store.change(tx, id, decision.set, decision.event);
+        return { row: changed, error: null, owner: decision.owner };
+      })
+      .catch(async (err: unknown): Promise<Outcome> => {
+        const row = started.owner && isLostConnection(err) ? await this.driver.startedDespiteLostAnswer(id, started.owner) : null;
+        if (!row) throw err;
+        return { row, error: null, owner: started.owner };
+      });
     if (outcome.error || !outcome.row) return failed(outcome.row, caller, outcome.error ?? errors.notFound());
     await this.store.announce(outcome.row);
     if (!outcome.owner) return succeeded(outcome.row);
