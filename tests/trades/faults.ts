@@ -4,10 +4,9 @@
 // exactly as it does when its connection drops mid-request: nothing of it commits and the
 // subgraph answers with an error. Other test files' trades are untouched.
 //
-// Why not pg_terminate_backend on the ledger's connections: postgres.js 3.4.9 crashes the whole
-// process when a connection is terminated while a write is queued on it (porsager/postgres#1154,
-// #1208: `Cannot read properties of null (reading 'write')` thrown from a setImmediate), and
-// every subgraph of a test run lives in one process.
+// Real kills (pg_terminate_backend) are in kills.ts and connection-kills.test.ts; these
+// triggers stay because they are deterministic: a chosen step fails with a chosen probability
+// (recovery.test.ts fails exactly a saga's finish, for instance), with no timing involved.
 import { database } from "./helpers.ts";
 
 export interface FaultRates {
