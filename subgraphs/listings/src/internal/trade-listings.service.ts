@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { badUserInput, isUuid, type ListingStatusName } from "@localex/common";
-import { retryOnLostConnection } from "../db/lost-connection.ts";
+import { retryOnLostConnection } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { bumped, enqueueIndexing } from "../listings/documents.ts";
 

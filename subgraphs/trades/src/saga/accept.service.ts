@@ -1,5 +1,5 @@
 import { userError, type Caller, type UserError } from "@localex/common";
-import { isLostConnection } from "../db/lost-connection.ts";
+import { isLostConnection } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import { checkNegotiatingMove, errors, failed, isExpired, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";

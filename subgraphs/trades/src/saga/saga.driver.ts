@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Logger } from "@localex/common";
-import { retryOnLostConnection } from "../db/lost-connection.ts";
+import { retryOnLostConnection } from "@localex/common";
 import { trades, type SagaName, type StoredUserError, type TradeRow, type TradeStatusName, type Tx } from "../db/schema.ts";
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";

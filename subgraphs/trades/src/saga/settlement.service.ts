@@ -1,5 +1,5 @@
 import { userError, type Caller, type UserError } from "@localex/common";
-import { isLostConnection } from "../db/lost-connection.ts";
+import { isLostConnection } from "@localex/common";
 import type { TradeRow, Tx } from "../db/schema.ts";
 import type { DisputeOutcomeName } from "../trades/trade.type.ts";
 import { errors, failed, isParty, NEGOTIATING, succeeded, type TradeResult } from "../trades/rules.ts";
