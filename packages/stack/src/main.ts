@@ -13,7 +13,7 @@ const stack = await startStack(config, log).catch((e: unknown) => {
 
 const rows = stack.subgraphs.map((s) => `  ${s.name.padEnd(9)} ${s.url}`).join("\n");
 console.log(
-  `\nLocalEx is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
+  `\nLocalEx is up in ${process.uptime().toFixed(1)} s (${((Date.now() - started) / 1000).toFixed(1)} s after loading the code)\n` +
     `  gateway   ${stack.gatewayUrl}  (Apollo Sandbox at ${stack.gatewayUrl.replace(/graphql$/, "")})\n` +
     `  websocket ${stack.wsUrl}\n${rows}\n` +
     `  database  ${config.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL in ${config.DATA_DIR}/postgres`}\n`,
