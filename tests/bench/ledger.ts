@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
+import { gql, stage } from "./support.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import type { ClientsInput, ClientsResult } from "./ledger-clients.ts";
 
@@ -36,21 +37,6 @@ async function startLedgerProcess(env: Record<string, string>, port: number): Pr
   }
   child.kill();
   throw new Error("the ledger process did not start");
-}
-
-function stage(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
-}
-
-async function gql<T = any>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
 }
 
 const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`;

@@ -7,6 +7,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, createLogger, loadConfig, TASKS, type ListingDocument } from "@localex/common";
+import { gql } from "./support.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import { startStack } from "@localex/stack";
 import { PostgresSearchIndex, SearchSort, toSearchRequest } from "../../subgraphs/search/src/index.ts";
@@ -171,18 +172,6 @@ async function main(): Promise<void> {
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((e: unknown) => console.error(e));
   }
-}
-
-/** POSTs one GraphQL operation to the gateway; fails on any error. */
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors?.length || !body.data) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body)}`);
-  return body.data;
 }
 
 const CATALOGUE_PAGE = /* GraphQL */ `

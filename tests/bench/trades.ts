@@ -7,24 +7,12 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
+import { gql, stage } from "./support.ts";
 import { ANY_PORTS, freshDatabase } from "../harness/databases.ts";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const TRADES = Number(process.env.BENCH_TRADES ?? 60);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
-
-const stage = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-async function gql<T = any>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
 
 const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`;
 const BALANCE = `{ me { account { balance } } }`;

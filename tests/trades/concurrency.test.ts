@@ -1,20 +1,25 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { disagreements } from "./consistency.ts";
-import { accept, balances, CANCEL, CONFIRM, database, listingStatus, mutate, proposed, tradeAs, twoTraders } from "./helpers.ts";
+import {
+  accept,
+  balances,
+  CANCEL,
+  CONFIRM,
+  database,
+  listingStatus,
+  mutate,
+  proposed,
+  swapTrade,
+  tradeAs,
+  twoTraders,
+} from "./helpers.ts";
 
 const N = 10;
 
 describe("racing clicks", () => {
   it(`lets exactly one of ${N} concurrent acceptTrade calls proceed; holds and reservations happen once`, async () => {
-    const { ann, bob, annListings, bobListings } = await twoTraders(2);
-    const trade = await proposed(ann, {
-      recipientId: bob.id,
-      offeredListingIds: annListings,
-      requestedListingIds: bobListings,
-      offeredCredits: 30,
-      requestedCredits: 10,
-    });
+    const { ann, bob, annListings, bobListings, trade } = await swapTrade(2);
     const sharedKey = randomUUID();
     const keys = Array.from({ length: N }, (_, i) => (i % 2 === 0 ? sharedKey : randomUUID()));
     const results = await Promise.all(keys.map((key) => accept(bob, trade.id, key)));

@@ -10,11 +10,10 @@ import {
   balances,
   CONFIRM,
   database,
-  proposed,
+  type Payload,
   RECONCILIATION,
   recoverTrades,
-  twoTraders,
-  type Payload,
+  swapTrade,
 } from "./helpers.ts";
 
 const TRADES = 8;
@@ -91,14 +90,7 @@ describe("database connections killed during accepts and completions", () => {
   it("ends with every trade, hold and listing in agreement after recovery; replays move nothing", async () => {
     const cases: Case[] = [];
     const setUp = async () => {
-      const { ann, bob, annListings, bobListings } = await twoTraders();
-      const trade = await proposed(ann, {
-        recipientId: bob.id,
-        offeredListingIds: annListings,
-        requestedListingIds: bobListings,
-        offeredCredits: 30,
-        requestedCredits: 10,
-      });
+      const { ann, bob, annListings, bobListings, trade } = await swapTrade();
       cases.push({ ann, bob, id: trade.id, acceptKeys: [randomUUID()] });
     };
     for (let i = 0; i < TRADES; i += 2) await Promise.all([setUp(), setUp()]);

@@ -9,11 +9,10 @@ import {
   balances,
   CONFIRM,
   database,
-  proposed,
+  type Payload,
   RECONCILIATION,
   recoverTrades,
-  twoTraders,
-  type Payload,
+  swapTrade,
 } from "./helpers.ts";
 
 const TRADES = 8;
@@ -51,14 +50,7 @@ describe("faults in the middle of accepts and completions", () => {
   it("ends with every trade, hold and listing in agreement after recovery; replays move nothing", async () => {
     const cases: Case[] = [];
     const setUp = async () => {
-      const { ann, bob, annListings, bobListings } = await twoTraders();
-      const trade = await proposed(ann, {
-        recipientId: bob.id,
-        offeredListingIds: annListings,
-        requestedListingIds: bobListings,
-        offeredCredits: 30,
-        requestedCredits: 10,
-      });
+      const { ann, bob, annListings, bobListings, trade } = await swapTrade();
       cases.push({ ann, bob, id: trade.id, acceptKey: randomUUID() });
     };
     // Two at a time: enough to be quick, gentle on a database other runs share.

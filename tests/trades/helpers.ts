@@ -94,6 +94,22 @@ export async function twoTraders(listings = 1): Promise<{ ann: TestUser; bob: Te
   return { ann, bob, annListings, bobListings };
 }
 
+/**
+ * Ann offers her listings and 30 credits for Bob's listings and 10 credits: a trade where
+ * both sides hold escrow and reserve listings on accept.
+ */
+export async function swapTrade(listings = 1) {
+  const traders = await twoTraders(listings);
+  const trade = await proposed(traders.ann, {
+    recipientId: traders.bob.id,
+    offeredListingIds: traders.annListings,
+    requestedListingIds: traders.bobListings,
+    offeredCredits: 30,
+    requestedCredits: 10,
+  });
+  return { ...traders, trade };
+}
+
 export async function balances(...users: TestUser[]): Promise<Balance[]> {
   return Promise.all(users.map((u) => accountOf(u)));
 }

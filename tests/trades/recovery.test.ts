@@ -2,17 +2,10 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { disagreements } from "./consistency.ts";
 import { clearFaults, installFaults } from "./faults.ts";
-import { accept, balances, CONFIRM, listingStatus, mutate, proposed, recoverTrades, tradeAs, twoTraders } from "./helpers.ts";
+import { accept, balances, CONFIRM, listingStatus, mutate, recoverTrades, swapTrade, tradeAs } from "./helpers.ts";
 
 async function pair() {
-  const { ann, bob, annListings, bobListings } = await twoTraders();
-  const trade = await proposed(ann, {
-    recipientId: bob.id,
-    offeredListingIds: annListings,
-    requestedListingIds: bobListings,
-    offeredCredits: 30,
-    requestedCredits: 10,
-  });
+  const { ann, bob, annListings, bobListings, trade } = await swapTrade();
   return { ann, bob, annListings, bobListings, id: trade.id };
 }
 
