@@ -1,14 +1,10 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import { expressMiddleware } from "@as-integrations/express5";
-import express from "express";
+import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
-import { formatError, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
+import { createHttpServer, formatError, listen, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { CallerDataSource } from "./datasource.ts";
 import { MAX_TOKENS, protection } from "./protection.ts";
@@ -37,19 +33,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const production = config.NODE_ENV === "production";
 
   let apiSchema: GraphQLSchema | undefined;
+  const dataSources: CallerDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: log,
-    buildService: ({ name, url }) =>
-      new CallerDataSource(options.subgraphUrls[name as SubgraphName] ?? url ?? "", config.GATEWAY_SECRET),
+    buildService: ({ name, url }) => {
+      const source = new CallerDataSource(options.subgraphUrls[name as SubgraphName] ?? url ?? "", config.GATEWAY_SECRET);
+      dataSources.push(source);
+      return source;
+    },
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });
 
-  const app = express();
-  app.disable("x-powered-by");
-  const httpServer = createServer(app);
+  const app = createHttpServer();
   const armor = protection(production);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -61,24 +59,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     plugins: [
       // graphql-armor is typed against @apollo/server's CommonJS declarations; the runtime objects are the same.
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      fastifyApolloDrainPlugin(app),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });
   await apollo.start();
 
-  app.get("/health", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  const graphql = expressMiddleware(apollo, {
-    context: async ({ req }) => ({
-      caller: await callerFromAuthorization(config.JWT_SECRET, req.headers.authorization),
-    }),
-  });
-  app.use(["/graphql", "/"], express.json({ limit: "1mb" }), graphql);
+  app.get("/health", async () => ({ status: "ok" }));
+  // Sandbox and operations at `/` too, so the bare address works in a browser.
+  for (const path of ["/graphql", "/"]) {
+    await app.register(fastifyApollo(apollo), {
+      path,
+      context: async (request) => ({
+        caller: await callerFromAuthorization(config.JWT_SECRET, request.headers.authorization),
+      }),
+    });
+  }
 
   const ws = serveWebSocket({
-    httpServer,
+    httpServer: app.server,
     path: "/graphql",
     apollo,
     apiSchema: () => {
@@ -92,12 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(options.port, config.HOST, () => resolve());
-  });
-  const { port } = httpServer.address() as AddressInfo;
-  const url = `http://${config.HOST}:${port}/graphql`;
+  const url = `${await listen(app, config.HOST, options.port)}/graphql`;
   log.info({ url }, "gateway listening");
   return {
     url,
@@ -105,6 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async stop() {
       await ws.close();
       await apollo.stop();
+      await Promise.all(dataSources.map((source) => source.close()));
     },
   };
 }

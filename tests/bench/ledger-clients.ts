@@ -3,6 +3,7 @@
 // between its own pair of members, with a fresh idempotency key per transfer.
 import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
+import { Pool } from "undici";
 
 export interface ClientsInput {
   gatewayUrl: string;
@@ -28,17 +29,22 @@ async function main({ gatewayUrl, pairs, seconds }: ClientsInput): Promise<Clien
   const samples = new Set<string>();
   const deadline = Date.now() + seconds * 1000;
   const started = performance.now();
+  // undici's request API on a keep-alive pool: the leanest real HTTP client Node has, so the
+  // clients take as little of the machine as pgbench's own C clients do.
+  const origin = new URL(gatewayUrl);
+  const pool = new Pool(origin.origin, { connections: pairs.length });
   await Promise.all(
     pairs.map(async ({ a, b }) => {
       for (let i = 0; Date.now() < deadline; i++) {
         const [from, to] = i % 2 === 0 ? [a, b] : [b, a];
         const t0 = performance.now();
-        const response = await fetch(gatewayUrl, {
+        const response = await pool.request({
+          path: origin.pathname,
           method: "POST",
           headers: { "content-type": "application/json", authorization: `Bearer ${from.token}` },
           body: JSON.stringify({ query: TRANSFER, variables: { input: { toUserId: to.id, amount: 1 }, key: randomUUID() } }),
         });
-        const body = (await response.json()) as { data?: { transferCredits: { errors: unknown[] } }; errors?: unknown[] };
+        const body = (await response.body.json()) as { data?: { transferCredits: { errors: unknown[] } }; errors?: unknown[] };
         latencies.push(performance.now() - t0);
         if (!body.data) failed++;
         else if (body.data.transferCredits.errors.length > 0) refused++;
@@ -48,6 +54,7 @@ async function main({ gatewayUrl, pairs, seconds }: ClientsInput): Promise<Clien
       }
     }),
   );
+  await pool.close();
   return { latencies, refused, failed, samples: [...samples], elapsedSeconds: (performance.now() - started) / 1000 };
 }
 

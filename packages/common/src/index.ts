@@ -7,6 +7,7 @@ export * from "./federation.ts";
 export * from "./loaders.ts";
 export * from "./logger.ts";
 export * from "./subgraph.ts";
+export * from "./http.ts";
 export * from "./graphql/connection.ts";
 export * from "./graphql/scalars.ts";
 export * from "./graphql/user-error.ts";

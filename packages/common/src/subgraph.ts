@@ -1,10 +1,6 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { expressMiddleware } from "@as-integrations/express5";
-import express from "express";
+import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
 import { CALLER_HEADER, verifyCallerToken, type Caller } from "./auth.ts";
 import type { Config, SubgraphName } from "./config.ts";
@@ -14,6 +10,7 @@ import type { Logger } from "./logger.ts";
 import type { EventBus } from "./events.ts";
 import { InternalClient, SubgraphDirectory } from "./internal.ts";
 import { prepareJobQueue } from "./jobs.ts";
+import { createHttpServer, listen } from "./http.ts";
 
 /** What a subgraph's services are built from. */
 export interface SubgraphRuntime {
@@ -54,15 +51,6 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
-async function listen(server: Server, host: string, port: number): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const { port: actual } = server.address() as AddressInfo;
-  return `http://${host}:${actual}/graphql`;
-}
-
 /** Migrates the subgraph's schema, then serves it over HTTP on `port` (0 picks a free one). */
 export async function startSubgraph<TServices, TContext extends object>(
   module: SubgraphModule<TServices, TContext>,
@@ -85,39 +73,31 @@ export async function startSubgraph<TServices, TContext extends object>(
   const services = module.createServices(full);
   const schema = await module.buildSchema();
 
-  const app = express();
-  const httpServer = createServer(app);
+  const app = createHttpServer();
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(log),
     // No Apollo Studio here: federated traces would only cost time on every request.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
 
   const secret = env.config.GATEWAY_SECRET;
-  app.get("/health", (_req, res) => {
-    res.json({ status: "ok", subgraph: module.name });
-  });
+  app.get("/health", async () => ({ status: "ok", subgraph: module.name }));
   // For benchmarks: SQL statements sent so far (round trips per request are the difference).
-  app.get("/metrics", (_req, res) => {
-    res.json({ subgraph: module.name, sqlStatements: sqlStatementCount(applicationName) });
+  app.get("/metrics", async () => ({ subgraph: module.name, sqlStatements: sqlStatementCount(applicationName) }));
+  await app.register(fastifyApollo(apollo), {
+    path: "/graphql",
+    context: async (request) => {
+      const header = request.headers[CALLER_HEADER];
+      const caller = typeof header === "string" && header ? await verifyCallerToken(secret, header) : null;
+      return module.createContext(services, caller);
+    },
   });
-  app.use(
-    "/graphql",
-    express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const header = req.headers[CALLER_HEADER];
-        const caller = typeof header === "string" && header ? await verifyCallerToken(secret, header) : null;
-        return module.createContext(services, caller);
-      },
-    }),
-  );
 
-  const url = await listen(httpServer, env.config.HOST, port);
+  const url = `${await listen(app, env.config.HOST, port)}/graphql`;
   env.directory.set(module.name, url);
   const stopBackground = (await module.startBackground?.(services, full)) ?? (async () => {});
   log.info({ url }, "subgraph listening");
