@@ -1,9 +1,14 @@
 // `pnpm bench:ledger`: transfers per second through the gateway with 16 concurrent clients,
 // next to pgbench's built-in TPC-B-like run on the same PostgreSQL server with the same clients.
-//   DATABASE_URL  the server to use (default postgres://postgres@127.0.0.1:5432/postgres); fresh databases are created and dropped
-//   BENCH_SECONDS how long each run lasts (default 20); BENCH_CLIENTS concurrent clients (default 16)
-//   BENCH_LEDGER  "process" (default): the ledger subgraph runs in its own process, as deployed
-//                 (docker-compose), so the gateway and the ledger each get a core; "inline": one process
+// The two alternate in rounds on one running stack, so the machine's other load, which moves
+// both figures, weighs on both alike; the ratio reported is that of the medians.
+//   DATABASE_URL   the server to use (default postgres://postgres@127.0.0.1:5432/postgres); fresh databases are created and dropped
+//   BENCH_SECONDS  length of each measured window (default 15); BENCH_ROUNDS windows of each (default 3)
+//   BENCH_WARMUP   seconds of uncounted transfers first, while V8 compiles the hot paths (default 10)
+//   BENCH_CLIENTS  concurrent clients (default 16); the ledger gets as many database connections,
+//                  as pgbench opens one per client
+//   BENCH_LEDGER   "process" (default): the ledger subgraph runs in its own process, as deployed
+//                  (docker-compose); "inline": in the gateway's process
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
@@ -12,12 +17,15 @@ import { Worker } from "node:worker_threads";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
 import { gql, stage } from "./support.ts";
+import { postgresCpuMs, processCpuMs } from "./cpu.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
-import type { ClientsInput, ClientsResult } from "./ledger-clients.ts";
+import { MEASURING, type ClientsInput, type ClientsResult, type ClientsWindow } from "./ledger-clients.ts";
 
 const run = promisify(execFile);
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const ADMIN_EMAIL = "admin@localex.bench";
 const LEDGER_APART = (process.env.BENCH_LEDGER ?? "process") === "process";
@@ -58,16 +66,32 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 }
 
-async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; errors: number; statementsPerTransfer: number }> {
+interface LedgerWindow {
+  tps: number;
+  latencies: number[];
+  errors: number;
+  statements: number;
+  /** CPU ms per transfer: the gateway's process (with the clients' thread), the ledger's, PostgreSQL's. */
+  cpu: { gateway: number; ledger: number; postgres: number } | null;
+}
+
+interface PgbenchWindow {
+  tps: number;
+  /** CPU ms per transaction: PostgreSQL's, pgbench's own. */
+  cpu: { postgres: number; pgbench: number } | null;
+}
+
+/** The stack with the ledger apart, 2 × CLIENTS members with credits, and a thread of clients. */
+async function startLedgerStage() {
   const db = await freshDatabase(SERVER, "localex_bench");
   const ledgerPort = await freePort();
-  const identityPort = await freePort();
   const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: "warn",
     DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: String(CLIENTS),
     ADMIN_EMAILS: ADMIN_EMAIL,
-    IDENTITY_PORT: String(identityPort),
+    IDENTITY_PORT: String(await freePort()),
   };
   const config = loadConfig({
     ...ANY_PORTS,
@@ -77,6 +101,15 @@ async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; e
   stage(`starting the stack on ${db.name}${LEDGER_APART ? ", the ledger in its own process" : ""}`);
   const stack = await startStack(config, createLogger(config.LOG_LEVEL));
   const ledger = LEDGER_APART ? await startLedgerProcess(env, ledgerPort) : null;
+  const stop = async () => {
+    stage("stopping the stack");
+    if (ledger && ledger.exitCode === null) {
+      ledger.kill("SIGTERM");
+      await new Promise((resolve) => ledger.once("exit", resolve));
+    }
+    await stack.stop();
+    await db.drop();
+  };
   try {
     stage(`registering ${CLIENTS * 2} members and granting them credits`);
     const url = stack.gatewayUrl;
@@ -87,66 +120,150 @@ async function ledgerBench(): Promise<{ tps: number; p50: number; p99: number; e
       while ((await gql(url, BALANCE, {}, m.token)).me.account.balance < 100) await sleep(50);
       await gql(url, GRANT, { userId: m.id, key: randomUUID() }, admin.token);
     }
-    const ledgerUrl = ledger
+    const metricsUrl = ledger
       ? `http://127.0.0.1:${ledgerPort}/metrics`
       : stack.subgraphs.find((s) => s.name === "ledger")!.url.replace(/\/graphql$/, "/metrics");
-    const statementsBefore = ((await (await fetch(ledgerUrl)).json()) as { sqlStatements: number }).sqlStatements;
-
+    const statements = async () => ((await (await fetch(metricsUrl)).json()) as { sqlStatements: number }).sqlStatements;
     const input: ClientsInput = {
       gatewayUrl: url,
       pairs: Array.from({ length: CLIENTS }, (_, c) => ({ a: members[2 * c]!, b: members[2 * c + 1]! })),
-      seconds: SECONDS,
     };
-    stage(`${CLIENTS} clients transferring for ${SECONDS} s`);
-    const worker = new Worker(new URL("./ledger-clients.ts", import.meta.url), { workerData: input });
-    const result = await new Promise<ClientsResult>((resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
-    });
-    await worker.terminate();
-    const statementsAfter = ((await (await fetch(ledgerUrl)).json()) as { sqlStatements: number }).sqlStatements;
-    const latencies = result.latencies.sort((a, b) => a - b);
-    const errors = result.refused + result.failed;
-    for (const sample of result.samples) stage(`error seen: ${sample}`);
-    return {
-      tps: (latencies.length - errors) / result.elapsedSeconds,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      errors,
-      statementsPerTransfer: (statementsAfter - statementsBefore) / latencies.length,
+    const clients = new Worker(new URL("./ledger-clients.ts", import.meta.url), { workerData: input });
+    clients.on("error", (error) => stage(`the clients failed: ${error}`));
+
+    const cpuNow = () => {
+      const gateway = processCpuMs("self");
+      const ledgerCpu = ledger?.pid ? processCpuMs(ledger.pid) : 0;
+      const postgres = postgresCpuMs();
+      return gateway === null || ledgerCpu === null || postgres === null ? null : { gateway, ledger: ledgerCpu, postgres };
     };
-  } finally {
-    stage("stopping the stack");
-    if (ledger) {
-      ledger.kill("SIGTERM");
-      await new Promise((resolve) => ledger.once("exit", resolve));
+
+    /** One window of transfers; the counters are read when the clients open the measured part. */
+    async function measure(window: ClientsWindow): Promise<LedgerWindow> {
+      let before: { statements: Promise<number>; cpu: ReturnType<typeof cpuNow> } | undefined;
+      const result = await new Promise<ClientsResult>((resolve) => {
+        const onMessage = (message: unknown) => {
+          if (message === MEASURING) {
+            before = { statements: statements(), cpu: cpuNow() };
+            return;
+          }
+          clients.off("message", onMessage);
+          resolve(message as ClientsResult);
+        };
+        clients.on("message", onMessage);
+        clients.postMessage(window);
+      });
+      const cpuAfter = cpuNow();
+      const statementsAfter = await statements();
+      const count = result.latencies.length;
+      const errors = result.refused + result.failed;
+      for (const sample of result.samples) stage(`error seen: ${sample}`);
+      const cpuBefore = before?.cpu;
+      return {
+        tps: (count - errors) / result.elapsedSeconds,
+        latencies: result.latencies,
+        errors,
+        statements: (statementsAfter - (await before!.statements)) / count,
+        cpu:
+          cpuBefore && cpuAfter
+            ? {
+                gateway: (cpuAfter.gateway - cpuBefore.gateway) / count,
+                ledger: (cpuAfter.ledger - cpuBefore.ledger) / count,
+                postgres: (cpuAfter.postgres - cpuBefore.postgres) / count,
+              }
+            : null,
+      };
     }
-    await stack.stop();
-    await db.drop();
+    return {
+      measure,
+      async stop() {
+        await clients.terminate();
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
 
-async function pgbench(): Promise<number> {
+/** A pgbench database, initialised; `measure` runs the built-in TPC-B-like script once. */
+async function startPgbenchStage() {
   const db = await freshDatabase(SERVER, "localex_pgbench");
-  try {
-    const url = new URL(db.url);
-    const conn = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres")];
-    const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
-    stage(`pgbench -i, then pgbench -c ${CLIENTS} -j 2 -T ${SECONDS}`);
-    await run("pgbench", [...conn, "-i", "-q", db.name], { env });
-    const { stdout } = await run("pgbench", [...conn, "-c", String(CLIENTS), "-j", "2", "-T", String(SECONDS), db.name], { env });
-    const tps = /tps = ([\d.]+)/.exec(stdout);
-    if (!tps) throw new Error(`could not read pgbench's output:\n${stdout}`);
-    return Number(tps[1]);
-  } finally {
-    await db.drop();
-  }
+  const url = new URL(db.url);
+  const conn = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres")];
+  const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
+  stage("pgbench -i");
+  await run("pgbench", [...conn, "-i", "-q", db.name], { env });
+  return {
+    async measure(seconds: number): Promise<PgbenchWindow> {
+      const before = { postgres: postgresCpuMs(), pgbench: processCpuMs("self", { reaped: true }), self: processCpuMs("self") };
+      const { stdout } = await run("pgbench", [...conn, "-c", String(CLIENTS), "-j", "2", "-T", String(seconds), db.name], { env });
+      const after = { postgres: postgresCpuMs(), pgbench: processCpuMs("self", { reaped: true }), self: processCpuMs("self") };
+      const tps = /tps = ([\d.]+)/.exec(stdout);
+      const transactions = /number of transactions actually processed: (\d+)/.exec(stdout);
+      if (!tps || !transactions) throw new Error(`could not read pgbench's output:\n${stdout}`);
+      const count = Number(transactions[1]);
+      const known = (v: number | null): v is number => v !== null;
+      return {
+        tps: Number(tps[1]),
+        cpu:
+          known(before.postgres) && known(after.postgres) && known(before.pgbench) && known(after.pgbench) && known(before.self) && known(after.self)
+            ? {
+                postgres: (after.postgres - before.postgres) / count,
+                // What this process reaped (pgbench) less what it spent itself meanwhile.
+                pgbench: (after.pgbench - before.pgbench - (after.self - before.self)) / count,
+              }
+            : null,
+      };
+    },
+    stop: () => db.drop(),
+  };
 }
 
-const ledger = await ledgerBench();
-const baseline = await pgbench();
-const ratio = ledger.tps / baseline;
-console.log(`ledger transfers through the gateway: ${ledger.tps.toFixed(0)} /s  (p50 ${ledger.p50.toFixed(1)} ms, p99 ${ledger.p99.toFixed(1)} ms, ${ledger.errors} refused or failed, ${ledger.statementsPerTransfer.toFixed(1)} SQL statements per transfer in the ledger)`);
-console.log(`pgbench TPC-B-like (-c ${CLIENTS} -j 2 -T ${SECONDS}):      ${baseline.toFixed(0)} tps`);
-console.log(`ratio: ${ratio.toFixed(2)} (target >= 0.5)`);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const ms = (value: number) => value.toFixed(2);
+
+const ledgerStage = await startLedgerStage();
+const pgbenchStage = await startPgbenchStage().catch(async (error) => {
+  await ledgerStage.stop();
+  throw error;
+});
+const ledgerWindows: LedgerWindow[] = [];
+const pgbenchWindows: PgbenchWindow[] = [];
+try {
+  stage(`warming up: ${CLIENTS} clients transferring for ${WARMUP} s, uncounted`);
+  for (let round = 1; round <= ROUNDS; round++) {
+    stage(`round ${round}/${ROUNDS}: ${CLIENTS} clients transferring for ${SECONDS} s`);
+    const ledger = await ledgerStage.measure({ warmupSeconds: round === 1 ? WARMUP : 0, seconds: SECONDS });
+    ledgerWindows.push(ledger);
+    stage(`round ${round}/${ROUNDS}: pgbench -c ${CLIENTS} -j 2 -T ${SECONDS}`);
+    const pgbench = await pgbenchStage.measure(SECONDS);
+    pgbenchWindows.push(pgbench);
+    stage(`round ${round}/${ROUNDS}: ${ledger.tps.toFixed(0)} transfers/s, pgbench ${pgbench.tps.toFixed(0)} tps, ratio ${(ledger.tps / pgbench.tps).toFixed(2)}`);
+  }
+} finally {
+  await ledgerStage.stop();
+  await pgbenchStage.stop();
+}
+
+const latencies = ledgerWindows.flatMap((w) => w.latencies).sort((a, b) => a - b);
+const tps = median(ledgerWindows.map((w) => w.tps));
+const baseline = median(pgbenchWindows.map((w) => w.tps));
+const errors = ledgerWindows.reduce((sum, w) => sum + w.errors, 0);
+const statements = median(ledgerWindows.map((w) => w.statements));
+console.log(`ledger transfers through the gateway: ${tps.toFixed(0)} /s median of ${ROUNDS} (${ledgerWindows.map((w) => w.tps.toFixed(0)).join(", ")}); p50 ${ms(percentile(latencies, 50))} ms, p99 ${ms(percentile(latencies, 99))} ms; ${errors} refused or failed; ${statements.toFixed(1)} SQL statements per transfer`);
+console.log(`pgbench TPC-B-like (-c ${CLIENTS} -j 2 -T ${SECONDS}):      ${baseline.toFixed(0)} tps median of ${ROUNDS} (${pgbenchWindows.map((w) => w.tps.toFixed(0)).join(", ")})`);
+const ledgerCpu = ledgerWindows.map((w) => w.cpu).filter((c) => c !== null);
+const pgbenchCpu = pgbenchWindows.map((w) => w.cpu).filter((c) => c !== null);
+if (ledgerCpu.length && pgbenchCpu.length) {
+  const gateway = median(ledgerCpu.map((c) => c.gateway));
+  const ledger = median(ledgerCpu.map((c) => c.ledger));
+  const postgres = median(ledgerCpu.map((c) => c.postgres));
+  console.log(`CPU per transfer: ${ms(gateway + ledger + postgres)} ms = gateway process with the clients' thread ${ms(gateway)} + ledger ${ms(ledger)} + PostgreSQL ${ms(postgres)}`);
+  const pgPostgres = median(pgbenchCpu.map((c) => c.postgres));
+  const pgClients = median(pgbenchCpu.map((c) => c.pgbench));
+  console.log(`CPU per pgbench transaction: ${ms(pgPostgres + pgClients)} ms = pgbench ${ms(pgClients)} + PostgreSQL ${ms(pgPostgres)}`);
+}
+console.log(`ratio: ${(tps / baseline).toFixed(2)} (target >= 0.5)`);
 process.exit(0);
