@@ -47,7 +47,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     apiSchema = schema;
   });
 
-  const app = createHttpServer();
+  const app = createHttpServer(log);
   const armor = protection(production);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

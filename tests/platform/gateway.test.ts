@@ -37,6 +37,40 @@ describe("the gateway", () => {
   });
 });
 
+describe("HTTP requests the gateway refuses before GraphQL", () => {
+  const post = async (body: string, contentType = "application/json", url = inject("gatewayUrl")) => {
+    const res = await fetch(url, { method: "POST", headers: { "content-type": contentType }, body });
+    return { status: res.status, body: (await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] } };
+  };
+
+  it("refuses a body over 1 MiB with 413, and keeps serving", async () => {
+    const padding = "x".repeat(1024 * 1024);
+    const { status, body } = await post(JSON.stringify({ query: "{ me { id } }", variables: { padding } }));
+    expect(status).toBe(413);
+    expect(body.errors?.[0]?.extensions?.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(body.errors?.[0]?.message).toMatch(/larger than 1048576 bytes/);
+    expect(await anonymous.data(`{ me { id } }`)).toEqual({ me: null });
+  });
+
+  it("answers malformed JSON with 400 BAD_REQUEST", async () => {
+    const { status, body } = await post(`{"query": "{ me { id } }"`);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.extensions?.code).toBe("BAD_REQUEST");
+  });
+
+  it("answers a body that is not JSON with 400, naming the content type it needs", async () => {
+    const { status, body } = await post("{ me { id } }", "text/plain");
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.message).toMatch(/content-type/i);
+  });
+
+  it("answers an unknown path with 404 NOT_FOUND", async () => {
+    const { status, body } = await post("{}", "application/json", inject("gatewayUrl").replace(/graphql$/, "nowhere"));
+    expect(status).toBe(404);
+    expect(body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+});
+
 describe("graphql-ws on the gateway", () => {
   it("runs queries for the user named in connection_init", async () => {
     const user = await registerUser({ displayName: "Socket" });

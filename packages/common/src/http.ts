@@ -1,17 +1,41 @@
 import type { AddressInfo } from "node:net";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { Logger } from "./logger.ts";
+
+/** Codes for the HTTP-level refusals fastify makes before a request reaches Apollo Server. */
+const HTTP_CODES: Record<number, string> = {
+  400: "BAD_REQUEST",
+  404: "NOT_FOUND",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
+/** Largest request body accepted, in bytes; operations are small, uploads go elsewhere. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * The HTTP server every subgraph and the gateway run on. Fastify rather than express:
- * its routing and JSON body parsing cost a fraction of express's per request, which shows
- * on a path every operation takes twice (client → gateway → subgraph).
+ * The HTTP server every subgraph and the gateway run on. Fastify rather than express: its
+ * routing and JSON body parsing cost a fraction of express's per request, which shows on a path
+ * every operation takes twice (client → gateway → subgraph). Requests it refuses itself (a body
+ * too large or not JSON, an unknown path) get a GraphQL-shaped error, as Apollo's own do.
  */
-export function createHttpServer(): FastifyInstance {
-  return Fastify({
-    bodyLimit: 1024 * 1024,
-    // Apollo answers GraphQL errors itself; fastify's own logging would duplicate ours.
-    logger: false,
+export function createHttpServer(log: Logger): FastifyInstance {
+  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false });
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) log.error({ err: error }, "request failed");
+    const message =
+      status === 413
+        ? `The request body is larger than ${MAX_BODY_BYTES} bytes.`
+        : status === 500
+          ? "Internal server error."
+          : error.message;
+    void reply.code(status).send({ errors: [{ message, extensions: { code: HTTP_CODES[status] ?? "INTERNAL_SERVER_ERROR" } }] });
   });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ errors: [{ message: `Nothing is served at ${request.method} ${request.url}.`, extensions: { code: "NOT_FOUND" } }] });
+  });
+  return app;
 }
 
 /** Listens on `host:port` (0 picks a free port) and returns `http://host:port`. */

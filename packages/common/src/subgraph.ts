@@ -73,7 +73,7 @@ export async function startSubgraph<TServices, TContext extends object>(
   const services = module.createServices(full);
   const schema = await module.buildSchema();
 
-  const app = createHttpServer();
+  const app = createHttpServer(log);
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: true,
