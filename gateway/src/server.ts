@@ -1,6 +1,6 @@
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
@@ -60,6 +60,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // graphql-armor is typed against @apollo/server's CommonJS declarations; the runtime objects are the same.
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
       fastifyApolloDrainPlugin(app),
+      // Operations are never cached over HTTP; computing a policy per request is wasted work.
+      ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });

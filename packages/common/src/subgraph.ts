@@ -1,5 +1,5 @@
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
 import { CALLER_HEADER, verifyCallerToken, type Caller } from "./auth.ts";
@@ -79,8 +79,9 @@ export async function startSubgraph<TServices, TContext extends object>(
     introspection: true,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(log),
-    // No Apollo Studio here: federated traces would only cost time on every request.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginInlineTraceDisabled()],
+    // No Apollo Studio traces and no HTTP caching of operations: each would wrap every request
+    // or every field resolver for nothing.
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
 
