@@ -4,7 +4,7 @@
 // both figures, weighs on both alike; the ratio reported is that of the medians.
 //   DATABASE_URL   the server to use (default postgres://postgres@127.0.0.1:5432/postgres); fresh databases are created and dropped
 //   BENCH_SECONDS  length of each measured window (default 15); BENCH_ROUNDS windows of each (default 3)
-//   BENCH_WARMUP   seconds of uncounted transfers first, while V8 compiles the hot paths (default 10)
+//   BENCH_WARMUP   seconds of uncounted transfers first, while V8 compiles the hot paths (default 20)
 //   BENCH_CLIENTS  concurrent clients (default 16); the ledger gets as many database connections,
 //                  as pgbench opens one per client
 //   BENCH_LEDGER   "process" (default): the ledger subgraph runs in its own process, as deployed
@@ -25,7 +25,7 @@ const run = promisify(execFile);
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const ADMIN_EMAIL = "admin@localex.bench";
 const LEDGER_APART = (process.env.BENCH_LEDGER ?? "process") === "process";
