@@ -8,6 +8,7 @@ export * from "./loaders.ts";
 export * from "./logger.ts";
 export * from "./subgraph.ts";
 export * from "./http.ts";
+export * from "./shutdown.ts";
 export * from "./graphql/connection.ts";
 export * from "./graphql/scalars.ts";
 export * from "./graphql/user-error.ts";

@@ -4,6 +4,7 @@ import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import { Logger as WorkerLogger, run, runMigrations, type Runner, type TaskList } from "graphile-worker";
 import postgres from "postgres";
 import type { Logger } from "./logger.ts";
+import { isShuttingDown } from "./shutdown.ts";
 
 /**
  * The durable job queue: graphile-worker on PostgreSQL (schema `graphile_worker`). A job is
@@ -66,7 +67,7 @@ function quietLogger(log?: Logger): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
     if (!log) return;
     const entry = { ...scope, ...meta };
-    if (level === "error") log.error(entry, message);
+    if (level === "error" && !isShuttingDown()) log.error(entry, message);
     else if (level === "warning") log.warn(entry, message);
     else log.debug(entry, message);
   });

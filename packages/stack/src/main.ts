@@ -1,5 +1,5 @@
 // `pnpm start`: the whole graph in one process on its embedded defaults.
-import { createLogger, loadConfigOrExit } from "@localex/common";
+import { beginShutdown, createLogger, loadConfigOrExit } from "@localex/common";
 import { startStack } from "./stack.ts";
 
 const config = loadConfigOrExit();
@@ -24,6 +24,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
+    beginShutdown();
     log.info({ signal }, "shutting down");
     stack.stop().then(
       () => process.exit(0),

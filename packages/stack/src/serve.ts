@@ -2,7 +2,8 @@
 // per process, as docker-compose and production run it. The gateway finds subgraphs through
 // <NAME>_URL, or the routing URLs in schema/supergraph.graphql.
 import {
-    createEventBus,
+  beginShutdown,
+  createEventBus,
   createLogger,
   loadConfigOrExit,
   startSubgraph,
@@ -63,6 +64,7 @@ if (module) {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
+    beginShutdown();
     log.info({ signal }, "shutting down");
     stop().then(
       () => process.exit(0),
