@@ -1,4 +1,5 @@
 import { GraphQLError } from "graphql";
+import { Pool } from "undici";
 import { CALLER_HEADER, signCallerToken } from "./auth.ts";
 import type { SubgraphName } from "./config.ts";
 
@@ -35,11 +36,23 @@ export class InternalCallError extends Error {
  * other; this, federation and the job queue are how they meet.
  */
 export class InternalClient {
+  /** Keep-alive connections per subgraph address (undici, as the gateway's own calls). */
+  private readonly pools = new Map<string, Pool>();
+
   constructor(
     private readonly from: SubgraphName,
     private readonly secret: string,
     private readonly directory: SubgraphDirectory,
   ) {}
+
+  private poolFor(url: URL): Pool {
+    let pool = this.pools.get(url.origin);
+    if (!pool) {
+      pool = new Pool(url.origin, { connections: 64 });
+      this.pools.set(url.origin, pool);
+    }
+    return pool;
+  }
 
   async request<T>(target: SubgraphName, query: string, variables: Record<string, unknown> = {}): Promise<T> {
     const token = await signCallerToken(this.secret, {
@@ -47,18 +60,26 @@ export class InternalClient {
       role: "service",
       sessionId: this.from,
     });
-    const response = await fetch(this.directory.urlOf(target), {
+    const url = new URL(this.directory.urlOf(target));
+    const response = await this.poolFor(url).request({
+      path: `${url.pathname}${url.search}`,
       method: "POST",
       headers: { "content-type": "application/json", [CALLER_HEADER]: token },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(10_000),
     });
-    const body = (await response.json()) as { data?: T; errors?: GraphQLError[] };
+    const body = (await response.body.json()) as { data?: T; errors?: GraphQLError[] };
     const error = body.errors?.[0];
     if (error) {
       throw new InternalCallError(target, String(error.extensions?.code ?? "INTERNAL_SERVER_ERROR"), error.message);
     }
-    if (!body.data) throw new InternalCallError(target, "INTERNAL_SERVER_ERROR", `HTTP ${response.status} without data`);
+    if (!body.data) throw new InternalCallError(target, "INTERNAL_SERVER_ERROR", `HTTP ${response.statusCode} without data`);
     return body.data;
+  }
+
+  /** Closes the keep-alive connections. */
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
+    this.pools.clear();
   }
 }

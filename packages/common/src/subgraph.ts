@@ -109,6 +109,7 @@ export async function startSubgraph<TServices, TContext extends object>(
       await stopBackground();
       await apollo.stop();
       await module.disposeServices?.(services);
+      await full.internal.close();
       await sql.end({ timeout: 5 });
     },
   };

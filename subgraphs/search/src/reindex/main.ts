@@ -29,15 +29,17 @@ for (const name of SUBGRAPH_NAMES) {
 await migrateSubgraph(config.DATABASE_URL, "search");
 const sql = connect(config.DATABASE_URL, { max: 2, applicationName: "localex-search-reindex" });
 const index = createSearchIndex(config, sql);
+const internal = new InternalClient("search", config.GATEWAY_SECRET, directory);
 const started = Date.now();
 try {
   await index.prepare();
-  const { documents } = await reindexFromListings(index, new InternalClient("search", config.GATEWAY_SECRET, directory), log);
+  const { documents } = await reindexFromListings(index, internal, log);
   console.log(`Reindexed ${documents} listing documents into ${index.engine} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 } catch (e) {
   console.error("Reindex failed:", e instanceof Error ? e.message : e);
   process.exitCode = 1;
 } finally {
+  await internal.close();
   await index.close();
   await sql.end({ timeout: 5 });
 }
