@@ -1,8 +1,10 @@
-// CPU time spent by processes, read from /proc (Linux only; elsewhere every reading is null).
+// CPU time spent by processes, read from /proc (Linux only: check `cpuAccounting` first).
 // Time is read as CPU, not wall clock, so it says what each tier costs per operation even when
 // the machine's other load moves the throughput figures.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+
+export const cpuAccounting = existsSync("/proc/self/stat");
 
 const TICKS_PER_SECOND = (() => {
   try {
@@ -14,7 +16,7 @@ const TICKS_PER_SECOND = (() => {
 
 interface ProcessTimes {
   name: string;
-  /** Own user + system time, ms. */
+  /** Own user + system time of all its threads, ms. */
   own: number;
   /** Time of children it has waited for, ms (PostgreSQL's postmaster reaps its backends). */
   reaped: number;
@@ -25,22 +27,23 @@ function readTimes(pid: number | "self"): ProcessTimes | null {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const close = stat.lastIndexOf(")");
     const name = stat.slice(stat.indexOf("(") + 1, close);
-    // Fields after the name, from field 3 (state) on: utime..cstime are 14..17.
+    // Fields after the name, from field 3 (state) on; utime, stime, cutime, cstime are 14..17.
     const fields = stat.slice(close + 2).split(" ");
-    const at = (n: number) => Number(fields[n - 3]);
-    const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
-    return { name, own: ms(at(14) + at(15)), reaped: ms(at(16) + at(17)) };
+    const ms = (n: number) => (Number(fields[n - 3]) * 1000) / TICKS_PER_SECOND;
+    return { name, own: ms(14) + ms(15), reaped: ms(16) + ms(17) };
   } catch {
-    return null;
+    return null; // the process has exited
   }
 }
 
-export const cpuAccounting = existsSync("/proc/self/stat");
+/** CPU ms one process has used so far, all its threads. */
+export function processCpuMs(pid: number | "self"): number {
+  return readTimes(pid)?.own ?? 0;
+}
 
-/** CPU ms used so far by one process, all its threads; with `reaped`, its exited children's too. */
-export function processCpuMs(pid: number | "self", options: { reaped?: boolean } = {}): number | null {
-  const times = readTimes(pid);
-  return times ? times.own + (options.reaped ? times.reaped : 0) : null;
+/** CPU ms used by this process's children that have exited (and been waited for). */
+export function exitedChildrenCpuMs(): number {
+  return readTimes("self")?.reaped ?? 0;
 }
 
 /**
@@ -48,8 +51,7 @@ export function processCpuMs(pid: number | "self", options: { reaped?: boolean }
  * plus the backends a postmaster has already reaped, so connections that close between two
  * readings still count.
  */
-export function postgresCpuMs(): number | null {
-  if (!cpuAccounting) return null;
+export function postgresCpuMs(): number {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -17,7 +17,7 @@ import { Worker } from "node:worker_threads";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
 import { gql, stage } from "./support.ts";
-import { postgresCpuMs, processCpuMs } from "./cpu.ts";
+import { cpuAccounting, exitedChildrenCpuMs, postgresCpuMs, processCpuMs } from "./cpu.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import { MEASURING, type ClientsInput, type ClientsResult, type ClientsWindow } from "./ledger-clients.ts";
 
@@ -131,12 +131,11 @@ async function startLedgerStage() {
     const clients = new Worker(new URL("./ledger-clients.ts", import.meta.url), { workerData: input });
     clients.on("error", (error) => stage(`the clients failed: ${error}`));
 
-    const cpuNow = () => {
-      const gateway = processCpuMs("self");
-      const ledgerCpu = ledger?.pid ? processCpuMs(ledger.pid) : 0;
-      const postgres = postgresCpuMs();
-      return gateway === null || ledgerCpu === null || postgres === null ? null : { gateway, ledger: ledgerCpu, postgres };
-    };
+    const cpuNow = () => ({
+      gateway: processCpuMs("self"),
+      ledger: ledger?.pid ? processCpuMs(ledger.pid) : 0,
+      postgres: postgresCpuMs(),
+    });
 
     /** One window of transfers; the counters are read when the clients open the measured part. */
     async function measure(window: ClientsWindow): Promise<LedgerWindow> {
@@ -158,20 +157,19 @@ async function startLedgerStage() {
       const count = result.latencies.length;
       const errors = result.refused + result.failed;
       for (const sample of result.samples) stage(`error seen: ${sample}`);
-      const cpuBefore = before?.cpu;
+      const cpuBefore = before!.cpu;
       return {
         tps: (count - errors) / result.elapsedSeconds,
         latencies: result.latencies,
         errors,
         statements: (statementsAfter - (await before!.statements)) / count,
-        cpu:
-          cpuBefore && cpuAfter
-            ? {
-                gateway: (cpuAfter.gateway - cpuBefore.gateway) / count,
-                ledger: (cpuAfter.ledger - cpuBefore.ledger) / count,
-                postgres: (cpuAfter.postgres - cpuBefore.postgres) / count,
-              }
-            : null,
+        cpu: cpuAccounting
+          ? {
+              gateway: (cpuAfter.gateway - cpuBefore.gateway) / count,
+              ledger: (cpuAfter.ledger - cpuBefore.ledger) / count,
+              postgres: (cpuAfter.postgres - cpuBefore.postgres) / count,
+            }
+          : null,
       };
     }
     return {
@@ -197,24 +195,18 @@ async function startPgbenchStage() {
   await run("pgbench", [...conn, "-i", "-q", db.name], { env });
   return {
     async measure(seconds: number): Promise<PgbenchWindow> {
-      const before = { postgres: postgresCpuMs(), pgbench: processCpuMs("self", { reaped: true }), self: processCpuMs("self") };
+      const before = { postgres: postgresCpuMs(), pgbench: exitedChildrenCpuMs() };
       const { stdout } = await run("pgbench", [...conn, "-c", String(CLIENTS), "-j", "2", "-T", String(seconds), db.name], { env });
-      const after = { postgres: postgresCpuMs(), pgbench: processCpuMs("self", { reaped: true }), self: processCpuMs("self") };
+      const after = { postgres: postgresCpuMs(), pgbench: exitedChildrenCpuMs() };
       const tps = /tps = ([\d.]+)/.exec(stdout);
       const transactions = /number of transactions actually processed: (\d+)/.exec(stdout);
       if (!tps || !transactions) throw new Error(`could not read pgbench's output:\n${stdout}`);
       const count = Number(transactions[1]);
-      const known = (v: number | null): v is number => v !== null;
       return {
         tps: Number(tps[1]),
-        cpu:
-          known(before.postgres) && known(after.postgres) && known(before.pgbench) && known(after.pgbench) && known(before.self) && known(after.self)
-            ? {
-                postgres: (after.postgres - before.postgres) / count,
-                // What this process reaped (pgbench) less what it spent itself meanwhile.
-                pgbench: (after.pgbench - before.pgbench - (after.self - before.self)) / count,
-              }
-            : null,
+        cpu: cpuAccounting
+          ? { postgres: (after.postgres - before.postgres) / count, pgbench: (after.pgbench - before.pgbench) / count }
+          : null,
       };
     },
     stop: () => db.drop(),
