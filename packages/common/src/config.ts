@@ -3,6 +3,7 @@ import { z } from "zod";
 /** Development-only secrets: obviously fake, and refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-use-in-production";
 export const DEV_GATEWAY_SECRET = "dev-only-insecure-gateway-secret-do-not-use-in-production";
+export const DEV_MEDIA_SIGNING_SECRET = "dev-only-insecure-media-signing-secret-do-not-use-in-production";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const secret = z.string().min(32, "must be at least 32 characters");
@@ -52,12 +53,43 @@ const schema = z
     TRADE_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** How long a driver of a trade's step owns the trade before another may take over. */
     TRADE_SAGA_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+    /** Where media blobs live: a folder under DATA_DIR (disk) or an S3-compatible bucket (s3). */
+    STORAGE_DRIVER: z.enum(["disk", "s3"]).default("disk"),
+    S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid bucket name").optional(),
+    S3_REGION: z.string().default("us-east-1"),
+    S3_ACCESS_KEY_ID: z.string().optional(),
+    S3_SECRET_ACCESS_KEY: z.string().optional(),
+    /** Path-style addressing (http://host/bucket/key), as MinIO and most S3-compatible stores want. */
+    S3_FORCE_PATH_STYLE: z.stringbool().default(true),
+    /** Public image variants are linked under this base (a CDN in front of the store); unset: the store's own URLs. */
+    MEDIA_CDN_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The base of the media subgraph's own file URLs (disk driver); unset: the address it listens on. */
+    MEDIA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Signs the disk driver's upload and private download URLs (HMAC). */
+    MEDIA_SIGNING_SECRET: secret.default(DEV_MEDIA_SIGNING_SECRET),
+    /** Largest image upload, in bytes. */
+    MEDIA_MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(25 * 1024 * 1024),
+    /** Largest private document (PDF) upload, in bytes. */
+    MEDIA_MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(10 * 1024 * 1024),
+    /** Images over this many pixels (width × height) are refused before decoding. */
+    MEDIA_MAX_PIXELS: z.coerce.number().int().min(1).max(1_000_000_000).default(50_000_000),
+    /** Bytes of stored media each member may keep. */
+    MEDIA_QUOTA_BYTES: z.coerce.number().int().min(0).default(500 * 1024 * 1024),
+    /** How long presigned upload and signed download URLs stay valid. */
+    MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 86_400).default(900),
+    /** clamd for malware scanning: tcp://host:3310 or unix:///path/to/clamd.ctl. Unset: no scanning (said at start-up). */
+    CLAMAV_URL: z.string().regex(/^(tcp:\/\/[^/:]+:\d+|unix:\/\/\/.+)$/, "must be tcp://host:port or unix:///path").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((c, ctx) => {
     if (c.SEARCH_ENGINE === "opensearch" && !c.OPENSEARCH_URL)
       ctx.addIssue({ code: "custom", path: ["OPENSEARCH_URL"], message: "is required when SEARCH_ENGINE=opensearch" });
+    if (c.STORAGE_DRIVER === "s3" && !c.S3_BUCKET)
+      ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "is required when STORAGE_DRIVER=s3" });
     if (c.NODE_ENV !== "production") return;
+    if (c.MEDIA_SIGNING_SECRET === DEV_MEDIA_SIGNING_SECRET)
+      ctx.addIssue({ code: "custom", path: ["MEDIA_SIGNING_SECRET"], message: "the development default is refused in production; set a random secret" });
     if (c.JWT_SECRET === DEV_JWT_SECRET)
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "the development default is refused in production; set a random secret" });
     if (c.GATEWAY_SECRET === DEV_GATEWAY_SECRET)
