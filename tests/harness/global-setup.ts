@@ -1,25 +1,31 @@
-// Starts the whole graph once per test run: a fresh database (embedded PostgreSQL, or a new
-// database on DATABASE_URL's server), every subgraph, and the gateway, all on free ports.
+// Starts the whole graph once per test run, in a child process (stack-process.ts): a fresh
+// database (embedded PostgreSQL, or a new database on DATABASE_URL's server), every subgraph,
+// and the gateway, all on free ports. Teardown stops it and waits for it to exit.
+import { fork, type ChildProcess } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { createLogger, loadConfig } from "@localex/common";
-import { startStack, type RunningStack } from "@localex/stack";
 import { ANY_PORTS, freePort, freshDatabase } from "./databases.ts";
+import { TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_MEDIA_SIGNING_SECRET } from "./secrets.ts";
+import type { StackReady } from "./stack-process.ts";
 
-export const TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef0123456789";
-export const TEST_GATEWAY_SECRET = "test-only-gateway-secret-0123456789abcdef012345";
 
-let stack: RunningStack | undefined;
+const START_TIMEOUT_MS = 150_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+let child: ChildProcess | undefined;
 const cleanups: (() => Promise<void>)[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
   const env: NodeJS.ProcessEnv = {
+    ...process.env,
     NODE_ENV: "test",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     JWT_SECRET: TEST_JWT_SECRET,
     GATEWAY_SECRET: TEST_GATEWAY_SECRET,
+    MEDIA_SIGNING_SECRET: TEST_MEDIA_SIGNING_SECRET,
     ADMIN_EMAILS: "admin@localex.test",
     REDIS_URL: process.env.REDIS_URL,
     // Each run its own keys: no lockout or event leaks from another run on the same Redis.
@@ -27,29 +33,67 @@ export async function setup(project: TestProject): Promise<void> {
     DATABASE_POOL_SIZE: "8",
     ...ANY_PORTS,
   };
+  const dataDir = await mkdtemp(join(tmpdir(), "localex-test-"));
+  await chmod(dataDir, 0o755); // the embedded server runs as `postgres` when we are root
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  env.DATA_DIR = dataDir;
   if (process.env.DATABASE_URL) {
     const db = await freshDatabase(process.env.DATABASE_URL);
     cleanups.push(db.drop);
     env.DATABASE_URL = db.url;
   } else {
-    const dataDir = await mkdtemp(join(tmpdir(), "localex-test-"));
-    await chmod(dataDir, 0o755); // the embedded server runs as `postgres` when we are root
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    env.DATA_DIR = dataDir;
     env.EMBEDDED_POSTGRES_PORT = String(await freePort());
   }
-  const config = loadConfig(env);
-  stack = await startStack(config, createLogger(config.LOG_LEVEL));
-  project.provide("gatewayUrl", stack.gatewayUrl);
-  project.provide("wsUrl", stack.wsUrl);
-  project.provide("databaseUrl", stack.databaseUrl);
-  project.provide("subgraphUrls", Object.fromEntries(stack.subgraphs.map((s) => [s.name, s.url])));
+  const ready = await startStackProcess(env);
+  project.provide("gatewayUrl", ready.gatewayUrl);
+  project.provide("wsUrl", ready.wsUrl);
+  project.provide("databaseUrl", ready.databaseUrl);
+  project.provide("subgraphUrls", ready.subgraphUrls);
   project.provide("usingEmbeddedPostgres", !process.env.DATABASE_URL);
+  project.provide("dataDir", dataDir);
 }
 
 export async function teardown(): Promise<void> {
-  await stack?.stop();
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  try {
+    await stopStackProcess();
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+}
+
+function startStackProcess(env: NodeJS.ProcessEnv): Promise<StackReady> {
+  const script = fileURLToPath(new URL("./stack-process.ts", import.meta.url));
+  const started = fork(script, [], {
+    env,
+    execArgv: ["--import", "@swc-node/register/esm-register"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  child = started;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`The test graph did not start within ${START_TIMEOUT_MS / 1000} s.`)), START_TIMEOUT_MS);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      started.kill("SIGKILL");
+      reject(error);
+    };
+    started.on("message", (message: { ready?: StackReady }) => {
+      if (!message.ready) return;
+      clearTimeout(timer);
+      resolve(message.ready);
+    });
+    started.once("exit", (code, signal) => fail(new Error(`The test graph exited before it was ready (code ${code}, signal ${signal}); its log is above.`)));
+  });
+}
+
+async function stopStackProcess(): Promise<void> {
+  const running = child;
+  if (!running || running.exitCode !== null || running.signalCode !== null) return;
+  const exited = new Promise<number | null>((resolve) => running.once("exit", (code) => resolve(code)));
+  running.kill("SIGTERM");
+  const timer = setTimeout(() => running.kill("SIGKILL"), STOP_TIMEOUT_MS);
+  const code = await exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`The test graph stopped with exit code ${code}.`);
 }
 
 declare module "vitest" {
@@ -59,5 +103,6 @@ declare module "vitest" {
     databaseUrl: string;
     subgraphUrls: Record<string, string>;
     usingEmbeddedPostgres: boolean;
+    dataDir: string;
   }
 }

@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { TEST_JWT_SECRET } from "../harness/global-setup.ts";
+import { TEST_JWT_SECRET } from "../harness/secrets.ts";
 
 const anonymous = new GatewayClient();
 const ME = `{ me { id } }`;

@@ -1,57 +1,74 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import postgres from "postgres";
 import { describe, expect, inject, it } from "vitest";
+import postgres from "postgres";
+import { markFunctionSql, startKiller, type Mark } from "../harness/connection-killer.ts";
 import { accountOf, adminClient, fundedUser, RECONCILIATION, TRANSFER } from "./helpers.ts";
 
+const MARK: Mark = [74_110, 2];
+/** Kills in all: fewer than the ledger's 12 attempts, so even a transfer killed every time ends. */
+const KILL_BUDGET = 10;
+const TRANSFERS = 30;
+
+/**
+ * Marks the ledger's connection while it posts to one of these accounts, and stalls every such
+ * statement 40 ms so that the killer finds it mid-transaction.
+ */
+async function markPostingsTo(accountIds: string[]): Promise<() => Promise<void>> {
+  const db = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
+  await db.unsafe(`
+    create schema if not exists ledger_kill;
+    create table if not exists ledger_kill.marked (account_id uuid primary key);
+    ${markFunctionSql("ledger_kill", MARK)}
+    create or replace function ledger_kill.postings_mark() returns trigger language plpgsql as $$
+    begin
+      if exists (select 1 from ledger_kill.marked where account_id = new.account_id) then perform ledger_kill.mark(1.0, 40); end if;
+      return new;
+    end $$;
+    drop trigger if exists ledger_kill_mark on ledger.postings;
+    create trigger ledger_kill_mark before insert on ledger.postings for each row execute function ledger_kill.postings_mark();`);
+  await db`insert into ledger_kill.marked ${db(accountIds.map((account_id) => ({ account_id })))} on conflict do nothing`;
+  return async () => {
+    await db`delete from ledger_kill.marked where account_id in ${db(accountIds)}`;
+    await db.end();
+  };
+}
+
 describe("losing database connections", () => {
-  it("keeps transferring while the ledger's connections are killed: nothing lost, nothing doubled", async () => {
+  it("keeps transferring while the ledger's connections are killed mid-transfer: nothing lost, nothing doubled", async () => {
     const alice = await fundedUser();
     const bob = await fundedUser();
-    const keys = Array.from({ length: 30 }, () => randomUUID());
+    const keys = Array.from({ length: TRANSFERS }, () => randomUUID());
 
-    const db = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
-    let killing = true;
+    const unmark = await markPostingsTo([alice.id]);
+    const killer = startKiller({ mark: MARK, applications: ["localex-ledger"], budget: KILL_BUDGET });
     let killed = 0;
-    const killer = (async () => {
-      while (killing) {
-        const rows = await db`
-          select pg_terminate_backend(pid) as ok from pg_stat_activity
-          where application_name = 'localex-ledger' and query like '%move_credits%' and pid <> pg_backend_pid()`;
-        killed += rows.filter((r) => r.ok).length;
-        await sleep(20);
-      }
-    })();
-
+    const transferIds: string[] = [];
     try {
       // Eight clients at a time, each sending its transfers of 1 credit from Alice to Bob.
-      const transferIds: string[] = [];
       for (let i = 0; i < keys.length; i += 8) {
-        const batch = keys.slice(i, i + 8).map(async (key) => {
-          const res = await alice.client.request(TRANSFER, { input: { toUserId: bob.id, amount: 1 }, key });
+        const batch = keys.slice(i, i + 8).map((key) => alice.client.request(TRANSFER, { input: { toUserId: bob.id, amount: 1 }, key }));
+        for (const res of await Promise.all(batch)) {
           expect(res.errors).toBeUndefined();
           expect(res.data?.transferCredits.errors).toEqual([]);
-          return res.data!.transferCredits.transfer.id as string;
-        });
-        transferIds.push(...(await Promise.all(batch)));
+          transferIds.push(res.data!.transferCredits.transfer.id as string);
+        }
       }
-      expect(new Set(transferIds).size).toBe(keys.length);
     } finally {
-      killing = false;
-      await killer;
-      await db.end();
+      killed = await killer.stop();
+      await unmark();
     }
+    console.info(`ledger connection loss: ${killed} of ${KILL_BUDGET} kills landed under ${TRANSFERS} transfers`);
     expect(killed).toBeGreaterThan(0);
+    expect(new Set(transferIds).size).toBe(TRANSFERS);
 
-    // Connections were killed under transfers (the ledger retried them with their keys).
     // Replaying every key moves nothing more.
     for (const key of keys) {
       await alice.client.data(TRANSFER, { input: { toUserId: bob.id, amount: 1 }, key });
     }
-    expect((await accountOf(alice)).balance).toBe(100 - keys.length);
-    expect((await accountOf(bob)).balance).toBe(100 + keys.length);
+    expect((await accountOf(alice)).balance).toBe(100 - TRANSFERS);
+    expect((await accountOf(bob)).balance).toBe(100 + TRANSFERS);
 
     const { ledgerReconciliation } = await (await adminClient()).data(RECONCILIATION);
     expect(ledgerReconciliation).toMatchObject({ transfersUnbalanced: 0, differences: [] });
-  });
+  }, 120_000);
 });

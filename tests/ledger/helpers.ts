@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CALLER_HEADER, signCallerToken } from "@localex/common";
 import { inject } from "vitest";
 import { registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
-import { TEST_GATEWAY_SECRET } from "../harness/global-setup.ts";
+import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
 
 export const ACCOUNT = /* GraphQL */ `{ me { id account { balance held available } } }`;
 export const TRANSFER = /* GraphQL */ `

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CALLER_HEADER, signCallerToken } from "@localex/common";
 import { describe, expect, inject, it } from "vitest";
-import { TEST_GATEWAY_SECRET } from "../harness/global-setup.ts";
+import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
 import { accountOf, fundedUser, PLACE_HOLD, placeHold, releaseHold, settleHold } from "./helpers.ts";
 
 const ESCROW = /* GraphQL */ `query($id: ID!) { _entities(representations: [{ __typename: "Trade", id: $id }]) { ... on Trade { escrow { amount status } } } }`;

@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { inject } from "vitest";
 import { signCallerToken } from "@localex/common";
 import { GatewayClient, type TestUser } from "../harness/client.ts";
-import { TEST_GATEWAY_SECRET } from "../harness/global-setup.ts";
+import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
 
 export const LISTING_FIELDS = /* GraphQL */ `
   id title description condition status creditPrice createdAt updatedAt

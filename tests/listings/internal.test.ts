@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { signCallerToken } from "@localex/common";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { TEST_GATEWAY_SECRET } from "../harness/global-setup.ts";
+import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
 import {
   ARCHIVE,
   asService,

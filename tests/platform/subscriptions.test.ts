@@ -1,42 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Client } from "graphql-ws";
 import { registerUser, wsClient } from "../harness/client.ts";
-import { accept, DECLINE, mutate, proposed, twoTraders } from "../trades/helpers.ts";
-
-/** Collects what a subscription delivers until `count` results arrived (or the time runs out). */
-function collect(client: Client, query: string, variables: Record<string, unknown>, count: number, timeoutMs = 10_000) {
-  const results: unknown[] = [];
-  let ready!: () => void;
-  const started = new Promise<void>((resolve) => (ready = resolve));
-  const done = new Promise<unknown[]>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      resolve(results);
-    }, timeoutMs);
-    const stop = client.subscribe(
-      { query, variables },
-      {
-        next: (value) => {
-          results.push(value);
-          if (results.length >= count) {
-            clearTimeout(timer);
-            stop();
-            resolve(results);
-          }
-        },
-        error: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-        complete: () => {},
-      },
-    );
-    // The server registers the subscription asynchronously; give it a moment before acting.
-    setTimeout(ready, 300);
-  });
-  return { started, done };
-}
+import { Subscription } from "../harness/subscription.ts";
+import { accept, DECLINE, mutate, proposed, twoTraders, untilListeningToTrades } from "../trades/helpers.ts";
 
 const TRADE_UPDATED = /* GraphQL */ `
   subscription ($id: ID) {
@@ -50,6 +16,13 @@ const TRADE_UPDATED = /* GraphQL */ `
   }
 `;
 
+interface TradeUpdate {
+  tradeUpdated: { id: string; status: string };
+}
+
+const about = (id: string, status: string) => (r: { data?: TradeUpdate | null }) =>
+  r.data?.tradeUpdated.id === id && r.data.tradeUpdated.status === status;
+
 describe("subscriptions through the gateway", () => {
   it("delivers a trade's changes to its parties with fields from other subgraphs", async () => {
     const { ann, bob, annListings, bobListings } = await twoTraders();
@@ -62,14 +35,15 @@ describe("subscriptions through the gateway", () => {
     const annSocket = wsClient(ann.accessToken);
     const bobSocket = wsClient(bob.accessToken);
     try {
-      const forAnn = collect(annSocket, TRADE_UPDATED, { id: trade.id }, 1);
-      const forBob = collect(bobSocket, TRADE_UPDATED, {}, 1);
-      await Promise.all([forAnn.started, forBob.started]);
-      expect((await accept(bob, trade.id)).errors).toEqual([]);
+      // Ann follows the trade: its current state comes first, and says she is listening.
+      const forAnn = new Subscription<TradeUpdate>(annSocket, TRADE_UPDATED, { id: trade.id });
+      await forAnn.until(about(trade.id, "PROPOSED"), "the trade's current state");
+      const forBob = new Subscription<TradeUpdate>(bobSocket, TRADE_UPDATED, {});
+      await untilListeningToTrades(bob, forBob);
 
-      for (const results of [await forAnn.done, await forBob.done]) {
-        expect(results).toHaveLength(1);
-        expect(results[0]).toEqual({
+      expect((await accept(bob, trade.id)).errors).toEqual([]);
+      for (const sub of [forAnn, forBob]) {
+        expect(await sub.until(about(trade.id, "ACCEPTED"), "the ACCEPTED update")).toEqual({
           data: {
             tradeUpdated: {
               id: trade.id,
@@ -86,18 +60,25 @@ describe("subscriptions through the gateway", () => {
     }
   });
 
-  it("tells nobody else about the trade", async () => {
+  it("tells nobody else about the trade: an outsider cannot follow it, and their own feed skips it", async () => {
     const { ann, bob, annListings } = await twoTraders();
     const stranger = await registerUser();
     const trade = await proposed(ann, { recipientId: bob.id, offeredListingIds: annListings });
     const socket = wsClient(stranger.accessToken);
     try {
-      const byId = collect(socket, TRADE_UPDATED, { id: trade.id }, 1, 1500);
-      const mine = collect(socket, TRADE_UPDATED, {}, 1, 1500);
-      await Promise.all([byId.started, mine.started]);
-      await mutate(bob, DECLINE, { id: trade.id });
-      expect(await byId.done).toEqual([]);
-      expect(await mine.done).toEqual([]);
+      const byId = new Subscription(socket, TRADE_UPDATED, { id: trade.id });
+      await byId.end();
+      expect(byId.results).toEqual([{ errors: [expect.objectContaining({ extensions: { code: "NOT_FOUND" } })] }]);
+
+      // The stranger's feed of their own trades: listening (a probe arrived), then Ann's trade
+      // changes, then one more probe. Events reach a subscription in order, so once that probe
+      // is delivered the change to Ann's trade has been seen and passed over.
+      const mine = new Subscription<TradeUpdate>(socket, TRADE_UPDATED, {});
+      const probes = await untilListeningToTrades(stranger, mine);
+      expect((await mutate(bob, DECLINE, { id: trade.id })).errors).toEqual([]);
+      const last = await proposed(ann, { recipientId: stranger.id, offeredCredits: 1 });
+      await mine.until(about(last.id, "PROPOSED"), "the control trade");
+      expect(mine.results.map((r) => r.data?.tradeUpdated.id).filter((id) => !probes.has(id!))).toEqual([last.id]);
     } finally {
       await socket.dispose();
     }
@@ -107,8 +88,9 @@ describe("subscriptions through the gateway", () => {
     const socket = wsClient();
     try {
       // As graphql-js does for a field whose event stream cannot start: one result with the error.
-      const { done } = collect(socket, TRADE_UPDATED, { id: randomUUID() }, 1);
-      expect(await done).toEqual([
+      const sub = new Subscription(socket, TRADE_UPDATED, { id: randomUUID() });
+      await sub.end();
+      expect(sub.results).toEqual([
         { errors: [expect.objectContaining({ message: "Sign in to subscribe.", extensions: { code: "UNAUTHENTICATED" } })] },
       ]);
     } finally {
@@ -120,10 +102,8 @@ describe("subscriptions through the gateway", () => {
     const user = await registerUser();
     const socket = wsClient(user.accessToken);
     try {
-      const { done } = collect(socket, `subscription { tradeUpdated { secretField } }`, {}, 1);
-      await expect(done).rejects.toEqual([
-        expect.objectContaining({ message: expect.stringMatching(/Cannot query field "secretField"/) }),
-      ]);
+      const sub = new Subscription(socket, `subscription { tradeUpdated { secretField } }`);
+      expect((await sub.end()).error).toEqual([expect.objectContaining({ message: expect.stringMatching(/Cannot query field "secretField"/) })]);
     } finally {
       await socket.dispose();
     }

@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { inject } from "vitest";
 import { CALLER_HEADER, signCallerToken } from "@localex/common";
 import type { TestUser } from "../harness/client.ts";
-import { TEST_GATEWAY_SECRET } from "../harness/global-setup.ts";
+import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
 import { accountOf, fundedUser, type Balance } from "../ledger/helpers.ts";
 import { createListing } from "../listings/helpers.ts";
 
@@ -145,4 +145,30 @@ let db: postgres.Sql | undefined;
 export function database(): postgres.Sql {
   db ??= postgres(inject("databaseUrl"), { max: 3, onnotice: () => {} });
   return db;
+}
+
+/**
+ * Makes sure a `tradeUpdated` subscription to all of `user`'s trades is listening, with no
+ * fixed delay: a probe member proposes small credits-only trades to `user` until the
+ * subscription delivers one (each probe waits a second for it). Returns the probes' ids, for
+ * the test to tell them from the trades it is about.
+ */
+export async function untilListeningToTrades(
+  user: TestUser,
+  sub: { until(match: (r: { data?: unknown }) => boolean, what: string, timeoutMs: number): Promise<unknown> },
+): Promise<Set<string>> {
+  const prober = await fundedUser();
+  const probes = new Set<string>();
+  for (let i = 0; i < 15; i++) {
+    const probe = await proposed(prober, { recipientId: user.id, offeredCredits: 1, message: "subscription probe" });
+    probes.add(probe.id);
+    const delivered = (r: { data?: unknown }) => probes.has((r.data as { tradeUpdated?: { id?: string } } | undefined)?.tradeUpdated?.id ?? "");
+    try {
+      await sub.until(delivered, "a probe trade", 1000);
+      return probes;
+    } catch {
+      // Not listening yet (or the subscription ended: the next until says so).
+    }
+  }
+  throw new Error(`the subscription never delivered one of ${probes.size} probe trades`);
 }

@@ -1,33 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { Client } from "graphql-ws";
 import { registerUser, wsClient } from "../harness/client.ts";
-import { accept, proposed, twoTraders } from "./helpers.ts";
+import { Subscription } from "../harness/subscription.ts";
+import { accept, proposed, twoTraders, untilListeningToTrades } from "./helpers.ts";
 
 interface Update {
   tradeUpdated: { id: string; status: string; proposer: { id: string }; escrow: { amount: number } | null };
 }
 
-/** Subscribes and collects every update until closed. */
-function collect(client: Client, variables: Record<string, unknown> = {}) {
-  const updates: Update[] = [];
-  const errors: unknown[] = [];
-  const dispose = client.subscribe<Update>(
-    { query: `subscription ($id: ID) { tradeUpdated(id: $id) { id status proposer { id } escrow { amount } } }`, variables },
-    { next: (v) => (v.data ? updates.push(v.data) : errors.push(v.errors)), error: (e) => errors.push(e), complete: () => {} },
-  );
-  return { updates, errors, dispose };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-// Lets the subscription reach the event bus before the first change is made.
-const settle = () => new Promise((r) => setTimeout(r, 300));
+const QUERY = `subscription ($id: ID) { tradeUpdated(id: $id) { id status proposer { id } escrow { amount } } }`;
+const about = (id: string, status: string) => (r: { data?: Update | null }) => r.data?.tradeUpdated.id === id && r.data.tradeUpdated.status === status;
 
 describe("tradeUpdated", () => {
   it("tells both parties about every change, with fields from other subgraphs", async () => {
@@ -35,22 +16,25 @@ describe("tradeUpdated", () => {
     const carl = await registerUser();
     const [annWs, bobWs, carlWs] = [wsClient(ann.accessToken), wsClient(bob.accessToken), wsClient(carl.accessToken)];
     try {
-      const bobs = collect(bobWs);
-      await settle();
+      const bobs = new Subscription<Update>(bobWs, QUERY);
+      await untilListeningToTrades(bob, bobs);
       const trade = await proposed(ann, { recipientId: bob.id, requestedListingIds: bobListings, offeredCredits: 12 });
-      await until(() => bobs.updates.length >= 1, "bob's first update");
-      expect(bobs.updates[0]!.tradeUpdated).toMatchObject({ id: trade.id, status: "PROPOSED", proposer: { id: ann.id } });
+      const first = await bobs.until(about(trade.id, "PROPOSED"), "bob's PROPOSED update");
+      expect(first.data!.tradeUpdated).toMatchObject({ id: trade.id, status: "PROPOSED", proposer: { id: ann.id } });
 
-      const anns = collect(annWs, { id: trade.id });
-      const carls = collect(carlWs, { id: trade.id });
-      await settle();
+      const anns = new Subscription<Update>(annWs, QUERY, { id: trade.id });
+      await anns.until(about(trade.id, "PROPOSED"), "ann's current state");
+      // An outsider cannot follow the trade at all.
+      const carls = new Subscription<Update>(carlWs, QUERY, { id: trade.id });
+      await carls.end();
+      expect(carls.results).toEqual([{ errors: [expect.objectContaining({ extensions: { code: "NOT_FOUND" } })] }]);
+
       expect((await accept(bob, trade.id)).errors).toEqual([]);
-      await until(() => anns.updates.some((u) => u.tradeUpdated.status === "ACCEPTED"), "ann's ACCEPTED update");
-      expect(anns.updates.at(-1)!.tradeUpdated).toMatchObject({ status: "ACCEPTED", escrow: { amount: 12 } });
-      await until(() => bobs.updates.some((u) => u.tradeUpdated.status === "ACCEPTED"), "bob's ACCEPTED update");
-      // An outsider subscribed to the trade sees nothing of it.
-      expect(carls.updates).toEqual([]);
-      for (const s of [bobs, anns, carls]) s.dispose();
+      const accepted = await anns.until(about(trade.id, "ACCEPTED"), "ann's ACCEPTED update");
+      expect(accepted.data!.tradeUpdated).toMatchObject({ status: "ACCEPTED", escrow: { amount: 12 } });
+      await bobs.until(about(trade.id, "ACCEPTED"), "bob's ACCEPTED update");
+      expect(carls.results).toHaveLength(1);
+      for (const s of [bobs, anns]) s.dispose();
     } finally {
       await Promise.all([annWs.dispose(), bobWs.dispose(), carlWs.dispose()]);
     }

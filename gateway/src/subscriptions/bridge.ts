@@ -24,7 +24,8 @@ export type RunQuery = (document: DocumentNode, variables: Record<string, unknow
 /**
  * Serves one subscription operation: listens to the field's topics and, for each event,
  * runs the subscriber's selection as a query through the gateway. Events whose entity the
- * subscriber may not see (the query returns null) are skipped.
+ * subscriber may not see (the query returns null) are skipped. A subscription to one entity
+ * starts with its current state.
  */
 export async function subscribeThroughEvents(
   args: ExecutionArgs,
@@ -43,9 +44,11 @@ export async function subscribeThroughEvents(
   }
   const context = args.contextValue as GatewayContext;
   let topics: string[];
+  let entityId: string | null;
   try {
     const fieldArgs = getArgumentValues(fieldDef, field, args.variableValues ?? {});
     topics = bridged.topics(fieldArgs, context.caller);
+    entityId = bridged.entityId?.(fieldArgs) ?? null;
   } catch (e) {
     return { errors: [e instanceof GraphQLError ? e : new GraphQLError(String(e))] };
   }
@@ -60,17 +63,37 @@ export async function subscribeThroughEvents(
     await Promise.all(unsubscribes.map((u) => u()));
     await incoming.return?.();
   };
+  /** The entity as the subscriber sees it now; null when they may not see it. */
+  const read = async (id: string): Promise<ExecutionResult | null> => {
+    const result = await runQuery(query, { ...(args.variableValues ?? {}), [ENTITY_VARIABLE]: id }, context);
+    const entity = (result.data as Record<string, unknown> | null | undefined)?.[responseKey];
+    return entity == null && !result.errors?.length ? null : result;
+  };
+
+  // Read after listening, so no change between the two is missed.
+  let initial: ExecutionResult | null = null;
+  if (entityId !== null) {
+    initial = await read(entityId);
+    if (!initial) {
+      await close();
+      const message = `No ${fieldDef.type.toString().replace(/!$/, "")} with id "${entityId}" is visible to you.`;
+      return { errors: [new GraphQLError(message, { extensions: { code: "NOT_FOUND" } })] };
+    }
+  }
   const iterator: AsyncIterableIterator<ExecutionResult> = {
     async next() {
+      if (initial) {
+        const value = initial;
+        initial = null;
+        return { done: false, value };
+      }
       for (;;) {
         const event = await incoming.next();
         if (event.done) return { done: true, value: undefined };
         const id = (event.value as [{ id?: unknown }])[0]?.id;
         if (typeof id !== "string") continue;
-        const result = await runQuery(query, { ...(args.variableValues ?? {}), [ENTITY_VARIABLE]: id }, context);
-        const entity = (result.data as Record<string, unknown> | null | undefined)?.[responseKey];
-        if (entity == null && !result.errors?.length) continue; // not visible to this subscriber
-        return { done: false, value: result };
+        const result = await read(id);
+        if (result) return { done: false, value: result };
       }
     },
     async return() {

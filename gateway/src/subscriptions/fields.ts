@@ -12,6 +12,12 @@ export interface BridgedField {
   topics(args: Record<string, unknown>, caller: Caller | null): string[];
   /** The Query field that returns the entity, and its arguments from an event's payload. */
   refetch: { field: string; argument: string; argumentType: string };
+  /**
+   * For a subscription to one entity: its id. Its current state is then delivered first (a
+   * client needs no separate query, and knows from it that it will see every later change), and
+   * an entity the subscriber may not see ends the subscription with NOT_FOUND.
+   */
+  entityId?(args: Record<string, unknown>): string | null;
 }
 
 function signedIn(caller: Caller | null): Caller {
@@ -28,10 +34,12 @@ export const BRIDGED_FIELDS: Record<string, BridgedField> = {
       return typeof args.id === "string" ? [TOPICS.trade(args.id)] : [TOPICS.userTrades(userId)];
     },
     refetch: { field: "trade", argument: "id", argumentType: "ID!" },
+    entityId: (args) => (typeof args.id === "string" ? args.id : null),
   },
   jobUpdated: {
     topics: (args) => [TOPICS.job(String(args.id))],
     refetch: { field: "job", argument: "id", argumentType: "ID!" },
+    entityId: (args) => String(args.id),
   },
   notificationAdded: {
     topics: (_args, caller) => [TOPICS.userNotifications(signedIn(caller).userId)],

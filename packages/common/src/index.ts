@@ -16,4 +16,4 @@ export * from "./internal.ts";
 export * from "./jobs.ts";
 export * from "./contracts.ts";
 export * from "./rate-limit.ts";
-export * from "./lost-connection.ts";
+export * from "./retry.ts";

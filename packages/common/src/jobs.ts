@@ -4,6 +4,7 @@ import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import { Logger as WorkerLogger, run, runMigrations, type Runner, type TaskList } from "graphile-worker";
 import postgres from "postgres";
 import type { Logger } from "./logger.ts";
+import { retry } from "./retry.ts";
 import { isShuttingDown } from "./shutdown.ts";
 
 /**
@@ -37,19 +38,23 @@ export async function enqueueJob(
   payload: unknown,
   options: EnqueueOptions = {},
 ): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const [added] = await executor.execute<{ id: string | null }>(drizzleSql`select (graphile_worker.add_job(
-      identifier => ${task},
-      payload => ${JSON.stringify(payload)}::json,
-      queue_name => ${options.queueName ?? null},
-      run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
-      max_attempts => ${options.maxAttempts ?? 25},
-      job_key => ${options.jobKey ?? null}
-    )).id::text as id`);
-    if (added?.id != null) return;
-  }
-  throw new Error(`Could not enqueue ${task}${options.jobKey ? ` (${options.jobKey})` : ""}.`);
+  await retry(
+    async () => {
+      const [added] = await executor.execute<{ id: string | null }>(drizzleSql`select (graphile_worker.add_job(
+        identifier => ${task},
+        payload => ${JSON.stringify(payload)}::json,
+        queue_name => ${options.queueName ?? null},
+        run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
+        max_attempts => ${options.maxAttempts ?? 25},
+        job_key => ${options.jobKey ?? null}
+      )).id::text as id`);
+      if (added?.id == null) throw new JobKeyLocked(`Could not enqueue ${task}${options.jobKey ? ` (${options.jobKey})` : ""}.`);
+    },
+    { attempts: 3, minDelayMs: 1, maxDelayMs: 5, retryOn: (e) => e instanceof JobKeyLocked },
+  );
 }
+
+class JobKeyLocked extends Error {}
 
 /** Installs or upgrades the queue's schema, serialised with our own migrations. */
 export async function prepareJobQueue(url: string): Promise<void> {

@@ -1,2 +1,3 @@
 export { startStack, type RunningStack } from "./stack.ts";
 export { composeSupergraph, staleFiles } from "./composition.ts";
+export { stopOnExitSignals } from "./lifecycle.ts";

@@ -1,5 +1,6 @@
 // `pnpm start`: the whole graph in one process on its embedded defaults.
-import { beginShutdown, createLogger, loadConfigOrExit } from "@localex/common";
+import { createLogger, loadConfigOrExit } from "@localex/common";
+import { stopOnExitSignals } from "./lifecycle.ts";
 import { startStack } from "./stack.ts";
 
 const config = loadConfigOrExit();
@@ -19,19 +20,4 @@ console.log(
     `  database  ${config.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL in ${config.DATA_DIR}/postgres`}\n`,
 );
 
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    beginShutdown();
-    log.info({ signal }, "shutting down");
-    stack.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error({ err: e }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+stopOnExitSignals(() => stack.stop(), log);

@@ -2,7 +2,6 @@
 // per process, as docker-compose and production run it. The gateway finds subgraphs through
 // <NAME>_URL, or the routing URLs in schema/supergraph.graphql.
 import {
-  beginShutdown,
   createEventBus,
   createLogger,
   loadConfigOrExit,
@@ -15,6 +14,7 @@ import {
 import { startGateway } from "@localex/gateway";
 import { readSupergraph } from "./composition.ts";
 import { SUBGRAPHS } from "./subgraphs.ts";
+import { stopOnExitSignals } from "./lifecycle.ts";
 
 const target = process.argv[2];
 const module = SUBGRAPHS.find((m) => m.name === target);
@@ -62,13 +62,4 @@ if (module) {
   };
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    beginShutdown();
-    log.info({ signal }, "shutting down");
-    stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+stopOnExitSignals(stop, log);

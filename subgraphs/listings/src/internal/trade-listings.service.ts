@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { badUserInput, isUuid, type ListingStatusName } from "@localex/common";
-import { retryOnLostConnection } from "@localex/common";
+import { retryDatabaseWork } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { bumped, enqueueIndexing } from "../listings/documents.ts";
 
@@ -39,7 +39,7 @@ export class TradeListingsService {
     const malformed = ids.filter((id) => !isUuid(id));
     if (malformed.length > 0) return { ok: false, unavailableListingIds: malformed };
     if (ids.length === 0) return { ok: true, unavailableListingIds: [] };
-    return retryOnLostConnection(() => this.db.transaction((tx) => this.reserveIn(tx, tradeId, ids)));
+    return retryDatabaseWork(() => this.db.transaction((tx) => this.reserveIn(tx, tradeId, ids)));
   }
 
   private async reserveIn(tx: Tx, tradeId: string, ids: string[]): Promise<Reservation> {
@@ -75,7 +75,7 @@ export class TradeListingsService {
 
   private async moveReserved(tradeId: string, to: "ACTIVE" | "TRADED"): Promise<number> {
     if (!isUuid(tradeId)) return 0;
-    return retryOnLostConnection(() => this.db.transaction((tx) => this.moveIn(tx, tradeId, to)));
+    return retryDatabaseWork(() => this.db.transaction((tx) => this.moveIn(tx, tradeId, to)));
   }
 
   private async moveIn(tx: Tx, tradeId: string, to: "ACTIVE" | "TRADED"): Promise<number> {

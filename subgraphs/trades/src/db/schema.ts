@@ -72,6 +72,11 @@ export const trades = tradesSchema.table(
     expiresAt: timestamp("expires_at", ms),
     createdAt: timestamp("created_at", ms).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", ms).notNull().defaultNow(),
+    /**
+     * The request that last changed the trade: a request whose transaction lost its connection
+     * runs again, and finding its own id here knows the first run committed (TradeStore.decide).
+     */
+    lastChangeId: uuid("last_change_id"),
   },
   (t) => [
     uniqueIndex("trades_propose_key").on(t.proposerId, t.proposeKey),

@@ -1,4 +1,4 @@
-import { InternalCallError, type InternalClient, type Logger } from "@localex/common";
+import { InternalCallError, retry, type InternalClient, type Logger } from "@localex/common";
 
 export interface ListingInfo {
   id: string;
@@ -27,7 +27,6 @@ export interface Hold {
 
 // Codes that mean the request itself is wrong: retrying cannot help.
 const PERMANENT = new Set(["BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "FORBIDDEN", "UNAUTHENTICATED"]);
-const ATTEMPTS = 3;
 
 /**
  * The listings and ledger subgraphs' internal fields that trades relies on
@@ -115,16 +114,13 @@ export class TradePartners {
     return data.user !== null;
   }
 
-  private async call<T>(target: "listings" | "ledger" | "identity", query: string, variables: Record<string, unknown>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.internal.request<T>(target, query, variables);
-      } catch (e) {
-        const permanent = e instanceof InternalCallError && PERMANENT.has(e.code);
-        if (permanent || attempt >= ATTEMPTS) throw e;
-        this.log.warn({ err: e, target, attempt }, "internal call failed; retrying");
-        await new Promise((r) => setTimeout(r, 100 * 3 ** (attempt - 1)));
-      }
-    }
+  private call<T>(target: "listings" | "ledger" | "identity", query: string, variables: Record<string, unknown>): Promise<T> {
+    return retry(() => this.internal.request<T>(target, query, variables), {
+      attempts: 3,
+      minDelayMs: 100,
+      maxDelayMs: 1000,
+      retryOn: (e) => !(e instanceof InternalCallError && PERMANENT.has(e.code)),
+      onRetry: (err, attempt) => this.log.warn({ err, target, attempt }, "internal call failed; retrying"),
+    });
   }
 }

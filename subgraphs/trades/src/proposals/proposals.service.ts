@@ -82,38 +82,46 @@ export class ProposalsService {
     if (listingProblems.length > 0) return { trade: current, errors: listingProblems };
 
     const expiresAt = this.expiryFromNow();
-    const outcome = await this.store.db.transaction(async (tx): Promise<Change> => {
-      const row = await this.store.lock(tx, id);
-      if (!row) return { row, error: errors.notFound() };
-      const stale = checkNegotiatingMove(row, caller, "countered");
-      if (stale) return { row, error: stale };
-      const changed = await this.store.change(
-        tx,
-        id,
-        { ...terms, status: "COUNTERED", turnUserId: otherParty(row, caller.userId), expiresAt },
-        { kind: "COUNTERED", actorId: caller.userId, note: terms.message },
-      );
-      await scheduleExpiry(tx, id, expiresAt);
-      return { row: changed, error: null };
-    });
+    const outcome = await this.store.decide(
+      id,
+      async (tx, row, changeId): Promise<Change> => {
+        if (!row) return { row, error: errors.notFound() };
+        const stale = checkNegotiatingMove(row, caller, "countered");
+        if (stale) return { row, error: stale };
+        const changed = await this.store.change(
+          tx,
+          id,
+          { ...terms, status: "COUNTERED", turnUserId: otherParty(row, caller.userId), expiresAt },
+          { kind: "COUNTERED", actorId: caller.userId, note: terms.message },
+          changeId,
+        );
+        await scheduleExpiry(tx, id, expiresAt);
+        return { row: changed, error: null };
+      },
+      (row) => ({ row, error: null }),
+    );
     return this.store.settled(outcome, caller);
   }
 
   /** The party whose turn it is says no; nothing was held yet, so nothing is released. */
   async decline(caller: Caller, id: string): Promise<TradeResult> {
-    const outcome = await this.store.db.transaction(async (tx): Promise<Change> => {
-      const row = await this.store.lock(tx, id);
-      if (!row) return { row, error: errors.notFound() };
-      const refused = checkNegotiatingMove(row, caller, "declined");
-      if (refused) return { row, error: refused };
-      const changed = await this.store.change(
-        tx,
-        id,
-        { status: "DECLINED", turnUserId: null },
-        { kind: "DECLINED", actorId: caller.userId },
-      );
-      return { row: changed, error: null };
-    });
+    const outcome = await this.store.decide(
+      id,
+      async (tx, row, changeId): Promise<Change> => {
+        if (!row) return { row, error: errors.notFound() };
+        const refused = checkNegotiatingMove(row, caller, "declined");
+        if (refused) return { row, error: refused };
+        const changed = await this.store.change(
+          tx,
+          id,
+          { status: "DECLINED", turnUserId: null },
+          { kind: "DECLINED", actorId: caller.userId },
+          changeId,
+        );
+        return { row: changed, error: null };
+      },
+      (row) => ({ row, error: null }),
+    );
     return this.store.settled(outcome, caller);
   }
 

@@ -1,5 +1,5 @@
 import { userError, type Caller, type UserError } from "@localex/common";
-import { isLostConnection } from "@localex/common";
+import { isTransientDatabaseError, retry } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import { checkNegotiatingMove, errors, failed, isExpired, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
@@ -9,6 +9,13 @@ type Begun =
   | { kind: "answer"; result: TradeResult; changed: boolean }
   | { kind: "started"; row: TradeRow; owner: string }
   | { kind: "busy"; row: TradeRow; leaseExpired: boolean };
+
+/** Another request's accept attempt holds the trade; this one waits for its outcome. */
+class AcceptUnderWay extends Error {
+  constructor(readonly row: TradeRow) {
+    super("another accept of this trade is under way");
+  }
+}
 
 const MAX_KEY = 200;
 /** How long a repeated click waits for the accept already under way before answering. */
@@ -30,79 +37,90 @@ export class AcceptService {
     if (key.length === 0 || key.length > MAX_KEY) {
       return { trade: null, errors: [userError("INVALID_INPUT", `The idempotency key must be 1 to ${MAX_KEY} characters.`, "idempotencyKey")] };
     }
-    const deadline = Date.now() + WAIT_FOR_BUSY_MS;
-    for (;;) {
-      const begun = await this.begin(caller, id, key);
-      if (begun.kind === "answer") {
-        if (begun.changed && begun.result.trade) await this.store.announce(begun.result.trade);
-        return begun.result;
-      }
-      if (begun.kind === "started") {
-        const driven = await this.driver.drive(begun.row, begun.owner);
-        if (driven.acceptFailure) return { trade: driven.row, errors: [driven.acceptFailure.error] };
-        if (driven.row.status === "ACCEPTED") return succeeded(driven.row);
-        return { trade: driven.row, errors: [errors.inProgress()] };
-      }
-      // Another attempt is under way: wait for it, or take it over if its driver gave up.
-      if (Date.now() > deadline) return failed(begun.row, caller, errors.inProgress());
-      if (begun.leaseExpired) {
-        const claimed = await this.driver.claim(id, false);
-        if (claimed) {
-          await this.driver.drive(claimed.row, claimed.owner);
-          continue;
-        }
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  private async begin(caller: Caller, id: string, key: string): Promise<Begun> {
-    const started: { owner: string | null } = { owner: null };
     try {
-      return await this.attempt(caller, id, key, started);
-    } catch (err) {
-      const row = started.owner && isLostConnection(err) ? await this.driver.startedDespiteLostAnswer(id, started.owner) : null;
-      if (!row || !started.owner) throw err;
-      return { kind: "started", row, owner: started.owner };
+      return await retry(() => this.acceptOnce(caller, id, key), {
+        attempts: Infinity,
+        maxElapsedMs: WAIT_FOR_BUSY_MS,
+        minDelayMs: 100,
+        maxDelayMs: 100,
+        // A lost connection left nothing this request must finish (begin() picks up a saga it started).
+        retryOn: (e) => e instanceof AcceptUnderWay || isTransientDatabaseError(e),
+      });
+    } catch (e) {
+      if (e instanceof AcceptUnderWay) return failed(e.row, caller, errors.inProgress());
+      throw e;
     }
   }
 
-  /** Decides under the row lock; `started` learns the owner of a saga it puts on the row. */
-  private attempt(caller: Caller, id: string, key: string, started: { owner: string | null }): Promise<Begun> {
-    return this.store.db.transaction(async (tx): Promise<Begun> => {
-      const row = await this.store.lock(tx, id);
-      const answer = (error: UserError, trade: TradeRow | null = row): Begun => ({
-        kind: "answer",
-        result: failed(trade, caller, error),
-        changed: false,
-      });
-      if (!row) return answer(errors.notFound());
-      if (!isParty(row, caller.userId)) return answer(errors.forbidden());
-      const accepting = row.saga === "ACCEPT" || row.saga === "UNDO_ACCEPT";
-      if (accepting) {
-        const leaseExpired = row.sagaLeaseUntil !== null && row.sagaLeaseUntil.getTime() < Date.now();
-        return { kind: "busy", row, leaseExpired };
-      }
-      if (row.acceptKey === key) {
-        // A replay: the first outcome of this key, as it was.
-        const result = row.acceptError ? failed(row, caller, row.acceptError) : succeeded(row);
-        return { kind: "answer", result, changed: false };
-      }
-      const refused = checkNegotiatingMove(row, caller, "accepted");
-      if (refused) return answer(refused);
-      if (isExpired(row)) {
-        const expired = await this.store.change(tx, id, { status: "EXPIRED", turnUserId: null }, { kind: "EXPIRED", actorId: null });
-        return { kind: "answer", result: failed(expired, caller, errors.expired()), changed: true };
-      }
-      const saga = this.driver.begin("ACCEPT", "ACCEPTED", caller.userId);
-      started.owner = saga.owner;
-      const changed = await this.store.change(
-        tx,
-        id,
-        { ...saga.set, acceptAttempt: row.acceptAttempt + 1, acceptKey: key, acceptError: null },
-        null,
-      );
-      return { kind: "started", row: changed, owner: saga.owner };
-    });
+  /** One look at the trade: answer, drive an attempt, or throw AcceptUnderWay to wait for another. */
+  private async acceptOnce(caller: Caller, id: string, key: string): Promise<TradeResult> {
+    const begun = await this.begin(caller, id, key);
+    if (begun.kind === "answer") {
+      if (begun.changed && begun.result.trade) await this.store.announce(begun.result.trade);
+      return begun.result;
+    }
+    if (begun.kind === "started") {
+      const driven = await this.driver.drive(begun.row, begun.owner);
+      if (driven.acceptFailure) return { trade: driven.row, errors: [driven.acceptFailure.error] };
+      if (driven.row.status === "ACCEPTED") return succeeded(driven.row);
+      return { trade: driven.row, errors: [errors.inProgress()] };
+    }
+    // Another attempt is under way: take it over if its driver gave up, then look again.
+    if (begun.leaseExpired) {
+      const claimed = await this.driver.claim(id, false);
+      if (claimed) await this.driver.drive(claimed.row, claimed.owner);
+    }
+    throw new AcceptUnderWay(begun.row);
   }
+
+  /** Decides under the row lock, again after a lost connection (TradeStore.decide). */
+  private begin(caller: Caller, id: string, key: string): Promise<Begun> {
+    let startedOwner: string | null = null;
+    return this.store.decide(
+      id,
+      async (tx, row, changeId): Promise<Begun> => {
+        const seen = look(caller, row, key);
+        if (seen || !row) return seen ?? answer(caller, null, errors.notFound());
+        if (isExpired(row)) {
+          const expired = await this.store.change(tx, id, { status: "EXPIRED", turnUserId: null }, { kind: "EXPIRED", actorId: null }, changeId);
+          return { kind: "answer", result: failed(expired, caller, errors.expired()), changed: true };
+        }
+        const saga = this.driver.begin("ACCEPT", "ACCEPTED", caller.userId);
+        startedOwner = saga.owner;
+        const changed = await this.store.change(
+          tx,
+          id,
+          { ...saga.set, acceptAttempt: row.acceptAttempt + 1, acceptKey: key, acceptError: null },
+          null,
+          changeId,
+        );
+        return { kind: "started", row: changed, owner: saga.owner };
+      },
+      (row): Begun => {
+        // Our change committed: the saga we started (unless taken over since), or our expiry.
+        if (startedOwner && row.sagaOwner === startedOwner) return { kind: "started", row, owner: startedOwner };
+        if (row.status === "EXPIRED") return { kind: "answer", result: failed(row, caller, errors.expired()), changed: true };
+        return look(caller, row, key) ?? answer(caller, row, errors.inProgress());
+      },
+    );
+  }
+}
+
+const answer = (caller: Caller, row: TradeRow | null, error: UserError): Begun => ({ kind: "answer", result: failed(row, caller, error), changed: false });
+
+/** What a request with this key sees of the trade without changing it; null when it may accept now. */
+function look(caller: Caller, row: TradeRow | null, key: string): Begun | null {
+  if (!row) return answer(caller, null, errors.notFound());
+  if (!isParty(row, caller.userId)) return answer(caller, row, errors.forbidden());
+  if (row.saga === "ACCEPT" || row.saga === "UNDO_ACCEPT") {
+    const leaseExpired = row.sagaLeaseUntil !== null && row.sagaLeaseUntil.getTime() < Date.now();
+    return { kind: "busy", row, leaseExpired };
+  }
+  if (row.acceptKey === key) {
+    // A replay: the first outcome of this key, as it was.
+    const result = row.acceptError ? failed(row, caller, row.acceptError) : succeeded(row);
+    return { kind: "answer", result, changed: false };
+  }
+  const refused = checkNegotiatingMove(row, caller, "accepted");
+  return refused ? answer(caller, row, refused) : null;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Logger } from "@localex/common";
-import { retryOnLostConnection } from "@localex/common";
+import { retryDatabaseWork } from "@localex/common";
 import { trades, type SagaName, type StoredUserError, type TradeRow, type TradeStatusName, type Tx } from "../db/schema.ts";
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";
@@ -43,7 +43,7 @@ export class SagaDriver {
   async claim(id: string, ignoreLease: boolean): Promise<{ row: TradeRow; owner: string } | null> {
     const owner = randomUUID();
     // A retry after a lost answer finds the lease already ours (no longer run out).
-    const [row] = await retryOnLostConnection(() =>
+    const [row] = await retryDatabaseWork(() =>
       this.store.db
         .update(trades)
         .set({ sagaOwner: owner, sagaLeaseUntil: this.leaseEnd() })
@@ -57,16 +57,6 @@ export class SagaDriver {
         .returning(),
     );
     return row ? { row, owner } : null;
-  }
-
-  /**
-   * After the transaction that put a saga owned by `owner` on the row lost its connection: the
-   * row when the COMMIT landed all the same (its answer was lost), so the request drives the
-   * saga as planned instead of leaving it, leased, to nobody; null when nothing committed.
-   */
-  async startedDespiteLostAnswer(id: string, owner: string): Promise<TradeRow | null> {
-    const row = await retryOnLostConnection(() => this.store.byId(id));
-    return row?.saga && row.sagaOwner === owner ? row : null;
   }
 
   async drive(row: TradeRow, owner: string): Promise<Driven> {
@@ -107,14 +97,14 @@ export class SagaDriver {
         this.log.warn({ err, tradeId: row.id, saga: row.saga }, "saga step failed; left for recovery");
         await this.giveUp(row, owner);
       }
-      return { row: (await retryOnLostConnection(() => this.store.byId(row.id))) ?? row, acceptFailure: null };
+      return { row: (await retryDatabaseWork(() => this.store.byId(row.id))) ?? row, acceptFailure: null };
     }
   }
 
   /** Lets the next driver (a retried request, the recovery sweep) take over at once. */
   private async giveUp(row: TradeRow, owner: string): Promise<void> {
     try {
-      await retryOnLostConnection(() =>
+      await retryDatabaseWork(() =>
         this.store.db
           .update(trades)
           .set({ sagaLeaseUntil: sql`now()` })
@@ -133,7 +123,7 @@ export class SagaDriver {
   private async switchToUndo(row: TradeRow, owner: string, failure: AcceptFailure): Promise<TradeRow> {
     const stored: StoredUserError = { code: failure.error.code, message: failure.error.message, field: failure.error.field ?? null };
     // UNDO_ACCEPT too: a retry after a lost answer finds the switch already made.
-    const [next] = await retryOnLostConnection(() =>
+    const [next] = await retryDatabaseWork(() =>
       this.store.db
         .update(trades)
         .set({
@@ -154,7 +144,7 @@ export class SagaDriver {
     // Retried on a lost connection; after a lost COMMIT answer the retry finds the saga ended
     // (LeaseLost), and the drive reads the row as the first attempt left it.
     const end = (tx: Tx) => this.end(tx, row, owner, set, event);
-    const done = await retryOnLostConnection(() => this.store.db.transaction(end));
+    const done = await retryDatabaseWork(() => this.store.db.transaction(end));
     await this.store.announce(done);
     return done;
   }
@@ -173,7 +163,7 @@ export class SagaDriver {
   /** Before each step: extend the lease, or stop if another driver has taken over. */
   private renewer(row: TradeRow, owner: string): Renew {
     return async () => {
-      const [held] = await retryOnLostConnection(() =>
+      const [held] = await retryDatabaseWork(() =>
         this.store.db
           .update(trades)
           .set({ sagaLeaseUntil: this.leaseEnd() })

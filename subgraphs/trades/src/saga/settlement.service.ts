@@ -1,6 +1,5 @@
 import { userError, type Caller, type UserError } from "@localex/common";
-import { isLostConnection } from "@localex/common";
-import type { TradeRow, Tx } from "../db/schema.ts";
+import type { TradeRow } from "../db/schema.ts";
 import type { DisputeOutcomeName } from "../trades/trade.type.ts";
 import { errors, failed, isParty, NEGOTIATING, succeeded, type TradeResult } from "../trades/rules.ts";
 import type { TradeChange, TradeStore, EventRecord } from "../trades/trade.store.ts";
@@ -96,22 +95,20 @@ export class SettlementService {
   }
 
   private async step(caller: Caller, id: string, decide: (row: TradeRow) => Decision): Promise<TradeResult> {
-    const started: { owner: string | null } = { owner: null };
-    const outcome = await this.store.db
-      .transaction(async (tx: Tx): Promise<Outcome> => {
-        const row = await this.store.lock(tx, id);
+    let startedOwner: string | null = null;
+    const outcome = await this.store.decide(
+      id,
+      async (tx, row, changeId): Promise<Outcome> => {
         if (!row) return { row: null, error: errors.notFound(), owner: null };
         const decision = decide(row);
         if (decision.error) return { row, error: decision.error, owner: null };
-        started.owner = decision.owner;
-        const changed = await this.store.change(tx, id, decision.set, decision.event);
+        startedOwner = decision.owner;
+        const changed = await this.store.change(tx, id, decision.set, decision.event, changeId);
         return { row: changed, error: null, owner: decision.owner };
-      })
-      .catch(async (err: unknown): Promise<Outcome> => {
-        const row = started.owner && isLostConnection(err) ? await this.driver.startedDespiteLostAnswer(id, started.owner) : null;
-        if (!row) throw err;
-        return { row, error: null, owner: started.owner };
-      });
+      },
+      // Our change committed; drive the saga it started unless someone else has taken it over.
+      (row): Outcome => ({ row, error: null, owner: startedOwner && row.sagaOwner === startedOwner ? startedOwner : null }),
+    );
     if (outcome.error || !outcome.row) return failed(outcome.row, caller, outcome.error ?? errors.notFound());
     await this.store.announce(outcome.row);
     if (!outcome.owner) return succeeded(outcome.row);

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
-import { badInput, decodeCursor, isUuid, TOPICS, toConnection, type Caller, type Connection, type EventBus, type Logger } from "@localex/common";
+import { randomUUID } from "node:crypto";
+import { badInput, decodeCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, type Caller, type Connection, type EventBus, type Logger } from "@localex/common";
 import {
   tradeEvents,
   trades,
@@ -86,11 +87,28 @@ export class TradeStore {
     return row ?? null;
   }
 
+  /**
+   * A decision about one locked trade, in a transaction run again after a lost connection or a
+   * conflict. `run` passes `changeId` to `change`; when a later run finds the trade last changed
+   * with it, an earlier run committed and only its answer was lost, and `committedEarlier`
+   * answers from the trade as it is now, instead of deciding again against its own change.
+   */
+  decide<R>(id: string, run: (tx: Tx, row: TradeRow | null, changeId: string) => Promise<R>, committedEarlier: (row: TradeRow) => R): Promise<R> {
+    const changeId = randomUUID();
+    return retryDatabaseWork(() =>
+      this.db.transaction(async (tx) => {
+        const row = await this.lock(tx, id);
+        if (row && row.lastChangeId === changeId) return committedEarlier(row);
+        return run(tx, row, changeId);
+      }),
+    );
+  }
+
   /** Changes a locked trade and records why, in the caller's transaction. */
-  async change(tx: Tx, id: string, set: TradeChange, event: EventRecord | null): Promise<TradeRow> {
+  async change(tx: Tx, id: string, set: TradeChange, event: EventRecord | null, changeId: string | null = null): Promise<TradeRow> {
     const [row] = await tx
       .update(trades)
-      .set({ ...set, updatedAt: sql`now()` })
+      .set({ ...set, updatedAt: sql`now()`, lastChangeId: changeId })
       .where(eq(trades.id, id))
       .returning();
     if (!row) throw new Error(`trade ${id} vanished inside its own transaction`);

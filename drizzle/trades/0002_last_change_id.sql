@@ -1,0 +1,1 @@
+ALTER TABLE "trades"."trades" ADD COLUMN "last_change_id" uuid;

@@ -1,0 +1,4 @@
+// The test run's own secrets (global-setup.ts gives them to the graph; tests sign with them).
+export const TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef0123456789";
+export const TEST_GATEWAY_SECRET = "test-only-gateway-secret-0123456789abcdef012345";
+export const TEST_MEDIA_SIGNING_SECRET = "test-only-media-signing-secret-0123456789abcdef";
