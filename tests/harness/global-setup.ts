@@ -31,6 +31,9 @@ export async function setup(project: TestProject): Promise<void> {
     // Each run its own keys: no lockout or event leaks from another run on the same Redis.
     REDIS_PREFIX: `localex-test-${Date.now().toString(36)}-${process.pid}:`,
     DATABASE_POOL_SIZE: "8",
+    // Tests run the trades recovery sweep themselves (recoverTrades), so a periodic one can never
+    // do, in the background, what a test means to see another mechanism (the expiry job) do.
+    TRADE_RECOVERY_INTERVAL_SECONDS: "3600",
     ...ANY_PORTS,
   };
   const dataDir = await mkdtemp(join(tmpdir(), "localex-test-"));

@@ -79,8 +79,29 @@ describe("concurrency", () => {
     expect(await accountOf(payee)).toMatchObject({ balance: 100 + 10 * settled });
   });
 
-  it("leaves the books reconciled afterwards", async () => {
-    const { ledgerReconciliation } = await (await adminClient()).data(RECONCILIATION);
-    expect(ledgerReconciliation).toMatchObject({ differences: [], transfersUnbalanced: 0 });
+  it("keeps the books reconciled while transfers and holds race, checked during and after", async () => {
+    const [a, b, c] = await Promise.all([fundedUser(), fundedUser(), fundedUser()]);
+    const users = [a, b, c];
+    const admin = await adminClient();
+    // Each moves at most 2 credits from a member who starts with 100: none can run dry.
+    const work = pool(90, 8, async (i): Promise<string> => {
+      const from = users[i % 3]!;
+      const to = users[(i + 1) % 3]!;
+      if (i % 5 !== 0) return (await transfer(from, to.id, 1 + (i % 2))).errors[0]?.code ?? "ok";
+      const tradeId = randomUUID();
+      const key = `trade:${tradeId}:proposer`;
+      const held = await placeHold({ holdKey: key, tradeId, payerId: from.id, payeeId: to.id, amount: 2 });
+      if (!held.ok) return held.code ?? "hold refused";
+      const resolved = i % 2 === 0 ? await settleHold(key) : await releaseHold(key);
+      return resolved.ok ? "ok" : (resolved.code ?? "hold not resolved");
+    });
+    const during = admin.data(RECONCILIATION);
+    const outcomes = await work;
+    expect(outcomes.filter((o) => o !== "ok")).toEqual([]);
+    for (const { ledgerReconciliation } of [await during, await admin.data(RECONCILIATION)]) {
+      expect(ledgerReconciliation).toMatchObject({ differences: [], transfersUnbalanced: 0 });
+    }
+    const total = (await Promise.all(users.map(accountOf))).reduce((sum, acc) => sum + acc.balance, 0);
+    expect(total).toBe(300); // credits only moved between the three
   });
 });

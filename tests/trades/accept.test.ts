@@ -118,7 +118,7 @@ describe("expiry", () => {
     expect(await listingStatus(bob, bobListings[0]!)).toBe("ACTIVE");
   });
 
-  it("expires a trade by the job scheduled for its expiresAt", async () => {
+  it("expires a trade by the job scheduled for its expiresAt (the periodic sweep is off in tests)", async () => {
     const { ann, bob } = await twoTraders(0);
     const trade = await proposed(ann, { recipientId: bob.id, offeredCredits: 4 });
     // Time passes: the trade's clock and its job's both move to now.
@@ -126,7 +126,9 @@ describe("expiry", () => {
     await sql`update trades.trades set expires_at = now() where id = ${trade.id}`;
     const moved = await sql`update graphile_worker._private_jobs set run_at = now() where key = ${`trade-expiry:${trade.id}`} returning id`;
     expect(moved).toHaveLength(1);
-    for (let i = 0; i < 100 && (await tradeAs(ann, trade.id))!.status !== "EXPIRED"; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 150 && (await tradeAs(ann, trade.id))!.status !== "EXPIRED"; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await tradeAs(bob, trade.id)).toMatchObject({ status: "EXPIRED" });
+    // The job did it, and is done.
+    expect(await sql`select 1 from graphile_worker._private_jobs where key = ${`trade-expiry:${trade.id}`}`).toHaveLength(0);
   });
 });
