@@ -37,7 +37,10 @@ export const BRIDGED_FIELDS: Record<string, BridgedField> = {
     entityId: (args) => (typeof args.id === "string" ? args.id : null),
   },
   jobUpdated: {
-    topics: (args) => [TOPICS.job(String(args.id))],
+    topics: (args, caller) => {
+      signedIn(caller);
+      return [TOPICS.job(String(args.id))];
+    },
     refetch: { field: "job", argument: "id", argumentType: "ID!" },
     entityId: (args) => String(args.id),
   },

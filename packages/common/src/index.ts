@@ -17,3 +17,4 @@ export * from "./jobs.ts";
 export * from "./contracts.ts";
 export * from "./rate-limit.ts";
 export * from "./retry.ts";
+export * from "./uploads.ts";

@@ -88,10 +88,13 @@ export async function startJobWorker(options: {
   log: Logger;
   concurrency?: number;
   pollIntervalMs?: number;
+  /** Recurring jobs, in graphile-worker's crontab format (`m h dom mon dow task`). */
+  crontab?: string;
 }): Promise<() => Promise<void>> {
   const runner: Runner = await run({
     connectionString: options.url,
     taskList: options.tasks,
+    crontab: options.crontab,
     concurrency: options.concurrency ?? 4,
     // One connection per running job, one for LISTEN, one spare: small, so many subgraphs fit
     // under PostgreSQL's max_connections.

@@ -11,6 +11,8 @@ import type { EventBus } from "./events.ts";
 import { InternalClient, SubgraphDirectory } from "./internal.ts";
 import { prepareJobQueue } from "./jobs.ts";
 import { createHttpServer, listen } from "./http.ts";
+import type { FastifyInstance } from "fastify";
+import { acceptGraphQLUploads, type UploadLimits } from "./uploads.ts";
 
 /** What a subgraph's services are built from. */
 export interface SubgraphRuntime {
@@ -21,6 +23,8 @@ export interface SubgraphRuntime {
   events: EventBus;
   /** Calls other subgraphs' internal fields as this subgraph. */
   internal: InternalClient;
+  /** `http://host:port` this subgraph listens on, once it does (for URLs it hands out). */
+  listeningUrl(): string | undefined;
 }
 
 /** What the process that starts a subgraph provides. */
@@ -41,6 +45,10 @@ export interface SubgraphModule<TServices, TContext extends object> {
   createContext(services: TServices, caller: Caller | null): TContext;
   /** Releases what createServices opened (connections other than `sql`). */
   disposeServices?(services: TServices): Promise<void>;
+  /** File uploads (GraphQL multipart requests) this subgraph accepts, and their limits. */
+  uploadLimits?(config: Config): UploadLimits;
+  /** HTTP routes of its own beside /graphql, registered before the server listens. */
+  registerRoutes?(app: FastifyInstance, services: TServices): Promise<void>;
   /** Background work (job workers, schedulers) started after the server listens. */
   startBackground?(services: TServices, runtime: SubgraphRuntime): Promise<() => Promise<void>>;
 }
@@ -62,6 +70,7 @@ export async function startSubgraph<TServices, TContext extends object>(
   await prepareJobQueue(env.databaseUrl);
   const applicationName = `localex-${module.name}`;
   const sql = connect(env.databaseUrl, { applicationName, max: env.config.DATABASE_POOL_SIZE });
+  let listeningUrl: string | undefined;
   const full: SubgraphRuntime = {
     config: env.config,
     databaseUrl: env.databaseUrl,
@@ -69,6 +78,7 @@ export async function startSubgraph<TServices, TContext extends object>(
     sql,
     log,
     internal: new InternalClient(module.name, env.config.GATEWAY_SECRET, env.directory),
+    listeningUrl: () => listeningUrl,
   };
   const services = module.createServices(full);
   const schema = await module.buildSchema();
@@ -89,6 +99,9 @@ export async function startSubgraph<TServices, TContext extends object>(
   app.get("/health", async () => ({ status: "ok", subgraph: module.name }));
   // For benchmarks: SQL statements sent so far (round trips per request are the difference).
   app.get("/metrics", async () => ({ subgraph: module.name, sqlStatements: sqlStatementCount(applicationName) }));
+  const uploadLimits = module.uploadLimits?.(env.config);
+  if (uploadLimits) acceptGraphQLUploads(app, "/graphql", uploadLimits);
+  await module.registerRoutes?.(app, services);
   await app.register(fastifyApollo(apollo), {
     path: "/graphql",
     context: async (request) => {
@@ -98,7 +111,8 @@ export async function startSubgraph<TServices, TContext extends object>(
     },
   });
 
-  const url = `${await listen(app, env.config.HOST, port)}/graphql`;
+  listeningUrl = await listen(app, env.config.HOST, port);
+  const url = `${listeningUrl}/graphql`;
   env.directory.set(module.name, url);
   const stopBackground = (await module.startBackground?.(services, full)) ?? (async () => {});
   log.info({ url }, "subgraph listening");

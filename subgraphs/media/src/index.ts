@@ -1,19 +1,111 @@
-import { buildFederatedSchema, type Caller, type SubgraphModule } from "@localex/common";
-import { Media } from "./uploads/media.type.ts";
+import { buildFederatedSchema, database, MAX_BODY_BYTES, startJobWorker, type SubgraphModule } from "@localex/common";
+import { AvatarsResolver } from "./avatars/avatars.resolver.ts";
+import { User } from "./avatars/user.type.ts";
+import { CleanupResolver } from "./cleanup/cleanup.resolver.ts";
+import { CLEANUP_CRONTAB, CLEANUP_TASK, CleanupService } from "./cleanup/cleanup.service.ts";
+import { createContext, type MediaContext, type MediaServices } from "./context.ts";
+import { schema } from "./db/schema.ts";
+import { JobsResolver, canSeeJob } from "./jobs/jobs.resolver.ts";
+import { JobsService } from "./jobs/jobs.service.ts";
+import { JobsStore, PROCESS_MEDIA_TASK } from "./jobs/jobs.store.ts";
+import { processMediaTask } from "./jobs/process-media.ts";
+import { MediaResolver } from "./media/media.resolver.ts";
+import { MediaService } from "./media/media.service.ts";
+import { MediaStore } from "./media/media.store.ts";
+import { canSee } from "./media/visibility.ts";
+import { ListingOwners } from "./photos/listing-owners.ts";
+import { Listing } from "./photos/listing.type.ts";
+import { PhotosResolver } from "./photos/photos.resolver.ts";
+import { PhotosService } from "./photos/photos.service.ts";
+import { IMAGE_JOB_CONCURRENCY } from "./processing/index.ts";
+import { createMalwareScanner } from "./scanning/index.ts";
+import { createBlobStore, registerBlobRoutes } from "./storage/index.ts";
+import { PresignedUploadsService } from "./uploads/presigned.service.ts";
 import { UploadsResolver } from "./uploads/uploads.resolver.ts";
+import { UploadsService } from "./uploads/uploads.service.ts";
+import type { IntakeLimits } from "./uploads/intake.ts";
 
-export interface MediaContext {
-  caller: Caller | null;
-}
+export type { MediaContext, MediaServices };
 
-export const media: SubgraphModule<object, MediaContext> = {
+/** Files in one multipart request: a few photos at a time. */
+const MAX_FILES_PER_REQUEST = 4;
+
+export const media: SubgraphModule<MediaServices, MediaContext> = {
   name: "media",
   buildSchema: () =>
     buildFederatedSchema<MediaContext>({
-      resolvers: [UploadsResolver],
-      orphanedTypes: [Media],
-      referenceResolvers: { Media: () => null, Job: () => null },
+      resolvers: [UploadsResolver, MediaResolver, JobsResolver, PhotosResolver, AvatarsResolver, CleanupResolver],
+      orphanedTypes: [Listing, User],
+      referenceResolvers: {
+        Media: async (ref: { id: string }, ctx) => {
+          const row = await ctx.loaders.mediaById.load(ref.id);
+          return row && canSee(row, ctx.caller) ? row : null;
+        },
+        Job: async (ref: { id: string }, ctx) => {
+          const job = await ctx.loaders.jobById.load(ref.id);
+          return job && canSeeJob(job, ctx.caller) ? job : null;
+        },
+        Listing: (ref: { id: string }) => ({ id: ref.id }),
+        User: (ref: { id: string }) => ({ id: ref.id }),
+      },
     }),
-  createServices: () => ({}),
-  createContext: (_services, caller) => ({ caller }),
+  uploadLimits: (config) => ({
+    maxFileSize: Math.max(config.MEDIA_MAX_IMAGE_BYTES, config.MEDIA_MAX_DOCUMENT_BYTES),
+    maxFiles: MAX_FILES_PER_REQUEST,
+    maxFieldSize: MAX_BODY_BYTES,
+  }),
+  createServices({ sql, config, events, log, internal, listeningUrl }) {
+    const db = database(sql, schema);
+    const limits: IntakeLimits = {
+      maxImageBytes: config.MEDIA_MAX_IMAGE_BYTES,
+      maxDocumentBytes: config.MEDIA_MAX_DOCUMENT_BYTES,
+      maxPixels: config.MEDIA_MAX_PIXELS,
+      quotaBytes: config.MEDIA_QUOTA_BYTES,
+      urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS,
+    };
+    const store = new MediaStore(db);
+    const jobsStore = new JobsStore(db, events, log);
+    const blobs = createBlobStore(config, { listeningUrl });
+    const listings = new ListingOwners(internal);
+    return {
+      store,
+      jobsStore,
+      blobs,
+      media: new MediaService(store, blobs, limits.urlTtlSeconds),
+      uploads: new UploadsService(store, jobsStore, blobs, listings, limits),
+      presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits),
+      photos: new PhotosService(store, listings),
+      processing: new JobsService(jobsStore, store),
+      cleanup: new CleanupService(store, blobs, listings, log),
+    };
+  },
+  createContext,
+  async registerRoutes(app, services) {
+    await services.blobs.ensureReady();
+    await registerBlobRoutes(app, services.blobs);
+  },
+  disposeServices: (services) => services.blobs.close(),
+  startBackground(services, runtime) {
+    const scanner = createMalwareScanner(runtime.config);
+    runtime.log.info({ scanner: scanner.describe(), storage: services.blobs.driver }, "media processing");
+    const processMedia = processMediaTask({
+      media: services.store,
+      jobs: services.jobsStore,
+      blobs: services.blobs,
+      scanner,
+      maxPixels: runtime.config.MEDIA_MAX_PIXELS,
+      log: runtime.log,
+    });
+    return startJobWorker({
+      url: runtime.databaseUrl,
+      log: runtime.log,
+      // One image at a time (its pipelines use both cores); cleanup waits its turn.
+      concurrency: IMAGE_JOB_CONCURRENCY,
+      crontab: CLEANUP_CRONTAB,
+      tasks: {
+        [PROCESS_MEDIA_TASK]: processMedia,
+        [CLEANUP_TASK]: async () => void (await services.cleanup.run()),
+      },
+    });
+  },
 };

@@ -1,11 +1,47 @@
-import { Arg, ID, Query, Resolver } from "type-graphql";
-import { Job } from "./media.type.ts";
+import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
+import GraphQLUpload from "graphql-upload/GraphQLUpload.mjs";
+import { requireCaller, type FileUpload } from "@localex/common";
+import type { MediaContext } from "../context.ts";
+import { MediaPayload } from "../media/media.type.ts";
+import { CreateUploadInput, PresignedUpload } from "./upload.types.ts";
+import type { UploadOutcome } from "./uploads.service.ts";
 
-// Uploads and processing jobs arrive with the media issue; until then no job exists.
-@Resolver(() => Job)
+@Resolver()
 export class UploadsResolver {
-  @Query(() => Job, { nullable: true })
-  job(@Arg("id", () => ID) _id: string): Job | null {
-    return null;
+  @Mutation(() => MediaPayload, {
+    description: "Adds a photo to a listing you own (a GraphQL multipart request). It is processed in the background: follow `media.job`.",
+  })
+  async uploadListingPhoto(
+    @Arg("listingId", () => ID) listingId: string,
+    @Arg("file", () => GraphQLUpload) file: Promise<FileUpload>,
+    @Ctx() ctx: MediaContext,
+  ): Promise<MediaPayload> {
+    const caller = requireCaller(ctx.caller);
+    return payload(ctx, await ctx.services.uploads.upload(caller, { purpose: "LISTING_PHOTO", listingId }, file));
   }
+
+  @Mutation(() => MediaPayload, { description: "Sets your avatar (a GraphQL multipart request); it replaces the current one once processed." })
+  async uploadAvatar(@Arg("file", () => GraphQLUpload) file: Promise<FileUpload>, @Ctx() ctx: MediaContext): Promise<MediaPayload> {
+    const caller = requireCaller(ctx.caller);
+    return payload(ctx, await ctx.services.uploads.upload(caller, { purpose: "AVATAR", listingId: null }, file));
+  }
+
+  @Mutation(() => PresignedUpload, { description: "Starts an upload straight to storage: PUT the bytes to the URL, then call completeUpload." })
+  async createUpload(@Arg("input", () => CreateUploadInput) input: CreateUploadInput, @Ctx() ctx: MediaContext): Promise<PresignedUpload> {
+    const caller = requireCaller(ctx.caller);
+    const { media, put } = await ctx.services.presigned.create(caller, input);
+    ctx.loaders.mediaById.prime(media.id, media);
+    return { media, url: put.url, method: put.method, headers: put.headers, expiresAt: put.expiresAt };
+  }
+
+  @Mutation(() => MediaPayload, { description: "Checks what arrived at the upload URL against what createUpload declared, and starts processing." })
+  async completeUpload(@Arg("mediaId", () => ID) mediaId: string, @Ctx() ctx: MediaContext): Promise<MediaPayload> {
+    const caller = requireCaller(ctx.caller);
+    return payload(ctx, await ctx.services.presigned.complete(caller, mediaId));
+  }
+}
+
+function payload(ctx: MediaContext, outcome: UploadOutcome): MediaPayload {
+  if (outcome.media) ctx.loaders.mediaById.clear(outcome.media.id).prime(outcome.media.id, outcome.media);
+  return outcome;
 }

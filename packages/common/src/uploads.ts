@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FileUpload } from "graphql-upload/processRequest.mjs";
+import processRequest from "graphql-upload/processRequest.mjs";
+import Upload from "graphql-upload/Upload.mjs";
+
+export { Upload, type FileUpload };
+
+/** Limits of a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec). */
+export interface UploadLimits {
+  /** Largest file, in bytes. */
+  maxFileSize: number;
+  /** Most files in one request. */
+  maxFiles: number;
+  /** Largest `operations` or `map` field, in bytes. */
+  maxFieldSize: number;
+}
+
+/** The headers that show a multipart request did not come from a plain HTML form (CSRF). */
+const PREFLIGHT_HEADERS = ["apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight"];
+
+/** An HTTP-level refusal, in the GraphQL error shape the rest of the server answers with. */
+function refuse(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).header("connection", "close").send({ errors: [{ message, extensions: { code } }] });
+}
+
+/**
+ * Accepts GraphQL multipart requests (file uploads) on `path` of a fastify server that serves
+ * Apollo Server there. graphql-upload parses them: each file streams into a temporary file as it
+ * arrives (fs-capacitor), so a resolver, or the gateway forwarding it, reads it while it is still
+ * arriving, in any order, without holding it in memory. Before a byte is parsed, a request
+ * without a CSRF preflight header or over the size limits is refused; after the map is parsed,
+ * a file mapped to more than one place, or outside `variables`, is refused.
+ */
+export function acceptGraphQLUploads(app: FastifyInstance, path: string, limits: UploadLimits): void {
+  // The body is left unread here; graphql-upload reads it in the preHandler below.
+  app.addContentTypeParser("multipart/form-data", (_request, _payload, done) => done(null, undefined));
+  const slack = limits.maxFieldSize * 2 + 64 * 1024; // the two fields and the parts' headers
+  app.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.routeOptions.url !== path || !request.headers["content-type"]?.startsWith("multipart/form-data")) return;
+    if (request.method !== "POST") return refuse(reply, 405, "METHOD_NOT_ALLOWED", "File uploads are POST requests.");
+    if (!PREFLIGHT_HEADERS.some((h) => request.headers[h])) {
+      return refuse(
+        reply,
+        400,
+        "BAD_REQUEST",
+        "This multipart request has no `Apollo-Require-Preflight` (or `X-Apollo-Operation-Name`) header; it is refused to prevent cross-site request forgery.",
+      );
+    }
+    const declared = Number(request.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limits.maxFiles * limits.maxFileSize + slack) {
+      return refuse(reply, 413, "PAYLOAD_TOO_LARGE", `The upload is larger than ${limits.maxFiles} file(s) of ${limits.maxFileSize} bytes.`);
+    }
+    let operations: unknown;
+    try {
+      operations = await processRequest(request.raw, reply.raw, limits);
+    } catch (e) {
+      const status = typeof (e as { status?: unknown }).status === "number" ? (e as { status: number }).status : 400;
+      const message = uploadErrorMessage(e, limits);
+      return refuse(reply, status, status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", message);
+    }
+    const problem = Array.isArray(operations) ? "Batched operations cannot carry files." : misplacedUpload(operations);
+    if (problem) return refuse(reply, 400, "BAD_REQUEST", problem);
+    request.body = operations;
+  });
+}
+
+function uploadErrorMessage(error: unknown, limits: UploadLimits): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // graphql-upload's wording, made to name the limit a client can act on.
+  if (/max file uploads exceeded/.test(message)) return `At most ${limits.maxFiles} file(s) may be uploaded in one request.`;
+  return message;
+}
+
+/** Each file goes to exactly one variable: the same file mapped twice, or into the query, is refused. */
+function misplacedUpload(operations: unknown): string | null {
+  if (typeof operations !== "object" || operations === null) return null;
+  const { variables, ...rest } = operations as Record<string, unknown>;
+  if (findUploads(rest).length > 0) return "Files may only be mapped to variables.";
+  const found = findUploads(variables);
+  if (new Set(found).size !== found.length) return "A file is mapped to more than one variable; map each file once.";
+  return null;
+}
+
+/** Every Upload placed in `value` (graphql-upload places the same instance wherever a file is mapped). */
+export function findUploads(value: unknown, into: Upload[] = []): Upload[] {
+  if (value instanceof Upload) into.push(value);
+  else if (Array.isArray(value)) for (const item of value) findUploads(item, into);
+  else if (typeof value === "object" && value !== null) for (const item of Object.values(value)) findUploads(item, into);
+  return into;
+}

@@ -1,0 +1,101 @@
+import { and, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import type { Logger } from "@localex/common";
+import { media, type MediaRow } from "../db/schema.ts";
+import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
+import type { ListingOwners } from "../photos/listing-owners.ts";
+import type { BlobStore } from "../storage/index.ts";
+
+export interface CleanupReport {
+  abandonedUploads: number;
+  failedMedia: number;
+  photosOfGoneListings: number;
+  strayBlobs: number;
+}
+
+/** How long FAILED media stay, so their owner can see why, and how old a blob must be to count as stray. */
+const FAILED_KEPT_MS = 7 * 86_400_000;
+const STRAY_AFTER_MS = 3_600_000;
+const ID_IN_KEY = /^(?:staging|public\/media|private\/documents)\/([0-9a-f-]{36})(?:\/|$)/;
+
+/**
+ * Orphan cleanup, run hourly (`media:cleanup`) and on demand: presigned uploads never completed,
+ * FAILED media after a week, photos of listings archived or gone, and blobs no media row names
+ * (left by a crash between storing and recording).
+ */
+export class CleanupService {
+  constructor(
+    private readonly store: MediaStore,
+    private readonly blobs: BlobStore,
+    private readonly listings: ListingOwners,
+    private readonly log: Logger,
+  ) {}
+
+  async run(now = new Date()): Promise<CleanupReport> {
+    const db = this.store.db;
+    const abandoned = await db
+      .select()
+      .from(media)
+      .where(and(eq(media.status, "PENDING"), isNull(media.jobId), lt(media.uploadExpiresAt, now)));
+    const failed = await db
+      .select()
+      .from(media)
+      .where(and(eq(media.status, "FAILED"), lt(media.updatedAt, new Date(now.getTime() - FAILED_KEPT_MS))));
+    const report: CleanupReport = {
+      abandonedUploads: await this.removeAll(abandoned),
+      failedMedia: await this.removeAll(failed),
+      photosOfGoneListings: await this.removePhotosOfGoneListings(),
+      strayBlobs: await this.removeStrayBlobs(now),
+    };
+    if (Object.values(report).some((n) => n > 0)) this.log.info(report, "media cleanup");
+    return report;
+  }
+
+  private async removePhotosOfGoneListings(): Promise<number> {
+    const rows = await this.store.db.selectDistinct({ listingId: media.listingId }).from(media).where(isNotNull(media.listingId));
+    let removed = 0;
+    for (let i = 0; i < rows.length; i += 500) {
+      const ids = rows.slice(i, i + 500).map((r) => r.listingId!);
+      const known = new Map((await this.listings.of(ids)).map((l) => [l.id, l.status]));
+      const gone = ids.filter((id) => !known.has(id) || known.get(id) === "ARCHIVED");
+      if (gone.length === 0) continue;
+      removed += await this.removeAll(await this.store.db.select().from(media).where(inArray(media.listingId, gone)));
+    }
+    return removed;
+  }
+
+  private async removeStrayBlobs(now: Date): Promise<number> {
+    let removed = 0;
+    for (const prefix of ["staging/", "public/media/", "private/documents/"]) {
+      const candidates = new Map<string, string[]>();
+      for await (const blob of this.blobs.list(prefix)) {
+        const id = ID_IN_KEY.exec(blob.key)?.[1];
+        if (!id || now.getTime() - blob.lastModified.getTime() < STRAY_AFTER_MS) continue;
+        candidates.set(id, [...(candidates.get(id) ?? []), blob.key]);
+      }
+      const ids = [...candidates.keys()];
+      for (let i = 0; i < ids.length; i += 500) {
+        const batch = ids.slice(i, i + 500);
+        const known = new Set((await this.store.byIds(batch)).map((r) => r.id));
+        const stray = batch.filter((id) => !known.has(id)).flatMap((id) => candidates.get(id)!);
+        await this.blobs.delete(stray);
+        removed += stray.length;
+      }
+    }
+    return removed;
+  }
+
+  private async removeAll(rows: MediaRow[]): Promise<number> {
+    let removed = 0;
+    for (const row of rows) {
+      const gone = await this.store.remove(this.store.db, row.id);
+      if (!gone) continue;
+      await this.blobs.delete(blobKeysOf(gone));
+      removed++;
+    }
+    return removed;
+  }
+}
+
+export const CLEANUP_TASK = "media:cleanup";
+/** graphile-worker crontab: at minute 17 of every hour. */
+export const CLEANUP_CRONTAB = `17 * * * * ${CLEANUP_TASK}`;

@@ -1,0 +1,50 @@
+import DataLoader from "dataloader";
+import { groupLoader, rowLoader, type Caller } from "@localex/common";
+import type { CleanupService } from "./cleanup/cleanup.service.ts";
+import type { JobRow, MediaRow } from "./db/schema.ts";
+import type { JobsService } from "./jobs/jobs.service.ts";
+import type { JobsStore } from "./jobs/jobs.store.ts";
+import type { MediaService } from "./media/media.service.ts";
+import type { MediaStore } from "./media/media.store.ts";
+import type { PhotosService } from "./photos/photos.service.ts";
+import type { BlobStore } from "./storage/index.ts";
+import type { PresignedUploadsService } from "./uploads/presigned.service.ts";
+import type { UploadsService } from "./uploads/uploads.service.ts";
+
+export interface MediaServices {
+  store: MediaStore;
+  jobsStore: JobsStore;
+  blobs: BlobStore;
+  media: MediaService;
+  uploads: UploadsService;
+  presigned: PresignedUploadsService;
+  photos: PhotosService;
+  processing: JobsService;
+  cleanup: CleanupService;
+}
+
+export interface MediaContext {
+  caller: Caller | null;
+  services: MediaServices;
+  loaders: {
+    mediaById: DataLoader<string, MediaRow | null>;
+    jobById: DataLoader<string, JobRow | null>;
+    /** `Listing.photos` for a page of listings in one statement. */
+    photosByListing: DataLoader<string, MediaRow[]>;
+    /** `User.avatar` for a page of users in one statement. */
+    avatarByUser: DataLoader<string, MediaRow | null>;
+  };
+}
+
+export function createContext(services: MediaServices, caller: Caller | null): MediaContext {
+  return {
+    caller,
+    services,
+    loaders: {
+      mediaById: rowLoader((ids) => services.store.byIds(ids), (m) => m.id),
+      jobById: rowLoader((ids) => services.jobsStore.byIds(ids), (j) => j.id),
+      photosByListing: groupLoader((ids) => services.store.photosOf(ids), (m) => m.listingId!),
+      avatarByUser: rowLoader((ids) => services.store.avatarsOf(ids), (m) => m.ownerId),
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import type { JobStatusName } from "../db/schema.ts";
+
+export enum JobStatus {
+  QUEUED = "QUEUED",
+  RUNNING = "RUNNING",
+  RETRYING = "RETRYING",
+  SUCCEEDED = "SUCCEEDED",
+  FAILED = "FAILED",
+}
+registerEnumType(JobStatus, {
+  name: "JobStatus",
+  description: "QUEUED → RUNNING → SUCCEEDED; after a failure RETRYING (with backoff) until its last attempt, then FAILED (`retryJob` runs it again).",
+});
+
+@ObjectType({ description: "Background work (image processing, exports) and its progress; visible to its owner and admins." })
+@Directive('@key(fields: "id")')
+export class Job {
+  @Field(() => ID) id!: string;
+  @Field(() => String, { description: "What the job does, e.g. media:process." }) kind!: string;
+  @Field(() => JobStatus) status!: JobStatusName;
+  @Field(() => Float, { nullable: true, description: "0 to 1 while RUNNING." }) progress!: number | null;
+  @Field(() => Int, { description: "Attempts so far." }) attempts!: number;
+  @Field(() => String, { nullable: true, description: "The last failure, in words." }) error!: string | null;
+  @Field(() => Boolean, { description: "Whether retryJob can help: false when the input itself was refused." })
+  retryable!: boolean;
+  @Field(() => Date) updatedAt!: Date;
+  // For field resolvers.
+  ownerId!: string;
+  mediaId!: string | null;
+}

@@ -1,0 +1,63 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import { enqueueJob, isUuid, TOPICS, type EventBus, type Logger } from "@localex/common";
+import { jobs, type JobRow, type MediaDatabase, type Tx } from "../db/schema.ts";
+
+export const PROCESS_MEDIA_TASK = "media:process";
+export const PROCESS_MEDIA_ATTEMPTS = 5;
+
+export interface ProcessMediaJob {
+  jobId: string;
+}
+
+/** Job rows (what members follow) and their graphile-worker jobs (what runs them). */
+export class JobsStore {
+  constructor(
+    readonly db: MediaDatabase,
+    private readonly events: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  async byIds(ids: readonly string[]): Promise<JobRow[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    return this.db.select().from(jobs).where(inArray(jobs.id, valid));
+  }
+
+  async byId(id: string): Promise<JobRow | null> {
+    return (await this.byIds([id]))[0] ?? null;
+  }
+
+  /** A processing job for the media, enqueued in the caller's transaction (so it exists iff the media does). */
+  async startProcessing(tx: Tx, ownerId: string, mediaId: string): Promise<JobRow> {
+    const [row] = await tx
+      .insert(jobs)
+      .values({ ownerId, kind: PROCESS_MEDIA_TASK, mediaId, maxAttempts: PROCESS_MEDIA_ATTEMPTS })
+      .returning();
+    await this.enqueue(tx, row!.id);
+    return row!;
+  }
+
+  async enqueue(tx: Tx, jobId: string): Promise<void> {
+    const payload: ProcessMediaJob = { jobId };
+    // One queued run per job: a retry requested twice runs once.
+    await enqueueJob(tx, PROCESS_MEDIA_TASK, payload, { jobKey: `media-process:${jobId}`, maxAttempts: PROCESS_MEDIA_ATTEMPTS });
+  }
+
+  async update(tx: Tx | MediaDatabase, id: string, set: Partial<typeof jobs.$inferInsert>): Promise<JobRow | null> {
+    const [row] = await tx
+      .update(jobs)
+      .set({ ...set, updatedAt: sql`now()` })
+      .where(eq(jobs.id, id))
+      .returning();
+    return row ?? null;
+  }
+
+  /** Tells `jobUpdated` subscribers; the change is committed, so a lost event is only logged. */
+  async announce(jobId: string): Promise<void> {
+    try {
+      await this.events.publish(TOPICS.job(jobId), { id: jobId });
+    } catch (err) {
+      this.log.warn({ err, jobId }, "could not publish a job update");
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { and, eq, ne } from "drizzle-orm";
+import { isUuid, type Logger } from "@localex/common";
+import { media, type MediaRow, type StoredVariant, type StoredVariants } from "../db/schema.ts";
+import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
+import { detectMediaType, isMediaRejected, renderOriginal, renderVariants, type RenderedVariant } from "../processing/index.ts";
+import { rejectInfected, ScanFailed, type MalwareScanner } from "../scanning/index.ts";
+import type { BlobStore } from "../storage/index.ts";
+import type { JobsStore, ProcessMediaJob } from "./jobs.store.ts";
+
+export interface ProcessingDeps {
+  media: MediaStore;
+  jobs: JobsStore;
+  blobs: BlobStore;
+  scanner: MalwareScanner;
+  maxPixels: number;
+  log: Logger;
+}
+
+/** A failure the same bytes will meet again: the job ends FAILED at once, not retried. */
+class Refused extends Error {}
+
+/**
+ * The `media:process` task: scans the staged upload, checks it again from its bytes, renders
+ * the variants, stores them, and marks the media READY (removing the staging object and, for
+ * an avatar, the one it replaces). A refused file ends FAILED with its reason and leaves no
+ * blob; any other failure is retried with backoff until the last attempt, then FAILED.
+ */
+export function processMediaTask(deps: ProcessingDeps) {
+  return async (payload: unknown, helpers: { job: { attempts: number; max_attempts: number } }): Promise<void> => {
+    const { jobId } = (payload ?? {}) as Partial<ProcessMediaJob>;
+    if (typeof jobId !== "string" || !isUuid(jobId)) {
+      deps.log.error({ payload }, "a media:process job without a job id; dropped");
+      return;
+    }
+    const job = await deps.jobs.byId(jobId);
+    if (!job || job.status === "SUCCEEDED" || (job.status === "FAILED" && !job.retryable)) return;
+    const row = job.mediaId ? await deps.media.byId(job.mediaId) : null;
+    if (!row || !row.stagingKey) {
+      // Deleted while queued, or done by an earlier run whose end was not recorded.
+      await deps.jobs.update(deps.jobs.db, jobId, { status: row ? "SUCCEEDED" : "FAILED", progress: row ? 1 : null, error: row ? null : "The media was deleted." });
+      await deps.jobs.announce(jobId);
+      return;
+    }
+    const { attempts, max_attempts: maxAttempts } = helpers.job;
+    await deps.jobs.update(deps.jobs.db, jobId, { status: "RUNNING", attempts, progress: 0, error: null });
+    await deps.media.update(deps.media.db, row.id, { status: "PROCESSING" });
+    await deps.jobs.announce(jobId);
+    try {
+      await process(deps, jobId, row);
+    } catch (error) {
+      const refused = error instanceof Refused || isMediaRejected(error) || (error instanceof ScanFailed && !error.retryable);
+      const message = error instanceof Error ? error.message : String(error);
+      if (refused) {
+        await deps.blobs.delete([row.stagingKey]);
+        await deps.media.update(deps.media.db, row.id, { status: "FAILED", error: message, stagingKey: null, storedBytes: 0 });
+        await deps.jobs.update(deps.jobs.db, jobId, { status: "FAILED", error: message, retryable: false, progress: null });
+        await deps.jobs.announce(jobId);
+        return;
+      }
+      deps.log.warn({ err: error, jobId, attempts }, "media processing failed");
+      const last = attempts >= maxAttempts;
+      const reason = `Processing failed (attempt ${attempts} of ${maxAttempts}): ${message}`;
+      if (last) await deps.media.update(deps.media.db, row.id, { status: "FAILED", error: reason });
+      await deps.jobs.update(deps.jobs.db, jobId, { status: last ? "FAILED" : "RETRYING", error: reason, progress: null });
+      await deps.jobs.announce(jobId);
+      throw error; // graphile-worker backs off and retries; after the last attempt it keeps the job as dead
+    }
+  };
+}
+
+async function process(deps: ProcessingDeps, jobId: string, row: MediaRow): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "localex-media-"));
+  try {
+    const input = join(work, "input");
+    await deps.blobs.download(row.stagingKey!, input);
+    const detected = await detectMediaType(input, { allowPdf: row.purpose === "DOCUMENT" });
+    await rejectInfected(deps.scanner, input);
+
+    let lastReported = 0;
+    const onProgress = (fraction: number) => {
+      // Progress is for people watching: a few updates, not one per output.
+      if (fraction - lastReported < 0.25 && fraction < 1) return;
+      lastReported = fraction;
+      void deps.jobs.update(deps.jobs.db, jobId, { progress: 0.1 + 0.8 * fraction }).then(() => deps.jobs.announce(jobId));
+    };
+    const outDir = join(work, "out");
+    const variants: StoredVariants = {};
+    let dimensions: { width: number | null; height: number | null } = { width: null, height: null };
+    if (row.purpose === "DOCUMENT") {
+      // Private: kept as uploaded (a PDF is never rendered) or, for an image, re-encoded without metadata.
+      const original: RenderedVariant =
+        detected.kind === "document"
+          ? { path: input, width: 0, height: 0, byteSize: row.byteSize, contentType: detected.mime }
+          : await renderOriginal(input, outDir, { maxPixels: deps.maxPixels, onProgress });
+      variants.ORIGINAL = await store(deps.blobs, `private/documents/${row.id}/original.${extensionOf(original.contentType, detected.ext)}`, original);
+      if (detected.kind === "image") dimensions = { width: original.width, height: original.height };
+    } else {
+      if (detected.kind !== "image") throw new Refused("Only images can be listing photos or avatars.");
+      const rendered = await renderVariants(input, outDir, { maxPixels: deps.maxPixels, onProgress });
+      for (const [name, variant] of Object.entries(rendered) as [keyof typeof rendered, RenderedVariant][]) {
+        variants[name] = await store(deps.blobs, `public/media/${row.id}/${name.toLowerCase()}.${extensionOf(variant.contentType, detected.ext)}`, variant);
+      }
+      dimensions = { width: rendered.ORIGINAL.width, height: rendered.ORIGINAL.height };
+    }
+    await finish(deps, jobId, row, variants, dimensions, detected.mime);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function store(blobs: BlobStore, key: string, variant: RenderedVariant): Promise<StoredVariant> {
+  const stored = await blobs.putFile(key, variant.path, { contentType: variant.contentType });
+  return { key, width: variant.width || null, height: variant.height || null, byteSize: stored.byteSize, contentType: variant.contentType };
+}
+
+/** READY in one transaction; then the staging object and a replaced avatar's blobs go. */
+async function finish(
+  deps: ProcessingDeps,
+  jobId: string,
+  row: MediaRow,
+  variants: StoredVariants,
+  dimensions: { width: number | null; height: number | null },
+  contentType: string,
+): Promise<void> {
+  const storedBytes = Object.values(variants).reduce((sum, v) => sum + v.byteSize, 0);
+  const outcome = await deps.media.db.transaction(async (tx) => {
+    const [ready] = await tx
+      .update(media)
+      .set({ status: "READY", variants, storedBytes, contentType, ...dimensions, stagingKey: null, error: null })
+      .where(and(eq(media.id, row.id), eq(media.status, "PROCESSING")))
+      .returning();
+    if (!ready) return { ready: null, replaced: [] as MediaRow[] };
+    const replaced =
+      row.purpose === "AVATAR"
+        ? await tx
+            .delete(media)
+            .where(and(eq(media.ownerId, row.ownerId), eq(media.purpose, "AVATAR"), eq(media.status, "READY"), ne(media.id, row.id)))
+            .returning()
+        : [];
+    await deps.jobs.update(tx, jobId, { status: "SUCCEEDED", progress: 1, error: null });
+    return { ready, replaced };
+  });
+  if (!outcome.ready) {
+    // Deleted while it was processing: what we just stored belongs to nothing.
+    await deps.blobs.delete([...Object.values(variants).map((v) => v.key), row.stagingKey!]);
+    await deps.jobs.update(deps.jobs.db, jobId, { status: "FAILED", error: "The media was deleted while it was processing.", retryable: false });
+  } else {
+    await deps.blobs.delete([row.stagingKey!, ...outcome.replaced.flatMap(blobKeysOf)]);
+  }
+  await deps.jobs.announce(jobId);
+}
+
+function extensionOf(contentType: string, fallback: string): string {
+  const ext = { "image/webp": "webp", "image/jpeg": "jpg", "image/png": "png", "image/avif": "avif", "image/gif": "gif", "application/pdf": "pdf" }[contentType];
+  return ext ?? fallback;
+}

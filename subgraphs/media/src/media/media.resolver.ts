@@ -1,0 +1,31 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
+import { requireCaller } from "@localex/common";
+import type { MediaContext } from "../context.ts";
+import type { ImageVariantName, MediaRow } from "../db/schema.ts";
+import { Job } from "../jobs/job.type.ts";
+import { canSeeJob } from "../jobs/jobs.resolver.ts";
+import { ImageVariant, Media } from "./media.type.ts";
+
+@Resolver(() => Media)
+export class MediaResolver {
+  @FieldResolver(() => String, { nullable: true, description: "Null until READY; a private document's URL is signed, short-lived, and for its owner and admins only." })
+  url(
+    @Root() media: MediaRow,
+    @Arg("variant", () => ImageVariant, { defaultValue: ImageVariant.ORIGINAL }) variant: ImageVariantName,
+    @Ctx() ctx: MediaContext,
+  ): Promise<string | null> {
+    return ctx.services.media.url(media, variant, ctx.caller);
+  }
+
+  @FieldResolver(() => Job, { nullable: true, description: "The processing job; its owner and admins only." })
+  async job(@Root() media: MediaRow, @Ctx() ctx: MediaContext): Promise<Job | null> {
+    if (!media.jobId) return null;
+    const job = await ctx.loaders.jobById.load(media.jobId);
+    return job && canSeeJob(job, ctx.caller) ? job : null;
+  }
+
+  @Mutation(() => Boolean, { description: "Deletes your photo, avatar or document, with every stored variant." })
+  async deleteMedia(@Arg("id", () => ID) id: string, @Ctx() ctx: MediaContext): Promise<boolean> {
+    return ctx.services.media.delete(requireCaller(ctx.caller), id);
+  }
+}

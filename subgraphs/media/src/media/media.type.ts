@@ -1,0 +1,57 @@
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { UserError } from "@localex/common";
+import type { MediaStatusName, UploadPurposeName } from "../db/schema.ts";
+
+export enum MediaStatus {
+  PENDING = "PENDING",
+  PROCESSING = "PROCESSING",
+  READY = "READY",
+  FAILED = "FAILED",
+}
+registerEnumType(MediaStatus, {
+  name: "MediaStatus",
+  description: "PENDING (stored, waiting for its job) → PROCESSING → READY, or FAILED (see `error`).",
+});
+
+export enum ImageVariant {
+  THUMBNAIL = "THUMBNAIL",
+  MEDIUM = "MEDIUM",
+  LARGE = "LARGE",
+  ORIGINAL = "ORIGINAL",
+}
+registerEnumType(ImageVariant, {
+  name: "ImageVariant",
+  description: "THUMBNAIL 300, MEDIUM 800 and LARGE 1200 pixels on the long edge (WebP, never enlarged); ORIGINAL re-encoded without metadata.",
+});
+
+export enum UploadPurpose {
+  LISTING_PHOTO = "LISTING_PHOTO",
+  AVATAR = "AVATAR",
+  DOCUMENT = "DOCUMENT",
+}
+registerEnumType(UploadPurpose, {
+  name: "UploadPurpose",
+  description: "LISTING_PHOTO and AVATAR are public images; DOCUMENT (an image or a PDF) is private to its owner and admins.",
+});
+
+@ObjectType({ description: "An uploaded file and its processed variants." })
+@Directive('@key(fields: "id")')
+export class Media {
+  @Field(() => ID) id!: string;
+  @Field(() => MediaStatus) status!: MediaStatusName;
+  @Field(() => UploadPurpose) purpose!: UploadPurposeName;
+  @Field(() => String, { description: "The type detected from the bytes (declared, until they have arrived)." })
+  contentType!: string;
+  @Field(() => Int, { description: "Bytes of the upload." }) byteSize!: number;
+  @Field(() => Int, { nullable: true, description: "Pixels, as displayed (after EXIF orientation); null for documents and until processed." })
+  width!: number | null;
+  @Field(() => Int, { nullable: true }) height!: number | null;
+  @Field(() => String, { nullable: true, description: "Why the media FAILED." }) error!: string | null;
+  @Field(() => Date) createdAt!: Date;
+}
+
+@ObjectType()
+export class MediaPayload {
+  @Field(() => Media, { nullable: true }) media!: Media | null;
+  @Field(() => [UserError]) errors!: UserError[];
+}

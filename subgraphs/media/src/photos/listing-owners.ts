@@ -1,0 +1,34 @@
+import type { InternalClient } from "@localex/common";
+
+export interface ListingOwnership {
+  id: string;
+  ownerId: string;
+  status: string;
+}
+
+/** Statuses in which a listing's photos may still change. */
+const EDITABLE = new Set(["DRAFT", "ACTIVE", "RESERVED"]);
+
+/** Who owns a listing, asked of the listings subgraph's internal field (docs/contracts.md). */
+export class ListingOwners {
+  constructor(private readonly internal: InternalClient) {}
+
+  async of(ids: readonly string[]): Promise<ListingOwnership[]> {
+    if (ids.length === 0) return [];
+    const data = await this.internal.request<{ tradeListingInfo: ListingOwnership[] }>(
+      "listings",
+      `query MediaListingOwners($ids: [ID!]!) { tradeListingInfo(ids: $ids) { id ownerId status } }`,
+      { ids },
+    );
+    return data.tradeListingInfo;
+  }
+
+  /** Why `userId` may not change this listing's photos, or null when they may. */
+  async refusal(userId: string, listingId: string): Promise<{ code: string; message: string } | null> {
+    const [listing] = await this.of([listingId]);
+    if (!listing) return { code: "NOT_FOUND", message: "There is no listing with that id." };
+    if (listing.ownerId !== userId) return { code: "FORBIDDEN", message: "Only the listing's owner can change its photos." };
+    if (!EDITABLE.has(listing.status)) return { code: "INVALID_STATE", message: `The listing is ${listing.status}; its photos can no longer change.` };
+    return null;
+  }
+}

@@ -1,0 +1,25 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
+import { requireCaller } from "@localex/common";
+import type { MediaContext } from "../context.ts";
+import type { MediaRow } from "../db/schema.ts";
+import { Media } from "../media/media.type.ts";
+import { canSee } from "../media/visibility.ts";
+import { Listing } from "./listing.type.ts";
+
+@Resolver(() => Listing)
+export class PhotosResolver {
+  @FieldResolver(() => [Media], { description: "In the owner's order; others see READY photos only. Batched across listings." })
+  async photos(@Root() listing: Listing, @Ctx() ctx: MediaContext): Promise<MediaRow[]> {
+    const photos = await ctx.loaders.photosByListing.load(listing.id);
+    return photos.filter((p) => canSee(p, ctx.caller));
+  }
+
+  @Mutation(() => [Media], { description: "Puts a listing's photos in this order; `mediaIds` must name each of its photos once." })
+  async reorderListingPhotos(
+    @Arg("listingId", () => ID) listingId: string,
+    @Arg("mediaIds", () => [ID]) mediaIds: string[],
+    @Ctx() ctx: MediaContext,
+  ): Promise<MediaRow[]> {
+    return ctx.services.photos.reorder(requireCaller(ctx.caller), listingId, mediaIds);
+  }
+}

@@ -1,0 +1,14 @@
+import type { Config } from "@localex/common";
+import { ClamdScanner } from "./clamd-scanner.ts";
+import { DisabledScanner } from "./disabled-scanner.ts";
+import type { MalwareScanner } from "./malware-scanner.ts";
+
+export { ClamdScanner, parseClamdUrl, parseScanReply, type ClamdOptions } from "./clamd-scanner.ts";
+export { DisabledScanner } from "./disabled-scanner.ts";
+export { rejectInfected } from "./reject-infected.ts";
+export { ScanFailed, type MalwareScanner, type ScanResult } from "./malware-scanner.ts";
+
+/** clamd when CLAMAV_URL is set, otherwise no scanning (which describe() says at start-up). */
+export function createMalwareScanner(config: Pick<Config, "CLAMAV_URL">): MalwareScanner {
+  return config.CLAMAV_URL ? new ClamdScanner({ url: config.CLAMAV_URL }) : new DisabledScanner();
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { and, eq, isNull } from "drizzle-orm";
+import { badUserInput, userError, type Caller } from "@localex/common";
+import { media, type MediaRow, type UploadPurposeName } from "../db/schema.ts";
+import type { JobsStore } from "../jobs/jobs.store.ts";
+import type { MediaStore } from "../media/media.store.ts";
+import { isOwnerOrAdmin } from "../media/visibility.ts";
+import type { ListingOwners } from "../photos/listing-owners.ts";
+import { acceptedTypesText, canDecodeHeic, IMAGE_TYPES, PDF } from "../processing/index.ts";
+import type { BlobStore, PresignedPut } from "../storage/index.ts";
+import { checkFile, checkTarget, cleanFilename, recordMedia, startProcessing, type IntakeLimits } from "./intake.ts";
+import { formatBytes } from "./spool.ts";
+import type { UploadOutcome } from "./uploads.service.ts";
+
+export interface UploadRequest {
+  filename: string;
+  contentType: string;
+  byteSize: number;
+  purpose: UploadPurposeName;
+  listingId?: string | null;
+}
+
+const refused = (code: string, message: string, field = "mediaId"): UploadOutcome => ({ media: null, errors: [userError(code, message, field)] });
+
+/**
+ * Uploads straight to storage: `createUpload` records a PENDING media item (its declared size
+ * counted against the quota) and hands out a short-lived URL for exactly the declared bytes;
+ * `completeUpload` checks what arrived against the declaration, from the bytes, and starts
+ * processing. What fails the check is deleted, blob and row.
+ */
+export class PresignedUploadsService {
+  constructor(
+    private readonly media: MediaStore,
+    private readonly jobs: JobsStore,
+    private readonly blobs: BlobStore,
+    private readonly listings: ListingOwners,
+    private readonly limits: IntakeLimits,
+  ) {}
+
+  async create(caller: Caller, input: UploadRequest): Promise<{ media: MediaRow; put: PresignedPut }> {
+    const contentType = input.contentType.split(";")[0]!.trim().toLowerCase();
+    const document = contentType === PDF.mime;
+    if (!(contentType in IMAGE_TYPES || (document && input.purpose === "DOCUMENT")) || (contentType === "image/heic" && !canDecodeHeic())) {
+      throw badUserInput(`${input.contentType} is not accepted; upload a ${acceptedTypesText(input.purpose === "DOCUMENT")} file.`, "input.contentType");
+    }
+    const limit = document ? this.limits.maxDocumentBytes : this.limits.maxImageBytes;
+    if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1 || input.byteSize > limit) {
+      throw badUserInput(`byteSize must be from 1 to ${limit} (${formatBytes(limit)}).`, "input.byteSize");
+    }
+    const target = { ownerId: caller.userId, purpose: input.purpose, listingId: input.listingId ?? null };
+    const denied = await checkTarget(this.listings, target, "input.listingId");
+    if (denied) throw badUserInput(denied.message, denied.field ?? "input");
+
+    const id = randomUUID();
+    const stagingKey = `staging/${id}`;
+    const expiresInSeconds = this.limits.urlTtlSeconds;
+    const recorded = await this.media.db.transaction((tx) =>
+      recordMedia(
+        tx,
+        this.media,
+        target,
+        { id, filename: cleanFilename(input.filename), contentType, byteSize: input.byteSize, stagingKey, uploadExpiresAt: new Date(Date.now() + expiresInSeconds * 1000) },
+        this.limits.quotaBytes,
+      ),
+    );
+    if ("error" in recorded) throw badUserInput(recorded.error.message, recorded.error.field === "file" ? "input.byteSize" : "input.listingId");
+    const put = await this.blobs.presignPut(stagingKey, { contentType, byteSize: input.byteSize, expiresInSeconds });
+    return { media: recorded.row, put };
+  }
+
+  async complete(caller: Caller, mediaId: string): Promise<UploadOutcome> {
+    const row = await this.media.byId(mediaId);
+    if (!row || !isOwnerOrAdmin(row, caller)) {
+      return refused("NOT_FOUND", "There is no upload with that id.");
+    }
+    if (row.jobId) return { media: row, errors: [] }; // completed already: a replay or a double click
+    if (!row.stagingKey || row.status !== "PENDING") return refused("INVALID_STATE", `This upload is ${row.status}.`);
+    if (row.uploadExpiresAt && row.uploadExpiresAt.getTime() < Date.now()) {
+      await this.discard(row);
+      return refused("UPLOAD_EXPIRED", "The upload URL expired before the upload was completed; start a new upload.");
+    }
+    const stored = await this.blobs.head(row.stagingKey);
+    if (!stored) return refused("UPLOAD_MISSING", "Nothing has arrived yet: PUT the file to the upload URL first.");
+    if (stored.byteSize !== row.byteSize) {
+      await this.discard(row);
+      return refused("SIZE_MISMATCH", `${stored.byteSize} bytes arrived, but ${row.byteSize} were declared; start a new upload.`);
+    }
+    const work = await mkdtemp(join(tmpdir(), "localex-complete-"));
+    try {
+      const path = join(work, "file");
+      await this.blobs.download(row.stagingKey, path);
+      const checked = await checkFile(path, row.byteSize, row.purpose, this.limits, row.contentType, "mediaId");
+      if ("error" in checked) {
+        await this.discard(row);
+        return { media: null, errors: [checked.error] };
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    const started = await this.media.db.transaction(async (tx) => {
+      // Claims the upload: of two completes at once, one starts the job.
+      const [claimed] = await tx.update(media).set({ uploadExpiresAt: null }).where(and(eq(media.id, row.id), isNull(media.jobId))).returning();
+      return claimed ? startProcessing(tx, this.media, this.jobs, claimed) : null;
+    });
+    if (!started) return { media: await this.media.byId(row.id), errors: [] };
+    await this.jobs.announce(started.jobId!);
+    return { media: started, errors: [] };
+  }
+
+  /** Removes a refused upload: its blob, then its row (which releases its quota). */
+  private async discard(row: MediaRow): Promise<void> {
+    if (row.stagingKey) await this.blobs.delete([row.stagingKey]);
+    await this.media.remove(this.media.db, row.id);
+  }
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { userError, type Caller, type FileUpload, type UserError } from "@localex/common";
+import type { MediaRow } from "../db/schema.ts";
+import type { JobsStore } from "../jobs/jobs.store.ts";
+import type { MediaStore } from "../media/media.store.ts";
+import type { ListingOwners } from "../photos/listing-owners.ts";
+import type { BlobStore } from "../storage/index.ts";
+import { checkFile, checkTarget, cleanFilename, recordMedia, sizeLimit, startProcessing, type IntakeLimits, type Target } from "./intake.ts";
+import { FileTooLarge, spoolToFile } from "./spool.ts";
+
+export interface UploadOutcome {
+  media: MediaRow | null;
+  errors: UserError[];
+}
+
+const refused = (error: UserError): UploadOutcome => ({ media: null, errors: [error] });
+
+/**
+ * Files that arrive in a GraphQL multipart request (through the gateway): spooled to a temporary
+ * file, checked from their bytes, stored under a staging key and handed to a processing job.
+ * A refused file leaves nothing behind: no blob, no media row.
+ */
+export class UploadsService {
+  constructor(
+    private readonly media: MediaStore,
+    private readonly jobs: JobsStore,
+    private readonly blobs: BlobStore,
+    private readonly listings: ListingOwners,
+    private readonly limits: IntakeLimits,
+  ) {}
+
+  async upload(caller: Caller, target: Omit<Target, "ownerId">, file: Promise<FileUpload>): Promise<UploadOutcome> {
+    const full: Target = { ...target, ownerId: caller.userId };
+    const denied = await checkTarget(this.listings, full, "listingId");
+    if (denied) return refused(denied);
+    const upload = await file;
+    const work = await mkdtemp(join(tmpdir(), "localex-upload-"));
+    try {
+      const path = join(work, "file");
+      let byteSize: number;
+      try {
+        byteSize = await spoolToFile(upload.createReadStream(), path, sizeLimit(full.purpose, this.limits));
+      } catch (e) {
+        if (e instanceof FileTooLarge) return refused(userError("FILE_TOO_LARGE", e.message, "file"));
+        throw e;
+      }
+      if (byteSize === 0) return refused(userError("INVALID_INPUT", "The file is empty.", "file"));
+      const checked = await checkFile(path, byteSize, full.purpose, this.limits, null, "file");
+      if ("error" in checked) return refused(checked.error);
+      return await this.store(full, path, { filename: cleanFilename(upload.filename), contentType: checked.detected.mime, byteSize });
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** Stages the bytes, then records the media and its job; the staged blob goes if that fails. */
+  private async store(target: Target, path: string, file: { filename: string; contentType: string; byteSize: number }): Promise<UploadOutcome> {
+    const id = randomUUID();
+    const stagingKey = `staging/${id}`;
+    await this.blobs.putFile(stagingKey, path, { contentType: file.contentType });
+    let outcome: UploadOutcome;
+    try {
+      outcome = await this.media.db.transaction(async (tx) => {
+        const recorded = await recordMedia(tx, this.media, target, { ...file, id, stagingKey }, this.limits.quotaBytes);
+        if ("error" in recorded) return refused(recorded.error);
+        return { media: await startProcessing(tx, this.media, this.jobs, recorded.row), errors: [] };
+      });
+    } catch (e) {
+      await this.blobs.delete([stagingKey]);
+      throw e;
+    }
+    if (!outcome.media) await this.blobs.delete([stagingKey]);
+    else await this.jobs.announce(outcome.media.jobId!);
+    return outcome;
+  }
+}

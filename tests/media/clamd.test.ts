@@ -1,0 +1,217 @@
+// Malware scanning against a real clamd, started here on a one-signature database (EICAR),
+// plus the failure modes a fake clamd can stage. `.ci/run` installs clamav-daemon; without
+// the clamd binary the real-clamd suite is skipped and says so.
+import { spawn, type ChildProcess } from "node:child_process";
+import { constants } from "node:fs";
+import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { delimiter, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MediaRejected } from "../../subgraphs/media/src/processing/index.ts";
+import {
+  ClamdScanner,
+  createMalwareScanner,
+  DisabledScanner,
+  rejectInfected,
+  ScanFailed,
+} from "../../subgraphs/media/src/scanning/index.ts";
+import { freePort } from "../harness/databases.ts";
+
+// Put together at run time, so this source file is not itself a test virus to scanners.
+const EICAR = ["X5O!P%@AP[4\\PZX54(P^)7CC)7}$", "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"].join("");
+const EICAR_SIGNATURE_LINE = "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature";
+const STREAM_MAX_BYTES = 1024 * 1024;
+const READY_DEADLINE_MS = 60_000;
+
+async function findClamd(): Promise<string | null> {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin"];
+  for (const dir of dirs.filter(Boolean)) {
+    const candidate = join(dir, "clamd");
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+  }
+  return null;
+}
+
+const clamdBinary = await findClamd();
+if (!clamdBinary) console.warn("clamd.test.ts: SKIPPED the real-clamd tests: no clamd binary (apt-get install clamav-daemon)");
+
+async function expectScanFailed(attempt: Promise<unknown>): Promise<ScanFailed> {
+  const error = await attempt.then(
+    () => null,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ScanFailed);
+  return error as ScanFailed;
+}
+
+describe.skipIf(!clamdBinary)(`ClamdScanner against a real clamd${clamdBinary ? "" : " (SKIPPED: clamd is not installed)"}`, () => {
+  let dir: string;
+  let clamd: ChildProcess | undefined;
+  let clamdOutput = "";
+  let tcpUrl: string;
+  let unixUrl: string;
+  const files = { eicar: "", clean: "", oversized: "" };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "localex-clamd-"));
+    await writeFile(join(dir, "eicar.hdb"), `${EICAR_SIGNATURE_LINE}\n`);
+    const port = await freePort();
+    tcpUrl = `tcp://127.0.0.1:${port}`;
+    unixUrl = `unix://${join(dir, "clamd.sock")}`;
+    const conf = join(dir, "clamd.conf");
+    await writeFile(
+      conf,
+      [
+        "Foreground yes",
+        `LocalSocket ${join(dir, "clamd.sock")}`,
+        `TCPSocket ${port}`,
+        "TCPAddr 127.0.0.1",
+        `DatabaseDirectory ${dir}`,
+        `TemporaryDirectory ${dir}`,
+        // Only used when started as root: stay who we are.
+        `User ${userInfo().username}`,
+        `StreamMaxLength ${STREAM_MAX_BYTES / 1024}K`,
+        "",
+      ].join("\n"),
+    );
+    files.eicar = join(dir, "eicar.com.txt");
+    await writeFile(files.eicar, EICAR);
+    // Several chunks' worth, under StreamMaxLength.
+    files.clean = join(dir, "listing-notes.txt");
+    await writeFile(files.clean, "A sturdy oak table, seats six. Collect in Utrecht.\n".repeat(12_000));
+    files.oversized = join(dir, "oversized.bin");
+    await writeFile(files.oversized, Buffer.alloc(STREAM_MAX_BYTES + 512 * 1024, "localex "));
+
+    clamd = spawn(clamdBinary!, ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
+    clamd.stdout?.on("data", (chunk: Buffer) => (clamdOutput += chunk.toString()));
+    clamd.stderr?.on("data", (chunk: Buffer) => (clamdOutput += chunk.toString()));
+    await untilAnswering([tcpUrl, unixUrl], clamd);
+  });
+
+  afterAll(async () => {
+    if (clamd && clamd.exitCode === null && clamd.signalCode === null) {
+      const exited = new Promise((resolve) => clamd!.once("exit", resolve));
+      clamd.kill("SIGTERM");
+      await exited;
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Polls PING until clamd answers PONG on every address, or fails with its output. */
+  async function untilAnswering(urls: string[], child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + READY_DEADLINE_MS;
+    for (const url of urls) {
+      const scanner = new ClamdScanner({ url, connectTimeoutMs: 1_000 });
+      while (!(await scanner.ping())) {
+        if (child.exitCode !== null) throw new Error(`clamd exited with ${child.exitCode}:\n${clamdOutput}`);
+        if (Date.now() > deadline) throw new Error(`clamd did not answer PING at ${url} within ${READY_DEADLINE_MS} ms:\n${clamdOutput}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  describe.each([
+    ["TCP", () => tcpUrl],
+    ["a Unix socket", () => unixUrl],
+  ])("over %s", (_transport, url) => {
+    it("reports the EICAR test file infected, by its signature", async () => {
+      const result = await new ClamdScanner({ url: url() }).scanFile(files.eicar);
+      // clamd marks signatures from a database it cannot verify as .UNOFFICIAL.
+      expect(result).toEqual({ infected: true, signature: expect.stringMatching(/^Eicar-Test-Signature(\.UNOFFICIAL)?$/) });
+    });
+
+    it("reports a clean file clean", async () => {
+      expect(await new ClamdScanner({ url: url() }).scanFile(files.clean)).toEqual({ infected: false });
+    });
+
+    it("fails clearly, never clean, on a file over clamd's StreamMaxLength", async () => {
+      const failed = await expectScanFailed(new ClamdScanner({ url: url() }).scanFile(files.oversized));
+      expect(failed.message).toMatch(/larger than clamd accepts.*StreamMaxLength/);
+      expect(failed.retryable).toBe(false);
+    });
+  });
+
+  it("refuses an infected upload as INFECTED and lets a clean one through", async () => {
+    const scanner = createMalwareScanner({ CLAMAV_URL: tcpUrl });
+    expect(scanner.describe()).toContain(tcpUrl);
+    const refused = await rejectInfected(scanner, files.eicar).then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    expect(refused).toBeInstanceOf(MediaRejected);
+    expect((refused as MediaRejected).code).toBe("INFECTED");
+    expect((refused as MediaRejected).message).toMatch(/Eicar-Test-Signature/);
+    await expect(rejectInfected(scanner, files.clean)).resolves.toBeUndefined();
+  });
+});
+
+describe("ClamdScanner when clamd misbehaves", () => {
+  let dir: string;
+  let file: string;
+  const servers: Server[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "localex-fake-clamd-"));
+    file = join(dir, "photo.jpg");
+    await writeFile(file, Buffer.alloc(200 * 1024, 7));
+  });
+
+  afterAll(async () => {
+    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A fake clamd on a free port that reads everything and does `onStreamEnd` once the zero-length chunk arrives. */
+  async function fakeClamd(onStreamEnd: (socket: Socket) => void): Promise<string> {
+    const server = createServer((socket) => {
+      let received = Buffer.alloc(0);
+      socket.on("data", (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        if (received.subarray(-4).equals(Buffer.alloc(4))) onStreamEnd(socket);
+      });
+      socket.on("error", () => {});
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    return `tcp://127.0.0.1:${address.port}`;
+  }
+
+  it("treats an ERROR reply as a failed scan, not as clean", async () => {
+    const url = await fakeClamd((socket) => socket.end("stream: Can't allocate memory ERROR\0"));
+    const failed = await expectScanFailed(new ClamdScanner({ url }).scanFile(file));
+    expect(failed.message).toMatch(/could not scan.*allocate memory/);
+    expect(failed.retryable).toBe(true);
+  });
+
+  it("gives up on a clamd that takes the file and never answers", async () => {
+    const url = await fakeClamd(() => {});
+    const failed = await expectScanFailed(new ClamdScanner({ url, idleTimeoutMs: 300 }).scanFile(file));
+    expect(failed.message).toMatch(/without reading or answering/);
+  });
+
+  it("fails at once on a file it cannot read, without waiting on clamd", async () => {
+    const url = await fakeClamd(() => {});
+    const error = await new ClamdScanner({ url, idleTimeoutMs: 60_000 }).scanFile(join(dir, "gone.jpg")).then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    expect(error).toMatchObject({ code: "ENOENT" });
+  });
+
+  it("fails, retryably, when clamd cannot be reached", async () => {
+    const url = `tcp://127.0.0.1:${await freePort()}`;
+    const failed = await expectScanFailed(new ClamdScanner({ url }).scanFile(file));
+    expect(failed.message).toMatch(/cannot reach clamd/);
+    expect(failed.retryable).toBe(true);
+  });
+
+  it("scans nothing when CLAMAV_URL is unset, and says so", async () => {
+    const scanner = createMalwareScanner({ CLAMAV_URL: undefined });
+    expect(scanner).toBeInstanceOf(DisabledScanner);
+    expect(scanner.describe()).toMatch(/off/);
+    expect(await scanner.scanFile(file)).toEqual({ infected: false });
+  });
+});
