@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq, isNull } from "drizzle-orm";
-import { badUserInput, userError, type Caller } from "@localex/common";
+import { badUserInput, forbidden, userError, type Caller } from "@localex/common";
 import { media, type MediaRow, type UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
@@ -52,6 +52,7 @@ export class PresignedUploadsService {
     }
     const target = { ownerId: caller.userId, purpose: input.purpose, listingId: input.listingId ?? null };
     const denied = await checkTarget(this.listings, target, "input.listingId");
+    if (denied?.code === "FORBIDDEN") throw forbidden(denied.message);
     if (denied) throw badUserInput(denied.message, denied.field ?? "input");
 
     const id = randomUUID();

@@ -1,0 +1,201 @@
+// Listing photos and avatars as members see them: ordered, reordered, deleted with their blobs,
+// replaced, counted against a quota, cleaned up, and read in batches.
+import { randomUUID } from "node:crypto";
+import { mkdtemp, mkdir, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { GatewayClient, registerUser, type TestUser } from "../harness/client.ts";
+import { ARCHIVE, createListing } from "../listings/helpers.ts";
+import { asService } from "../trades/helpers.ts";
+import { flat } from "./image-fixtures.ts";
+import { createUpload, storedBlobsOf, untilJobEnds, uploadDirect, type MediaData } from "./helpers.ts";
+
+let dir: string;
+const db = postgres(inject("databaseUrl"), { max: 2, onnotice: () => {} });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "localex-photos-test-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await db.end();
+});
+
+const PHOTOS = `query ($id: ID!) { listing(id: $id) { id photos { id status thumbnail: url(variant: THUMBNAIL) } } }`;
+const REORDER = `mutation ($listingId: ID!, $ids: [ID!]!) { reorderListingPhotos(listingId: $listingId, mediaIds: $ids) { id } }`;
+
+/** A processed photo of the listing, `width` pixels wide so photos can be told apart. */
+async function photo(user: TestUser, listingId: string, width: number): Promise<MediaData> {
+  const path = await flat(dir, `${randomUUID()}.png`, width, 100, "png");
+  const { media, errors } = await uploadDirect(user, path, { purpose: "LISTING_PHOTO", listingId, contentType: "image/png" });
+  expect(errors).toEqual([]);
+  const job = await untilJobEnds(user, media!.job!.id);
+  expect(job.status).toBe("SUCCEEDED");
+  return job.media!;
+}
+
+const photoIds = async (client: GatewayClient, listingId: string) =>
+  (await client.data<{ listing: { photos: { id: string }[] } }>(PHOTOS, { id: listingId })).listing.photos.map((p) => p.id);
+
+describe("listing photos", () => {
+  it("shows photos in their order to everyone, reorders them for the owner only, and refuses a wrong set", async () => {
+    const ann = await registerUser();
+    const bob = await registerUser();
+    const listing = await createListing(ann);
+    const [a, b, c] = [await photo(ann, listing.id, 300), await photo(ann, listing.id, 310), await photo(ann, listing.id, 320)];
+    expect(await photoIds(new GatewayClient(), listing.id)).toEqual([a!.id, b!.id, c!.id]);
+
+    const reordered = await ann.client.data<{ reorderListingPhotos: { id: string }[] }>(REORDER, { listingId: listing.id, ids: [c!.id, a!.id, b!.id] });
+    expect(reordered.reorderListingPhotos.map((p) => p.id)).toEqual([c!.id, a!.id, b!.id]);
+    expect(await photoIds(bob.client, listing.id)).toEqual([c!.id, a!.id, b!.id]);
+
+    const missing = await ann.client.request(REORDER, { listingId: listing.id, ids: [a!.id, b!.id] });
+    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "mediaIds" });
+    const twice = await ann.client.request(REORDER, { listingId: listing.id, ids: [a!.id, a!.id, b!.id] });
+    expect(twice.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "mediaIds" });
+    const stranger = await bob.client.request(REORDER, { listingId: listing.id, ids: [a!.id, b!.id, c!.id] });
+    expect(stranger.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
+    expect(await photoIds(ann.client, listing.id)).toEqual([c!.id, a!.id, b!.id]);
+  });
+
+  it("lets only the listing's owner add photos", async () => {
+    const ann = await registerUser();
+    const bob = await registerUser();
+    const listing = await createListing(ann);
+    const path = await flat(dir, "bob.png", 200, 100, "png");
+    const res = await createUpload(bob, path, { purpose: "LISTING_PHOTO", listingId: listing.id, contentType: "image/png" });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
+    const nowhere = await createUpload(bob, path, { purpose: "LISTING_PHOTO", listingId: randomUUID(), contentType: "image/png" });
+    expect(nowhere.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.listingId" });
+  });
+
+  it("deletes a photo with every blob it had, for its owner only", async () => {
+    const ann = await registerUser();
+    const bob = await registerUser();
+    const listing = await createListing(ann);
+    const kept = await photo(ann, listing.id, 300);
+    const gone = await photo(ann, listing.id, 310);
+    expect(await storedBlobsOf(gone.id)).not.toEqual([]);
+    const refused = await bob.client.request(`mutation ($id: ID!) { deleteMedia(id: $id) }`, { id: gone.id });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
+    expect(await ann.client.data(`mutation ($id: ID!) { deleteMedia(id: $id) }`, { id: gone.id })).toEqual({ deleteMedia: true });
+    expect(await storedBlobsOf(gone.id)).toEqual([]);
+    expect(await photoIds(ann.client, listing.id)).toEqual([kept.id]);
+    expect((await fetch(gone.thumbnail!)).status).toBe(404);
+  });
+});
+
+describe("avatars", () => {
+  it("replaces the avatar once the new one is READY, deleting the old one's blobs", async () => {
+    const ann = await registerUser();
+    const first = await uploadDirect(ann, await flat(dir, "a1.png", 400, 400, "png"), { contentType: "image/png" });
+    await untilJobEnds(ann, first.media!.job!.id);
+    const second = await uploadDirect(ann, await flat(dir, "a2.png", 500, 500, "png"), { contentType: "image/png" });
+    await untilJobEnds(ann, second.media!.job!.id);
+    const { user } = await new GatewayClient().data<{ user: { avatar: { id: string; width: number } } }>(
+      `query ($id: ID!) { user(id: $id) { avatar { id width } } }`,
+      { id: ann.id },
+    );
+    expect(user.avatar).toEqual({ id: second.media!.id, width: 500 });
+    expect(await storedBlobsOf(first.media!.id)).toEqual([]);
+  });
+});
+
+describe("private documents", () => {
+  it("gives only their owner a short-lived signed URL; a tampered URL is refused", async () => {
+    const ann = await registerUser();
+    const { pdf } = await import("./image-fixtures.ts");
+    const result = await uploadDirect(ann, await pdf(dir, "id.pdf"), { purpose: "DOCUMENT", contentType: "application/pdf" });
+    const job = await untilJobEnds(ann, result.media!.job!.id);
+    expect(job.media).toMatchObject({ status: "READY", purpose: "DOCUMENT", contentType: "application/pdf", thumbnail: null });
+    const url = job.media!.url!;
+    expect(url).toMatch(/signature=/);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect((await response.text()).startsWith("%PDF-")).toBe(true);
+    expect((await fetch(url.replace(/signature=[^&]+/, "signature=forged"))).status).toBe(403);
+    // Nobody else can reach it: not its job, not the media.
+    const bob = await registerUser();
+    const { job: seen } = await bob.client.data<{ job: unknown }>(`query ($id: ID!) { job(id: $id) { id media { url } } }`, { id: job.id });
+    expect(seen).toBeNull();
+  });
+});
+
+describe("limits and cleanup", () => {
+  it("refuses an upload that would pass the member's quota, counting what is reserved", async () => {
+    const ann = await registerUser();
+    const path = await flat(dir, "q.png", 100, 100, "png");
+    const big = 25 * 1024 * 1024; // 20 of these fill the default 500 MB quota
+    for (let i = 0; i < 20; i++) {
+      const res = await createUpload(ann, path, { contentType: "image/png", byteSize: big });
+      expect(res.errors).toBeUndefined();
+    }
+    const over = await createUpload(ann, path, { contentType: "image/png", byteSize: 1024 });
+    expect(over.errors?.[0]).toMatchObject({ message: expect.stringMatching(/storage past 500 MB/), extensions: { code: "BAD_USER_INPUT" } });
+  });
+
+  it("cleans up abandoned uploads, photos of archived listings and stray blobs", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann);
+    const archivedPhoto = await photo(ann, listing.id, 300);
+    const other = await createListing(ann);
+    const keptPhoto = await photo(ann, other.id, 300);
+    const abandoned = (await createUpload(ann, await flat(dir, "x.png", 100, 100, "png"), { contentType: "image/png" })).data!.createUpload;
+    await db`update media.media set upload_expires_at = now() - interval '1 minute' where id = ${abandoned.media.id}`;
+    const strayId = randomUUID();
+    const strayDir = join(inject("dataDir"), "media", "staging");
+    await mkdir(strayDir, { recursive: true });
+    await writeFile(join(strayDir, strayId), "left by a crash");
+    const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(join(strayDir, strayId), hourAgo, hourAgo);
+    await ann.client.data(ARCHIVE, { id: listing.id });
+
+    const { runMediaCleanup } = await asService<{ runMediaCleanup: Record<string, number> }>(
+      "media",
+      `mutation { runMediaCleanup { abandonedUploads failedMedia photosOfGoneListings strayBlobs } }`,
+    );
+    expect(runMediaCleanup.abandonedUploads).toBeGreaterThanOrEqual(1);
+    expect(runMediaCleanup.photosOfGoneListings).toBeGreaterThanOrEqual(1);
+    expect(runMediaCleanup.strayBlobs).toBeGreaterThanOrEqual(1);
+    expect(await storedBlobsOf(archivedPhoto.id)).toEqual([]);
+    expect(await storedBlobsOf(strayId)).toEqual([]);
+    expect(await db`select 1 from media.media where id in ${db([abandoned.media.id, archivedPhoto.id])}`).toHaveLength(0);
+    expect(await photoIds(ann.client, other.id)).toEqual([keptPhoto.id]);
+    expect(await storedBlobsOf(keptPhoto.id)).not.toEqual([]);
+  });
+});
+
+describe("reading photos and avatars in pages", () => {
+  it("costs the media subgraph as many SQL statements for a page of 50 listings as for a page of 10", async () => {
+    const word = `zqphoto${randomUUID().replace(/[^a-z]/g, "").slice(0, 8)}`;
+    const owners = await Promise.all(Array.from({ length: 5 }, () => registerUser()));
+    const listings = (await Promise.all(owners.flatMap((o) => Array.from({ length: 10 }, (_, i) => createListing(o, { title: `${word} item ${i}` }))))).map((l) => l.id);
+    await photo(owners[0]!, listings[0]!, 300);
+    await photo(owners[1]!, listings[12]!, 300);
+    const avatar = await uploadDirect(owners[2]!, await flat(dir, "av.png", 300, 300, "png"), { contentType: "image/png" });
+    await untilJobEnds(owners[2]!, avatar.media!.job!.id);
+
+    // One page of search results: listings of five owners, each with photos and its owner's avatar.
+    const page = (first: number) =>
+      new GatewayClient().request<{ search: { totalCount: number; edges: unknown[] } }>(
+        `query ($q: String!, $first: Int!) { search(query: $q, first: $first) { totalCount edges { node {
+          photos { thumbnail: url(variant: THUMBNAIL) } owner { avatar { url } } } } } }`,
+        { q: word, first },
+      );
+    for (let i = 0; i < 150 && (await page(50)).data?.search.totalCount !== 50; i++) await new Promise((r) => setTimeout(r, 100));
+    const metrics = inject("subgraphUrls").media!.replace(/\/graphql$/, "/metrics");
+    const statements = async () => ((await (await fetch(metrics)).json()) as { sqlStatements: number }).sqlStatements;
+    const cost = async (first: number) => {
+      const before = await statements();
+      const res = await page(first);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.search.edges).toHaveLength(first);
+      return (await statements()) - before;
+    };
+    const ten = await cost(10);
+    const fifty = await cost(50);
+    expect(ten).toBeGreaterThan(0);
+    expect(fifty).toBe(ten);
+  });
+});
