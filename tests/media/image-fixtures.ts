@@ -75,12 +75,16 @@ export async function twoFrameGif(dir: string): Promise<string> {
 
 /** The first half of a real image, as an upload cut short leaves it. */
 export async function truncated(dir: string, format: "jpeg" | "png" | "webp" | "gif" | "avif"): Promise<string> {
-  const whole = await sharp({ create: { width: 600, height: 400, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 40 } } })
+  const whole = await sharp({ create: { width: 240, height: 160, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 40 } } })
     .toFormat(format)
     .toBuffer();
   const path = join(dir, `truncated.${format}`);
   await writeFile(path, whole.subarray(0, Math.floor(whole.length / 2)));
   return path;
+}
+
+export function truncatedJpeg(dir: string): Promise<string> {
+  return truncated(dir, "jpeg");
 }
 
 export async function textFile(dir: string, name: string): Promise<string> {

@@ -4,12 +4,13 @@ import { MediaRejected } from "./rejection.ts";
 // Sized for a 2-core machine. libvips gives each pipeline `concurrency` threads; we give
 // it one and get our parallelism from running a photo's pipelines side by side on libuv's
 // pool instead (renderVariants: the ORIGINAL re-encode beside the resize chain, the three
-// WebP encodes at once), so one photo already keeps both cores busy. Measured here, a
-// 12-MP JPEG, all four outputs: one photo 0.36 s; four photos one at a time 1.44 s, two at
-// a time 1.39 s; with two libvips threads per pipeline 0.36 s and 1.47 s / 1.44 s. More
-// threads or more photos at once buy nothing, so: one thread, and one photo at a time
-// (IMAGE_JOB_CONCURRENCY), which also halves peak memory. One thread is sharp's own
-// default on glibc without jemalloc; set here so every platform behaves the same.
+// WebP encodes at once), so one photo already keeps both cores busy. Measured here (best
+// of several runs; a 12-MP JPEG, all four outputs): one photo 0.36 s; four photos one at a
+// time 1.44–1.56 s, two at a time 1.39–1.40 s; with two libvips threads per pipeline
+// 1.47–1.55 s and 1.44–1.52 s. Two photos at once gain under 10 %, within this machine's
+// noise, for twice the peak memory; more threads gain nothing. So: one thread, and one
+// photo at a time (IMAGE_JOB_CONCURRENCY). One thread is also sharp's own default on glibc
+// without jemalloc; set here so every platform behaves the same.
 sharp.concurrency(1);
 // The operation cache only pays off when the same operation runs twice on the same input;
 // every upload is new, and the cache would otherwise hold up to 50 MB and 20 open files.

@@ -1,6 +1,6 @@
+import { once } from "node:events";
 import { createReadStream } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { once } from "node:events";
 import { ScanFailed, type MalwareScanner, type ScanResult } from "./malware-scanner.ts";
 
 export interface ClamdOptions {
@@ -8,7 +8,10 @@ export interface ClamdOptions {
   url: string;
   /** Give up connecting after this long. */
   connectTimeoutMs?: number;
-  /** Give up when clamd neither reads nor answers for this long (scanning a large file takes a while). */
+  /**
+   * Give up when clamd neither reads nor answers for this long. Default two minutes, clamd's
+   * own default MaxScanTime, since a large archive can take that long to scan.
+   */
   idleTimeoutMs?: number;
 }
 
@@ -29,7 +32,7 @@ export class ClamdScanner implements MalwareScanner {
   constructor(private readonly options: ClamdOptions) {
     this.address = parseClamdUrl(options.url);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-    this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
   }
 
   describe(): string {
