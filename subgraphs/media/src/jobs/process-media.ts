@@ -62,7 +62,10 @@ export function processMediaTask(deps: ProcessingDeps) {
       }
       deps.log.warn({ err: error, jobId, attempts }, "media processing failed");
       const last = attempts >= maxAttempts;
-      const reason = `Processing failed (attempt ${attempts} of ${maxAttempts}): ${message}`;
+      // Our fault, not the member's: the details go to the log, never into what they read.
+      const reason = last
+        ? `Processing failed on our side (attempt ${attempts} of ${maxAttempts}); retryJob runs it again.`
+        : `Processing failed on our side (attempt ${attempts} of ${maxAttempts}); it will be retried.`;
       if (last) await deps.media.update(deps.media.db, row.id, { status: "FAILED", error: reason });
       await deps.jobs.update(deps.jobs.db, jobId, { status: last ? "FAILED" : "RETRYING", error: reason, progress: null });
       await deps.jobs.announce(jobId);
