@@ -1,10 +1,21 @@
 import { STATUS_CODES } from "node:http";
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo/gateway";
-import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
+import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { GraphQLError } from "graphql";
-import { Pool } from "undici";
+import { Pool, type Dispatcher } from "undici";
 import { CALLER_HEADER, signCallerToken } from "@localex/common";
 import type { GatewayContext } from "./caller.ts";
+import { inReadingOrder, separateFiles, type OutgoingFile } from "./uploads/files.ts";
+import { encodeMultipart, type OutgoingOperation } from "./uploads/multipart.ts";
+import { fileRefusal } from "./uploads/refusal.ts";
+
+/** How long a subgraph may take to answer once a request's last byte is sent (undici's own default, counted from the end). */
+const ANSWER_TIMEOUT_MS = 300_000;
+
+export interface CallerDataSourceOptions {
+  /** The largest file a client may upload, for the message when one is larger. */
+  maxFileBytes: number;
+}
 
 /**
  * Sends the gateway's subgraph requests, with the caller's identity signed by the gateway.
@@ -14,6 +25,9 @@ import type { GatewayContext } from "./caller.ts";
  * (legacy URL parsing, header objects) on every call and went through WHATWG fetch streams,
  * about a third of the gateway's CPU per operation under `pnpm bench:ledger`. Non-2xx answers
  * become errors the same way `RemoteGraphQLDataSource` makes them.
+ *
+ * A fetch whose variables hold the client's files (a multipart request to the gateway) goes
+ * on as a multipart request too, each file streamed from the client's upload as it arrives.
  */
 export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
@@ -22,18 +36,29 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(
     private readonly url: string,
     private readonly secret: string,
+    private readonly options: CallerDataSourceOptions,
   ) {
     const target = new URL(url);
     this.path = `${target.pathname}${target.search}`;
     this.pool = new Pool(target.origin, { connections: 256 });
   }
 
-  async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request, context } = options;
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     const caller = "caller" in context ? (context as GatewayContext).caller : null;
     if (caller) headers[CALLER_HEADER] = await signCallerToken(this.secret, caller);
     const { query, operationName, variables, extensions } = request;
     if (!query) throw new Error("Missing query");
+
+    // Only a multipart request can have brought files; a JSON one is never searched for them.
+    if (variables && "incomingRequestContext" in options && isMultipart(options.incomingRequestContext)) {
+      const separated = separateFiles(variables);
+      if (separated) {
+        const operation = { query, operationName, variables: separated.variables, extensions };
+        return this.sendFiles(headers, operation, inReadingOrder(query, separated.files));
+      }
+    }
 
     const response = await this.pool.request({
       path: this.path,
@@ -41,6 +66,38 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
       headers,
       body: JSON.stringify({ query, operationName, variables, extensions }),
     });
+    return this.answer(response);
+  }
+
+  /** The fetch as a GraphQL multipart request, the files streamed in the order the subgraph reads them. */
+  private async sendFiles(headers: Record<string, string>, operation: OutgoingOperation, files: OutgoingFile[]): Promise<GatewayGraphQLResponse> {
+    // undici's headers timeout runs from the first byte sent; an upload from a slow client
+    // can outlast it. The subgraph's answer is timed from the last byte instead.
+    const answered = new AbortController();
+    let answerTimer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const form = encodeMultipart(operation, files, () => {
+      if (settled) return; // it answered before reading everything
+      const late = new Error(`The subgraph at ${this.url} did not answer an upload within ${ANSWER_TIMEOUT_MS / 1000} s.`);
+      answerTimer = setTimeout(() => answered.abort(late), ANSWER_TIMEOUT_MS).unref();
+    });
+    headers["content-type"] = form.contentType;
+    // The subgraph refuses multipart requests without it (CSRF); the gateway checked the client's.
+    headers["apollo-require-preflight"] = "true";
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.pool.request({ path: this.path, method: "POST", headers, body: form.body, headersTimeout: 0, signal: answered.signal });
+    } catch (e) {
+      const failure = form.failure();
+      throw failure ? fileRefusal(failure, this.options.maxFileBytes) : e;
+    } finally {
+      settled = true;
+      clearTimeout(answerTimer);
+    }
+    return this.answer(response);
+  }
+
+  private async answer(response: Dispatcher.ResponseData): Promise<GatewayGraphQLResponse> {
     const contentType = String(response.headers["content-type"] ?? "");
     const json = contentType.startsWith("application/json") || contentType.startsWith("application/graphql-response+json");
     const body: unknown = json ? await response.body.json() : await response.body.text();
@@ -63,3 +120,6 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
   }
 }
 
+function isMultipart(incoming: GatewayGraphQLRequestContext<GatewayContext>): boolean {
+  return incoming.request.http?.headers.get("content-type")?.startsWith("multipart/form-data") ?? false;
+}

@@ -4,11 +4,15 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
-import { createHttpServer, formatError, listen, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
+import { acceptGraphQLUploads, createHttpServer, formatError, listen, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { CallerDataSource } from "./datasource.ts";
 import { MAX_TOKENS, protection } from "./protection.ts";
+import { gatewayUploadLimits } from "./uploads/limits.ts";
 import { serveWebSocket } from "./websocket.ts";
+
+/** Where operations are served: `/graphql`, and `/` so the bare address works in a browser (Sandbox). */
+const GRAPHQL_PATHS = ["/graphql", "/"] as const;
 
 export interface GatewayOptions {
   config: Config;
@@ -33,12 +37,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const production = config.NODE_ENV === "production";
 
   let apiSchema: GraphQLSchema | undefined;
+  const uploadLimits = gatewayUploadLimits(config);
   const dataSources: CallerDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: log,
     buildService: ({ name, url }) => {
-      const source = new CallerDataSource(options.subgraphUrls[name as SubgraphName] ?? url ?? "", config.GATEWAY_SECRET);
+      const source = new CallerDataSource(options.subgraphUrls[name as SubgraphName] ?? url ?? "", config.GATEWAY_SECRET, {
+        maxFileBytes: uploadLimits.maxFileSize,
+      });
       dataSources.push(source);
       return source;
     },
@@ -68,8 +75,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await apollo.start();
 
   app.get("/health", async () => ({ status: "ok" }));
-  // Sandbox and operations at `/` too, so the bare address works in a browser.
-  for (const path of ["/graphql", "/"]) {
+  // File uploads (GraphQL multipart requests); JSON requests keep fastify's 1 MiB body limit.
+  acceptGraphQLUploads(app, GRAPHQL_PATHS, uploadLimits);
+  for (const path of GRAPHQL_PATHS) {
     await app.register(fastifyApollo(apollo), {
       path,
       context: async (request) => ({

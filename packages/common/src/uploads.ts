@@ -24,19 +24,21 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
 }
 
 /**
- * Accepts GraphQL multipart requests (file uploads) on `path` of a fastify server that serves
- * Apollo Server there. graphql-upload parses them: each file streams into a temporary file as it
- * arrives (fs-capacitor), so a resolver, or the gateway forwarding it, reads it while it is still
- * arriving, in any order, without holding it in memory. Before a byte is parsed, a request
- * without a CSRF preflight header or over the size limits is refused; after the map is parsed,
- * a file mapped to more than one place, or outside `variables`, is refused.
+ * Accepts GraphQL multipart requests (file uploads) on `path` (one path or several) of a
+ * fastify server that serves Apollo Server there. graphql-upload parses them: each file
+ * streams into a temporary file as it arrives (fs-capacitor), so a resolver, or the gateway
+ * forwarding it, reads it while it is still arriving, in any order, without holding it in
+ * memory. Before a byte is parsed, a request without a CSRF preflight header or over the size
+ * limits is refused; after the map is parsed, a file mapped to more than one place, or outside
+ * `variables`, is refused.
  */
-export function acceptGraphQLUploads(app: FastifyInstance, path: string, limits: UploadLimits): void {
+export function acceptGraphQLUploads(app: FastifyInstance, path: string | readonly string[], limits: UploadLimits): void {
+  const paths = new Set(typeof path === "string" ? [path] : path);
   // The body is left unread here; graphql-upload reads it in the preHandler below.
   app.addContentTypeParser("multipart/form-data", (_request, _payload, done) => done(null, undefined));
   const slack = limits.maxFieldSize * 2 + 64 * 1024; // the two fields and the parts' headers
   app.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.routeOptions.url !== path || !request.headers["content-type"]?.startsWith("multipart/form-data")) return;
+    if (!paths.has(request.routeOptions.url ?? "") || !request.headers["content-type"]?.startsWith("multipart/form-data")) return;
     if (request.method !== "POST") return refuse(reply, 405, "METHOD_NOT_ALLOWED", "File uploads are POST requests.");
     if (!PREFLIGHT_HEADERS.some((h) => request.headers[h])) {
       return refuse(

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { GraphQLError } from "graphql";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,18 @@ export interface UploadOutcome {
 const refused = (error: UserError): UploadOutcome => ({ media: null, errors: [error] });
 
 /**
+ * The upload itself went wrong on the client's side (graphql-upload's 4xx: the request was cut
+ * off or the file never came): a request error, not a fault of ours to log as unexpected.
+ */
+function clientFault(error: unknown): never {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    throw new GraphQLError(error instanceof Error ? error.message : "The upload did not arrive.", { extensions: { code: "BAD_REQUEST" } });
+  }
+  throw error;
+}
+
+/**
  * Files that arrive in a GraphQL multipart request (through the gateway): spooled to a temporary
  * file, checked from their bytes, stored under a staging key and handed to a processing job.
  * A refused file leaves nothing behind: no blob, no media row.
@@ -36,7 +49,7 @@ export class UploadsService {
     const full: Target = { ...target, ownerId: caller.userId };
     const denied = await checkTarget(this.listings, full, "listingId");
     if (denied) return refused(denied);
-    const upload = await file;
+    const upload = await file.catch(clientFault);
     const work = await mkdtemp(join(tmpdir(), "localex-upload-"));
     try {
       const path = join(work, "file");
@@ -45,7 +58,7 @@ export class UploadsService {
         byteSize = await spoolToFile(upload.createReadStream(), path, sizeLimit(full.purpose, this.limits));
       } catch (e) {
         if (e instanceof FileTooLarge) return refused(userError("FILE_TOO_LARGE", e.message, "file"));
-        throw e;
+        return clientFault(e);
       }
       if (byteSize === 0) return refused(userError("INVALID_INPUT", "The file is empty.", "file"));
       const checked = await checkFile(path, byteSize, full.purpose, this.limits, null, "file");

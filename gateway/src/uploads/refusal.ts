@@ -1,0 +1,39 @@
+import { GraphQLError } from "graphql";
+import type { FileNotForwarded } from "./multipart.ts";
+
+/**
+ * What the client is told when one of its files could not be sent on: over the size limit
+ * (HTTP 413, as if the gateway had refused the request), missing or cut off (400). Anything
+ * else (a disk error spooling it) is ours and stays an internal error.
+ */
+export function fileRefusal(failure: FileNotForwarded, maxFileBytes: number): Error {
+  const file = failure.filename ? `The file “${failure.filename}”` : "A file";
+  switch (statusOf(failure.cause)) {
+    case 413:
+      return new GraphQLError(`${file} is larger than ${formatBytes(maxFileBytes)}, the largest upload accepted.`, {
+        extensions: { code: "PAYLOAD_TOO_LARGE", http: { status: 413 } },
+      });
+    case 400:
+    case 499:
+      return new GraphQLError(`${file} did not arrive in full: ${messageOf(failure.cause)}`, {
+        extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+      });
+    default:
+      return failure;
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = typeof error === "object" && error !== null ? (error as { status?: unknown }).status : undefined;
+  return typeof status === "number" ? status : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
