@@ -49,7 +49,7 @@ export class UploadsService {
     const full: Target = { ...target, ownerId: caller.userId };
     const denied = await checkTarget(this.listings, full, "listingId");
     if (denied) return refused(denied);
-    const upload = await file.catch(clientFault);
+    const upload = await Promise.resolve(file).catch(clientFault);
     const work = await mkdtemp(join(tmpdir(), "localex-upload-"));
     try {
       const path = join(work, "file");
