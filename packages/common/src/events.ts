@@ -1,12 +1,17 @@
 import { EventEmitter } from "node:events";
 import { Redis } from "ioredis";
+import type { Logger } from "./logger.ts";
 
 /**
  * Fan-out of domain events to live subscribers. Redis pub/sub when several processes
  * serve the graph; an in-process emitter when everything runs in one process.
  */
 export interface EventBus {
-  publish(topic: string, payload: unknown): Promise<void>;
+  /**
+   * Sends the event and returns at once: live delivery is best-effort and never holds up the
+   * change that caused it (a hung or dead Redis costs a logged warning, not a slow mutation).
+   */
+  publish(topic: string, payload: unknown): void;
   /** Returns an unsubscribe function. */
   subscribe(topic: string, listener: (payload: unknown) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -15,7 +20,7 @@ export interface EventBus {
 export class InProcessEventBus implements EventBus {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
 
-  async publish(topic: string, payload: unknown): Promise<void> {
+  publish(topic: string, payload: unknown): void {
     // Round-trip through JSON so subscribers see what they would see through Redis.
     const copy: unknown = JSON.parse(JSON.stringify(payload));
     queueMicrotask(() => this.emitter.emit(topic, copy));
@@ -41,16 +46,22 @@ export class RedisEventBus implements EventBus {
   constructor(
     url: string,
     private readonly prefix: string,
+    private readonly log?: Logger,
   ) {
-    this.pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    // Bounded: a publish that Redis does not answer within a second is given up (and logged).
+    this.pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
+    this.pub.on("error", (err) => this.log?.debug({ err }, "redis publisher connection error"));
     this.sub = new Redis(url, { lazyConnect: false });
+    this.sub.on("error", (err) => this.log?.warn({ err }, "redis subscriber connection error; live events resume when it reconnects"));
     this.sub.on("message", (channel: string, message: string) => {
       this.local.emit(channel, JSON.parse(message));
     });
   }
 
-  async publish(topic: string, payload: unknown): Promise<void> {
-    await this.pub.publish(this.prefix + topic, JSON.stringify(payload));
+  publish(topic: string, payload: unknown): void {
+    this.pub.publish(this.prefix + topic, JSON.stringify(payload)).catch((err: unknown) => {
+      this.log?.warn({ err, topic }, "an event was not published; live subscribers miss it (the change itself is saved)");
+    });
   }
 
   async subscribe(topic: string, listener: (payload: unknown) => void) {
@@ -70,6 +81,6 @@ export class RedisEventBus implements EventBus {
   }
 }
 
-export function createEventBus(redisUrl: string | undefined, prefix: string): EventBus {
-  return redisUrl ? new RedisEventBus(redisUrl, prefix) : new InProcessEventBus();
+export function createEventBus(redisUrl: string | undefined, prefix: string, log?: Logger): EventBus {
+  return redisUrl ? new RedisEventBus(redisUrl, prefix, log) : new InProcessEventBus();
 }

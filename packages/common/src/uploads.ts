@@ -18,9 +18,14 @@ export interface UploadLimits {
 /** The headers that show a multipart request did not come from a plain HTML form (CSRF). */
 const PREFLIGHT_HEADERS = ["apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight"];
 
-/** An HTTP-level refusal, in the GraphQL error shape the rest of the server answers with. */
+/**
+ * An HTTP-level refusal, in the GraphQL error shape the rest of the server answers with. The
+ * connection closes after a 413 (the client declared more than we take); after a 400 the rest of
+ * a small body is read and dropped, so a client still sending gets the answer, not a reset.
+ */
 function refuse(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).header("connection", "close").send({ errors: [{ message, extensions: { code } }] });
+  if (status === 413) reply.header("connection", "close");
+  return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
 }
 
 /**

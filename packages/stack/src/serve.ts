@@ -32,7 +32,7 @@ if (module) {
     console.error("DATABASE_URL is required to serve one subgraph on its own (`pnpm start` runs the embedded database).");
     process.exit(1);
   }
-  const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX);
+  const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
   // Other subgraphs, for internal calls: <NAME>_URL, or HOST:<NAME>_PORT.
   const directory = new SubgraphDirectory();
   const overrides = subgraphUrlOverrides(config);
@@ -46,7 +46,7 @@ if (module) {
     await events.close();
   };
 } else {
-  const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX);
+  const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
   if (!config.REDIS_URL) log.warn("REDIS_URL is not set: subscriptions see no events from subgraphs in other processes");
   const gateway = await startGateway({
     events,

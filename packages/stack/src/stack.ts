@@ -39,7 +39,7 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
       stops.push(embedded.stop);
       databaseUrl = embedded.url;
     }
-    const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX);
+    const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
     stops.push(() => events.close());
     if (!config.REDIS_URL) log.info("REDIS_URL is not set: events fan out in-process only");
 

@@ -64,7 +64,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS,
     };
     const store = new MediaStore(db);
-    const jobsStore = new JobsStore(db, events, log);
+    const jobsStore = new JobsStore(db, events);
     const blobs = createBlobStore(config, { listeningUrl });
     const listings = new ListingOwners(internal);
     return {

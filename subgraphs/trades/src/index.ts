@@ -35,7 +35,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
     }),
   createServices({ sql, events, internal, log, config: settings }) {
     const db = database(sql, schema);
-    const store = new TradeStore(db, events, log);
+    const store = new TradeStore(db, events);
     const partners = new TradePartners(internal, log);
     const driver = new SagaDriver(store, partners, settings, log);
     return {

@@ -26,7 +26,7 @@ export class JobsService {
       await this.jobs.enqueue(tx, id);
       return again!;
     });
-    await this.jobs.announce(id);
+    this.jobs.announce(id);
     return queued;
   }
 }

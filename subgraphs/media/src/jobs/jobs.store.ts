@@ -1,5 +1,5 @@
 import { eq, inArray, sql } from "drizzle-orm";
-import { enqueueJob, isUuid, TOPICS, type EventBus, type Logger } from "@localex/common";
+import { enqueueJob, isUuid, TOPICS, type EventBus } from "@localex/common";
 import { jobs, type JobRow, type MediaDatabase, type Tx } from "../db/schema.ts";
 
 export const PROCESS_MEDIA_TASK = "media:process";
@@ -14,7 +14,6 @@ export class JobsStore {
   constructor(
     readonly db: MediaDatabase,
     private readonly events: EventBus,
-    private readonly log: Logger,
   ) {}
 
   async byIds(ids: readonly string[]): Promise<JobRow[]> {
@@ -52,12 +51,8 @@ export class JobsStore {
     return row ?? null;
   }
 
-  /** Tells `jobUpdated` subscribers; the change is committed, so a lost event is only logged. */
-  async announce(jobId: string): Promise<void> {
-    try {
-      await this.events.publish(TOPICS.job(jobId), { id: jobId });
-    } catch (err) {
-      this.log.warn({ err, jobId }, "could not publish a job update");
-    }
+  /** Tells `jobUpdated` subscribers (never waits on them: the change is committed either way). */
+  announce(jobId: string): void {
+    this.events.publish(TOPICS.job(jobId), { id: jobId });
   }
 }

@@ -41,13 +41,13 @@ export function processMediaTask(deps: ProcessingDeps) {
     if (!row || !row.stagingKey) {
       // Deleted while queued, or done by an earlier run whose end was not recorded.
       await deps.jobs.update(deps.jobs.db, jobId, { status: row ? "SUCCEEDED" : "FAILED", progress: row ? 1 : null, error: row ? null : "The media was deleted." });
-      await deps.jobs.announce(jobId);
+      deps.jobs.announce(jobId);
       return;
     }
     const { attempts, max_attempts: maxAttempts } = helpers.job;
     await deps.jobs.update(deps.jobs.db, jobId, { status: "RUNNING", attempts, progress: 0, error: null });
     await deps.media.update(deps.media.db, row.id, { status: "PROCESSING" });
-    await deps.jobs.announce(jobId);
+    deps.jobs.announce(jobId);
     try {
       await process(deps, jobId, row);
     } catch (error) {
@@ -57,7 +57,7 @@ export function processMediaTask(deps: ProcessingDeps) {
         await deps.blobs.delete([row.stagingKey]);
         await deps.media.update(deps.media.db, row.id, { status: "FAILED", error: message, stagingKey: null, storedBytes: 0 });
         await deps.jobs.update(deps.jobs.db, jobId, { status: "FAILED", error: message, retryable: false, progress: null });
-        await deps.jobs.announce(jobId);
+        deps.jobs.announce(jobId);
         return;
       }
       deps.log.warn({ err: error, jobId, attempts }, "media processing failed");
@@ -68,7 +68,7 @@ export function processMediaTask(deps: ProcessingDeps) {
         : `Processing failed on our side (attempt ${attempts} of ${maxAttempts}); it will be retried.`;
       if (last) await deps.media.update(deps.media.db, row.id, { status: "FAILED", error: reason });
       await deps.jobs.update(deps.jobs.db, jobId, { status: last ? "FAILED" : "RETRYING", error: reason, progress: null });
-      await deps.jobs.announce(jobId);
+      deps.jobs.announce(jobId);
       throw error; // graphile-worker backs off and retries; after the last attempt it keeps the job as dead
     }
   };
@@ -87,7 +87,10 @@ async function process(deps: ProcessingDeps, jobId: string, row: MediaRow): Prom
       // Progress is for people watching: a few updates, not one per output.
       if (fraction - lastReported < 0.25 && fraction < 1) return;
       lastReported = fraction;
-      void deps.jobs.update(deps.jobs.db, jobId, { progress: 0.1 + 0.8 * fraction }).then(() => deps.jobs.announce(jobId));
+      deps.jobs
+        .update(deps.jobs.db, jobId, { progress: 0.1 + 0.8 * fraction })
+        .then(() => deps.jobs.announce(jobId))
+        .catch((err: unknown) => deps.log.warn({ err, jobId }, "could not record a job's progress"));
     };
     const outDir = join(work, "out");
     const variants: StoredVariants = {};
@@ -153,7 +156,7 @@ async function finish(
   } else {
     await deps.blobs.delete([row.stagingKey!, ...outcome.replaced.flatMap(blobKeysOf)]);
   }
-  await deps.jobs.announce(jobId);
+  deps.jobs.announce(jobId);
 }
 
 function extensionOf(contentType: string, fallback: string): string {

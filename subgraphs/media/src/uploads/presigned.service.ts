@@ -107,7 +107,7 @@ export class PresignedUploadsService {
       return claimed ? startProcessing(tx, this.media, this.jobs, claimed) : null;
     });
     if (!started) return { media: await this.media.byId(row.id), errors: [] };
-    await this.jobs.announce(started.jobId!);
+    this.jobs.announce(started.jobId!);
     return { media: started, errors: [] };
   }
 

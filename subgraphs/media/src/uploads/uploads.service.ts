@@ -86,7 +86,7 @@ export class UploadsService {
       throw e;
     }
     if (!outcome.media) await this.blobs.delete([stagingKey]);
-    else await this.jobs.announce(outcome.media.jobId!);
+    else this.jobs.announce(outcome.media.jobId!);
     return outcome;
   }
 }

@@ -63,7 +63,7 @@ export class ProposalsService {
       if (!replay) throw new Error("a proposal key conflicted with no stored proposal");
       return replay;
     }
-    await this.store.announce(created);
+    this.store.announce(created);
     return succeeded(created);
   }
 

@@ -56,7 +56,7 @@ export class AcceptService {
   private async acceptOnce(caller: Caller, id: string, key: string): Promise<TradeResult> {
     const begun = await this.begin(caller, id, key);
     if (begun.kind === "answer") {
-      if (begun.changed && begun.result.trade) await this.store.announce(begun.result.trade);
+      if (begun.changed && begun.result.trade) this.store.announce(begun.result.trade);
       return begun.result;
     }
     if (begun.kind === "started") {

@@ -65,7 +65,7 @@ export class RecoveryService {
       }
       return due;
     });
-    for (const row of rows) await this.store.announce(row);
+    for (const row of rows) this.store.announce(row);
     return rows.length;
   }
 }

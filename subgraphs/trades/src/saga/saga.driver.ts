@@ -145,7 +145,7 @@ export class SagaDriver {
     // (LeaseLost), and the drive reads the row as the first attempt left it.
     const end = (tx: Tx) => this.end(tx, row, owner, set, event);
     const done = await retryDatabaseWork(() => this.store.db.transaction(end));
-    await this.store.announce(done);
+    this.store.announce(done);
     return done;
   }
 

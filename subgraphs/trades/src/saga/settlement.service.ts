@@ -110,7 +110,7 @@ export class SettlementService {
       (row): Outcome => ({ row, error: null, owner: startedOwner && row.sagaOwner === startedOwner ? startedOwner : null }),
     );
     if (outcome.error || !outcome.row) return failed(outcome.row, caller, outcome.error ?? errors.notFound());
-    await this.store.announce(outcome.row);
+    this.store.announce(outcome.row);
     if (!outcome.owner) return succeeded(outcome.row);
     const driven = await this.driver.drive(outcome.row, outcome.owner);
     return succeeded(driven.row);

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
-import { badInput, decodeCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, type Caller, type Connection, type EventBus, type Logger } from "@localex/common";
+import { badInput, decodeCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, type Caller, type Connection, type EventBus } from "@localex/common";
 import {
   tradeEvents,
   trades,
@@ -27,7 +27,6 @@ export class TradeStore {
   constructor(
     readonly db: TradesDatabase,
     private readonly events: EventBus,
-    private readonly log: Logger,
   ) {}
 
   async byIds(ids: readonly string[]): Promise<TradeRow[]> {
@@ -123,19 +122,15 @@ export class TradeStore {
   /** Answers a committed change: announces it, or explains the refusal. */
   async settled(change: Change, caller: Caller): Promise<TradeResult> {
     if (change.error) return failed(change.row, caller, change.error);
-    await this.announce(change.row);
+    this.announce(change.row);
     return succeeded(change.row);
   }
 
-  /** After a change commits: tells live subscribers of the trade and of both parties. */
-  async announce(row: Pick<TradeRow, "id" | "proposerId" | "recipientId">): Promise<void> {
+  /** After a change commits: tells live subscribers of the trade and of both parties (never waits on them). */
+  announce(row: Pick<TradeRow, "id" | "proposerId" | "recipientId">): void {
     const payload = { id: row.id };
-    const topics = [TOPICS.trade(row.id), TOPICS.userTrades(row.proposerId), TOPICS.userTrades(row.recipientId)];
-    try {
-      await Promise.all(topics.map((t) => this.events.publish(t, payload)));
-    } catch (err) {
-      // The change is committed; a lost live update must not turn it into an error.
-      this.log.warn({ err, tradeId: row.id }, "could not publish a trade update");
+    for (const topic of [TOPICS.trade(row.id), TOPICS.userTrades(row.proposerId), TOPICS.userTrades(row.recipientId)]) {
+      this.events.publish(topic, payload);
     }
   }
 }

@@ -1,0 +1,57 @@
+// Live events over a real Redis of the test's own, which the test pauses (SIGSTOP: the
+// connection stays open and nothing answers) as a hung Redis would.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { RedisEventBus } from "@localex/common";
+import { freePort } from "../harness/databases.ts";
+
+const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
+let server: ChildProcess | undefined;
+let url = "";
+
+beforeAll(async () => {
+  if (!hasRedis) return;
+  const port = await freePort();
+  server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  url = `redis://127.0.0.1:${port}`;
+  // Ready when it answers PING (ioredis retries the connection until then).
+  const probe = new Redis(url, { maxRetriesPerRequest: 50 });
+  probe.on("error", () => {});
+  await probe.ping();
+  probe.disconnect();
+});
+afterAll(() => {
+  server?.kill("SIGCONT");
+  server?.kill("SIGKILL");
+});
+
+describe.skipIf(!hasRedis)(`events through Redis${hasRedis ? "" : " (SKIPPED: no redis-server on this machine)"}`, () => {
+  it("publishes without waiting while Redis hangs, and delivers again once it is back", async () => {
+    const publisher = new RedisEventBus(url, "t:");
+    const subscriber = new RedisEventBus(url, "t:");
+    const received: unknown[] = [];
+    await subscriber.subscribe("trade:1", (payload) => received.push(payload));
+    const arrived = async (n: number) => {
+      for (let i = 0; i < 200 && received.length < n; i++) await new Promise((r) => setTimeout(r, 25));
+      return received.length;
+    };
+    try {
+      publisher.publish("trade:1", { id: "before" });
+      expect(await arrived(1)).toBe(1);
+
+      server!.kill("SIGSTOP");
+      // Nothing to wait for: publish hands back nothing, so no caller can be held up by it.
+      for (let i = 0; i < 100; i++) expect(publisher.publish("trade:1", { id: `during-${i}` })).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 1500)); // past the publisher's command timeout
+      server!.kill("SIGCONT");
+
+      publisher.publish("trade:1", { id: "after" });
+      for (let i = 0; i < 200 && !received.some((p) => (p as { id: string }).id === "after"); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(received.at(-1)).toEqual({ id: "after" });
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+    }
+  }, 30_000);
+});
