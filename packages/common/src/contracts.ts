@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * What subgraphs agree on without importing each other: job names and payloads on the
  * shared queue, and event topics for live subscriptions. docs/contracts.md explains each.
@@ -9,36 +11,54 @@ export const TASKS = {
   welcomeGrant: "ledger:welcome-grant",
   /** listings → search, in the transaction of every listing change: (re)index the listing. */
   indexListing: "search:index-listing",
+  /** trades, scheduled for a proposal's expiresAt: expire it if still open. */
+  expireTrade: "trades:expire-trade",
+  /** media, in the transaction that records an upload: scan, check and render it. */
+  processMedia: "media:process",
+  /** media, hourly: orphan cleanup. */
+  cleanUpMedia: "media:cleanup",
 } as const;
 
-export interface WelcomeGrantJob {
-  userId: string;
-}
-
-export type ListingStatusName = "DRAFT" | "ACTIVE" | "RESERVED" | "TRADED" | "ARCHIVED";
-export type ItemConditionName = "NEW" | "LIKE_NEW" | "GOOD" | "FAIR" | "POOR";
+const LISTING_STATUSES = ["DRAFT", "ACTIVE", "RESERVED", "TRADED", "ARCHIVED"] as const;
+const ITEM_CONDITIONS = ["NEW", "LIKE_NEW", "GOOD", "FAIR", "POOR"] as const;
+export type ListingStatusName = (typeof LISTING_STATUSES)[number];
+export type ItemConditionName = (typeof ITEM_CONDITIONS)[number];
 
 /** A listing as the search index sees it: a snapshot taken in the transaction that changed it. */
-export interface ListingDocument {
-  id: string;
-  ownerId: string;
-  title: string;
-  description: string;
-  categoryId: string;
-  categorySlug: string;
-  condition: ItemConditionName;
-  status: ListingStatusName;
-  creditPrice: number | null;
-  location: { lat: number; lon: number } | null;
-  createdAt: string;
-  updatedAt: string;
+export const listingDocumentSchema = z.object({
+  id: z.uuid(),
+  ownerId: z.string().min(1),
+  title: z.string(),
+  description: z.string(),
+  categoryId: z.string().min(1),
+  categorySlug: z.string(),
+  condition: z.enum(ITEM_CONDITIONS),
+  status: z.enum(LISTING_STATUSES),
+  creditPrice: z.number().int().nullable(),
+  location: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).nullable(),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
   /** Increases with every change; the index ignores a snapshot older than what it holds. */
-  version: number;
-}
+  version: z.number().int().nonnegative(),
+});
+export type ListingDocument = z.infer<typeof listingDocumentSchema>;
 
-export interface IndexListingJob {
-  listing: ListingDocument;
-}
+/**
+ * Every job's payload, by task: checked when the job is enqueued (a wrong payload is a bug in
+ * the enqueuing code, and throws there) and when it runs (one that fails is logged and dropped:
+ * it can never succeed, so it is not retried).
+ */
+export const JOB_PAYLOADS = {
+  [TASKS.welcomeGrant]: z.object({ userId: z.uuid() }),
+  [TASKS.indexListing]: z.object({ listing: listingDocumentSchema }),
+  [TASKS.expireTrade]: z.object({ tradeId: z.uuid() }),
+  [TASKS.processMedia]: z.object({ jobId: z.uuid() }),
+  // Scheduled by graphile-worker's crontab, which sends its own bookkeeping.
+  [TASKS.cleanUpMedia]: z.object({}).loose(),
+} as const;
+
+export type TaskName = keyof typeof JOB_PAYLOADS;
+export type JobPayload<T extends TaskName> = z.infer<(typeof JOB_PAYLOADS)[T]>;
 
 /** Event-bus topics; payloads carry ids only, subscribers fetch what they select. */
 export const TOPICS = {

@@ -1,8 +1,10 @@
 import { sql as drizzleSql } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
-import { Logger as WorkerLogger, run, runMigrations, type Runner, type TaskList } from "graphile-worker";
+import { Logger as WorkerLogger, run, runMigrations, type JobHelpers, type Runner, type TaskList } from "graphile-worker";
 import postgres from "postgres";
+import { z } from "zod";
+import { JOB_PAYLOADS, type JobPayload, type TaskName } from "./contracts.ts";
 import type { Logger } from "./logger.ts";
 import { retry } from "./retry.ts";
 import { isShuttingDown } from "./shutdown.ts";
@@ -14,7 +16,7 @@ import { isShuttingDown } from "./shutdown.ts";
  * exponential backoff; a job that exhausts `max_attempts` stays in the queue with its last
  * error (the dead letters), visible in `graphile_worker.jobs`.
  */
-export type { TaskList };
+export type { JobHelpers, TaskList };
 
 export interface EnqueueOptions {
   /** Replaces a pending job with the same key (deduplication, e.g. one reindex per listing). */
@@ -32,12 +34,14 @@ export type SqlExecutor = Pick<PgDatabase<PostgresJsQueryResultHKT>, "execute">;
  * locks that job between add_job's two statements, add_job records nothing and returns no
  * row. A second call sees the job locked, detaches its key and inserts, so we retry.
  */
-export async function enqueueJob(
+export async function enqueueJob<T extends TaskName>(
   executor: SqlExecutor,
-  task: string,
-  payload: unknown,
+  task: T,
+  payload: JobPayload<T>,
   options: EnqueueOptions = {},
 ): Promise<void> {
+  const checked = JOB_PAYLOADS[task].safeParse(payload);
+  if (!checked.success) throw new Error(`A ${task} job's payload is not what the task takes: ${z.prettifyError(checked.error)}`);
   await retry(
     async () => {
       const [added] = await executor.execute<{ id: string | null }>(drizzleSql`select (graphile_worker.add_job(
@@ -55,6 +59,25 @@ export async function enqueueJob(
 }
 
 class JobKeyLocked extends Error {}
+
+/**
+ * A task's handler, given its payload checked against JOB_PAYLOADS; a payload that fails the
+ * check can never succeed, so it is logged and dropped instead of retried.
+ */
+export function jobTask<T extends TaskName>(
+  task: T,
+  log: Logger,
+  handler: (payload: JobPayload<T>, helpers: JobHelpers) => Promise<void>,
+): TaskList[string] {
+  return async (payload, helpers) => {
+    const checked = JOB_PAYLOADS[task].safeParse(payload);
+    if (!checked.success) {
+      log.error({ task, problem: z.prettifyError(checked.error) }, "dropped a job whose payload is malformed");
+      return;
+    }
+    await handler(checked.data as JobPayload<T>, helpers);
+  };
+}
 
 /** Installs or upgrades the queue's schema, serialised with our own migrations. */
 export async function prepareJobQueue(url: string): Promise<void> {

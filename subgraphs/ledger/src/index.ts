@@ -42,6 +42,6 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
     startJobWorker({
       url: runtime.databaseUrl,
       log: runtime.log,
-      tasks: { [TASKS.welcomeGrant]: welcomeGrantTask(services.transfers) },
+      tasks: { [TASKS.welcomeGrant]: welcomeGrantTask(services.transfers, runtime.log) },
     }),
 };

@@ -1,13 +1,13 @@
-import { buildFederatedSchema, database, MAX_BODY_BYTES, startJobWorker, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, jobTask, MAX_BODY_BYTES, startJobWorker, TASKS, type SubgraphModule } from "@localex/common";
 import { AvatarsResolver } from "./avatars/avatars.resolver.ts";
 import { User } from "./avatars/user.type.ts";
 import { CleanupResolver } from "./cleanup/cleanup.resolver.ts";
-import { CLEANUP_CRONTAB, CLEANUP_TASK, CleanupService } from "./cleanup/cleanup.service.ts";
+import { CLEANUP_CRONTAB, CleanupService } from "./cleanup/cleanup.service.ts";
 import { createContext, type MediaContext, type MediaServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
 import { JobsResolver, canSeeJob } from "./jobs/jobs.resolver.ts";
 import { JobsService } from "./jobs/jobs.service.ts";
-import { JobsStore, PROCESS_MEDIA_TASK } from "./jobs/jobs.store.ts";
+import { JobsStore } from "./jobs/jobs.store.ts";
 import { processMediaTask } from "./jobs/process-media.ts";
 import { MediaResolver } from "./media/media.resolver.ts";
 import { MediaService } from "./media/media.service.ts";
@@ -103,8 +103,8 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       concurrency: IMAGE_JOB_CONCURRENCY,
       crontab: CLEANUP_CRONTAB,
       tasks: {
-        [PROCESS_MEDIA_TASK]: processMedia,
-        [CLEANUP_TASK]: async () => void (await services.cleanup.run()),
+        [TASKS.processMedia]: jobTask(TASKS.processMedia, runtime.log, processMedia),
+        [TASKS.cleanUpMedia]: jobTask(TASKS.cleanUpMedia, runtime.log, async () => void (await services.cleanup.run())),
       },
     });
   },

@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { hash, verify } from "@node-rs/argon2";
-import { enqueueJob, isUuid, TASKS, type Database, type WelcomeGrantJob } from "@localex/common";
+import { enqueueJob, isUuid, TASKS, type Database } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
 import { checkDisplayName, normaliseDisplayName } from "./validation.ts";
 
@@ -41,8 +41,7 @@ export class UsersService {
         .onConflictDoNothing({ target: users.email })
         .returning();
       if (!row) return null;
-      const job: WelcomeGrantJob = { userId: row.id };
-      await enqueueJob(tx, TASKS.welcomeGrant, job, { jobKey: `welcome-grant:${row.id}` });
+      await enqueueJob(tx, TASKS.welcomeGrant, { userId: row.id }, { jobKey: `welcome-grant:${row.id}` });
       return row;
     });
   }

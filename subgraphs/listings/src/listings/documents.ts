@@ -1,5 +1,5 @@
 import { inArray, sql } from "drizzle-orm";
-import { enqueueJob, TASKS, type IndexListingJob, type ListingDocument } from "@localex/common";
+import { enqueueJob, TASKS, type ListingDocument } from "@localex/common";
 import { categories, listings, type ListingRow, type Tx } from "../db/schema.ts";
 
 /** Set on every change: the version search compares, and the update time. */
@@ -38,7 +38,7 @@ export async function enqueueIndexing(tx: Tx, rows: readonly ListingRow[]): Prom
     ),
   );
   for (const row of rows) {
-    const job: IndexListingJob = { listing: toDocument(row, slugs.get(row.categoryId) ?? "other") };
-    await enqueueJob(tx, TASKS.indexListing, job, { jobKey: `index-listing:${row.id}` });
+    const listing = toDocument(row, slugs.get(row.categoryId) ?? "other");
+    await enqueueJob(tx, TASKS.indexListing, { listing }, { jobKey: `index-listing:${row.id}` });
   }
 }

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
-import type { Logger } from "@localex/common";
+import { TASKS, type Logger } from "@localex/common";
 import { media, type MediaRow } from "../db/schema.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
@@ -96,6 +96,5 @@ export class CleanupService {
   }
 }
 
-export const CLEANUP_TASK = "media:cleanup";
 /** graphile-worker crontab: at minute 17 of every hour. */
-export const CLEANUP_CRONTAB = `17 * * * * ${CLEANUP_TASK}`;
+export const CLEANUP_CRONTAB = `17 * * * * ${TASKS.cleanUpMedia}`;

@@ -1,13 +1,9 @@
 import { eq, inArray, sql } from "drizzle-orm";
-import { enqueueJob, isUuid, TOPICS, type EventBus } from "@localex/common";
+import { enqueueJob, isUuid, TASKS, TOPICS, type EventBus } from "@localex/common";
 import { jobs, type JobRow, type MediaDatabase, type Tx } from "../db/schema.ts";
 
-export const PROCESS_MEDIA_TASK = "media:process";
 export const PROCESS_MEDIA_ATTEMPTS = 5;
 
-export interface ProcessMediaJob {
-  jobId: string;
-}
 
 /** Job rows (what members follow) and their graphile-worker jobs (what runs them). */
 export class JobsStore {
@@ -30,16 +26,15 @@ export class JobsStore {
   async startProcessing(tx: Tx, ownerId: string, mediaId: string): Promise<JobRow> {
     const [row] = await tx
       .insert(jobs)
-      .values({ ownerId, kind: PROCESS_MEDIA_TASK, mediaId, maxAttempts: PROCESS_MEDIA_ATTEMPTS })
+      .values({ ownerId, kind: TASKS.processMedia, mediaId, maxAttempts: PROCESS_MEDIA_ATTEMPTS })
       .returning();
     await this.enqueue(tx, row!.id);
     return row!;
   }
 
   async enqueue(tx: Tx, jobId: string): Promise<void> {
-    const payload: ProcessMediaJob = { jobId };
     // One queued run per job: a retry requested twice runs once.
-    await enqueueJob(tx, PROCESS_MEDIA_TASK, payload, { jobKey: `media-process:${jobId}`, maxAttempts: PROCESS_MEDIA_ATTEMPTS });
+    await enqueueJob(tx, TASKS.processMedia, { jobId }, { jobKey: `media-process:${jobId}`, maxAttempts: PROCESS_MEDIA_ATTEMPTS });
   }
 
   async update(tx: Tx | MediaDatabase, id: string, set: Partial<typeof jobs.$inferInsert>): Promise<JobRow | null> {

@@ -2,13 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq, ne } from "drizzle-orm";
-import { isUuid, type Logger } from "@localex/common";
+import type { JobHelpers, JobPayload, Logger, TASKS } from "@localex/common";
 import { media, type MediaRow, type StoredVariant, type StoredVariants } from "../db/schema.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
 import { detectMediaType, isMediaRejected, renderOriginal, renderVariants, type RenderedVariant } from "../processing/index.ts";
 import { rejectInfected, ScanFailed, type MalwareScanner } from "../scanning/index.ts";
 import type { BlobStore } from "../storage/index.ts";
-import type { JobsStore, ProcessMediaJob } from "./jobs.store.ts";
+import type { JobsStore } from "./jobs.store.ts";
 
 export interface ProcessingDeps {
   media: MediaStore;
@@ -29,12 +29,7 @@ class Refused extends Error {}
  * blob; any other failure is retried with backoff until the last attempt, then FAILED.
  */
 export function processMediaTask(deps: ProcessingDeps) {
-  return async (payload: unknown, helpers: { job: { attempts: number; max_attempts: number } }): Promise<void> => {
-    const { jobId } = (payload ?? {}) as Partial<ProcessMediaJob>;
-    if (typeof jobId !== "string" || !isUuid(jobId)) {
-      deps.log.error({ payload }, "a media:process job without a job id; dropped");
-      return;
-    }
+  return async ({ jobId }: JobPayload<typeof TASKS.processMedia>, helpers: JobHelpers): Promise<void> => {
     const job = await deps.jobs.byId(jobId);
     if (!job || job.status === "SUCCEEDED" || (job.status === "FAILED" && !job.retryable)) return;
     const row = job.mediaId ? await deps.media.byId(job.mediaId) : null;

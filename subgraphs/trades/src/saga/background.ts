@@ -1,5 +1,4 @@
-import { isUuid, startJobWorker, type Logger, type SubgraphRuntime } from "@localex/common";
-import { EXPIRE_TRADE_TASK, type ExpireTradeJob } from "../trades/expiry-job.ts";
+import { jobTask, startJobWorker, TASKS, type Logger, type SubgraphRuntime } from "@localex/common";
 import type { TradeSettings } from "../settings.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 
@@ -18,14 +17,10 @@ export async function startTradeBackground(
     log,
     concurrency: 2,
     tasks: {
-      [EXPIRE_TRADE_TASK]: async (payload) => {
-        const { tradeId } = (payload ?? {}) as Partial<ExpireTradeJob>;
-        if (typeof tradeId !== "string" || !isUuid(tradeId)) {
-          log.error({ payload }, "an expiry job without a trade id; dropped");
-          return;
-        }
+      // Expires one trade when its time is up; the recovery sweep catches any the job misses.
+      [TASKS.expireTrade]: jobTask(TASKS.expireTrade, log, async ({ tradeId }) => {
         await recovery.expire(tradeId);
-      },
+      }),
     },
   });
 
