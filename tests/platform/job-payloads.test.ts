@@ -19,7 +19,7 @@ describe("job payloads", () => {
     const handled = vi.fn(async () => {});
     const logged = vi.fn();
     const log = { error: logged } as unknown as Logger;
-    const task = jobTask(TASKS.processMedia, log, handled)!;
+    const task = jobTask(TASKS.processMedia, log, handled);
     await task({ jobId: 42 }, {} as JobHelpers);
     expect(handled).not.toHaveBeenCalled();
     expect(logged).toHaveBeenCalledWith(expect.objectContaining({ task: "media:process", problem: expect.stringMatching(/jobId/) }), expect.any(String));

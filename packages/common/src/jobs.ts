@@ -1,7 +1,7 @@
 import { sql as drizzleSql } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
-import { Logger as WorkerLogger, run, runMigrations, type JobHelpers, type Runner, type TaskList } from "graphile-worker";
+import { Logger as WorkerLogger, run, runMigrations, type JobHelpers, type Runner, type Task, type TaskList } from "graphile-worker";
 import postgres from "postgres";
 import { z } from "zod";
 import { JOB_PAYLOADS, type JobPayload, type TaskName } from "./contracts.ts";
@@ -16,7 +16,7 @@ import { isShuttingDown } from "./shutdown.ts";
  * exponential backoff; a job that exhausts `max_attempts` stays in the queue with its last
  * error (the dead letters), visible in `graphile_worker.jobs`.
  */
-export type { JobHelpers, TaskList };
+export type { JobHelpers, Task, TaskList };
 
 export interface EnqueueOptions {
   /** Replaces a pending job with the same key (deduplication, e.g. one reindex per listing). */
@@ -68,7 +68,7 @@ export function jobTask<T extends TaskName>(
   task: T,
   log: Logger,
   handler: (payload: JobPayload<T>, helpers: JobHelpers) => Promise<void>,
-): TaskList[string] {
+): Task {
   return async (payload, helpers) => {
     const checked = JOB_PAYLOADS[task].safeParse(payload);
     if (!checked.success) {
