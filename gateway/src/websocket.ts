@@ -12,9 +12,10 @@ import {
   type ValidationRule,
 } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
-import type { EventBus, Logger } from "@localex/common";
+import { WebSocketServer, type WebSocket } from "ws";
+import { accessTokenExpiry, type EventBus, type Logger } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
+import { LiveConnections, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./connections.ts";
 import { subscribeThroughEvents } from "./subscriptions/bridge.ts";
 
 export interface WebSocketOptions {
@@ -31,13 +32,17 @@ export interface WebSocketOptions {
 
 type ConnectionExtra = {
   caller?: GatewayContext["caller"];
+  /** Set by graphql-ws's ws adapter. */
+  socket: WebSocket;
 };
 
 /**
  * graphql-ws on the gateway. The client authenticates once in `connection_init`
  * (`{ authorization: "Bearer …" }`); every operation is validated against the public API
  * schema with the same protection rules as HTTP, then queries and mutations run through
- * the gateway's query planner like any HTTP request.
+ * the gateway's query planner like any HTTP request. A signed-in connection closes when its
+ * access token expires or its session ends (LiveConnections), and holds at most
+ * MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions.
  */
 export function serveWebSocket(options: WebSocketOptions): { close(): Promise<void> } {
   /** Runs a query or mutation through the gateway's query planner, as an HTTP request would. */
@@ -57,20 +62,32 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
     return response.body.singleResult as ExecutionResult;
   };
 
+  const live = new LiveConnections(options.events, options.log);
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 1024 * 1024 });
   const server = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
+        const extra = ctx.extra as ConnectionExtra;
+        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
-          const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-          (ctx.extra as ConnectionExtra).caller = await callerFromAuthorization(options.jwtSecret, authorization);
-          return true;
+          extra.caller = await callerFromAuthorization(options.jwtSecret, authorization);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
+        if (!extra.caller || typeof authorization !== "string") return true;
+        return live.admit(extra.socket, extra.caller, accessTokenExpiry(authorization.trim().slice("Bearer ".length)));
       },
+      onClose: (ctx) => live.release((ctx.extra as ConnectionExtra).socket),
       onSubscribe: (ctx, _id, payload) => {
+        // graphql-ws has already reserved this one's place in ctx.subscriptions.
+        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return [
+            new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions may be open on one connection; complete one first.`, {
+              extensions: { code: "TOO_MANY_SUBSCRIPTIONS" },
+            }),
+          ];
+        }
         const schema = options.apiSchema();
         let document;
         try {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from "jose";
+import { SignJWT, decodeJwt, jwtVerify, errors as joseErrors, type JWTPayload } from "jose";
 import { LRUCache } from "lru-cache";
 import { GraphQLError } from "graphql";
 
@@ -94,6 +94,12 @@ async function verifyAccessTokenUncached(secret: string, token: string): Promise
     if (e instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired; refresh the session.");
     throw unauthenticated("The access token is invalid.");
   }
+}
+
+/** When a token verified by verifyAccessToken expires (its `exp`; read without verifying again). */
+export function accessTokenExpiry(token: string): Date {
+  const { exp } = decodeJwt(token);
+  return new Date((exp ?? 0) * 1000);
 }
 
 /** Caller tokens the gateway signed lately; one is reused for 30 of its 60 seconds. */

@@ -15,7 +15,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
         User: (ref: { id: string }, ctx) => ctx.loaders.userById.load(ref.id),
       },
     }),
-  createServices({ sql, config }) {
+  createServices({ sql, config, events }) {
     const db = database(sql, schema);
     const users = new UsersService(db, config.ADMIN_EMAILS);
     const loginFailures = AttemptLimiter.create({
@@ -25,7 +25,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
       redisUrl: config.REDIS_URL,
       redisPrefix: config.REDIS_PREFIX,
     });
-    return { users, sessions: new SessionsService(db, users, config, loginFailures) };
+    return { users, sessions: new SessionsService(db, users, config, loginFailures, events) };
   },
   createContext,
   async disposeServices(services) {

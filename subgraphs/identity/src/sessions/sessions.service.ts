@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { badUserInput, issueAccessToken, type AttemptLimiter, type Config, type Database } from "@localex/common";
+import { badUserInput, issueAccessToken, type AttemptLimiter, type Config, type Database, TOPICS, type EventBus } from "@localex/common";
 import { refreshTokens, users, type UserRow, type schema } from "../db/schema.ts";
 import type { UsersService } from "../users/users.service.ts";
 import {
@@ -24,7 +24,7 @@ function refused(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED" } });
 }
 
-type Rotation = { error: string } | { user: UserRow; familyId: string; refreshToken: string };
+type Rotation = { error: string; revokedFamily?: string } | { user: UserRow; familyId: string; refreshToken: string };
 
 type Tx = Parameters<Parameters<Database<typeof schema>["transaction"]>[0]>[0];
 
@@ -35,6 +35,8 @@ export class SessionsService {
     private readonly config: Pick<Config, "JWT_SECRET" | "ACCESS_TOKEN_TTL_SECONDS" | "REFRESH_TOKEN_TTL_SECONDS">,
     /** Failed logins per email: password guessing stops after a few tries. */
     private readonly loginFailures: AttemptLimiter,
+    /** Tells the gateway a session ended, so its live connections close. */
+    private readonly events: EventBus,
   ) {}
 
   async register(input: { email: string; password: string; displayName: string }): Promise<Session> {
@@ -78,7 +80,7 @@ export class SessionsService {
       if (row.revokedAt) return { error: "This session has been signed out." };
       if (row.usedAt) {
         await revokeFamily(tx, row.familyId);
-        return { error: "This refresh token was already used; the session has been revoked. Sign in again." };
+        return { error: "This refresh token was already used; the session has been revoked. Sign in again.", revokedFamily: row.familyId };
       }
       if (row.expiresAt.getTime() <= Date.now()) return { error: "The refresh token has expired. Sign in again." };
       await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.id));
@@ -87,7 +89,10 @@ export class SessionsService {
       const next = await this.storeRefreshToken(tx, user.id, row.familyId);
       return { user, familyId: row.familyId, refreshToken: next };
     });
-    if ("error" in outcome) throw refused(outcome.error);
+    if ("error" in outcome) {
+      if (outcome.revokedFamily) this.events.publish(TOPICS.sessionEnded(outcome.revokedFamily), { id: outcome.revokedFamily });
+      throw refused(outcome.error);
+    }
     return this.sessionFor(outcome.user, outcome.familyId, outcome.refreshToken);
   }
 
@@ -97,6 +102,7 @@ export class SessionsService {
       .update(refreshTokens)
       .set({ revokedAt: sql`now()` })
       .where(and(eq(refreshTokens.familyId, sessionId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+    this.events.publish(TOPICS.sessionEnded(sessionId), { id: sessionId });
   }
 
   close(): void {
