@@ -4,6 +4,9 @@ import { z } from "zod";
 export const DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-use-in-production";
 export const DEV_GATEWAY_SECRET = "dev-only-insecure-gateway-secret-do-not-use-in-production";
 export const DEV_MEDIA_SIGNING_SECRET = "dev-only-insecure-media-signing-secret-do-not-use-in-production";
+/** A development-only VAPID key pair for Web Push (generated once, published here, refused in production). */
+export const DEV_VAPID_PUBLIC_KEY = "BPAi8-Ir-4qeDuXRVCAkp1TmSahHXqCeksyAUNI0vj5mNpntKcpFzhpkUoiLRvK6z_RkPfPkBm6LiuUJvhoiRTc";
+export const DEV_VAPID_PRIVATE_KEY = "SChQoQD-ltMuyuuXE8SNB_GY0ZM3iY-WexE6FqjwI14";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const secret = z.string().min(32, "must be at least 32 characters");
@@ -80,6 +83,15 @@ const schema = z
     MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 86_400).default(900),
     /** clamd for malware scanning: tcp://host:3310 or unix:///path/to/clamd.ctl. Unset: no scanning (said at start-up). */
     CLAMAV_URL: z.string().regex(/^(tcp:\/\/[^/:]+:\d+|unix:\/\/\/.+)$/, "must be tcp://host:port or unix:///path").optional(),
+    /** Outgoing mail: smtp://user:pass@host:port (smtps:// for TLS). Unset: mail goes to the development inbox. */
+    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    MAIL_FROM: z.string().default("LocalEx <no-reply@localex.invalid>"),
+    /** Web Push (VAPID): the key pair and a contact (mailto: or https:) push services may reach. */
+    VAPID_PUBLIC_KEY: z.string().min(20).default(DEV_VAPID_PUBLIC_KEY),
+    VAPID_PRIVATE_KEY: z.string().min(20).default(DEV_VAPID_PRIVATE_KEY),
+    VAPID_SUBJECT: z.string().regex(/^(mailto:|https:)/, "must be a mailto: or https: URL").default("mailto:dev@localex.invalid"),
+    /** Notifications of one kind within this window go out as one email (a digest). */
+    NOTIFICATION_DIGEST_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((c, ctx) => {
@@ -88,6 +100,8 @@ const schema = z
     if (c.STORAGE_DRIVER === "s3" && !c.S3_BUCKET)
       ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "is required when STORAGE_DRIVER=s3" });
     if (c.NODE_ENV !== "production") return;
+    if (c.VAPID_PRIVATE_KEY === DEV_VAPID_PRIVATE_KEY)
+      ctx.addIssue({ code: "custom", path: ["VAPID_PRIVATE_KEY"], message: "the development key pair is refused in production; generate one (npx web-push generate-vapid-keys)" });
     if (c.MEDIA_SIGNING_SECRET === DEV_MEDIA_SIGNING_SECRET)
       ctx.addIssue({ code: "custom", path: ["MEDIA_SIGNING_SECRET"], message: "the development default is refused in production; set a random secret" });
     if (c.JWT_SECRET === DEV_JWT_SECRET)
