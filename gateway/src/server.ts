@@ -9,6 +9,7 @@ import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { CallerDataSource } from "./datasource.ts";
 import { MAX_TOKENS, protection } from "./protection.ts";
 import { gatewayUploadLimits } from "./uploads/limits.ts";
+import { routingUrl, serveDevelopmentInbox } from "./dev-inbox.ts";
 import { serveWebSocket } from "./websocket.ts";
 
 /** Where operations are served: `/graphql`, and `/` so the bare address works in a browser (Sandbox). */
@@ -75,6 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await apollo.start();
 
   app.get("/health", async () => ({ status: "ok" }));
+  if (!production) serveDevelopmentInbox(app, options.subgraphUrls.identity ?? routingUrl(options.supergraphSdl, "identity"));
   // File uploads (GraphQL multipart requests); JSON requests keep fastify's 1 MiB body limit.
   acceptGraphQLUploads(app, GRAPHQL_PATHS, uploadLimits);
   for (const path of GRAPHQL_PATHS) {

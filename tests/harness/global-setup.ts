@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { ANY_PORTS, freePort, freshDatabase } from "./databases.ts";
+import { startMailServer } from "./mail-server.ts";
 import { TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_MEDIA_SIGNING_SECRET } from "./secrets.ts";
 import type { StackReady } from "./stack-process.ts";
 
@@ -34,12 +35,18 @@ export async function setup(project: TestProject): Promise<void> {
     // Tests run the trades recovery sweep themselves (recoverTrades), so a periodic one can never
     // do, in the background, what a test means to see another mechanism (the expiry job) do.
     TRADE_RECOVERY_INTERVAL_SECONDS: "3600",
+    // Notification emails of one kind within 2 s go out as one digest (the default is minutes).
+    NOTIFICATION_DIGEST_SECONDS: "2",
     ...ANY_PORTS,
   };
   const dataDir = await mkdtemp(join(tmpdir(), "localex-test-"));
   await chmod(dataDir, 0o755); // the embedded server runs as `postgres` when we are root
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   env.DATA_DIR = dataDir;
+  // The graph's mail goes to a real SMTP server of the run's own; tests read it from mailDir.
+  const mail = await startMailServer(join(dataDir, "mail"));
+  cleanups.push(mail.close);
+  env.SMTP_URL = mail.url;
   if (process.env.DATABASE_URL) {
     const db = await freshDatabase(process.env.DATABASE_URL);
     cleanups.push(db.drop);
@@ -54,6 +61,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("subgraphUrls", ready.subgraphUrls);
   project.provide("usingEmbeddedPostgres", !process.env.DATABASE_URL);
   project.provide("dataDir", dataDir);
+  project.provide("mailDir", join(dataDir, "mail"));
 }
 
 export async function teardown(): Promise<void> {
@@ -107,5 +115,6 @@ declare module "vitest" {
     subgraphUrls: Record<string, string>;
     usingEmbeddedPostgres: boolean;
     dataDir: string;
+    mailDir: string;
   }
 }

@@ -17,7 +17,30 @@ export const TASKS = {
   processMedia: "media:process",
   /** media, hourly: orphan cleanup. */
   cleanUpMedia: "media:cleanup",
+  /** trades, ledger, media → identity, in the transaction of the change: tell a member about it. */
+  notify: "identity:notify",
+  /** identity: one email for a member's unsent notifications of one kind (a digest). */
+  sendNotificationEmail: "identity:send-notification-email",
+  /** identity: a notification to each of a member's push subscriptions. */
+  sendNotificationPush: "identity:send-notification-push",
 } as const;
+
+/** What a member can be told about (identity's NotificationKind). */
+export const NOTIFICATION_KINDS = [
+  "TRADE_PROPOSED",
+  "TRADE_COUNTERED",
+  "TRADE_ACCEPTED",
+  "TRADE_DECLINED",
+  "TRADE_CANCELLED",
+  "TRADE_EXPIRED",
+  "TRADE_COMPLETED",
+  "TRADE_DISPUTED",
+  "TRADE_RESOLVED",
+  "CREDITS_RECEIVED",
+  "PHOTO_READY",
+  "PHOTO_FAILED",
+] as const;
+export type NotificationKindName = (typeof NOTIFICATION_KINDS)[number];
 
 const LISTING_STATUSES = ["DRAFT", "ACTIVE", "RESERVED", "TRADED", "ARCHIVED"] as const;
 const ITEM_CONDITIONS = ["NEW", "LIKE_NEW", "GOOD", "FAIR", "POOR"] as const;
@@ -55,10 +78,24 @@ export const JOB_PAYLOADS = {
   [TASKS.processMedia]: z.object({ jobId: z.uuid() }),
   // Scheduled by graphile-worker's crontab, which sends its own bookkeeping.
   [TASKS.cleanUpMedia]: z.object({}).loose(),
+  [TASKS.notify]: z.object({
+    userId: z.uuid(),
+    kind: z.enum(NOTIFICATION_KINDS),
+    /** The same key records one notification however often the job runs (e.g. `trade-event:<id>:<userId>`). */
+    key: z.string().min(1).max(200),
+    tradeId: z.uuid().nullable().default(null),
+    /** What the message names: an amount of credits, a file's name, a reason. */
+    details: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  }),
+  [TASKS.sendNotificationEmail]: z.object({ userId: z.uuid(), kind: z.enum(NOTIFICATION_KINDS) }),
+  [TASKS.sendNotificationPush]: z.object({ notificationId: z.uuid() }),
 } as const;
 
 export type TaskName = keyof typeof JOB_PAYLOADS;
-export type JobPayload<T extends TaskName> = z.infer<(typeof JOB_PAYLOADS)[T]>;
+/** A payload as a handler gets it (defaults filled in). */
+export type JobPayload<T extends TaskName> = z.output<(typeof JOB_PAYLOADS)[T]>;
+/** A payload as it is enqueued (defaults may be left out). */
+export type JobPayloadInput<T extends TaskName> = z.input<(typeof JOB_PAYLOADS)[T]>;
 
 /** Event-bus topics; payloads carry ids only, subscribers fetch what they select. */
 export const TOPICS = {

@@ -4,7 +4,7 @@ import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import { Logger as WorkerLogger, run, runMigrations, type JobHelpers, type Runner, type Task, type TaskList } from "graphile-worker";
 import postgres from "postgres";
 import { z } from "zod";
-import { JOB_PAYLOADS, type JobPayload, type TaskName } from "./contracts.ts";
+import { JOB_PAYLOADS, type JobPayload, type JobPayloadInput, type TaskName } from "./contracts.ts";
 import type { Logger } from "./logger.ts";
 import { retry } from "./retry.ts";
 import { isShuttingDown } from "./shutdown.ts";
@@ -21,6 +21,11 @@ export type { JobHelpers, Task, TaskList };
 export interface EnqueueOptions {
   /** Replaces a pending job with the same key (deduplication, e.g. one reindex per listing). */
   jobKey?: string;
+  /**
+   * With a jobKey: "replace" (the default) moves the pending job to this payload and runAt;
+   * "preserve_run_at" keeps the pending job's time (a window that starts at the first event).
+   */
+  jobKeyMode?: "replace" | "preserve_run_at";
   maxAttempts?: number;
   runAt?: Date;
   queueName?: string;
@@ -37,11 +42,12 @@ export type SqlExecutor = Pick<PgDatabase<PostgresJsQueryResultHKT>, "execute">;
 export async function enqueueJob<T extends TaskName>(
   executor: SqlExecutor,
   task: T,
-  payload: JobPayload<T>,
+  payload: JobPayloadInput<T>,
   options: EnqueueOptions = {},
 ): Promise<void> {
   const checked = JOB_PAYLOADS[task].safeParse(payload);
   if (!checked.success) throw new Error(`A ${task} job's payload is not what the task takes: ${z.prettifyError(checked.error)}`);
+  payload = checked.data as JobPayloadInput<T>;
   await retry(
     async () => {
       const [added] = await executor.execute<{ id: string | null }>(drizzleSql`select (graphile_worker.add_job(
@@ -50,7 +56,8 @@ export async function enqueueJob<T extends TaskName>(
         queue_name => ${options.queueName ?? null},
         run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
         max_attempts => ${options.maxAttempts ?? 25},
-        job_key => ${options.jobKey ?? null}
+        job_key => ${options.jobKey ?? null},
+        job_key_mode => ${options.jobKeyMode ?? "replace"}
       )).id::text as id`);
       if (added?.id == null) throw new JobKeyLocked(`Could not enqueue ${task}${options.jobKey ? ` (${options.jobKey})` : ""}.`);
     },

@@ -1,12 +1,21 @@
 import type DataLoader from "dataloader";
 import { rowLoader, type Caller } from "@localex/common";
 import type { UserRow } from "./db/schema.ts";
+import type { EmailChannel, PushChannel } from "./notifications/channels/index.ts";
+import type { InboxService } from "./notifications/inbox.service.ts";
+import type { PreferencesService } from "./notifications/preferences.service.ts";
+import type { PushSubscriptionsService } from "./notifications/push-subscriptions.service.ts";
 import type { SessionsService } from "./sessions/sessions.service.ts";
 import type { UsersService } from "./users/users.service.ts";
 
 export interface IdentityServices {
   users: UsersService;
   sessions: SessionsService;
+  inbox: InboxService;
+  preferences: PreferencesService;
+  pushSubscriptions: PushSubscriptionsService;
+  email: EmailChannel;
+  push: PushChannel;
 }
 
 export interface IdentityContext {

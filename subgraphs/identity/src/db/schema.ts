@@ -1,7 +1,11 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { NOTIFICATION_KINDS } from "@localex/common";
 
 export const identity = pgSchema("identity");
+
+// Millisecond timestamps: a JS Date holds them exactly, so keyset cursors round-trip.
+const ms = { withTimezone: true, precision: 3 } as const;
 
 export const users = identity.table(
   "users",
@@ -44,5 +48,65 @@ export const refreshTokens = identity.table(
   ],
 );
 
+/**
+ * A member's inbox: one row per thing they were told about, recorded by the `identity:notify`
+ * job in the transaction of the change that caused it (so the inbox is complete even when live
+ * delivery is not). `key` makes a job that runs twice record once.
+ */
+export const notifications = identity.table(
+  "notifications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    message: text("message").notNull(),
+    tradeId: uuid("trade_id"),
+    key: text("key").notNull(),
+    readAt: timestamp("read_at", ms),
+    /** Set when an email carried it (alone or in a digest). */
+    emailedAt: timestamp("emailed_at", ms),
+    createdAt: timestamp("created_at", ms).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("notifications_key").on(t.key),
+    index("notifications_inbox_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
+    index("notifications_unread_idx").on(t.userId).where(sql`${t.readAt} is null`),
+    index("notifications_unsent_idx").on(t.userId, t.kind).where(sql`${t.emailedAt} is null`),
+  ],
+);
+
+/** Per kind, whether a member wants email and push as well (in-app is always on); no row: the defaults. */
+export const notificationPreferences = identity.table(
+  "notification_preferences",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    email: boolean("email").notNull(),
+    push: boolean("push").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind] })],
+);
+
+/** Browsers' Web Push subscriptions, one row per endpoint. */
+export const pushSubscriptions = identity.table(
+  "push_subscriptions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    endpoint: text("endpoint").notNull(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: timestamp("created_at", ms).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("push_subscriptions_endpoint_key").on(t.endpoint), index("push_subscriptions_user_idx").on(t.userId)],
+);
+
 export type UserRow = typeof users.$inferSelect;
-export const schema = { users, refreshTokens };
+export type NotificationRow = typeof notifications.$inferSelect;
+export const schema = { users, refreshTokens, notifications, notificationPreferences, pushSubscriptions };

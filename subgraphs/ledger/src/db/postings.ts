@@ -1,3 +1,4 @@
+import { JOB_PAYLOADS, TASKS, type JobPayloadInput } from "@localex/common";
 import type { Sql } from "@localex/common";
 import type { Tx } from "./transaction.ts";
 
@@ -61,11 +62,14 @@ export async function moveCredits<R>(
   m: Movement,
   success: R,
   refusal: R,
+  /** The recipient's `identity:notify` payload, enqueued only if the transfer is posted. */
+  notify: JobPayloadInput<typeof TASKS.notify> | null = null,
 ): Promise<MoveOutcome<R>> {
+  const notification = notify ? JOB_PAYLOADS[TASKS.notify].parse(notify) : null;
   const [row] = await sql<{ outcome: MoveOutcome<R> }[]>`
     select ledger.move_credits(${idempotency.scope}, ${idempotency.key}, ${idempotency.hash},
       ${m.id}, ${m.kind}, ${m.memo}, ${m.initiator}, ${m.fromId}, ${m.toId}, ${m.amount}, ${m.createdAt},
-      ${sql.json(success as never)}, ${sql.json(refusal as never)}) as outcome`;
+      ${sql.json(success as never)}, ${sql.json(refusal as never)}, ${notification ? sql.json(notification as never) : null}) as outcome`;
   // Seen when the connection is killed mid-statement: the outcome is unknown, and running the
   // keyed statement again is safe (see RETRYABLE in transaction.ts).
   if (!row) throw Object.assign(new Error("ledger.move_credits returned no row"), { code: "RESULT_LOST" });

@@ -133,9 +133,14 @@ export class TransfersService {
     };
     const success: TransferResult = { ok: true, transfer };
     const refusal = refuse({ code: "INSUFFICIENT_FUNDS", message: "You do not have enough available credits.", field: r.amountField });
-    const outcome = await retrying(() =>
-      moveCredits(this.sql, r, { ...r, id: transfer.id, createdAt }, success, refusal),
-    );
+    // The recipient hears of it, once: the job is keyed by the transfer.
+    const notify = {
+      userId: r.toId,
+      kind: "CREDITS_RECEIVED" as const,
+      key: `transfer:${transfer.id}:${r.toId}`,
+      details: (r.memo ? { amount: r.amount, memo: r.memo } : { amount: r.amount }) as Record<string, string | number>,
+    };
+    const outcome = await retrying(() => moveCredits(this.sql, r, { ...r, id: transfer.id, createdAt }, success, refusal, notify));
     if (outcome.state !== "conflict") return outcome.result;
     return refuse({
       code: "IDEMPOTENCY_CONFLICT",

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq, ne } from "drizzle-orm";
-import type { JobHelpers, JobPayload, Logger, TASKS } from "@localex/common";
-import { media, type MediaRow, type StoredVariant, type StoredVariants } from "../db/schema.ts";
+import { enqueueJob, TASKS, type JobHelpers, type JobPayload, type Logger } from "@localex/common";
+import { media, type MediaRow, type StoredVariant, type StoredVariants, type Tx } from "../db/schema.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
 import { detectMediaType, isMediaRejected, renderOriginal, renderVariants, type RenderedVariant } from "../processing/index.ts";
 import { rejectInfected, ScanFailed, type MalwareScanner } from "../scanning/index.ts";
@@ -50,8 +50,11 @@ export function processMediaTask(deps: ProcessingDeps) {
       const message = error instanceof Error ? error.message : String(error);
       if (refused) {
         await deps.blobs.delete([row.stagingKey]);
-        await deps.media.update(deps.media.db, row.id, { status: "FAILED", error: message, stagingKey: null, storedBytes: 0 });
-        await deps.jobs.update(deps.jobs.db, jobId, { status: "FAILED", error: message, retryable: false, progress: null });
+        await deps.media.db.transaction(async (tx) => {
+          await deps.media.update(tx, row.id, { status: "FAILED", error: message, stagingKey: null, storedBytes: 0 });
+          await deps.jobs.update(tx, jobId, { status: "FAILED", error: message, retryable: false, progress: null });
+          await notifyOwner(tx, row, "PHOTO_FAILED", `${jobId}:${attempts}`, message);
+        });
         deps.jobs.announce(jobId);
         return;
       }
@@ -61,8 +64,11 @@ export function processMediaTask(deps: ProcessingDeps) {
       const reason = last
         ? `Processing failed on our side (attempt ${attempts} of ${maxAttempts}); retryJob runs it again.`
         : `Processing failed on our side (attempt ${attempts} of ${maxAttempts}); it will be retried.`;
-      if (last) await deps.media.update(deps.media.db, row.id, { status: "FAILED", error: reason });
-      await deps.jobs.update(deps.jobs.db, jobId, { status: last ? "FAILED" : "RETRYING", error: reason, progress: null });
+      await deps.media.db.transaction(async (tx) => {
+        if (last) await deps.media.update(tx, row.id, { status: "FAILED", error: reason });
+        await deps.jobs.update(tx, jobId, { status: last ? "FAILED" : "RETRYING", error: reason, progress: null });
+        if (last) await notifyOwner(tx, row, "PHOTO_FAILED", `${jobId}:${attempts}`, reason);
+      });
       deps.jobs.announce(jobId);
       throw error; // graphile-worker backs off and retries; after the last attempt it keeps the job as dead
     }
@@ -142,6 +148,7 @@ async function finish(
             .returning()
         : [];
     await deps.jobs.update(tx, jobId, { status: "SUCCEEDED", progress: 1, error: null });
+    await notifyOwner(tx, row, "PHOTO_READY", jobId);
     return { ready, replaced };
   });
   if (!outcome.ready) {
@@ -157,4 +164,11 @@ async function finish(
 function extensionOf(contentType: string, fallback: string): string {
   const ext = { "image/webp": "webp", "image/jpeg": "jpg", "image/png": "png", "image/avif": "avif", "image/gif": "gif", "application/pdf": "pdf" }[contentType];
   return ext ?? fallback;
+}
+
+/** Tells the owner a photo or avatar is ready or failed, in the transaction that says so (documents are not photos). */
+async function notifyOwner(tx: Tx, row: MediaRow, kind: "PHOTO_READY" | "PHOTO_FAILED", occasion: string, reason?: string): Promise<void> {
+  if (row.purpose === "DOCUMENT") return;
+  const details: Record<string, string> = reason ? { reason } : {};
+  await enqueueJob(tx, TASKS.notify, { userId: row.ownerId, kind, key: `media:${row.id}:${kind}:${occasion}`, details });
 }

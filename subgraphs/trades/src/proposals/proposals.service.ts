@@ -53,7 +53,7 @@ export class ProposalsService {
         .onConflictDoNothing({ target: [trades.proposerId, trades.proposeKey] })
         .returning();
       if (!row) return null;
-      await this.store.record(tx, row.id, { kind: "PROPOSED", actorId: caller.userId, note: terms.message });
+      await this.store.record(tx, row, { kind: "PROPOSED", actorId: caller.userId, note: terms.message });
       await scheduleExpiry(tx, row.id, expiresAt);
       return row;
     });

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, lte, lt, sql } from "drizzle-orm";
 import type { Logger } from "@localex/common";
-import { tradeEvents, trades, type TradeRow } from "../db/schema.ts";
+import { trades } from "../db/schema.ts";
 import { NEGOTIATING } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import type { SagaDriver } from "./saga.driver.ts";
@@ -60,9 +60,7 @@ export class RecoveryService {
           ),
         )
         .returning();
-      if (due.length > 0) {
-        await tx.insert(tradeEvents).values(due.map((r: TradeRow) => ({ tradeId: r.id, kind: "EXPIRED" as const, actorId: null })));
-      }
+      for (const row of due) await this.store.record(tx, row, { kind: "EXPIRED", actorId: null });
       return due;
     });
     for (const row of rows) this.store.announce(row);

@@ -156,7 +156,7 @@ export class SagaDriver {
       .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), eq(trades.saga, row.saga ?? "ACCEPT")))
       .returning();
     if (!next) throw new LeaseLost(row.id);
-    await this.store.record(tx, row.id, { ...event, actorId: row.sagaActorId });
+    await this.store.record(tx, row, { ...event, actorId: row.sagaActorId });
     return next;
   }
 

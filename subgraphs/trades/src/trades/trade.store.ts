@@ -11,6 +11,7 @@ import {
   type TradeStatusName,
   type Tx,
 } from "../db/schema.ts";
+import { notifyParties } from "./notifications.ts";
 import { failed, succeeded, type Change, type TradeResult } from "./rules.ts";
 
 /** Column values for an update; SQL where the database's clock must decide (leases). */
@@ -111,12 +112,17 @@ export class TradeStore {
       .where(eq(trades.id, id))
       .returning();
     if (!row) throw new Error(`trade ${id} vanished inside its own transaction`);
-    if (event) await this.record(tx, id, event);
+    if (event) await this.record(tx, row, event);
     return row;
   }
 
-  async record(tx: Tx, tradeId: string, event: EventRecord): Promise<void> {
-    await tx.insert(tradeEvents).values({ tradeId, kind: event.kind, actorId: event.actorId, note: event.note ?? null });
+  /** Adds to the trade's history, and tells its parties (notifyParties), in the caller's transaction. */
+  async record(tx: Tx, trade: Pick<TradeRow, "id" | "proposerId" | "recipientId">, event: EventRecord): Promise<void> {
+    const [recorded] = await tx
+      .insert(tradeEvents)
+      .values({ tradeId: trade.id, kind: event.kind, actorId: event.actorId, note: event.note ?? null })
+      .returning({ id: tradeEvents.id });
+    await notifyParties(tx, trade, recorded!.id, event);
   }
 
   /** Answers a committed change: announces it, or explains the refusal. */

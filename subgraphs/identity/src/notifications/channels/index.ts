@@ -1,0 +1,12 @@
+export {
+  DeliveryFailed,
+  type EmailChannel,
+  type NotificationKind,
+  type OutgoingNotification,
+  type PushChannel,
+  type PushTarget,
+  type Recipient,
+} from "./channel.ts";
+export { createEmailChannel, DevelopmentMailbox, SmtpEmailChannel, type DevelopmentMail, type SmtpEmailOptions } from "./email.ts";
+export { createPushChannel, WebPushChannel, type PushPayload, type WebPushOptions } from "./push.ts";
+export { APP_URL, escapeHtml, linkOf, notificationMessage, renderEmail, renderPush, subjectOf, type Details, type PushText, type RenderedEmail, type TemplateOptions } from "./templates.ts";

@@ -1,0 +1,81 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { pageSize, requireCaller } from "@localex/common";
+import type { IdentityContext } from "../context.ts";
+import type { NotificationRow } from "../db/schema.ts";
+import type { InboxPage } from "./inbox.service.ts";
+import {
+  Notification,
+  NotificationConnection,
+  NotificationPreferences,
+  NotificationPreferencesInput,
+  PushSubscriptionInput,
+  Trade,
+} from "./notification.type.ts";
+
+@Resolver(() => Notification)
+export class NotificationsResolver {
+  @Query(() => NotificationConnection, { description: "Your notifications, newest first, with the count of unread ones." })
+  async notifications(
+    @Arg("first", () => Int, { nullable: true }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("unreadOnly", () => Boolean, { nullable: true, defaultValue: false }) unreadOnly: boolean,
+    @Ctx() ctx: IdentityContext,
+  ): Promise<InboxPage> {
+    const caller = requireCaller(ctx.caller);
+    return ctx.services.inbox.page(caller.userId, pageSize(first), after, unreadOnly);
+  }
+
+  @Query(() => Notification, { nullable: true, description: "One of your notifications; null for anyone else's." })
+  async notification(@Arg("id", () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<NotificationRow | null> {
+    return ctx.caller ? ctx.services.inbox.one(ctx.caller.userId, id) : null;
+  }
+
+  @Query(() => NotificationPreferences, { description: "How you hear of each kind of notification." })
+  async notificationPreferences(@Ctx() ctx: IdentityContext): Promise<NotificationPreferences> {
+    return { kinds: await ctx.services.preferences.of(requireCaller(ctx.caller).userId) };
+  }
+
+  @Mutation(() => Int, { description: "Marks your notifications among `ids` read; returns how many were unread." })
+  async markNotificationsRead(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: IdentityContext): Promise<number> {
+    return ctx.services.inbox.markRead(requireCaller(ctx.caller).userId, ids);
+  }
+
+  @Mutation(() => NotificationPreferences, { description: "Turns email or push on or off per kind; in-app is always on." })
+  async updateNotificationPreferences(
+    @Arg("input", () => NotificationPreferencesInput) input: NotificationPreferencesInput,
+    @Ctx() ctx: IdentityContext,
+  ): Promise<NotificationPreferences> {
+    return { kinds: await ctx.services.preferences.update(requireCaller(ctx.caller).userId, input.kinds) };
+  }
+
+  @Mutation(() => Boolean, { description: "Sends your notifications to this browser by Web Push too." })
+  async registerPushSubscription(@Arg("input", () => PushSubscriptionInput) input: PushSubscriptionInput, @Ctx() ctx: IdentityContext): Promise<boolean> {
+    await ctx.services.pushSubscriptions.register(requireCaller(ctx.caller).userId, input);
+    return true;
+  }
+
+  @Mutation(() => Boolean, { description: "Stops Web Push to this endpoint; false if it was not yours." })
+  async unregisterPushSubscription(@Arg("endpoint", () => String) endpoint: string, @Ctx() ctx: IdentityContext): Promise<boolean> {
+    return ctx.services.pushSubscriptions.unregister(requireCaller(ctx.caller).userId, endpoint);
+  }
+
+  @Subscription(() => Notification, {
+    description: "Your notifications as they arrive (never anyone else's).",
+    subscribe: () => {
+      throw new Error("notificationAdded is served by the gateway from notification events.");
+    },
+  })
+  notificationAdded(@Root() notification: NotificationRow): NotificationRow {
+    return notification;
+  }
+
+  @FieldResolver(() => Boolean)
+  read(@Root() notification: NotificationRow): boolean {
+    return notification.readAt !== null;
+  }
+
+  @FieldResolver(() => Trade, { nullable: true })
+  trade(@Root() notification: NotificationRow): Trade | null {
+    return notification.tradeId ? { id: notification.tradeId } : null;
+  }
+}

@@ -1,0 +1,51 @@
+import { enqueueJob, jobTask, TASKS, TOPICS, databaseErrorCodes, type Database, type EventBus, type Logger, type Task } from "@localex/common";
+import { notifications, type schema } from "../db/schema.ts";
+import { notificationMessage } from "./channels/templates.ts";
+import type { PreferencesService } from "./preferences.service.ts";
+
+export interface NotifyDeps {
+  db: Database<typeof schema>;
+  preferences: PreferencesService;
+  events: EventBus;
+  log: Logger;
+  /** Notifications of one kind within this window go out as one email. */
+  digestSeconds: number;
+}
+
+/**
+ * `identity:notify`: records the notification in the member's inbox (once per key, however
+ * often the job runs) and, in the same transaction, the email and push jobs the member's
+ * preferences ask for; then tells the member's live subscribers. The email job is keyed by
+ * member and kind and keeps its first run time, so what arrives within the digest window
+ * leaves in one email.
+ */
+export function notifyTask(deps: NotifyDeps): Task {
+  return jobTask(TASKS.notify, deps.log, async ({ userId, kind, key, tradeId, details }) => {
+    const channels = await deps.preferences.channelsFor(userId, kind);
+    let recorded: { id: string } | null;
+    try {
+      recorded = await deps.db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(notifications)
+          .values({ userId, kind, key, tradeId, message: notificationMessage(kind, details) })
+          .onConflictDoNothing({ target: notifications.key })
+          .returning({ id: notifications.id });
+        if (!row) return null; // an earlier run recorded it
+        if (channels.email) {
+          const runAt = new Date(Date.now() + deps.digestSeconds * 1000);
+          await enqueueJob(tx, TASKS.sendNotificationEmail, { userId, kind }, { jobKey: `notification-email:${userId}:${kind}`, jobKeyMode: "preserve_run_at", runAt });
+        }
+        if (channels.push) await enqueueJob(tx, TASKS.sendNotificationPush, { notificationId: row.id });
+        return row;
+      });
+    } catch (e) {
+      // The member's account is gone (foreign key): there is nobody left to tell.
+      if (databaseErrorCodes(e).includes("23503")) {
+        deps.log.info({ userId, kind }, "a notification for a member who no longer exists was dropped");
+        return;
+      }
+      throw e;
+    }
+    if (recorded) deps.events.publish(TOPICS.userNotifications(userId), { id: recorded.id });
+  });
+}
