@@ -11,6 +11,8 @@ import { MAX_TOKENS, protection } from "./protection.ts";
 import { gatewayUploadLimits } from "./uploads/limits.ts";
 import { routingUrl, serveDevelopmentInbox } from "./dev-inbox.ts";
 import { serveWebSocket } from "./websocket.ts";
+import { SubscriptionPlanner } from "./subscriptions/planner.ts";
+import { SubgraphSockets } from "./subscriptions/upstream.ts";
 
 /** Where operations are served: `/graphql`, and `/` so the bare address works in a browser (Sandbox). */
 const GRAPHQL_PATHS = ["/graphql", "/"] as const;
@@ -39,18 +41,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   let apiSchema: GraphQLSchema | undefined;
   const uploadLimits = gatewayUploadLimits(config);
-  const dataSources: CallerDataSource[] = [];
+  const dataSources = new Map<string, { url: string; source: CallerDataSource }>();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: log,
     buildService: ({ name, url }) => {
-      const source = new CallerDataSource(options.subgraphUrls[name as SubgraphName] ?? url ?? "", config.GATEWAY_SECRET, {
-        maxFileBytes: uploadLimits.maxFileSize,
-      });
-      dataSources.push(source);
+      const address = options.subgraphUrls[name as SubgraphName] ?? url ?? "";
+      const source = new CallerDataSource(address, config.GATEWAY_SECRET, { maxFileBytes: uploadLimits.maxFileSize });
+      dataSources.set(name, { url: address, source });
       return source;
     },
   });
+  const planner = new SubscriptionPlanner(options.supergraphSdl);
+  const sockets = new SubgraphSockets((name) => dataSources.get(name)?.url, config.GATEWAY_SECRET, log);
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });
@@ -100,6 +103,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxTokens: MAX_TOKENS,
     jwtSecret: config.JWT_SECRET,
     events: options.events,
+    subscriptions: {
+      planner: () => planner,
+      sockets,
+      dataSources: () => Object.fromEntries([...dataSources].map(([name, { source }]) => [name, source])),
+      log,
+    },
     log,
   });
 
@@ -111,7 +120,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async stop() {
       await ws.close();
       await apollo.stop();
-      await Promise.all(dataSources.map((source) => source.close()));
+      await sockets.close();
+      await Promise.all([...dataSources.values()].map(({ source }) => source.close()));
     },
   };
 }

@@ -16,7 +16,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { accessTokenExpiry, type EventBus, type Logger } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { LiveConnections, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./connections.ts";
-import { subscribeThroughEvents } from "./subscriptions/bridge.ts";
+import { subscribeThroughSubgraph, type SubscriptionDeps } from "./subscriptions/executor.ts";
 
 export interface WebSocketOptions {
   httpServer: Server;
@@ -26,7 +26,9 @@ export interface WebSocketOptions {
   validationRules: ValidationRule[];
   maxTokens: number;
   jwtSecret: string;
+  /** For session-ended events (connections close when their session does). */
   events: EventBus;
+  subscriptions: SubscriptionDeps;
   log: Logger;
 }
 
@@ -109,10 +111,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
       },
       execute: (args) =>
         runThroughGateway(args.document, args.variableValues ?? {}, args.contextValue as GatewayContext, args.operationName),
-      subscribe: (args) =>
-        subscribeThroughEvents(args, options.events, (document, variables, context) =>
-          runThroughGateway(document, variables, context),
-        ),
+      subscribe: (args) => subscribeThroughSubgraph(args, options.subscriptions),
     },
     wss,
   );

@@ -19,13 +19,13 @@ export interface FederatedSchemaOptions<TContext> {
 }
 
 /**
- * Subgraphs declare subscription fields so they compose, but the gateway serves them from
- * domain events (gateway/src/subscriptions); type-graphql still insists on a pubSub.
+ * Subscription fields bring their own `subscribe` (an event stream from liveStream, authorised
+ * there); type-graphql still insists on a pubSub for topic-based ones, which we do not use.
  */
-const servedByTheGateway: PubSub = {
+const noTopicSubscriptions: PubSub = {
   publish: () => {},
   subscribe: () => {
-    throw new Error("Subscriptions are served by the gateway.");
+    throw new Error("Subscription fields here use `subscribe`, not topics.");
   },
 };
 
@@ -41,7 +41,7 @@ export async function buildFederatedSchema<TContext>(options: FederatedSchemaOpt
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
     skipCheck: true,
-    pubSub: servedByTheGateway,
+    pubSub: noTopicSubscriptions,
   });
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<TContext>;

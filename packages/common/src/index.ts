@@ -18,3 +18,5 @@ export * from "./contracts.ts";
 export * from "./rate-limit.ts";
 export * from "./retry.ts";
 export * from "./uploads.ts";
+export * from "./live.ts";
+export * from "./subscription-server.ts";

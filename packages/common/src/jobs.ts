@@ -98,10 +98,16 @@ export async function prepareJobQueue(url: string): Promise<void> {
   }
 }
 
+/** graphile-worker's log lines, without the whole job row and error (a failed statement's SQL and parameters) in each. */
 function quietLogger(log?: Logger): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
     if (!log) return;
-    const entry = { ...scope, ...meta };
+    const job = (meta as { job?: { id?: unknown; task_identifier?: unknown; attempts?: unknown; max_attempts?: unknown } } | undefined)?.job;
+    const entry = {
+      ...scope,
+      ...(job ? { job: { id: job.id, task: job.task_identifier, attempts: job.attempts, maxAttempts: job.max_attempts } } : meta),
+    };
+    message = message.length > 500 ? `${message.slice(0, 500)}…` : message;
     if (level === "error" && !isShuttingDown()) log.error(entry, message);
     else if (level === "warning") log.warn(entry, message);
     else log.debug(entry, message);

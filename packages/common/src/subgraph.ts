@@ -13,6 +13,7 @@ import { prepareJobQueue } from "./jobs.ts";
 import { createHttpServer, listen } from "./http.ts";
 import type { FastifyInstance } from "fastify";
 import { acceptGraphQLUploads, type UploadLimits } from "./uploads.ts";
+import { serveSubscriptions } from "./subscription-server.ts";
 
 /** What a subgraph's services are built from. */
 export interface SubgraphRuntime {
@@ -111,6 +112,10 @@ export async function startSubgraph<TServices, TContext extends object>(
     },
   });
 
+  // Subscriptions the subgraph owns, over graphql-ws, for the gateway (subscription-server.ts).
+  const subscriptions = schema.getSubscriptionType()
+    ? serveSubscriptions({ httpServer: app.server, path: "/graphql", schema, secret, createContext: (caller) => module.createContext(services, caller), log })
+    : null;
   listeningUrl = await listen(app, env.config.HOST, port);
   const url = `${listeningUrl}/graphql`;
   env.directory.set(module.name, url);
@@ -120,6 +125,7 @@ export async function startSubgraph<TServices, TContext extends object>(
     name: module.name,
     url,
     async stop() {
+      await subscriptions?.close();
       await stopBackground();
       await apollo.stop();
       await module.disposeServices?.(services);

@@ -1,5 +1,5 @@
 import type DataLoader from "dataloader";
-import { rowLoader, type Caller } from "@localex/common";
+import { rowLoader, type Caller, type EventBus } from "@localex/common";
 import type { UserRow } from "./db/schema.ts";
 import type { EmailChannel, PushChannel } from "./notifications/channels/index.ts";
 import type { InboxService } from "./notifications/inbox.service.ts";
@@ -9,6 +9,8 @@ import type { SessionsService } from "./sessions/sessions.service.ts";
 import type { UsersService } from "./users/users.service.ts";
 
 export interface IdentityServices {
+  /** Domain events, for live subscriptions. */
+  events: EventBus;
   users: UsersService;
   sessions: SessionsService;
   inbox: InboxService;

@@ -33,6 +33,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
       redisPrefix: config.REDIS_PREFIX,
     });
     return {
+      events,
       users,
       sessions: new SessionsService(db, users, config, loginFailures, events),
       inbox: new InboxService(db),

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import { groupLoader, rowLoader, type Caller } from "@localex/common";
+import { groupLoader, rowLoader, type Caller, type EventBus } from "@localex/common";
 import type { CleanupService } from "./cleanup/cleanup.service.ts";
 import type { JobRow, MediaRow } from "./db/schema.ts";
 import type { JobsService } from "./jobs/jobs.service.ts";
@@ -12,6 +12,8 @@ import type { PresignedUploadsService } from "./uploads/presigned.service.ts";
 import type { UploadsService } from "./uploads/uploads.service.ts";
 
 export interface MediaServices {
+  /** Domain events, for live subscriptions. */
+  events: EventBus;
   store: MediaStore;
   jobsStore: JobsStore;
   blobs: BlobStore;

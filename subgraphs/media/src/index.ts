@@ -5,7 +5,8 @@ import { CleanupResolver } from "./cleanup/cleanup.resolver.ts";
 import { CLEANUP_CRONTAB, CleanupService } from "./cleanup/cleanup.service.ts";
 import { createContext, type MediaContext, type MediaServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
-import { JobsResolver, canSeeJob } from "./jobs/jobs.resolver.ts";
+import { JobsResolver } from "./jobs/jobs.resolver.ts";
+import { canSeeJob } from "./jobs/visibility.ts";
 import { JobsService } from "./jobs/jobs.service.ts";
 import { JobsStore } from "./jobs/jobs.store.ts";
 import { processMediaTask } from "./jobs/process-media.ts";
@@ -68,6 +69,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
     const blobs = createBlobStore(config, { listeningUrl });
     const listings = new ListingOwners(internal);
     return {
+      events,
       store,
       jobsStore,
       blobs,

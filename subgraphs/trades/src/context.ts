@@ -1,5 +1,5 @@
 import type DataLoader from "dataloader";
-import { groupLoader, rowLoader, type Caller } from "@localex/common";
+import { groupLoader, rowLoader, type Caller, type EventBus } from "@localex/common";
 import type { TradeEventRow, TradeRow } from "./db/schema.ts";
 import type { FeedbackService, UserStats } from "./feedback/feedback.service.ts";
 import type { ProposalsService } from "./proposals/proposals.service.ts";
@@ -9,6 +9,8 @@ import type { SettlementService } from "./saga/settlement.service.ts";
 import type { TradeStore } from "./trades/trade.store.ts";
 
 export interface TradesServices {
+  /** Domain events, for live subscriptions. */
+  events: EventBus;
   store: TradeStore;
   proposals: ProposalsService;
   acceptance: AcceptService;

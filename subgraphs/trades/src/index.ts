@@ -39,6 +39,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
     const partners = new TradePartners(internal, log);
     const driver = new SagaDriver(store, partners, settings, log);
     return {
+      events,
       store,
       proposals: new ProposalsService(store, partners, settings),
       acceptance: new AcceptService(store, driver),

@@ -3,6 +3,7 @@ import { pageSize, requireCaller } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { NotificationRow } from "../db/schema.ts";
 import type { InboxPage } from "./inbox.service.ts";
+import { followNotifications } from "./notification-updates.ts";
 import {
   Notification,
   NotificationConnection,
@@ -61,8 +62,9 @@ export class NotificationsResolver {
 
   @Subscription(() => Notification, {
     description: "Your notifications as they arrive (never anyone else's).",
-    subscribe: () => {
-      throw new Error("notificationAdded is served by the gateway from notification events.");
+    subscribe: ({ context }) => {
+      const ctx = context as IdentityContext;
+      return followNotifications(ctx.services.events, ctx.services.inbox, ctx.caller);
     },
   })
   notificationAdded(@Root() notification: NotificationRow): NotificationRow {

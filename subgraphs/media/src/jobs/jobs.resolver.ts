@@ -1,12 +1,12 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
-import { requireCaller, type Caller } from "@localex/common";
+import { requireCaller } from "@localex/common";
 import type { MediaContext } from "../context.ts";
 import type { JobRow, MediaRow } from "../db/schema.ts";
 import { Media } from "../media/media.type.ts";
 import { Job } from "./job.type.ts";
+import { followJob } from "./job-updates.ts";
+import { canSeeJob } from "./visibility.ts";
 
-export const canSeeJob = (job: Pick<JobRow, "ownerId">, caller: Caller | null): boolean =>
-  caller !== null && (caller.userId === job.ownerId || caller.role === "admin");
 
 @Resolver(() => Job)
 export class JobsResolver {
@@ -18,8 +18,9 @@ export class JobsResolver {
 
   @Subscription(() => Job, {
     description: "The job's current state, then every change (status, progress, attempts); its owner and admins only.",
-    subscribe: () => {
-      throw new Error("jobUpdated is served by the gateway from job events.");
+    subscribe: ({ args, context }) => {
+      const ctx = context as MediaContext;
+      return followJob(ctx.services.events, ctx.services.jobsStore, ctx.caller, (args as { id: string }).id);
     },
   })
   jobUpdated(@Arg("id", () => ID) _id: string, @Root() job: JobRow): JobRow {

@@ -3,7 +3,7 @@ import { notFound, type Caller } from "@localex/common";
 import type { JobRow } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import type { JobsStore } from "./jobs.store.ts";
-import { canSeeJob } from "./jobs.resolver.ts";
+import { canSeeJob } from "./visibility.ts";
 
 export class JobsService {
   constructor(

@@ -58,7 +58,7 @@ export function processMediaTask(deps: ProcessingDeps) {
         deps.jobs.announce(jobId);
         return;
       }
-      deps.log.warn({ err: error, jobId, attempts }, "media processing failed");
+      deps.log.warn({ reason: message.slice(0, 300), jobId, attempts }, "media processing failed");
       const last = attempts >= maxAttempts;
       // Our fault, not the member's: the details go to the log, never into what they read.
       const reason = last

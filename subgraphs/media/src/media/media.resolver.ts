@@ -3,7 +3,7 @@ import { requireCaller } from "@localex/common";
 import type { MediaContext } from "../context.ts";
 import type { ImageVariantName, MediaRow } from "../db/schema.ts";
 import { Job } from "../jobs/job.type.ts";
-import { canSeeJob } from "../jobs/jobs.resolver.ts";
+import { canSeeJob } from "../jobs/visibility.ts";
 import { ImageVariant, Media } from "./media.type.ts";
 
 @Resolver(() => Media)

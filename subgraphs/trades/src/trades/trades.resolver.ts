@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root, Subscription } from
 import type { TradesContext } from "../context.ts";
 import type { TradeEventRow, TradeRow } from "../db/schema.ts";
 import { canSee } from "./rules.ts";
+import { followTrades } from "./trade-updates.ts";
 import { DisputeOutcome, type DisputeOutcomeName, Listing, Trade, TradeEvent, User } from "./trade.type.ts";
 
 @Resolver(() => Trade)
@@ -14,9 +15,10 @@ export class TradesResolver {
 
   @Subscription(() => Trade, {
     nullable: false,
-    description: "Changes to the trade `id`, or, without it, to every trade you are party to.",
-    subscribe: () => {
-      throw new Error("tradeUpdated is served by the gateway from trade events.");
+    description: "The trade `id` as it is now, then each change to it; or, without an id, each change to any trade you are party to.",
+    subscribe: ({ args, context }) => {
+      const ctx = context as TradesContext;
+      return followTrades(ctx.services.events, ctx.services.store, ctx.caller, (args as { id?: string | null }).id ?? null);
     },
   })
   tradeUpdated(@Arg("id", () => ID, { nullable: true }) _id: string | null, @Root() trade: TradeRow): TradeRow {

@@ -1,0 +1,61 @@
+import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
+import WebSocket from "ws";
+import { GATEWAY_SERVICE, signCallerToken, type Caller, type Logger } from "@localex/common";
+
+export interface UpstreamSink {
+  next(result: FormattedExecutionResult): void;
+  /** The subgraph ended the subscription with an error, or its socket went away. */
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/**
+ * One graphql-ws connection from this gateway to each subgraph that owns subscriptions,
+ * multiplexing every client's subscriptions to it: the connection proves it is the gateway,
+ * and each subscription carries its subscriber's signed identity in `extensions.caller`.
+ */
+export class SubgraphSockets {
+  private readonly clients = new Map<string, Client>();
+
+  constructor(
+    private readonly urls: (subgraph: string) => string | undefined,
+    private readonly secret: string,
+    private readonly log: Logger,
+  ) {}
+
+  async subscribe(
+    subgraph: string,
+    request: { query: string; variables: Record<string, unknown>; operationName?: string },
+    caller: Caller | null,
+    sink: UpstreamSink,
+  ): Promise<() => void> {
+    const extensions = caller ? { caller: await signCallerToken(this.secret, caller) } : {};
+    return this.client(subgraph).subscribe({ ...request, extensions }, sink);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.dispose()));
+    this.clients.clear();
+  }
+
+  private client(subgraph: string): Client {
+    const existing = this.clients.get(subgraph);
+    if (existing) return existing;
+    const url = this.urls(subgraph);
+    if (!url) throw new Error(`No address for the ${subgraph} subgraph.`);
+    const client = createClient({
+      url: url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      // Connected while anyone subscribes; a dropped connection ends its subscriptions with an
+      // error (the client resubscribes), and the next subscription reconnects.
+      lazy: true,
+      lazyCloseTimeout: 5_000,
+      retryAttempts: 0,
+      keepAlive: 15_000,
+      connectionParams: async () => ({ caller: await signCallerToken(this.secret, { userId: GATEWAY_SERVICE, role: "service", sessionId: "gateway" }) }),
+      on: { closed: (event) => this.log.debug({ subgraph, code: (event as { code?: number }).code }, "subgraph subscription socket closed") },
+    });
+    this.clients.set(subgraph, client);
+    return client;
+  }
+}

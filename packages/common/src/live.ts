@@ -1,0 +1,70 @@
+import { on } from "node:events";
+import { EventEmitter } from "node:events";
+import type { EventBus } from "./events.ts";
+
+export interface LiveOptions<T> {
+  /** What to deliver first, once listening (an entity's current state); null: nothing. */
+  initial?: () => Promise<T | null>;
+  /** What an event becomes for this subscriber; null skips it (not theirs to see). */
+  next: (payload: unknown) => Promise<T | null>;
+}
+
+/**
+ * A subscription's stream: listens to `topics` on the event bus before anything is read (so
+ * nothing between the initial state and the first event is missed), then yields the initial
+ * value and each event's value, in order, one at a time. Returning (the client went away)
+ * removes every listener.
+ */
+export async function liveStream<T>(events: EventBus, topics: readonly string[], options: LiveOptions<T>): Promise<AsyncIterableIterator<T>> {
+  const local = new EventEmitter();
+  const abort = new AbortController();
+  const incoming = on(local, "event", { signal: abort.signal });
+  const unsubscribes = await Promise.all(topics.map((t) => events.subscribe(t, (payload) => local.emit("event", payload))));
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    abort.abort();
+    await Promise.all(unsubscribes.map((u) => u()));
+  };
+  let first = options.initial ? await options.initial() : null;
+  const iterator: AsyncIterableIterator<T> = {
+    async next(): Promise<IteratorResult<T>> {
+      if (first !== null) {
+        const value = first;
+        first = null;
+        return { done: false, value };
+      }
+      while (!closed) {
+        let event: IteratorResult<unknown[]>;
+        try {
+          event = await incoming.next();
+        } catch {
+          break; // aborted: the subscription ended
+        }
+        if (event.done) break;
+        const value = await options.next(event.value[0]);
+        if (value !== null) return { done: false, value };
+      }
+      return { done: true, value: undefined };
+    },
+    async return(): Promise<IteratorResult<T>> {
+      await close();
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown): Promise<IteratorResult<T>> {
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return iterator;
+}
+
+/** The id an event's payload carries (`{ id }`), or null for a malformed one. */
+export function eventId(payload: unknown): string | null {
+  const id = (payload as { id?: unknown } | null)?.id;
+  return typeof id === "string" ? id : null;
+}

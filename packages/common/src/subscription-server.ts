@@ -1,0 +1,57 @@
+import type { Server } from "node:http";
+import { GraphQLError, type GraphQLSchema } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import { verifyCallerToken, type Caller } from "./auth.ts";
+import type { Logger } from "./logger.ts";
+
+/** The service name the gateway signs its subgraph connections with. */
+export const GATEWAY_SERVICE = "service:gateway";
+
+/**
+ * graphql-ws on a subgraph, for the gateway only: the connection proves itself with a caller
+ * token the gateway signed for itself (connectionParams.caller), and each subscription carries
+ * its subscriber's signed token in `extensions.caller` (none: anonymous). The subgraph then
+ * authorises and serves the subscription like any operation: the rules live with the field.
+ */
+export function serveSubscriptions<TContext extends object>(options: {
+  httpServer: Server;
+  path: string;
+  schema: GraphQLSchema;
+  secret: string;
+  createContext: (caller: Caller | null) => TContext;
+  log: Logger;
+}): { close(): Promise<void> } {
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 1024 * 1024 });
+  const verify = async (token: unknown): Promise<Caller | null> => (typeof token === "string" && token ? verifyCallerToken(options.secret, token) : null);
+  const server = useServer(
+    {
+      schema: options.schema,
+      connectionInitWaitTimeout: 5_000,
+      onConnect: async (ctx) => {
+        const gateway = await verify(ctx.connectionParams?.caller).catch(() => null);
+        return gateway?.role === "service" && gateway.userId === GATEWAY_SERVICE; // otherwise 4403
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        // Queries and mutations come over HTTP; this socket is for subscriptions only.
+        if (!/^\s*subscription\b/.test(payload.query)) return [new GraphQLError("Only subscriptions are served over this socket.")];
+        return undefined;
+      },
+      context: async (_ctx, _id, payload) => {
+        try {
+          return options.createContext(await verify(payload.extensions?.caller));
+        } catch {
+          throw new GraphQLError("The subscriber's identity could not be verified.", { extensions: { code: "UNAUTHENTICATED" } });
+        }
+      },
+    },
+    wss,
+  );
+  wss.on("error", (err) => options.log.warn({ err }, "subscription socket error"));
+  return {
+    async close() {
+      await server.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
