@@ -59,7 +59,7 @@ async function breakFinishing(mediaId: string): Promise<() => Promise<void>> {
 }
 
 describe("processing jobs", () => {
-  it("retries a fault with backoff, ends FAILED after its last attempt, and runs again on retryJob", async () => {
+  it("retries a fault with backoff, is DEAD after its last attempt, and runs again on retryJob", async () => {
     const ann = await registerUser();
     const path = await flat(dir, "retry.png", 640, 480, "png");
     const presigned = (await createUpload(ann, path, { contentType: "image/png" })).data!.createUpload;
@@ -73,10 +73,17 @@ describe("processing jobs", () => {
     expect(retrying!.error).not.toMatch(/update|injected|media\./); // no internals in what the member reads
     // Time passes: the backoff is over, and this job's last attempt is the next one.
     await db`update graphile_worker._private_jobs set max_attempts = 2, run_at = now() where key = ${`media-process:${jobId}`}`;
-    const failed = await until(() => jobOf(ann, jobId), (j) => j?.status === "FAILED", "the last attempt");
+    const failed = await until(() => jobOf(ann, jobId), (j) => j?.status === "DEAD", "the last attempt");
     expect(failed).toMatchObject({ attempts: 2, retryable: true, error: expect.stringMatching(/attempt 2 of 2\); retryJob runs it again/) });
     const { job } = await ann.client.data<{ job: { media: { status: string; error: string } } }>(JOB, { id: jobId });
     expect(job.media).toMatchObject({ status: "FAILED", error: failed!.error });
+
+    // Admins see it among the dead; members cannot list jobs.
+    const admin = await (await import("../harness/client.ts")).signInAdmin();
+    const { jobs } = await admin.data<{ jobs: { edges: { node: { id: string; status: string } }[] } }>(`{ jobs(status: DEAD, first: 100) { edges { node { id status } } } }`);
+    expect(jobs.edges.map((e) => e.node)).toContainEqual({ id: jobId, status: "DEAD" });
+    const listing = await ann.client.request(`{ jobs(status: DEAD) { totalCount } }`);
+    expect(listing.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
 
     await repair();
     const { retryJob } = await ann.client.data<{ retryJob: { status: string } }>(RETRY, { id: jobId });
@@ -84,7 +91,7 @@ describe("processing jobs", () => {
     const done = await untilJobEnds(ann, jobId);
     expect(done).toMatchObject({ status: "SUCCEEDED", media: { status: "READY", width: 640 } });
     const again = await ann.client.request(RETRY, { id: jobId });
-    expect(again.errors?.[0]).toMatchObject({ message: expect.stringMatching(/only a FAILED job/), extensions: { code: "CONFLICT" } });
+    expect(again.errors?.[0]).toMatchObject({ message: expect.stringMatching(/only a DEAD job/), extensions: { code: "CONFLICT" } });
   });
 
   it("refuses to retry a job whose file was refused", async () => {

@@ -13,7 +13,7 @@ export const UPLOAD_PURPOSES = ["LISTING_PHOTO", "AVATAR", "DOCUMENT"] as const;
 export type UploadPurposeName = (typeof UPLOAD_PURPOSES)[number];
 export const IMAGE_VARIANTS = ["THUMBNAIL", "MEDIUM", "LARGE", "ORIGINAL"] as const;
 export type ImageVariantName = (typeof IMAGE_VARIANTS)[number];
-export const JOB_STATUSES = ["QUEUED", "RUNNING", "RETRYING", "SUCCEEDED", "FAILED"] as const;
+export const JOB_STATUSES = ["QUEUED", "RUNNING", "RETRYING", "SUCCEEDED", "FAILED", "DEAD"] as const;
 export type JobStatusName = (typeof JOB_STATUSES)[number];
 
 /** One stored rendition of a media item. */

@@ -1,4 +1,5 @@
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { ConnectionType } from "@localex/common";
 import type { JobStatusName } from "../db/schema.ts";
 
 export enum JobStatus {
@@ -7,10 +8,12 @@ export enum JobStatus {
   RETRYING = "RETRYING",
   SUCCEEDED = "SUCCEEDED",
   FAILED = "FAILED",
+  DEAD = "DEAD",
 }
 registerEnumType(JobStatus, {
   name: "JobStatus",
-  description: "QUEUED → RUNNING → SUCCEEDED; after a failure RETRYING (with backoff) until its last attempt, then FAILED (`retryJob` runs it again).",
+  description:
+    "QUEUED → RUNNING → SUCCEEDED. FAILED: its input was refused (running it again cannot help). After a fault on our side, RETRYING (with backoff) until its last attempt, then DEAD (`retryJob` runs it again).",
 });
 
 @ObjectType({ description: "Background work (image processing, exports) and its progress; visible to its owner and admins." })
@@ -29,3 +32,6 @@ export class Job {
   ownerId!: string;
   mediaId!: string | null;
 }
+
+@ObjectType()
+export class JobConnection extends ConnectionType("Job", Job) {}

@@ -1,9 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
-import { requireCaller } from "@localex/common";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { pageSize, requireAdmin, requireCaller, type Connection } from "@localex/common";
 import type { MediaContext } from "../context.ts";
-import type { JobRow, MediaRow } from "../db/schema.ts";
+import type { JobRow, JobStatusName, MediaRow } from "../db/schema.ts";
 import { Media } from "../media/media.type.ts";
-import { Job } from "./job.type.ts";
+import { Job, JobConnection, JobStatus } from "./job.type.ts";
 import { followJob } from "./job-updates.ts";
 import { canSeeJob } from "./visibility.ts";
 
@@ -27,7 +27,18 @@ export class JobsResolver {
     return job;
   }
 
-  @Mutation(() => Job, { description: "Runs a FAILED job again (when `retryable`); its owner or an admin." })
+  @Query(() => JobConnection, { description: "Admins only: jobs in a status (every job without one), most recently changed first." })
+  async jobs(
+    @Arg("status", () => JobStatus, { nullable: true }) status: JobStatusName | null,
+    @Arg("first", () => Int, { nullable: true }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: MediaContext,
+  ): Promise<Connection<JobRow>> {
+    requireAdmin(ctx.caller);
+    return ctx.services.jobsStore.page(status ?? null, pageSize(first), after ?? null);
+  }
+
+  @Mutation(() => Job, { description: "Runs a DEAD job again; its owner or an admin." })
   async retryJob(@Arg("id", () => ID) id: string, @Ctx() ctx: MediaContext): Promise<Job> {
     return ctx.services.processing.retry(requireCaller(ctx.caller), id);
   }

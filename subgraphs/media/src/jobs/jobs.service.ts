@@ -16,8 +16,8 @@ export class JobsService {
     const job = await this.jobs.byId(id);
     if (!job || !canSeeJob(job, caller)) throw notFound("Job");
     const conflict = (message: string) => new GraphQLError(message, { extensions: { code: "CONFLICT" } });
-    if (job.status !== "FAILED") throw conflict(`The job is ${job.status}; only a FAILED job can be retried.`);
-    if (!job.retryable) throw conflict(`The job cannot succeed on another run: ${job.error ?? "its input was refused"}`);
+    if (job.status === "FAILED") throw conflict(`The job cannot succeed on another run: ${job.error ?? "its input was refused"}`);
+    if (job.status !== "DEAD") throw conflict(`The job is ${job.status}; only a DEAD job can be retried.`);
     const row = job.mediaId ? await this.media.byId(job.mediaId) : null;
     if (!row?.stagingKey) throw conflict("The upload this job processed is gone; upload the file again.");
     const queued = await this.jobs.db.transaction(async (tx) => {

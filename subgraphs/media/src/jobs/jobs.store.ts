@@ -1,6 +1,6 @@
-import { eq, inArray, sql } from "drizzle-orm";
-import { enqueueJob, isUuid, TASKS, TOPICS, type EventBus } from "@localex/common";
-import { jobs, type JobRow, type MediaDatabase, type Tx } from "../db/schema.ts";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { badInput, decodeCursor, enqueueJob, isUuid, TASKS, TOPICS, toConnection, type Connection, type EventBus } from "@localex/common";
+import { jobs, type JobRow, type JobStatusName, type MediaDatabase, type Tx } from "../db/schema.ts";
 
 export const PROCESS_MEDIA_ATTEMPTS = 5;
 
@@ -16,6 +16,25 @@ export class JobsStore {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
     return this.db.select().from(jobs).where(inArray(jobs.id, valid));
+  }
+
+  /** Every job in a status (all, without one), most recently changed first: what admins review. */
+  async page(status: JobStatusName | null, first: number, after: string | null): Promise<Connection<JobRow>> {
+    const cursor = decodeCursor(after, 2);
+    let page: SQL | undefined;
+    if (cursor) {
+      const [at, id] = cursor;
+      if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || Number.isNaN(Date.parse(at))) {
+        throw badInput("`after` is not a cursor from this list.", "after");
+      }
+      page = sql`(${jobs.updatedAt}, ${jobs.id}) < (${at}::timestamptz, ${id}::uuid)`;
+    }
+    const filter = status ? eq(jobs.status, status) : undefined;
+    const [rows, [count]] = await Promise.all([
+      this.db.select().from(jobs).where(and(filter, page)).orderBy(desc(jobs.updatedAt), desc(jobs.id)).limit(first + 1),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(jobs).where(filter),
+    ]);
+    return toConnection(rows, first, (r) => [r.updatedAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);
   }
 
   async byId(id: string): Promise<JobRow | null> {

@@ -64,9 +64,10 @@ export function processMediaTask(deps: ProcessingDeps) {
       const reason = last
         ? `Processing failed on our side (attempt ${attempts} of ${maxAttempts}); retryJob runs it again.`
         : `Processing failed on our side (attempt ${attempts} of ${maxAttempts}); it will be retried.`;
+      if (last) deps.log.error({ jobId, attempts, reason: message.slice(0, 300) }, "a media:process job died after its last attempt");
       await deps.media.db.transaction(async (tx) => {
         if (last) await deps.media.update(tx, row.id, { status: "FAILED", error: reason });
-        await deps.jobs.update(tx, jobId, { status: last ? "FAILED" : "RETRYING", error: reason, progress: null });
+        await deps.jobs.update(tx, jobId, { status: last ? "DEAD" : "RETRYING", error: reason, progress: null });
         if (last) await notifyOwner(tx, row, "PHOTO_FAILED", `${jobId}:${attempts}`, reason);
       });
       deps.jobs.announce(jobId);
