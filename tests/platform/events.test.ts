@@ -8,18 +8,24 @@ import { freePort } from "../harness/databases.ts";
 
 const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
 let server: ChildProcess | undefined;
+let port = 0;
 let url = "";
 
-beforeAll(async () => {
-  if (!hasRedis) return;
-  const port = await freePort();
+/** Starts the test's own redis-server on `port`; resolves once it answers PING. */
+async function startRedis(): Promise<void> {
   server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  url = `redis://127.0.0.1:${port}`;
-  // Ready when it answers PING (ioredis retries the connection until then).
+  // ioredis retries the connection until the server is up.
   const probe = new Redis(url, { maxRetriesPerRequest: 50 });
   probe.on("error", () => {});
   await probe.ping();
   probe.disconnect();
+}
+
+beforeAll(async () => {
+  if (!hasRedis) return;
+  port = await freePort();
+  url = `redis://127.0.0.1:${port}`;
+  await startRedis();
 });
 afterAll(() => {
   server?.kill("SIGCONT");
@@ -49,6 +55,37 @@ describe.skipIf(!hasRedis)(`events through Redis${hasRedis ? "" : " (SKIPPED: no
       publisher.publish("trade:1", { id: "after" });
       for (let i = 0; i < 200 && !received.some((p) => (p as { id: string }).id === "after"); i++) await new Promise((r) => setTimeout(r, 25));
       expect(received.at(-1)).toEqual({ id: "after" });
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+    }
+  }, 30_000);
+
+  it("tells subscribers when delivery stops because Redis went away, and when it resumes, and delivers again", async () => {
+    const publisher = new RedisEventBus(url, "d:");
+    const subscriber = new RedisEventBus(url, "d:");
+    const changes: string[] = [];
+    subscriber.onDeliveryChange((state) => changes.push(state));
+    const received: unknown[] = [];
+    await subscriber.subscribe("job:1", (payload) => received.push(payload));
+    const until = async (check: () => boolean, what: string) => {
+      for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+      if (!check()) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ changes, received })}`);
+    };
+    try {
+      const stopped = new Promise((resolve) => server!.once("exit", resolve));
+      server!.kill("SIGKILL");
+      await stopped;
+      await until(() => changes.includes("interrupted"), "the interruption");
+      await startRedis();
+      await until(() => changes.includes("resumed"), "the resumption");
+      expect(changes).toEqual(["interrupted", "resumed"]);
+      // Resubscribed by itself: an event published now arrives.
+      for (let i = 0; i < 40 && received.length === 0; i++) {
+        publisher.publish("job:1", { id: "after" });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(received[0]).toEqual({ id: "after" });
     } finally {
       await publisher.close();
       await subscriber.close();

@@ -14,8 +14,12 @@ export interface EventBus {
   publish(topic: string, payload: unknown): void;
   /** Returns an unsubscribe function. */
   subscribe(topic: string, listener: (payload: unknown) => void): Promise<() => Promise<void>>;
+  /** Told when delivery to this process stops (its Redis connection is lost) and when it resumes. */
+  onDeliveryChange(listener: (state: DeliveryState) => void): () => void;
   close(): Promise<void>;
 }
+
+export type DeliveryState = "interrupted" | "resumed";
 
 export class InProcessEventBus implements EventBus {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
@@ -33,6 +37,11 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
+  /** In-process delivery is never interrupted. */
+  onDeliveryChange(): () => void {
+    return () => {};
+  }
+
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
   }
@@ -42,6 +51,8 @@ export class RedisEventBus implements EventBus {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly local = new EventEmitter().setMaxListeners(0);
+  private readonly deliveryChanges = new EventEmitter().setMaxListeners(0);
+  private closing = false;
 
   constructor(
     url: string,
@@ -53,6 +64,18 @@ export class RedisEventBus implements EventBus {
     this.pub.on("error", (err) => this.log?.debug({ err }, "redis publisher connection error"));
     this.sub = new Redis(url, { lazyConnect: false });
     this.sub.on("error", (err) => this.log?.warn({ err }, "redis subscriber connection error; live events resume when it reconnects"));
+    // ioredis reconnects and resubscribes by itself; subscribers are told both ways.
+    let interrupted = false;
+    this.sub.on("close", () => {
+      if (interrupted || this.closing) return;
+      interrupted = true;
+      this.deliveryChanges.emit("change", "interrupted");
+    });
+    this.sub.on("ready", () => {
+      if (!interrupted) return;
+      interrupted = false;
+      this.deliveryChanges.emit("change", "resumed");
+    });
     this.sub.on("message", (channel: string, message: string) => {
       this.local.emit(channel, JSON.parse(message));
     });
@@ -74,7 +97,14 @@ export class RedisEventBus implements EventBus {
     };
   }
 
+  onDeliveryChange(listener: (state: DeliveryState) => void): () => void {
+    this.deliveryChanges.on("change", listener);
+    return () => void this.deliveryChanges.off("change", listener);
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
+    this.deliveryChanges.removeAllListeners();
     this.local.removeAllListeners();
     this.sub.disconnect();
     this.pub.disconnect();

@@ -1,6 +1,27 @@
-import { on } from "node:events";
-import { EventEmitter } from "node:events";
-import type { EventBus } from "./events.ts";
+import { EventEmitter, on } from "node:events";
+import { GraphQLError } from "graphql";
+import type { DeliveryState, EventBus } from "./events.ts";
+
+/** What a live stream yields when this process stops (or starts again) receiving events. */
+export class DeliveryNotice {
+  constructor(readonly state: DeliveryState) {}
+}
+
+/**
+ * A subscription field's resolver passes events through this: a DeliveryNotice becomes the
+ * event's error (the subscription stays open), so subscribers learn that changes made while
+ * delivery was interrupted were not delivered, and when it has resumed (time to refetch).
+ */
+export function deliveredOrNotice<T>(root: T | DeliveryNotice): T {
+  if (!(root instanceof DeliveryNotice)) return root;
+  throw root.state === "interrupted"
+    ? new GraphQLError("Live updates are interrupted; changes made meanwhile will not be delivered. They resume by themselves.", {
+        extensions: { code: "LIVE_DELIVERY_INTERRUPTED" },
+      })
+    : new GraphQLError("Live updates have resumed; refetch what may have changed while they were interrupted.", {
+        extensions: { code: "LIVE_DELIVERY_RESUMED" },
+      });
+}
 
 export interface LiveOptions<T> {
   /** What to deliver first, once listening (an entity's current state); null: nothing. */
@@ -15,21 +36,23 @@ export interface LiveOptions<T> {
  * value and each event's value, in order, one at a time. Returning (the client went away)
  * removes every listener.
  */
-export async function liveStream<T>(events: EventBus, topics: readonly string[], options: LiveOptions<T>): Promise<AsyncIterableIterator<T>> {
+export async function liveStream<T>(events: EventBus, topics: readonly string[], options: LiveOptions<T>): Promise<AsyncIterableIterator<T | DeliveryNotice>> {
   const local = new EventEmitter();
   const abort = new AbortController();
   const incoming = on(local, "event", { signal: abort.signal });
   const unsubscribes = await Promise.all(topics.map((t) => events.subscribe(t, (payload) => local.emit("event", payload))));
+  const stopNotices = events.onDeliveryChange((state) => local.emit("event", new DeliveryNotice(state)));
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
     abort.abort();
+    stopNotices();
     await Promise.all(unsubscribes.map((u) => u()));
   };
   let first = options.initial ? await options.initial() : null;
-  const iterator: AsyncIterableIterator<T> = {
-    async next(): Promise<IteratorResult<T>> {
+  const iterator: AsyncIterableIterator<T | DeliveryNotice> = {
+    async next(): Promise<IteratorResult<T | DeliveryNotice>> {
       if (first !== null) {
         const value = first;
         first = null;
@@ -43,16 +66,17 @@ export async function liveStream<T>(events: EventBus, topics: readonly string[],
           break; // aborted: the subscription ended
         }
         if (event.done) break;
+        if (event.value[0] instanceof DeliveryNotice) return { done: false, value: event.value[0] };
         const value = await options.next(event.value[0]);
         if (value !== null) return { done: false, value };
       }
       return { done: true, value: undefined };
     },
-    async return(): Promise<IteratorResult<T>> {
+    async return(): Promise<IteratorResult<T | DeliveryNotice>> {
       await close();
       return { done: true, value: undefined };
     },
-    async throw(error?: unknown): Promise<IteratorResult<T>> {
+    async throw(error?: unknown): Promise<IteratorResult<T | DeliveryNotice>> {
       await close();
       throw error;
     },

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
-import { pageSize, requireCaller } from "@localex/common";
+import { deliveredOrNotice, pageSize, requireCaller, type DeliveryNotice } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { NotificationRow } from "../db/schema.ts";
 import type { InboxPage } from "./inbox.service.ts";
@@ -67,8 +67,8 @@ export class NotificationsResolver {
       return followNotifications(ctx.services.events, ctx.services.inbox, ctx.caller);
     },
   })
-  notificationAdded(@Root() notification: NotificationRow): NotificationRow {
-    return notification;
+  notificationAdded(@Root() notification: NotificationRow | DeliveryNotice): NotificationRow {
+    return deliveredOrNotice(notification);
   }
 
   @FieldResolver(() => Boolean)

@@ -1,11 +1,11 @@
 import { GraphQLError } from "graphql";
-import { eventId, liveStream, TOPICS, type Caller, type EventBus } from "@localex/common";
+import { eventId, liveStream, TOPICS, type Caller, type DeliveryNotice, type EventBus } from "@localex/common";
 import type { JobRow } from "../db/schema.ts";
 import type { JobsStore } from "./jobs.store.ts";
 import { canSeeJob } from "./visibility.ts";
 
 /** `jobUpdated`: the job's current state, then each change; its owner and admins only. */
-export async function followJob(events: EventBus, jobs: JobsStore, caller: Caller | null, id: string): Promise<AsyncIterableIterator<JobRow>> {
+export async function followJob(events: EventBus, jobs: JobsStore, caller: Caller | null, id: string): Promise<AsyncIterableIterator<JobRow | DeliveryNotice>> {
   if (!caller) throw new GraphQLError("Sign in to subscribe.", { extensions: { code: "UNAUTHENTICATED" } });
   const visible = async (jobId: string | null) => {
     const job = jobId ? await jobs.byId(jobId) : null;

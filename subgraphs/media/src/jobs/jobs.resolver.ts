@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
-import { pageSize, requireAdmin, requireCaller, type Connection } from "@localex/common";
+import { deliveredOrNotice, pageSize, requireAdmin, requireCaller, type Connection, type DeliveryNotice } from "@localex/common";
 import type { MediaContext } from "../context.ts";
 import type { JobRow, JobStatusName, MediaRow } from "../db/schema.ts";
 import { Media } from "../media/media.type.ts";
@@ -23,8 +23,8 @@ export class JobsResolver {
       return followJob(ctx.services.events, ctx.services.jobsStore, ctx.caller, (args as { id: string }).id);
     },
   })
-  jobUpdated(@Arg("id", () => ID) _id: string, @Root() job: JobRow): JobRow {
-    return job;
+  jobUpdated(@Arg("id", () => ID) _id: string, @Root() job: JobRow | DeliveryNotice): JobRow {
+    return deliveredOrNotice(job);
   }
 
   @Query(() => JobConnection, { description: "Admins only: jobs in a status (every job without one), most recently changed first." })

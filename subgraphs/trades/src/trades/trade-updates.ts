@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { eventId, liveStream, TOPICS, type Caller, type EventBus } from "@localex/common";
+import { eventId, liveStream, TOPICS, type Caller, type DeliveryNotice, type EventBus } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import { canSee } from "./rules.ts";
 import type { TradeStore } from "./trade.store.ts";
@@ -9,7 +9,7 @@ import type { TradeStore } from "./trade.store.ts";
  * admins only); without, each change to any trade the caller is party to. Rows are read fresh
  * for each event (a subscription outlives any per-request cache).
  */
-export async function followTrades(events: EventBus, store: TradeStore, caller: Caller | null, id: string | null): Promise<AsyncIterableIterator<TradeRow>> {
+export async function followTrades(events: EventBus, store: TradeStore, caller: Caller | null, id: string | null): Promise<AsyncIterableIterator<TradeRow | DeliveryNotice>> {
   if (!caller) throw new GraphQLError("Sign in to subscribe.", { extensions: { code: "UNAUTHENTICATED" } });
   const visible = async (tradeId: string | null) => {
     const row = tradeId ? await store.byId(tradeId) : null;

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root, Subscription } from "type-graphql";
+import { deliveredOrNotice, type DeliveryNotice } from "@localex/common";
 import type { TradesContext } from "../context.ts";
 import type { TradeEventRow, TradeRow } from "../db/schema.ts";
 import { canSee } from "./rules.ts";
@@ -21,8 +22,8 @@ export class TradesResolver {
       return followTrades(ctx.services.events, ctx.services.store, ctx.caller, (args as { id?: string | null }).id ?? null);
     },
   })
-  tradeUpdated(@Arg("id", () => ID, { nullable: true }) _id: string | null, @Root() trade: TradeRow): TradeRow {
-    return trade;
+  tradeUpdated(@Arg("id", () => ID, { nullable: true }) _id: string | null, @Root() trade: TradeRow | DeliveryNotice): TradeRow {
+    return deliveredOrNotice(trade);
   }
 
   @FieldResolver(() => User)
