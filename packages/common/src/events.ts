@@ -63,9 +63,12 @@ export class RedisEventBus implements EventBus {
     this.pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
     this.pub.on("error", (err) => this.log?.debug({ err }, "redis publisher connection error"));
     this.sub = new Redis(url, { lazyConnect: false });
-    this.sub.on("error", (err) => this.log?.warn({ err }, "redis subscriber connection error; live events resume when it reconnects"));
-    // ioredis reconnects and resubscribes by itself; subscribers are told both ways.
+    // ioredis reconnects and resubscribes by itself; subscribers are told both ways, the log once.
     let interrupted = false;
+    this.sub.on("error", (err) => {
+      if (interrupted) this.log?.debug({ err }, "redis still unreachable");
+      else this.log?.warn({ err }, "redis subscriber connection lost; live events resume when it reconnects");
+    });
     this.sub.on("close", () => {
       if (interrupted || this.closing) return;
       interrupted = true;

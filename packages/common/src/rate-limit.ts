@@ -22,6 +22,8 @@ export class AttemptLimiter {
     const common = { keyPrefix: `${options.redisPrefix}${options.name}`, points: options.points, duration: options.durationSeconds };
     if (!options.redisUrl) return new AttemptLimiter(new RateLimiterMemory(common), null);
     const redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // While Redis is away the in-memory insurance limiter counts; the outage is logged by the event bus.
+    redis.on("error", () => {});
     return new AttemptLimiter(new RateLimiterRedis({ ...common, storeClient: redis, insuranceLimiter: new RateLimiterMemory(common) }), redis);
   }
 

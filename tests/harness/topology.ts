@@ -1,0 +1,95 @@
+// The production topology on one machine: every subgraph and each gateway in a process of its
+// own (`pnpm serve <name>`), on one PostgreSQL database and one Redis, as docker-compose runs it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, chmod } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, freshDatabase, type FreshDatabase } from "./databases.ts";
+import { TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_MEDIA_SIGNING_SECRET } from "./secrets.ts";
+
+const SUBGRAPHS = ["identity", "listings", "trades", "ledger", "media", "search"] as const;
+type Piece = (typeof SUBGRAPHS)[number] | `gateway-${number}`;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface Topology {
+  gateways: string[];
+  stop(piece: Piece): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTopology(options: { serverDatabaseUrl: string; redisUrl: string; gateways: number }): Promise<Topology> {
+  const database: FreshDatabase = await freshDatabase(options.serverDatabaseUrl, "localex_topology");
+  const dataDir = await mkdtemp(join(tmpdir(), "localex-topology-"));
+  await chmod(dataDir, 0o755);
+  const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (name) => [name, await freePort()] as const)));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "test",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    JWT_SECRET: TEST_JWT_SECRET,
+    GATEWAY_SECRET: TEST_GATEWAY_SECRET,
+    MEDIA_SIGNING_SECRET: TEST_MEDIA_SIGNING_SECRET,
+    DATABASE_URL: database.url,
+    REDIS_URL: options.redisUrl,
+    REDIS_PREFIX: `localex-topology-${process.pid}-${Date.now().toString(36)}:`,
+    DATA_DIR: dataDir,
+    HOST: "127.0.0.1",
+    DATABASE_POOL_SIZE: "4",
+    SMTP_URL: "",
+  };
+  for (const name of SUBGRAPHS) {
+    env[`${name.toUpperCase()}_PORT`] = String(ports[name]);
+    env[`${name.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[name]}/graphql`;
+  }
+  const running = new Map<Piece, ChildProcess>();
+  const serve = (piece: Piece, extra: NodeJS.ProcessEnv = {}) => {
+    const target = piece.startsWith("gateway") ? "gateway" : piece;
+    const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "packages/stack/src/serve.ts", target], {
+      cwd: ROOT,
+      env: { ...env, ...extra },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    running.set(piece, child);
+  };
+  // Subgraphs migrate one at a time (an advisory lock), so they start side by side.
+  for (const name of SUBGRAPHS) serve(name);
+  await Promise.all(SUBGRAPHS.map((name) => untilHealthy(`http://127.0.0.1:${ports[name]}/health`, running.get(name)!)));
+  const gateways: string[] = [];
+  for (let i = 0; i < options.gateways; i++) {
+    const port = await freePort();
+    serve(`gateway-${i}`, { PORT: String(port) });
+    await untilHealthy(`http://127.0.0.1:${port}/health`, running.get(`gateway-${i}`)!);
+    gateways.push(`http://127.0.0.1:${port}/graphql`);
+  }
+  const stop = async (piece: Piece) => {
+    const child = running.get(piece);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  };
+  return {
+    gateways,
+    stop,
+    async close() {
+      await Promise.all([...running.keys()].map(stop));
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `/health` until it answers (bounded), failing at once if the process exits. */
+async function untilHealthy(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become healthy`);
+}

@@ -1,0 +1,117 @@
+// The production topology: every subgraph and two gateways in processes of their own, on one
+// PostgreSQL and one Redis (the test's own redis-server, which it stops and starts). A change
+// made through one gateway reaches a subscriber on the other; Redis going away delays no
+// mutation and is told to subscribers; a subgraph going away ends its subscriptions clearly.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createClient, type Client } from "graphql-ws";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import WebSocket from "ws";
+import { GatewayClient } from "../harness/client.ts";
+import { freePort } from "../harness/databases.ts";
+import { Subscription } from "../harness/subscription.ts";
+import { startTopology, type Topology } from "../harness/topology.ts";
+
+const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
+let redis: ChildProcess | undefined;
+let redisPort = 0;
+let topology: Topology | undefined;
+
+async function startRedis(): Promise<void> {
+  redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const probe = new Redis(`redis://127.0.0.1:${redisPort}`, { maxRetriesPerRequest: 50 });
+  probe.on("error", () => {});
+  await probe.ping();
+  probe.disconnect();
+}
+
+async function stopRedis(): Promise<void> {
+  const exited = new Promise((resolve) => redis!.once("exit", resolve));
+  redis!.kill("SIGKILL");
+  await exited;
+}
+
+beforeAll(async () => {
+  if (!hasRedis) return;
+  redisPort = await freePort();
+  await startRedis();
+  topology = await startTopology({ serverDatabaseUrl: inject("databaseUrl"), redisUrl: `redis://127.0.0.1:${redisPort}`, gateways: 2 });
+}, 240_000);
+
+afterAll(async () => {
+  await topology?.close();
+  redis?.kill("SIGKILL");
+}, 60_000);
+
+interface Member {
+  id: string;
+  token: string;
+  client: GatewayClient;
+}
+
+async function register(gateway: string, name: string): Promise<Member> {
+  const { register } = await new GatewayClient(gateway).data<{ register: { accessToken: string; user: { id: string } } }>(
+    `mutation ($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`,
+    { input: { email: `${name}-${randomUUID()}@localex.test`, password: "correct horse battery", displayName: name } },
+  );
+  return { id: register.user.id, token: register.accessToken, client: new GatewayClient(gateway, register.accessToken) };
+}
+
+const propose = (from: Member, to: Member, credits: number) =>
+  from.client.data<{ proposeTrade: { trade: { id: string }; errors: unknown[] } }>(
+    `mutation ($input: ProposeTradeInput!, $key: String!) { proposeTrade(input: $input, idempotencyKey: $key) { trade { id } errors { code } } }`,
+    { input: { recipientId: to.id, offeredCredits: credits }, key: randomUUID() },
+  );
+
+function socket(gateway: string, token: string): Client {
+  return createClient({ url: gateway.replace(/^http/, "ws"), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` }, onNonLazyError: () => {} });
+}
+
+type Update = { tradeUpdated: { id: string; status: string; proposer: { displayName: string } } };
+const FEED = `subscription { tradeUpdated { id status proposer { displayName } } }`;
+const about = (id: string) => (r: { data?: Update | null }) => r.data?.tradeUpdated.id === id;
+
+describe.skipIf(!hasRedis)(`two gateways and six subgraphs in their own processes, on one Redis${hasRedis ? "" : " (SKIPPED: no redis-server on this machine)"}`, () => {
+  it("delivers a change made through one gateway to a subscriber on the other, tells it of Redis going away and coming back, and ends it when its subgraph goes away", async () => {
+    const [a, b] = topology!.gateways as [string, string];
+    const ann = await register(a, "Ann");
+    const bob = await register(b, "Bob");
+    const bobs = socket(b, bob.token);
+    try {
+      const feed = new Subscription<Update>(bobs, FEED);
+      // Listening once a proposal made through gateway A arrives (bounded probes, no sleep).
+      let first: string | undefined;
+      for (let i = 0; i < 20 && !first; i++) {
+        const { proposeTrade } = await propose(ann, bob, 1);
+        try {
+          await feed.until(about(proposeTrade.trade.id), "the first proposal", 1000);
+          first = proposeTrade.trade.id;
+        } catch {
+          // not listening yet
+        }
+      }
+      expect(feed.results.find(about(first!))!.data!.tradeUpdated).toMatchObject({ status: "PROPOSED", proposer: { displayName: "Ann" } });
+
+      // Redis goes away: mutations still answer; the subscriber is told; then told it is back.
+      await stopRedis();
+      const { proposeTrade: during } = await propose(ann, bob, 2);
+      expect(during.errors).toEqual([]);
+      await feed.until((r) => r.errors?.[0]?.extensions?.code === "LIVE_DELIVERY_INTERRUPTED", "the interruption notice", 30_000);
+      await startRedis();
+      await feed.until((r) => r.errors?.[0]?.extensions?.code === "LIVE_DELIVERY_RESUMED", "the resumption notice", 30_000);
+      const { proposeTrade: after } = await propose(ann, bob, 3);
+      await feed.until(about(after.trade.id), "a proposal after Redis came back", 15_000);
+      expect(feed.ended).toBeNull();
+
+      // The trades subgraph goes away: the subscription ends with an error the client can act on.
+      await topology!.stop("trades");
+      const ended = await feed.end(30_000);
+      const last = feed.results.at(-1);
+      const code = last?.errors?.[0]?.extensions?.code ?? (ended.error as { extensions?: { code?: string } }[] | undefined)?.[0]?.extensions?.code;
+      expect(code).toBe("SUBGRAPH_UNAVAILABLE");
+    } finally {
+      await bobs.dispose();
+    }
+  }, 180_000);
+});
