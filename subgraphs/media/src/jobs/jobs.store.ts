@@ -65,6 +65,14 @@ export class JobsStore {
     return row ?? null;
   }
 
+  /** A running job's progress; never written over a job that has ended. */
+  async recordProgress(id: string, progress: number): Promise<void> {
+    await this.db
+      .update(jobs)
+      .set({ progress, updatedAt: sql`now()` })
+      .where(and(eq(jobs.id, id), eq(jobs.status, "RUNNING")));
+  }
+
   /** Tells `jobUpdated` subscribers (never waits on them: the change is committed either way). */
   announce(jobId: string): void {
     this.events.publish(TOPICS.job(jobId), { id: jobId });

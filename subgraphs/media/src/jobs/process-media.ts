@@ -85,12 +85,15 @@ async function process(deps: ProcessingDeps, jobId: string, row: MediaRow): Prom
     await rejectInfected(deps.scanner, input);
 
     let lastReported = 0;
+    // Progress is written in order, and all of it before the job's end (finish awaits it): a
+    // late write must never follow SUCCEEDED.
+    let progressWritten: Promise<void> = Promise.resolve();
     const onProgress = (fraction: number) => {
       // Progress is for people watching: a few updates, not one per output.
       if (fraction - lastReported < 0.25 && fraction < 1) return;
       lastReported = fraction;
-      deps.jobs
-        .update(deps.jobs.db, jobId, { progress: 0.1 + 0.8 * fraction })
+      progressWritten = progressWritten
+        .then(() => deps.jobs.recordProgress(jobId, 0.1 + 0.8 * fraction))
         .then(() => deps.jobs.announce(jobId))
         .catch((err: unknown) => deps.log.warn({ err, jobId }, "could not record a job's progress"));
     };
@@ -113,6 +116,7 @@ async function process(deps: ProcessingDeps, jobId: string, row: MediaRow): Prom
       }
       dimensions = { width: rendered.ORIGINAL.width, height: rendered.ORIGINAL.height };
     }
+    await progressWritten;
     await finish(deps, jobId, row, variants, dimensions, detected.mime);
   } finally {
     await rm(work, { recursive: true, force: true });
