@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws";
-import { TOPICS, type Caller, type EventBus, type Logger } from "@localex/common";
+import { eventId, TOPICS, type Caller, type EventBus, type Logger } from "@localex/common";
 
 /** Close codes a client acts on (graphql-ws's own are 44xx). */
 export const CLOSE_CODES = {
@@ -14,23 +14,29 @@ export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 25;
 
 interface Tracked {
   userId: string;
+  sessionId: string;
   timer: NodeJS.Timeout;
-  unsubscribe: Promise<() => Promise<void>>;
 }
 
 /**
  * The signed-in WebSocket connections of this gateway process: each lives no longer than its
- * access token (closed with 4401 when it expires) or its session (closed when the session ends,
- * from identity's `session:<id>:ended` event), and a user may hold only so many at once.
+ * access token (closed with 4401 when it expires) or its session (closed when identity says the
+ * session ended, on one `sessions:ended` topic for the whole process), and a user may hold only
+ * so many at once.
  */
 export class LiveConnections {
   private readonly tracked = new Map<WebSocket, Tracked>();
   private readonly perUser = new Map<string, number>();
+  private readonly bySession = new Map<string, Set<WebSocket>>();
+  private readonly stopListening: Promise<() => Promise<void>>;
 
-  constructor(
-    private readonly events: EventBus,
-    private readonly log: Logger,
-  ) {}
+  constructor(events: EventBus, log: Logger) {
+    this.stopListening = events.subscribe(TOPICS.sessionsEnded, (payload) => {
+      const sessionId = eventId(payload);
+      for (const socket of (sessionId && this.bySession.get(sessionId)) || []) close(socket, "The session was signed out.");
+    });
+    this.stopListening.catch((err: unknown) => log.warn({ err }, "could not follow ended sessions; their sockets close at token expiry"));
+  }
 
   /** Registers a signed-in connection; false (and the socket closed with 4031) when the user has too many. */
   admit(socket: WebSocket, caller: Caller, expiresAt: Date): boolean {
@@ -40,31 +46,34 @@ export class LiveConnections {
       return false;
     }
     this.perUser.set(caller.userId, open + 1);
-    const close = (reason: string) => {
-      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(CLOSE_CODES.unauthorized, reason);
-    };
-    // setTimeout holds at most ~24.8 days; access tokens live minutes.
-    const timer = setTimeout(() => close("The access token expired; refresh the session and reconnect."), Math.max(0, expiresAt.getTime() - Date.now()));
+    const timer = setTimeout(() => close(socket, "The access token expired; refresh the session and reconnect."), Math.max(0, expiresAt.getTime() - Date.now()));
     timer.unref();
-    const unsubscribe = this.events.subscribe(TOPICS.sessionEnded(caller.sessionId), () => close("The session was signed out."));
-    unsubscribe.catch((err: unknown) => this.log.warn({ err }, "could not follow a session's end; its sockets close at token expiry"));
-    this.tracked.set(socket, { userId: caller.userId, timer, unsubscribe });
+    this.tracked.set(socket, { userId: caller.userId, sessionId: caller.sessionId, timer });
+    const sockets = this.bySession.get(caller.sessionId) ?? new Set<WebSocket>();
+    sockets.add(socket);
+    this.bySession.set(caller.sessionId, sockets);
     return true;
   }
 
-  /** Forgets a closed connection: its timer, its session listener, its place in the user's count. */
+  /** Forgets a closed connection: its timer, its session entry, its place in the user's count. */
   release(socket: WebSocket): void {
     const entry = this.tracked.get(socket);
     if (!entry) return;
     this.tracked.delete(socket);
     clearTimeout(entry.timer);
-    entry.unsubscribe.then((unsubscribe) => unsubscribe()).catch(() => {});
+    const sockets = this.bySession.get(entry.sessionId);
+    sockets?.delete(socket);
+    if (sockets?.size === 0) this.bySession.delete(entry.sessionId);
     const left = (this.perUser.get(entry.userId) ?? 1) - 1;
     if (left > 0) this.perUser.set(entry.userId, left);
     else this.perUser.delete(entry.userId);
   }
 
-  get size(): number {
-    return this.tracked.size;
+  async close(): Promise<void> {
+    await (await this.stopListening.catch(() => async () => {}))();
   }
+}
+
+function close(socket: WebSocket, reason: string): void {
+  if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(CLOSE_CODES.unauthorized, reason);
 }

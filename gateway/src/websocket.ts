@@ -118,6 +118,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
   return {
     async close() {
       await server.dispose();
+      await live.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

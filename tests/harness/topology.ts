@@ -14,6 +14,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface Topology {
   gateways: string[];
+  /** The process id of a piece, to read its memory and sockets from /proc. */
+  pid(piece: Piece): number;
   stop(piece: Piece): Promise<void>;
   close(): Promise<void>;
 }
@@ -71,6 +73,7 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
   };
   return {
     gateways,
+    pid: (piece) => running.get(piece)?.pid ?? 0,
     stop,
     async close() {
       await Promise.all([...running.keys()].map(stop));

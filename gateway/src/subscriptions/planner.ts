@@ -1,7 +1,7 @@
 import { buildOperationContext } from "@apollo/gateway";
 import { operationFromDocument, Supergraph, type Schema } from "@apollo/federation-internals";
 import { QueryPlanner, type FetchNode, type PlanNode } from "@apollo/query-planner";
-import type { DocumentNode, GraphQLSchema } from "graphql";
+import { print, type DocumentNode, type GraphQLSchema } from "graphql";
 
 export interface SubscriptionPlan {
   /** The subgraph that owns the root field, and the operation it is sent (its own fields only). */
@@ -30,7 +30,20 @@ export class SubscriptionPlanner {
     this.planner = new QueryPlanner(supergraph);
   }
 
+  private readonly plans = new Map<string, SubscriptionPlan>();
+
+  /** The plan of a subscription, planned once per distinct operation (front-ends send a few, often). */
   plan(document: DocumentNode, operationName: string | null | undefined): SubscriptionPlan {
+    const key = `${operationName ?? ""}\u0000${print(document)}`;
+    const known = this.plans.get(key);
+    if (known) return known;
+    const planned = this.build(document, operationName);
+    if (this.plans.size >= 1000) this.plans.clear(); // bounded: a client could send endless variants
+    this.plans.set(key, planned);
+    return planned;
+  }
+
+  private build(document: DocumentNode, operationName: string | null | undefined): SubscriptionPlan {
     const operation = operationFromDocument(this.apiSchema, document, { operationName: operationName ?? undefined });
     const plan = this.planner.buildQueryPlan(operation);
     if (plan.node?.kind !== "Subscription") throw new Error("Not a subscription operation.");

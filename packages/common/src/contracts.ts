@@ -103,6 +103,6 @@ export const TOPICS = {
   userTrades: (userId: string) => `user:${userId}:trades`,
   userNotifications: (userId: string) => `user:${userId}:notifications`,
   job: (jobId: string) => `job:${jobId}`,
-  /** A session ended (logout, a reused refresh token): its live connections close. */
-  sessionEnded: (sessionId: string) => `session:${sessionId}:ended`,
+  /** Sessions ended (logout, a reused refresh token), `{ id: sessionId }`: their live connections close. One topic, so a gateway listens once. */
+  sessionsEnded: "sessions:ended",
 } as const;

@@ -62,7 +62,8 @@ export class RedisEventBus implements EventBus {
     // Bounded: a publish that Redis does not answer within a second is given up (and logged).
     this.pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
     this.pub.on("error", (err) => this.log?.debug({ err }, "redis publisher connection error"));
-    this.sub = new Redis(url, { lazyConnect: false });
+    // No ready check (INFO): it is refused once the connection is in subscriber mode, as it is after a reconnect.
+    this.sub = new Redis(url, { lazyConnect: false, enableReadyCheck: false });
     // ioredis reconnects and resubscribes by itself; subscribers are told both ways, the log once.
     let interrupted = false;
     this.sub.on("error", (err) => {

@@ -1,12 +1,12 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { composeServices } from "@apollo/composition";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { parse, printSchema } from "graphql";
 import { SUBGRAPH_NAMES, type SubgraphName } from "@localex/common";
 import { SUBGRAPHS } from "./subgraphs.ts";
+import { SCHEMA_DIR } from "./supergraph-file.ts";
 
-export const SCHEMA_DIR = fileURLToPath(new URL("../../../schema/", import.meta.url));
+export { readSupergraph } from "./supergraph-file.ts";
 const DEFAULT_PORTS: Record<SubgraphName, number> = {
   identity: 4001,
   listings: 4002,
@@ -59,6 +59,3 @@ export async function staleFiles({ files }: ComposedFiles): Promise<string[]> {
   return stale;
 }
 
-export async function readSupergraph(): Promise<string> {
-  return readFile(`${SCHEMA_DIR}supergraph.graphql`, "utf8");
-}

@@ -10,18 +10,19 @@ import {
   SubgraphDirectory,
   subgraphPort,
   subgraphUrlOverrides,
+  type SubgraphName,
 } from "@localex/common";
-import { startGateway } from "@localex/gateway";
-import { readSupergraph } from "./composition.ts";
-import { SUBGRAPHS } from "./subgraphs.ts";
+import { loadSubgraph } from "./load-subgraph.ts";
+import { readSupergraph } from "./supergraph-file.ts";
 import { stopOnExitSignals } from "./lifecycle.ts";
 
 const target = process.argv[2];
-const module = SUBGRAPHS.find((m) => m.name === target);
-if (target !== "gateway" && !module) {
-  console.error(`Usage: pnpm serve <gateway|${SUBGRAPHS.map((m) => m.name).join("|")}>`);
+if (target !== "gateway" && !SUBGRAPH_NAMES.includes(target as SubgraphName)) {
+  console.error(`Usage: pnpm serve <gateway|${SUBGRAPH_NAMES.join("|")}>`);
   process.exit(2);
 }
+// Only the piece this process serves is loaded: a gateway carries no subgraph's code.
+const module = target === "gateway" ? null : await loadSubgraph(target as SubgraphName);
 
 const config = loadConfigOrExit();
 const log = createLogger(config.LOG_LEVEL, `localex-${target}`);
@@ -48,6 +49,7 @@ if (module) {
 } else {
   const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
   if (!config.REDIS_URL) log.warn("REDIS_URL is not set: subscriptions see no events from subgraphs in other processes");
+  const { startGateway } = await import("@localex/gateway");
   const gateway = await startGateway({
     events,
     config,

@@ -9,3 +9,4 @@ import { trades } from "@localex/trades";
 /** Every subgraph of the graph, in start order. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const SUBGRAPHS: SubgraphModule<any, any>[] = [identity, listings, trades, ledger, media, search];
+

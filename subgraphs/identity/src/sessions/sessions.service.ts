@@ -90,7 +90,7 @@ export class SessionsService {
       return { user, familyId: row.familyId, refreshToken: next };
     });
     if ("error" in outcome) {
-      if (outcome.revokedFamily) this.events.publish(TOPICS.sessionEnded(outcome.revokedFamily), { id: outcome.revokedFamily });
+      if (outcome.revokedFamily) this.events.publish(TOPICS.sessionsEnded, { id: outcome.revokedFamily });
       throw refused(outcome.error);
     }
     return this.sessionFor(outcome.user, outcome.familyId, outcome.refreshToken);
@@ -102,7 +102,7 @@ export class SessionsService {
       .update(refreshTokens)
       .set({ revokedAt: sql`now()` })
       .where(and(eq(refreshTokens.familyId, sessionId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
-    this.events.publish(TOPICS.sessionEnded(sessionId), { id: sessionId });
+    this.events.publish(TOPICS.sessionsEnded, { id: sessionId });
   }
 
   close(): void {
