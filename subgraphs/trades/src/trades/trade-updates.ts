@@ -12,7 +12,7 @@ import type { TradeStore } from "./trade.store.ts";
 export async function followTrades(events: EventBus, store: TradeStore, caller: Caller | null, id: string | null): Promise<AsyncIterableIterator<TradeRow | DeliveryNotice>> {
   if (!caller) throw new GraphQLError("Sign in to subscribe.", { extensions: { code: "UNAUTHENTICATED" } });
   const visible = async (tradeId: string | null) => {
-    const row = tradeId ? await store.byId(tradeId) : null;
+    const row = tradeId ? await store.current.load(tradeId) : null;
     return row && canSee(row, caller) ? row : null;
   };
   if (id === null) return liveStream(events, [TOPICS.userTrades(caller.userId)], { next: (payload) => visible(eventId(payload)) });

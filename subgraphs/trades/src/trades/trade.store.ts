@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
+import DataLoader from "dataloader";
 import { badInput, decodeCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, type Caller, type Connection, type EventBus } from "@localex/common";
 import {
   tradeEvents,
@@ -40,6 +41,18 @@ export class TradeStore {
     const [row] = await this.byIds([id]);
     return row ?? null;
   }
+
+  /**
+   * A trade as it is now, for live subscriptions: every subscriber of one change asks at the same
+   * moment, so reads in one tick go out as one statement (never cached: each event reads anew).
+   */
+  readonly current = new DataLoader<string, TradeRow | null>(
+    async (ids) => {
+      const rows = await this.byIds(ids);
+      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+    },
+    { cache: false },
+  );
 
   async eventsOf(tradeIds: readonly string[]): Promise<TradeEventRow[]> {
     if (tradeIds.length === 0) return [];
