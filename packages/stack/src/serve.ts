@@ -48,7 +48,7 @@ if (module) {
   };
 } else {
   const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
-  if (!config.REDIS_URL) log.warn("REDIS_URL is not set: subscriptions see no events from subgraphs in other processes");
+  if (!config.REDIS_URL) log.warn("REDIS_URL is not set: a logout in identity's process does not close this gateway's sockets (they close at token expiry)");
   const { startGateway } = await import("@localex/gateway");
   const gateway = await startGateway({
     events,
