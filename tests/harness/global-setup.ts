@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { ANY_PORTS, freePort, freshDatabase } from "./databases.ts";
 import { startMailServer } from "./mail-server.ts";
-import { TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_MEDIA_SIGNING_SECRET } from "./secrets.ts";
+import { testGraphEnvironment } from "./secrets.ts";
 import type { StackReady } from "./stack-process.ts";
 
 
@@ -21,12 +21,7 @@ const cleanups: (() => Promise<void>)[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "test",
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-    JWT_SECRET: TEST_JWT_SECRET,
-    GATEWAY_SECRET: TEST_GATEWAY_SECRET,
-    MEDIA_SIGNING_SECRET: TEST_MEDIA_SIGNING_SECRET,
+    ...testGraphEnvironment(),
     ADMIN_EMAILS: "admin@localex.test",
     REDIS_URL: process.env.REDIS_URL,
     // Each run its own keys: no lockout or event leaks from another run on the same Redis.

@@ -2,3 +2,15 @@
 export const TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef0123456789";
 export const TEST_GATEWAY_SECRET = "test-only-gateway-secret-0123456789abcdef012345";
 export const TEST_MEDIA_SIGNING_SECRET = "test-only-media-signing-secret-0123456789abcdef";
+
+/** What every graph a test or benchmark starts runs with: this environment, in test mode, with the secrets above. */
+export function testGraphEnvironment(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: "test",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    JWT_SECRET: TEST_JWT_SECRET,
+    GATEWAY_SECRET: TEST_GATEWAY_SECRET,
+    MEDIA_SIGNING_SECRET: TEST_MEDIA_SIGNING_SECRET,
+  };
+}

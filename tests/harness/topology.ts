@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, freshDatabase, type FreshDatabase } from "./databases.ts";
-import { TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_MEDIA_SIGNING_SECRET } from "./secrets.ts";
+import { testGraphEnvironment } from "./secrets.ts";
 
 const SUBGRAPHS = ["identity", "listings", "trades", "ledger", "media", "search"] as const;
 type Piece = (typeof SUBGRAPHS)[number] | `gateway-${number}`;
@@ -26,12 +26,7 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
   await chmod(dataDir, 0o755);
   const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (name) => [name, await freePort()] as const)));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "test",
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-    JWT_SECRET: TEST_JWT_SECRET,
-    GATEWAY_SECRET: TEST_GATEWAY_SECRET,
-    MEDIA_SIGNING_SECRET: TEST_MEDIA_SIGNING_SECRET,
+    ...testGraphEnvironment(),
     DATABASE_URL: database.url,
     REDIS_URL: options.redisUrl,
     REDIS_PREFIX: `localex-topology-${process.pid}-${Date.now().toString(36)}:`,
