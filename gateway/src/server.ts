@@ -64,6 +64,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     gateway,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
+    // Our process handles SIGINT/SIGTERM (stopOnExitSignals): Apollo's own handler would stop
+    // this server on its own and re-raise the signal in the middle of our orderly stop.
+    stopOnTerminationSignals: false,
     formatError: formatError(log),
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: MAX_TOKENS },

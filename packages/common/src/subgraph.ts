@@ -89,6 +89,9 @@ export async function startSubgraph<TServices, TContext extends object>(
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // Our process handles SIGINT/SIGTERM (stopOnExitSignals): Apollo's own handler would stop
+    // this server on its own and re-raise the signal in the middle of our orderly stop.
+    stopOnTerminationSignals: false,
     formatError: formatError(log),
     // No Apollo Studio traces and no HTTP caching of operations: each would wrap every request
     // or every field resolver for nothing.
