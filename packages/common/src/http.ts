@@ -12,6 +12,8 @@ const HTTP_CODES: Record<number, string> = {
 
 /** Largest request body accepted, in bytes; operations are small, uploads go elsewhere. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** A refused body up to this size is read and dropped, so its sender gets the 413. */
+const MAX_DRAINED_BYTES = 8 * 1024 * 1024;
 
 /**
  * The HTTP server every subgraph and the gateway run on. Fastify rather than express: its
@@ -21,8 +23,13 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  */
 export function createHttpServer(log: Logger): FastifyInstance {
   const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false });
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    // Fastify closes the connection after refusing a body, so a client still sending it sees a
+    // reset instead of our answer. A body not much over the limit is read to its end and
+    // dropped instead; a much larger (or undeclared) one still closes the connection.
+    const declared = Number(request.headers["content-length"]);
+    if (status === 413 && Number.isFinite(declared) && declared <= MAX_DRAINED_BYTES) reply.removeHeader("connection");
     if (status === 500) log.error({ err: error }, "request failed");
     const message =
       status === 413
