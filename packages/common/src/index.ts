@@ -20,3 +20,4 @@ export * from "./retry.ts";
 export * from "./uploads.ts";
 export * from "./live.ts";
 export * from "./subscription-server.ts";
+export * from "./text.ts";
