@@ -4,6 +4,8 @@ import { verifyAccessToken, type Caller } from "@localex/common";
 
 export interface GatewayContext {
   caller: Caller | null;
+  /** The client's address (the proxy's forwarded one only when TRUST_PROXY trusts it); subgraphs rate-limit by it. */
+  clientAddress: string | null;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { GraphQLError } from "graphql";
 import { Pool, type Dispatcher } from "undici";
-import { CALLER_HEADER, signCallerToken } from "@localex/common";
+import { CALLER_HEADER, signCallerToken, type SubgraphName } from "@localex/common";
 import type { GatewayContext } from "./caller.ts";
 import { inReadingOrder, separateFiles, type OutgoingFile } from "./uploads/files.ts";
 import { encodeMultipart, type OutgoingOperation } from "./uploads/multipart.ts";
@@ -15,6 +15,8 @@ const ANSWER_TIMEOUT_MS = 300_000;
 export interface CallerDataSourceOptions {
   /** The largest file a client may upload, for the message when one is larger. */
   maxFileBytes: number;
+  /** How long a subgraph may take to answer an operation (headers and body), in ms. */
+  timeoutMs: number;
 }
 
 /**
@@ -34,20 +36,23 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly path: string;
 
   constructor(
+    private readonly subgraph: SubgraphName,
     private readonly url: string,
     private readonly secret: string,
     private readonly options: CallerDataSourceOptions,
   ) {
     const target = new URL(url);
     this.path = `${target.pathname}${target.search}`;
-    this.pool = new Pool(target.origin, { connections: 256 });
+    // undici's own defaults wait 300 s for headers and between body chunks.
+    this.pool = new Pool(target.origin, { connections: 256, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { request, context } = options;
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
-    const caller = "caller" in context ? (context as GatewayContext).caller : null;
-    if (caller) headers[CALLER_HEADER] = await signCallerToken(this.secret, caller);
+    // Every request is signed for this subgraph, anonymous ones too: subgraphs answer nothing unsigned.
+    const { caller = null, clientAddress = null } = context as Partial<GatewayContext>;
+    headers[CALLER_HEADER] = await signCallerToken(this.secret, caller, { signer: "gateway", audience: this.subgraph, clientAddress });
     const { query, operationName, variables, extensions } = request;
     if (!query) throw new Error("Missing query");
 
@@ -60,13 +65,35 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
       }
     }
 
-    const response = await this.pool.request({
-      path: this.path,
-      method: "POST",
-      headers,
-      body: JSON.stringify({ query, operationName, variables, extensions }),
-    });
-    return this.answer(response);
+    try {
+      const response = await this.pool.request({
+        path: this.path,
+        method: "POST",
+        headers,
+        body: JSON.stringify({ query, operationName, variables, extensions }),
+        // The whole exchange, not only each wait: a subgraph trickling its answer is as stuck.
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      return await this.answer(response);
+    } catch (e) {
+      throw this.unavailable(e);
+    }
+  }
+
+  /** A subgraph that timed out or could not be reached, as an error a client can act on (retry later). */
+  private unavailable(e: unknown): unknown {
+    if (e instanceof GraphQLError) return e;
+    const name = (e as { name?: string; code?: string }).name ?? "";
+    const code = (e as { code?: string }).code ?? "";
+    if (name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+      return new GraphQLError(`The ${this.subgraph} service did not answer within ${this.options.timeoutMs / 1000} s; try again.`, {
+        extensions: { code: "SUBGRAPH_TIMEOUT", subgraph: this.subgraph },
+      });
+    }
+    if (code === "ECONNREFUSED" || code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "UND_ERR_CLOSED") {
+      return new GraphQLError(`The ${this.subgraph} service is unavailable; try again.`, { extensions: { code: "SUBGRAPH_UNAVAILABLE", subgraph: this.subgraph } });
+    }
+    return e;
   }
 
   /** The fetch as a GraphQL multipart request, the files streamed in the order the subgraph reads them. */

@@ -1,4 +1,7 @@
+import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from "graphql";
+import { costLimitExceeded, operationCost, type ListSizes } from "./cost.ts";
 
 /** Parsing stops past this many tokens (Apollo Server's parseOptions; graphql-ws's parse). */
 export const MAX_TOKENS = 4000;
@@ -14,9 +17,61 @@ export function protection(production: boolean) {
     maxDirectives: { n: 30 },
     // Left to the parser (MAX_TOKENS), which answers GRAPHQL_PARSE_FAILED with a 400.
     maxTokens: { enabled: false },
-    costLimit: { maxCost: 10_000 },
+    // Cost is ours (cost.ts): armor's ignores variables and list sizes.
+    costLimit: { enabled: false },
     // Suggestions help people exploring in Sandbox; in production they map the schema for attackers.
     blockFieldSuggestion: { enabled: production },
   });
   return armor.protect();
 }
+
+/**
+ * The cost check with the operation's actual variables, for HTTP (this plugin) and WebSocket
+ * (`check`, from onSubscribe). Null when the operation is within the limit.
+ */
+export function costGuard(limit: number, sizes: ListSizes) {
+  const check = (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): GraphQLError | null => {
+    let cost: number;
+    try {
+      cost = operationCost(schema, document, variables, operationName, sizes);
+    } catch (e) {
+      // Variables that do not fit their types: the same refusal execution would give.
+      if (e instanceof GraphQLError) return new GraphQLError(e.message, { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
+      throw e;
+    }
+    return cost > limit ? costLimitExceeded(cost, limit) : null;
+  };
+  const plugin: ApolloServerPlugin<object> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, request, operationName }) {
+          const refusal = check(schema, document, request.variables, operationName);
+          if (refusal) throw refusal;
+        },
+      };
+    },
+  };
+  return { check, plugin };
+}
+
+/**
+ * A response carrying a RATE_LIMITED error (from any subgraph) is answered 429 with Retry-After,
+ * the longest wait any of its errors asks for.
+ */
+export const rateLimitedAsHttp429: ApolloServerPlugin<object> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== "single") return;
+        let retryAfter = 0;
+        for (const error of response.body.singleResult.errors ?? []) {
+          if (error.extensions?.code !== "RATE_LIMITED") continue;
+          retryAfter = Math.max(retryAfter, Number(error.extensions.retryAfterSeconds) || 1);
+        }
+        if (retryAfter === 0) return;
+        response.http.status = 429;
+        response.http.headers.set("retry-after", String(retryAfter));
+      },
+    };
+  },
+};

@@ -4,10 +4,12 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
-import { acceptGraphQLUploads, createHttpServer, formatError, listen, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
+import { acceptGraphQLUploads, createHttpServer, formatError, listen, RateLimiter, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
+import { clientAddressResolver, trustProxySetting } from "./client-address.ts";
 import { CallerDataSource } from "./datasource.ts";
-import { MAX_TOKENS, protection } from "./protection.ts";
+import { costGuard, MAX_TOKENS, protection, rateLimitedAsHttp429 } from "./protection.ts";
+import { listSizesOf } from "./cost.ts";
 import { gatewayUploadLimits } from "./uploads/limits.ts";
 import { routingUrl, serveDevelopmentInbox } from "./dev-inbox.ts";
 import { serveWebSocket } from "./websocket.ts";
@@ -47,7 +49,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger: log,
     buildService: ({ name, url }) => {
       const address = options.subgraphUrls[name as SubgraphName] ?? url ?? "";
-      const source = new CallerDataSource(address, config.GATEWAY_SECRET, { maxFileBytes: uploadLimits.maxFileSize });
+      const source = new CallerDataSource(name as SubgraphName, address, config.GATEWAY_SECRET, {
+        maxFileBytes: uploadLimits.maxFileSize,
+        timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
+      });
       dataSources.set(name, { url: address, source });
       return source;
     },
@@ -59,7 +64,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   const app = createHttpServer(log);
+  const clientAddressOf = clientAddressResolver(trustProxySetting(config.TRUST_PROXY));
   const armor = protection(production);
+  const limits = RateLimiter.create(config, log);
+  const cost = costGuard(config.MAX_OPERATION_COST, listSizesOf(options.supergraphSdl));
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -73,6 +81,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     plugins: [
       // graphql-armor is typed against @apollo/server's CommonJS declarations; the runtime objects are the same.
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
+      cost.plugin as ApolloServerPlugin<GatewayContext>,
+      rateLimitedAsHttp429 as ApolloServerPlugin<GatewayContext>,
       fastifyApolloDrainPlugin(app),
       // Operations are never cached over HTTP; computing a policy per request is wasted work.
       ApolloServerPluginCacheControlDisabled(),
@@ -88,8 +98,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   for (const path of GRAPHQL_PATHS) {
     await app.register(fastifyApollo(apollo), {
       path,
-      context: async (request) => ({
+      context: async (request): Promise<GatewayContext> => ({
         caller: await callerFromAuthorization(config.JWT_SECRET, request.headers.authorization),
+        clientAddress: clientAddressOf(request.raw),
       }),
     });
   }
@@ -103,8 +114,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return apiSchema;
     },
     validationRules: armor.validationRules ?? [],
+    costCheck: cost.check,
+    production,
     maxTokens: MAX_TOKENS,
     jwtSecret: config.JWT_SECRET,
+    clientAddressOf,
+    limits,
     events: options.events,
     subscriptions: {
       planner: () => planner,
@@ -122,6 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     wsUrl: url.replace(/^http/, "ws"),
     async stop() {
       await ws.close();
+      limits.close();
       await apollo.stop();
       await sockets.close();
       await Promise.all([...dataSources.values()].map(({ source }) => source.close()));

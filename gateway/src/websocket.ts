@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { ApolloServer } from "@apollo/server";
 import {
   GraphQLError,
@@ -13,7 +13,7 @@ import {
 } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
-import { accessTokenExpiry, type EventBus, type Logger } from "@localex/common";
+import { accessTokenExpiry, clientKey, type EventBus, type Logger, type RateLimiter } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { LiveConnections, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./connections.ts";
 import { subscribeThroughSubgraph, type SubscriptionDeps } from "./subscriptions/executor.ts";
@@ -24,8 +24,15 @@ export interface WebSocketOptions {
   apollo: ApolloServer<GatewayContext>;
   apiSchema: () => GraphQLSchema;
   validationRules: ValidationRule[];
+  /** The cost check HTTP applies, with the subscription's variables; null when within the limit. */
+  costCheck: (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null) => GraphQLError | null;
+  /** Hide "Did you mean …?" suggestions, as HTTP does in production. */
+  production: boolean;
   maxTokens: number;
   jwtSecret: string;
+  clientAddressOf: (request: IncomingMessage) => string;
+  /** WS_CONNECT_PER_ADDRESS (refused at the upgrade, 429) and SUBSCRIBE_PER_CLIENT. */
+  limits: RateLimiter;
   /** For session-ended events (connections close when their session does). */
   events: EventBus;
   subscriptions: SubscriptionDeps;
@@ -34,8 +41,10 @@ export interface WebSocketOptions {
 
 type ConnectionExtra = {
   caller?: GatewayContext["caller"];
+  clientAddress?: string;
   /** Set by graphql-ws's ws adapter. */
   socket: WebSocket;
+  request: IncomingMessage;
 };
 
 /**
@@ -61,16 +70,33 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
     if (response.body.kind !== "single") {
       return { errors: [new GraphQLError("Incremental delivery is not supported over WebSocket.")] };
     }
-    return response.body.singleResult as ExecutionResult;
+    // Apollo answers formatted errors (plain objects); graphql-ws serialises GraphQLErrors.
+    const { errors, ...rest } = response.body.singleResult;
+    return { ...(rest as ExecutionResult), ...(errors ? { errors: errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) } : {}) };
   };
 
   const live = new LiveConnections(options.events, options.log);
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 1024 * 1024 });
+  const wss = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path,
+    maxPayload: 1024 * 1024,
+    // New connections per address are limited before the upgrade: a refused one gets HTTP 429.
+    verifyClient: (info, accept) => {
+      options.limits.consume("WS_CONNECT_PER_ADDRESS", `address:${options.clientAddressOf(info.req)}`).then(
+        () => accept(true),
+        (e: { extensions?: { retryAfterSeconds?: number } }) => {
+          const seconds = e.extensions?.retryAfterSeconds ?? 1;
+          accept(false, 429, `Too many new connections; retry in ${seconds} s.`, { "Retry-After": String(seconds) });
+        },
+      );
+    },
+  });
   const server = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         const extra = ctx.extra as ConnectionExtra;
+        extra.clientAddress = options.clientAddressOf(extra.request);
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
           extra.caller = await callerFromAuthorization(options.jwtSecret, authorization);
@@ -81,8 +107,10 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
         return live.admit(extra.socket, extra.caller, accessTokenExpiry(authorization.trim().slice("Bearer ".length)));
       },
       onClose: (ctx) => live.release((ctx.extra as ConnectionExtra).socket),
-      onSubscribe: (ctx, _id, payload) => {
-        // graphql-ws has already reserved this one's place in ctx.subscriptions.
+      onSubscribe: async (ctx, _id, payload) => {
+        const extra = ctx.extra as ConnectionExtra;
+        // graphql-ws has already reserved this one's place in ctx.subscriptions. Checked before
+        // anything is awaited, so of concurrent starts exactly the first ones fit.
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return [
             new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions may be open on one connection; complete one first.`, {
@@ -90,23 +118,32 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
             }),
           ];
         }
-        const schema = options.apiSchema();
         let document;
         try {
           document = parse(payload.query, { maxTokens: options.maxTokens });
         } catch (e) {
           return [e instanceof GraphQLError ? e : new GraphQLError("The operation could not be parsed.")];
         }
-        const errors = validate(schema, document, [...specifiedRules, ...options.validationRules]);
-        if (errors.length > 0) return errors;
         const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation === "subscription") {
+          // Every start counts, refused ones too (a limit counts attempts).
+          const client = clientKey(extra.caller ?? null, { caller: null, signer: "gateway", clientAddress: extra.clientAddress ?? null });
+          const limited = await options.limits.consume("SUBSCRIBE_PER_CLIENT", client).then(() => null, (e: GraphQLError) => e);
+          if (limited) return [limited];
+        }
+        const schema = options.apiSchema();
+        const errors = validate(schema, document, [...specifiedRules, ...options.validationRules]);
+        if (errors.length > 0) return options.production ? errors.map(withoutSuggestions) : errors;
         if (!operation) return [new GraphQLError("Name the operation to run: the document holds several.")];
+        const tooCostly = options.costCheck(schema, document, payload.variables ?? undefined, payload.operationName);
+        if (tooCostly) return [tooCostly];
+
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: { caller: (ctx.extra as ConnectionExtra).caller ?? null } satisfies GatewayContext,
+          contextValue: { caller: extra.caller ?? null, clientAddress: extra.clientAddress ?? null } satisfies GatewayContext,
         };
       },
       execute: (args) =>
@@ -122,4 +159,10 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** A validation error without its "Did you mean …?" (it maps the schema for whoever probes it). */
+function withoutSuggestions(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(/\s*Did you mean .+\?$/, "");
+  return message === error.message ? error : new GraphQLError(message, { nodes: error.nodes, extensions: error.extensions });
 }

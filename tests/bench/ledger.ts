@@ -16,7 +16,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
-import { gql, stage } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage, verifyEmail } from "./support.ts";
+import { setRoleOn } from "../../subgraphs/identity/src/users/roles.ts";
 import { cpuAccounting, exitedChildrenCpuMs, postgresCpuMs, processCpuMs } from "./cpu.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import { MEASURING, type ClientsInput, type ClientsResult, type ClientsWindow } from "./ledger-clients.ts";
@@ -56,10 +57,23 @@ interface Member {
   token: string;
 }
 
+const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToken user { id } } }`;
+
+/** A member whose email is verified (so the welcome grant runs). */
 async function register(url: string, email: string): Promise<Member> {
   const input = { email, password: "correct horse battery", displayName: "Bench" };
   const { register } = await gql(url, REGISTER, { input });
+  await verifyEmail(url, email);
   return { id: register.user.id, token: register.accessToken };
+}
+
+/** The admin, made one the operator's way (`pnpm admin grant`'s code), then signed in so the token carries the role. */
+async function registerAdmin(url: string, databaseUrl: string, email: string): Promise<Member> {
+  await gql(url, REGISTER, { input: { email, password: "correct horse battery", displayName: "Bench admin" } });
+  const granted = await setRoleOn(databaseUrl, { email }, "admin");
+  if (!granted.ok) throw new Error(granted.message);
+  const { login } = await gql(url, LOGIN, { input: { email, password: "correct horse battery" } });
+  return { id: login.user.id, token: login.accessToken };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -90,12 +104,12 @@ async function startLedgerStage() {
     LOG_LEVEL: "warn",
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: String(CLIENTS),
-    ADMIN_EMAILS: ADMIN_EMAIL,
     IDENTITY_PORT: String(await freePort()),
   };
   const config = loadConfig({
     ...ANY_PORTS,
     ...env,
+    ...BENCH_RATE_LIMITS,
     ...(LEDGER_APART ? { LEDGER_URL: `http://127.0.0.1:${ledgerPort}/graphql` } : {}),
   });
   stage(`starting the stack on ${db.name}${LEDGER_APART ? ", the ledger in its own process" : ""}`);
@@ -113,7 +127,7 @@ async function startLedgerStage() {
   try {
     stage(`registering ${CLIENTS * 2} members and granting them credits`);
     const url = stack.gatewayUrl;
-    const admin = await register(url, ADMIN_EMAIL);
+    const admin = await registerAdmin(url, db.url, ADMIN_EMAIL);
     // Two members per client: each client moves one credit back and forth between its pair.
     const members = await Promise.all(Array.from({ length: CLIENTS * 2 }, (_, i) => register(url, `bench-${i}-${randomUUID()}@localex.bench`)));
     for (const m of members) {

@@ -23,7 +23,7 @@ import { sharp } from "../../subgraphs/media/src/processing/sharp.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import { postMultipart, type MultipartResponse } from "../media/multipart-client.ts";
 import { processCpuMs } from "./cpu.ts";
-import { gql, stage } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage } from "./support.ts";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const VARIANT_RUNS = Number(process.env.BENCH_VARIANT_RUNS ?? 7);
@@ -176,7 +176,7 @@ async function benchBigUpload(gateway: { child: ChildProcess; url: string }, med
   const token: string = register.accessToken;
   const caller = await verifyAccessToken(config.JWT_SECRET, token);
   const viaGateway = { authorization: `Bearer ${token}` };
-  const direct = async () => ({ [CALLER_HEADER]: await signCallerToken(config.GATEWAY_SECRET, caller) });
+  const direct = async () => ({ [CALLER_HEADER]: await signCallerToken(config.GATEWAY_SECRET, caller, { signer: "gateway", audience: "media" }) });
 
   stage("(b) warm-up uploads");
   // Twice through the gateway: its first uploads run before V8 has optimised the streaming path.
@@ -275,6 +275,7 @@ async function main(): Promise<void> {
       MEDIA_MAX_PIXELS: String(100_000_000),
       MEDIA_QUOTA_BYTES: String(1024 * 1024 * MiB),
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+      ...BENCH_RATE_LIMITS,
     };
     const config = loadConfig(env);
     stage("starting the stack");

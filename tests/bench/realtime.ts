@@ -13,7 +13,7 @@ import { SignJWT } from "jose";
 import WebSocket from "ws";
 import { startTopology } from "../harness/topology.ts";
 import { TEST_JWT_SECRET } from "../harness/secrets.ts";
-import { gql, stage } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage } from "./support.ts";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -92,7 +92,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 async function main(): Promise<void> {
   const prefixProbe = new Redis(REDIS);
   stage("starting six subgraphs and a gateway, each in its own process");
-  const topology = await startTopology({ serverDatabaseUrl: SERVER, redisUrl: REDIS, gateways: 1 });
+  const topology = await startTopology({ serverDatabaseUrl: SERVER, redisUrl: REDIS, gateways: 1, env: BENCH_RATE_LIMITS });
   try {
     const gateway = topology.gateways[0]!;
     const wsUrl = gateway.replace(/^http/, "ws");

@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, createLogger, loadConfig, TASKS, type ListingDocument } from "@localex/common";
-import { gql } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql } from "./support.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import { startStack } from "@localex/stack";
 import { PostgresSearchIndex, SearchSort, toSearchRequest } from "../../subgraphs/search/src/index.ts";
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     env.DATA_DIR = dataDir;
     env.EMBEDDED_POSTGRES_PORT = String(await freePort());
   }
-  const config = loadConfig(env);
+  const config = loadConfig({ ...env, ...BENCH_RATE_LIMITS });
   const stack = await startStack(config, createLogger(config.LOG_LEVEL));
   cleanups.unshift(stack.stop);
   const sql = connect(stack.databaseUrl, { max: 4, applicationName: "localex-bench" });

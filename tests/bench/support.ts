@@ -1,4 +1,5 @@
 // What the benchmark scripts share.
+import { RATE_LIMIT_NAMES } from "@localex/common";
 
 /** Progress on stderr, so stdout holds only the figures. */
 export function stage(message: string): void {
@@ -17,3 +18,31 @@ export async function gql<T = any>(url: string, query: string, variables: Record
   if (body.errors?.length || !body.data) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body)}`);
   return body.data;
 }
+
+/**
+ * Verifies a member's email address as they would, so their welcome credits follow: the link
+ * from the development inbox (`GET /dev/mail` on the gateway; the benches set no SMTP_URL), its
+ * token to verifyEmail.
+ */
+export async function verifyEmail(gatewayUrl: string, email: string): Promise<void> {
+  const inbox = new URL("/dev/mail", gatewayUrl);
+  inbox.searchParams.set("to", email);
+  for (let i = 0; i < 800; i++) {
+    const response = await fetch(inbox);
+    const mail = response.ok ? ((await response.json()) as { subject: string; text: string }[]) : [];
+    const token = mail.map((m) => /verify-email\?token=([A-Za-z0-9_.-]+)/.exec(m.text)?.[1]).find(Boolean);
+    if (token) {
+      const { verifyEmail } = await gql(gatewayUrl, `mutation ($token: String!) { verifyEmail(token: $token) { errors { code } } }`, { token });
+      if (verifyEmail.errors.length > 0) throw new Error(`verifyEmail refused ${email}: ${JSON.stringify(verifyEmail.errors)}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no verification email for ${email} reached ${inbox.origin}/dev/mail`);
+}
+
+/**
+ * Benchmarks drive one member or one address far past any human rate: every rate limit
+ * (packages/common/src/rate-limit-rules.ts) raised out of the way.
+ */
+export const BENCH_RATE_LIMITS: Record<string, string> = Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [`RATE_LIMIT_${name}`, "9999999/60"]));

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
-import { gql, stage } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage, verifyEmail } from "./support.ts";
 import { ANY_PORTS, freshDatabase } from "../harness/databases.ts";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -33,6 +33,7 @@ async function member(url: string, categoryId: string): Promise<Member> {
   const input = { email: `bench-${randomUUID()}@localex.bench`, password: "correct horse battery", displayName: "Bench" };
   const { register } = await gql(url, REGISTER, { input });
   const token: string = register.accessToken;
+  await verifyEmail(url, input.email);
   while ((await gql(url, BALANCE, {}, token)).me.account.balance < 100) await sleep(50);
   const listingInput = { title: "Bench chair", description: "For measuring.", categoryId, condition: "GOOD" };
   const { createListing } = await gql(url, CREATE, { input: listingInput }, token);
@@ -51,7 +52,7 @@ async function timed<T>(into: number[], work: () => Promise<T>): Promise<T> {
 
 async function main(): Promise<void> {
   const db = await freshDatabase(SERVER, "localex_bench_trades");
-  const config = loadConfig({ ...ANY_PORTS, NODE_ENV: "test", LOG_LEVEL: "warn", DATABASE_URL: db.url });
+  const config = loadConfig({ ...ANY_PORTS, ...BENCH_RATE_LIMITS, NODE_ENV: "test", LOG_LEVEL: "warn", DATABASE_URL: db.url });
   stage(`starting the stack on ${db.name}`);
   const stack = await startStack(config, createLogger(config.LOG_LEVEL));
   try {

@@ -1,8 +1,11 @@
 // What a front-end does: POST GraphQL over HTTP to the gateway, and speak graphql-ws to it.
 import { randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import { inject } from "vitest";
 import WebSocket from "ws";
+import { setRoleOn } from "../../subgraphs/identity/src/users/roles.ts";
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -90,14 +93,75 @@ export const REGISTER = /* GraphQL */ `
   }
 `;
 
-/** Registers a fresh user with a unique email. */
-export async function registerUser(overrides: Partial<{ email: string; password: string; displayName: string }> = {}) {
+export const VERIFY_EMAIL = /* GraphQL */ `
+  mutation VerifyEmail($token: String!) { verifyEmail(token: $token) { user { id verified } errors { code message field } } }
+`;
+
+/** The emails the run's SMTP server received for `address` (its mailDir), oldest first, as raw RFC 5322 text. */
+export async function mailTo(address: string): Promise<{ file: string; raw: string; subject: string }[]> {
+  const dir = inject("mailDir");
+  const suffix = `-${address.trim().toLowerCase().replace(/[^a-z0-9@.-]/gi, "_")}.eml`;
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(suffix)).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const raw = await readFile(join(dir, file), "utf8");
+      return { file, raw, subject: /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? "" };
+    }),
+  );
+}
+
+/**
+ * The `token` of the verification link in a raw message, whatever transfer encoding nodemailer
+ * chose for its parts (quoted-printable soft breaks and `=3D`, or base64).
+ */
+export function verificationTokenIn(raw: string): string | null {
+  const readings = [raw.replace(/=\r?\n/g, "").replace(/=3D/gi, "=")];
+  for (const part of raw.split(/\r?\n--/)) {
+    const base64 = /content-transfer-encoding:\s*base64\r?\n(?:[^\r\n]+\r?\n)*\r?\n([A-Za-z0-9+/=\r\n]+)/i.exec(part);
+    if (base64) readings.push(Buffer.from(base64[1]!.replace(/\s+/g, ""), "base64").toString("utf8"));
+  }
+  for (const text of readings) {
+    const token = /verify-email\?token=([A-Za-z0-9_.-]+)/.exec(text)?.[1];
+    if (token) return token;
+  }
+  return null;
+}
+
+/** Waits for the newest verification email to `address` (the graph's mail job sends it) and returns its link's token. */
+export async function verificationToken(address: string, options: { after?: number; timeoutMs?: number } = {}): Promise<string> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const mail = (await mailTo(address)).filter((m) => /confirm your email/i.test(m.subject)).slice(options.after ?? 0);
+    const token = mail.length > 0 ? verificationTokenIn(mail.at(-1)!.raw) : null;
+    if (token) return token;
+    if (Date.now() > deadline) throw new Error(`no verification email arrived for ${address}: ${JSON.stringify((await mailTo(address)).map((m) => m.subject))}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Verifies `address` as its owner would: the link's token from the mail, to verifyEmail through the gateway. */
+export async function verifyEmailOf(address: string): Promise<void> {
+  const token = await verificationToken(address);
+  const { verifyEmail } = await new GatewayClient().data<{ verifyEmail: { user: { verified: boolean } | null; errors: unknown[] } }>(VERIFY_EMAIL, { token });
+  if (!verifyEmail.user?.verified) throw new Error(`verifyEmail refused ${address}: ${JSON.stringify(verifyEmail.errors)}`);
+}
+
+/**
+ * Registers a fresh user with a unique email and verifies the address from the mailed link, as
+ * a member would, so the welcome credits (100) follow shortly. `verify: false` leaves it unverified.
+ */
+export async function registerUser(overrides: Partial<{ email: string; password: string; displayName: string; verify: boolean }> = {}) {
   const email = overrides.email ?? `user-${randomUUID()}@localex.test`;
   const password = overrides.password ?? "correct horse battery";
   const displayName = overrides.displayName ?? "Test User";
-  const { register } = await new GatewayClient().data<{
-    register: { accessToken: string; refreshToken: string; user: { id: string } };
-  }>(REGISTER, { input: { email, password, displayName } });
+  // Each member registers from an address of their own, as members do; REGISTER_PER_ADDRESS
+  // counts per address, and the suite registers hundreds (tests of that limit send their own).
+  const res = await new GatewayClient().request<{
+    register: { accessToken: string; refreshToken: string; user: { id: string; email: string } };
+  }>(REGISTER, { input: { email, password, displayName } }, { "x-forwarded-for": randomAddress() });
+  if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+  const { register } = res.data;
+  if (overrides.verify !== false) await verifyEmailOf(register.user.email);
   return {
     id: register.user.id,
     email,
@@ -109,20 +173,33 @@ export async function registerUser(overrides: Partial<{ email: string; password:
   } satisfies TestUser;
 }
 
-export const ADMIN_EMAIL = "admin@localex.test"; // in ADMIN_EMAILS (global-setup.ts)
+/** A client address in 198.18.0.0/15 (reserved for benchmarks, never a real client), unique enough per call. */
+export function randomAddress(): string {
+  const n = Math.floor(Math.random() * 2 ** 17);
+  return `198.${18 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+export const ADMIN_EMAIL = "admin@localex.test";
 const ADMIN_PASSWORD = "correct horse battery admin";
 let admin: Promise<GatewayClient> | undefined;
 
-/** The admin, registered by whichever test asks first in this worker and signed in after. */
+/** Grants or revokes the admin role the operator's way (`pnpm admin`'s code) on the run's database. */
+export async function setAdminRole(email: string, admin: boolean): Promise<void> {
+  const result = await setRoleOn(inject("databaseUrl"), { email }, admin ? "admin" : "user");
+  if (!result.ok) throw new Error(`could not ${admin ? "grant" : "revoke"} admin for ${email}: ${result.message}`);
+}
+
+/**
+ * The admin: registered by whichever test asks first in this worker, made admin the operator's
+ * way (`pnpm admin grant`), and signed in after, so the access token carries the role.
+ */
 export function signInAdmin(): Promise<GatewayClient> {
   admin ??= (async () => {
     const anonymous = new GatewayClient();
     const input = { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, displayName: "Admin" };
-    const registered = await anonymous.request<{ register: { accessToken: string } }>(
-      `mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`,
-      { input },
-    );
-    if (registered.data?.register) return anonymous.withToken(registered.data.register.accessToken);
+    // Another worker may have registered it first: then this one only signs in.
+    await anonymous.request(`mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`, { input });
+    await setAdminRole(ADMIN_EMAIL, true);
     const { login } = await anonymous.data<{ login: { accessToken: string } }>(
       `mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`,
       { input: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } },

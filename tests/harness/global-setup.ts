@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { ANY_PORTS, freePort, freshDatabase } from "./databases.ts";
 import { startMailServer } from "./mail-server.ts";
-import { testGraphEnvironment } from "./secrets.ts";
+import { TEST_RATE_LIMITS, testGraphEnvironment } from "./secrets.ts";
 import type { StackReady } from "./stack-process.ts";
 
 
@@ -22,7 +22,13 @@ const cleanups: (() => Promise<void>)[] = [];
 export async function setup(project: TestProject): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...testGraphEnvironment(),
-    ADMIN_EMAILS: "admin@localex.test",
+    // No longer read (admins come from `pnpm admin grant` or another admin): set, so a test can
+    // show that registering this address makes no admin (tests/identity/admin-roles.test.ts).
+    ADMIN_EMAILS: "first-come@localex.test",
+    // Tests play clients at many addresses (rate limits count per address) by sending
+    // X-Forwarded-For from loopback, as a load balancer in front of the gateway would.
+    TRUST_PROXY: "loopback",
+    ...TEST_RATE_LIMITS,
     REDIS_URL: process.env.REDIS_URL,
     // Each run its own keys: no lockout or event leaks from another run on the same Redis.
     REDIS_PREFIX: `localex-test-${Date.now().toString(36)}-${process.pid}:`,

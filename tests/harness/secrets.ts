@@ -14,3 +14,9 @@ export function testGraphEnvironment(): NodeJS.ProcessEnv {
     MEDIA_SIGNING_SECRET: TEST_MEDIA_SIGNING_SECRET,
   };
 }
+
+/**
+ * Rate limits the test graph runs with beyond the development defaults: the ledger's stress
+ * test moves money 500 times each way from one account within seconds.
+ */
+export const TEST_RATE_LIMITS = { RATE_LIMIT_MONEY_PER_ACCOUNT: "1100/60" } as const;

@@ -20,7 +20,7 @@ export interface Topology {
   close(): Promise<void>;
 }
 
-export async function startTopology(options: { serverDatabaseUrl: string; redisUrl: string; gateways: number }): Promise<Topology> {
+export async function startTopology(options: { serverDatabaseUrl: string; redisUrl: string; gateways: number; env?: NodeJS.ProcessEnv }): Promise<Topology> {
   const database: FreshDatabase = await freshDatabase(options.serverDatabaseUrl, "localex_topology");
   const dataDir = await mkdtemp(join(tmpdir(), "localex-topology-"));
   await chmod(dataDir, 0o755);
@@ -34,6 +34,7 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
     HOST: "127.0.0.1",
     DATABASE_POOL_SIZE: "4",
     SMTP_URL: "",
+    ...options.env,
   };
   for (const name of SUBGRAPHS) {
     env[`${name.toUpperCase()}_PORT`] = String(ports[name]);

@@ -331,7 +331,7 @@ describe("email without SMTP_URL: the development mailbox", () => {
     expect(annsMail[0]).toMatchObject({ to: ann.email, from: MAIL_FROM });
     expect(annsMail[0]!.text).toContain("Cleo declined your trade.");
     expect(annsMail[0]!.html).toContain("Ben declined your trade.");
-    expect(annsMail[0]!.date).toBeInstanceOf(Date);
+    expect(annsMail[0]!.sentAt).toBeInstanceOf(Date);
     expect((mailbox as DevelopmentMailbox).list().map((m) => m.to)).toEqual([ann.email, ben.email, ann.email]);
   });
 

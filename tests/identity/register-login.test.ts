@@ -101,6 +101,39 @@ describe("login", () => {
   });
 });
 
+describe("login input limits", () => {
+  // As big as the gateway lets through (its body limit is 1 MiB): once, login took all of it.
+  const HUGE = "x".repeat(512 * 1024);
+
+  it.each([
+    ["a 512 KiB email", { email: `${HUGE}@example.org` }, "input.email", "Email must be at most 254 characters."],
+    ["a 255-character email", { email: `${"a".repeat(243)}@example.org` }, "input.email", "Email must be at most 254 characters."],
+    ["control characters in the email", { email: "ann\u0000@example.org" }, "input.email", "Email must not contain control characters."],
+    ["an empty email", { email: "   " }, "input.email", "Email must not be empty."],
+    ["a 512 KiB password", { password: HUGE }, "input.password", "Password must be at most 256 characters."],
+    ["a 257-character password", { password: "p".repeat(257) }, "input.password", "Password must be at most 256 characters."],
+  ])("refuses %s before hashing it, naming the field", async (_case, override, field, message) => {
+    const user = await registerUser();
+    const started = performance.now();
+    const res = await anonymous.request(LOGIN, { input: { email: user.email, password: user.password, ...override } });
+    expect(res.data).toBeNull();
+    expect(res.errors?.[0]).toMatchObject({ message, extensions: { code: "BAD_USER_INPUT", field } });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // Refused input is not a failed guess: the right password still signs in after many of them.
+    for (let i = 0; i < 11; i++) await anonymous.request(LOGIN, { input: { email: user.email, password: user.password, ...override } });
+    expect((await anonymous.request(LOGIN, { input: { email: user.email, password: user.password } })).data?.login.user.id).toBe(user.id);
+  });
+
+  it("still signs in with an email of exactly 254 and a password of exactly 256 characters", async () => {
+    const email = `${"a".repeat(242)}@example.org`;
+    expect(email).toHaveLength(254);
+    // Unverified: a 254-character address makes a mail file name longer than the file system allows.
+    const user = await registerUser({ email, password: "p".repeat(256), verify: false });
+    const res = await anonymous.request(LOGIN, { input: { email, password: "p".repeat(256) } });
+    expect(res.data?.login.user.id).toBe(user.id);
+  });
+});
+
 describe("me and user", () => {
   it("me is null when signed out", async () => {
     expect(await anonymous.data(ME)).toEqual({ me: null });

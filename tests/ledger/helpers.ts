@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CALLER_HEADER, signCallerToken } from "@localex/common";
+import { CALLER_HEADER, serviceCaller, signCallerToken } from "@localex/common";
 import { inject } from "vitest";
 import { registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
 import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
@@ -64,7 +64,7 @@ export async function transfer(from: TestUser, toUserId: string, amount: number,
 
 /** Calls the ledger subgraph directly as the trades service would (internal fields). */
 export async function asService<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId: "service:trades", role: "service", sessionId: "trades" });
+  const token = await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller("trades"), { signer: "trades", audience: "ledger" });
   const response = await fetch(inject("subgraphUrls").ledger!, {
     method: "POST",
     headers: { "content-type": "application/json", [CALLER_HEADER]: token },

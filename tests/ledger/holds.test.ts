@@ -105,7 +105,7 @@ describe("holds (internal, for trades)", () => {
 
 /** The subgraph answers _entities as the gateway asks it to, for the caller the gateway signs. */
 async function entityEscrow(tradeId: string, userId: string): Promise<{ amount: number; status: string } | null> {
-  const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId, role: "user", sessionId: "s" });
+  const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId, role: "user", sessionId: "s" }, { signer: "gateway", audience: "ledger" });
   const res = await fetch(inject("subgraphUrls").ledger!, {
     method: "POST",
     headers: { "content-type": "application/json", [CALLER_HEADER]: token },

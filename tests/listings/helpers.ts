@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { inject } from "vitest";
-import { signCallerToken } from "@localex/common";
+import { serviceCaller, signCallerToken } from "@localex/common";
 import { GatewayClient, type TestUser } from "../harness/client.ts";
 import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
 
@@ -74,9 +74,9 @@ export async function createListing(
   return publishListing.listing;
 }
 
-/** Calls the listings subgraph directly as another subgraph would: a service caller signed with the gateway secret. */
-export async function asService<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}) {
-  const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId: "service:trades", role: "service", sessionId: "trades" });
+/** Calls the listings subgraph directly as another subgraph would (trades, unless said): signed with the shared secret. */
+export async function asService<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, as: "trades" | "search" | "media" = "trades") {
+  const token = await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller(as), { signer: as, audience: "listings" });
   return subgraphRequest<T>(query, variables, { "x-localex-caller": token });
 }
 

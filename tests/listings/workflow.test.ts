@@ -28,15 +28,21 @@ describe("the status workflow", () => {
     expect(archived.publishListing.errors[0].code).toBe("INVALID_TRANSITION");
   });
 
-  it.each(["DRAFT", "ACTIVE", "RESERVED"])("archives a %s listing", async (status) => {
+  it.each(["DRAFT", "ACTIVE"])("archives a %s listing", async (status) => {
     const ann = await registerUser();
     const listing = await createListing(ann, {}, { draft: status === "DRAFT" });
-    if (status === "RESERVED") {
-      const { data } = await asService(RESERVE, { t: newTradeId(), ids: [listing.id] });
-      expect(data?.reserveListingsForTrade.ok).toBe(true);
-    }
     const { archiveListing } = await ann.client.data(ARCHIVE, { id: listing.id });
     expect(archiveListing).toMatchObject({ errors: [], listing: { status: "ARCHIVED" } });
+  });
+
+  it("refuses to archive a listing an accepted trade holds (RESERVED)", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann);
+    const { data } = await asService(RESERVE, { t: newTradeId(), ids: [listing.id] });
+    expect(data?.reserveListingsForTrade.ok).toBe(true);
+    const { archiveListing } = await ann.client.data(ARCHIVE, { id: listing.id });
+    expect(archiveListing).toEqual({ listing: null, errors: [{ code: "LISTING_LOCKED", field: "id", message: expect.stringMatching(/reserved/) }] });
+    expect((await ann.client.data(LISTING, { id: listing.id })).listing.status).toBe("RESERVED");
   });
 
   it("refuses to archive a traded or already archived listing", async () => {

@@ -29,4 +29,16 @@ describe("configuration", () => {
   it("never echoes a secret's value", () => {
     expect(() => loadConfig({ JWT_SECRET: "short-secret" })).toThrow(expect.not.objectContaining({ message: expect.stringContaining("short-secret") }));
   });
+
+  it("accepts the development secrets only in development and test: any other NODE_ENV refuses to start, naming it", () => {
+    expect(loadConfig({ NODE_ENV: "test" }).JWT_SECRET).toBe(DEV_JWT_SECRET);
+    for (const env of ["staging", "prod", "Production"]) {
+      expect(() => loadConfig({ NODE_ENV: env })).toThrow(/NODE_ENV/);
+    }
+  });
+
+  it("reads each rate limit from RATE_LIMIT_<NAME> as <count>/<seconds>, and refuses anything else", () => {
+    expect(loadConfig({ RATE_LIMIT_LOGIN_PER_ADDRESS: "7/60" }).RATE_LIMIT_LOGIN_PER_ADDRESS).toBe("7/60");
+    expect(() => loadConfig({ RATE_LIMIT_LOGIN_PER_ADDRESS: "lots" })).toThrow(/RATE_LIMIT_LOGIN_PER_ADDRESS: must be <count>\/<seconds>/);
+  });
 });

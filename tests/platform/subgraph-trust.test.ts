@@ -1,48 +1,148 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
-import { describe, expect, inject, it } from "vitest";
-import { registerUser } from "../harness/client.ts";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CALLER_HEADER, serviceCaller, signCallerToken, SUBGRAPH_NAMES, type SubgraphName } from "@localex/common";
+import { CallerDataSource } from "../../gateway/src/datasource.ts";
+import { GatewayClient, registerUser } from "../harness/client.ts";
+import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
 
-const identityUrl = () => inject("subgraphUrls").identity!;
+const urlOf = (subgraph: SubgraphName) => inject("subgraphUrls")[subgraph]!;
 
-async function askIdentity(headers: Record<string, string>) {
-  const res = await fetch(identityUrl(), {
+async function ask(subgraph: SubgraphName, query: string, headers: Record<string, string> = {}, variables: Record<string, unknown> = {}) {
+  const res = await fetch(urlOf(subgraph), {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ query: "{ me { id email } }" }),
+    body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as {
-    data?: { me: { id: string; email: string | null } | null } | null;
-    errors?: { extensions: { code: string } }[];
-  };
+  const body = (await res.json()) as { data?: Record<string, any> | null; errors?: { message: string; extensions: { code: string } }[] };
   return { status: res.status, body };
 }
 
-describe("a subgraph trusts only the gateway's signed caller header", () => {
-  it("treats a request without the header as anonymous", async () => {
-    const { body } = await askIdentity({});
-    expect(body.data?.me).toBeNull();
-  });
+const ENTITIES = `query ($reps: [_Any!]!) { _entities(representations: $reps) { __typename } }`;
+const sign = (claims: { role: string; sub: string; iss: string; aud: string; exp?: string | number }, secret = TEST_GATEWAY_SECRET) =>
+  new SignJWT({ role: claims.role, sid: "s" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(claims.sub)
+    .setIssuer(claims.iss)
+    .setAudience(claims.aud)
+    .setIssuedAt()
+    .setExpirationTime(claims.exp ?? "1m")
+    .sign(new TextEncoder().encode(secret));
 
-  it("refuses a plain user id in the header", async () => {
+describe("subgraphs answer only requests signed for them", () => {
+  it("refuses an unsigned request with 401 on every subgraph, before any resolver runs (tried: identity's _entities answered 200)", async () => {
     const user = await registerUser();
-    const { status, body } = await askIdentity({ "x-localex-caller": user.id });
-    expect(status).toBe(401);
-    expect(body.errors?.[0]?.extensions.code).toBe("UNAUTHENTICATED");
-  });
-
-  it("refuses a header signed with another key, or a user's own access token", async () => {
-    const user = await registerUser();
-    const forged = await new SignJWT({ role: "admin", sid: "x" })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(user.id)
-      .setIssuer("localex-gateway")
-      .setAudience("localex-subgraphs")
-      .setExpirationTime("1m")
-      .sign(new TextEncoder().encode("not-the-gateway-secret-0123456789abcdef"));
-    for (const header of [forged, user.accessToken]) {
-      const { status, body } = await askIdentity({ "x-localex-caller": header });
-      expect(status).toBe(401);
-      expect(body.data?.me ?? null).toBeNull();
+    for (const subgraph of SUBGRAPH_NAMES) {
+      const { status, body } = await ask(subgraph, ENTITIES, {}, { reps: [{ __typename: "User", id: user.id }] });
+      expect(status, subgraph).toBe(401);
+      expect(body.errors?.[0]?.extensions.code, subgraph).toBe("UNAUTHENTICATED");
+      expect(body.data ?? null).toBeNull();
     }
+    // Positive control: the same request, signed by the gateway for identity, is answered.
+    const signed = await signCallerToken(TEST_GATEWAY_SECRET, null, { signer: "gateway", audience: "identity" });
+    const answered = await ask("identity", ENTITIES, { [CALLER_HEADER]: signed }, { reps: [{ __typename: "User", id: user.id }] });
+    expect(answered.status).toBe(200);
+    expect(answered.body.data?._entities).toEqual([{ __typename: "User" }]);
+  });
+
+  it("refuses a token signed for another subgraph, an expired one, a forged one, a plain user id and a user's access token", async () => {
+    const user = await registerUser();
+    const forLedger = await signCallerToken(TEST_GATEWAY_SECRET, { userId: user.id, role: "user", sessionId: "s" }, { signer: "gateway", audience: "ledger" });
+    const expired = await sign({ role: "user", sub: user.id, iss: "localex:gateway", aud: "localex:identity", exp: Math.floor(Date.now() / 1000) - 5 });
+    const forged = await sign({ role: "admin", sub: user.id, iss: "localex:gateway", aud: "localex:identity" }, "not-the-gateway-secret-0123456789abcdef");
+    const strangeSigner = await sign({ role: "user", sub: user.id, iss: "localex:mallory", aud: "localex:identity" });
+    for (const header of [forLedger, expired, forged, strangeSigner, user.id, user.accessToken]) {
+      const { status, body } = await ask("identity", "{ me { id email } }", { [CALLER_HEADER]: header });
+      expect(status).toBe(401);
+      expect(body.data ?? null).toBeNull();
+    }
+    const own = await signCallerToken(TEST_GATEWAY_SECRET, { userId: user.id, role: "user", sessionId: "s" }, { signer: "gateway", audience: "identity" });
+    expect((await ask("identity", "{ me { id } }", { [CALLER_HEADER]: own })).body.data?.me).toEqual({ id: user.id });
+  });
+
+  it("refuses a subgraph socket that the gateway did not sign for it", async () => {
+    const { default: WebSocket } = await import("ws");
+    const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId: "service:gateway", role: "service", sessionId: "gateway" }, { signer: "gateway", audience: "identity" });
+    const closeCode = (payload: Record<string, unknown>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(urlOf("trades").replace(/^http/, "ws"), "graphql-transport-ws");
+        ws.on("open", () => ws.send(JSON.stringify({ type: "connection_init", payload })));
+        ws.on("message", (raw) => {
+          if (JSON.parse(String(raw)).type === "connection_ack") ws.close(1000);
+        });
+        ws.on("close", (code) => resolve(code));
+      });
+    expect(await closeCode({})).toBe(4403);
+    expect(await closeCode({ caller: token })).toBe(4403); // signed for identity, not trades
+    const forTrades = await signCallerToken(TEST_GATEWAY_SECRET, { userId: "service:gateway", role: "service", sessionId: "gateway" }, { signer: "gateway", audience: "trades" });
+    expect(await closeCode({ caller: forTrades })).toBe(1000); // acknowledged, then closed by us
+  });
+});
+
+describe("internal fields name the services that may call them", () => {
+  const PLACE_HOLD = `mutation ($holdKey: String!, $tradeId: ID!, $payerId: ID!, $payeeId: ID!, $amount: Int!) {
+    placeHold(holdKey: $holdKey, tradeId: $tradeId, payerId: $payerId, payeeId: $payeeId, amount: $amount) { ok status } }`;
+  const asService = async (signer: SubgraphName, audience: SubgraphName, query: string, variables: Record<string, unknown> = {}) =>
+    ask(audience, query, { [CALLER_HEADER]: await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller(signer), { signer, audience }) }, variables);
+
+  it("only trades may place holds; media's or search's service token is refused", async () => {
+    const payer = await registerUser();
+    const payee = await registerUser();
+    const input = (n: number) => ({ holdKey: `trust-${payer.id}-${n}`, tradeId: crypto.randomUUID(), payerId: payer.id, payeeId: payee.id, amount: 1 });
+    for (const [i, signer] of (["media", "search", "identity", "listings"] as const).entries()) {
+      const { body } = await asService(signer, "ledger", PLACE_HOLD, input(i));
+      expect(body.errors?.[0]?.extensions.code, signer).toBe("FORBIDDEN");
+    }
+    const { body } = await asService("trades", "ledger", PLACE_HOLD, input(9));
+    expect(body.errors ?? []).toEqual([]);
+    expect(body.data?.placeHold.ok).toBeTypeOf("boolean");
+  });
+
+  it("only trades may reserve listings, only search may read listing documents", async () => {
+    const reserve = `mutation { releaseListingsForTrade(tradeId: "${crypto.randomUUID()}") }`;
+    expect((await asService("media", "listings", reserve)).body.errors?.[0]?.extensions.code).toBe("FORBIDDEN");
+    expect((await asService("trades", "listings", reserve)).body.data?.releaseListingsForTrade).toBe(0);
+    const documents = `{ listingDocuments(first: 1) { nextCursor } }`;
+    expect((await asService("trades", "listings", documents)).body.errors?.[0]?.extensions.code).toBe("FORBIDDEN");
+    expect((await asService("search", "listings", documents)).body.errors ?? []).toEqual([]);
+  });
+
+  it("a service cannot speak as another: media signing as service:trades is refused", async () => {
+    const token = await sign({ role: "service", sub: "service:trades", iss: "localex:media", aud: "localex:ledger" });
+    const { status } = await ask("ledger", `mutation { releaseHold(holdKey: "x") { status } }`, { [CALLER_HEADER]: token });
+    expect(status).toBe(401);
+  });
+});
+
+describe("the gateway waits for a subgraph only so long", () => {
+  let silent: Server;
+  let url: string;
+  beforeAll(async () => {
+    // A subgraph that accepts the request and never answers.
+    silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(async () => {
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it("answers SUBGRAPH_TIMEOUT with the subgraph's name when it does not answer in time", async () => {
+    const source = new CallerDataSource("search", url, TEST_GATEWAY_SECRET, { maxFileBytes: 1, timeoutMs: 300 });
+    const started = Date.now();
+    const failure = await source
+      .process({ request: { query: "{ __typename }" }, context: { caller: null, clientAddress: "127.0.0.1" } } as never)
+      .then(() => null, (e: unknown) => e as { message: string; extensions?: { code?: string } });
+    expect(failure?.extensions?.code).toBe("SUBGRAPH_TIMEOUT");
+    expect(failure?.message).toMatch(/search service did not answer within 0.3 s/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await source.close();
+  });
+
+  it("still answers through the gateway when subgraphs answer (positive control)", async () => {
+    const res = await new GatewayClient().request(`{ __typename }`);
+    expect(res.data).toEqual({ __typename: "Query" });
   });
 });

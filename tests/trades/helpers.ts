@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { inject } from "vitest";
-import { CALLER_HEADER, signCallerToken } from "@localex/common";
+import { CALLER_HEADER, serviceCaller, signCallerToken, type SubgraphName } from "@localex/common";
 import type { TestUser } from "../harness/client.ts";
 import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
 import { accountOf, fundedUser, type Balance } from "../ledger/helpers.ts";
@@ -116,7 +116,7 @@ export async function balances(...users: TestUser[]): Promise<Balance[]> {
 
 /** Calls a subgraph directly as another subgraph would (internal fields). */
 export async function asService<T = any>(subgraph: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId: "service:tests", role: "service", sessionId: "tests" });
+  const token = await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller("operator"), { signer: "operator", audience: subgraph as SubgraphName });
   const response = await fetch(inject("subgraphUrls")[subgraph]!, {
     method: "POST",
     headers: { "content-type": "application/json", [CALLER_HEADER]: token },

@@ -3,7 +3,7 @@ import type { PlanNode } from "@apollo/query-planner";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from "graphql";
 import type { FormattedExecutionResult } from "graphql-ws";
-import type { Logger } from "@localex/common";
+import type { Logger, SubgraphName } from "@localex/common";
 import type { GatewayContext } from "../caller.ts";
 import type { SubscriptionPlanner } from "./planner.ts";
 import type { SubgraphSockets } from "./upstream.ts";
@@ -66,7 +66,8 @@ export async function subscribeThroughSubgraph(args: ExecutionArgs, deps: Subscr
 
   let unsubscribe: (() => void) | null = null;
   try {
-    unsubscribe = await deps.sockets.subscribe(primary.serviceName, { query: primary.operation, variables: primaryVariables, operationName: primary.operationName }, context.caller, {
+    const request = { query: primary.operation, variables: primaryVariables, operationName: primary.operationName };
+    unsubscribe = await deps.sockets.subscribe(primary.serviceName as SubgraphName, request, context, {
       next: onEvent,
       error: (error) => {
         deps.log.debug({ err: error, subgraph: primary.serviceName }, "subgraph subscription ended with an error");

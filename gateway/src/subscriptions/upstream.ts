@@ -1,6 +1,6 @@
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
-import { GATEWAY_SERVICE, signCallerToken, type Caller, type Logger } from "@localex/common";
+import { GATEWAY_SERVICE, signCallerToken, type Caller, type Logger, type SubgraphName } from "@localex/common";
 
 export interface UpstreamSink {
   next(result: FormattedExecutionResult): void;
@@ -15,21 +15,22 @@ export interface UpstreamSink {
  * and each subscription carries its subscriber's signed identity in `extensions.caller`.
  */
 export class SubgraphSockets {
-  private readonly clients = new Map<string, Client>();
+  private readonly clients = new Map<SubgraphName, Client>();
 
   constructor(
-    private readonly urls: (subgraph: string) => string | undefined,
+    private readonly urls: (subgraph: SubgraphName) => string | undefined,
     private readonly secret: string,
     private readonly log: Logger,
   ) {}
 
   async subscribe(
-    subgraph: string,
+    subgraph: SubgraphName,
     request: { query: string; variables: Record<string, unknown>; operationName?: string },
-    caller: Caller | null,
+    origin: { caller: Caller | null; clientAddress: string | null },
     sink: UpstreamSink,
   ): Promise<() => void> {
-    const extensions = caller ? { caller: await signCallerToken(this.secret, caller) } : {};
+    const token = await signCallerToken(this.secret, origin.caller, { signer: "gateway", audience: subgraph, clientAddress: origin.clientAddress });
+    const extensions = { caller: token };
     return this.client(subgraph).subscribe({ ...request, extensions }, sink);
   }
 
@@ -38,7 +39,7 @@ export class SubgraphSockets {
     this.clients.clear();
   }
 
-  private client(subgraph: string): Client {
+  private client(subgraph: SubgraphName): Client {
     const existing = this.clients.get(subgraph);
     if (existing) return existing;
     const url = this.urls(subgraph);
@@ -52,7 +53,9 @@ export class SubgraphSockets {
       lazyCloseTimeout: 5_000,
       retryAttempts: 0,
       keepAlive: 15_000,
-      connectionParams: async () => ({ caller: await signCallerToken(this.secret, { userId: GATEWAY_SERVICE, role: "service", sessionId: "gateway" }) }),
+      connectionParams: async () => ({
+        caller: await signCallerToken(this.secret, { userId: GATEWAY_SERVICE, role: "service", sessionId: "gateway" }, { signer: "gateway", audience: subgraph }),
+      }),
       on: { closed: (event) => this.log.debug({ subgraph, code: (event as { code?: number }).code }, "subgraph subscription socket closed") },
     });
     this.clients.set(subgraph, client);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { SignJWT, decodeJwt, jwtVerify, errors as joseErrors, type JWTPayload } from "jose";
 import { LRUCache } from "lru-cache";
 import { GraphQLError } from "graphql";
+import { SUBGRAPH_NAMES, type SubgraphName } from "./config.ts";
 
 export type Role = "user" | "admin";
 /** A subgraph calling another subgraph's internal (`@inaccessible`) fields. */
@@ -17,8 +18,6 @@ export interface Caller {
 
 const ISSUER = "localex-identity";
 const ACCESS_AUDIENCE = "localex-api";
-const CALLER_ISSUER = "localex-gateway";
-const CALLER_AUDIENCE = "localex-subgraphs";
 /** The header the gateway sets on every subgraph request. */
 export const CALLER_HEADER = "x-localex-caller";
 
@@ -102,48 +101,99 @@ export function accessTokenExpiry(token: string): Date {
   return new Date((exp ?? 0) * 1000);
 }
 
-/** Caller tokens the gateway signed lately; one is reused for 30 of its 60 seconds. */
+/**
+ * Who may sign a subgraph request: the gateway (for a client, anonymous ones included), another
+ * subgraph (its internal calls), or an operator's tool (CLIs, tests).
+ */
+export type ServiceName = SubgraphName | "gateway" | "operator";
+
+/** What a signed request says beyond the caller: who signed it, for whom, and from which client address. */
+export interface RequestOrigin {
+  /** The caller, or null for an anonymous client. */
+  caller: Caller | null;
+  /** The service that signed the request. */
+  signer: ServiceName;
+  /** The client's address as the gateway saw it (trusted-proxy aware); null for internal calls. */
+  clientAddress: string | null;
+}
+
+export interface CallerTokenOptions {
+  signer: ServiceName;
+  /** The subgraph the token is for; any other refuses it. */
+  audience: SubgraphName;
+  clientAddress?: string | null;
+}
+
+const SIGNERS: readonly string[] = [...SUBGRAPH_NAMES, "gateway", "operator"];
+const ANONYMOUS = "anonymous";
+const issuerOf = (signer: ServiceName) => `localex:${signer}`;
+const audienceOf = (subgraph: SubgraphName) => `localex:${subgraph}`;
+
+/** Caller tokens signed lately; one is reused for 30 of its 60 seconds. */
 const signed = new LRUCache<string, string>({ max: 20_000, ttl: 30_000 });
 
-/** The gateway's signed statement of who the caller is, valid for one minute. */
-export async function signCallerToken(secret: string, caller: Caller): Promise<string> {
-  const cacheKey = `${secret}\u0000${caller.userId}\u0000${caller.role}\u0000${caller.sessionId}`;
+/**
+ * A signed statement of who is calling one subgraph, valid for one minute. Every request to a
+ * subgraph carries one (anonymous clients too); the subgraph refuses anything else with 401.
+ * A service calling as itself passes `{ userId: "service:<signer>", role: "service" }`.
+ */
+export async function signCallerToken(secret: string, caller: Caller | null, options: CallerTokenOptions): Promise<string> {
+  const address = options.clientAddress ?? "";
+  const cacheKey = [secret, options.signer, options.audience, address, caller?.userId ?? ANONYMOUS, caller?.role ?? "", caller?.sessionId ?? ""].join("\u0000");
   const hit = signed.get(cacheKey);
   if (hit) return hit;
-  const token = await signCallerTokenUncached(secret, caller);
+  const token = await new SignJWT({ role: caller?.role ?? ANONYMOUS, sid: caller?.sessionId ?? ANONYMOUS, ...(address ? { addr: address } : {}) })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(caller?.userId ?? ANONYMOUS)
+    .setIssuer(issuerOf(options.signer))
+    .setAudience(audienceOf(options.audience))
+    .setIssuedAt()
+    .setExpirationTime("60s")
+    .sign(key(secret));
   signed.set(cacheKey, token);
   return token;
 }
 
-async function signCallerTokenUncached(secret: string, caller: Caller): Promise<string> {
-  return new SignJWT({ role: caller.role, sid: caller.sessionId })
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(caller.userId)
-    .setIssuer(CALLER_ISSUER)
-    .setAudience(CALLER_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime("60s")
-    .sign(key(secret));
-}
+/** Origins already verified, per expected audience (one process may host every subgraph). */
+const verifiedOrigins = new LRUCache<string, RequestOrigin>({ max: 20_000, ttlAutopurge: false });
 
-/** A subgraph trusts only a caller header signed by the gateway; anything else is refused. */
-export async function verifyCallerToken(secret: string, token: string): Promise<Caller> {
-  return cachedVerify(secret, token, () => verifyCallerTokenUncached(secret, token));
-}
-
-async function verifyCallerTokenUncached(secret: string, token: string): Promise<{ caller: Caller; payload: JWTPayload }> {
+/**
+ * A subgraph trusts only a caller token signed with the shared secret, by a known service, for
+ * itself, unexpired; anything else is refused (401). A service caller must be the service that
+ * signed (`service:<signer>`), so one service cannot speak as another.
+ */
+export async function verifyCallerToken(secret: string, token: string, audience: SubgraphName): Promise<RequestOrigin> {
+  const cacheKey = `${secret}\u0000${audience}\u0000${token}`;
+  const hit = verifiedOrigins.get(cacheKey);
+  if (hit) return hit;
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(token, key(secret), {
-      algorithms: ["HS256"],
-      issuer: CALLER_ISSUER,
-      audience: CALLER_AUDIENCE,
-    });
-    return { caller: toCaller(payload, ["user", "admin", "service"]), payload };
-  } catch (e) {
-    if (e instanceof GraphQLError) throw e;
-    throw unauthenticated("The caller header is not signed by the gateway.");
+    ({ payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], audience: audienceOf(audience), requiredClaims: ["sub", "exp", "iss"] }));
+  } catch {
+    throw unauthenticated(`The request is not signed for the ${audience} service.`);
   }
+  const signer = typeof payload.iss === "string" && payload.iss.startsWith("localex:") ? payload.iss.slice("localex:".length) : "";
+  if (!SIGNERS.includes(signer)) throw unauthenticated("The request's signer is unknown.");
+  let caller: Caller | null = null;
+  if (payload.role !== ANONYMOUS) {
+    // The gateway signs for its clients (and, as a service, for its own subscription sockets).
+    caller = toCaller(payload, signer === "gateway" ? ["user", "admin", "service"] : ["service"]);
+    if (caller.role === "service" && caller.userId !== `service:${signer}`) throw unauthenticated("A service may call only as itself.");
+  }
+  const origin: RequestOrigin = { caller, signer: signer as ServiceName, clientAddress: typeof payload.addr === "string" ? payload.addr : null };
+  const ttl = (payload.exp ?? 0) * 1000 - Date.now();
+  if (ttl > 0) verifiedOrigins.set(cacheKey, origin, { ttl });
+  return origin;
 }
+
+/** Whom a per-client rate limit counts: the account when signed in, else the client's address. */
+export function clientKey(caller: Caller | null, origin: RequestOrigin | null | undefined): string | null {
+  if (caller) return `account:${caller.userId}`;
+  return origin?.clientAddress ? `address:${origin.clientAddress}` : null;
+}
+
+/** A service's own caller, for its internal calls. */
+export const serviceCaller = (signer: ServiceName): Caller => ({ userId: `service:${signer}`, role: "service", sessionId: signer });
 
 // Errors thrown inside resolvers carry no HTTP status: a subgraph answering non-2xx makes
 // the gateway discard the error's code. Only request-level refusals (a bad token) use 401.
@@ -152,12 +202,16 @@ export function requireCaller(caller: Caller | null): Caller {
   return caller;
 }
 
-/** For internal fields: only another subgraph, holding the gateway secret, may call them. */
-export function requireService(caller: Caller | null): Caller {
-  if (caller?.role !== "service") {
+/**
+ * For internal fields: only the named services may call them (`requireService(caller, "trades")`
+ * lets the trades subgraph place holds and no one else). Operators' tools are always allowed.
+ */
+export function requireService(caller: Caller | null, ...allowed: SubgraphName[]): Caller {
+  const service = caller?.role === "service" ? caller.userId.slice("service:".length) : null;
+  if (service === null || (service !== "operator" && !(allowed as string[]).includes(service))) {
     throw new GraphQLError("This field is internal to LocalEx.", { extensions: { code: "FORBIDDEN" } });
   }
-  return caller;
+  return caller!;
 }
 
 export function requireAdmin(caller: Caller | null): Caller {

@@ -1,4 +1,10 @@
 import { z } from "zod";
+import { RATE_LIMIT_NAMES, RATE_LIMIT_PATTERN, type RateLimitName } from "./rate-limit-rules.ts";
+
+/** `RATE_LIMIT_<NAME>=<count>/<seconds>` for every rule in rate-limit-rules.ts; unset: the environment's default. */
+const rateLimitVariables = Object.fromEntries(
+  RATE_LIMIT_NAMES.map((name) => [`RATE_LIMIT_${name}`, z.string().regex(RATE_LIMIT_PATTERN, "must be <count>/<seconds>, e.g. 10/60").optional()]),
+) as Record<`RATE_LIMIT_${RateLimitName}`, z.ZodOptional<z.ZodString>>;
 
 /** Development-only secrets: obviously fake, and refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-use-in-production";
@@ -14,7 +20,23 @@ const secret = z.string().min(32, "must be at least 32 characters");
 const schema = z
   .object({
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    /** Where the gateway listens: the public side. */
     HOST: z.string().default("127.0.0.1"),
+    /**
+     * Where subgraphs listen: loopback or a private network, never the gateway's public side.
+     * Subgraphs answer only requests the gateway (or a named service) signed, wherever they bind.
+     */
+    SUBGRAPH_HOST: z.string().default("127.0.0.1"),
+    /**
+     * Which proxies' X-Forwarded-For to believe for the client's address (rate limits): "false"
+     * (the socket's peer), "true" (any), a hop count, or addresses/CIDRs ("loopback, 10.0.0.0/8").
+     */
+    TRUST_PROXY: z.string().default("false"),
+    /** How long the gateway waits for a subgraph's answer to one operation (uploads: from their last byte). */
+    SUBGRAPH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(30),
+    /** The most one operation may cost (gateway/src/cost.ts: fields times the items their lists return). */
+    MAX_OPERATION_COST: z.coerce.number().int().min(100).default(10_000),
+    ...rateLimitVariables,
     PORT: port.default(4000),
     IDENTITY_PORT: port.default(4001),
     LISTINGS_PORT: port.default(4002),
@@ -52,6 +74,8 @@ const schema = z
     REDIS_PREFIX: z.string().min(1).default("localex:"),
     /** How long a proposal or counter-offer stays open before it expires. */
     TRADE_EXPIRY_HOURS: z.coerce.number().positive().max(24 * 90).default(24 * 7),
+    /** How long an ACCEPTED trade waits for both confirmations before it moves to DISPUTED (escrow is never held forever). */
+    TRADE_CONFIRMATION_DAYS: z.coerce.number().positive().max(365).default(14),
     /** How often the recovery sweep looks for trades left between steps and for expired proposals. */
     TRADE_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** How long a driver of a trade's step owns the trade before another may take over. */
@@ -86,6 +110,10 @@ const schema = z
     /** Outgoing mail: smtp://user:pass@host:port (smtps:// for TLS). Unset: mail goes to the development inbox. */
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     MAIL_FROM: z.string().default("LocalEx <no-reply@localex.invalid>"),
+    /** The web app's address: links in mail (email verification, notifications) point under it. Required in production. */
+    PUBLIC_APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** How long the email-verification link mailed at registration stays valid. */
+    EMAIL_VERIFICATION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(48 * 3600),
     /** Web Push (VAPID): the key pair and a contact (mailto: or https:) push services may reach. */
     VAPID_PUBLIC_KEY: z.string().min(20).default(DEV_VAPID_PUBLIC_KEY),
     VAPID_PRIVATE_KEY: z.string().min(20).default(DEV_VAPID_PRIVATE_KEY),

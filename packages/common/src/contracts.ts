@@ -7,7 +7,7 @@ import { z } from "zod";
 
 /** Job names on the shared queue, `<owner subgraph>:<task>`. */
 export const TASKS = {
-  /** identity → ledger, in the registration transaction: grant the welcome credits. */
+  /** identity → ledger, in the transaction that verifies the member's email: grant the welcome credits. */
   welcomeGrant: "ledger:welcome-grant",
   /** listings → search, in the transaction of every listing change: (re)index the listing. */
   indexListing: "search:index-listing",

@@ -17,6 +17,10 @@ const EXPOSED_CODES = new Set([
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
   "OPERATION_RESOLUTION_FAILURE",
+  "COST_LIMIT_EXCEEDED",
+  // A subgraph that did not answer in time or could not be reached: retry later.
+  "SUBGRAPH_TIMEOUT",
+  "SUBGRAPH_UNAVAILABLE",
 ]);
 
 export function notFound(what: string): GraphQLError {

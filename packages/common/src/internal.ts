@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 import { Pool } from "undici";
-import { CALLER_HEADER, signCallerToken } from "./auth.ts";
+import { CALLER_HEADER, serviceCaller, signCallerToken } from "./auth.ts";
 import type { SubgraphName } from "./config.ts";
 
 /** Where each subgraph listens; filled in as they start. */
@@ -55,11 +55,7 @@ export class InternalClient {
   }
 
   async request<T>(target: SubgraphName, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const token = await signCallerToken(this.secret, {
-      userId: `service:${this.from}`,
-      role: "service",
-      sessionId: this.from,
-    });
+    const token = await signCallerToken(this.secret, serviceCaller(this.from), { signer: this.from, audience: target });
     const url = new URL(this.directory.urlOf(target));
     const response = await this.poolFor(url).request({
       path: `${url.pathname}${url.search}`,

@@ -1,54 +1,121 @@
+import { randomUUID } from "node:crypto";
 import { GraphQLError } from "graphql";
 import { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { LRUCache } from "lru-cache";
+import { requireCaller, type Caller } from "./auth.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import { rateRule, type RateLimitName, type RateRule } from "./rate-limit-rules.ts";
+
+export * from "./rate-limit-rules.ts";
 
 /**
- * Counts attempts per key (e.g. failed logins per email) in Redis when configured, so every
- * replica shares the count, or in memory otherwise.
+ * Sliding-window log in Redis: drop entries older than the window, count what is left, add this
+ * one if there is room. Atomic (one script), on Redis's clock (replicas may disagree on theirs).
+ * Returns [allowed, ms until the oldest entry leaves the window].
  */
-export class AttemptLimiter {
+const SLIDING_WINDOW = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local window = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, 0}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, tonumber(oldest[2]) + window - now}
+`;
+
+type SlidingRedis = Redis & { slidingWindow(key: string, windowMs: number, points: number, member: string): Promise<[number, number]> };
+
+/**
+ * Rate limits with sliding windows (a client cannot double its rate at a window's edge, as with
+ * fixed windows): in Redis when configured, so every replica counts together, and in memory
+ * otherwise. While Redis is unreachable, each process counts in memory (never fails open).
+ * (rate-limiter-flexible, the usual library, has fixed windows only.)
+ */
+export class RateLimiter {
+  private readonly memory = new LRUCache<string, number[]>({ max: 100_000 });
+
   private constructor(
-    private readonly limiter: RateLimiterAbstract,
-    private readonly redis: Redis | null,
+    private readonly redis: SlidingRedis | null,
+    private readonly prefix: string,
+    private readonly rules: (name: RateLimitName) => RateRule,
   ) {}
 
-  static create(options: {
-    name: string;
-    points: number;
-    durationSeconds: number;
-    redisUrl?: string;
-    redisPrefix: string;
-  }): AttemptLimiter {
-    const common = { keyPrefix: `${options.redisPrefix}${options.name}`, points: options.points, duration: options.durationSeconds };
-    if (!options.redisUrl) return new AttemptLimiter(new RateLimiterMemory(common), null);
-    const redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    // While Redis is away the in-memory insurance limiter counts; the outage is logged by the event bus.
-    redis.on("error", () => {});
-    return new AttemptLimiter(new RateLimiterRedis({ ...common, storeClient: redis, insuranceLimiter: new RateLimiterMemory(common) }), redis);
+  static create(config: Pick<Config, "REDIS_URL" | "REDIS_PREFIX" | "NODE_ENV"> & Partial<Record<`RATE_LIMIT_${RateLimitName}`, string>>, log?: Logger): RateLimiter {
+    const rules = (name: RateLimitName) => rateRule(name, config);
+    if (!config.REDIS_URL) return new RateLimiter(null, config.REDIS_PREFIX, rules);
+    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, lazyConnect: false }) as SlidingRedis;
+    redis.defineCommand("slidingWindow", { numberOfKeys: 1, lua: SLIDING_WINDOW });
+    redis.on("error", (err) => log?.debug({ err }, "rate-limit Redis error; counting in memory meanwhile"));
+    return new RateLimiter(redis, config.REDIS_PREFIX, rules);
   }
 
-  /** Throws RATE_LIMITED when the key has used up its attempts. */
-  async assertAllowed(key: string): Promise<void> {
-    const state = await this.limiter.get(key);
-    if (state && state.remainingPoints <= 0) throw rateLimited(state);
+  rule(name: RateLimitName): RateRule {
+    return this.rules(name);
   }
 
-  async recordFailure(key: string): Promise<void> {
-    await this.limiter.penalty(key, 1);
+  /**
+   * Counts one use of `name` for each key given (say an account and an address) and throws
+   * RATE_LIMITED, with the seconds until a retry can pass, when any is over its limit. Keys that
+   * are null (no account: anonymous) are skipped.
+   */
+  async consume(name: RateLimitName, ...keys: (string | null | undefined)[]): Promise<void> {
+    const rule = this.rules(name);
+    for (const key of keys) {
+      if (!key) continue;
+      const waitMs = await this.take(rule, `${this.prefix}rate:${name}:${key}`);
+      if (waitMs !== null) throw rateLimitedFor(Math.max(1, Math.ceil(waitMs / 1000)));
+    }
   }
 
-  async reset(key: string): Promise<void> {
-    await this.limiter.delete(key);
+  /** The signed-in caller (else UNAUTHENTICATED), once within `name` for their account. */
+  async signedIn(name: RateLimitName, caller: Caller | null): Promise<Caller> {
+    const signed = requireCaller(caller);
+    await this.consume(name, `account:${signed.userId}`);
+    return signed;
+  }
+
+  /** Forgets a key's uses (a correct password clears its own address's failed attempts). */
+  async reset(name: RateLimitName, key: string): Promise<void> {
+    const full = `${this.prefix}rate:${name}:${key}`;
+    this.memory.delete(full);
+    await this.redis?.del(full).catch(() => {});
   }
 
   close(): void {
     this.redis?.disconnect();
   }
+
+  /** Null when allowed, else the ms to wait. */
+  private async take(rule: RateRule, key: string): Promise<number | null> {
+    const windowMs = rule.windowSeconds * 1000;
+    if (this.redis?.status === "ready") {
+      try {
+        const [allowed, waitMs] = await this.redis.slidingWindow(key, windowMs, rule.points, randomUUID());
+        return allowed === 1 ? null : waitMs;
+      } catch {
+        // Unreachable meanwhile: count in memory below.
+      }
+    }
+    const now = Date.now();
+    const log = (this.memory.get(key) ?? []).filter((at) => at > now - windowMs);
+    if (log.length >= rule.points) {
+      this.memory.set(key, log);
+      return log[0]! + windowMs - now;
+    }
+    log.push(now);
+    this.memory.set(key, log);
+    return null;
+  }
 }
 
-function rateLimited(state: RateLimiterRes): GraphQLError {
-  const seconds = Math.ceil(state.msBeforeNext / 1000);
-  return new GraphQLError(`Too many attempts. Try again in ${seconds} seconds.`, {
+/** RATE_LIMITED: the gateway answers it with HTTP 429 and Retry-After. */
+export function rateLimitedFor(seconds: number): GraphQLError {
+  return new GraphQLError(`Too many requests. Try again in ${seconds} seconds.`, {
     extensions: { code: "RATE_LIMITED", retryAfterSeconds: seconds },
   });
 }

@@ -2,7 +2,7 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
-import { CALLER_HEADER, verifyCallerToken, type Caller } from "./auth.ts";
+import { CALLER_HEADER, verifyCallerToken, type Caller, type RequestOrigin } from "./auth.ts";
 import type { Config, SubgraphName } from "./config.ts";
 import { connect, migrateSubgraph, sqlStatementCount, type Sql } from "./database.ts";
 import { formatError } from "./errors.ts";
@@ -14,6 +14,7 @@ import { createHttpServer, listen } from "./http.ts";
 import type { FastifyInstance } from "fastify";
 import { acceptGraphQLUploads, type UploadLimits } from "./uploads.ts";
 import { serveSubscriptions } from "./subscription-server.ts";
+import { RateLimiter } from "./rate-limit.ts";
 
 /** What a subgraph's services are built from. */
 export interface SubgraphRuntime {
@@ -24,6 +25,8 @@ export interface SubgraphRuntime {
   events: EventBus;
   /** Calls other subgraphs' internal fields as this subgraph. */
   internal: InternalClient;
+  /** Rate limits (rate-limit-rules.ts), shared with every replica through Redis when configured. */
+  limits: RateLimiter;
   /** `http://host:port` this subgraph listens on, once it does (for URLs it hands out). */
   listeningUrl(): string | undefined;
 }
@@ -42,8 +45,8 @@ export interface SubgraphModule<TServices, TContext extends object> {
   name: SubgraphName;
   buildSchema(): Promise<GraphQLSchema>;
   createServices(runtime: SubgraphRuntime): TServices;
-  /** Called once per request; per-request DataLoaders live here. */
-  createContext(services: TServices, caller: Caller | null): TContext;
+  /** Called once per request; per-request DataLoaders live here. `origin` says who signed it and the client's address. */
+  createContext(services: TServices, caller: Caller | null, origin: RequestOrigin): TContext;
   /** Releases what createServices opened (connections other than `sql`). */
   disposeServices?(services: TServices): Promise<void>;
   /** File uploads (GraphQL multipart requests) this subgraph accepts, and their limits. */
@@ -79,6 +82,7 @@ export async function startSubgraph<TServices, TContext extends object>(
     sql,
     log,
     internal: new InternalClient(module.name, env.config.GATEWAY_SECRET, env.directory),
+    limits: RateLimiter.create(env.config, log),
     listeningUrl: () => listeningUrl,
   };
   const services = module.createServices(full);
@@ -87,7 +91,8 @@ export async function startSubgraph<TServices, TContext extends object>(
   const app = createHttpServer(log);
   const apollo = new ApolloServer<TContext>({
     schema,
-    introspection: true,
+    // The gateway composes from the supergraph file, never by introspection; developers may look.
+    introspection: env.config.NODE_ENV !== "production",
     includeStacktraceInErrorResponses: false,
     // Our process handles SIGINT/SIGTERM (stopOnExitSignals): Apollo's own handler would stop
     // this server on its own and re-raise the signal in the middle of our orderly stop.
@@ -106,20 +111,33 @@ export async function startSubgraph<TServices, TContext extends object>(
   const uploadLimits = module.uploadLimits?.(env.config);
   if (uploadLimits) acceptGraphQLUploads(app, "/graphql", uploadLimits);
   await module.registerRoutes?.(app, services);
+  // Every operation must be signed for this subgraph, by the gateway or a named service,
+  // anonymous clients included; the check runs before the body (or an upload) is read.
+  const origins = new WeakMap<object, RequestOrigin>();
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.routeOptions.url !== "/graphql") return;
+    const header = request.headers[CALLER_HEADER];
+    try {
+      if (typeof header !== "string" || !header) throw new Error(`The ${module.name} service answers the gateway only.`);
+      origins.set(request, await verifyCallerToken(secret, header, module.name));
+    } catch (e) {
+      return reply.code(401).send({ errors: [{ message: e instanceof Error ? e.message : String(e), extensions: { code: "UNAUTHENTICATED" } }] });
+    }
+  });
   await app.register(fastifyApollo(apollo), {
     path: "/graphql",
     context: async (request) => {
-      const header = request.headers[CALLER_HEADER];
-      const caller = typeof header === "string" && header ? await verifyCallerToken(secret, header) : null;
-      return module.createContext(services, caller);
+      const origin = origins.get(request);
+      if (!origin) throw new Error("An unsigned request reached the GraphQL handler.");
+      return module.createContext(services, origin.caller, origin);
     },
   });
 
   // Subscriptions the subgraph owns, over graphql-ws, for the gateway (subscription-server.ts).
   const subscriptions = schema.getSubscriptionType()
-    ? serveSubscriptions({ httpServer: app.server, path: "/graphql", schema, secret, createContext: (caller) => module.createContext(services, caller), log })
+    ? serveSubscriptions({ httpServer: app.server, path: "/graphql", subgraph: module.name, schema, secret, createContext: (origin) => module.createContext(services, origin.caller, origin), log })
     : null;
-  listeningUrl = await listen(app, env.config.HOST, port);
+  listeningUrl = await listen(app, env.config.SUBGRAPH_HOST, port);
   const url = `${listeningUrl}/graphql`;
   env.directory.set(module.name, url);
   const stopBackground = (await module.startBackground?.(services, full)) ?? (async () => {});
@@ -133,6 +151,7 @@ export async function startSubgraph<TServices, TContext extends object>(
       await apollo.stop();
       await module.disposeServices?.(services);
       await full.internal.close();
+      full.limits.close();
       await sql.end({ timeout: 5 });
     },
   };

@@ -2,10 +2,11 @@ import type { Server } from "node:http";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { verifyCallerToken, type Caller } from "./auth.ts";
+import { verifyCallerToken, type RequestOrigin } from "./auth.ts";
+import type { SubgraphName } from "./config.ts";
 import type { Logger } from "./logger.ts";
 
-/** The service name the gateway signs its subgraph connections with. */
+/** The caller the gateway signs its own subgraph connections with. */
 export const GATEWAY_SERVICE = "service:gateway";
 
 /**
@@ -17,20 +18,25 @@ export const GATEWAY_SERVICE = "service:gateway";
 export function serveSubscriptions<TContext extends object>(options: {
   httpServer: Server;
   path: string;
+  /** This subgraph: tokens signed for another are refused. */
+  subgraph: SubgraphName;
   schema: GraphQLSchema;
   secret: string;
-  createContext: (caller: Caller | null) => TContext;
+  createContext: (origin: RequestOrigin) => TContext;
   log: Logger;
 }): { close(): Promise<void> } {
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 1024 * 1024 });
-  const verify = async (token: unknown): Promise<Caller | null> => (typeof token === "string" && token ? verifyCallerToken(options.secret, token) : null);
+  const verify = async (token: unknown): Promise<RequestOrigin> => {
+    if (typeof token !== "string" || !token) throw new Error("unsigned");
+    return verifyCallerToken(options.secret, token, options.subgraph);
+  };
   const server = useServer(
     {
       schema: options.schema,
       connectionInitWaitTimeout: 5_000,
       onConnect: async (ctx) => {
-        const gateway = await verify(ctx.connectionParams?.caller).catch(() => null);
-        return gateway?.role === "service" && gateway.userId === GATEWAY_SERVICE; // otherwise 4403
+        const origin = await verify(ctx.connectionParams?.caller).catch(() => null);
+        return origin?.signer === "gateway" && origin.caller?.userId === GATEWAY_SERVICE; // otherwise 4403
       },
       onSubscribe: (_ctx, _id, payload) => {
         // Queries and mutations come over HTTP; this socket is for subscriptions only.

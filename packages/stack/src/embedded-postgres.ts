@@ -13,6 +13,11 @@ export interface EmbeddedDatabase {
 const DEV_PASSWORD = "dev-only-embedded-postgres";
 const DATABASE = "localex";
 
+/** Where the embedded PostgreSQL answers while it runs (for CLIs such as `pnpm admin` on the embedded default). */
+export function embeddedPostgresUrl(port: number): string {
+  return `postgres://postgres:${DEV_PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+}
+
 /**
  * A real PostgreSQL from the embedded-postgres package, kept in `<dataDir>/postgres`.
  * Initialised on first use, reused afterwards. PostgreSQL refuses to run as root, so as
@@ -49,7 +54,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   });
   log.info({ port }, "embedded PostgreSQL started");
   return {
-    url: `postgres://postgres:${DEV_PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    url: embeddedPostgresUrl(port),
     stop: () => pg.stop(),
   };
 }

@@ -22,6 +22,30 @@ async function call<T>(query: string, variables: Record<string, unknown>, token?
   return body.data;
 }
 
+/**
+ * Verifies a new demo member's email as they would, from the development inbox (`GET /dev/mail`
+ * on the gateway, when no SMTP_URL is set), so their welcome credits arrive.
+ */
+async function verifyFromDevelopmentInbox(email: string): Promise<void> {
+  const inbox = new URL("/dev/mail", GATEWAY);
+  inbox.searchParams.set("to", email);
+  for (let i = 0; i < 200; i++) {
+    const response = await fetch(inbox).catch(() => null);
+    if (response?.status === 404) {
+      console.warn(`${email}: mail goes to SMTP_URL, so verify it from that mailbox to get the welcome credits.`);
+      return;
+    }
+    const mail = response?.ok ? ((await response.json()) as { text: string }[]) : [];
+    const token = mail.map((m) => /verify-email\?token=([A-Za-z0-9_.-]+)/.exec(m.text)?.[1]).find(Boolean);
+    if (token) {
+      await call(`mutation ($token: String!) { verifyEmail(token: $token) { errors { message } } }`, { token });
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  console.warn(`${email}: no verification email arrived in the development inbox; its welcome credits wait for verification.`);
+}
+
 async function member(name: string): Promise<Member> {
   const email = `${name.toLowerCase()}@demo.localex`;
   const auth = `{ accessToken user { id } }`;
@@ -30,6 +54,7 @@ async function member(name: string): Promise<Member> {
       `mutation ($input: RegisterInput!) { register(input: $input) ${auth} }`,
       { input: { email, password: PASSWORD, displayName: name } },
     );
+    await verifyFromDevelopmentInbox(email);
     return { id: register.user.id, name, token: register.accessToken };
   } catch {
     const { login } = await call<{ login: { accessToken: string; user: { id: string } } }>(

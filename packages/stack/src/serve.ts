@@ -34,11 +34,11 @@ if (module) {
     process.exit(1);
   }
   const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
-  // Other subgraphs, for internal calls: <NAME>_URL, or HOST:<NAME>_PORT.
+  // Other subgraphs, for internal calls: <NAME>_URL, or SUBGRAPH_HOST:<NAME>_PORT.
   const directory = new SubgraphDirectory();
   const overrides = subgraphUrlOverrides(config);
   for (const name of SUBGRAPH_NAMES) {
-    directory.set(name, overrides[name] ?? `http://${config.HOST}:${subgraphPort(config, name)}/graphql`);
+    directory.set(name, overrides[name] ?? `http://${config.SUBGRAPH_HOST}:${subgraphPort(config, name)}/graphql`);
   }
   const env = { config, databaseUrl: config.DATABASE_URL, log, events, directory };
   const running = await startSubgraph(module, env, subgraphPort(config, module.name));

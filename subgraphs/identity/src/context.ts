@@ -1,17 +1,20 @@
 import type DataLoader from "dataloader";
-import { rowLoader, type Caller, type EventBus } from "@localex/common";
-import type { UserRow } from "./db/schema.ts";
+import { rowLoader, type Caller, type Database, type EventBus, type RequestOrigin } from "@localex/common";
+import type { schema, UserRow } from "./db/schema.ts";
 import type { EmailChannel, PushChannel } from "./notifications/channels/index.ts";
 import type { InboxService } from "./notifications/inbox.service.ts";
 import type { PreferencesService } from "./notifications/preferences.service.ts";
 import type { PushSubscriptionsService } from "./notifications/push-subscriptions.service.ts";
 import type { SessionsService } from "./sessions/sessions.service.ts";
+import type { EmailVerificationService } from "./users/email-verification.ts";
 import type { UsersService } from "./users/users.service.ts";
 
 export interface IdentityServices {
   /** Domain events, for live subscriptions. */
   events: EventBus;
+  db: Database<typeof schema>;
   users: UsersService;
+  verification: EmailVerificationService;
   sessions: SessionsService;
   inbox: InboxService;
   preferences: PreferencesService;
@@ -22,13 +25,16 @@ export interface IdentityServices {
 
 export interface IdentityContext {
   caller: Caller | null;
+  /** The client's address as the gateway saw it (rate limits); null for internal calls. */
+  clientAddress: string | null;
   services: IdentityServices;
   loaders: { userById: DataLoader<string, UserRow | null> };
 }
 
-export function createContext(services: IdentityServices, caller: Caller | null): IdentityContext {
+export function createContext(services: IdentityServices, caller: Caller | null, origin?: RequestOrigin): IdentityContext {
   return {
     caller,
+    clientAddress: origin?.clientAddress ?? null,
     services,
     loaders: { userById: rowLoader((ids) => services.users.byIds(ids), (u) => u.id) },
   };

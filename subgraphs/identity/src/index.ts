@@ -1,15 +1,16 @@
-import { AttemptLimiter, buildFederatedSchema, database, startJobWorker, TASKS, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, startJobWorker, TASKS, type SubgraphModule } from "@localex/common";
 import { createContext, type IdentityContext, type IdentityServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
 import { InboxService } from "./notifications/inbox.service.ts";
 import { NotificationsResolver } from "./notifications/notifications.resolver.ts";
-import { createEmailChannel, createPushChannel, DevelopmentMailbox } from "./notifications/channels/index.ts";
+import { createEmailChannel, createPushChannel, DevelopmentMailbox, publicAppUrl } from "./notifications/channels/index.ts";
 import { deliveryTasks } from "./notifications/delivery.tasks.ts";
 import { notifyTask } from "./notifications/notify.task.ts";
 import { PreferencesService } from "./notifications/preferences.service.ts";
 import { PushSubscriptionsService } from "./notifications/push-subscriptions.service.ts";
 import { SessionsResolver } from "./sessions/sessions.resolver.ts";
 import { SessionsService } from "./sessions/sessions.service.ts";
+import { EmailVerificationService, SEND_VERIFICATION_EMAIL, sendVerificationEmailTask } from "./users/email-verification.ts";
 import { UsersResolver } from "./users/users.resolver.ts";
 import { UsersService } from "./users/users.service.ts";
 
@@ -22,24 +23,24 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
         User: (ref: { id: string }, ctx) => ctx.loaders.userById.load(ref.id),
       },
     }),
-  createServices({ sql, config, events }) {
+  createServices({ sql, config, events, log, limits }) {
+    // First, so production without SMTP_URL (or PUBLIC_APP_URL) stops here, naming the variable.
+    const email = createEmailChannel(config);
+    if (config.ADMIN_EMAILS.length > 0) {
+      log.warn("ADMIN_EMAILS is no longer read: registering never makes an admin. Grant the role with `pnpm admin grant <email>`.");
+    }
     const db = database(sql, schema);
-    const users = new UsersService(db, config.ADMIN_EMAILS);
-    const loginFailures = AttemptLimiter.create({
-      name: "login-failures",
-      points: 10,
-      durationSeconds: 15 * 60,
-      redisUrl: config.REDIS_URL,
-      redisPrefix: config.REDIS_PREFIX,
-    });
+    const users = new UsersService(db);
     return {
       events,
+      db,
       users,
-      sessions: new SessionsService(db, users, config, loginFailures, events),
+      verification: new EmailVerificationService(db, { ...config, appUrl: publicAppUrl(config) }, limits),
+      sessions: new SessionsService(db, users, config, limits, events),
       inbox: new InboxService(db),
       preferences: new PreferencesService(db),
       pushSubscriptions: new PushSubscriptionsService(db),
-      email: createEmailChannel(config),
+      email,
       push: createPushChannel(config),
     };
   },
@@ -58,7 +59,8 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
           log: runtime.log,
           digestSeconds: runtime.config.NOTIFICATION_DIGEST_SECONDS,
         }),
-        ...deliveryTasks({ db, ...services, log: runtime.log }),
+        ...deliveryTasks({ ...services, db, log: runtime.log }),
+        [SEND_VERIFICATION_EMAIL]: sendVerificationEmailTask({ db, verification: services.verification, email: services.email, log: runtime.log }),
       },
     });
   },
@@ -70,6 +72,5 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
   },
   async disposeServices(services) {
     await services.email.close();
-    services.sessions.close();
   },
 };

@@ -1,5 +1,5 @@
 import type DataLoader from "dataloader";
-import { groupLoader, rowLoader, type Caller } from "@localex/common";
+import { groupLoader, rowLoader, type Caller, type RateLimiter } from "@localex/common";
 import type { AccountBalance, AccountsService } from "./accounts/accounts.service.ts";
 import type { EntriesService } from "./entries/entries.service.ts";
 import type { HoldsService, HoldSummary } from "./holds/holds.service.ts";
@@ -12,6 +12,7 @@ export interface LedgerServices {
   holds: HoldsService;
   entries: EntriesService;
   reconciliation: ReconciliationService;
+  limits: RateLimiter;
 }
 
 export interface LedgerContext {

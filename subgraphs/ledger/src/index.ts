@@ -27,7 +27,7 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
         Trade: (ref: { id: string }) => ({ id: ref.id }),
       },
     }),
-  createServices({ sql, internal }) {
+  createServices({ sql, internal, limits }) {
     const accounts = new AccountsService(sql, internal);
     return {
       accounts,
@@ -35,6 +35,7 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
       holds: new HoldsService(sql, accounts),
       entries: new EntriesService(sql),
       reconciliation: new ReconciliationService(sql),
+      limits,
     };
   },
   createContext,

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import { rowLoader, type Caller } from "@localex/common";
+import { rowLoader, type Caller, type RateLimiter } from "@localex/common";
 import type { CategoriesService } from "./categories/categories.service.ts";
 import type { CategoryRow, ListingRow } from "./db/schema.ts";
 import type { ListingDocumentsService } from "./internal/listing-documents.service.ts";
@@ -13,6 +13,7 @@ export interface ListingsServices {
   writes: ListingWritesService;
   tradeListings: TradeListingsService;
   documents: ListingDocumentsService;
+  limits: RateLimiter;
 }
 
 export interface ListingsContext {

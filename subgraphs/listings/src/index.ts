@@ -27,7 +27,7 @@ export const listings: SubgraphModule<ListingsServices, ListingsContext> = {
         User: (ref: { id: string }) => ({ id: ref.id }),
       },
     }),
-  createServices({ sql }) {
+  createServices({ sql, limits }) {
     const db = database(sql, schema);
     return {
       categories: new CategoriesService(db),
@@ -35,6 +35,7 @@ export const listings: SubgraphModule<ListingsServices, ListingsContext> = {
       writes: new ListingWritesService(db),
       tradeListings: new TradeListingsService(db),
       documents: new ListingDocumentsService(db),
+      limits,
     };
   },
   createContext,

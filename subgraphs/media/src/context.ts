@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import { groupLoader, rowLoader, type Caller, type EventBus } from "@localex/common";
+import { groupLoader, rowLoader, type Caller, type EventBus, type RateLimiter } from "@localex/common";
 import type { CleanupService } from "./cleanup/cleanup.service.ts";
 import type { JobRow, MediaRow } from "./db/schema.ts";
 import type { JobsService } from "./jobs/jobs.service.ts";
@@ -23,6 +23,8 @@ export interface MediaServices {
   photos: PhotosService;
   processing: JobsService;
   cleanup: CleanupService;
+  /** Rate limits: uploads started per account. */
+  rateLimits: RateLimiter;
 }
 
 export interface MediaContext {

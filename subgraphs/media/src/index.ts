@@ -55,7 +55,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
     maxFiles: MAX_FILES_PER_REQUEST,
     maxFieldSize: MAX_BODY_BYTES,
   }),
-  createServices({ sql, config, events, log, internal, listeningUrl }) {
+  createServices({ sql, config, events, log, internal, listeningUrl, limits: rateLimits }) {
     const db = database(sql, schema);
     const limits: IntakeLimits = {
       maxImageBytes: config.MEDIA_MAX_IMAGE_BYTES,
@@ -79,6 +79,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       photos: new PhotosService(store, listings),
       processing: new JobsService(jobsStore, store),
       cleanup: new CleanupService(store, blobs, listings, log),
+      rateLimits,
     };
   },
   createContext,

@@ -1,22 +1,26 @@
 import DataLoader from "dataloader";
-import { isUuid, type Caller } from "@localex/common";
+import { clientKey, isUuid, type Caller, type RateLimiter, type RequestOrigin } from "@localex/common";
 import type { SearchService } from "./search/search.service.ts";
 
 export interface SearchServices {
   search: SearchService;
+  limits: RateLimiter;
 }
 
 export interface SearchContext {
   caller: Caller | null;
+  /** Whom per-client limits count: the account, or the anonymous client's address. */
+  client: string | null;
   services: SearchServices;
   /** Listing.similar for every listing in the response, in one round trip per `first`. */
   similarLoader(first: number): DataLoader<string, string[]>;
 }
 
-export function createContext(services: SearchServices, caller: Caller | null): SearchContext {
+export function createContext(services: SearchServices, caller: Caller | null, origin?: RequestOrigin): SearchContext {
   const loaders = new Map<number, DataLoader<string, string[]>>();
   return {
     caller,
+    client: clientKey(caller, origin),
     services,
     similarLoader(first) {
       let loader = loaders.get(first);

@@ -24,7 +24,7 @@ export const search: SubgraphModule<SearchServices, SearchContext> = {
       orphanedTypes: [Listing],
       referenceResolvers: { Listing: (ref: { id: string }) => ({ id: ref.id }) },
     }),
-  createServices: ({ config, sql }) => ({ search: new SearchService(createSearchIndex(config, sql)) }),
+  createServices: ({ config, sql, limits }) => ({ search: new SearchService(createSearchIndex(config, sql)), limits }),
   createContext,
   async startBackground(services, runtime) {
     const index = services.search.index;

@@ -1,7 +1,8 @@
-import type DataLoader from "dataloader";
-import { groupLoader, rowLoader, type Caller, type EventBus } from "@localex/common";
+import DataLoader from "dataloader";
+import { groupLoader, rowLoader, type Caller, type EventBus, type RateLimiter } from "@localex/common";
 import type { TradeEventRow, TradeRow } from "./db/schema.ts";
 import type { FeedbackService, UserStats } from "./feedback/feedback.service.ts";
+import type { ListingInfo, TradePartners } from "./partners/partners.ts";
 import type { ProposalsService } from "./proposals/proposals.service.ts";
 import type { AcceptService } from "./saga/accept.service.ts";
 import type { RecoveryService } from "./saga/recovery.service.ts";
@@ -17,6 +18,9 @@ export interface TradesServices {
   settlement: SettlementService;
   recovery: RecoveryService;
   feedback: FeedbackService;
+  /** The listings and ledger subgraphs' internal fields. */
+  partners: TradePartners;
+  limits: RateLimiter;
 }
 
 export interface TradesContext {
@@ -26,6 +30,8 @@ export interface TradesContext {
     tradeById: DataLoader<string, TradeRow | null>;
     eventsByTrade: DataLoader<string, TradeEventRow[]>;
     statsByUser: DataLoader<string, UserStats | null>;
+    /** Listings as they are now (for `changedSinceProposed`): one internal call per tick, never cached (subscriptions live long). */
+    listingNow: DataLoader<string, ListingInfo | null>;
   };
 }
 
@@ -37,6 +43,13 @@ export function createContext(services: TradesServices, caller: Caller | null): 
       tradeById: rowLoader((ids) => services.store.byIds(ids), (t) => t.id),
       eventsByTrade: groupLoader((ids) => services.store.eventsOf(ids), (e) => e.tradeId),
       statsByUser: rowLoader((ids) => services.feedback.statsOf(ids), (s) => s.userId),
+      listingNow: new DataLoader(
+        async (ids) => {
+          const infos = new Map((await services.partners.listingInfo(ids)).map((i) => [i.id, i]));
+          return ids.map((id) => infos.get(id) ?? null);
+        },
+        { cache: false, maxBatchSize: 500 },
+      ),
     },
   };
 }

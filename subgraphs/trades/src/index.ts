@@ -33,7 +33,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
         Listing: (ref: { id: string }) => ({ id: ref.id }),
       },
     }),
-  createServices({ sql, events, internal, log, config: settings }) {
+  createServices({ sql, events, internal, log, limits, config: settings }) {
     const db = database(sql, schema);
     const store = new TradeStore(db, events);
     const partners = new TradePartners(internal, log);
@@ -46,6 +46,8 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
       settlement: new SettlementService(store, driver),
       recovery: new RecoveryService(store, driver, log),
       feedback: new FeedbackService(db, store),
+      partners,
+      limits,
     };
   },
   createContext,

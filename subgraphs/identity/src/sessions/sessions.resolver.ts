@@ -8,12 +8,12 @@ import type { Session } from "./sessions.service.ts";
 export class SessionsResolver {
   @Mutation(() => AuthPayload, { description: "Creates an account and signs it in." })
   async register(@Arg("input", () => RegisterInput) input: RegisterInput, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
-    return signedIn(ctx, await ctx.services.sessions.register(input));
+    return signedIn(ctx, await ctx.services.sessions.register(input, ctx.clientAddress));
   }
 
   @Mutation(() => AuthPayload)
   async login(@Arg("input", () => LoginInput) input: LoginInput, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
-    return signedIn(ctx, await ctx.services.sessions.login(input));
+    return signedIn(ctx, await ctx.services.sessions.login(input, ctx.clientAddress));
   }
 
   @Mutation(() => AuthPayload, { description: "Exchanges a refresh token for a new pair; the old one stops working." })
@@ -21,7 +21,7 @@ export class SessionsResolver {
     @Arg("refreshToken", () => String) refreshToken: string,
     @Ctx() ctx: IdentityContext,
   ): Promise<AuthPayload> {
-    return signedIn(ctx, await ctx.services.sessions.refresh(refreshToken));
+    return signedIn(ctx, await ctx.services.sessions.refresh(refreshToken, ctx.clientAddress));
   }
 
   @Mutation(() => Boolean, { description: "Ends this session: its refresh token stops working." })

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { badUserInput, issueAccessToken, type AttemptLimiter, type Config, type Database, TOPICS, type EventBus } from "@localex/common";
+import { badUserInput, issueAccessToken, type Config, type RateLimiter, type Database, TOPICS, type EventBus } from "@localex/common";
 import { refreshTokens, users, type UserRow, type schema } from "../db/schema.ts";
 import type { UsersService } from "../users/users.service.ts";
 import {
   checkDisplayName,
   checkEmail,
+  checkLoginEmail,
+  checkLoginPassword,
   checkPassword,
   normaliseDisplayName,
   normaliseEmail,
@@ -33,13 +35,16 @@ export class SessionsService {
     private readonly db: Database<typeof schema>,
     private readonly users: UsersService,
     private readonly config: Pick<Config, "JWT_SECRET" | "ACCESS_TOKEN_TTL_SECONDS" | "REFRESH_TOKEN_TTL_SECONDS">,
-    /** Failed logins per email: password guessing stops after a few tries. */
-    private readonly loginFailures: AttemptLimiter,
+    /** Registrations, login attempts and refreshes per address (and per email, per session). */
+    private readonly limits: RateLimiter,
     /** Tells the gateway a session ended, so its live connections close. */
     private readonly events: EventBus,
   ) {}
 
-  async register(input: { email: string; password: string; displayName: string }): Promise<Session> {
+  /** `clientAddress`: where the request came from, as the gateway saw it (rate limits). */
+  async register(input: { email: string; password: string; displayName: string }, clientAddress: string | null): Promise<Session> {
+    // Every attempt counts, refused ones too: probing which emails exist is limited as much.
+    await this.limits.consume("REGISTER_PER_ADDRESS", address(clientAddress));
     const email = normaliseEmail(input.email);
     const displayName = normaliseDisplayName(input.displayName);
     const problem =
@@ -53,15 +58,21 @@ export class SessionsService {
     return this.startSession(user);
   }
 
-  async login(input: { email: string; password: string }): Promise<Session> {
+  /**
+   * Each attempt is counted before its password is checked, so N concurrent guesses get at most
+   * the limit through. The count is per email *from one address*: a stranger's failures use up
+   * the stranger's attempts, never the owner's. A correct password clears its own count.
+   */
+  async login(input: { email: string; password: string }, clientAddress: string | null): Promise<Session> {
+    const problem = field("input.email", checkLoginEmail(input.email)) ?? field("input.password", checkLoginPassword(input.password));
+    if (problem) throw badUserInput(problem.message, problem.field);
     const email = normaliseEmail(input.email);
-    await this.loginFailures.assertAllowed(email);
+    const guess = `${email}|${address(clientAddress)}`;
+    await this.limits.consume("LOGIN_PER_ADDRESS", address(clientAddress));
+    await this.limits.consume("LOGIN_PER_EMAIL_AND_ADDRESS", guess);
     const user = await this.users.authenticate(email, input.password);
-    if (!user) {
-      await this.loginFailures.recordFailure(email);
-      throw refused("The email or password is wrong.");
-    }
-    await this.loginFailures.reset(email);
+    if (!user) throw refused("The email or password is wrong.");
+    await this.limits.reset("LOGIN_PER_EMAIL_AND_ADDRESS", guess);
     return this.startSession(user);
   }
 
@@ -69,7 +80,10 @@ export class SessionsService {
    * Rotates a refresh token. A token presented twice means it leaked (or a client raced
    * itself): the whole family is revoked and the caller must sign in again.
    */
-  async refresh(token: string): Promise<Session> {
+  async refresh(token: string, clientAddress: string | null): Promise<Session> {
+    await this.limits.consume("REFRESH_PER_ADDRESS", address(clientAddress));
+    const [known] = await this.db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, digestOf(token)));
+    if (known) await this.limits.consume("REFRESH_PER_SESSION", `session:${known.familyId}`);
     const outcome = await this.db.transaction(async (tx): Promise<Rotation> => {
       const [row] = await tx
         .select()
@@ -105,9 +119,6 @@ export class SessionsService {
     this.events.publish(TOPICS.sessionsEnded, { id: sessionId });
   }
 
-  close(): void {
-    this.loginFailures.close();
-  }
 
   private async startSession(user: UserRow): Promise<Session> {
     const familyId = randomUUID();
@@ -146,3 +157,6 @@ async function revokeFamily(tx: Tx, familyId: string): Promise<void> {
 function field(name: string, problem: string | null): { field: string; message: string } | null {
   return problem ? { field: name, message: problem } : null;
 }
+
+/** The rate-limit key of a client address (internal callers have none). */
+const address = (clientAddress: string | null) => `address:${clientAddress ?? "internal"}`;

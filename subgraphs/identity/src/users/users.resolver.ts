@@ -1,7 +1,9 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { requireCaller, userError } from "@localex/common";
+import { forbidden, requireAdmin, requireCaller, userError } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
-import { UpdateProfileInput, User, UserPayload, UserRole } from "./user.type.ts";
+import { VERIFICATION_TOKEN_MAX } from "./email-verification.ts";
+import { roleOf, setRole, type Role } from "./roles.ts";
+import { ResendVerificationEmailPayload, UpdateProfileInput, User, UserPayload, UserRole, VerifyEmailPayload } from "./user.type.ts";
 
 @Resolver(() => User)
 export class UsersResolver {
@@ -35,6 +37,56 @@ export class UsersResolver {
     const result = await ctx.services.users.updateProfile(caller.userId, input);
     if (!result.ok) return { user: null, errors: [userError(result.code, result.message, result.field)] };
     ctx.loaders.userById.clear(caller.userId).prime(caller.userId, result.user);
+    return { user: result.user, errors: [] };
+  }
+
+  @Mutation(() => VerifyEmailPayload, {
+    description:
+      "Verifies the member's email address with the token from the link mailed at registration (`?token=`); works once, signed in or not. Starts the welcome grant.",
+  })
+  async verifyEmail(@Arg("token", () => String) token: string, @Ctx() ctx: IdentityContext): Promise<VerifyEmailPayload> {
+    if (token.length > VERIFICATION_TOKEN_MAX) {
+      return { user: null, errors: [userError("VERIFICATION_TOKEN_INVALID", "This verification link is not valid.", "token")] };
+    }
+    const result = await ctx.services.verification.verify(token);
+    if (!result.ok) return { user: null, errors: [userError(result.code, result.message, "token")] };
+    ctx.loaders.userById.clear(result.user.id).prime(result.user.id, result.user);
+    return { user: result.user, errors: [] };
+  }
+
+  @Mutation(() => ResendVerificationEmailPayload, {
+    description: "Mails the signed-in member a new verification link (a few times an hour at most).",
+  })
+  async resendVerificationEmail(@Ctx() ctx: IdentityContext): Promise<ResendVerificationEmailPayload> {
+    const caller = requireCaller(ctx.caller);
+    const result = await ctx.services.verification.resend(caller.userId);
+    if (!result.ok) return { sent: false, errors: [userError(result.code, result.message)] };
+    return { sent: true, errors: [] };
+  }
+
+  @Mutation(() => UserPayload, {
+    description:
+      "Admins only: makes a member an admin. Their sessions carry the role from their next token refresh (refreshSession) or sign-in.",
+  })
+  grantAdmin(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<UserPayload> {
+    return this.changeRole(ctx, userId, "admin");
+  }
+
+  @Mutation(() => UserPayload, {
+    description:
+      "Admins only: takes the admin role from a member (yourself included), unless they are the last admin. Their sessions lose it at their next token refresh or sign-in.",
+  })
+  revokeAdmin(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<UserPayload> {
+    return this.changeRole(ctx, userId, "user");
+  }
+
+  private async changeRole(ctx: IdentityContext, userId: string, role: Role): Promise<UserPayload> {
+    const caller = requireAdmin(ctx.caller);
+    // The token's role may be up to one access-token lifetime old: a revoked admin is stopped here at once.
+    if ((await roleOf(ctx.services.db, caller.userId)) !== "admin") throw forbidden("Only administrators may do this.");
+    const result = await setRole(ctx.services.db, { userId }, role);
+    if (!result.ok) return { user: null, errors: [userError(result.code, result.message, "userId")] };
+    ctx.loaders.userById.clear(result.user.id).prime(result.user.id, result.user);
     return { user: result.user, errors: [] };
   }
 }

@@ -1,7 +1,8 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { hash, verify } from "@node-rs/argon2";
-import { enqueueJob, isUuid, TASKS, type Database } from "@localex/common";
+import { isUuid, type Database } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
+import { enqueueVerificationEmail } from "./email-verification.ts";
 import { checkDisplayName, normaliseDisplayName } from "./validation.ts";
 
 export type ProfileChange = { ok: true; user: UserRow } | { ok: false; field: string; code: string; message: string };
@@ -11,10 +12,7 @@ export type ProfileChange = { ok: true; user: UserRow } | { ok: false; field: st
 const TIMING_DUMMY_HASH = hash(crypto.randomUUID());
 
 export class UsersService {
-  constructor(
-    private readonly db: Database<typeof schema>,
-    private readonly adminEmails: readonly string[],
-  ) {}
+  constructor(private readonly db: Database<typeof schema>) {}
 
   async byIds(ids: readonly string[]): Promise<UserRow[]> {
     const valid = ids.filter(isUuid);
@@ -28,20 +26,20 @@ export class UsersService {
   }
 
   /**
-   * Inserts a user and, in the same transaction, the job that grants their welcome credits.
+   * Inserts a member (role `user`, address unverified) and, in the same transaction, the job that
+   * mails the verification link. The welcome credits wait for verification (email-verification.ts).
    * Returns null when the (normalised) email is already taken.
    */
   async create(email: string, password: string, displayName: string): Promise<UserRow | null> {
     const passwordHash = await hash(password);
-    const role = this.adminEmails.includes(email) ? "admin" : "user";
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(users)
-        .values({ email, passwordHash, displayName, role })
+        .values({ email, passwordHash, displayName, role: "user" })
         .onConflictDoNothing({ target: users.email })
         .returning();
       if (!row) return null;
-      await enqueueJob(tx, TASKS.welcomeGrant, { userId: row.id }, { jobKey: `welcome-grant:${row.id}` });
+      await enqueueVerificationEmail(tx, row.id);
       return row;
     });
   }

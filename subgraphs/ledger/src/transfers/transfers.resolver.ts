@@ -14,7 +14,7 @@ export class TransfersResolver {
     @Arg("idempotencyKey", () => String) idempotencyKey: string,
     @Ctx() ctx: LedgerContext,
   ): Promise<TransferPayload> {
-    const caller = requireCaller(ctx.caller);
+    const caller = await ctx.services.limits.signedIn("MONEY_PER_ACCOUNT", ctx.caller);
     return toPayload(await ctx.services.transfers.transferCredits(caller.userId, input, idempotencyKey));
   }
 

@@ -53,12 +53,18 @@ export const listings = listingsSchema.table(
     tradeId: uuid("trade_id"),
     /** Bumped by every change; search ignores snapshots older than the one it indexed. */
     version: bigint("version", { mode: "number" }).notNull().default(1),
+    /** `createListing`'s idempotency key, unique per owner; null when none was given. */
+    createKey: text("create_key"),
+    /** The create input as first sent under `createKey`, so a replay with other input is refused. */
+    createFingerprint: text("create_fingerprint"),
     createdAt: timestamp("created_at", ms).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", ms).notNull().defaultNow(),
   },
   (t) => [
     index("listings_owner_created_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
     index("listings_status_created_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
+    // NULL keys never conflict, so listings created without a key are unaffected.
+    uniqueIndex("listings_create_key").on(t.ownerId, t.createKey),
     index("listings_trade_idx").on(t.tradeId).where(sql`${t.tradeId} is not null`),
     check("listings_status_check", sql`${t.status} in ('DRAFT', 'ACTIVE', 'RESERVED', 'TRADED', 'ARCHIVED')`),
     check("listings_condition_check", sql`${t.condition} in ('NEW', 'LIKE_NEW', 'GOOD', 'FAIR', 'POOR')`),

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import { badUserInput, isUuid, requireService } from "@localex/common";
 import type { ListingsContext } from "../context.ts";
-import { ListingDocumentPage, ListingReservation, TradeListingInfo } from "./trade-listing.type.ts";
+import { ListingDocumentPage, ListingHandOver, ListingReservation, TradeListingInfo } from "./trade-listing.type.ts";
 
 /** Fields other subgraphs call (docs/contracts.md); absent from the public API. */
 @Resolver()
@@ -9,7 +9,7 @@ export class InternalResolver {
   @Query(() => [TradeListingInfo], { description: "Unknown ids are left out." })
   @Directive("@inaccessible")
   tradeListingInfo(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: ListingsContext): Promise<TradeListingInfo[]> {
-    requireService(ctx.caller);
+    requireService(ctx.caller, "trades", "media");
     return ctx.services.tradeListings.info(ids);
   }
 
@@ -22,22 +22,36 @@ export class InternalResolver {
     @Arg("listingIds", () => [ID]) listingIds: string[],
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingReservation> {
-    requireService(ctx.caller);
+    requireService(ctx.caller, "trades");
     return ctx.services.tradeListings.reserve(checkTradeId(tradeId), listingIds);
   }
 
   @Mutation(() => Int, { description: "RESERVED for this trade → ACTIVE. How many changed (0 on a replay)." })
   @Directive("@inaccessible")
   releaseListingsForTrade(@Arg("tradeId", () => ID) tradeId: string, @Ctx() ctx: ListingsContext): Promise<number> {
-    requireService(ctx.caller);
+    requireService(ctx.caller, "trades");
     return ctx.services.tradeListings.release(checkTradeId(tradeId));
   }
 
   @Mutation(() => Int, { description: "RESERVED for this trade → TRADED. How many changed (0 on a replay)." })
   @Directive("@inaccessible")
   completeListingsForTrade(@Arg("tradeId", () => ID) tradeId: string, @Ctx() ctx: ListingsContext): Promise<number> {
-    requireService(ctx.caller);
+    requireService(ctx.caller, "trades");
     return ctx.services.tradeListings.complete(checkTradeId(tradeId));
+  }
+
+  @Mutation(() => ListingHandOver, {
+    description:
+      "All or nothing: when every listed listing is RESERVED for this trade (or already TRADED for it), the RESERVED ones become TRADED; otherwise nothing changes and the others return.",
+  })
+  @Directive("@inaccessible")
+  handOverListingsForTrade(
+    @Arg("tradeId", () => ID) tradeId: string,
+    @Arg("listingIds", () => [ID]) listingIds: string[],
+    @Ctx() ctx: ListingsContext,
+  ): Promise<ListingHandOver> {
+    requireService(ctx.caller, "trades");
+    return ctx.services.tradeListings.handOver(checkTradeId(tradeId), listingIds);
   }
 
   @Query(() => ListingDocumentPage, { description: "Every listing in id order, any status, for search's full reindex." })
@@ -47,7 +61,7 @@ export class InternalResolver {
     @Arg("first", () => Int, { nullable: true }) first: number | null,
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingDocumentPage> {
-    requireService(ctx.caller);
+    requireService(ctx.caller, "search");
     const page = await ctx.services.documents.page(after ?? null, first ?? null);
     return { documents: page.documents.map((d) => JSON.stringify(d)), nextCursor: page.nextCursor };
   }

@@ -7,6 +7,12 @@ import { bumped, enqueueIndexing } from "../listings/documents.ts";
 const MAX_LISTINGS_PER_TRADE = 100;
 const MAX_INFO_IDS = 500;
 
+export interface HandOver {
+  ok: boolean;
+  completed: number;
+  unavailableListingIds: string[];
+}
+
 export interface Reservation {
   ok: boolean;
   unavailableListingIds: string[];
@@ -20,12 +26,20 @@ export interface Reservation {
 export class TradeListingsService {
   constructor(private readonly db: ListingsDatabase) {}
 
-  async info(ids: readonly string[]): Promise<Pick<ListingRow, "id" | "ownerId" | "status">[]> {
+  async info(ids: readonly string[]): Promise<Pick<ListingRow, "id" | "ownerId" | "status" | "tradeId" | "title" | "condition" | "creditPrice">[]> {
     const valid = [...new Set(ids.filter(isUuid))];
     if (valid.length === 0) return [];
     if (valid.length > MAX_INFO_IDS) throw badUserInput(`Ask for at most ${MAX_INFO_IDS} listings at once.`, "ids");
     return this.db
-      .select({ id: listings.id, ownerId: listings.ownerId, status: listings.status })
+      .select({
+        id: listings.id,
+        ownerId: listings.ownerId,
+        status: listings.status,
+        tradeId: listings.tradeId,
+        title: listings.title,
+        condition: listings.condition,
+        creditPrice: listings.creditPrice,
+      })
       .from(listings)
       .where(inArray(listings.id, valid));
   }
@@ -71,6 +85,42 @@ export class TradeListingsService {
   /** RESERVED for this trade → TRADED; how many changed (0 on a replay). */
   complete(tradeId: string): Promise<number> {
     return this.moveReserved(tradeId, "TRADED");
+  }
+
+  /**
+   * Settlement's hand-over, checked: every listing named must be RESERVED for this trade or
+   * already TRADED for it (a replay); then the RESERVED ones become TRADED. If any is not (it
+   * was released, or is held for another trade), nothing changes and those ids return, so the
+   * trade can stop before it moves anything it cannot complete.
+   */
+  async handOver(tradeId: string, listingIds: readonly string[]): Promise<HandOver> {
+    const ids = [...new Set(listingIds)];
+    if (ids.length > MAX_LISTINGS_PER_TRADE) {
+      throw badUserInput(`A trade may hold at most ${MAX_LISTINGS_PER_TRADE} listings.`, "listingIds");
+    }
+    const malformed = ids.filter((id) => !isUuid(id));
+    if (malformed.length > 0) return { ok: false, completed: 0, unavailableListingIds: malformed };
+    if (ids.length === 0) return { ok: true, completed: 0, unavailableListingIds: [] };
+    return retryDatabaseWork(() => this.db.transaction((tx) => this.handOverIn(tx, tradeId, ids)));
+  }
+
+  private async handOverIn(tx: Tx, tradeId: string, ids: string[]): Promise<HandOver> {
+    const rows = await tx.select().from(listings).where(inArray(listings.id, ids)).orderBy(asc(listings.id)).for("update");
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const unavailable = ids.filter((id) => {
+      const row = byId.get(id);
+      return !row || row.tradeId !== tradeId || (row.status !== "RESERVED" && row.status !== "TRADED");
+    });
+    if (unavailable.length > 0) return { ok: false, completed: 0, unavailableListingIds: unavailable };
+    const toComplete = rows.filter((r) => r.status === "RESERVED").map((r) => r.id);
+    if (toComplete.length === 0) return { ok: true, completed: 0, unavailableListingIds: [] };
+    const changed = await tx
+      .update(listings)
+      .set({ status: "TRADED", ...bumped })
+      .where(inArray(listings.id, toComplete))
+      .returning();
+    await enqueueIndexing(tx, changed);
+    return { ok: true, completed: changed.length, unavailableListingIds: [] };
   }
 
   private async moveReserved(tradeId: string, to: "ACTIVE" | "TRADED"): Promise<number> {

@@ -1,11 +1,15 @@
 import { inArray, sql } from "drizzle-orm";
 import { enqueueJob, TASKS, type ListingDocument } from "@localex/common";
 import { categories, listings, type ListingRow, type Tx } from "../db/schema.ts";
+import { approximateLocation } from "./approximate-location.ts";
 
 /** Set on every change: the version search compares, and the update time. */
 export const bumped = { version: sql`${listings.version} + 1`, updatedAt: sql`now()` };
 
-/** A listing as search indexes it. */
+/**
+ * A listing as search indexes it: with the approximate location everyone but the owner sees.
+ * Were the exact point indexed, a few searches with shrinking radii would find it.
+ */
 export function toDocument(row: ListingRow, categorySlug: string): ListingDocument {
   return {
     id: row.id,
@@ -17,7 +21,7 @@ export function toDocument(row: ListingRow, categorySlug: string): ListingDocume
     condition: row.condition,
     status: row.status,
     creditPrice: row.creditPrice,
-    location: row.lat != null && row.lon != null ? { lat: row.lat, lon: row.lon } : null,
+    location: row.lat != null && row.lon != null ? approximateLocation(row.id, { lat: row.lat, lon: row.lon }) : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     version: row.version,

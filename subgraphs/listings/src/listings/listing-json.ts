@@ -15,6 +15,8 @@ export interface ListingJson {
   attributes: Record<string, string>;
   trade_id: string | null;
   version: number;
+  create_key: string | null;
+  create_fingerprint: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -34,6 +36,8 @@ export function fromJson(j: ListingJson): ListingRow {
     attributes: j.attributes,
     tradeId: j.trade_id,
     version: Number(j.version),
+    createKey: j.create_key,
+    createFingerprint: j.create_fingerprint,
     createdAt: new Date(j.created_at),
     updatedAt: new Date(j.updated_at),
   };

@@ -7,15 +7,27 @@ import { ListingPayload } from "./listing.type.ts";
 
 @Resolver()
 export class ListingMutationsResolver {
-  @Mutation(() => ListingPayload, { description: "Creates a DRAFT listing owned by the signed-in user." })
+  @Mutation(() => ListingPayload, {
+    description:
+      "Creates a DRAFT listing owned by the signed-in user. With an `idempotencyKey`, a retried request answers the listing the key " +
+      "first created (as it is now) and creates nothing; the same key with different input is refused (IDEMPOTENCY_CONFLICT).",
+  })
   async createListing(
     @Arg("input", () => CreateListingInput) input: CreateListingInput,
+    @Arg("idempotencyKey", () => String, {
+      nullable: true,
+      description: "1 to 200 characters, unique per member; send the same key when retrying the same request.",
+    })
+    idempotencyKey: string | null,
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingPayload> {
-    return payload(ctx, await ctx.services.writes.create(requireCaller(ctx.caller), input));
+    const caller = await ctx.services.limits.signedIn("CREATE_LISTING_PER_ACCOUNT", ctx.caller);
+    return payload(ctx, await ctx.services.writes.create(caller, input, idempotencyKey ?? null));
   }
 
-  @Mutation(() => ListingPayload, { description: "Changes only the fields given; not while RESERVED or once TRADED." })
+  @Mutation(() => ListingPayload, {
+    description: "Changes only the fields given; not while RESERVED (an accepted trade holds it) or once TRADED (LISTING_LOCKED).",
+  })
   async updateListing(
     @Arg("id", () => ID) id: string,
     @Arg("input", () => UpdateListingInput) input: UpdateListingInput,
@@ -29,7 +41,9 @@ export class ListingMutationsResolver {
     return payload(ctx, await ctx.services.writes.publish(requireCaller(ctx.caller), id));
   }
 
-  @Mutation(() => ListingPayload, { description: "Any status but TRADED → ARCHIVED." })
+  @Mutation(() => ListingPayload, {
+    description: "DRAFT or ACTIVE → ARCHIVED. Not while RESERVED for an accepted trade (LISTING_LOCKED), nor once TRADED.",
+  })
   async archiveListing(@Arg("id", () => ID) id: string, @Ctx() ctx: ListingsContext): Promise<ListingPayload> {
     return payload(ctx, await ctx.services.writes.archive(requireCaller(ctx.caller), id));
   }

@@ -1,4 +1,5 @@
-import { eq } from "drizzle-orm";
+import { createHash } from "node:crypto";
+import { and, eq } from "drizzle-orm";
 import { isUuid, userError, type Caller, type UserError } from "@localex/common";
 import { categories, listings, type CategoryRow, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { bumped, enqueueIndexing } from "./documents.ts";
@@ -8,6 +9,7 @@ import {
   checkAttributes,
   checkCreditPrice,
   checkDescription,
+  checkIdempotencyKey,
   checkLocation,
   checkTitle,
   normaliseLine,
@@ -26,7 +28,23 @@ const invalid = (field: string, message: string) => userError("INVALID_INPUT", m
 export class ListingWritesService {
   constructor(private readonly db: ListingsDatabase) {}
 
-  async create(owner: Caller, input: CreateListingInput): Promise<Outcome> {
+  /**
+   * Creates a DRAFT. With an idempotency key, a replay by the same owner answers the listing the
+   * key first created (as it is now) and creates nothing; the key with other input is refused.
+   * Concurrent requests with one key race on the unique (owner, key) index: one inserts, the
+   * others wait for it and answer as its replay.
+   */
+  async create(owner: Caller, input: CreateListingInput, idempotencyKey: string | null = null): Promise<Outcome> {
+    let key: string | null = null;
+    let fingerprint: string | null = null;
+    if (idempotencyKey != null) {
+      key = idempotencyKey.trim(); // as proposeTrade and acceptTrade read theirs
+      const keyProblem = checkIdempotencyKey(key);
+      if (keyProblem) return failed(keyProblem);
+      fingerprint = fingerprintOf(input);
+      const replay = await this.replay(owner, key, fingerprint);
+      if (replay) return replay;
+    }
     const errors: UserError[] = [];
     const title = normaliseLine(input.title);
     const description = normaliseText(input.description);
@@ -34,7 +52,7 @@ export class ListingWritesService {
     checkDescription(description, errors);
     checkCreditPrice(input.creditPrice ?? null, errors);
     checkLocation(input.location ?? null, errors);
-    return this.db.transaction(async (tx) => {
+    const created = await this.db.transaction(async (tx) => {
       const category = await categoryById(tx, input.categoryId);
       if (!category) errors.push(unknownCategory());
       const attributes = category ? checkAttributes(input.attributes ?? [], category, errors) : {};
@@ -51,11 +69,31 @@ export class ListingWritesService {
           lat: input.location?.lat ?? null,
           lon: input.location?.lon ?? null,
           attributes,
+          createKey: key,
+          createFingerprint: fingerprint,
         })
+        .onConflictDoNothing({ target: [listings.ownerId, listings.createKey] })
         .returning();
-      await enqueueIndexing(tx, [row!]);
-      return { listing: row!, errors: [] };
+      if (!row) return null; // another request with this key committed first
+      await enqueueIndexing(tx, [row]);
+      return { listing: row, errors: [] };
     });
+    if (created) return created;
+    const replay = await this.replay(owner, key!, fingerprint!);
+    if (!replay) throw new Error("a listing's idempotency key conflicted with no stored listing");
+    return replay;
+  }
+
+  private async replay(owner: Caller, key: string, fingerprint: string): Promise<Outcome | null> {
+    const [first] = await this.db
+      .select()
+      .from(listings)
+      .where(and(eq(listings.ownerId, owner.userId), eq(listings.createKey, key)));
+    if (!first) return null;
+    if (first.createFingerprint !== fingerprint) {
+      return failed(userError("IDEMPOTENCY_CONFLICT", "This idempotency key was already used to create a different listing.", "idempotencyKey"));
+    }
+    return { listing: first, errors: [] };
   }
 
   /** Changes only the fields given; null clears creditPrice and location and leaves the required fields. */
@@ -64,9 +102,7 @@ export class ListingWritesService {
       const found = await this.lockOwned(tx, caller, id);
       if ("errors" in found) return found;
       const current = found.row;
-      if (current.status === "RESERVED" || current.status === "TRADED") {
-        return failed(userError("LISTING_LOCKED", `A ${current.status.toLowerCase()} listing cannot be edited.`, "id"));
-      }
+      if (current.status === "RESERVED" || current.status === "TRADED") return failed(locked(current, "edited"));
       const errors: UserError[] = [];
       const set: Partial<ListingRow> = {};
       if (input.title != null) {
@@ -114,15 +150,20 @@ export class ListingWritesService {
     });
   }
 
-  /** Any status but TRADED → ARCHIVED; an archived listing leaves any trade that held it. */
+  /**
+   * DRAFT or ACTIVE → ARCHIVED. A RESERVED listing belongs to an accepted trade until that trade
+   * completes or is cancelled, so it is refused (LISTING_LOCKED): archiving it would let the trade
+   * settle the credits without the item.
+   */
   async archive(caller: Caller, id: string): Promise<Outcome> {
     return this.db.transaction(async (tx) => {
       const found = await this.lockOwned(tx, caller, id);
       if ("errors" in found) return found;
+      if (found.row.status === "RESERVED") return failed(locked(found.row, "archived"));
       if (found.row.status === "TRADED" || found.row.status === "ARCHIVED") {
         return failed(illegal(found.row, "archived"));
       }
-      return this.apply(tx, id, { status: "ARCHIVED", tradeId: null });
+      return this.apply(tx, id, { status: "ARCHIVED" });
     });
   }
 
@@ -153,6 +194,29 @@ async function categoryById(tx: Tx, id: string): Promise<CategoryRow | null> {
 
 function unknownCategory(): UserError {
   return invalid("input.categoryId", "Unknown category; choose one from `categories`.");
+}
+
+/** RESERVED (an accepted trade holds it) or TRADED (a trade took it): the owner may not change it. */
+function locked(row: ListingRow, what: string): UserError {
+  const message =
+    row.status === "RESERVED"
+      ? `This listing is reserved for an accepted trade and cannot be ${what} until that trade is completed or cancelled.`
+      : `A traded listing cannot be ${what}.`;
+  return userError("LISTING_LOCKED", message, "id");
+}
+
+/** The create input as a stable string: the same request always gives the same fingerprint. */
+function fingerprintOf(input: CreateListingInput): string {
+  const canonical = {
+    title: input.title,
+    description: input.description,
+    categoryId: input.categoryId,
+    condition: input.condition,
+    creditPrice: input.creditPrice ?? null,
+    location: input.location ? { lat: input.location.lat, lon: input.location.lon } : null,
+    attributes: (input.attributes ?? []).map((a) => [a.key, a.value]),
+  };
+  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
 }
 
 function illegal(row: ListingRow, what: string): UserError {

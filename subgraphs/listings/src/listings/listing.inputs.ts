@@ -22,7 +22,7 @@ export class CreateListingInput {
   @Field(() => Int, { nullable: true, description: "0 to 1 000 000 credits; null for items only." })
   creditPrice?: number | null;
   @Field(() => GeoPointInput, { nullable: true }) location?: GeoPointInput | null;
-  @Field(() => [ListingAttributeInput], { nullable: true, description: "Keys the category allows, each once." })
+  @Field(() => [ListingAttributeInput], { nullable: true, description: "Keys the category allows, each once; at most 20." })
   attributes?: ListingAttributeInput[] | null;
 }
 
@@ -34,14 +34,16 @@ export class UpdateListingInput {
   @Field(() => ItemCondition, { nullable: true }) condition?: ItemCondition | null;
   @Field(() => Int, { nullable: true }) creditPrice?: number | null;
   @Field(() => GeoPointInput, { nullable: true }) location?: GeoPointInput | null;
-  @Field(() => [ListingAttributeInput], { nullable: true, description: "Replaces all attributes." })
+  @Field(() => [ListingAttributeInput], { nullable: true, description: "Replaces all attributes; at most 20." })
   attributes?: ListingAttributeInput[] | null;
 }
 
 @InputType({ description: "Other people's listings are listed only when ACTIVE; your own in any status." })
 export class ListingFilter {
-  @Field(() => [ID], { nullable: true }) categoryIds?: string[] | null;
-  @Field(() => [ItemCondition], { nullable: true }) conditions?: ItemCondition[] | null;
+  @Field(() => [ID], { nullable: true, description: "Any of these categories; at most 100, empty means any." })
+  categoryIds?: string[] | null;
+  @Field(() => [ItemCondition], { nullable: true, description: "Any of these conditions; at most 100, empty means any." })
+  conditions?: ItemCondition[] | null;
   @Field(() => ListingStatus, { nullable: true, description: "ACTIVE unless ownerId is you (then any)." })
   status?: ListingStatus | null;
   @Field(() => ID, { nullable: true }) ownerId?: string | null;

@@ -19,7 +19,7 @@ export enum ListingStatus {
 }
 registerEnumType(ListingStatus, {
   name: "ListingStatus",
-  description: "DRAFT → ACTIVE (publishListing) → RESERVED (a trade accepted) → TRADED; ARCHIVED from any but TRADED.",
+  description: "DRAFT → ACTIVE (publishListing) → RESERVED (a trade accepted) → TRADED; ARCHIVED from DRAFT or ACTIVE (not while a trade holds it).",
 });
 
 @ObjectType({ description: "A point on Earth, WGS 84 degrees." })
@@ -54,6 +54,8 @@ export class Listing {
   attributes!: Record<string, string>;
   tradeId!: string | null;
   version!: number;
+  createKey!: string | null;
+  createFingerprint!: string | null;
 }
 
 /** identity's user, extended with the listings they own. */

@@ -5,6 +5,9 @@ import type { ListingsContext } from "../context.ts";
 import { ListingFilter } from "./listing.inputs.ts";
 import { GeoPoint, Listing, ListingAttribute, ListingConnection, User } from "./listing.type.ts";
 import { canSee, cursorKey } from "./listings.service.ts";
+import { APPROXIMATE_ACCURACY_METRES, approximateLocation } from "./approximate-location.ts";
+
+const isOwner = (listing: Listing, ctx: ListingsContext) => ctx.caller !== null && ctx.caller.userId === listing.ownerId;
 
 @Resolver(() => Listing)
 export class ListingsResolver {
@@ -34,9 +37,25 @@ export class ListingsResolver {
     return category;
   }
 
-  @FieldResolver(() => GeoPoint, { nullable: true, description: "Where the item can be picked up." })
-  location(@Root() listing: Listing): GeoPoint | null {
-    return listing.lat != null && listing.lon != null ? { lat: listing.lat, lon: listing.lon } : null;
+  @FieldResolver(() => GeoPoint, {
+    nullable: true,
+    description:
+      "Where the item can be picked up. Exact for its owner; for everyone else the centre of a 500 m grid cell that holds it " +
+      "(within `locationAccuracyMeters`), the same on every read. Search's distance filter uses the exact point.",
+  })
+  location(@Root() listing: Listing, @Ctx() ctx: ListingsContext): GeoPoint | null {
+    if (listing.lat == null || listing.lon == null) return null;
+    const exact = { lat: listing.lat, lon: listing.lon };
+    return isOwner(listing, ctx) ? exact : approximateLocation(listing.id, exact);
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: "How far (in metres) the real place may be from `location`: null when you own the listing (exact) or it has no location.",
+  })
+  locationAccuracyMeters(@Root() listing: Listing, @Ctx() ctx: ListingsContext): number | null {
+    if (listing.lat == null || listing.lon == null || isOwner(listing, ctx)) return null;
+    return APPROXIMATE_ACCURACY_METRES;
   }
 
   @FieldResolver(() => [ListingAttribute], { description: "Details the category allows, by key." })

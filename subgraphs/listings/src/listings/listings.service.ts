@@ -2,6 +2,7 @@ import { and, count, desc, eq, inArray, isNotNull, lte, or, sql, type SQL } from
 import { badInput, decodeCursor, isUuid, type Caller, type ListingStatusName } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase } from "../db/schema.ts";
 import { fromJson, type ListingJson } from "./listing-json.ts";
+import { FILTER_LIST_MAX } from "./validation.ts";
 
 export interface ListingQuery {
   categoryIds?: string[] | null;
@@ -49,6 +50,16 @@ export function decodeListingCursor(after: string | null | undefined): { at: str
   return { at: String(at), id: String(id) };
 }
 
+/** Lists in a filter are capped, so a request cannot make one huge `in (...)`: a clear error naming the field. */
+function checkFilterLists(filter: ListingQuery): void {
+  for (const field of ["categoryIds", "conditions"] as const) {
+    const list = filter[field];
+    if (list && list.length > FILTER_LIST_MAX) {
+      throw badInput(`\`filter.${field}\` may list at most ${FILTER_LIST_MAX} values.`, `filter.${field}`);
+    }
+  }
+}
+
 /** Exactly what `toISOString` writes, so Postgres never sees a date it would reject. */
 function isIsoInstant(value: string): boolean {
   const time = Date.parse(value);
@@ -66,6 +77,7 @@ export class ListingsService {
 
   /** Other people's listings only when ACTIVE; the viewer's own in any status. */
   async list(filter: ListingQuery, first: number, after: string | null, viewer: Caller | null): Promise<Page> {
+    checkFilterLists(filter);
     const cursor = decodeListingCursor(after);
     const where = this.filterSql(filter, viewer);
     if (!where) return EMPTY;

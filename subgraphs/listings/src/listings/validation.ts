@@ -1,5 +1,5 @@
 /** The rules for what owners type about their listings; one place so create and update agree. */
-import { userError, type UserError } from "@localex/common";
+import { LIST_MAX, textProblem, userError, type UserError } from "@localex/common";
 import type { CategoryRow } from "../db/schema.ts";
 
 export const TITLE_MAX = 120;
@@ -7,14 +7,11 @@ export const DESCRIPTION_MAX = 5000;
 export const CREDIT_PRICE_MAX = 1_000_000;
 export const ATTRIBUTES_MAX = 20;
 export const ATTRIBUTE_VALUE_MAX = 200;
-
-// C0/C1 controls, zero-width and bidirectional overrides: invisible, and used to spoof text.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
-// The same, but a description may keep its line breaks and tabs.
-const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+export const IDEMPOTENCY_KEY_MAX = 200;
+/** Most ids or values a list in a filter may carry (`ListingFilter.categoryIds`, `.conditions`). */
+export const FILTER_LIST_MAX = LIST_MAX;
 
 const invalid = (field: string, message: string) => userError("INVALID_INPUT", message, field);
-const length = (s: string) => [...s].length;
 
 export function normaliseLine(s: string): string {
   return s.normalize("NFC").trim().replace(/[ \t\n\r]+/g, " ");
@@ -25,17 +22,19 @@ export function normaliseText(s: string): string {
 }
 
 export function checkTitle(title: string, errors: UserError[]): void {
-  if (title.length === 0) errors.push(invalid("input.title", "Title must not be empty."));
-  else if (length(title) > TITLE_MAX) errors.push(invalid("input.title", `Title must be at most ${TITLE_MAX} characters.`));
-  else if (CONTROL.test(title)) errors.push(invalid("input.title", "Title must not contain control characters."));
+  const problem = textProblem(title, { label: "Title", max: TITLE_MAX, min: 1 });
+  if (problem) errors.push(invalid("input.title", problem));
 }
 
 export function checkDescription(description: string, errors: UserError[]): void {
-  if (length(description) > DESCRIPTION_MAX) {
-    errors.push(invalid("input.description", `Description must be at most ${DESCRIPTION_MAX} characters.`));
-  } else if (CONTROL_IN_TEXT.test(description)) {
-    errors.push(invalid("input.description", "Description must not contain control characters other than line breaks and tabs."));
-  }
+  const problem = textProblem(description, { label: "Description", max: DESCRIPTION_MAX, multiline: true });
+  if (problem) errors.push(invalid("input.description", problem));
+}
+
+/** The optional idempotency key of `createListing`: 1 to 200 characters, one line. */
+export function checkIdempotencyKey(key: string): UserError | null {
+  const problem = textProblem(key, { label: "The idempotency key", max: IDEMPOTENCY_KEY_MAX, min: 1 });
+  return problem ? userError("INVALID_INPUT", problem, "idempotencyKey") : null;
 }
 
 export function checkCreditPrice(price: number | null, errors: UserError[]): void {
@@ -76,7 +75,7 @@ export function checkAttributes(
       errors.push(invalid(`${field}.${i}.key`, `The ${category.name} category allows these attributes: ${list}.`));
     } else if (Object.hasOwn(result, key)) {
       errors.push(invalid(`${field}.${i}.key`, `The attribute ${key} is given twice.`));
-    } else if (value.length === 0 || length(value) > ATTRIBUTE_VALUE_MAX || CONTROL.test(value)) {
+    } else if (textProblem(value, { label: "An attribute value", max: ATTRIBUTE_VALUE_MAX, min: 1 })) {
       errors.push(
         invalid(`${field}.${i}.value`, `An attribute value must be 1 to ${ATTRIBUTE_VALUE_MAX} characters, without control characters.`),
       );

@@ -16,19 +16,19 @@ export class UploadsResolver {
     @Arg("file", () => GraphQLUpload) file: Promise<FileUpload>,
     @Ctx() ctx: MediaContext,
   ): Promise<MediaPayload> {
-    const caller = requireCaller(ctx.caller);
+    const caller = await startingUpload(ctx);
     return payload(ctx, await ctx.services.uploads.upload(caller, { purpose: "LISTING_PHOTO", listingId }, file));
   }
 
   @Mutation(() => MediaPayload, { description: "Sets your avatar (a GraphQL multipart request); it replaces the current one once processed." })
   async uploadAvatar(@Arg("file", () => GraphQLUpload) file: Promise<FileUpload>, @Ctx() ctx: MediaContext): Promise<MediaPayload> {
-    const caller = requireCaller(ctx.caller);
+    const caller = await startingUpload(ctx);
     return payload(ctx, await ctx.services.uploads.upload(caller, { purpose: "AVATAR", listingId: null }, file));
   }
 
   @Mutation(() => PresignedUpload, { description: "Starts an upload straight to storage: PUT the bytes to the URL, then call completeUpload." })
   async createUpload(@Arg("input", () => CreateUploadInput) input: CreateUploadInput, @Ctx() ctx: MediaContext): Promise<PresignedUpload> {
-    const caller = requireCaller(ctx.caller);
+    const caller = await startingUpload(ctx);
     const { media, put } = await ctx.services.presigned.create(caller, input);
     ctx.loaders.mediaById.prime(media.id, media);
     return { media, url: put.url, method: put.method, headers: put.headers, expiresAt: put.expiresAt };
@@ -44,4 +44,11 @@ export class UploadsResolver {
 function payload(ctx: MediaContext, outcome: UploadOutcome): MediaPayload {
   if (outcome.media) ctx.loaders.mediaById.clear(outcome.media.id).prime(outcome.media.id, outcome.media);
   return outcome;
+}
+
+/** The signed-in uploader, within UPLOAD_PER_ACCOUNT. */
+async function startingUpload(ctx: MediaContext) {
+  const caller = requireCaller(ctx.caller);
+  await ctx.services.rateLimits.consume("UPLOAD_PER_ACCOUNT", `account:${caller.userId}`);
+  return caller;
 }

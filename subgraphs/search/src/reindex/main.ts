@@ -23,7 +23,7 @@ const log = createLogger(config.LOG_LEVEL, "localex-search-reindex");
 const directory = new SubgraphDirectory();
 const overrides = subgraphUrlOverrides(config);
 for (const name of SUBGRAPH_NAMES) {
-  directory.set(name, overrides[name] ?? `http://${config.HOST}:${subgraphPort(config, name)}/graphql`);
+  directory.set(name, overrides[name] ?? `http://${config.SUBGRAPH_HOST}:${subgraphPort(config, name)}/graphql`);
 }
 
 await migrateSubgraph(config.DATABASE_URL, "search");

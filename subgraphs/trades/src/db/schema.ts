@@ -35,6 +35,19 @@ export interface StoredUserError {
   field: string | null;
 }
 
+/** A listing as it was when the current terms were set (proposal or counter-offer). */
+export interface ListingSnapshot {
+  title: string;
+  condition: string;
+  creditPrice: number | null;
+}
+
+/** Every listing of the current terms, by id, and when the terms were set. */
+export interface TermsSnapshot {
+  at: string;
+  listings: Record<string, ListingSnapshot>;
+}
+
 const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
 
 export const trades = tradesSchema.table(
@@ -51,6 +64,8 @@ export const trades = tradesSchema.table(
     offeredCredits: integer("offered_credits").notNull().default(0),
     requestedCredits: integer("requested_credits").notNull().default(0),
     message: text("message"),
+    /** What each listing of the current terms looked like when they were set; null on trades from before snapshots. */
+    listingSnapshot: jsonb("listing_snapshot").$type<TermsSnapshot>(),
     proposeKey: text("propose_key").notNull(),
     /** The proposal's terms as first sent, so a replayed key with other terms is refused. */
     proposeFingerprint: text("propose_fingerprint").notNull(),
@@ -62,6 +77,8 @@ export const trades = tradesSchema.table(
     proposerConfirmedAt: timestamp("proposer_confirmed_at", ms),
     recipientConfirmedAt: timestamp("recipient_confirmed_at", ms),
     disputeReason: text("dispute_reason"),
+    /** An ACCEPTED trade not confirmed by both parties by then moves to DISPUTED (TRADE_CONFIRMATION_DAYS). */
+    confirmBy: timestamp("confirm_by", ms),
     resolution: text("resolution", { enum: ["COMPLETE", "CANCEL"] }),
     saga: text("saga", { enum: SAGAS }),
     /** The status the saga ends in (for UNDO_ACCEPT: unchanged). */
@@ -84,6 +101,7 @@ export const trades = tradesSchema.table(
     index("trades_recipient_idx").on(t.recipientId, t.createdAt.desc(), t.id.desc()),
     index("trades_saga_idx").on(t.sagaLeaseUntil).where(sql`${t.saga} is not null`),
     index("trades_expiry_idx").on(t.expiresAt).where(sql`${t.status} in ('PROPOSED', 'COUNTERED')`),
+    index("trades_confirm_by_idx").on(t.confirmBy).where(sql`${t.status} = 'ACCEPTED'`),
     check("trades_status_check", sql`${t.status} in (${list(TRADE_STATUSES)})`),
     check("trades_saga_check", sql`${t.saga} is null or ${t.saga} in (${list(SAGAS)})`),
     check("trades_credits_check", sql`${t.offeredCredits} >= 0 and ${t.requestedCredits} >= 0`),

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { isUuid, userError, type Caller, type UserError } from "@localex/common";
+import { isUuid, textProblem, userError, type Caller, type UserError } from "@localex/common";
 import { feedback, type FeedbackRow, type TradeRow, type TradesDatabase } from "../db/schema.ts";
 import { isParty, otherParty } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
@@ -36,7 +36,8 @@ export class FeedbackService {
     });
     if (!Number.isInteger(rating) || rating < 1 || rating > 5) return refuse("INVALID_INPUT", "The rating must be 1 to 5.", "rating");
     const text = comment?.normalize("NFC").trim() || null;
-    if (text && text.length > MAX_COMMENT) return refuse("INVALID_INPUT", `The comment must be at most ${MAX_COMMENT} characters.`, "comment");
+    const problem = text && textProblem(text, { label: "The comment", max: MAX_COMMENT, multiline: true });
+    if (problem) return refuse("INVALID_INPUT", problem, "comment");
     const trade = await this.store.byId(tradeId);
     if (!trade) return refuse("NOT_FOUND", "There is no such trade.", "tradeId");
     if (!isParty(trade, caller.userId)) return refuse("FORBIDDEN", "Only the parties to this trade may leave feedback.", "tradeId");

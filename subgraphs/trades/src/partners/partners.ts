@@ -4,6 +4,17 @@ export interface ListingInfo {
   id: string;
   ownerId: string;
   status: string;
+  /** The trade holding it (RESERVED) or that took it (TRADED). */
+  tradeId: string | null;
+  title: string;
+  condition: string;
+  creditPrice: number | null;
+}
+
+export interface HandOver {
+  ok: boolean;
+  completed: number;
+  unavailableListingIds: string[];
 }
 
 export interface Reservation {
@@ -43,7 +54,7 @@ export class TradePartners {
     if (ids.length === 0) return [];
     const data = await this.call<{ tradeListingInfo: ListingInfo[] }>(
       "listings",
-      `query ($ids: [ID!]!) { tradeListingInfo(ids: $ids) { id ownerId status } }`,
+      `query ($ids: [ID!]!) { tradeListingInfo(ids: $ids) { id ownerId status tradeId title condition creditPrice } }`,
       { ids },
     );
     return data.tradeListingInfo;
@@ -76,6 +87,18 @@ export class TradePartners {
       { tradeId },
     );
     return data.completeListingsForTrade;
+  }
+
+  /** All or nothing: the trade's listings become TRADED only if every one is still RESERVED for it. */
+  async handOverListings(tradeId: string, listingIds: readonly string[]): Promise<HandOver> {
+    if (listingIds.length === 0) return { ok: true, completed: 0, unavailableListingIds: [] };
+    const data = await this.call<{ handOverListingsForTrade: HandOver }>(
+      "listings",
+      `mutation ($tradeId: ID!, $listingIds: [ID!]!) {
+        handOverListingsForTrade(tradeId: $tradeId, listingIds: $listingIds) { ok completed unavailableListingIds } }`,
+      { tradeId, listingIds },
+    );
+    return data.handOverListingsForTrade;
   }
 
   async placeHold(tradeId: string, hold: Hold): Promise<HoldOutcome> {

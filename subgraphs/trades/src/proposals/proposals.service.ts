@@ -5,15 +5,14 @@ import { trades, type TradeRow } from "../db/schema.ts";
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";
 import { scheduleExpiry } from "../trades/expiry-job.ts";
-import { checkNegotiatingMove, errors, failed, otherParty, succeeded, type Change, type TradeResult } from "../trades/rules.ts";
+import { checkNegotiatingMove, errors, failed, idempotencyKeyProblem, otherParty, succeeded, type Change, type TradeResult } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
-import { checkListings, checkTermsShape, mergeTerms, NO_TERMS, sameTerms, type Terms, type TermsInput } from "./terms.ts";
+import { checkListings, checkTermsShape, mergeTerms, NO_TERMS, sameTerms, type ListingCheck, type Terms, type TermsInput } from "./terms.ts";
 
 export interface ProposeInput extends TermsInput {
   recipientId: string;
 }
 
-const MAX_KEY = 200;
 
 /** Proposals and their negotiation: propose, counter, decline. Nothing is held until acceptance. */
 export class ProposalsService {
@@ -25,15 +24,14 @@ export class ProposalsService {
 
   async propose(caller: Caller, input: ProposeInput, idempotencyKey: string): Promise<TradeResult> {
     const key = idempotencyKey.trim();
-    if (key.length === 0 || key.length > MAX_KEY) {
-      return { trade: null, errors: [userError("INVALID_INPUT", `The idempotency key must be 1 to ${MAX_KEY} characters.`, "idempotencyKey")] };
-    }
+    const keyProblem = idempotencyKeyProblem(key);
+    if (keyProblem) return { trade: null, errors: [keyProblem] };
     const terms = mergeTerms(NO_TERMS, input);
     const fingerprint = createHash("sha256").update(JSON.stringify({ recipientId: input.recipientId, terms })).digest("hex");
     const replay = await this.replay(caller.userId, key, fingerprint);
     if (replay) return replay;
 
-    const problems = await this.checkProposal(caller, input.recipientId, terms);
+    const { problems, snapshot } = await this.checkProposal(caller, input.recipientId, terms);
     if (problems.length > 0) return { trade: null, errors: problems };
 
     const expiresAt = this.expiryFromNow();
@@ -46,6 +44,7 @@ export class ProposalsService {
           status: "PROPOSED",
           turnUserId: input.recipientId,
           ...terms,
+          listingSnapshot: snapshot,
           proposeKey: key,
           proposeFingerprint: fingerprint,
           expiresAt,
@@ -78,7 +77,7 @@ export class ProposalsService {
     if (sameTerms(terms, termsOf(current))) {
       return { trade: current, errors: [userError("NO_CHANGE", "A counter-offer must change the terms.", "input")] };
     }
-    const listingProblems = await checkListings(this.partners, terms, current.proposerId, current.recipientId);
+    const { problems: listingProblems, snapshot } = await checkListings(this.partners, terms, current.proposerId, current.recipientId);
     if (listingProblems.length > 0) return { trade: current, errors: listingProblems };
 
     const expiresAt = this.expiryFromNow();
@@ -91,7 +90,8 @@ export class ProposalsService {
         const changed = await this.store.change(
           tx,
           id,
-          { ...terms, status: "COUNTERED", turnUserId: otherParty(row, caller.userId), expiresAt },
+          // The counter-offer is the listings as they are now: their snapshot is taken again.
+          { ...terms, listingSnapshot: snapshot, status: "COUNTERED", turnUserId: otherParty(row, caller.userId), expiresAt },
           { kind: "COUNTERED", actorId: caller.userId, note: terms.message },
           changeId,
         );
@@ -140,21 +140,22 @@ export class ProposalsService {
     return succeeded(first);
   }
 
-  private async checkProposal(caller: Caller, recipientId: string, terms: Terms): Promise<UserError[]> {
+  private async checkProposal(caller: Caller, recipientId: string, terms: Terms): Promise<ListingCheck> {
     const problems: UserError[] = [];
+    const none = { at: new Date().toISOString(), listings: {} };
     if (!isUuid(recipientId)) {
       problems.push(userError("INVALID_INPUT", "The recipient must be a user's id.", "input.recipientId"));
     } else if (recipientId === caller.userId) {
       problems.push(userError("INVALID_INPUT", "You cannot trade with yourself.", "input.recipientId"));
     }
     problems.push(...checkTermsShape(terms));
-    if (problems.length > 0) return problems;
-    const [exists, listingProblems] = await Promise.all([
+    if (problems.length > 0) return { problems, snapshot: none };
+    const [exists, listings] = await Promise.all([
       this.partners.userExists(recipientId),
       checkListings(this.partners, terms, caller.userId, recipientId),
     ]);
-    if (!exists) return [userError("NOT_FOUND", "There is no such user.", "input.recipientId")];
-    return listingProblems;
+    if (!exists) return { problems: [userError("NOT_FOUND", "There is no such user.", "input.recipientId")], snapshot: none };
+    return listings;
   }
 
   private expiryFromNow(): Date {

@@ -1,5 +1,6 @@
-import { isUuid, userError, type UserError } from "@localex/common";
-import type { TradePartners } from "../partners/partners.ts";
+import { isUuid, textProblem, userError, type UserError } from "@localex/common";
+import type { ListingSnapshot, TermsSnapshot } from "../db/schema.ts";
+import type { ListingInfo, TradePartners } from "../partners/partners.ts";
 
 /** What each side gives: the proposer the offered side, the recipient the requested side. */
 export interface Terms {
@@ -15,7 +16,6 @@ export type TermsInput = { [K in keyof Terms]?: Terms[K] | null };
 export const MAX_LISTINGS_PER_SIDE = 20;
 export const MAX_CREDITS = 1_000_000;
 export const MAX_MESSAGE = 1000;
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/;
 
 /** Input terms laid over the current ones (for a counter-offer) or over nothing (a proposal). */
 export function mergeTerms(base: Terms, input: TermsInput): Terms {
@@ -59,11 +59,8 @@ export function checkTermsShape(terms: Terms): UserError[] {
       problems.push(userError("INVALID_INPUT", `Credits must be a whole number from 0 to ${MAX_CREDITS}.`, `input.${side}`));
     }
   }
-  if (terms.message !== null && (terms.message.length > MAX_MESSAGE || CONTROL.test(terms.message))) {
-    problems.push(
-      userError("INVALID_INPUT", `The message must be at most ${MAX_MESSAGE} characters, without control characters.`, "input.message"),
-    );
-  }
+  const messageProblem = terms.message === null ? null : textProblem(terms.message, { label: "The message", max: MAX_MESSAGE, multiline: true });
+  if (messageProblem) problems.push(userError("INVALID_INPUT", messageProblem, "input.message"));
   const nothing =
     terms.offeredListingIds.length === 0 &&
     terms.requestedListingIds.length === 0 &&
@@ -75,13 +72,19 @@ export function checkTermsShape(terms: Terms): UserError[] {
   return problems;
 }
 
+export interface ListingCheck {
+  problems: UserError[];
+  /** The terms' listings as they are now: what the other party is offered (Trade.*ListingLines). */
+  snapshot: TermsSnapshot;
+}
+
 /** Offered listings must be the proposer's and ACTIVE; requested ones the recipient's and ACTIVE. */
 export async function checkListings(
   partners: TradePartners,
   terms: Terms,
   proposerId: string,
   recipientId: string,
-): Promise<UserError[]> {
+): Promise<ListingCheck> {
   const infos = await partners.listingInfo([...terms.offeredListingIds, ...terms.requestedListingIds]);
   const byId = new Map(infos.map((i) => [i.id, i]));
   const problems: UserError[] = [];
@@ -102,7 +105,19 @@ export async function checkListings(
       );
     }
   }
-  return problems;
+  return { problems, snapshot: snapshotOf(infos) };
+}
+
+/** Title, condition and price of each listing, as the terms offer them. */
+export function snapshotOf(infos: readonly ListingInfo[], at = new Date()): TermsSnapshot {
+  const listings: Record<string, ListingSnapshot> = {};
+  for (const i of infos) listings[i.id] = { title: i.title, condition: i.condition, creditPrice: i.creditPrice };
+  return { at: at.toISOString(), listings };
+}
+
+/** Whether a listing now differs from its snapshot in what the other party agreed to: title, condition or price. */
+export function changedSince(snapshot: ListingSnapshot, now: Pick<ListingInfo, "title" | "condition" | "creditPrice">): boolean {
+  return snapshot.title !== now.title || snapshot.condition !== now.condition || snapshot.creditPrice !== now.creditPrice;
 }
 
 export function sameTerms(a: Terms, b: Terms): boolean {

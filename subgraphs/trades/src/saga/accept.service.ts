@@ -1,7 +1,7 @@
 import { userError, type Caller, type UserError } from "@localex/common";
 import { isTransientDatabaseError, retry } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
-import { checkNegotiatingMove, errors, failed, isExpired, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
+import { checkNegotiatingMove, errors, failed, idempotencyKeyProblem, isExpired, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import type { SagaDriver } from "./saga.driver.ts";
 
@@ -17,7 +17,6 @@ class AcceptUnderWay extends Error {
   }
 }
 
-const MAX_KEY = 200;
 /** How long a repeated click waits for the accept already under way before answering. */
 const WAIT_FOR_BUSY_MS = 20_000;
 
@@ -34,9 +33,8 @@ export class AcceptService {
 
   async accept(caller: Caller, id: string, idempotencyKey: string): Promise<TradeResult> {
     const key = idempotencyKey.trim();
-    if (key.length === 0 || key.length > MAX_KEY) {
-      return { trade: null, errors: [userError("INVALID_INPUT", `The idempotency key must be 1 to ${MAX_KEY} characters.`, "idempotencyKey")] };
-    }
+    const keyProblem = idempotencyKeyProblem(key);
+    if (keyProblem) return { trade: null, errors: [keyProblem] };
     try {
       return await retry(() => this.acceptOnce(caller, id, key), {
         attempts: Infinity,

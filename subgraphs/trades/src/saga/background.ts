@@ -17,9 +17,11 @@ export async function startTradeBackground(
     log,
     concurrency: 2,
     tasks: {
-      // Expires one trade when its time is up; the recovery sweep catches any the job misses.
+      // Expires one open trade when its time is up, or disputes an accepted one past its
+      // confirmation deadline; the recovery sweep catches any the job misses.
       [TASKS.expireTrade]: jobTask(TASKS.expireTrade, log, async ({ tradeId }) => {
         await recovery.expire(tradeId);
+        await recovery.disputeOverdue(tradeId);
       }),
     },
   });
@@ -29,7 +31,7 @@ export async function startTradeBackground(
     running = running
       .then(() => recovery.sweep())
       .then((report) => {
-        if (report.recovered || report.pending || report.expired) log.info(report, "trade recovery sweep");
+        if (report.recovered || report.pending || report.expired || report.overdue) log.info(report, "trade recovery sweep");
       })
       .catch((err: unknown) => log.error({ err }, "trade recovery sweep failed"));
     return running;

@@ -5,6 +5,9 @@ import { NEGOTIATING } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import type { SagaDriver } from "./saga.driver.ts";
 
+export const OVERDUE_REASON =
+  "Not confirmed by both parties in time: the credits stay held and the listings reserved until an administrator settles or releases the trade.";
+
 export interface RecoveryReport {
   /** Sagas driven to their end. */
   recovered: number;
@@ -12,6 +15,8 @@ export interface RecoveryReport {
   pending: number;
   /** Proposals and counter-offers expired. */
   expired: number;
+  /** ACCEPTED trades past their confirmation deadline, moved to DISPUTED. */
+  overdue: number;
 }
 
 /**
@@ -42,7 +47,35 @@ export class RecoveryService {
       else recovered++;
     }
     const expired = await this.expire();
-    return { recovered, pending, expired };
+    const overdue = await this.disputeOverdue();
+    return { recovered, pending, expired, overdue };
+  }
+
+  /**
+   * ACCEPTED trades not confirmed by both parties by `confirmBy` (TRADE_CONFIRMATION_DAYS after
+   * acceptance) move to DISPUTED, escrow still held, so an administrator settles or releases it
+   * instead of it being held forever. Both parties are told (the DISPUTED event, by the system).
+   * A trade in the middle of a step (settling after the second confirmation) is left alone.
+   */
+  async disputeOverdue(tradeId?: string): Promise<number> {
+    const rows = await this.store.db.transaction(async (tx) => {
+      const due = await tx
+        .update(trades)
+        .set({ status: "DISPUTED", disputeReason: OVERDUE_REASON, updatedAt: sql`now()` })
+        .where(
+          and(
+            tradeId ? eq(trades.id, tradeId) : undefined,
+            eq(trades.status, "ACCEPTED"),
+            isNull(trades.saga),
+            lte(trades.confirmBy, sql`now()`),
+          ),
+        )
+        .returning();
+      for (const row of due) await this.store.record(tx, row, { kind: "DISPUTED", actorId: null, note: OVERDUE_REASON });
+      return due;
+    });
+    for (const row of rows) this.store.announce(row);
+    return rows.length;
   }
 
   /** Expires open trades past their time (one, or all that are due). Nothing is held before acceptance. */

@@ -6,7 +6,11 @@ import { trades, type SagaName, type StoredUserError, type TradeRow, type TradeS
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";
 import type { EventRecord, TradeChange, TradeStore } from "../trades/trade.store.ts";
+import { scheduleExpiry } from "../trades/expiry-job.ts";
 import { acceptSteps, LeaseLost, releaseSteps, settleSteps, type AcceptFailure, type Renew } from "./steps.ts";
+
+/** The event a saga's end records; by whoever started the saga unless `actorId` says otherwise (null: the system). */
+type SagaEvent = Omit<EventRecord, "actorId"> & { actorId?: string | null };
 
 export interface Driven {
   /** The trade as the drive left it. */
@@ -66,7 +70,10 @@ export class SagaDriver {
         case "ACCEPT": {
           const failure = await acceptSteps(this.partners, row, renew, this.log);
           if (!failure) {
-            const done = await this.finish(row, owner, { status: "ACCEPTED", turnUserId: null, expiresAt: null }, { kind: "ACCEPTED" });
+            // From now on escrow is held: both parties have TRADE_CONFIRMATION_DAYS to confirm, or it goes to an administrator.
+            const confirmBy = new Date(Date.now() + this.settings.TRADE_CONFIRMATION_DAYS * 86_400_000);
+            const set = { status: "ACCEPTED", turnUserId: null, expiresAt: null, confirmBy } as const;
+            const done = await this.finish(row, owner, set, { kind: "ACCEPTED" }, (tx) => scheduleExpiry(tx, row.id, confirmBy));
             return { row: done, acceptFailure: null };
           }
           const undoing = await this.switchToUndo(row, owner, failure);
@@ -78,7 +85,13 @@ export class SagaDriver {
           return { row: await this.finish(row, owner, {}, { kind: "ACCEPT_FAILED", note }), acceptFailure: null };
         }
         case "SETTLE": {
-          await settleSteps(this.partners, row, renew, this.log);
+          const stopped = await settleSteps(this.partners, row, renew, this.log);
+          if (stopped) {
+            // Never half-settled: the trade is flagged for an administrator, with what happened.
+            const set: TradeChange = { status: "DISPUTED", disputeReason: stopped.reason, resolution: null };
+            const flagged = await this.finish(row, owner, set, { kind: "DISPUTED", note: stopped.reason, actorId: null });
+            return { row: flagged, acceptFailure: null };
+          }
           const event: Omit<EventRecord, "actorId"> =
             row.sagaTarget === "RESOLVED" ? { kind: "RESOLVED", note: "COMPLETE" } : { kind: "COMPLETED" };
           return { row: await this.finish(row, owner, { status: row.sagaTarget ?? "COMPLETED" }, event), acceptFailure: null };
@@ -140,23 +153,33 @@ export class SagaDriver {
   }
 
   /** Ends the saga and records the transition, only while still the owner; then tells subscribers. */
-  private async finish(row: TradeRow, owner: string, set: TradeChange, event: Omit<EventRecord, "actorId">): Promise<TradeRow> {
+  private async finish(
+    row: TradeRow,
+    owner: string,
+    set: TradeChange,
+    event: SagaEvent,
+    alsoInTransaction?: (tx: Tx) => Promise<void>,
+  ): Promise<TradeRow> {
     // Retried on a lost connection; after a lost COMMIT answer the retry finds the saga ended
     // (LeaseLost), and the drive reads the row as the first attempt left it.
-    const end = (tx: Tx) => this.end(tx, row, owner, set, event);
+    const end = async (tx: Tx) => {
+      const next = await this.end(tx, row, owner, set, event);
+      await alsoInTransaction?.(tx);
+      return next;
+    };
     const done = await retryDatabaseWork(() => this.store.db.transaction(end));
     this.store.announce(done);
     return done;
   }
 
-  private async end(tx: Tx, row: TradeRow, owner: string, set: TradeChange, event: Omit<EventRecord, "actorId">): Promise<TradeRow> {
+  private async end(tx: Tx, row: TradeRow, owner: string, set: TradeChange, event: SagaEvent): Promise<TradeRow> {
     const [next] = await tx
       .update(trades)
       .set({ ...set, saga: null, sagaTarget: null, sagaActorId: null, sagaOwner: null, sagaLeaseUntil: null, updatedAt: sql`now()` })
       .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), eq(trades.saga, row.saga ?? "ACCEPT")))
       .returning();
     if (!next) throw new LeaseLost(row.id);
-    await this.store.record(tx, row, { ...event, actorId: row.sagaActorId });
+    await this.store.record(tx, row, { actorId: row.sagaActorId, ...event });
     return next;
   }
 

@@ -12,12 +12,14 @@ export class SagaResolver {
     description:
       "The party whose turn it is accepts: the credits each side owes are held in escrow and every listing is reserved, or nothing is.",
   })
-  acceptTrade(
+  async acceptTrade(
     @Arg("id", () => ID) id: string,
     @Arg("idempotencyKey", () => String) idempotencyKey: string,
     @Ctx() ctx: TradesContext,
   ): Promise<TradeResult> {
-    return ctx.services.acceptance.accept(requireCaller(ctx.caller), id, idempotencyKey);
+    // Accepting places holds, confirming settles them: both move money.
+    const caller = await ctx.services.limits.signedIn("MONEY_PER_ACCOUNT", ctx.caller);
+    return ctx.services.acceptance.accept(caller, id, idempotencyKey);
   }
 
   @Mutation(() => TradePayload, { description: "The proposer withdraws before completion; anything held is released." })
@@ -28,8 +30,9 @@ export class SagaResolver {
   @Mutation(() => TradePayload, {
     description: "Each party confirms the exchange took place; after both, the escrow settles and the listings are TRADED.",
   })
-  confirmTradeCompletion(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradeResult> {
-    return ctx.services.settlement.confirm(requireCaller(ctx.caller), id);
+  async confirmTradeCompletion(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradeResult> {
+    const caller = await ctx.services.limits.signedIn("MONEY_PER_ACCOUNT", ctx.caller);
+    return ctx.services.settlement.confirm(caller, id);
   }
 
   @Mutation(() => TradePayload, { description: "A party disputes an accepted trade; an administrator resolves it." })

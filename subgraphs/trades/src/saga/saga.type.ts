@@ -6,4 +6,5 @@ export class TradeRecoveryReport {
   @Field(() => Int) recovered!: number;
   @Field(() => Int) pending!: number;
   @Field(() => Int) expired!: number;
+  @Field(() => Int, { description: "ACCEPTED trades past their confirmation deadline, moved to DISPUTED." }) overdue!: number;
 }

@@ -1,4 +1,4 @@
-import { userError, type Caller, type UserError } from "@localex/common";
+import { textProblem, userError, type Caller, type UserError } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import type { DisputeOutcomeName } from "../trades/trade.type.ts";
 import { errors, failed, isParty, NEGOTIATING, succeeded, type TradeResult } from "../trades/rules.ts";
@@ -12,7 +12,7 @@ type Decision =
 
 type Outcome = { row: TradeRow | null; error: UserError | null; owner: string | null };
 
-const MAX_REASON = 1000;
+export const MAX_REASON = 1000;
 
 /**
  * Everything after acceptance, and cancelling: confirmations, disputes and their resolution.
@@ -64,10 +64,8 @@ export class SettlementService {
 
   openDispute(caller: Caller, id: string, reason: string): Promise<TradeResult> {
     const text = reason.normalize("NFC").trim();
-    if (text.length === 0 || text.length > MAX_REASON) {
-      const error = userError("INVALID_INPUT", `The reason must be 1 to ${MAX_REASON} characters.`, "reason");
-      return Promise.resolve({ trade: null, errors: [error] });
-    }
+    const problem = textProblem(text, { label: "The reason", max: MAX_REASON, min: 1, multiline: true });
+    if (problem) return Promise.resolve({ trade: null, errors: [userError("INVALID_INPUT", problem, "reason")] });
     return this.step(caller, id, (row) => {
       if (!isParty(row, caller.userId)) return { error: errors.forbidden() };
       if (row.saga) return { error: errors.inProgress() };
@@ -113,6 +111,11 @@ export class SettlementService {
     this.store.announce(outcome.row);
     if (!outcome.owner) return succeeded(outcome.row);
     const driven = await this.driver.drive(outcome.row, outcome.owner);
+    // A settlement that stopped (something no longer in place) flagged the trade instead of completing it: say so.
+    if (outcome.row.saga === "SETTLE" && driven.row.status === "DISPUTED" && driven.row.saga === null) {
+      const reason = driven.row.disputeReason ?? "Settlement stopped; an administrator will resolve the trade.";
+      return { trade: driven.row, errors: [userError("SETTLEMENT_STOPPED", reason, "id")] };
+    }
     return succeeded(driven.row);
   }
 }

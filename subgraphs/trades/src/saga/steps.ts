@@ -95,14 +95,54 @@ export async function releaseSteps(partners: TradePartners, row: TradeRow, renew
   await partners.releaseListings(row.id);
 }
 
-/** Moves the holds to the other side and hands the listings over. Throws on a fault. */
-export async function settleSteps(partners: TradePartners, row: TradeRow, renew: Renew, log: Logger): Promise<void> {
+/** Why a settlement stopped: the trade is flagged (DISPUTED) with this reason instead of completing. */
+export interface SettleFailure {
+  reason: string;
+}
+
+/**
+ * Moves the holds to the other side and hands the listings over, checking every step, so a
+ * trade never half-settles: first that every listing is still the trade's (RESERVED for it, or
+ * TRADED for it on a replay), before any credit moves; then each hold, stopping at the first
+ * that does not settle; then the listings, all or none. Returns why it stopped (nothing after
+ * that point moved), or null when all moved. Throws on a fault: the driver retries later, and
+ * each step is idempotent, so a replay skips what is done.
+ */
+export async function settleSteps(partners: TradePartners, row: TradeRow, renew: Renew, log: Logger): Promise<SettleFailure | null> {
+  const listingIds = [...row.offeredListingIds, ...row.requestedListingIds];
+  await renew();
+  const infos = listingIds.length > 0 ? await partners.listingInfo(listingIds) : [];
+  const byId = new Map(infos.map((i) => [i.id, i]));
+  const gone = listingIds.filter((id) => {
+    const info = byId.get(id);
+    return !info || info.tradeId !== row.id || (info.status !== "RESERVED" && info.status !== "TRADED");
+  });
+  if (gone.length > 0) {
+    log.error({ tradeId: row.id, listingIds: gone }, "settlement stopped: listings are no longer reserved for the trade");
+    return {
+      reason: `Settlement stopped before anything moved: listings ${gone.join(", ")} are no longer reserved for this trade. The credits stay held until an administrator resolves it.`,
+    };
+  }
+  let settled = 0;
   for (const hold of holdsOf(row)) {
     await renew();
     const outcome = await partners.settleHold(hold.key);
-    // Settling cannot be undone, so the saga goes on; a disagreement is for reconciliation.
-    if (!outcome.ok) log.error({ tradeId: row.id, holdKey: hold.key, code: outcome.code }, "a hold could not be settled");
+    if (!outcome.ok) {
+      log.error({ tradeId: row.id, holdKey: hold.key, code: outcome.code }, "settlement stopped: a hold could not be settled");
+      const before = settled === 0 ? "before anything moved" : `after ${settled} of the escrow holds settled`;
+      return {
+        reason: `Settlement stopped ${before}: an escrow hold could not be settled (${outcome.code ?? "unknown"}). The listings were not handed over; an administrator resolves it.`,
+      };
+    }
+    settled++;
   }
   await renew();
-  await partners.completeListings(row.id);
+  const handOver = await partners.handOverListings(row.id, listingIds);
+  if (!handOver.ok) {
+    log.error({ tradeId: row.id, listingIds: handOver.unavailableListingIds }, "settlement stopped: listings could not be handed over");
+    return {
+      reason: `Settlement stopped after the credits settled: listings ${handOver.unavailableListingIds.join(", ")} could not be handed over. An administrator resolves it.`,
+    };
+  }
+  return null;
 }

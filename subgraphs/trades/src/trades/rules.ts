@@ -1,4 +1,4 @@
-import { userError, type Caller, type UserError } from "@localex/common";
+import { textProblem, userError, type Caller, type UserError } from "@localex/common";
 import type { TradeRow, TradeStatusName } from "../db/schema.ts";
 
 /** What a trade mutation returns: the trade as the caller may see it, and why nothing happened. */
@@ -63,4 +63,12 @@ export function checkNegotiatingMove(row: TradeRow, caller: Caller, action: stri
 
 export function isExpired(row: TradeRow, now = new Date()): boolean {
   return NEGOTIATING.includes(row.status) && row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime();
+}
+
+export const MAX_IDEMPOTENCY_KEY = 200;
+
+/** An idempotency key (proposeTrade, acceptTrade): 1 to 200 characters after trimming, one line, no control characters. */
+export function idempotencyKeyProblem(key: string): UserError | null {
+  const problem = textProblem(key, { label: "The idempotency key", max: MAX_IDEMPOTENCY_KEY, min: 1 });
+  return problem ? userError("INVALID_INPUT", problem, "idempotencyKey") : null;
 }

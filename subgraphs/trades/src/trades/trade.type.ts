@@ -20,6 +20,9 @@ registerEnumType(DisputeOutcome, {
   description: "COMPLETE settles the escrow to each other side and hands the listings over; CANCEL gives both back.",
 });
 
+export const ItemCondition = enumOf(["NEW", "LIKE_NEW", "GOOD", "FAIR", "POOR"] as const);
+registerEnumType(ItemCondition, { name: "ItemCondition" });
+
 @ObjectType({ description: "A member of the exchange." })
 @Directive('@key(fields: "id")')
 export class User {
@@ -30,6 +33,24 @@ export class User {
 @Directive('@key(fields: "id")')
 export class Listing {
   @Field(() => ID) id!: string;
+}
+
+@ObjectType({
+  description:
+    "A listing in a trade's current terms, as it was offered: its title, condition and price when the proposal or the last " +
+    "counter-offer was made. `changedSinceProposed` tells the other party its owner has edited it since; compare with " +
+    "`listing { title condition creditPrice }` (as it is now) to show what changed. A counter-offer takes the snapshot again.",
+})
+export class TradeListingLine {
+  @Field(() => Listing, { description: "The listing as it is now." }) listing!: Listing;
+  @Field(() => String, { description: "The title when the terms were set." }) title!: string;
+  @Field(() => ItemCondition, { description: "The condition when the terms were set." }) condition!: string;
+  @Field(() => Int, { nullable: true, description: "The credit price when the terms were set." }) creditPrice!: number | null;
+  @Field(() => Date, { description: "When the terms (and so this snapshot) were set." }) snapshotAt!: Date;
+  @Field(() => Boolean, {
+    description: "True when the listing's title, condition or credit price now differs from this snapshot.",
+  })
+  changedSinceProposed!: boolean;
 }
 
 @ObjectType({ description: "One step in a trade's history." })
@@ -51,7 +72,12 @@ export class Trade {
   @Field(() => String, { nullable: true }) message!: string | null;
   @Field(() => Date, { nullable: true, description: "When an unanswered proposal or counter-offer expires." })
   expiresAt!: Date | null;
-  @Field(() => String, { nullable: true, description: "Why a party opened a dispute." }) disputeReason!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "Why the trade is DISPUTED: a party's reason, or the system's (confirmation deadline passed, settlement stopped).",
+  })
+  disputeReason!: string | null;
+
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
 }

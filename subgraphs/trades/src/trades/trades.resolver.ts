@@ -4,7 +4,8 @@ import type { TradesContext } from "../context.ts";
 import type { TradeEventRow, TradeRow } from "../db/schema.ts";
 import { canSee } from "./rules.ts";
 import { followTrades } from "./trade-updates.ts";
-import { DisputeOutcome, type DisputeOutcomeName, Listing, Trade, TradeEvent, User } from "./trade.type.ts";
+import { changedSince } from "../proposals/terms.ts";
+import { DisputeOutcome, type DisputeOutcomeName, Listing, Trade, TradeEvent, TradeListingLine, User } from "./trade.type.ts";
 
 @Resolver(() => Trade)
 export class TradesResolver {
@@ -46,6 +47,37 @@ export class TradesResolver {
     return trade.requestedListingIds.map((id) => ({ id }));
   }
 
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description:
+      "While ACCEPTED: unless both parties confirm by then, the trade moves to DISPUTED (escrow stays held) for an administrator. Null in any other status.",
+  })
+  confirmBy(@Root() trade: TradeRow): Date | null {
+    return trade.status === "ACCEPTED" ? trade.confirmBy : null;
+  }
+
+  @FieldResolver(() => [TradeListingLine], {
+    description: "What the proposer gives, each listing with its snapshot as offered and whether it changed since.",
+  })
+  offeredListingLines(@Root() trade: TradeRow, @Ctx() ctx: TradesContext): Promise<TradeListingLine[]> {
+    return listingLines(trade, trade.offeredListingIds, ctx);
+  }
+
+  @FieldResolver(() => [TradeListingLine], {
+    description: "What the recipient gives, each listing with its snapshot as offered and whether it changed since.",
+  })
+  requestedListingLines(@Root() trade: TradeRow, @Ctx() ctx: TradesContext): Promise<TradeListingLine[]> {
+    return listingLines(trade, trade.requestedListingIds, ctx);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: "True when any listing of the terms changed (title, condition or price) since the proposal or last counter-offer.",
+  })
+  async listingsChangedSinceProposed(@Root() trade: TradeRow, @Ctx() ctx: TradesContext): Promise<boolean> {
+    const lines = await listingLines(trade, [...trade.offeredListingIds, ...trade.requestedListingIds], ctx);
+    return lines.some((l) => l.changedSinceProposed);
+  }
+
   @FieldResolver(() => User, { nullable: true, description: "The party who may counter, accept or decline next; null once settled." })
   turn(@Root() trade: TradeRow): User | null {
     return trade.turnUserId ? { id: trade.turnUserId } : null;
@@ -73,6 +105,32 @@ export class TradesResolver {
   events(@Root() trade: TradeRow, @Ctx() ctx: TradesContext): Promise<TradeEventRow[]> {
     return ctx.loaders.eventsByTrade.load(trade.id);
   }
+}
+
+/**
+ * The listings' lines: the snapshot taken when the terms were set, against the listing as it is
+ * now (asked of listings, batched). A trade from before snapshots shows the listing as it is.
+ */
+async function listingLines(trade: TradeRow, ids: readonly string[], ctx: TradesContext): Promise<TradeListingLine[]> {
+  if (ids.length === 0) return [];
+  const now = await ctx.loaders.listingNow.loadMany(ids);
+  const snapshotAt = trade.listingSnapshot ? new Date(trade.listingSnapshot.at) : trade.createdAt;
+  const lines: TradeListingLine[] = [];
+  ids.forEach((id, i) => {
+    const current = now[i];
+    if (current instanceof Error) throw current;
+    const then = trade.listingSnapshot?.listings[id] ?? current;
+    if (!then) return; // neither a snapshot nor the listing: nothing to show
+    lines.push({
+      listing: { id },
+      title: then.title,
+      condition: then.condition,
+      creditPrice: then.creditPrice,
+      snapshotAt,
+      changedSinceProposed: current ? changedSince(then, current) : true,
+    });
+  });
+  return lines;
 }
 
 @Resolver(() => TradeEvent)

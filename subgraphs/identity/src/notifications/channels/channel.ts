@@ -24,6 +24,8 @@ export interface PushTarget {
 /** One email for one or several notifications of one kind (a digest when several). */
 export interface EmailChannel {
   send(recipient: Recipient, notifications: OutgoingNotification[]): Promise<void>;
+  /** One message already rendered (the email-verification link): same transport, same failures. */
+  sendMessage(recipient: Recipient, mail: { subject: string; text: string; html: string }): Promise<void>;
   /** One line for the start-up log: where mail goes. */
   describe(): string;
   close(): Promise<void>;

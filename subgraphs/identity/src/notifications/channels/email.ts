@@ -1,7 +1,7 @@
-import type { Config } from "@localex/common";
+import { ConfigError, type Config } from "@localex/common";
 import { createTransport, type SMTPPoolOptions, type SMTPPoolSentMessageInfo, type Transporter } from "nodemailer";
 import { DeliveryFailed, type EmailChannel, type OutgoingNotification, type Recipient } from "./channel.ts";
-import { renderEmail } from "./templates.ts";
+import { renderEmail, type RenderedEmail } from "./templates.ts";
 
 export interface SmtpEmailOptions {
   /** smtp://user:pass@host:port, or smtps:// for TLS from the start. */
@@ -44,7 +44,10 @@ export class SmtpEmailChannel implements EmailChannel {
   }
 
   async send(recipient: Recipient, notifications: OutgoingNotification[]): Promise<void> {
-    const mail = renderEmail(recipient, notifications, { appUrl: this.options.appUrl });
+    await this.sendMessage(recipient, renderEmail(recipient, notifications, { appUrl: this.options.appUrl }));
+  }
+
+  async sendMessage(recipient: Recipient, mail: RenderedEmail): Promise<void> {
     try {
       await this.transport.sendMail({
         from: this.options.from,
@@ -76,7 +79,7 @@ export interface DevelopmentMail {
   subject: string;
   text: string;
   html: string;
-  date: Date;
+  sentAt: Date;
 }
 
 /**
@@ -92,8 +95,11 @@ export class DevelopmentMailbox implements EmailChannel {
   }
 
   async send(recipient: Recipient, notifications: OutgoingNotification[]): Promise<void> {
-    const mail = renderEmail(recipient, notifications, { appUrl: this.options.appUrl });
-    this.messages.unshift({ to: recipient.email, from: this.options.from, ...mail, date: new Date() });
+    await this.sendMessage(recipient, renderEmail(recipient, notifications, { appUrl: this.options.appUrl }));
+  }
+
+  async sendMessage(recipient: Recipient, mail: RenderedEmail): Promise<void> {
+    this.messages.unshift({ to: recipient.email, from: this.options.from, subject: mail.subject, text: mail.text, html: mail.html, sentAt: new Date() });
     this.messages.length = Math.min(this.messages.length, this.capacity);
   }
 
@@ -110,11 +116,38 @@ export class DevelopmentMailbox implements EmailChannel {
   async close(): Promise<void> {}
 }
 
-/** SMTP when SMTP_URL is set, otherwise the in-memory development mailbox. */
-export function createEmailChannel(config: Pick<Config, "SMTP_URL" | "MAIL_FROM">): SmtpEmailChannel | DevelopmentMailbox {
+/** Where links in mail point when PUBLIC_APP_URL is unset (development and tests only). */
+export const DEVELOPMENT_APP_URL = "http://localhost:3000";
+
+/**
+ * SMTP when SMTP_URL is set, otherwise the in-memory development mailbox. In production the
+ * mailbox would swallow every email (verification links included) and PUBLIC_APP_URL has no
+ * sensible default, so both are required there: start-up fails with a message naming them.
+ */
+export function createEmailChannel(
+  config: Pick<Config, "SMTP_URL" | "MAIL_FROM"> & Partial<Pick<Config, "NODE_ENV" | "PUBLIC_APP_URL">>,
+): SmtpEmailChannel | DevelopmentMailbox {
+  const problems = mailConfigurationProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const appUrl = publicAppUrl(config);
   return config.SMTP_URL
-    ? new SmtpEmailChannel({ url: config.SMTP_URL, from: config.MAIL_FROM })
-    : new DevelopmentMailbox({ from: config.MAIL_FROM });
+    ? new SmtpEmailChannel({ url: config.SMTP_URL, from: config.MAIL_FROM, appUrl })
+    : new DevelopmentMailbox({ from: config.MAIL_FROM, appUrl });
+}
+
+/** What production needs for mail, as ConfigError lines (`VARIABLE: why`). */
+export function mailConfigurationProblems(config: Partial<Pick<Config, "NODE_ENV" | "SMTP_URL" | "PUBLIC_APP_URL">>): string[] {
+  if (config.NODE_ENV !== "production") return [];
+  const problems: string[] = [];
+  if (!config.SMTP_URL)
+    problems.push("SMTP_URL: is required in production (smtp://user:pass@host:port); without it mail would go to the development inbox, which production does not serve");
+  if (!config.PUBLIC_APP_URL) problems.push("PUBLIC_APP_URL: is required in production (the web app's https address that links in mail point to)");
+  return problems;
+}
+
+/** The base of links in mail, without a trailing slash. */
+export function publicAppUrl(config: Partial<Pick<Config, "PUBLIC_APP_URL">>): string {
+  return (config.PUBLIC_APP_URL ?? DEVELOPMENT_APP_URL).replace(/\/+$/, "");
 }
 
 /** The URL for logs and errors: the password stays out of both. */

@@ -7,6 +7,15 @@ export {
   type PushTarget,
   type Recipient,
 } from "./channel.ts";
-export { createEmailChannel, DevelopmentMailbox, SmtpEmailChannel, type DevelopmentMail, type SmtpEmailOptions } from "./email.ts";
+export {
+  createEmailChannel,
+  DEVELOPMENT_APP_URL,
+  DevelopmentMailbox,
+  mailConfigurationProblems,
+  publicAppUrl,
+  SmtpEmailChannel,
+  type DevelopmentMail,
+  type SmtpEmailOptions,
+} from "./email.ts";
 export { createPushChannel, WebPushChannel, type PushPayload, type WebPushOptions } from "./push.ts";
-export { APP_URL, escapeHtml, linkOf, notificationMessage, renderEmail, renderPush, subjectOf, type Details, type PushText, type RenderedEmail, type TemplateOptions } from "./templates.ts";
+export { APP_URL, escapeHtml, linkOf, notificationMessage, renderEmail, renderPush, renderVerificationEmail, subjectOf, type Details, type PushText, type RenderedEmail, type TemplateOptions } from "./templates.ts";

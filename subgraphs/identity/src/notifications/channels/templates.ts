@@ -108,6 +108,35 @@ export function renderEmail(recipient: Recipient, notifications: OutgoingNotific
   };
 }
 
+/**
+ * The email mailed at registration (and on request): the link that verifies the address. It
+ * says when the link stops working and that it works once; the welcome credits follow it.
+ */
+export function renderVerificationEmail(recipient: Pick<Recipient, "displayName">, link: string, expiresAt: Date): RenderedEmail {
+  const subject = "Confirm your email address";
+  const greeting = `Hi ${recipient.displayName},`;
+  const why = "Confirm your email address to finish joining LocalEx; your welcome credits arrive once it is confirmed.";
+  const validity = `The link works once and until ${expiresAt.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}. If it has expired, ask for a new one from your account page.`;
+  const footer = "You get this email because this address was used to sign up for LocalEx. If that was not you, ignore it: nothing happens without the link.";
+  return {
+    subject,
+    text: [greeting, "", why, "", `Confirm your email address: ${link}`, "", validity, "", "--", footer, ""].join("\n"),
+    html: `<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
+<body style="font-family: sans-serif; line-height: 1.5; color: #222;">
+<p>${escapeHtml(greeting)}</p>
+<p>${escapeHtml(why)}</p>
+<p><a href="${escapeHtml(link)}">Confirm your email address</a></p>
+<p>${escapeHtml(validity)}</p>
+<hr>
+<p style="font-size: small; color: #666;">${escapeHtml(footer)}</p>
+</body>
+</html>
+`,
+  };
+}
+
 /** The title and body a browser shows for a push. */
 export function renderPush(notification: OutgoingNotification): PushText {
   const body =

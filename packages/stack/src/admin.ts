@@ -1,0 +1,74 @@
+// `pnpm admin grant <email>` / `pnpm admin revoke <email>`: the operator's way to make (or unmake)
+// an admin, straight on the database; registering never makes one. Exits 0 when done (or when
+// there was nothing to change), 1 when refused (no such member, the last admin), 2 when it
+// cannot run (usage, configuration, database).
+import { loadConfig, type Config } from "@localex/common";
+import { setRoleOn } from "@localex/identity/roles";
+import { embeddedPostgresUrl } from "./embedded-postgres.ts";
+
+const HELP = `Usage: pnpm admin <grant|revoke> <email> [--force]
+
+  grant <email>    make the member with this email an admin
+  revoke <email>   make them an ordinary member again; refused for the last admin
+                   unless --force (which leaves the exchange with no admin at all)
+
+The member must have registered already. The change reaches their sessions at their next
+token refresh (refreshSession, within ACCESS_TOKEN_TTL_SECONDS) or sign-in.
+
+Database: DATABASE_URL, as the graph uses it. Without DATABASE_URL (the embedded default of
+\`pnpm start\`), the embedded PostgreSQL under DATA_DIR on 127.0.0.1:EMBEDDED_POSTGRES_PORT
+(54329 by default) is used: it runs only while \`pnpm start\` does, so keep that running in
+another terminal, from the same directory and with the same DATA_DIR / EMBEDDED_POSTGRES_PORT.
+Admins can also grant and revoke the role to each other with the grantAdmin / revokeAdmin
+mutations.`;
+
+const args = process.argv.slice(2);
+const force = args.includes("--force");
+const [command, email, ...rest] = args.filter((a) => a !== "--force");
+if (command === "help" || args.includes("--help") || args.includes("-h")) {
+  console.log(HELP);
+  process.exit(0);
+}
+if ((command !== "grant" && command !== "revoke") || !email || rest.length > 0 || (force && command !== "revoke")) {
+  console.error(HELP);
+  process.exit(2);
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+}
+const embedded = !config.DATABASE_URL;
+if (embedded && config.NODE_ENV === "production") {
+  console.error("pnpm admin needs DATABASE_URL in production (the database identity runs on).");
+  process.exit(2);
+}
+const url = config.DATABASE_URL ?? embeddedPostgresUrl(config.EMBEDDED_POSTGRES_PORT);
+
+try {
+  const result = await setRoleOn(url, { email }, command === "grant" ? "admin" : "user", { allowNoAdmins: force });
+  if (!result.ok) {
+    console.error(`refused: ${result.message}`);
+    process.exitCode = 1;
+  } else if (!result.changed) {
+    console.log(`${result.user.email} is already ${command === "grant" ? "an admin" : "not an admin"}; nothing changed.`);
+  } else {
+    console.log(
+      command === "grant"
+        ? `${result.user.email} is now an admin (from their next token refresh or sign-in).`
+        : `${result.user.email} is no longer an admin (from their next token refresh or sign-in).`,
+    );
+  }
+} catch (error) {
+  const detail = error instanceof Error ? error.message : String(error);
+  console.error(`pnpm admin could not run: ${detail}`);
+  if (embedded) {
+    console.error(
+      `No DATABASE_URL is set, so it tried the embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}: is \`pnpm start\` running (same DATA_DIR and EMBEDDED_POSTGRES_PORT)? Or set DATABASE_URL.`,
+    );
+  }
+  process.exitCode = 2;
+}

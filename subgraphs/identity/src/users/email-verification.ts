@@ -1,0 +1,192 @@
+import { createHmac } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { z } from "zod";
+import { enqueueJob, TASKS, type Database, type RateLimiter, type Logger, type SqlExecutor, type Task } from "@localex/common";
+import { users, type UserRow, type schema } from "../db/schema.ts";
+import { DeliveryFailed, renderVerificationEmail, type EmailChannel } from "../notifications/channels/index.ts";
+
+/**
+ * Email verification. Registration mails a link carrying a signed, expiring token
+ * (`<PUBLIC_APP_URL>/verify-email?token=…`); `verifyEmail(token)` marks the address verified
+ * and, in the same transaction, enqueues the ledger's welcome grant, so the credits follow a
+ * verified address and nothing else. A token works once: the first use flips `verified`, and any
+ * later use (the same link, or an older one) finds the address verified and is refused as used.
+ */
+
+const ISSUER = "localex-identity";
+const AUDIENCE = "localex-email-verification";
+/** Longer than any token we sign (~300 characters): refused before any HMAC work. */
+export const VERIFICATION_TOKEN_MAX = 2048;
+
+/** Identity's own job on the shared queue (not a cross-subgraph contract, so not in TASKS). */
+export const SEND_VERIFICATION_EMAIL = "identity:send-verification-email";
+const sendPayload = z.object({ userId: z.uuid() });
+
+/** A key of its own, derived from JWT_SECRET: a verification token is never an access token, nor the reverse. */
+function keyOf(secret: string): Uint8Array {
+  return createHmac("sha256", secret).update("localex email verification v1").digest();
+}
+
+export async function signVerificationToken(
+  secret: string,
+  subject: { userId: string; email: string },
+  ttlSeconds: number,
+  now: number = Date.now(),
+): Promise<{ token: string; expiresAt: Date }> {
+  const issuedAt = Math.floor(now / 1000);
+  const expiresAt = new Date((issuedAt + ttlSeconds) * 1000);
+  const token = await new SignJWT({ email: subject.email })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(subject.userId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttlSeconds)
+    .sign(keyOf(secret));
+  return { token, expiresAt };
+}
+
+type TokenReading = { state: "valid" | "expired"; userId: string; email: string } | { state: "invalid" };
+
+/** The token's subject if our key signed it for this purpose; an expired one still names its subject (to tell "used" from "expired"). */
+async function readVerificationToken(secret: string, token: string): Promise<TokenReading> {
+  if (token.length === 0 || token.length > VERIFICATION_TOKEN_MAX) return { state: "invalid" };
+  const subjectOf = (payload: Record<string, unknown>): { userId: string; email: string } | null =>
+    typeof payload.sub === "string" && typeof payload.email === "string" ? { userId: payload.sub, email: payload.email } : null;
+  try {
+    const { payload } = await jwtVerify(token, keyOf(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ["sub", "exp"] });
+    const subject = subjectOf(payload);
+    return subject ? { state: "valid", ...subject } : { state: "invalid" };
+  } catch (error) {
+    // jose checks the signature before the claims: an expired token here is one we signed.
+    if (error instanceof joseErrors.JWTExpired) {
+      const subject = subjectOf(error.payload);
+      return subject ? { state: "expired", ...subject } : { state: "invalid" };
+    }
+    return { state: "invalid" };
+  }
+}
+
+export type VerificationErrorCode = "VERIFICATION_TOKEN_INVALID" | "VERIFICATION_TOKEN_EXPIRED" | "VERIFICATION_TOKEN_USED";
+export type Verification = { ok: true; user: UserRow } | { ok: false; code: VerificationErrorCode; message: string };
+export type Resend = { ok: true } | { ok: false; code: "ALREADY_VERIFIED" | "NOT_FOUND"; message: string };
+
+const MESSAGES: Record<VerificationErrorCode, string> = {
+  VERIFICATION_TOKEN_INVALID: "This verification link is not valid. Use the latest link we emailed you, or ask for a new one.",
+  VERIFICATION_TOKEN_EXPIRED: "This verification link has expired. Ask for a new one from your account page.",
+  VERIFICATION_TOKEN_USED: "This verification link was already used: your email address is verified.",
+};
+
+const refusal = (code: VerificationErrorCode): Verification => ({ ok: false, code, message: MESSAGES[code] });
+
+/** Enqueues the verification email (in the caller's transaction); a pending one for the member is replaced, so repeats send one. */
+export async function enqueueVerificationEmail(executor: SqlExecutor, userId: string): Promise<void> {
+  const payload = sendPayload.parse({ userId });
+  await executor.execute(sql`select graphile_worker.add_job(
+    identifier => ${SEND_VERIFICATION_EMAIL},
+    payload => ${JSON.stringify(payload)}::json,
+    max_attempts => 10,
+    job_key => ${`verification-email:${userId}`},
+    job_key_mode => 'replace'
+  )`);
+}
+
+export interface VerificationOptions {
+  JWT_SECRET: string;
+  EMAIL_VERIFICATION_TTL_SECONDS: number;
+  /** The web app's base URL (PUBLIC_APP_URL); the link is `<appUrl>/verify-email?token=…`. */
+  appUrl: string;
+}
+
+export class EmailVerificationService {
+  constructor(
+    private readonly db: Database<typeof schema>,
+    private readonly options: VerificationOptions,
+    /** Verification emails a member may ask for again (VERIFICATION_EMAIL_PER_ACCOUNT): a brake on mail bombing. */
+    private readonly limits: RateLimiter,
+  ) {}
+
+  /** The link mailed to the member: signed now, valid for EMAIL_VERIFICATION_TTL_SECONDS. */
+  async link(user: Pick<UserRow, "id" | "email">): Promise<{ url: string; expiresAt: Date }> {
+    const { token, expiresAt } = await signVerificationToken(
+      this.options.JWT_SECRET,
+      { userId: user.id, email: user.email },
+      this.options.EMAIL_VERIFICATION_TTL_SECONDS,
+    );
+    const url = new URL(`${this.options.appUrl}/verify-email`);
+    url.searchParams.set("token", token);
+    return { url: url.toString(), expiresAt };
+  }
+
+  /**
+   * Verifies the address the token names, once. The flip from unverified to verified is one
+   * conditional UPDATE, so of two racing uses exactly one wins; the welcome grant is enqueued
+   * in its transaction (and is idempotent per member in the ledger besides).
+   */
+  async verify(token: string): Promise<Verification> {
+    const reading = await readVerificationToken(this.options.JWT_SECRET, token);
+    if (reading.state === "invalid") return refusal("VERIFICATION_TOKEN_INVALID");
+    const { userId, email } = reading;
+    const [current] = await this.db.select().from(users).where(eq(users.id, userId));
+    // The account is gone, or its address is no longer the one the link was mailed to.
+    if (!current || current.email !== email) return refusal("VERIFICATION_TOKEN_INVALID");
+    if (current.verified) return refusal("VERIFICATION_TOKEN_USED");
+    if (reading.state === "expired") return refusal("VERIFICATION_TOKEN_EXPIRED");
+    const verified = await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(users)
+        .set({ verified: true, updatedAt: sql`now()` })
+        .where(and(eq(users.id, userId), eq(users.email, email), eq(users.verified, false)))
+        .returning();
+      if (!row) return null;
+      await enqueueJob(tx, TASKS.welcomeGrant, { userId: row.id }, { jobKey: `welcome-grant:${row.id}` });
+      return row;
+    });
+    // Lost a race with another use of a link: that one verified the address.
+    return verified ? { ok: true, user: verified } : refusal("VERIFICATION_TOKEN_USED");
+  }
+
+  /** Mails a fresh link to a signed-in member whose address is not verified yet. */
+  async resend(userId: string): Promise<Resend> {
+    const [user] = await this.db.select().from(users).where(eq(users.id, userId));
+    if (!user) return { ok: false, code: "NOT_FOUND", message: "Your account no longer exists." };
+    if (user.verified) return { ok: false, code: "ALREADY_VERIFIED", message: "Your email address is already verified." };
+    await this.limits.consume("VERIFICATION_EMAIL_PER_ACCOUNT", `account:${userId}`);
+    await enqueueVerificationEmail(this.db, userId);
+    return { ok: true };
+  }
+}
+
+/**
+ * The job that mails the link. It signs the token when it runs, so a retried send carries a link
+ * valid for the full period. A member verified meanwhile gets nothing; a refused mailbox is logged
+ * and not retried; an outage is thrown, and the queue retries with backoff.
+ */
+export function sendVerificationEmailTask(deps: {
+  db: Database<typeof schema>;
+  verification: EmailVerificationService;
+  email: EmailChannel;
+  log: Logger;
+}): Task {
+  return async (raw) => {
+    const checked = sendPayload.safeParse(raw);
+    if (!checked.success) {
+      deps.log.error({ task: SEND_VERIFICATION_EMAIL }, "dropped a job whose payload is malformed");
+      return;
+    }
+    const { userId } = checked.data;
+    const [user] = await deps.db.select().from(users).where(eq(users.id, userId));
+    if (!user || user.verified) return;
+    const { url, expiresAt } = await deps.verification.link(user);
+    try {
+      await deps.email.sendMessage({ userId, email: user.email, displayName: user.displayName }, renderVerificationEmail(user, url, expiresAt));
+    } catch (e) {
+      if (e instanceof DeliveryFailed && !e.retryable) {
+        deps.log.error({ err: e, userId }, "a verification email was refused; not retried");
+        return;
+      }
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,69 @@
+import { count, eq, sql } from "drizzle-orm";
+import { connect, database, isUuid, type Database } from "@localex/common";
+import { schema, users, type UserRow } from "../db/schema.ts";
+import { normaliseEmail } from "./validation.ts";
+
+/**
+ * Who is an admin. Nobody becomes one by registering: an operator grants the role with
+ * `pnpm admin grant <email>` (packages/stack/src/admin.ts), or an admin grants it with the
+ * `grantAdmin` mutation. Both come here. The role travels in access tokens, so a change reaches
+ * a session when its token is next refreshed (`refreshSession`, at most ACCESS_TOKEN_TTL_SECONDS
+ * later) or at the next sign-in; identity's own admin mutations check the stored role at once.
+ */
+
+export type Role = UserRow["role"];
+export type RoleTarget = { userId: string } | { email: string };
+export type RoleChange =
+  | { ok: true; user: UserRow; changed: boolean }
+  | { ok: false; code: "NOT_FOUND" | "LAST_ADMIN"; message: string };
+
+/**
+ * Sets a member's role. Refuses to leave the exchange without any admin (an admin revoking
+ * themselves as the last one, say) unless `allowNoAdmins`. Role changes take one transaction-wide
+ * lock, so two admins revoking each other at once cannot both pass the check.
+ */
+export async function setRole(
+  db: Database<typeof schema>,
+  target: RoleTarget,
+  role: Role,
+  options: { allowNoAdmins?: boolean } = {},
+): Promise<RoleChange> {
+  const notFound = {
+    ok: false,
+    code: "NOT_FOUND",
+    message: "userId" in target ? "No member has this id." : `No member has the email ${normaliseEmail(target.email)}.`,
+  } as const;
+  if ("userId" in target && !isUuid(target.userId)) return notFound;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('localex:identity:roles'))`);
+    const where = "userId" in target ? eq(users.id, target.userId) : eq(users.email, normaliseEmail(target.email));
+    const [user] = await tx.select().from(users).where(where).for("update");
+    if (!user) return notFound;
+    if (user.role === role) return { ok: true, user, changed: false };
+    if (role !== "admin" && !options.allowNoAdmins) {
+      const [admins] = await tx.select({ n: count() }).from(users).where(eq(users.role, "admin"));
+      if ((admins?.n ?? 0) <= 1) {
+        return { ok: false, code: "LAST_ADMIN", message: `${user.email} is the only admin; grant the role to someone else first.` };
+      }
+    }
+    const [changed] = await tx.update(users).set({ role, updatedAt: sql`now()` }).where(eq(users.id, user.id)).returning();
+    return { ok: true, user: changed!, changed: true };
+  });
+}
+
+/** The stored role of a member, or null when there is no such member. */
+export async function roleOf(db: Database<typeof schema>, userId: string): Promise<Role | null> {
+  if (!isUuid(userId)) return null;
+  const [row] = await db.select({ role: users.role }).from(users).where(eq(users.id, userId));
+  return row?.role ?? null;
+}
+
+/** For the operator's CLI and the test harness: one role change on the database at `url`, then disconnect. */
+export async function setRoleOn(url: string, target: RoleTarget, role: Role, options: { allowNoAdmins?: boolean } = {}): Promise<RoleChange> {
+  const sql = connect(url, { max: 1, applicationName: "localex-admin" });
+  try {
+    return await setRole(database(sql, schema), target, role, options);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,173 @@
+// Email verification through the gateway: registration mails a signed, expiring link (read here
+// from the run's SMTP server, as the member would read it); verifyEmail works once and starts the
+// welcome grant; a replayed, expired, forged or foreign token is refused with its own code and
+// changes nothing; a new link can be asked for, a few times an hour.
+import { randomUUID } from "node:crypto";
+import { SignJWT } from "jose";
+import { describe, expect, it } from "vitest";
+import { signVerificationToken } from "../../subgraphs/identity/src/users/email-verification.ts";
+import { GatewayClient, mailTo, REGISTER, registerUser, verificationToken, VERIFY_EMAIL, type TestUser } from "../harness/client.ts";
+import { TEST_JWT_SECRET } from "../harness/secrets.ts";
+
+const anonymous = new GatewayClient();
+const ME = `{ me { id verified account { balance } } }`;
+const RESEND = `mutation { resendVerificationEmail { sent errors { code message field } } }`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Verify = { verifyEmail: { user: { id: string; verified: boolean } | null; errors: { code: string; message: string; field: string | null }[] } };
+const verify = (token: string, client: GatewayClient = anonymous) => client.data<Verify>(VERIFY_EMAIL, { token });
+
+async function me(user: TestUser): Promise<{ verified: boolean; balance: number }> {
+  const { me } = await user.client.data<{ me: { verified: boolean; account: { balance: number } } }>(ME);
+  return { verified: me.verified, balance: me.account.balance };
+}
+
+/** The welcome credits arrive by a job: poll for them. */
+async function untilBalance(user: TestUser, balance: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await me(user)).balance === balance) return;
+    await sleep(50);
+  }
+  throw new Error(`the balance of ${user.id} did not reach ${balance}: ${JSON.stringify(await me(user))}`);
+}
+
+function expectRefused(result: Verify, code: string) {
+  expect(result.verifyEmail.user).toBeNull();
+  expect(result.verifyEmail.errors).toHaveLength(1);
+  expect(result.verifyEmail.errors[0]).toMatchObject({ code, field: "token" });
+  expect(result.verifyEmail.errors[0]!.message.length).toBeGreaterThan(10);
+}
+
+describe("registration and the verification email", () => {
+  it("mails a link under PUBLIC_APP_URL with a token; no credits until the address is verified", async () => {
+    const user = await registerUser({ verify: false, displayName: "Vera" });
+    const token = await verificationToken(user.email);
+    const [mail] = (await mailTo(user.email)).filter((m) => /confirm your email/i.test(m.subject));
+    expect(mail!.subject).toBe("Confirm your email address");
+    expect(mail!.raw.replace(/=\r?\n/g, "").replace(/=3D/gi, "=")).toContain(`http://localhost:3000/verify-email?token=${token}`);
+    // Nothing is granted on registration: wait as long as a welcome grant used to take, and more.
+    await sleep(1500);
+    expect(await me(user)).toEqual({ verified: false, balance: 0 });
+  });
+
+  it("verifies once, signed out, and the welcome credits (100) follow", async () => {
+    const user = await registerUser({ verify: false });
+    const token = await verificationToken(user.email);
+    const result = await verify(token);
+    expect(result.verifyEmail).toEqual({ user: { id: user.id, verified: true }, errors: [] });
+    await untilBalance(user, 100);
+    expect((await me(user)).verified).toBe(true);
+  });
+
+  it("refuses the same link again as used, and grants nothing twice", async () => {
+    const user = await registerUser({ verify: false });
+    const token = await verificationToken(user.email);
+    expect((await verify(token, user.client)).verifyEmail.errors).toEqual([]);
+    await untilBalance(user, 100);
+    const again = await verify(token, user.client);
+    expectRefused(again, "VERIFICATION_TOKEN_USED");
+    expect(again.verifyEmail.errors[0]!.message).toMatch(/already used/);
+    await sleep(1500);
+    expect(await me(user)).toEqual({ verified: true, balance: 100 });
+  });
+
+  it("lets exactly one of several racing uses of a link win; the balance is 100, not more", async () => {
+    const user = await registerUser({ verify: false });
+    const token = await verificationToken(user.email);
+    const results = await Promise.all(Array.from({ length: 5 }, () => verify(token)));
+    expect(results.filter((r) => r.verifyEmail.user?.verified)).toHaveLength(1);
+    for (const r of results.filter((r) => !r.verifyEmail.user)) expectRefused(r, "VERIFICATION_TOKEN_USED");
+    await untilBalance(user, 100);
+    await sleep(1500);
+    expect((await me(user)).balance).toBe(100);
+  });
+
+  it("refuses an expired link as expired, and leaves the member unverified with nothing granted", async () => {
+    const user = await registerUser({ verify: false });
+    const { token } = await signVerificationToken(TEST_JWT_SECRET, { userId: user.id, email: user.email }, 3600, Date.now() - 2 * 3600_000);
+    const result = await verify(token);
+    expectRefused(result, "VERIFICATION_TOKEN_EXPIRED");
+    expect(result.verifyEmail.errors[0]!.message).toMatch(/expired/);
+    expect(await me(user)).toEqual({ verified: false, balance: 0 });
+    // The mailed link still works.
+    expect((await verify(await verificationToken(user.email))).verifyEmail.errors).toEqual([]);
+    await untilBalance(user, 100);
+  });
+
+  it.each([
+    ["garbage", () => "not-a-token"],
+    ["an empty token", () => ""],
+    ["a 512 KiB token", () => "x".repeat(512 * 1024)],
+    ["a token signed with another key", (u: TestUser) => signVerificationToken("another-secret-0123456789abcdef0123456789", { userId: u.id, email: u.email }, 3600).then((t) => t.token)],
+    ["the member's access token", (u: TestUser) => u.accessToken],
+    [
+      "a token signed with the JWT secret itself, as an access token is",
+      (u: TestUser) =>
+        new SignJWT({ email: u.email })
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject(u.id)
+          .setIssuer("localex-identity")
+          .setAudience("localex-email-verification")
+          .setExpirationTime("1h")
+          .sign(new TextEncoder().encode(TEST_JWT_SECRET)),
+    ],
+    ["a token whose payload names another member", async (u: TestUser) => {
+      const real = await verificationToken(u.email);
+      const [header, , signature] = real.split(".");
+      const payload = Buffer.from(JSON.stringify({ sub: randomUUID(), email: u.email, exp: Math.floor(Date.now() / 1000) + 3600 })).toString("base64url");
+      return `${header}.${payload}.${signature}`;
+    }],
+    ["a genuine token for an address the account no longer has", (u: TestUser) => signVerificationToken(TEST_JWT_SECRET, { userId: u.id, email: `old-${u.email}` }, 3600).then((t) => t.token)],
+  ])("refuses %s as invalid, and changes nothing", async (_case, make) => {
+    const user = await registerUser({ verify: false });
+    const result = await verify(await make(user));
+    expectRefused(result, "VERIFICATION_TOKEN_INVALID");
+    expect(await me(user)).toEqual({ verified: false, balance: 0 });
+  });
+});
+
+describe("resendVerificationEmail", () => {
+  it("mails a new link that verifies; the credits still come once", async () => {
+    const user = await registerUser({ verify: false });
+    await verificationToken(user.email);
+    const sent = await user.client.data<{ resendVerificationEmail: { sent: boolean; errors: unknown[] } }>(RESEND);
+    expect(sent.resendVerificationEmail).toEqual({ sent: true, errors: [] });
+    const second = await verificationToken(user.email, { after: 1 });
+    expect((await verify(second)).verifyEmail.errors).toEqual([]);
+    await untilBalance(user, 100);
+    // The first link is spent too: the address is verified.
+    expectRefused(await verify(await verificationToken(user.email)), "VERIFICATION_TOKEN_USED");
+    expect((await me(user)).balance).toBe(100);
+  });
+
+  it("says there is nothing to verify for a verified member, and sends nothing", async () => {
+    const user = await registerUser();
+    const before = (await mailTo(user.email)).length;
+    const { resendVerificationEmail } = await user.client.data(RESEND);
+    expect(resendVerificationEmail).toEqual({ sent: false, errors: [{ code: "ALREADY_VERIFIED", message: "Your email address is already verified.", field: null }] });
+    await sleep(500);
+    expect((await mailTo(user.email)).filter((m) => /confirm/i.test(m.subject))).toHaveLength(1);
+    expect((await mailTo(user.email)).length).toBeGreaterThanOrEqual(before);
+  });
+
+  it("is allowed 5 times an hour, then refused with RATE_LIMITED and when to retry", async () => {
+    const user = await registerUser({ verify: false });
+    for (let i = 0; i < 5; i++) expect((await user.client.data(RESEND)).resendVerificationEmail.sent).toBe(true);
+    const limited = await user.client.request(RESEND);
+    expect(limited.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED" });
+    expect(limited.errors?.[0]?.message).toMatch(/Try again in \d+ seconds/);
+  });
+
+  it("requires a signed-in member", async () => {
+    const res = await anonymous.request(RESEND);
+    expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+});
+
+describe("register", () => {
+  it("still says when an email is taken (members need the message)", async () => {
+    const user = await registerUser({ verify: false });
+    const res = await anonymous.request(REGISTER, { input: { email: user.email, password: "another password", displayName: "Again" } });
+    expect(res.errors?.[0]).toMatchObject({ message: "An account with this email already exists.", extensions: { code: "BAD_USER_INPUT", field: "input.email" } });
+  });
+});
