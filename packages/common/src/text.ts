@@ -1,3 +1,5 @@
+import { badUserInput } from "./errors.ts";
+
 /**
  * The one rule for text people type: C0/C1 controls, zero-width characters, bidirectional
  * overrides and the byte-order mark are refused (invisible, and used to spoof text); multi-line
@@ -40,3 +42,8 @@ export function textProblem(value: string, rule: TextRule): string | null {
 
 /** Most items any list argument or input may carry, unless a field sets a smaller cap. */
 export const LIST_MAX = 100;
+
+/** Refuses a list argument longer than `max` (BAD_USER_INPUT naming it), before any work on its items. */
+export function checkListSize(list: readonly unknown[] | null | undefined, field: string, max: number = LIST_MAX): void {
+  if (list && list.length > max) throw badUserInput(`\`${field}\` may hold at most ${max} items.`, field);
+}

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
-import { deliveredOrNotice, pageSize, requireCaller, type DeliveryNotice } from "@localex/common";
+import { deliveredOrNotice, pageSize, requireCaller, type DeliveryNotice, checkListSize } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { NotificationRow } from "../db/schema.ts";
 import type { InboxPage } from "./inbox.service.ts";
@@ -38,7 +38,9 @@ export class NotificationsResolver {
 
   @Mutation(() => Int, { description: "Marks your notifications among `ids` read; returns how many were unread." })
   async markNotificationsRead(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: IdentityContext): Promise<number> {
-    return ctx.services.inbox.markRead(requireCaller(ctx.caller).userId, ids);
+    const caller = requireCaller(ctx.caller);
+    checkListSize(ids, "ids");
+    return ctx.services.inbox.markRead(caller.userId, ids);
   }
 
   @Mutation(() => NotificationPreferences, { description: "Turns email or push on or off per kind; in-app is always on." })
@@ -46,7 +48,9 @@ export class NotificationsResolver {
     @Arg("input", () => NotificationPreferencesInput) input: NotificationPreferencesInput,
     @Ctx() ctx: IdentityContext,
   ): Promise<NotificationPreferences> {
-    return { kinds: await ctx.services.preferences.update(requireCaller(ctx.caller).userId, input.kinds) };
+    const caller = requireCaller(ctx.caller);
+    checkListSize(input.kinds, "input.kinds");
+    return { kinds: await ctx.services.preferences.update(caller.userId, input.kinds) };
   }
 
   @Mutation(() => Boolean, { description: "Sends your notifications to this browser by Web Push too." })

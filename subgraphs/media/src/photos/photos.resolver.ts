@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
-import { requireCaller } from "@localex/common";
+import { requireCaller, checkListSize } from "@localex/common";
+import { MAX_PHOTOS_PER_LISTING } from "../uploads/intake.ts";
 import type { MediaContext } from "../context.ts";
 import type { MediaRow } from "../db/schema.ts";
 import { Media } from "../media/media.type.ts";
@@ -20,6 +21,8 @@ export class PhotosResolver {
     @Arg("mediaIds", () => [ID]) mediaIds: string[],
     @Ctx() ctx: MediaContext,
   ): Promise<MediaRow[]> {
-    return ctx.services.photos.reorder(requireCaller(ctx.caller), listingId, mediaIds);
+    const caller = requireCaller(ctx.caller);
+    checkListSize(mediaIds, "mediaIds", MAX_PHOTOS_PER_LISTING);
+    return ctx.services.photos.reorder(caller, listingId, mediaIds);
   }
 }

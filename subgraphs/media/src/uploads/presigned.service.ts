@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq, isNull } from "drizzle-orm";
-import { badUserInput, forbidden, userError, type Caller } from "@localex/common";
+import { badUserInput, forbidden, userError, type Caller, textProblem } from "@localex/common";
 import { media, type MediaRow, type UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
@@ -41,6 +41,10 @@ export class PresignedUploadsService {
   ) {}
 
   async create(caller: Caller, input: UploadRequest): Promise<{ media: MediaRow; put: PresignedPut }> {
+    // A name the client typed is held to the rule for typed text; a multipart file's name, which
+    // comes from the sender's disk, is cleaned instead (cleanFilename).
+    const badName = textProblem(input.filename, { label: "filename", max: 255, min: 1 });
+    if (badName) throw badUserInput(badName, "input.filename");
     const contentType = input.contentType.split(";")[0]!.trim().toLowerCase();
     const document = contentType === PDF.mime;
     if (!(contentType in IMAGE_TYPES || (document && input.purpose === "DOCUMENT")) || (contentType === "image/heic" && !canDecodeHeic())) {

@@ -1,4 +1,4 @@
-import { badUserInput, encodeCursor, pageSize, type ItemConditionName } from "@localex/common";
+import { badUserInput, encodeCursor, pageSize, type ItemConditionName, checkListSize } from "@localex/common";
 import { cleanQueryText } from "../index-port/query-text.ts";
 import type { SearchRequest, SortName } from "../index-port/search-index.ts";
 import type { SearchFilter, SearchSort } from "./search.type.ts";
@@ -45,6 +45,8 @@ function checkRange(value: number, min: number, max: number, field: string, incl
 export function toSearchRequest(args: SearchArgs): SearchRequest {
   const text = cleanQueryText(args.query, "query");
   const filter = args.filter ?? {};
+  checkListSize(filter.categoryIds, "filter.categoryIds", MAX_CATEGORY_IDS);
+  checkListSize(filter.conditions, "filter.conditions");
   const categoryIds = filter.categoryIds?.length ? [...new Set(filter.categoryIds)] : null;
   if (categoryIds && categoryIds.length > MAX_CATEGORY_IDS) {
     throw badUserInput(`\`filter.categoryIds\` may hold at most ${MAX_CATEGORY_IDS} ids.`, "filter.categoryIds");
