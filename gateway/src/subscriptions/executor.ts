@@ -1,7 +1,7 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from "@apollo/gateway";
 import type { PlanNode } from "@apollo/query-planner";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
-import { GraphQLError, type ExecutionArgs, type ExecutionResult } from "graphql";
+import { GraphQLError, print, type ExecutionArgs, type ExecutionResult } from "graphql";
 import type { FormattedExecutionResult } from "graphql-ws";
 import type { Logger, SubgraphName } from "@localex/common";
 import type { GatewayContext } from "../caller.ts";
@@ -17,6 +17,14 @@ export interface SubscriptionDeps {
 }
 
 type Item = { result: ExecutionResult } | { end: true };
+
+/**
+ * Events being completed right now, by who asked, what and for which event: one member's tabs
+ * (or one tab's repeated subscriptions) to the same selection share one run of the plan per
+ * event instead of fetching the rest of the selection once each. Only while in flight: nothing
+ * is cached past the answer.
+ */
+const inFlight = new Map<string, Promise<ExecutionResult>>();
 
 /**
  * Serves a client's subscription: the subgraph that owns the root field streams its part over
@@ -49,7 +57,18 @@ export async function subscribeThroughSubgraph(args: ExecutionArgs, deps: Subscr
   const onEvent = (event: FormattedExecutionResult) => {
     working = working.then(async () => push({ result: await complete(event) }));
   };
-  const complete = async (event: FormattedExecutionResult): Promise<ExecutionResult> => {
+  // Who and what, for sharing a run with the same member's identical subscriptions (inFlight).
+  const selectionKey = rest ? [context.caller?.userId ?? "", context.caller?.role ?? "", print(args.document), args.operationName ?? "", JSON.stringify(variables)].join("\u0000") : null;
+  const complete = (event: FormattedExecutionResult): Promise<ExecutionResult> => {
+    if (!selectionKey || !event.data) return completeOnce(event);
+    const key = `${selectionKey}\u0000${JSON.stringify(event)}`;
+    const running = inFlight.get(key);
+    if (running) return running;
+    const run = completeOnce(event).finally(() => inFlight.delete(key));
+    inFlight.set(key, run);
+    return run;
+  };
+  const completeOnce = async (event: FormattedExecutionResult): Promise<ExecutionResult> => {
     if (!event.data) return { errors: (event.errors ?? []).map(asGraphQLError) }; // a refusal at subscribe time, or a fault
     const node: PlanNode = rest ? { kind: "Sequence", nodes: [primary, rest] } : primary;
     const services: ServiceMap = { ...deps.dataSources(), [primary.serviceName]: eventSource(event) };

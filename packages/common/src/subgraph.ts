@@ -94,6 +94,9 @@ export async function startSubgraph<TServices, TContext extends object>(
     // The gateway composes from the supergraph file, never by introspection; developers may look.
     introspection: env.config.NODE_ENV !== "production",
     includeStacktraceInErrorResponses: false,
+    // A limit of its own, above the gateway's 4000 (a query plan's fetch can outgrow the
+    // client's operation), so no one reaching a subgraph can make it parse without bound.
+    parseOptions: { maxTokens: 20_000 },
     // Our process handles SIGINT/SIGTERM (stopOnExitSignals): Apollo's own handler would stop
     // this server on its own and re-raise the signal in the middle of our orderly stop.
     stopOnTerminationSignals: false,
