@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Sharp } from "sharp";
 import { inspectImage, type ImageHeader } from "./inspect.ts";
 import { isMediaRejected, MediaRejected } from "./rejection.ts";
-import { decodeOptions, decoding, sharp } from "./sharp.ts";
+import { canDecodeHeic, decodeOptions, decoding, HEIC_REFUSED, sharp } from "./sharp.ts";
 
 export type VariantName = "ORIGINAL" | "THUMBNAIL" | "MEDIUM" | "LARGE";
 export type ResizedVariantName = Exclude<VariantName, "ORIGINAL">;
@@ -78,6 +78,9 @@ async function readableHeader(inputPath: string, maxPixels: number): Promise<Ori
     throw new MediaRejected("UNSUPPORTED_TYPE", `${header.format.toUpperCase()} images are not accepted.`);
   if (header.format !== "heif") return header;
   const { compression } = await decoding(sharp(inputPath).metadata());
+  // Refused here, by what the header says, rather than by whichever decoder fails first and how
+  // (libheif's messages differ between the pipelines that race over one file).
+  if (compression === "hevc" && !canDecodeHeic()) throw new MediaRejected("UNSUPPORTED_TYPE", HEIC_REFUSED);
   return { ...header, compression };
 }
 
