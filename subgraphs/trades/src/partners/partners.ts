@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { InternalCallError, retry, type InternalClient, type Logger } from "@localex/common";
 
 export interface ListingInfo {
@@ -130,10 +131,18 @@ export class TradePartners {
   }
 
   /** The recipient exists: asked of identity's public `user` field. */
+  /**
+   * Members known to exist, for a minute: a proposal checks its recipient, and members propose
+   * to the same few people in a row. Only "exists" is remembered; a miss always asks again.
+   */
+  private readonly knownUsers = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+
   async userExists(userId: string): Promise<boolean> {
+    if (this.knownUsers.has(userId)) return true;
     const data = await this.call<{ user: { id: string } | null }>("identity", `query ($id: ID!) { user(id: $id) { id } }`, {
       id: userId,
     });
+    if (data.user !== null) this.knownUsers.set(userId, true);
     return data.user !== null;
   }
 
