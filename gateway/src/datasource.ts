@@ -3,7 +3,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { GraphQLError } from "graphql";
 import { Pool, type Dispatcher } from "undici";
-import { CALLER_HEADER, signCallerToken, type SubgraphName } from "@localex/common";
+import { CALLER_HEADER, currentRequestId, REQUEST_ID_HEADER, signCallerToken, type SubgraphName } from "@localex/common";
 import type { GatewayContext } from "./caller.ts";
 import { inReadingOrder, separateFiles, type OutgoingFile } from "./uploads/files.ts";
 import { encodeMultipart, type OutgoingOperation } from "./uploads/multipart.ts";
@@ -53,6 +53,8 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
     // Every request is signed for this subgraph, anonymous ones too: subgraphs answer nothing unsigned.
     const { caller = null, clientAddress = null } = context as Partial<GatewayContext>;
     headers[CALLER_HEADER] = await signCallerToken(this.secret, caller, { signer: "gateway", audience: this.subgraph, clientAddress });
+    const requestId = currentRequestId();
+    if (requestId) headers[REQUEST_ID_HEADER] = requestId;
     const { query, operationName, variables, extensions } = request;
     if (!query) throw new Error("Missing query");
 

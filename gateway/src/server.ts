@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
-import { acceptGraphQLUploads, createHttpServer, formatError, listen, RateLimiter, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
+import { acceptGraphQLUploads, createHttpServer, serveHealth, formatError, listen, RateLimiter, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { clientAddressResolver, trustProxySetting } from "./client-address.ts";
 import { CallerDataSource } from "./datasource.ts";
@@ -91,7 +91,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   await apollo.start();
 
-  app.get("/health", async () => ({ status: "ok" }));
+  // Ready when Redis (session-ended events, rate limits) and every subgraph answer.
+  serveHealth(app, "gateway", {
+    events: async () => options.events.connected() || "Redis is not connected",
+    ...Object.fromEntries(
+      [...dataSources].map(([name, { url }]) => [
+        name,
+        async () => {
+          const response = await fetch(new URL("/healthz", url), { signal: AbortSignal.timeout(1_500) });
+          return response.ok || `answered ${response.status}`;
+        },
+      ]),
+    ),
+  });
   if (!production) serveDevelopmentInbox(app, options.subgraphUrls.identity ?? routingUrl(options.supergraphSdl, "identity"));
   // File uploads (GraphQL multipart requests); JSON requests keep fastify's 1 MiB body limit.
   acceptGraphQLUploads(app, GRAPHQL_PATHS, uploadLimits);

@@ -13,7 +13,8 @@ import {
 } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
-import { accessTokenExpiry, clientKey, type EventBus, type Logger, type RateLimiter } from "@localex/common";
+import { randomUUID } from "node:crypto";
+import { accessTokenExpiry, clientKey, requestScope, type EventBus, type Logger, type RateLimiter } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { LiveConnections, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./connections.ts";
 import { subscribeThroughSubgraph, type SubscriptionDeps } from "./subscriptions/executor.ts";
@@ -146,8 +147,11 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
           contextValue: { caller: extra.caller ?? null, clientAddress: extra.clientAddress ?? null } satisfies GatewayContext,
         };
       },
+      // Each operation over the socket is a request of its own, with its own id in the logs.
       execute: (args) =>
-        runThroughGateway(args.document, args.variableValues ?? {}, args.contextValue as GatewayContext, args.operationName),
+        requestScope.run({ requestId: randomUUID() }, () =>
+          runThroughGateway(args.document, args.variableValues ?? {}, args.contextValue as GatewayContext, args.operationName),
+        ),
       subscribe: (args) => subscribeThroughSubgraph(args, options.subscriptions),
     },
     wss,

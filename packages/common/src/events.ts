@@ -16,6 +16,8 @@ export interface EventBus {
   subscribe(topic: string, listener: (payload: unknown) => void): Promise<() => Promise<void>>;
   /** Told when delivery to this process stops (its Redis connection is lost) and when it resumes. */
   onDeliveryChange(listener: (state: DeliveryState) => void): () => void;
+  /** Whether events can be published and received now (for readiness checks). */
+  connected(): boolean;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,10 @@ export class InProcessEventBus implements EventBus {
   }
 
   /** In-process delivery is never interrupted. */
+  connected(): boolean {
+    return true;
+  }
+
   onDeliveryChange(): () => void {
     return () => {};
   }
@@ -99,6 +105,10 @@ export class RedisEventBus implements EventBus {
       this.local.off(channel, listener);
       if (this.local.listenerCount(channel) === 0) await this.sub.unsubscribe(channel);
     };
+  }
+
+  connected(): boolean {
+    return this.pub.status === "ready" && this.sub.status === "ready";
   }
 
   onDeliveryChange(listener: (state: DeliveryState) => void): () => void {

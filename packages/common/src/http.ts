@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { Logger } from "./logger.ts";
+import { REQUEST_ID_HEADER, requestIdOf, requestScope } from "./request-id.ts";
 
 /** Codes for the HTTP-level refusals fastify makes before a request reaches Apollo Server. */
 const HTTP_CODES: Record<number, string> = {
@@ -22,7 +23,12 @@ const MAX_DRAINED_BYTES = 8 * 1024 * 1024;
  * too large or not JSON, an unknown path) get a GraphQL-shaped error, as Apollo's own do.
  */
 export function createHttpServer(log: Logger): FastifyInstance {
-  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false });
+  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, genReqId: requestIdOf });
+  // The request id: answered in X-Request-Id, and in scope (logs, internal calls) while it is served.
+  app.addHook("onRequest", (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    requestScope.run({ requestId: request.id }, done);
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     // Fastify closes the connection after refusing a body, so a client still sending it sees a

@@ -21,3 +21,5 @@ export * from "./uploads.ts";
 export * from "./live.ts";
 export * from "./subscription-server.ts";
 export * from "./text.ts";
+export * from "./request-id.ts";
+export * from "./health.ts";

@@ -2,6 +2,13 @@ import { GraphQLError } from "graphql";
 import { Pool } from "undici";
 import { CALLER_HEADER, serviceCaller, signCallerToken } from "./auth.ts";
 import type { SubgraphName } from "./config.ts";
+import { currentRequestId, REQUEST_ID_HEADER } from "./request-id.ts";
+
+/** The request being served's id, for a call made on its behalf. */
+const requestIdHeader = (): Record<string, string> => {
+  const id = currentRequestId();
+  return id ? { [REQUEST_ID_HEADER]: id } : {};
+};
 
 /** Where each subgraph listens; filled in as they start. */
 export class SubgraphDirectory {
@@ -60,7 +67,7 @@ export class InternalClient {
     const response = await this.poolFor(url).request({
       path: `${url.pathname}${url.search}`,
       method: "POST",
-      headers: { "content-type": "application/json", [CALLER_HEADER]: token },
+      headers: { "content-type": "application/json", [CALLER_HEADER]: token, ...requestIdHeader() },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(10_000),
     });

@@ -15,6 +15,7 @@ import type { FastifyInstance } from "fastify";
 import { acceptGraphQLUploads, type UploadLimits } from "./uploads.ts";
 import { serveSubscriptions } from "./subscription-server.ts";
 import { RateLimiter } from "./rate-limit.ts";
+import { serveHealth } from "./health.ts";
 
 /** What a subgraph's services are built from. */
 export interface SubgraphRuntime {
@@ -108,7 +109,10 @@ export async function startSubgraph<TServices, TContext extends object>(
   await apollo.start();
 
   const secret = env.config.GATEWAY_SECRET;
-  app.get("/health", async () => ({ status: "ok", subgraph: module.name }));
+  serveHealth(app, module.name, {
+    database: async () => (await sql`select 1`, true),
+    events: async () => env.events.connected() || "Redis is not connected",
+  });
   // For benchmarks: SQL statements sent so far (round trips per request are the difference).
   app.get("/metrics", async () => ({ subgraph: module.name, sqlStatements: sqlStatementCount(applicationName) }));
   const uploadLimits = module.uploadLimits?.(env.config);

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from "fastify";
+
+/** One dependency a process needs to serve: true when reachable now, or a reason it is not. */
+export type ReadinessCheck = () => Promise<true | string>;
+
+/** How long one check may take before it counts as down. */
+const CHECK_TIMEOUT_MS = 2_000;
+
+/**
+ * `GET /healthz`: the process is alive (200 while it runs). `GET /readyz`: it can serve, every
+ * dependency reachable: 200 with each check's result, or 503 naming what is down, for a load
+ * balancer or orchestrator to route around it. `/health` stays as an alias of `/healthz`.
+ */
+export function serveHealth(app: FastifyInstance, name: string, checks: Record<string, ReadinessCheck>): void {
+  const alive = async () => ({ status: "ok", name });
+  app.get("/healthz", alive);
+  app.get("/health", alive);
+  app.get("/readyz", async (_request, reply) => {
+    const results = Object.fromEntries(
+      await Promise.all(
+        Object.entries(checks).map(async ([dependency, check]) => {
+          const timeout = new Promise<string>((resolve) => setTimeout(() => resolve(`no answer within ${CHECK_TIMEOUT_MS} ms`), CHECK_TIMEOUT_MS).unref());
+          const result = await Promise.race([check().catch((e: unknown) => (e instanceof Error ? e.message : String(e))), timeout]);
+          return [dependency, result === true ? "ok" : result] as const;
+        }),
+      ),
+    );
+    const ready = Object.values(results).every((r) => r === "ok");
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "unavailable", name, checks: results });
+  });
+}
