@@ -16,7 +16,10 @@ export interface Topology {
   gateways: string[];
   /** The process id of a piece, to read its memory and sockets from /proc. */
   pid(piece: Piece): number;
+  /** Kills a piece (SIGKILL: no orderly shutdown). */
   stop(piece: Piece): Promise<void>;
+  /** Starts a stopped subgraph again, on its port, and waits until it is healthy. */
+  start(piece: (typeof SUBGRAPHS)[number]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +74,10 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
     gateways,
     pid: (piece) => running.get(piece)?.pid ?? 0,
     stop,
+    async start(piece) {
+      serve(piece);
+      await untilHealthy(`http://127.0.0.1:${ports[piece]}/health`, running.get(piece)!);
+    },
     async close() {
       await Promise.all([...running.keys()].map(stop));
       await database.drop();

@@ -120,13 +120,50 @@ const schema = z
     VAPID_SUBJECT: z.string().regex(/^(mailto:|https:)/, "must be a mailto: or https: URL").default("mailto:dev@localex.invalid"),
     /** Notifications of one kind within this window go out as one email (a digest). */
     NOTIFICATION_DIGEST_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+    /**
+     * Product recalls (listings' recall check): a JSON feed in the CPSC Recalls web service's format,
+     * e.g. https://www.saferproducts.gov/RestWebServices/Recall?format=json. Unset: no recall check.
+     */
+    RECALLS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** How often the recalls are fetched again: minutes that divide an hour, or whole hours that divide a day. */
+    RECALLS_REFRESH_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .refine((m) => (m < 60 && 60 % m === 0) || (m % 60 === 0 && 24 % (m / 60) === 0), "must divide an hour (1–30) or be whole hours that divide a day (60, 120, 180, 240, 360, 480, 720, 1440)")
+      .default(360),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Credit quotes (docs/ledger.md): what one credit is worth, in minor units (cents) of CREDIT_CURRENCY. Unset: quotes are off. */
+    CREDIT_VALUE_MINOR: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    /** The community's reference currency (ISO 4217), the unit of CREDIT_VALUE_MINOR and of the BTC price. */
+    CREDIT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code, e.g. EUR").default("EUR"),
+    /** Where the BTC price comes from: fixed (BTC_FIXED_PRICE_MINOR, development) or http (a Kraken-format ticker at BTC_PRICE_URL). Unset: quotes are off. */
+    BTC_PRICE_SOURCE: z.enum(["fixed", "http"]).optional(),
+    /** With BTC_PRICE_SOURCE=fixed: the price of one BTC in minor units of CREDIT_CURRENCY (5000000 = 50 000.00 EUR). */
+    BTC_FIXED_PRICE_MINOR: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** With BTC_PRICE_SOURCE=http: Kraken's public Ticker for one pair, e.g. https://api.kraken.com/0/public/Ticker?pair=XBTEUR. */
+    BTC_PRICE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** A BTC price older than this is refreshed before a quote uses it; if it cannot be, quotes answer PRICE_STALE. */
+    BTC_PRICE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** How long one request to the ticker may take. */
+    BTC_PRICE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(5),
   })
   .superRefine((c, ctx) => {
     if (c.SEARCH_ENGINE === "opensearch" && !c.OPENSEARCH_URL)
       ctx.addIssue({ code: "custom", path: ["OPENSEARCH_URL"], message: "is required when SEARCH_ENGINE=opensearch" });
     if (c.STORAGE_DRIVER === "s3" && !c.S3_BUCKET)
       ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "is required when STORAGE_DRIVER=s3" });
+    if (c.BTC_PRICE_SOURCE && c.CREDIT_VALUE_MINOR === undefined)
+      ctx.addIssue({ code: "custom", path: ["CREDIT_VALUE_MINOR"], message: "is required when BTC_PRICE_SOURCE is set" });
+    if (c.CREDIT_VALUE_MINOR !== undefined && !c.BTC_PRICE_SOURCE)
+      ctx.addIssue({ code: "custom", path: ["BTC_PRICE_SOURCE"], message: "is required when CREDIT_VALUE_MINOR is set (fixed or http)" });
+    if (c.BTC_PRICE_SOURCE === "fixed" && c.BTC_FIXED_PRICE_MINOR === undefined)
+      ctx.addIssue({ code: "custom", path: ["BTC_FIXED_PRICE_MINOR"], message: "is required when BTC_PRICE_SOURCE=fixed" });
+    if (c.BTC_PRICE_SOURCE === "http" && !c.BTC_PRICE_URL)
+      ctx.addIssue({ code: "custom", path: ["BTC_PRICE_URL"], message: "is required when BTC_PRICE_SOURCE=http" });
+    if (c.NODE_ENV === "production" && c.BTC_PRICE_SOURCE === "fixed")
+      ctx.addIssue({ code: "custom", path: ["BTC_PRICE_SOURCE"], message: "fixed is a development price and is refused in production; use http" });
     if (c.NODE_ENV !== "production") return;
     if (c.VAPID_PRIVATE_KEY === DEV_VAPID_PRIVATE_KEY)
       ctx.addIssue({ code: "custom", path: ["VAPID_PRIVATE_KEY"], message: "the development key pair is refused in production; generate one (npx web-push generate-vapid-keys)" });

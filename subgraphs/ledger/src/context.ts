@@ -3,6 +3,7 @@ import { groupLoader, rowLoader, type Caller, type RateLimiter } from "@localex/
 import type { AccountBalance, AccountsService } from "./accounts/accounts.service.ts";
 import type { EntriesService } from "./entries/entries.service.ts";
 import type { HoldsService, HoldSummary } from "./holds/holds.service.ts";
+import type { QuotesService } from "./quotes/quotes.service.ts";
 import type { ReconciliationService } from "./reconciliation/reconciliation.service.ts";
 import type { TransfersService } from "./transfers/transfers.service.ts";
 
@@ -12,6 +13,7 @@ export interface LedgerServices {
   holds: HoldsService;
   entries: EntriesService;
   reconciliation: ReconciliationService;
+  quotes: QuotesService;
   limits: RateLimiter;
 }
 

@@ -8,6 +8,8 @@ import { EntriesService } from "./entries/entries.service.ts";
 import { Trade } from "./holds/hold.type.ts";
 import { HoldsResolver } from "./holds/holds.resolver.ts";
 import { HoldsService } from "./holds/holds.service.ts";
+import { QuotesResolver } from "./quotes/quotes.resolver.ts";
+import { createQuotesService } from "./quotes/quotes.service.ts";
 import { ReconciliationResolver } from "./reconciliation/reconciliation.resolver.ts";
 import { ReconciliationService } from "./reconciliation/reconciliation.service.ts";
 import { TransfersResolver } from "./transfers/transfers.resolver.ts";
@@ -20,21 +22,29 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
   name: "ledger",
   buildSchema: () =>
     buildFederatedSchema<LedgerContext>({
-      resolvers: [AccountsResolver, TransfersResolver, HoldsResolver, EntriesResolver, ReconciliationResolver],
+      resolvers: [AccountsResolver, TransfersResolver, HoldsResolver, EntriesResolver, ReconciliationResolver, QuotesResolver],
       orphanedTypes: [User, Trade],
       referenceResolvers: {
         User: (ref: { id: string }) => ({ id: ref.id }),
         Trade: (ref: { id: string }) => ({ id: ref.id }),
       },
     }),
-  createServices({ sql, internal, limits }) {
+  createServices({ sql, internal, limits, config, log }) {
     const accounts = new AccountsService(sql, internal);
+    const quotes = createQuotesService(config);
+    log.info(
+      quotes.configured
+        ? { source: config.BTC_PRICE_SOURCE, currency: config.CREDIT_CURRENCY, maxAgeSeconds: config.BTC_PRICE_MAX_AGE_SECONDS }
+        : {},
+      quotes.configured ? "credit quotes on" : "credit quotes off (CREDIT_VALUE_MINOR and BTC_PRICE_SOURCE unset)",
+    );
     return {
       accounts,
       transfers: new TransfersService(sql, accounts),
       holds: new HoldsService(sql, accounts),
       entries: new EntriesService(sql),
       reconciliation: new ReconciliationService(sql),
+      quotes,
       limits,
     };
   },

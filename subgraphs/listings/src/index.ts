@@ -11,13 +11,17 @@ import { User } from "./listings/listing.type.ts";
 import { ListingMutationsResolver } from "./listings/listing-mutations.resolver.ts";
 import { ListingsResolver } from "./listings/listings.resolver.ts";
 import { canSee, ListingsService } from "./listings/listings.service.ts";
+import { CpscHttpRecallSource } from "./recalls/recall-source.ts";
+import { RecallsResolver } from "./recalls/recalls.resolver.ts";
+import { RecallsService } from "./recalls/recalls.service.ts";
+import { startRecallRefresh } from "./recalls/refresh-job.ts";
 import { UserListingsResolver } from "./users/user-listings.resolver.ts";
 
 export const listings: SubgraphModule<ListingsServices, ListingsContext> = {
   name: "listings",
   buildSchema: () =>
     buildFederatedSchema<ListingsContext>({
-      resolvers: [ListingsResolver, ListingMutationsResolver, CategoriesResolver, UserListingsResolver, InternalResolver],
+      resolvers: [ListingsResolver, ListingMutationsResolver, CategoriesResolver, UserListingsResolver, InternalResolver, RecallsResolver],
       orphanedTypes: [User],
       referenceResolvers: {
         Listing: async (ref: { id: string }, ctx) => {
@@ -27,16 +31,28 @@ export const listings: SubgraphModule<ListingsServices, ListingsContext> = {
         User: (ref: { id: string }) => ({ id: ref.id }),
       },
     }),
-  createServices({ sql, limits }) {
+  createServices({ sql, limits, config, log }) {
     const db = database(sql, schema);
+    const recalls = new RecallsService(db, config.RECALLS_URL ? new CpscHttpRecallSource(config.RECALLS_URL) : null, log);
     return {
+      db,
       categories: new CategoriesService(db),
       listings: new ListingsService(db),
-      writes: new ListingWritesService(db),
+      writes: new ListingWritesService(db, recalls),
+      recalls,
       tradeListings: new TradeListingsService(db),
       documents: new ListingDocumentsService(db),
       limits,
     };
   },
   createContext,
+  async startBackground(services, runtime) {
+    if (!services.recalls.source) {
+      runtime.log.info("recall check off (RECALLS_URL is not set)");
+      return async () => {};
+    }
+    const minutes = runtime.config.RECALLS_REFRESH_MINUTES;
+    runtime.log.info({ source: services.recalls.source.description, everyMinutes: minutes }, "recall check on");
+    return startRecallRefresh({ db: services.db, url: runtime.databaseUrl, recalls: services.recalls, minutes, log: runtime.log });
+  },
 };

@@ -2,11 +2,13 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  date,
   doublePrecision,
   index,
   integer,
   jsonb,
   pgSchema,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -80,9 +82,68 @@ export const listings = listingsSchema.table(
   ],
 );
 
+/** A product's name and model as the recall source lists it. */
+export interface RecalledProduct {
+  name: string;
+  model: string;
+}
+
+/**
+ * Product recalls as last fetched from the recall source (RECALLS_URL), one row per recall
+ * number; kept once fetched (a refresh inserts and updates, never deletes). `models` and
+ * `name_tokens` are the normalised words the check looks listings up by (src/recalls/matching.ts).
+ */
+export const recalls = listingsSchema.table(
+  "recalls",
+  {
+    recallNumber: text("recall_number").primaryKey(),
+    recallId: integer("recall_id"),
+    title: text("title").notNull(),
+    url: text("url"),
+    recallDate: date("recall_date", { mode: "string" }),
+    products: jsonb("products").$type<RecalledProduct[]>().notNull().default([]),
+    models: text("models").array().notNull().default(sql`'{}'::text[]`),
+    nameTokens: text("name_tokens").array().notNull().default(sql`'{}'::text[]`),
+    fetchedAt: timestamp("fetched_at", ms).notNull().defaultNow(),
+  },
+  (t) => [index("recalls_models_idx").using("gin", t.models), index("recalls_name_tokens_idx").using("gin", t.nameTokens)],
+);
+
+/**
+ * A listing that looked like a recalled product: OPEN holds it back from publishing until its
+ * owner confirms it is not that product (CONFIRMED) or an admin clears it (CLEARED). The recall's
+ * title, link and date are copied, so the owner's view never depends on the recall staying listed.
+ */
+export const recallMatches = listingsSchema.table(
+  "recall_matches",
+  {
+    listingId: uuid("listing_id")
+      .notNull()
+      .references(() => listings.id, { onDelete: "cascade" }),
+    recallNumber: text("recall_number").notNull(),
+    title: text("title").notNull(),
+    url: text("url"),
+    recallDate: date("recall_date", { mode: "string" }),
+    /** Why it matched, e.g. `model SR-1234` or `name: perego, prima, pappa`. */
+    matchedOn: text("matched_on").notNull(),
+    status: text("status").$type<RecallMatchStatusName>().notNull().default("OPEN"),
+    resolvedBy: uuid("resolved_by"),
+    resolvedAt: timestamp("resolved_at", ms),
+    createdAt: timestamp("created_at", ms).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.listingId, t.recallNumber] }),
+    check("recall_matches_status_check", sql`${t.status} in ('OPEN', 'CONFIRMED', 'CLEARED')`),
+    check("recall_matches_resolved_check", sql`(${t.status} = 'OPEN') = (${t.resolvedAt} is null)`),
+  ],
+);
+
+export type RecallMatchStatusName = "OPEN" | "CONFIRMED" | "CLEARED";
 export type CategoryRow = typeof categories.$inferSelect;
 export type ListingRow = typeof listings.$inferSelect;
-export const schema = { categories, listings };
+export type RecallRow = typeof recalls.$inferSelect;
+export type RecallMatchRow = typeof recallMatches.$inferSelect;
+export const schema = { categories, listings, recalls, recallMatches };
 
 export type ListingsDatabase = Database<typeof schema>;
 /** A transaction on the listings database. */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { isUuid, userError, type Caller, type UserError } from "@localex/common";
 import { categories, listings, type CategoryRow, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
+import { recallCheckRequired, type RecallsService } from "../recalls/recalls.service.ts";
 import { bumped, enqueueIndexing } from "./documents.ts";
 import type { CreateListingInput, UpdateListingInput } from "./listing.inputs.ts";
 import { canSee } from "./listings.service.ts";
@@ -24,9 +25,15 @@ export interface Outcome {
 const failed = (...errors: UserError[]): Outcome => ({ listing: null, errors });
 const invalid = (field: string, message: string) => userError("INVALID_INPUT", message, field);
 
-/** Creating, editing, publishing and archiving listings: by their owner only, each change reindexed. */
+/**
+ * Creating, editing, publishing and archiving listings: by their owner only, each change
+ * reindexed. New and edited titles and attributes are checked against product recalls.
+ */
 export class ListingWritesService {
-  constructor(private readonly db: ListingsDatabase) {}
+  constructor(
+    private readonly db: ListingsDatabase,
+    private readonly recalls: RecallsService,
+  ) {}
 
   /**
    * Creates a DRAFT. With an idempotency key, a replay by the same owner answers the listing the
@@ -75,6 +82,7 @@ export class ListingWritesService {
         .onConflictDoNothing({ target: [listings.ownerId, listings.createKey] })
         .returning();
       if (!row) return null; // another request with this key committed first
+      await this.recalls.check(tx, row.id, row);
       await enqueueIndexing(tx, [row]);
       return { listing: row, errors: [] };
     });
@@ -136,16 +144,26 @@ export class ListingWritesService {
       }
       if (errors.length > 0) return failed(...errors);
       if (Object.keys(set).length === 0) return { listing: current, errors: [] };
+      if (set.title !== undefined || set.attributes !== undefined) {
+        await this.recalls.check(tx, current.id, { title: set.title ?? current.title, attributes: set.attributes ?? current.attributes });
+        // Edited into a match: back to DRAFT, out of lists and search, until the match is resolved.
+        if (current.status === "ACTIVE" && (await this.recalls.openMatches(tx, current.id)).length > 0) set.status = "DRAFT";
+      }
       return this.apply(tx, current.id, set);
     });
   }
 
-  /** DRAFT → ACTIVE: the listing becomes findable. */
+  /** DRAFT → ACTIVE: the listing becomes findable; not while a recall match is open (RECALL_CHECK_REQUIRED). */
   async publish(caller: Caller, id: string): Promise<Outcome> {
     return this.db.transaction(async (tx) => {
       const found = await this.lockOwned(tx, caller, id);
       if ("errors" in found) return found;
       if (found.row.status !== "DRAFT") return failed(illegal(found.row, "published; only a draft can be"));
+      // Checked again against the recalls fetched since the draft was written; the matches found
+      // are kept even though publishing is refused.
+      await this.recalls.check(tx, found.row.id, found.row);
+      const open = await this.recalls.openMatches(tx, found.row.id);
+      if (open.length > 0) return failed(recallCheckRequired(open));
       return this.apply(tx, id, { status: "ACTIVE" });
     });
   }

@@ -9,7 +9,11 @@ import { Listing } from "./listing.type.ts";
 
 @Resolver(() => Listing)
 export class PhotosResolver {
-  @FieldResolver(() => [Media], { description: "In the owner's order; others see READY photos only. Batched across listings." })
+  @FieldResolver(() => [Media], {
+    // Nullable: a media outage leaves the listing readable, photos null with a retryable error.
+    nullable: true,
+    description: "In the owner's order; others see READY photos only. Batched across listings. Null, with an error, while media is unavailable.",
+  })
   async photos(@Root() listing: Listing, @Ctx() ctx: MediaContext): Promise<MediaRow[]> {
     const photos = await ctx.loaders.photosByListing.load(listing.id);
     return photos.filter((p) => canSee(p, ctx.caller));

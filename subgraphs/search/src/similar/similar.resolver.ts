@@ -4,7 +4,12 @@ import { Listing } from "./listing.type.ts";
 
 @Resolver(() => Listing)
 export class SimilarResolver {
-  @FieldResolver(() => [Listing], { description: "Findable listings like this one (similar title words or spelling)." })
+  // Nullable: while search is down, a page of listings still arrives, with `similar` null and a
+  // retryable error, instead of the whole page nulled.
+  @FieldResolver(() => [Listing], {
+    nullable: true,
+    description: "Findable listings like this one (similar title words or spelling). Null, with an error, while search is unavailable.",
+  })
   async similar(
     @Root() listing: Listing,
     @Ctx() ctx: SearchContext,

@@ -1,0 +1,21 @@
+import { Arg, Ctx, Int, Query, Resolver } from "type-graphql";
+import { userError } from "@localex/common";
+import type { LedgerContext } from "../context.ts";
+import { CreditQuote, CreditQuotePayload } from "./quote.type.ts";
+
+@Resolver(() => CreditQuote)
+export class QuotesResolver {
+  @Query(() => CreditQuotePayload, {
+    description: "What a number of credits (0 to 1000000000) is worth in the reference currency and in BTC. Errors as data; see CreditQuotePayload.errors.",
+  })
+  async creditQuote(@Arg("credits", () => Int) credits: number, @Ctx() ctx: LedgerContext): Promise<CreditQuotePayload> {
+    const result = await ctx.services.quotes.quote(credits);
+    if (result.ok) return { quote: result.quote, errors: [], lastPriceAt: null, lastPriceAgeSeconds: null };
+    return {
+      quote: null,
+      errors: [userError(result.code, result.message, result.field)],
+      lastPriceAt: result.lastPriceAt ?? null,
+      lastPriceAgeSeconds: result.lastPriceAgeSeconds ?? null,
+    };
+  }
+}
