@@ -3,53 +3,15 @@
 // starts a development identity and a gateway of its own, on a fresh database (its mail jobs must
 // not be taken by the harness's identity), routing the other subgraphs to the harness's graph.
 // In production there is no such route, and identity refuses to start without SMTP_URL.
-import { spawn, type ChildProcess } from "node:child_process";
 import { createECDH, randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { setRoleOn } from "../../subgraphs/identity/src/users/roles.ts";
 import { GatewayClient, VERIFY_EMAIL } from "../harness/client.ts";
 import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
 import { testGraphEnvironment } from "../harness/secrets.ts";
+import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const REGISTER = `mutation ($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id verified } } }`;
-
-interface Piece {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function serve(target: string, env: NodeJS.ProcessEnv): Piece {
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "packages/stack/src/serve.ts", target], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function untilHealthy(url: string, piece: Piece): Promise<void> {
-  for (let i = 0; i < 900; i++) {
-    if (piece.child.exitCode !== null) throw new Error(`${url}: exited with ${piece.child.exitCode}:\n${piece.output()}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not become healthy:\n${piece.output()}`);
-}
-
-async function stop(piece: Piece | undefined): Promise<void> {
-  if (!piece || piece.child.exitCode !== null || piece.child.signalCode !== null) return;
-  piece.child.kill("SIGTERM");
-  const timer = setTimeout(() => piece.child.kill("SIGKILL"), 15_000);
-  await piece.exited;
-  clearTimeout(timer);
-}
 
 /** A VAPID key pair of this run's own (P-256, URL-safe base64), as `web-push generate-vapid-keys` makes one. */
 const vapid = (() => {
@@ -109,10 +71,10 @@ beforeAll(async () => {
     IDENTITY_PORT: String(identityPort),
     ...subgraphUrlEnv(identityUrl),
   };
-  identity = serve("identity", development);
+  identity = servePiece("identity", development);
   await untilHealthy(`http://127.0.0.1:${identityPort}/health`, identity);
-  gateway = serve("gateway", { ...development, PORT: String(gatewayPort) });
-  productionGateway = serve("gateway", { ...productionEnvironment(database.url), ...subgraphUrlEnv(identityUrl), HOST: "127.0.0.1", PORT: String(productionPort) });
+  gateway = servePiece("gateway", { ...development, PORT: String(gatewayPort) });
+  productionGateway = servePiece("gateway", { ...productionEnvironment(database.url), ...subgraphUrlEnv(identityUrl), HOST: "127.0.0.1", PORT: String(productionPort) });
   await Promise.all([
     untilHealthy(`http://127.0.0.1:${gatewayPort}/health`, gateway),
     untilHealthy(`http://127.0.0.1:${productionPort}/health`, productionGateway),
@@ -122,7 +84,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([stop(productionGateway), stop(gateway), stop(identity)]);
+  await Promise.all([stopPiece(productionGateway), stopPiece(gateway), stopPiece(identity)]);
   await database?.drop();
 }, 60_000);
 
@@ -222,7 +184,7 @@ describe("in production", () => {
   });
 
   it("identity refuses to start without SMTP_URL (and PUBLIC_APP_URL), naming them", async () => {
-    const refused = serve("identity", { ...productionEnvironment(database.url), HOST: "127.0.0.1", IDENTITY_PORT: String(await freePort()) });
+    const refused = servePiece("identity", { ...productionEnvironment(database.url), HOST: "127.0.0.1", IDENTITY_PORT: String(await freePort()) });
     const timer = setTimeout(() => refused.child.kill("SIGKILL"), 60_000);
     const code = await refused.exited;
     clearTimeout(timer);

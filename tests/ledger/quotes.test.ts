@@ -6,9 +6,7 @@
 // - [gateway, own ledger]: a ledger subgraph of this file's own (BTC_PRICE_SOURCE=http at the
 //   local ticker, a 2 s max age) on a fresh database, behind a gateway of its own that routes
 //   the ledger to it and every other subgraph to the harness's graph.
-import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadConfig, ConfigError } from "@localex/common";
@@ -16,8 +14,8 @@ import { createQuotesService, type QuoteResult } from "../../subgraphs/ledger/sr
 import { GatewayClient } from "../harness/client.ts";
 import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
 import { testGraphEnvironment } from "../harness/secrets.ts";
+import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 const CREDIT_QUOTE = /* GraphQL */ `
   query ($credits: Int!) {
@@ -337,42 +335,6 @@ describe("[gateway, shared graph] creditQuote without quote configuration", () =
   });
 });
 
-interface Piece {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function serve(target: string, env: NodeJS.ProcessEnv): Piece {
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "packages/stack/src/serve.ts", target], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function untilHealthy(url: string, piece: Piece): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    if (piece.child.exitCode !== null) throw new Error(`${url}: exited with ${piece.child.exitCode}:\n${piece.output()}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${url} did not become healthy:\n${piece.output()}`);
-}
-
-async function stop(piece: Piece | undefined): Promise<void> {
-  if (!piece || piece.child.exitCode !== null || piece.child.signalCode !== null) return;
-  piece.child.kill("SIGTERM");
-  const timer = setTimeout(() => piece.child.kill("SIGKILL"), 15_000);
-  await piece.exited;
-  clearTimeout(timer);
-}
-
 describe("[gateway, own ledger] creditQuote with BTC_PRICE_SOURCE=http at a local ticker, max age 2 s", () => {
   const MAX_AGE_SECONDS = 2;
   let ticker: Ticker;
@@ -408,15 +370,15 @@ describe("[gateway, own ledger] creditQuote with BTC_PRICE_SOURCE=http at a loca
       BTC_PRICE_URL: ticker.url,
       BTC_PRICE_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS),
     };
-    ledger = serve("ledger", env);
-    gateway = serve("gateway", env);
+    ledger = servePiece("ledger", env);
+    gateway = servePiece("gateway", env);
     await untilHealthy(`http://127.0.0.1:${ledgerPort}/health`, ledger);
     await untilHealthy(`http://127.0.0.1:${gatewayPort}/health`, gateway);
     client = new GatewayClient(`http://127.0.0.1:${gatewayPort}/graphql`);
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all([stop(gateway), stop(ledger)]);
+    await Promise.all([stopPiece(gateway), stopPiece(ledger)]);
     await ticker?.stop();
     await database?.drop();
   }, 60_000);

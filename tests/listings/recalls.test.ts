@@ -3,7 +3,6 @@
 // RECALLS_URL pointing at a small HTTP server here (serving fixtures/cpsc-recalls.json, the CPSC
 // Recalls web service's format), on the harness's database, and a gateway routing listings to it
 // and everything else to the harness's graph (search indexes what this listings enqueues).
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -14,8 +13,8 @@ import { GatewayClient, registerUser, signInAdmin } from "../harness/client.ts";
 import { freePort } from "../harness/databases.ts";
 import { TEST_RATE_LIMITS, testGraphEnvironment } from "../harness/secrets.ts";
 import { category, database } from "./helpers.ts";
+import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("./fixtures/cpsc-recalls.json", import.meta.url));
 
 const MATCH_FIELDS = `recallMatches { recallNumber title url date matchedOn status resolvedAt }`;
@@ -48,47 +47,9 @@ const NEW_RECALL = {
 // The recall source: the fixture, plus what a test adds; `down` answers 503.
 const source = { extra: [] as unknown[], down: false, requests: 0 };
 let server: Server;
-let listings: ChildProcess | undefined;
-let gateway: ChildProcess | undefined;
-let listingsLog = "";
+let listings: Piece | undefined;
+let gateway: Piece | undefined;
 let gatewayUrl: string;
-
-function serve(target: string, env: NodeJS.ProcessEnv, onOutput?: (s: string) => void): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "packages/stack/src/serve.ts", target], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const take = (c: Buffer) => {
-    output += c.toString();
-    onOutput?.(c.toString());
-  };
-  child.stdout!.on("data", take);
-  child.stderr!.on("data", take);
-  child.once("exit", (code) => {
-    if (code !== 0 && code !== null) console.error(`${target} exited with ${code}:\n${output}`);
-  });
-  return child;
-}
-
-async function untilHealthy(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not become healthy`);
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -135,8 +96,8 @@ beforeAll(async () => {
     MEDIA_URL: urls.media,
     SEARCH_URL: urls.search,
   };
-  listings = serve("listings", { ...env, LISTINGS_PORT: String(listingsPort), RECALLS_URL: recallsUrl, RECALLS_REFRESH_MINUTES: "360" }, (s) => (listingsLog += s));
-  gateway = serve("gateway", { ...env, PORT: String(gatewayPort) });
+  listings = servePiece("listings", { ...env, LISTINGS_PORT: String(listingsPort), RECALLS_URL: recallsUrl, RECALLS_REFRESH_MINUTES: "360" });
+  gateway = servePiece("gateway", { ...env, PORT: String(gatewayPort) });
   await Promise.all([
     untilHealthy(`http://127.0.0.1:${listingsPort}/health`, listings),
     untilHealthy(`http://127.0.0.1:${gatewayPort}/health`, gateway),
@@ -150,7 +111,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([stop(gateway), stop(listings)]);
+  await Promise.all([stopPiece(gateway), stopPiece(listings)]);
   await new Promise((resolve) => server?.close(resolve));
 }, 60_000);
 
@@ -298,7 +259,7 @@ describe("recall check", () => {
       expect(refreshRecalls).toMatchObject({ ok: false, fetched: 0, error: expect.stringContaining("503") });
       expect(refreshRecalls.stored).toBeGreaterThanOrEqual(3);
       expect(source.requests).toBeGreaterThan(requests);
-      await until("the failure in the log", async () => listingsLog.includes("recall refresh failed"));
+      await until("the failure in the log", async () => listings!.output().includes("recall refresh failed"));
 
       const owner = await member();
       const flagged = await create(owner.client, `Quillfeather ceramic space heater ${word()}`, "electronics");

@@ -1,0 +1,45 @@
+// One piece of the graph (a subgraph or a gateway) in a process of its own, as `pnpm serve <name>`
+// runs it, for tests that need a piece configured differently from the shared test graph.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface Piece {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export function servePiece(target: string, env: NodeJS.ProcessEnv): Piece {
+  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "packages/stack/src/serve.ts", target], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Polls `url` (a /healthz) until it answers (bounded), failing at once, with its output, if the piece exits. */
+export async function untilHealthy(url: string, piece: Piece): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if (piece.child.exitCode !== null) throw new Error(`${url}: exited with ${piece.child.exitCode}:\n${piece.output()}`);
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become healthy:\n${piece.output()}`);
+}
+
+/** SIGTERM (an orderly stop), SIGKILL after 15 s. */
+export async function stopPiece(piece: Piece | undefined): Promise<void> {
+  if (!piece || piece.child.exitCode !== null || piece.child.signalCode !== null) return;
+  piece.child.kill("SIGTERM");
+  const timer = setTimeout(() => piece.child.kill("SIGKILL"), 15_000);
+  await piece.exited;
+  clearTimeout(timer);
+}
