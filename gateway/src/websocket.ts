@@ -128,7 +128,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation === "subscription") {
           // Every start counts, refused ones too (a limit counts attempts).
-          const client = clientKey(extra.caller ?? null, { caller: null, signer: "gateway", clientAddress: extra.clientAddress ?? null });
+          const client = clientKey(extra.caller ?? null, extra.clientAddress);
           const limited = await options.limits.consume("SUBSCRIBE_PER_CLIENT", client).then(() => null, (e: GraphQLError) => e);
           if (limited) return [limited];
         }

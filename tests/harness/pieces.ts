@@ -26,13 +26,14 @@ export function servePiece(target: string, env: NodeJS.ProcessEnv): Piece {
 }
 
 /** Polls `url` (a /healthz) until it answers (bounded), failing at once, with its output, if the piece exits. */
-export async function untilHealthy(url: string, piece: Piece): Promise<void> {
+export async function untilHealthy(url: string, piece: { child: ChildProcess; output?: () => string }): Promise<void> {
+  const output = () => (piece.output ? `:\n${piece.output()}` : "");
   for (let i = 0; i < 1200; i++) {
-    if (piece.child.exitCode !== null) throw new Error(`${url}: exited with ${piece.child.exitCode}:\n${piece.output()}`);
+    if (piece.child.exitCode !== null) throw new Error(`${url}: exited with ${piece.child.exitCode}${output()}`);
     if (await fetch(url).then((r) => r.ok, () => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} did not become healthy:\n${piece.output()}`);
+  throw new Error(`${url} did not become healthy${output()}`);
 }
 
 /** SIGTERM (an orderly stop), SIGKILL after 15 s. */

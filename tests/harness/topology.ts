@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, freshDatabase, type FreshDatabase } from "./databases.ts";
+import { untilHealthy } from "./pieces.ts";
 import { testGraphEnvironment } from "./secrets.ts";
 
 const SUBGRAPHS = ["identity", "listings", "trades", "ledger", "media", "search"] as const;
@@ -55,12 +56,12 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
   };
   // Subgraphs migrate one at a time (an advisory lock), so they start side by side.
   for (const name of SUBGRAPHS) serve(name);
-  await Promise.all(SUBGRAPHS.map((name) => untilHealthy(`http://127.0.0.1:${ports[name]}/health`, running.get(name)!)));
+  await Promise.all(SUBGRAPHS.map((name) => untilHealthy(`http://127.0.0.1:${ports[name]}/healthz`, { child: running.get(name)! })));
   const gateways: string[] = [];
   for (let i = 0; i < options.gateways; i++) {
     const port = await freePort();
     serve(`gateway-${i}`, { PORT: String(port) });
-    await untilHealthy(`http://127.0.0.1:${port}/health`, running.get(`gateway-${i}`)!);
+    await untilHealthy(`http://127.0.0.1:${port}/healthz`, { child: running.get(`gateway-${i}`)! });
     gateways.push(`http://127.0.0.1:${port}/graphql`);
   }
   const stop = async (piece: Piece) => {
@@ -76,7 +77,7 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
     stop,
     async start(piece) {
       serve(piece);
-      await untilHealthy(`http://127.0.0.1:${ports[piece]}/health`, running.get(piece)!);
+      await untilHealthy(`http://127.0.0.1:${ports[piece]}/healthz`, { child: running.get(piece)! });
     },
     async close() {
       await Promise.all([...running.keys()].map(stop));
@@ -84,18 +85,4 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `/health` until it answers (bounded), failing at once if the process exits. */
-async function untilHealthy(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not become healthy`);
 }

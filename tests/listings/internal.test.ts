@@ -114,14 +114,16 @@ describe("listingDocuments, for search's full reindex", () => {
     let after: string | null = null;
     let previous = "";
     do {
-      const res: any = await asService(DOCUMENTS, { after, first: 200 }, "search");
-      for (const json of res.data.listingDocuments.documents as string[]) {
+      type Page = { listingDocuments: { documents: string[]; nextCursor: string | null } };
+      const res: { data?: Page | null } = await asService<Page>(DOCUMENTS, { after, first: 200 }, "search");
+      const page = res.data!.listingDocuments;
+      for (const json of page.documents) {
         const doc = JSON.parse(json);
         expect(doc.id > previous).toBe(true);
         previous = doc.id;
         seen.set(doc.id, doc);
       }
-      after = res.data.listingDocuments.nextCursor;
+      after = page.nextCursor;
     } while (after);
     expect(seen.get(draft.id)).toMatchObject({
       id: draft.id,

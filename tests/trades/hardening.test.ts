@@ -38,8 +38,8 @@ const INBOX = `{ notifications(first: 50) { edges { node { kind trade { id } } }
 
 async function untilNotified(user: TestUser, kind: string, tradeId: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
-    const { notifications } = await user.client.data(INBOX);
-    if (notifications.edges.some((e: any) => e.node.kind === kind && e.node.trade?.id === tradeId)) return;
+    const { notifications } = await user.client.data<{ notifications: { edges: { node: { kind: string; trade: { id: string } | null } }[] } }>(INBOX);
+    if (notifications.edges.some((e) => e.node.kind === kind && e.node.trade?.id === tradeId)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no ${kind} notification of ${tradeId} reached ${user.id}`);
@@ -190,7 +190,7 @@ describe("the confirmation deadline", () => {
     await Promise.all([untilNotified(ann, "TRADE_DISPUTED", id), untilNotified(bob, "TRADE_DISPUTED", id)]);
     // Sweeping again changes nothing more.
     await recoverTrades();
-    expect((await bob.client.data(DEADLINE, { id })).trade.events.filter((e: any) => e.kind === "DISPUTED")).toHaveLength(1);
+    expect((await bob.client.data<{ trade: { events: { kind: string }[] } }>(DEADLINE, { id })).trade.events.filter((e) => e.kind === "DISPUTED")).toHaveLength(1);
   });
 });
 

@@ -187,9 +187,9 @@ export async function verifyCallerToken(secret: string, token: string, audience:
 }
 
 /** Whom a per-client rate limit counts: the account when signed in, else the client's address. */
-export function clientKey(caller: Caller | null, origin: RequestOrigin | null | undefined): string | null {
+export function clientKey(caller: Caller | null, clientAddress: string | null | undefined): string | null {
   if (caller) return `account:${caller.userId}`;
-  return origin?.clientAddress ? `address:${origin.clientAddress}` : null;
+  return clientAddress ? `address:${clientAddress}` : null;
 }
 
 /** A service's own caller, for its internal calls. */

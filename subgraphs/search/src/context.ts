@@ -20,7 +20,7 @@ export function createContext(services: SearchServices, caller: Caller | null, o
   const loaders = new Map<number, DataLoader<string, string[]>>();
   return {
     caller,
-    client: clientKey(caller, origin),
+    client: clientKey(caller, origin?.clientAddress),
     services,
     similarLoader(first) {
       let loader = loaders.get(first);
