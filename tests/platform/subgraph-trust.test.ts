@@ -1,3 +1,4 @@
+import { createECDH } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
@@ -5,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CALLER_HEADER, serviceCaller, signCallerToken, SUBGRAPH_NAMES, type SubgraphName } from "@localex/common";
 import { CallerDataSource } from "../../gateway/src/datasource.ts";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
+import { freePort } from "../harness/databases.ts";
+import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
+import { TEST_GATEWAY_SECRET, testGraphEnvironment } from "../harness/secrets.ts";
 
 const urlOf = (subgraph: SubgraphName) => inject("subgraphUrls")[subgraph]!;
 
@@ -144,5 +147,41 @@ describe("the gateway waits for a subgraph only so long", () => {
   it("still answers through the gateway when subgraphs answer (positive control)", async () => {
     const res = await new GatewayClient().request(`{ __typename }`);
     expect(res.data).toEqual({ __typename: "Query" });
+  });
+});
+
+describe("a subgraph in production answers no introspection", () => {
+  let search: Piece | undefined;
+  let productionUrl: string;
+  beforeAll(async () => {
+    const port = await freePort();
+    const ecdh = createECDH("prime256v1");
+    ecdh.generateKeys();
+    search = servePiece("search", {
+      ...testGraphEnvironment(),
+      NODE_ENV: "production",
+      DATABASE_URL: inject("databaseUrl"),
+      REDIS_URL: "",
+      SEARCH_PORT: String(port),
+      // Production refuses the published development key pair.
+      VAPID_PUBLIC_KEY: ecdh.getPublicKey().toString("base64url"),
+      VAPID_PRIVATE_KEY: ecdh.getPrivateKey().toString("base64url"),
+    });
+    productionUrl = `http://127.0.0.1:${port}/graphql`;
+    await untilHealthy(`http://127.0.0.1:${port}/healthz`, search);
+  }, 120_000);
+  afterAll(() => stopPiece(search));
+
+  it("refuses __schema from the gateway itself, while the same request to a development subgraph is answered", async () => {
+    const INTROSPECT = `{ __schema { queryType { name } } }`;
+    const signed = { "content-type": "application/json", [CALLER_HEADER]: await signCallerToken(TEST_GATEWAY_SECRET, null, { signer: "gateway", audience: "search" }) };
+    const ask = async (url: string, query: string) =>
+      (await (await fetch(url, { method: "POST", headers: signed, body: JSON.stringify({ query }) })).json()) as { data?: unknown; errors?: { message: string }[] };
+    const refused = await ask(productionUrl, INTROSPECT);
+    expect(refused.data ?? null).toBeNull();
+    expect(refused.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+    // The production subgraph still answers operations; the development one, introspection too.
+    expect((await ask(productionUrl, `{ suggest(prefix: "zz") }`)).errors).toBeUndefined();
+    expect((await ask(urlOf("search"), INTROSPECT)).data).toEqual({ __schema: { queryType: { name: "Query" } } });
   });
 });
