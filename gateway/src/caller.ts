@@ -13,7 +13,11 @@ export interface GatewayContext {
  * connection params). No header means anonymous; a header that fails verification is
  * refused outright rather than silently treated as anonymous.
  */
-export async function callerFromAuthorization(secret: string, authorization: unknown): Promise<Caller | null> {
+export async function callerFromAuthorization(
+  secret: string,
+  authorization: unknown,
+  ended?: { has(sessionId: string): boolean },
+): Promise<Caller | null> {
   if (authorization === undefined || authorization === null || authorization === "") return null;
   const match = typeof authorization === "string" ? /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim()) : null;
   if (!match?.[1]) {
@@ -21,7 +25,13 @@ export async function callerFromAuthorization(secret: string, authorization: unk
       extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
     });
   }
-  return verifyAccessToken(secret, match[1]);
+  const caller = await verifyAccessToken(secret, match[1]);
+  if (caller && ended?.has(caller.sessionId)) {
+    throw new GraphQLError("This session has ended (signed out, or the account is being deleted); sign in again.", {
+      extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+    });
+  }
+  return caller;
 }
 
 export function authorizationHeader(headers: IncomingHttpHeaders): string | undefined {

@@ -5,6 +5,7 @@ import { GraphQLError } from "graphql";
 import { Pool, type Dispatcher } from "undici";
 import { CALLER_HEADER, currentRequestId, REQUEST_ID_HEADER, signCallerToken, type SubgraphName } from "@localex/common";
 import type { GatewayContext } from "./caller.ts";
+import { InFlightFetches, isQueryFetch, type RawAnswer } from "./deduplication.ts";
 import { inReadingOrder, separateFiles, type OutgoingFile } from "./uploads/files.ts";
 import { encodeMultipart, type OutgoingOperation } from "./uploads/multipart.ts";
 import { fileRefusal } from "./uploads/refusal.ts";
@@ -17,6 +18,8 @@ export interface CallerDataSourceOptions {
   maxFileBytes: number;
   /** How long a subgraph may take to answer an operation (headers and body), in ms. */
   timeoutMs: number;
+  /** Identical query fetches in flight at once share one request (deduplication.ts); unset: each is sent. */
+  inFlight?: InFlightFetches;
 }
 
 /**
@@ -52,7 +55,8 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     // Every request is signed for this subgraph, anonymous ones too: subgraphs answer nothing unsigned.
     const { caller = null, clientAddress = null } = context as Partial<GatewayContext>;
-    headers[CALLER_HEADER] = await signCallerToken(this.secret, caller, { signer: "gateway", audience: this.subgraph, clientAddress });
+    const token = await signCallerToken(this.secret, caller, { signer: "gateway", audience: this.subgraph, clientAddress });
+    headers[CALLER_HEADER] = token;
     const requestId = currentRequestId();
     if (requestId) headers[REQUEST_ID_HEADER] = requestId;
     const { query, operationName, variables, extensions } = request;
@@ -67,19 +71,24 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
       }
     }
 
-    try {
-      const response = await this.pool.request({
-        path: this.path,
-        method: "POST",
-        headers,
-        body: JSON.stringify({ query, operationName, variables, extensions }),
-        // The whole exchange, not only each wait: a subgraph trickling its answer is as stuck.
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      return await this.answer(response);
-    } catch (e) {
-      throw this.unavailable(e);
-    }
+    const body = JSON.stringify({ query, operationName, variables, extensions });
+    const send = async (): Promise<RawAnswer> => {
+      try {
+        const response = await this.pool.request({
+          path: this.path,
+          method: "POST",
+          headers,
+          body,
+          // The whole exchange, not only each wait: a subgraph trickling its answer is as stuck.
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+        return await read(response);
+      } catch (e) {
+        throw this.unavailable(e);
+      }
+    };
+    const { inFlight } = this.options;
+    return this.answer(await (inFlight && isQueryFetch(options) ? inFlight.share(token, body, send) : send()));
   }
 
   /** A subgraph that timed out or could not be reached, as an error a client can act on (retry later). */
@@ -123,13 +132,13 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
       settled = true;
       clearTimeout(answerTimer);
     }
-    return this.answer(response);
+    return this.answer(await read(response));
   }
 
-  private async answer(response: Dispatcher.ResponseData): Promise<GatewayGraphQLResponse> {
-    const contentType = String(response.headers["content-type"] ?? "");
+  private answer(response: RawAnswer): GatewayGraphQLResponse {
+    const { contentType } = response;
     const json = contentType.startsWith("application/json") || contentType.startsWith("application/graphql-response+json");
-    const body: unknown = json ? await response.body.json() : await response.body.text();
+    const body: unknown = json ? JSON.parse(response.body) : response.body;
     if (response.statusCode < 200 || response.statusCode > 299) {
       throw new GraphQLError(`${response.statusCode}: ${STATUS_CODES[response.statusCode] ?? "Error"}`, {
         extensions: {
@@ -147,6 +156,10 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
   async close(): Promise<void> {
     await this.pool.close();
   }
+}
+
+async function read(response: Dispatcher.ResponseData): Promise<RawAnswer> {
+  return { statusCode: response.statusCode, contentType: String(response.headers["content-type"] ?? ""), body: await response.body.text() };
 }
 
 function isMultipart(incoming: GatewayGraphQLRequestContext<GatewayContext>): boolean {

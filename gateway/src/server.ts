@@ -4,15 +4,19 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
-import { acceptGraphQLUploads, createHttpServer, serveHealth, formatError, listen, RateLimiter, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
+import { acceptGraphQLUploads, createHttpServer, serveHealth, serveMetrics, formatError, listen, operationMetrics, RateLimiter, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
+import { EndedSessions } from "./ended-sessions.ts";
+import { PersistedOperations } from "./persisted-operations.ts";
 import { clientAddressResolver, trustProxySetting } from "./client-address.ts";
 import { CallerDataSource } from "./datasource.ts";
+import { InFlightFetches } from "./deduplication.ts";
 import { costGuard, MAX_TOKENS, protection, rateLimitedAsHttp429 } from "./protection.ts";
 import { listSizesOf } from "./cost.ts";
 import { gatewayUploadLimits } from "./uploads/limits.ts";
 import { routingUrl, serveDevelopmentInbox } from "./dev-inbox.ts";
 import { serveWebSocket } from "./websocket.ts";
+import { measuredFetches } from "./metrics.ts";
 import { SubscriptionPlanner } from "./subscriptions/planner.ts";
 import { SubgraphSockets } from "./subscriptions/upstream.ts";
 
@@ -41,6 +45,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.log.child({ component: "gateway" });
   const production = config.NODE_ENV === "production";
 
+  // Access tokens of sessions identity ended are refused from the event on, not at their expiry.
+  const endedSessions = new EndedSessions(options.events, config.ACCESS_TOKEN_TTL_SECONDS, log);
   let apiSchema: GraphQLSchema | undefined;
   const uploadLimits = gatewayUploadLimits(config);
   const dataSources = new Map<string, { url: string; source: CallerDataSource }>();
@@ -52,9 +58,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const source = new CallerDataSource(name as SubgraphName, address, config.GATEWAY_SECRET, {
         maxFileBytes: uploadLimits.maxFileSize,
         timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
+        inFlight: config.GATEWAY_DEDUPLICATE_FETCHES ? new InFlightFetches(() => log.debug({ subgraph: name }, "joined an identical subgraph fetch in flight")) : undefined,
       });
       dataSources.set(name, { url: address, source });
-      return source;
+      return measuredFetches(name, source);
     },
   });
   const planner = new SubscriptionPlanner(options.supergraphSdl);
@@ -68,6 +75,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const armor = protection(production);
   const limits = RateLimiter.create(config, log);
   const cost = costGuard(config.MAX_OPERATION_COST, listSizesOf(options.supergraphSdl));
+  const persisted = await PersistedOperations.load(config.PERSISTED_OPERATIONS, config.PERSISTED_OPERATIONS_MANIFEST);
+  log.info({ mode: persisted.mode, manifestOperations: persisted.size }, "persisted operations");
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -78,12 +87,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     formatError: formatError(log),
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: MAX_TOKENS },
+    persistedQueries: { cache: persisted.cache() },
     plugins: [
+      persisted.plugin<GatewayContext>(),
       // graphql-armor is typed against @apollo/server's CommonJS declarations; the runtime objects are the same.
       ...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]),
       cost.plugin as ApolloServerPlugin<GatewayContext>,
       rateLimitedAsHttp429 as ApolloServerPlugin<GatewayContext>,
+      // Stopping waits for requests in flight (up to 10 s), then closes what is left.
       fastifyApolloDrainPlugin(app),
+      operationMetrics<GatewayContext>("gateway"),
       // Operations are never cached over HTTP; computing a policy per request is wasted work.
       ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
@@ -104,6 +117,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ]),
     ),
   });
+  // The public port: metrics only with METRICS_TOKEN, or outside production (docs/operability.md).
+  serveMetrics(app, { token: config.METRICS_TOKEN, open: !production });
   if (!production) serveDevelopmentInbox(app, options.subgraphUrls.identity ?? routingUrl(options.supergraphSdl, "identity"));
   // File uploads (GraphQL multipart requests); JSON requests keep fastify's 1 MiB body limit.
   acceptGraphQLUploads(app, GRAPHQL_PATHS, uploadLimits);
@@ -111,13 +126,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await app.register(fastifyApollo(apollo), {
       path,
       context: async (request): Promise<GatewayContext> => ({
-        caller: await callerFromAuthorization(config.JWT_SECRET, request.headers.authorization),
+        caller: await callerFromAuthorization(config.JWT_SECRET, request.headers.authorization, endedSessions),
         clientAddress: clientAddressOf(request.raw),
       }),
     });
   }
 
   const ws = serveWebSocket({
+    persisted,
+    endedSessions,
     httpServer: app.server,
     path: "/graphql",
     apollo,
@@ -149,6 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     wsUrl: url.replace(/^http/, "ws"),
     async stop() {
       await ws.close();
+      await endedSessions.close();
       limits.close();
       await apollo.stop();
       await sockets.close();

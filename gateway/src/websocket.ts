@@ -14,10 +14,12 @@ import {
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { randomUUID } from "node:crypto";
-import { accessTokenExpiry, clientKey, requestScope, type EventBus, type Logger, type RateLimiter } from "@localex/common";
+import { accessTokenExpiry, clientKey, closeForRestart, requestScope, type EventBus, type Logger, type RateLimiter } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { LiveConnections, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./connections.ts";
 import { subscribeThroughSubgraph, type SubscriptionDeps } from "./subscriptions/executor.ts";
+import { countSockets } from "./metrics.ts";
+import type { PersistedOperations } from "./persisted-operations.ts";
 
 export interface WebSocketOptions {
   httpServer: Server;
@@ -31,6 +33,10 @@ export interface WebSocketOptions {
   production: boolean;
   maxTokens: number;
   jwtSecret: string;
+  /** The safelist (PERSISTED_OPERATIONS=safelist) and operations sent by hash. */
+  persisted: Pick<PersistedOperations, "resolveSocketOperation" | "checkedSocketOperation">;
+  /** Sessions identity ended: their access tokens are refused at connect. */
+  endedSessions: { has(sessionId: string): boolean };
   clientAddressOf: (request: IncomingMessage) => string;
   /** WS_CONNECT_PER_ADDRESS (refused at the upgrade, 429) and SUBSCRIBE_PER_CLIENT. */
   limits: RateLimiter;
@@ -92,22 +98,38 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
       );
     },
   });
+  // For metrics: every connection from its connection_init to its close.
+  const open = new Set<{ acknowledged: boolean; subscriptions: Record<string, unknown> }>();
+  const stopCounting = countSockets(() => {
+    let connections = 0;
+    let subscriptions = 0;
+    for (const ctx of open) {
+      if (ctx.acknowledged) connections++;
+      // graphql-ws holds a running subscription's iterator here (a query or one being set up: null).
+      for (const running of Object.values(ctx.subscriptions)) if (running) subscriptions++;
+    }
+    return { connections, subscriptions };
+  });
   const server = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
+        open.add(ctx);
         const extra = ctx.extra as ConnectionExtra;
         extra.clientAddress = options.clientAddressOf(extra.request);
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
-          extra.caller = await callerFromAuthorization(options.jwtSecret, authorization);
+          extra.caller = await callerFromAuthorization(options.jwtSecret, authorization, options.endedSessions);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
         if (!extra.caller || typeof authorization !== "string") return true;
         return live.admit(extra.socket, extra.caller, accessTokenExpiry(authorization.trim().slice("Bearer ".length)));
       },
-      onClose: (ctx) => live.release((ctx.extra as ConnectionExtra).socket),
+      onClose: (ctx) => {
+        open.delete(ctx);
+        live.release((ctx.extra as ConnectionExtra).socket);
+      },
       onSubscribe: async (ctx, _id, payload) => {
         const extra = ctx.extra as ConnectionExtra;
         // graphql-ws has already reserved this one's place in ctx.subscriptions. Checked before
@@ -119,9 +141,11 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
             }),
           ];
         }
+        const query = options.persisted.resolveSocketOperation(payload);
+        if (query instanceof GraphQLError) return [query];
         let document;
         try {
-          document = parse(payload.query, { maxTokens: options.maxTokens });
+          document = parse(query, { maxTokens: options.maxTokens });
         } catch (e) {
           return [e instanceof GraphQLError ? e : new GraphQLError("The operation could not be parsed.")];
         }
@@ -144,7 +168,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: { caller: extra.caller ?? null, clientAddress: extra.clientAddress ?? null } satisfies GatewayContext,
+          contextValue: options.persisted.checkedSocketOperation({ caller: extra.caller ?? null, clientAddress: extra.clientAddress ?? null } satisfies GatewayContext),
         };
       },
       // Each operation over the socket is a request of its own, with its own id in the logs.
@@ -158,6 +182,9 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
   );
   return {
     async close() {
+      // 1012 Service Restart: clients reconnect (to another gateway, or this one restarted).
+      closeForRestart(wss.clients);
+      stopCounting();
       await server.dispose();
       await live.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

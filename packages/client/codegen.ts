@@ -25,7 +25,9 @@ export function codegenConfig(output: string = outputDir): CodegenConfig {
     generates: {
       [output.endsWith("/") ? output : `${output}/`]: {
         preset: "client",
-        presetConfig: { fragmentMasking: false, gqlTagName: "graphql" },
+        // persisted-documents.json: every operation by the SHA-256 of its text, the hash automatic
+        // persisted queries use; the gateway's safelist mode accepts only these (docs/client.md).
+        presetConfig: { fragmentMasking: false, gqlTagName: "graphql", persistedDocuments: { hashAlgorithm: "sha256" } },
         config: {
           useTypeImports: true,
           enumsAsTypes: true,

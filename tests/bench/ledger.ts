@@ -16,10 +16,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
-import { BENCH_RATE_LIMITS, gql, stage, verifyEmail } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage, verifyEmail, type Session } from "./support.ts";
 import { setRoleOn } from "../../subgraphs/identity/src/users/roles.ts";
 import { cpuAccounting, exitedChildrenCpuMs, postgresCpuMs, processCpuMs } from "./cpu.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
+import { sqlStatements } from "../harness/metrics.ts";
 import { MEASURING, type ClientsInput, type ClientsResult, type ClientsWindow } from "./ledger-clients.ts";
 
 const run = promisify(execFile);
@@ -62,7 +63,7 @@ const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToke
 /** A member whose email is verified (so the welcome grant runs). */
 async function register(url: string, email: string): Promise<Member> {
   const input = { email, password: "correct horse battery", displayName: "Bench" };
-  const { register } = await gql(url, REGISTER, { input });
+  const { register } = await gql<Session<"register">>(url, REGISTER, { input });
   await verifyEmail(url, email);
   return { id: register.user.id, token: register.accessToken };
 }
@@ -72,7 +73,7 @@ async function registerAdmin(url: string, databaseUrl: string, email: string): P
   await gql(url, REGISTER, { input: { email, password: "correct horse battery", displayName: "Bench admin" } });
   const granted = await setRoleOn(databaseUrl, { email }, "admin");
   if (!granted.ok) throw new Error(granted.message);
-  const { login } = await gql(url, LOGIN, { input: { email, password: "correct horse battery" } });
+  const { login } = await gql<Session<"login">>(url, LOGIN, { input: { email, password: "correct horse battery" } });
   return { id: login.user.id, token: login.accessToken };
 }
 
@@ -131,13 +132,13 @@ async function startLedgerStage() {
     // Two members per client: each client moves one credit back and forth between its pair.
     const members = await Promise.all(Array.from({ length: CLIENTS * 2 }, (_, i) => register(url, `bench-${i}-${randomUUID()}@localex.bench`)));
     for (const m of members) {
-      while ((await gql(url, BALANCE, {}, m.token)).me.account.balance < 100) await sleep(50);
+      while ((await gql<{ me: { account: { balance: number } } }>(url, BALANCE, {}, m.token)).me.account.balance < 100) await sleep(50);
       await gql(url, GRANT, { userId: m.id, key: randomUUID() }, admin.token);
     }
     const metricsUrl = ledger
       ? `http://127.0.0.1:${ledgerPort}/metrics`
       : stack.subgraphs.find((s) => s.name === "ledger")!.url.replace(/\/graphql$/, "/metrics");
-    const statements = async () => ((await (await fetch(metricsUrl)).json()) as { sqlStatements: number }).sqlStatements;
+    const statements = () => sqlStatements(metricsUrl, "localex-ledger");
     const input: ClientsInput = {
       gatewayUrl: url,
       pairs: Array.from({ length: CLIENTS }, (_, c) => ({ a: members[2 * c]!, b: members[2 * c + 1]! })),

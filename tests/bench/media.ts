@@ -23,7 +23,7 @@ import { sharp } from "../../subgraphs/media/src/processing/sharp.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import { postMultipart, type MultipartResponse } from "../media/multipart-client.ts";
 import { processCpuMs } from "./cpu.ts";
-import { BENCH_RATE_LIMITS, gql, stage } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage, type Session } from "./support.ts";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const VARIANT_RUNS = Number(process.env.BENCH_VARIANT_RUNS ?? 7);
@@ -170,10 +170,10 @@ async function untilJobEnds(gateway: string, token: string, jobId: string): Prom
 async function benchBigUpload(gateway: { child: ChildProcess; url: string }, mediaUrl: string, config: Config, png: string): Promise<void> {
   const pid = gateway.child.pid!;
   const { size } = await stat(png);
-  const { register } = await gql(gateway.url, `mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`, {
+  const { register } = await gql<Session<"register">>(gateway.url, `mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`, {
     input: { email: `bench-${Date.now()}@localex.bench`, password: "correct horse battery", displayName: "Bench" },
   });
-  const token: string = register.accessToken;
+  const token = register.accessToken;
   const caller = await verifyAccessToken(config.JWT_SECRET, token);
   const viaGateway = { authorization: `Bearer ${token}` };
   const direct = async () => ({ [CALLER_HEADER]: await signCallerToken(config.GATEWAY_SECRET, caller, { signer: "gateway", audience: "media" }) });
@@ -224,10 +224,10 @@ async function benchBigUpload(gateway: { child: ChildProcess; url: string }, med
 
 async function benchUploadToReady(gatewayUrl: string, photo: string): Promise<void> {
   const { size } = await stat(photo);
-  const { register } = await gql(gatewayUrl, `mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`, {
+  const { register } = await gql<Session<"register">>(gatewayUrl, `mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`, {
     input: { email: `bench-ready-${Date.now()}@localex.bench`, password: "correct horse battery", displayName: "Bench" },
   });
-  const token: string = register.accessToken;
+  const token = register.accessToken;
   const times: number[] = [];
   const uploadOnly: number[] = [];
   for (let run = 0; run <= READY_RUNS; run++) {

@@ -14,7 +14,7 @@ import { SignJWT } from "jose";
 import WebSocket from "ws";
 import { startTopology } from "../harness/topology.ts";
 import { TEST_JWT_SECRET } from "../harness/secrets.ts";
-import { BENCH_RATE_LIMITS, gql, stage } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage, type Session, type TradeAnswer } from "./support.ts";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -107,8 +107,8 @@ async function main(): Promise<void> {
     stage("registering 101 members for the latency run");
     const register = async (name: string) => {
       const input = { email: `rt-${randomUUID()}@localex.bench`, password: "correct horse battery", displayName: name };
-      const { register } = await gql(gateway, `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`, { input });
-      return { id: register.user.id as string, token: register.accessToken as string };
+      const { register } = await gql<Session<"register">>(gateway, `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`, { input });
+      return { id: register.user.id, token: register.accessToken };
     };
     const proposer = await register("Proposer");
     const members = await Promise.all(Array.from({ length: 100 }, (_, i) => register(`Member ${i}`)));
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
         const to = members[(i + WARM_UP) % members.length]!;
         const started = performance.now();
         const times: number[] = [];
-        const { proposeTrade } = await gql(
+        const { proposeTrade } = await gql<TradeAnswer<"proposeTrade">>(
           gateway,
           `mutation($input: ProposeTradeInput!, $key: String!) { proposeTrade(input: $input, idempotencyKey: $key) { trade { id } } }`,
           { input: { recipientId: to.id, offeredCredits: 1 }, key: randomUUID() },
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
 
     // 3. Leaks after connect/subscribe/disconnect cycles.
     const { id: tradeId } = (
-      await gql(
+      await gql<TradeAnswer<"proposeTrade">>(
         gateway,
         `mutation($input: ProposeTradeInput!, $key: String!) { proposeTrade(input: $input, idempotencyKey: $key) { trade { id } } }`,
         { input: { recipientId: members[0]!.id, offeredCredits: 1 }, key: randomUUID() },

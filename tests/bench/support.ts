@@ -6,9 +6,13 @@ export function stage(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
+/** What register and login answer, as the benches read it. */
+export type Session<K extends string> = Record<K, { accessToken: string; user: { id: string } }>;
+/** What a trade mutation answers, as the benches read it. */
+export type TradeAnswer<K extends string> = Record<K, { trade: { id: string; status: string } }>;
+
 /** POSTs one GraphQL operation to the gateway; fails on any error. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+export async function gql<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -32,7 +36,7 @@ export async function verifyEmail(gatewayUrl: string, email: string): Promise<vo
     const mail = response.ok ? ((await response.json()) as { subject: string; text: string }[]) : [];
     const token = mail.map((m) => /verify-email\?token=([A-Za-z0-9_.-]+)/.exec(m.text)?.[1]).find(Boolean);
     if (token) {
-      const { verifyEmail } = await gql(gatewayUrl, `mutation ($token: String!) { verifyEmail(token: $token) { errors { code } } }`, { token });
+      const { verifyEmail } = await gql<{ verifyEmail: { errors: { code: string }[] } }>(gatewayUrl, `mutation ($token: String!) { verifyEmail(token: $token) { errors { code } } }`, { token });
       if (verifyEmail.errors.length > 0) throw new Error(`verifyEmail refused ${email}: ${JSON.stringify(verifyEmail.errors)}`);
       return;
     }

@@ -7,8 +7,9 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack } from "@localex/stack";
-import { BENCH_RATE_LIMITS, gql, stage, verifyEmail } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage, verifyEmail, type Session, type TradeAnswer } from "./support.ts";
 import { ANY_PORTS, freshDatabase } from "../harness/databases.ts";
+import { sqlStatements } from "../harness/metrics.ts";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const TRADES = Number(process.env.BENCH_TRADES ?? 60);
@@ -31,12 +32,12 @@ interface Member {
 
 async function member(url: string, categoryId: string): Promise<Member> {
   const input = { email: `bench-${randomUUID()}@localex.bench`, password: "correct horse battery", displayName: "Bench" };
-  const { register } = await gql(url, REGISTER, { input });
-  const token: string = register.accessToken;
+  const { register } = await gql<Session<"register">>(url, REGISTER, { input });
+  const token = register.accessToken;
   await verifyEmail(url, input.email);
-  while ((await gql(url, BALANCE, {}, token)).me.account.balance < 100) await sleep(50);
+  while ((await gql<{ me: { account: { balance: number } } }>(url, BALANCE, {}, token)).me.account.balance < 100) await sleep(50);
   const listingInput = { title: "Bench chair", description: "For measuring.", categoryId, condition: "GOOD" };
-  const { createListing } = await gql(url, CREATE, { input: listingInput }, token);
+  const { createListing } = await gql<{ createListing: { listing: { id: string } } }>(url, CREATE, { input: listingInput }, token);
   await gql(url, PUBLISH, { id: createListing.listing.id }, token);
   return { id: register.user.id, token, listing: createListing.listing.id };
 }
@@ -57,14 +58,14 @@ async function main(): Promise<void> {
   const stack = await startStack(config, createLogger(config.LOG_LEVEL));
   try {
     const url = stack.gatewayUrl;
-    const { categories } = await gql(url, CATEGORIES, {});
+    const { categories } = await gql<{ categories: { id: string }[] }>(url, CATEGORIES, {});
     stage(`registering ${TRADES * 2} members, each with one ACTIVE listing`);
     const members: Member[] = [];
     for (let i = 0; i < TRADES * 2; i += CLIENTS) {
-      members.push(...(await Promise.all(Array.from({ length: Math.min(CLIENTS, TRADES * 2 - i) }, () => member(url, categories[0].id)))));
+      members.push(...(await Promise.all(Array.from({ length: Math.min(CLIENTS, TRADES * 2 - i) }, () => member(url, categories[0]!.id)))));
     }
     const metrics = stack.subgraphs.find((s) => s.name === "trades")!.url.replace(/\/graphql$/, "/metrics");
-    const statements = async () => ((await (await fetch(metrics)).json()) as { sqlStatements: number }).sqlStatements;
+    const statements = () => sqlStatements(metrics, "localex-trades");
     const before = await statements();
 
     const latency = { propose: [] as number[], accept: [] as number[], confirm: [] as number[] };
@@ -77,10 +78,10 @@ async function main(): Promise<void> {
         for (let i = next++; i < TRADES; i = next++) {
           const [a, b] = [members[2 * i]!, members[2 * i + 1]!];
           const input = { recipientId: b.id, offeredListingIds: [a.listing], requestedListingIds: [b.listing], offeredCredits: 20, requestedCredits: 5 };
-          const { proposeTrade } = await timed(latency.propose, () => gql(url, PROPOSE, { input, key: randomUUID() }, a.token));
-          const { acceptTrade } = await timed(latency.accept, () => gql(url, ACCEPT, { id: proposeTrade.trade.id, key: randomUUID() }, b.token));
+          const { proposeTrade } = await timed(latency.propose, () => gql<TradeAnswer<"proposeTrade">>(url, PROPOSE, { input, key: randomUUID() }, a.token));
+          const { acceptTrade } = await timed(latency.accept, () => gql<TradeAnswer<"acceptTrade">>(url, ACCEPT, { id: proposeTrade.trade.id, key: randomUUID() }, b.token));
           await timed(latency.confirm, () => gql(url, CONFIRM, { id: proposeTrade.trade.id }, a.token));
-          const { confirmTradeCompletion } = await timed(latency.confirm, () => gql(url, CONFIRM, { id: proposeTrade.trade.id }, b.token));
+          const { confirmTradeCompletion } = await timed(latency.confirm, () => gql<TradeAnswer<"confirmTradeCompletion">>(url, CONFIRM, { id: proposeTrade.trade.id }, b.token));
           if (acceptTrade.trade.status !== "ACCEPTED" || confirmTradeCompletion.trade.status !== "COMPLETED") failures++;
         }
       }),

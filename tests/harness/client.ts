@@ -7,7 +7,7 @@ import { inject } from "vitest";
 import WebSocket from "ws";
 import { setRoleOn } from "../../subgraphs/identity/src/users/roles.ts";
 
-export interface GraphQLResponse<T = Record<string, any>> {
+export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
@@ -23,7 +23,7 @@ export class GatewayClient {
     return new GatewayClient(this.url, token);
   }
 
-  async request<T = Record<string, any>>(
+  async request<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     headers: Record<string, string> = {},
@@ -42,7 +42,7 @@ export class GatewayClient {
   }
 
   /** Like request, but fails the test on any GraphQL error. */
-  async data<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T> {
+  async data<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T> {
     const res = await this.request<T>(query, variables);
     if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
     return res.data;
@@ -61,7 +61,7 @@ export function wsClient(token?: string, url: string = inject("wsUrl")): Client 
 }
 
 /** Runs one operation over graphql-ws and returns its first result. */
-export function wsOnce<T = Record<string, any>>(client: Client, query: string, variables?: Record<string, unknown>) {
+export function wsOnce<T = Record<string, unknown>>(client: Client, query: string, variables?: Record<string, unknown>) {
   return new Promise<FormattedExecutionResult<T, unknown>>((resolve, reject) => {
     let result: FormattedExecutionResult<T, unknown> | undefined;
     client.subscribe<T>(
@@ -92,9 +92,12 @@ export const REGISTER = /* GraphQL */ `
     register(input: $input) { accessToken refreshToken user { id email displayName verified createdAt } }
   }
 `;
+export type Registered = {
+  register: { accessToken: string; refreshToken: string; user: { id: string; email: string; displayName: string; verified: boolean; createdAt: string } };
+};
 
 export const VERIFY_EMAIL = /* GraphQL */ `
-  mutation VerifyEmail($token: String!) { verifyEmail(token: $token) { user { id verified } errors { code message field } } }
+  mutation VerifyEmail($token: String!) { verifyEmail(token: $token) { user { id emailVerified } errors { code message field } } }
 `;
 
 /** The emails the run's SMTP server received for `address` (its mailDir), oldest first, as raw RFC 5322 text. */
@@ -142,8 +145,8 @@ export async function verificationToken(address: string, options: { after?: numb
 /** Verifies `address` as its owner would: the link's token from the mail, to verifyEmail through the gateway. */
 export async function verifyEmailOf(address: string): Promise<void> {
   const token = await verificationToken(address);
-  const { verifyEmail } = await new GatewayClient().data<{ verifyEmail: { user: { verified: boolean } | null; errors: unknown[] } }>(VERIFY_EMAIL, { token });
-  if (!verifyEmail.user?.verified) throw new Error(`verifyEmail refused ${address}: ${JSON.stringify(verifyEmail.errors)}`);
+  const { verifyEmail } = await new GatewayClient().data<{ verifyEmail: { user: { emailVerified: boolean } | null; errors: unknown[] } }>(VERIFY_EMAIL, { token });
+  if (!verifyEmail.user?.emailVerified) throw new Error(`verifyEmail refused ${address}: ${JSON.stringify(verifyEmail.errors)}`);
 }
 
 /**
@@ -156,9 +159,7 @@ export async function registerUser(overrides: Partial<{ email: string; password:
   const displayName = overrides.displayName ?? "Test User";
   // Each member registers from an address of their own, as members do; REGISTER_PER_ADDRESS
   // counts per address, and the suite registers hundreds (tests of that limit send their own).
-  const res = await new GatewayClient().request<{
-    register: { accessToken: string; refreshToken: string; user: { id: string; email: string } };
-  }>(REGISTER, { input: { email, password, displayName } }, { "x-forwarded-for": randomAddress() });
+  const res = await new GatewayClient().request<Registered>(REGISTER, { input: { email, password, displayName } }, { "x-forwarded-for": randomAddress() });
   if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
   const { register } = res.data;
   if (overrides.verify !== false) await verifyEmailOf(register.user.email);

@@ -38,6 +38,8 @@ export async function setup(project: TestProject): Promise<void> {
     TRADE_RECOVERY_INTERVAL_SECONDS: "3600",
     // Notification emails of one kind within 2 s go out as one digest (the default is minutes).
     NOTIFICATION_DIGEST_SECONDS: "2",
+    // A decided verification request's documents are deleted at once, so a test can see them go.
+    VERIFICATION_DOCUMENT_RETENTION_HOURS: "0",
     ...ANY_PORTS,
   };
   const dataDir = await mkdtemp(join(tmpdir(), "localex-test-"));

@@ -2,6 +2,8 @@
 // PostgreSQL, job workers, open sockets) can touch the exit code or event loop of the vitest
 // process that reports the results. Started by global-setup.ts with its environment; reports
 // its URLs over IPC, stops everything on SIGTERM or when vitest goes away.
+// First: tracing patches libraries as they load (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+import "@localex/common/telemetry/register";
 import { createLogger, loadConfig } from "@localex/common";
 import { startStack, stopOnExitSignals } from "@localex/stack";
 

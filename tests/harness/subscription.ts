@@ -4,7 +4,7 @@ import type { Client, FormattedExecutionResult } from "graphql-ws";
 
 type Result<T> = FormattedExecutionResult<T, unknown>;
 
-export class Subscription<T = Record<string, any>> {
+export class Subscription<T = Record<string, unknown>> {
   readonly results: Result<T>[] = [];
   /** Set when the server ended the subscription with an error (e.g. a refusal) or completed it. */
   ended: { error?: unknown } | null = null;

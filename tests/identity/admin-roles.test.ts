@@ -17,6 +17,8 @@ const GRANT = `mutation ($id: ID!) { grantAdmin(userId: $id) { user { id role } 
 const REVOKE = `mutation ($id: ID!) { revokeAdmin(userId: $id) { user { id role } errors { code message field } } }`;
 /** What only an admin's token shows: another member's email. */
 const EMAIL_OF = `query ($id: ID!) { user(id: $id) { email } }`;
+type EmailOf = { user: { email: string | null } };
+type Refreshed = { refreshSession: { accessToken: string; refreshToken: string } };
 
 /** `pnpm admin …` as an operator runs it, on the run's database. */
 async function adminCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -53,7 +55,7 @@ describe("no first-come admin", () => {
     expect(res.data?.register.user).toMatchObject({ role: "USER" });
     const client = anonymous.withToken(res.data!.register.accessToken);
     const other = await registerUser({ verify: false });
-    expect((await client.data(EMAIL_OF, { id: other.id })).user.email).toBeNull();
+    expect((await client.data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBeNull();
     expect((await client.request(GRANT, { id: res.data!.register.user.id })).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 });
@@ -68,7 +70,7 @@ describe("pnpm admin (the operator's command)", () => {
     expect(granted.stdout).toContain(`${ann.email} is now an admin`);
     const asAdmin = await login(ann);
     expect(await roleOf(ann, asAdmin)).toBe("ADMIN");
-    expect((await asAdmin.data(EMAIL_OF, { id: other.id })).user.email).toBe(other.email);
+    expect((await asAdmin.data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBe(other.email);
 
     expect((await adminCli("grant", ann.email)).stdout).toContain("already an admin; nothing changed");
     const revoked = await adminCli("revoke", ann.email);
@@ -98,10 +100,10 @@ describe("grantAdmin and revokeAdmin (admins only)", () => {
     expect(grantAdmin).toEqual({ user: { id: bea.id, role: "ADMIN" }, errors: [] });
 
     // The token Bea holds was issued before: it still says "user" until refreshed.
-    expect((await bea.client.data(EMAIL_OF, { id: other.id })).user.email).toBeNull();
-    const { refreshSession } = await anonymous.data(REFRESH, { token: bea.refreshToken });
+    expect((await bea.client.data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBeNull();
+    const { refreshSession } = await anonymous.data<Refreshed>(REFRESH, { token: bea.refreshToken });
     const refreshed = anonymous.withToken(refreshSession.accessToken);
-    expect((await refreshed.data(EMAIL_OF, { id: other.id })).user.email).toBe(other.email);
+    expect((await refreshed.data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBe(other.email);
 
     // Revoked: the next refresh drops the role; the stale admin token can no longer grant either.
     const { revokeAdmin } = await admin.data(REVOKE, { id: bea.id });
@@ -109,8 +111,8 @@ describe("grantAdmin and revokeAdmin (admins only)", () => {
     const stale = await refreshed.request(GRANT, { id: other.id });
     expect(stale.errors?.[0]).toMatchObject({ extensions: { code: "FORBIDDEN" } });
     expect(await roleOf(other, admin)).toBe("USER");
-    const { refreshSession: again } = await anonymous.data(REFRESH, { token: refreshSession.refreshToken });
-    expect((await anonymous.withToken(again.accessToken).data(EMAIL_OF, { id: other.id })).user.email).toBeNull();
+    const { refreshSession: again } = await anonymous.data<Refreshed>(REFRESH, { token: refreshSession.refreshToken });
+    expect((await anonymous.withToken(again.accessToken).data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBeNull();
   });
 
   it("an admin may revoke themselves while another admin remains", async () => {

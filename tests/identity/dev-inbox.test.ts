@@ -11,7 +11,8 @@ import { freePort, freshDatabase, type FreshDatabase } from "../harness/database
 import { testGraphEnvironment } from "../harness/secrets.ts";
 import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
 
-const REGISTER = `mutation ($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id verified } } }`;
+const REGISTER = `mutation ($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id emailVerified } } }`;
+type Registered = { register: { accessToken: string; refreshToken: string; user: { id: string; emailVerified: boolean } } };
 
 /** A VAPID key pair of this run's own (P-256, URL-safe base64), as `web-push generate-vapid-keys` makes one. */
 const vapid = (() => {
@@ -117,7 +118,7 @@ describe("GET /dev/mail on the gateway, in development without SMTP_URL", () => 
     const client = new GatewayClient(`${gatewayBase}/graphql`);
     const ann = `ann-${randomUUID()}@localex.test`;
     const ben = `ben-${randomUUID()}@localex.test`;
-    const { register } = await client.data(REGISTER, { input: { email: ann, password: "correct horse battery", displayName: "Ann" } });
+    const { register } = await client.data<Registered>(REGISTER, { input: { email: ann, password: "correct horse battery", displayName: "Ann" } });
     await client.data(REGISTER, { input: { email: ben, password: "correct horse battery", displayName: "Ben" } });
 
     const [annsMail] = await untilMail(ann, 1);
@@ -135,7 +136,7 @@ describe("GET /dev/mail on the gateway, in development without SMTP_URL", () => 
     const link = new URL(/https?:\/\/\S+verify-email\?token=\S+/.exec(annsMail!.text)![0]);
     expect(link.origin).toBe("http://localhost:3000");
     const { verifyEmail } = await client.data(VERIFY_EMAIL, { token: link.searchParams.get("token") });
-    expect(verifyEmail).toEqual({ user: { id: register.user.id, verified: true }, errors: [] });
+    expect(verifyEmail).toEqual({ user: { id: register.user.id, emailVerified: true }, errors: [] });
   });
 
   it("shows a page to read the mail in a browser", async () => {
@@ -160,17 +161,17 @@ describe("GET /dev/mail on the gateway, in development without SMTP_URL", () => 
     const client = new GatewayClient(`${gatewayBase}/graphql`);
     const email = `only-admin-${randomUUID()}@localex.test`;
     const input = { email, password: "correct horse battery", displayName: "Only" };
-    const { register } = await client.data(REGISTER, { input });
+    const { register } = await client.data<Registered>(REGISTER, { input });
     const granted = await setRoleOn(database.url, { email }, "admin");
     expect(granted).toMatchObject({ ok: true, changed: true });
-    const { login } = await client.data(`mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`, { input: { email, password: input.password } });
+    const { login } = await client.data<{ login: { accessToken: string } }>(`mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`, { input: { email, password: input.password } });
     const admin = client.withToken(login.accessToken);
     const { revokeAdmin } = await admin.data(`mutation ($id: ID!) { revokeAdmin(userId: $id) { user { id } errors { code message field } } }`, { id: register.user.id });
     expect(revokeAdmin).toEqual({
       user: null,
       errors: [{ code: "LAST_ADMIN", message: `${email} is the only admin; grant the role to someone else first.`, field: "userId" }],
     });
-    const { me } = await admin.data(`{ me { role } }`);
+    const { me } = await admin.data<{ me: { role: string } }>(`{ me { role } }`);
     expect(me.role).toBe("ADMIN");
   });
 });
@@ -184,7 +185,13 @@ describe("in production", () => {
   });
 
   it("identity refuses to start without SMTP_URL (and PUBLIC_APP_URL), naming them", async () => {
-    const refused = servePiece("identity", { ...productionEnvironment(database.url), HOST: "127.0.0.1", IDENTITY_PORT: String(await freePort()) });
+    const refused = servePiece("identity", {
+      ...productionEnvironment(database.url),
+      // Its peers' addresses, which production also requires: only the mail settings are missing.
+      ...subgraphUrlEnv(inject("subgraphUrls").identity!),
+      HOST: "127.0.0.1",
+      IDENTITY_PORT: String(await freePort()),
+    });
     const timer = setTimeout(() => refused.child.kill("SIGKILL"), 60_000);
     const code = await refused.exited;
     clearTimeout(timer);

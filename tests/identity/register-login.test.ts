@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { GatewayClient, REGISTER, registerUser, signInAdmin } from "../harness/client.ts";
+import { GatewayClient, REGISTER, registerUser, signInAdmin, type Registered } from "../harness/client.ts";
 
 const anonymous = new GatewayClient();
 const LOGIN = /* GraphQL */ `
   mutation Login($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id email } } }
 `;
+type LoggedIn = { login: { accessToken: string; refreshToken: string; user: { id: string; email: string } } };
 const ME = /* GraphQL */ `{ me { id email displayName verified createdAt } }`;
+type Me = { me: { id: string; email: string; displayName: string; verified: boolean; createdAt: string } | null };
 
 function uniqueEmail() {
   return `someone-${randomUUID()}@localex.test`;
@@ -15,7 +17,7 @@ function uniqueEmail() {
 describe("register", () => {
   it("creates an account, normalises the email and signs the user in", async () => {
     const email = uniqueEmail();
-    const res = await anonymous.request(REGISTER, {
+    const res = await anonymous.request<Registered>(REGISTER, {
       input: { email: `  ${email.toUpperCase()} `, password: "correct horse battery", displayName: "  Ann   Lee " },
     });
     expect(res.errors).toBeUndefined();
@@ -51,7 +53,7 @@ describe("register", () => {
     });
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.email" });
     expect(res.errors?.[0]?.message).toMatch(/already exists/);
-    const login = await anonymous.request(LOGIN, { input: { email: first.email, password: first.password } });
+    const login = await anonymous.request<LoggedIn>(LOGIN, { input: { email: first.email, password: first.password } });
     expect(login.data?.login.user.id).toBe(first.id);
   });
 
@@ -81,10 +83,10 @@ describe("register", () => {
 describe("login", () => {
   it("signs in with the right password, whatever the email's case", async () => {
     const user = await registerUser();
-    const res = await anonymous.request(LOGIN, { input: { email: user.email.toUpperCase(), password: user.password } });
+    const res = await anonymous.request<LoggedIn>(LOGIN, { input: { email: user.email.toUpperCase(), password: user.password } });
     expect(res.data?.login.user).toEqual({ id: user.id, email: user.email });
-    const { me } = await anonymous.withToken(res.data!.login.accessToken).data(ME);
-    expect(me.id).toBe(user.id);
+    const { me } = await anonymous.withToken(res.data!.login.accessToken).data<Me>(ME);
+    expect(me?.id).toBe(user.id);
   });
 
   it("refuses a wrong password and an unknown email with the same message", async () => {
@@ -115,13 +117,13 @@ describe("login input limits", () => {
   ])("refuses %s before hashing it, naming the field", async (_case, override, field, message) => {
     const user = await registerUser();
     const started = performance.now();
-    const res = await anonymous.request(LOGIN, { input: { email: user.email, password: user.password, ...override } });
+    const res = await anonymous.request<LoggedIn>(LOGIN, { input: { email: user.email, password: user.password, ...override } });
     expect(res.data).toBeNull();
     expect(res.errors?.[0]).toMatchObject({ message, extensions: { code: "BAD_USER_INPUT", field } });
     expect(performance.now() - started).toBeLessThan(5_000);
     // Refused input is not a failed guess: the right password still signs in after many of them.
     for (let i = 0; i < 11; i++) await anonymous.request(LOGIN, { input: { email: user.email, password: user.password, ...override } });
-    expect((await anonymous.request(LOGIN, { input: { email: user.email, password: user.password } })).data?.login.user.id).toBe(user.id);
+    expect((await anonymous.request<LoggedIn>(LOGIN, { input: { email: user.email, password: user.password } })).data?.login.user.id).toBe(user.id);
   });
 
   it("still signs in with an email of exactly 254 and a password of exactly 256 characters", async () => {
@@ -129,7 +131,7 @@ describe("login input limits", () => {
     expect(email).toHaveLength(254);
     // Unverified: a 254-character address makes a mail file name longer than the file system allows.
     const user = await registerUser({ email, password: "p".repeat(256), verify: false });
-    const res = await anonymous.request(LOGIN, { input: { email, password: "p".repeat(256) } });
+    const res = await anonymous.request<LoggedIn>(LOGIN, { input: { email, password: "p".repeat(256) } });
     expect(res.data?.login.user.id).toBe(user.id);
   });
 });
@@ -143,11 +145,12 @@ describe("me and user", () => {
     const alice = await registerUser({ displayName: "Alice" });
     const bob = await registerUser({ displayName: "Bob" });
     const query = `query ($id: ID!) { user(id: $id) { id displayName email role } }`;
-    const asBob = await bob.client.data(query, { id: alice.id });
+    type Profile = { user: { id: string; displayName: string; email: string | null; role: string | null } };
+    const asBob = await bob.client.data<Profile>(query, { id: alice.id });
     expect(asBob.user).toEqual({ id: alice.id, displayName: "Alice", email: null, role: null });
-    const asAnonymous = await anonymous.data(query, { id: alice.id });
+    const asAnonymous = await anonymous.data<Profile>(query, { id: alice.id });
     expect(asAnonymous.user.email).toBeNull();
-    const asAlice = await alice.client.data(query, { id: alice.id });
+    const asAlice = await alice.client.data<Profile>(query, { id: alice.id });
     expect(asAlice.user).toMatchObject({ email: alice.email, role: "USER" });
   });
 
@@ -167,22 +170,23 @@ describe("me and user", () => {
 
 describe("updateProfile", () => {
   const UPDATE = `mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { user { id displayName } errors { code field message } } }`;
+  type Updated = { updateProfile: { user: { id: string; displayName: string } | null; errors: { code: string; field: string | null; message: string }[] } };
 
   it("changes the display name", async () => {
     const user = await registerUser();
-    const { updateProfile } = await user.client.data(UPDATE, { input: { displayName: "Renamed" } });
+    const { updateProfile } = await user.client.data<Updated>(UPDATE, { input: { displayName: "Renamed" } });
     expect(updateProfile).toEqual({ user: { id: user.id, displayName: "Renamed" }, errors: [] });
-    expect((await user.client.data(ME)).me.displayName).toBe("Renamed");
+    expect((await user.client.data<Me>(ME)).me?.displayName).toBe("Renamed");
   });
 
   it("returns a bad display name as an error naming the field, and changes nothing", async () => {
     const user = await registerUser({ displayName: "Original" });
-    const { updateProfile } = await user.client.data(UPDATE, { input: { displayName: "" } });
+    const { updateProfile } = await user.client.data<Updated>(UPDATE, { input: { displayName: "" } });
     expect(updateProfile.user).toBeNull();
     expect(updateProfile.errors).toEqual([
       { code: "INVALID_INPUT", field: "input.displayName", message: "Display name must not be empty." },
     ]);
-    expect((await user.client.data(ME)).me.displayName).toBe("Original");
+    expect((await user.client.data<Me>(ME)).me?.displayName).toBe("Original");
   });
 
   it("requires a signed-in user", async () => {
@@ -195,7 +199,7 @@ describe("password guessing", () => {
   it("locks an email out after 10 wrong passwords, even for the right one, and says when to retry", async () => {
     const user = await registerUser();
     for (let i = 0; i < 10; i++) {
-      const res = await anonymous.request(LOGIN, { input: { email: user.email, password: `guess number ${i}` } });
+      const res = await anonymous.request<LoggedIn>(LOGIN, { input: { email: user.email, password: `guess number ${i}` } });
       expect(res.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     }
     const locked = await anonymous.request(LOGIN, { input: { email: user.email, password: user.password } });

@@ -6,6 +6,7 @@ import { TEST_JWT_SECRET } from "../harness/secrets.ts";
 const anonymous = new GatewayClient();
 const ME = `{ me { id } }`;
 const REFRESH = `mutation ($token: String!) { refreshSession(refreshToken: $token) { accessToken refreshToken user { id email } } }`;
+type Refreshed = { refreshSession: { accessToken: string; refreshToken: string; user: { id: string; email: string } } };
 
 function sign(claims: Record<string, unknown>, secret = TEST_JWT_SECRET, exp: string | number = "5m") {
   return new SignJWT({ role: "user", sid: crypto.randomUUID(), ...claims })
@@ -65,19 +66,19 @@ describe("access tokens at the gateway", () => {
 describe("refreshSession", () => {
   it("rotates: the new pair works and the old refresh token does not", async () => {
     const user = await registerUser();
-    const first = await anonymous.data(REFRESH, { token: user.refreshToken });
+    const first = await anonymous.data<Refreshed>(REFRESH, { token: user.refreshToken });
     const next = first.refreshSession;
     expect(next.user).toEqual({ id: user.id, email: user.email });
     expect(next.refreshToken).not.toBe(user.refreshToken);
-    expect((await anonymous.withToken(next.accessToken).data(ME)).me.id).toBe(user.id);
+    expect((await anonymous.withToken(next.accessToken).data<{ me: { id: string } | null }>(ME)).me?.id).toBe(user.id);
 
-    const again = await anonymous.data(REFRESH, { token: next.refreshToken });
+    const again = await anonymous.data<Refreshed>(REFRESH, { token: next.refreshToken });
     expect(again.refreshSession.user.id).toBe(user.id);
   });
 
   it("treats a replayed refresh token as theft: refuses it and revokes the whole session", async () => {
     const user = await registerUser();
-    const { refreshSession: rotated } = await anonymous.data(REFRESH, { token: user.refreshToken });
+    const { refreshSession: rotated } = await anonymous.data<Refreshed>(REFRESH, { token: user.refreshToken });
 
     const replay = await anonymous.request(REFRESH, { token: user.refreshToken });
     expect(replay.errors?.[0]).toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
@@ -90,7 +91,7 @@ describe("refreshSession", () => {
 
   it("lets one of two racing refreshes win and revokes the family", async () => {
     const user = await registerUser();
-    const results = await Promise.all([1, 2].map(() => anonymous.request(REFRESH, { token: user.refreshToken })));
+    const results = await Promise.all([1, 2].map(() => anonymous.request<Refreshed>(REFRESH, { token: user.refreshToken })));
     expect(results.filter((r) => r.data?.refreshSession)).toHaveLength(1);
     const winner = results.find((r) => r.data?.refreshSession)!.data!.refreshSession;
     expect((await anonymous.request(REFRESH, { token: winner.refreshToken })).errors?.[0]?.extensions?.code).toBe(
@@ -107,14 +108,14 @@ describe("refreshSession", () => {
 describe("logout", () => {
   it("ends the session: its refresh token stops working, other sessions go on", async () => {
     const user = await registerUser();
-    const other = await anonymous.data(
+    const other = await anonymous.data<{ login: { refreshToken: string } }>(
       `mutation ($input: LoginInput!) { login(input: $input) { refreshToken } }`,
       { input: { email: user.email, password: user.password } },
     );
     expect(await user.client.data(`mutation { logout }`)).toEqual({ logout: true });
     const res = await anonymous.request(REFRESH, { token: user.refreshToken });
     expect(res.errors?.[0]?.message).toMatch(/signed out/);
-    const stillFine = await anonymous.data(REFRESH, { token: other.login.refreshToken });
+    const stillFine = await anonymous.data<Refreshed>(REFRESH, { token: other.login.refreshToken });
     expect(stillFine.refreshSession.user.id).toBe(user.id);
   });
 

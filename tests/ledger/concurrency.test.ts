@@ -41,7 +41,7 @@ describe("concurrency", () => {
     const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
     const key = randomUUID();
     const results = await Promise.all(Array.from({ length: 10 }, () => transfer(ann, bob.id, 7, key, "race")));
-    expect(results[0].errors).toEqual([]);
+    expect(results[0]!.errors).toEqual([]);
     for (const r of results) expect(r).toEqual(results[0]);
     expect(await accountOf(ann)).toMatchObject({ balance: 93 });
     expect(await accountOf(bob)).toMatchObject({ balance: 107 });

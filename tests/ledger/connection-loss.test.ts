@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
 import postgres from "postgres";
 import { markFunctionSql, startKiller, type Mark } from "../harness/connection-killer.ts";
-import { accountOf, adminClient, fundedUser, RECONCILIATION, TRANSFER } from "./helpers.ts";
+import { accountOf, adminClient, fundedUser, RECONCILIATION, TRANSFER, type Reconciled, type Transferred } from "./helpers.ts";
 
 const MARK: Mark = [74_110, 2];
 /** Kills in all: fewer than the ledger's 12 attempts, so even a transfer killed every time ends. */
@@ -46,11 +46,11 @@ describe("losing database connections", () => {
     try {
       // Eight clients at a time, each sending its transfers of 1 credit from Alice to Bob.
       for (let i = 0; i < keys.length; i += 8) {
-        const batch = keys.slice(i, i + 8).map((key) => alice.client.request(TRANSFER, { input: { toUserId: bob.id, amount: 1 }, key }));
+        const batch = keys.slice(i, i + 8).map((key) => alice.client.request<Transferred>(TRANSFER, { input: { toUserId: bob.id, amount: 1 }, key }));
         for (const res of await Promise.all(batch)) {
           expect(res.errors).toBeUndefined();
           expect(res.data?.transferCredits.errors).toEqual([]);
-          transferIds.push(res.data!.transferCredits.transfer.id as string);
+          transferIds.push(res.data!.transferCredits.transfer!.id);
         }
       }
     } finally {
@@ -68,7 +68,7 @@ describe("losing database connections", () => {
     expect((await accountOf(alice)).balance).toBe(100 - TRANSFERS);
     expect((await accountOf(bob)).balance).toBe(100 + TRANSFERS);
 
-    const { ledgerReconciliation } = await (await adminClient()).data(RECONCILIATION);
+    const { ledgerReconciliation } = await (await adminClient()).data<Reconciled>(RECONCILIATION);
     expect(ledgerReconciliation).toMatchObject({ transfersUnbalanced: 0, differences: [] });
   }, 120_000);
 });

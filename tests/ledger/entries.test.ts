@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GatewayClient } from "../harness/client.ts";
-import { adminClient, fundedUser, RECONCILIATION, transfer } from "./helpers.ts";
+import { adminClient, fundedUser, RECONCILIATION, transfer, type Reconciled } from "./helpers.ts";
 
 const ENTRIES = /* GraphQL */ `
   query($first: Int, $after: String) {
@@ -12,15 +12,25 @@ const ENTRIES = /* GraphQL */ `
     }
   }
 `;
+type Entries = {
+  ledgerEntries: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+    edges: {
+      cursor: string;
+      node: { kind: string; amount: number; balanceAfter: number; memo: string | null; counterparty: { id: string; displayName: string } | null; createdAt: string };
+    }[];
+  };
+};
 
 describe("ledgerEntries", () => {
   it("lists the member's entries newest first, with the running balance and the counterparty", async () => {
     const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
     await transfer(ann, bob.id, 30, randomUUID(), "chair");
     await transfer(bob, ann.id, 5, randomUUID(), "change");
-    const { ledgerEntries } = await ann.client.data(ENTRIES, {});
+    const { ledgerEntries } = await ann.client.data<Entries>(ENTRIES, {});
     expect(ledgerEntries.totalCount).toBe(3);
-    expect(ledgerEntries.edges.map((e: any) => e.node)).toEqual([
+    expect(ledgerEntries.edges.map((e) => e.node)).toEqual([
       expect.objectContaining({ kind: "transfer", amount: 5, balanceAfter: 75, memo: "change", counterparty: { id: bob.id, displayName: bob.displayName } }),
       expect.objectContaining({ kind: "transfer", amount: -30, balanceAfter: 70, memo: "chair", counterparty: { id: bob.id, displayName: bob.displayName } }),
       expect.objectContaining({ kind: "welcome", amount: 100, balanceAfter: 100, counterparty: null }),
@@ -30,13 +40,13 @@ describe("ledgerEntries", () => {
   it("pages with first/after", async () => {
     const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
     for (let i = 1; i <= 4; i++) await transfer(ann, bob.id, i);
-    const first = (await ann.client.data(ENTRIES, { first: 2 })).ledgerEntries;
-    expect(first.edges.map((e: any) => e.node.amount)).toEqual([-4, -3]);
+    const first = (await ann.client.data<Entries>(ENTRIES, { first: 2 })).ledgerEntries;
+    expect(first.edges.map((e) => e.node.amount)).toEqual([-4, -3]);
     expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const second = (await ann.client.data(ENTRIES, { first: 2, after: first.pageInfo.endCursor })).ledgerEntries;
-    expect(second.edges.map((e: any) => e.node.amount)).toEqual([-2, -1]);
-    const third = (await ann.client.data(ENTRIES, { first: 2, after: second.pageInfo.endCursor })).ledgerEntries;
-    expect(third.edges.map((e: any) => e.node.amount)).toEqual([100]);
+    const second = (await ann.client.data<Entries>(ENTRIES, { first: 2, after: first.pageInfo.endCursor })).ledgerEntries;
+    expect(second.edges.map((e) => e.node.amount)).toEqual([-2, -1]);
+    const third = (await ann.client.data<Entries>(ENTRIES, { first: 2, after: second.pageInfo.endCursor })).ledgerEntries;
+    expect(third.edges.map((e) => e.node.amount)).toEqual([100]);
     expect(third.pageInfo.hasNextPage).toBe(false);
     expect(third.totalCount).toBe(5);
   });
@@ -59,7 +69,7 @@ describe("ledgerReconciliation", () => {
 
   it("finds the books balanced", async () => {
     const admin = await adminClient();
-    const { ledgerReconciliation } = await admin.data(RECONCILIATION);
+    const { ledgerReconciliation } = await admin.data<Reconciled>(RECONCILIATION);
     expect(ledgerReconciliation.accountsChecked).toBeGreaterThan(1);
     expect(ledgerReconciliation).toMatchObject({ differences: [], transfersUnbalanced: 0 });
   });

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { accountOf, adminClient, fundedUser, GRANT } from "./helpers.ts";
+import { accountOf, adminClient, fundedUser, GRANT, type Granted } from "./helpers.ts";
 
 describe("grantCredits (admins)", () => {
   it("issues new credits to a member", async () => {
     const [admin, ann] = await Promise.all([adminClient(), fundedUser()]);
-    const { grantCredits } = await admin.data(GRANT, { userId: ann.id, amount: 250, memo: "Volunteer thanks", key: randomUUID() });
+    const { grantCredits } = await admin.data<Granted>(GRANT, { userId: ann.id, amount: 250, memo: "Volunteer thanks", key: randomUUID() });
     expect(grantCredits.errors).toEqual([]);
     expect(grantCredits.transfer).toMatchObject({ kind: "grant", amount: 250, memo: "Volunteer thanks", from: null, to: { id: ann.id } });
     expect(await accountOf(ann)).toMatchObject({ balance: 350 });
@@ -18,7 +18,7 @@ describe("grantCredits (admins)", () => {
     const copies = await Promise.all(Array.from({ length: 5 }, () => admin.data(GRANT, vars)));
     for (const copy of copies) expect(copy).toEqual(first);
     expect(await accountOf(ann)).toMatchObject({ balance: 105 });
-    const other = await admin.data(GRANT, { ...vars, amount: 6 });
+    const other = await admin.data<Granted>(GRANT, { ...vars, amount: 6 });
     expect(other.grantCredits.errors).toEqual([expect.objectContaining({ code: "IDEMPOTENCY_CONFLICT", field: "idempotencyKey" })]);
   });
 
@@ -36,7 +36,7 @@ describe("grantCredits (admins)", () => {
     ["an empty memo", { memo: "   " }, "INVALID_INPUT", "memo"],
   ])("refuses %s, naming the field", async (_case, override, code, field) => {
     const [admin, ann] = await Promise.all([adminClient(), fundedUser()]);
-    const { grantCredits } = await admin.data(GRANT, { userId: ann.id, amount: 10, memo: "Gift", key: randomUUID(), ...override });
+    const { grantCredits } = await admin.data<Granted>(GRANT, { userId: ann.id, amount: 10, memo: "Gift", key: randomUUID(), ...override });
     expect(grantCredits.transfer).toBeNull();
     expect(grantCredits.errors).toEqual([expect.objectContaining({ code, field })]);
     expect(await accountOf(ann)).toMatchObject({ balance: 100 });

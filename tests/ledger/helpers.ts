@@ -26,6 +26,38 @@ export const RECONCILIATION = /* GraphQL */ `
   { ledgerReconciliation { accountsChecked transfersUnbalanced differences { accountId field cached recomputed } } }
 `;
 
+export interface FieldError {
+  code: string;
+  message: string;
+  field: string | null;
+}
+
+/** A transfer as TRANSFER selects it (GRANT selects the same, less `createdAt`). */
+export interface Transfer {
+  id: string;
+  kind: string;
+  amount: number;
+  memo: string | null;
+  from: { id: string } | null;
+  to: { id: string } | null;
+  createdAt: string;
+}
+
+export interface TransferPayload {
+  transfer: Transfer | null;
+  errors: FieldError[];
+}
+
+export type Transferred = { transferCredits: TransferPayload };
+export type Granted = { grantCredits: { transfer: Omit<Transfer, "createdAt"> | null; errors: FieldError[] } };
+export type Reconciled = {
+  ledgerReconciliation: {
+    accountsChecked: number;
+    transfersUnbalanced: number;
+    differences: { accountId: string; field: string; cached: number; recomputed: number }[];
+  };
+};
+
 export interface Balance {
   balance: number;
   held: number;
@@ -57,13 +89,13 @@ export async function fundedUser(): Promise<TestUser> {
 /** The admin (ADMIN_EMAILS in the harness), signed in the harness's one way. */
 export const adminClient = signInAdmin;
 
-export async function transfer(from: TestUser, toUserId: string, amount: number, key: string = randomUUID(), memo?: string) {
-  const res = await from.client.data<{ transferCredits: any }>(TRANSFER, { input: { toUserId, amount, memo }, key });
+export async function transfer(from: TestUser, toUserId: string, amount: number, key: string = randomUUID(), memo?: string): Promise<TransferPayload> {
+  const res = await from.client.data<Transferred>(TRANSFER, { input: { toUserId, amount, memo }, key });
   return res.transferCredits;
 }
 
 /** Calls the ledger subgraph directly as the trades service would (internal fields). */
-export async function asService<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function asService<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const token = await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller("trades"), { signer: "trades", audience: "ledger" });
   const response = await fetch(inject("subgraphUrls").ledger!, {
     method: "POST",

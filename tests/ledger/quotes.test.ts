@@ -6,7 +6,7 @@
 // - [gateway, own ledger]: a ledger subgraph of this file's own (BTC_PRICE_SOURCE=http at the
 //   local ticker, a 2 s max age) on a fresh database, behind a gateway of its own that routes
 //   the ledger to it and every other subgraph to the harness's graph.
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadConfig, ConfigError } from "@localex/common";
@@ -27,6 +27,27 @@ const CREDIT_QUOTE = /* GraphQL */ `
     }
   }
 `;
+type CreditQuote = {
+  creditQuote: {
+    quote: {
+      credits: number;
+      currency: string;
+      creditValueMinor: number;
+      valueMinor: number;
+      value: string;
+      satoshis: number;
+      btc: string;
+      btcPriceMinor: number;
+      btcPrice: string;
+      priceAt: string;
+      ageSeconds: number;
+      source: string;
+    } | null;
+    errors: { code: string; message: string; field: string | null }[];
+    lastPriceAt: string | null;
+    lastPriceAgeSeconds: number | null;
+  };
+};
 
 // ---------------------------------------------------------------------------------------------
 // A ticker in Kraken's public Ticker format (GET /0/public/Ticker?pair=XBTEUR), as documented at
@@ -62,28 +83,32 @@ class Ticker {
   url = "";
 
   async start(): Promise<this> {
-    this.server = createServer(async (request, response) => {
-      this.requests.push(request);
-      if (this.delayMs) await sleep(this.delayMs);
-      const json = (status: number, body: unknown) => {
-        response.writeHead(status, { "content-type": "application/json" });
-        response.end(typeof body === "string" ? body : JSON.stringify(body));
-      };
-      switch (this.mode) {
-        case "ok": return json(200, krakenTicker(this.last));
-        case "500": return json(500, { error: ["EService:Unavailable"] });
-        case "not-json": return json(200, '{"error":[],"result":{"XXBTZEUR":{"c":["30303.2');
-        case "no-last-trade": return json(200, { error: [], result: { XXBTZEUR: { a: ["30300.1", "1", "1.000"] } } });
-        case "kraken-error": return json(200, { error: ["EQuery:Unknown asset pair"] });
-        case "other-currency": return json(200, krakenTicker(this.last, "XXBTZUSD"));
-        case "bad-price": return json(200, krakenTicker("-1"));
-        case "hang": return; // never answers
-      }
-    });
+    // node:http ignores what the listener returns, so the answer's promise is marked as let go;
+    // a rejection still surfaces as an unhandled one.
+    this.server = createServer((request, response) => void this.answer(request, response));
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
     const address = this.server.address();
     this.url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/0/public/Ticker?pair=XBTEUR`;
     return this;
+  }
+
+  private async answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.requests.push(request);
+    if (this.delayMs) await sleep(this.delayMs);
+    const json = (status: number, body: unknown) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(typeof body === "string" ? body : JSON.stringify(body));
+    };
+    switch (this.mode) {
+      case "ok": return json(200, krakenTicker(this.last));
+      case "500": return json(500, { error: ["EService:Unavailable"] });
+      case "not-json": return json(200, '{"error":[],"result":{"XXBTZEUR":{"c":["30303.2');
+      case "no-last-trade": return json(200, { error: [], result: { XXBTZEUR: { a: ["30300.1", "1", "1.000"] } } });
+      case "kraken-error": return json(200, { error: ["EQuery:Unknown asset pair"] });
+      case "other-currency": return json(200, krakenTicker(this.last, "XXBTZUSD"));
+      case "bad-price": return json(200, krakenTicker("-1"));
+      case "hang": return; // never answers
+    }
   }
 
   async stop(): Promise<void> {
@@ -384,7 +409,7 @@ describe("[gateway, own ledger] creditQuote with BTC_PRICE_SOURCE=http at a loca
   }, 60_000);
 
   const creditQuote = async (credits: number) => {
-    const res = await client.request(CREDIT_QUOTE, { credits });
+    const res = await client.request<CreditQuote>(CREDIT_QUOTE, { credits });
     expect(res.errors).toBeUndefined();
     return res.data!.creditQuote;
   };
@@ -392,7 +417,7 @@ describe("[gateway, own ledger] creditQuote with BTC_PRICE_SOURCE=http at a loca
   it("malformed ticker JSON with no price known yet → PRICE_UNAVAILABLE", async () => {
     const payload = await creditQuote(10);
     expect(payload).toMatchObject({ quote: null, errors: [{ code: "PRICE_UNAVAILABLE", field: null }], lastPriceAt: null, lastPriceAgeSeconds: null });
-    expect(payload.errors[0].message).toMatch(/not JSON/);
+    expect(payload.errors[0]!.message).toMatch(/not JSON/);
     expect(ticker.requests).toHaveLength(1);
   });
 
@@ -415,9 +440,9 @@ describe("[gateway, own ledger] creditQuote with BTC_PRICE_SOURCE=http at a loca
       btc: "0.00045353",
       source: "http",
     });
-    expect(first.quote.ageSeconds).toBeLessThanOrEqual(1);
+    expect(first.quote!.ageSeconds).toBeLessThanOrEqual(1);
     const second = await creditQuote(7);
-    expect(second.quote).toMatchObject({ credits: 7, valueMinor: 350, btcPriceMinor: 5_512_345, priceAt: first.quote.priceAt });
+    expect(second.quote).toMatchObject({ credits: 7, valueMinor: 350, btcPriceMinor: 5_512_345, priceAt: first.quote!.priceAt });
     expect(ticker.requests).toHaveLength(1);
   });
 
@@ -431,9 +456,9 @@ describe("[gateway, own ledger] creditQuote with BTC_PRICE_SOURCE=http at a loca
     await sleep(MAX_AGE_SECONDS * 1000 + 200);
     const before = ticker.requests.length;
     const stale = await creditQuote(1);
-    expect(stale).toMatchObject({ quote: null, errors: [{ code: "PRICE_STALE", field: null }], lastPriceAt: known.priceAt });
+    expect(stale).toMatchObject({ quote: null, errors: [{ code: "PRICE_STALE", field: null }], lastPriceAt: known!.priceAt });
     expect(stale.lastPriceAgeSeconds).toBeGreaterThanOrEqual(MAX_AGE_SECONDS);
-    expect(stale.errors[0].message).toContain(`${stale.lastPriceAgeSeconds} s old`);
+    expect(stale.errors[0]!.message).toContain(`${stale.lastPriceAgeSeconds} s old`);
     expect(ticker.requests.length).toBe(before + 1);
 
     ticker.mode = "ok";

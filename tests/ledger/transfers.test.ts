@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { ACCOUNT, accountOf, adminClient, fundedUser, TRANSFER, transfer, waitForWelcome } from "./helpers.ts";
+import { ACCOUNT, accountOf, adminClient, fundedUser, TRANSFER, transfer, waitForWelcome, type Balance, type Transferred } from "./helpers.ts";
 
 describe("welcome grant", () => {
   it("gives a new member 100 credits shortly after registering", async () => {
@@ -13,7 +13,7 @@ describe("welcome grant", () => {
 describe("transferCredits", () => {
   it("moves credits from the sender to the recipient", async () => {
     const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
-    const res = await ann.client.data<{ transferCredits: any }>(
+    const res = await ann.client.data<Transferred>(
       TRANSFER.replace("to { id }", "to { id displayName }"),
       { input: { toUserId: bob.id, amount: 30, memo: "  for the  bike " }, key: randomUUID() },
     );
@@ -104,7 +104,7 @@ describe("idempotency keys", () => {
     const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
     const key = randomUUID();
     const first = await transfer(ann, bob.id, 150, key);
-    expect(first.errors[0].code).toBe("INSUFFICIENT_FUNDS");
+    expect(first.errors[0]!.code).toBe("INSUFFICIENT_FUNDS");
     await transfer(bob, ann.id, 100);
     expect(await transfer(ann, bob.id, 150, key)).toEqual(first);
     expect(await accountOf(ann)).toMatchObject({ balance: 200 });
@@ -116,7 +116,7 @@ describe("idempotency keys", () => {
     const fromAnn = await transfer(ann, cat.id, 10, key);
     const fromBob = await transfer(bob, cat.id, 10, key);
     expect(fromBob.errors).toEqual([]);
-    expect(fromBob.transfer.id).not.toBe(fromAnn.transfer.id);
+    expect(fromBob.transfer!.id).not.toBe(fromAnn.transfer!.id);
     expect(await accountOf(cat)).toMatchObject({ balance: 120 });
   });
 });
@@ -125,10 +125,11 @@ describe("User.account", () => {
   it("is visible to the member themself and to admins only", async () => {
     const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
     const query = `query($id: ID!) { user(id: $id) { id account { balance } } }`;
-    expect((await bob.client.data(query, { id: ann.id })).user.account).toBeNull();
-    expect((await new GatewayClient().data(query, { id: ann.id })).user.account).toBeNull();
+    type AccountOf = { user: { id: string; account: { balance: number } | null } };
+    expect((await bob.client.data<AccountOf>(query, { id: ann.id })).user.account).toBeNull();
+    expect((await new GatewayClient().data<AccountOf>(query, { id: ann.id })).user.account).toBeNull();
     const admin = await adminClient();
-    expect((await admin.data(query, { id: ann.id })).user.account).toEqual({ balance: 100 });
-    expect((await ann.client.data(ACCOUNT)).me.account.balance).toBe(100);
+    expect((await admin.data<AccountOf>(query, { id: ann.id })).user.account).toEqual({ balance: 100 });
+    expect((await ann.client.data<{ me: { account: Balance } }>(ACCOUNT)).me.account.balance).toBe(100);
   });
 });

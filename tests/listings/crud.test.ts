@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { categories, category, CREATE, createListing, LISTING, listingInput, UPDATE } from "./helpers.ts";
+import { categories, category, CREATE, createListing, LISTING, listingInput, UPDATE, type Created, type ListingById, type Updated } from "./helpers.ts";
 
 const anonymous = new GatewayClient();
 
@@ -22,7 +22,7 @@ describe("createListing", () => {
       description: "Seats six.\r\nA few scratches.",
       attributes: [{ key: "material", value: "oak" }, { key: "color", value: " brown " }],
     });
-    const { createListing } = await ann.client.data(CREATE, { input });
+    const { createListing } = await ann.client.data<Created>(CREATE, { input });
     expect(createListing.errors).toEqual([]);
     expect(createListing.listing).toMatchObject({
       title: "Oak dining table",
@@ -36,16 +36,17 @@ describe("createListing", () => {
       owner: { id: ann.id },
     });
 
-    const { listing } = await ann.client.data(`query ($id: ID!) { listing(id: $id) { id owner { id displayName } } }`, {
-      id: createListing.listing.id,
-    });
+    const { listing } = await ann.client.data<{ listing: { id: string; owner: { id: string; displayName: string } } }>(
+      `query ($id: ID!) { listing(id: $id) { id owner { id displayName } } }`,
+      { id: createListing.listing!.id },
+    );
     expect(listing.owner).toEqual({ id: ann.id, displayName: "Ann" });
   });
 
   it("accepts a listing without price, location or attributes", async () => {
     const ann = await registerUser();
     const input = await listingInput({ creditPrice: null, location: null, attributes: undefined });
-    const { createListing } = await ann.client.data(CREATE, { input });
+    const { createListing } = await ann.client.data<Created>(CREATE, { input });
     expect(createListing.listing).toMatchObject({ creditPrice: null, location: null, attributes: [] });
   });
 
@@ -72,26 +73,26 @@ describe("createListing", () => {
     ["control characters in the description", { description: "Nice\u0007 table" }, "input.description", /control/],
   ])("refuses %s as data, naming the field", async (_case, override, field, message) => {
     const ann = await registerUser();
-    const { createListing } = await ann.client.data(CREATE, { input: await listingInput(override) });
+    const { createListing } = await ann.client.data<Created>(CREATE, { input: await listingInput(override) });
     expect(createListing.listing).toBeNull();
     expect(createListing.errors).toEqual([{ code: "INVALID_INPUT", field, message: expect.stringMatching(message) }]);
-    const { listings } = await ann.client.data(`query ($o: ID) { listings(filter: { ownerId: $o }) { totalCount } }`, { o: ann.id });
+    const { listings } = await ann.client.data<{ listings: { totalCount: number } }>(`query ($o: ID) { listings(filter: { ownerId: $o }) { totalCount } }`, { o: ann.id });
     expect(listings.totalCount).toBe(0);
   });
 
   it("reports every problem at once", async () => {
     const ann = await registerUser();
-    const { createListing } = await ann.client.data(CREATE, {
+    const { createListing } = await ann.client.data<Created>(CREATE, {
       input: await listingInput({ title: "", creditPrice: -5, location: { lat: 100, lon: 200 } }),
     });
-    expect(createListing.errors.map((e: { field: string }) => e.field).sort()).toEqual(
+    expect(createListing.errors.map((e) => e.field).sort()).toEqual(
       ["input.creditPrice", "input.location.lat", "input.location.lon", "input.title"],
     );
   });
 
   it("turns line breaks in the title into spaces and keeps them in the description", async () => {
     const ann = await registerUser();
-    const { createListing } = await ann.client.data(CREATE, {
+    const { createListing } = await ann.client.data<Created>(CREATE, {
       input: await listingInput({ title: "Oak\ntable\t", description: "Line one\n\tLine two" }),
     });
     expect(createListing.listing).toMatchObject({ title: "Oak table", description: "Line one\n\tLine two" });
@@ -110,7 +111,7 @@ describe("updateListing", () => {
   it("changes only the fields given", async () => {
     const ann = await registerUser();
     const created = await createListing(ann, {}, { draft: true });
-    const { updateListing } = await ann.client.data(UPDATE, { id: created.id, input: { title: "Walnut table", creditPrice: 55 } });
+    const { updateListing } = await ann.client.data<Updated>(UPDATE, { id: created.id, input: { title: "Walnut table", creditPrice: 55 } });
     expect(updateListing.errors).toEqual([]);
     expect(updateListing.listing).toMatchObject({
       title: "Walnut table",
@@ -121,13 +122,13 @@ describe("updateListing", () => {
       attributes: created.attributes,
       status: "DRAFT",
     });
-    expect(new Date(updateListing.listing.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(created.updatedAt as string).getTime());
+    expect(new Date(updateListing.listing!.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(created.updatedAt).getTime());
   });
 
   it("clears price and location with an explicit null, and replaces attributes", async () => {
     const ann = await registerUser();
     const created = await createListing(ann);
-    const { updateListing } = await ann.client.data(UPDATE, {
+    const { updateListing } = await ann.client.data<Updated>(UPDATE, {
       id: created.id,
       input: { creditPrice: null, location: null, attributes: [{ key: "width_cm", value: "180" }] },
     });
@@ -143,11 +144,11 @@ describe("updateListing", () => {
     const ann = await registerUser();
     const created = await createListing(ann, { attributes: [{ key: "material", value: "oak" }] });
     const books = await category("books");
-    const refused = await ann.client.data(UPDATE, { id: created.id, input: { categoryId: books.id } });
+    const refused = await ann.client.data<Updated>(UPDATE, { id: created.id, input: { categoryId: books.id } });
     expect(refused.updateListing.errors).toEqual([
       { code: "INVALID_INPUT", field: "input.attributes", message: expect.stringMatching(/does not allow material/) },
     ]);
-    const moved = await ann.client.data(UPDATE, {
+    const moved = await ann.client.data<Updated>(UPDATE, {
       id: created.id,
       input: { categoryId: books.id, attributes: [{ key: "author", value: "Tove Jansson" }] },
     });
@@ -157,13 +158,13 @@ describe("updateListing", () => {
   it("refuses bad values as data and changes nothing", async () => {
     const ann = await registerUser();
     const created = await createListing(ann);
-    const { updateListing } = await ann.client.data(UPDATE, {
+    const { updateListing } = await ann.client.data<Updated>(UPDATE, {
       id: created.id,
       input: { title: "Fine title", description: "y".repeat(5001) },
     });
     expect(updateListing).toMatchObject({ listing: null, errors: [{ code: "INVALID_INPUT", field: "input.description" }] });
-    const { listing } = await ann.client.data(LISTING, { id: created.id });
-    expect(listing.title).toBe(created.title);
+    const { listing } = await ann.client.data<ListingById>(LISTING, { id: created.id });
+    expect(listing?.title).toBe(created.title);
   });
 
   it("lets only the owner change a listing: FORBIDDEN for others' listings, NOT_FOUND for their drafts", async () => {
@@ -171,16 +172,16 @@ describe("updateListing", () => {
     const bob = await registerUser();
     const published = await createListing(ann);
     const draft = await createListing(ann, {}, { draft: true });
-    const forbidden = await bob.client.data(UPDATE, { id: published.id, input: { title: "Mine now" } });
+    const forbidden = await bob.client.data<Updated>(UPDATE, { id: published.id, input: { title: "Mine now" } });
     expect(forbidden.updateListing).toEqual({ listing: null, errors: [{ code: "FORBIDDEN", field: "id", message: expect.any(String) }] });
-    const hidden = await bob.client.data(UPDATE, { id: draft.id, input: { title: "Mine now" } });
+    const hidden = await bob.client.data<Updated>(UPDATE, { id: draft.id, input: { title: "Mine now" } });
     expect(hidden.updateListing.errors[0]).toMatchObject({ code: "NOT_FOUND", field: "id" });
     for (const id of ["00000000-0000-4000-8000-000000000000", "not-a-uuid"]) {
-      const missing = await bob.client.data(UPDATE, { id, input: { title: "x" } });
+      const missing = await bob.client.data<Updated>(UPDATE, { id, input: { title: "x" } });
       expect(missing.updateListing.errors[0]).toMatchObject({ code: "NOT_FOUND", field: "id" });
     }
-    const { listing } = await ann.client.data(LISTING, { id: published.id });
-    expect(listing.title).toBe(published.title);
+    const { listing } = await ann.client.data<ListingById>(LISTING, { id: published.id });
+    expect(listing?.title).toBe(published.title);
   });
 });
 
@@ -189,9 +190,9 @@ describe("listing(id)", () => {
     const ann = await registerUser();
     const bob = await registerUser();
     const draft = await createListing(ann, {}, { draft: true });
-    expect((await ann.client.data(LISTING, { id: draft.id })).listing?.id).toBe(draft.id);
-    expect((await bob.client.data(LISTING, { id: draft.id })).listing).toBeNull();
-    expect((await anonymous.data(LISTING, { id: draft.id })).listing).toBeNull();
-    expect((await anonymous.data(LISTING, { id: "nope" })).listing).toBeNull();
+    expect((await ann.client.data<ListingById>(LISTING, { id: draft.id })).listing?.id).toBe(draft.id);
+    expect((await bob.client.data<ListingById>(LISTING, { id: draft.id })).listing).toBeNull();
+    expect((await anonymous.data<ListingById>(LISTING, { id: draft.id })).listing).toBeNull();
+    expect((await anonymous.data<ListingById>(LISTING, { id: "nope" })).listing).toBeNull();
   });
 });

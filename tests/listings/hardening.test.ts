@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { ARCHIVE, asService, CREATE, createListing, LISTING, listingInput, newTradeId, UPDATE } from "./helpers.ts";
+import { ARCHIVE, asService, CREATE, createListing, LISTING, listingInput, newTradeId, UPDATE, type Created, type ListingById, type ListingPayload, type Updated } from "./helpers.ts";
 
 const anonymous = new GatewayClient();
 const RESERVE = `mutation ($t: ID!, $ids: [ID!]!) { reserveListingsForTrade(tradeId: $t, listingIds: $ids) { ok unavailableListingIds } }`;
@@ -13,6 +13,13 @@ const CREATE_KEYED = `mutation ($input: CreateListingInput!, $key: String) {
   createListing(input: $input, idempotencyKey: $key) { listing { id title status } errors { code message field } } }`;
 const MINE = `query ($o: ID) { listings(filter: { ownerId: $o }) { totalCount edges { node { id } } } }`;
 const WHERE = `query ($id: ID!) { listing(id: $id) { location { lat lon } locationAccuracyMeters } }`;
+type Reserved = { reserveListingsForTrade: { ok: boolean; unavailableListingIds: string[] } };
+type HandedOver = { handOverListingsForTrade: { ok: boolean; completed: number; unavailableListingIds: string[] } };
+type CreatedKeyed = { createListing: { listing: { id: string; title: string; status: string } | null; errors: ListingPayload["errors"] } };
+type Mine = { listings: { totalCount: number; edges: { node: { id: string } }[] } };
+type Point = { lat: number; lon: number };
+/** What WHERE answers for a listing that has a location. */
+type Where = { listing: { location: Point; locationAccuracyMeters: number | null } };
 
 /** Great-circle distance in metres. */
 function metres(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
@@ -26,35 +33,35 @@ describe("a listing an accepted trade holds", () => {
     const ann = await registerUser();
     const listing = await createListing(ann);
     const trade = newTradeId();
-    expect((await asService(RESERVE, { t: trade, ids: [listing.id] })).data?.reserveListingsForTrade.ok).toBe(true);
+    expect((await asService<Reserved>(RESERVE, { t: trade, ids: [listing.id] })).data?.reserveListingsForTrade.ok).toBe(true);
 
     const { archiveListing } = await ann.client.data(ARCHIVE, { id: listing.id });
     expect(archiveListing).toEqual({
       listing: null,
       errors: [{ code: "LISTING_LOCKED", field: "id", message: expect.stringMatching(/reserved for an accepted trade/) }],
     });
-    const { updateListing } = await ann.client.data(UPDATE, { id: listing.id, input: { title: "Something else" } });
+    const { updateListing } = await ann.client.data<Updated>(UPDATE, { id: listing.id, input: { title: "Something else" } });
     expect(updateListing.errors).toEqual([{ code: "LISTING_LOCKED", field: "id", message: expect.stringMatching(/reserved/) }]);
-    expect((await anonymous.data(LISTING, { id: listing.id })).listing).toMatchObject({ status: "RESERVED", title: listing.title });
+    expect((await anonymous.data<ListingById>(LISTING, { id: listing.id })).listing).toMatchObject({ status: "RESERVED", title: listing.title });
 
     // So the trade can still hand it over.
-    const { data } = await asService(HAND_OVER, { t: trade, ids: [listing.id] });
+    const { data } = await asService<HandedOver>(HAND_OVER, { t: trade, ids: [listing.id] });
     expect(data?.handOverListingsForTrade).toEqual({ ok: true, completed: 1, unavailableListingIds: [] });
-    expect((await anonymous.data(LISTING, { id: listing.id })).listing.status).toBe("TRADED");
+    expect((await anonymous.data<ListingById>(LISTING, { id: listing.id })).listing?.status).toBe("TRADED");
   });
 
   it("is handed over all or nothing: one listing not reserved for the trade changes none", async () => {
     const ann = await registerUser();
     const [held, free] = [await createListing(ann), await createListing(ann)];
     const trade = newTradeId();
-    await asService(RESERVE, { t: trade, ids: [held.id] });
-    const { data } = await asService(HAND_OVER, { t: trade, ids: [held.id, free.id] });
+    await asService<Reserved>(RESERVE, { t: trade, ids: [held.id] });
+    const { data } = await asService<HandedOver>(HAND_OVER, { t: trade, ids: [held.id, free.id] });
     expect(data?.handOverListingsForTrade).toEqual({ ok: false, completed: 0, unavailableListingIds: [free.id] });
-    expect((await anonymous.data(LISTING, { id: held.id })).listing.status).toBe("RESERVED");
-    expect((await anonymous.data(LISTING, { id: free.id })).listing.status).toBe("ACTIVE");
+    expect((await anonymous.data<ListingById>(LISTING, { id: held.id })).listing?.status).toBe("RESERVED");
+    expect((await anonymous.data<ListingById>(LISTING, { id: free.id })).listing?.status).toBe("ACTIVE");
     // A replay after a hand-over moves nothing more.
-    await asService(HAND_OVER, { t: trade, ids: [held.id] });
-    expect((await asService(HAND_OVER, { t: trade, ids: [held.id] })).data?.handOverListingsForTrade).toEqual({
+    await asService<HandedOver>(HAND_OVER, { t: trade, ids: [held.id] });
+    expect((await asService<HandedOver>(HAND_OVER, { t: trade, ids: [held.id] })).data?.handOverListingsForTrade).toEqual({
       ok: true,
       completed: 0,
       unavailableListingIds: [],
@@ -67,52 +74,52 @@ describe("createListing with an idempotency key", () => {
     const ann = await registerUser();
     const input = await listingInput({ title: "Retried lamp" });
     const key = randomUUID();
-    const first = (await ann.client.data(CREATE_KEYED, { input, key })).createListing;
+    const first = (await ann.client.data<CreatedKeyed>(CREATE_KEYED, { input, key })).createListing;
     expect(first.errors).toEqual([]);
-    const again = (await ann.client.data(CREATE_KEYED, { input, key })).createListing;
+    const again = (await ann.client.data<CreatedKeyed>(CREATE_KEYED, { input, key })).createListing;
     expect(again).toEqual(first);
-    expect((await ann.client.data(MINE, { o: ann.id })).listings.totalCount).toBe(1);
+    expect((await ann.client.data<Mine>(MINE, { o: ann.id })).listings.totalCount).toBe(1);
 
     // The same key with other input is refused, and creates nothing.
-    const other = (await ann.client.data(CREATE_KEYED, { input: { ...input, title: "Another lamp" }, key })).createListing;
+    const other = (await ann.client.data<CreatedKeyed>(CREATE_KEYED, { input: { ...input, title: "Another lamp" }, key })).createListing;
     expect(other).toEqual({
       listing: null,
       errors: [{ code: "IDEMPOTENCY_CONFLICT", field: "idempotencyKey", message: expect.stringMatching(/different listing/) }],
     });
-    expect((await ann.client.data(MINE, { o: ann.id })).listings.totalCount).toBe(1);
+    expect((await ann.client.data<Mine>(MINE, { o: ann.id })).listings.totalCount).toBe(1);
 
     // Keys are per member: someone else's same key is their own listing.
     const bob = await registerUser();
-    const bobs = (await bob.client.data(CREATE_KEYED, { input, key })).createListing;
+    const bobs = (await bob.client.data<CreatedKeyed>(CREATE_KEYED, { input, key })).createListing;
     expect(bobs.errors).toEqual([]);
-    expect(bobs.listing.id).not.toBe(first.listing.id);
+    expect(bobs.listing!.id).not.toBe(first.listing!.id);
     // Without a key, every request creates one, as before.
-    await ann.client.data(CREATE_KEYED, { input, key: null });
-    await ann.client.data(CREATE_KEYED, { input });
-    expect((await ann.client.data(MINE, { o: ann.id })).listings.totalCount).toBe(3);
+    await ann.client.data<CreatedKeyed>(CREATE_KEYED, { input, key: null });
+    await ann.client.data<CreatedKeyed>(CREATE_KEYED, { input });
+    expect((await ann.client.data<Mine>(MINE, { o: ann.id })).listings.totalCount).toBe(3);
   });
 
   it("creates exactly one listing for five identical requests sent at once", async () => {
     const ann = await registerUser();
     const input = await listingInput({ title: "Double-clicked chair" });
     const key = randomUUID();
-    const answers = await Promise.all(Array.from({ length: 5 }, () => ann.client.data(CREATE_KEYED, { input, key })));
+    const answers = await Promise.all(Array.from({ length: 5 }, () => ann.client.data<CreatedKeyed>(CREATE_KEYED, { input, key })));
     const ids = new Set(answers.map((a) => a.createListing.listing?.id));
     expect(answers.map((a) => a.createListing.errors)).toEqual(Array(5).fill([]));
     expect(ids.size).toBe(1);
-    const { listings } = await ann.client.data(MINE, { o: ann.id });
+    const { listings } = await ann.client.data<Mine>(MINE, { o: ann.id });
     expect(listings.totalCount).toBe(1);
-    expect(listings.edges[0].node.id).toBe([...ids][0]);
+    expect(listings.edges[0]!.node.id).toBe([...ids][0]);
   });
 
   it("refuses a key that is empty, too long or has control characters", async () => {
     const ann = await registerUser();
     const input = await listingInput();
     for (const key of ["", "   ", "k".repeat(201), "key\u0000", "key\u202e"]) {
-      const { createListing } = await ann.client.data(CREATE_KEYED, { input, key });
+      const { createListing } = await ann.client.data<CreatedKeyed>(CREATE_KEYED, { input, key });
       expect(createListing).toEqual({ listing: null, errors: [expect.objectContaining({ code: "INVALID_INPUT", field: "idempotencyKey" })] });
     }
-    expect((await ann.client.data(MINE, { o: ann.id })).listings.totalCount).toBe(0);
+    expect((await ann.client.data<Mine>(MINE, { o: ann.id })).listings.totalCount).toBe(0);
   });
 });
 
@@ -123,30 +130,30 @@ describe("a listing's location", () => {
     const ann = await registerUser();
     const bob = await registerUser();
     const listing = await createListing(ann, { location: exact });
-    expect((await ann.client.data(WHERE, { id: listing.id })).listing).toEqual({ location: exact, locationAccuracyMeters: null });
+    expect((await ann.client.data<Where>(WHERE, { id: listing.id })).listing).toEqual({ location: exact, locationAccuracyMeters: null });
 
     const seen = await Promise.all([
-      bob.client.data(WHERE, { id: listing.id }),
-      bob.client.data(WHERE, { id: listing.id }),
-      anonymous.data(WHERE, { id: listing.id }),
+      bob.client.data<Where>(WHERE, { id: listing.id }),
+      bob.client.data<Where>(WHERE, { id: listing.id }),
+      anonymous.data<Where>(WHERE, { id: listing.id }),
     ]);
     const shown = seen[0]!.listing;
     expect(shown.location).not.toEqual(exact);
     expect(shown.locationAccuracyMeters).toBe(354);
-    expect(metres(shown.location, exact)).toBeLessThanOrEqual(shown.locationAccuracyMeters);
+    expect(metres(shown.location, exact)).toBeLessThanOrEqual(shown.locationAccuracyMeters!);
     // Deterministic: nothing to average away, whoever asks and however often.
     for (const s of seen) expect(s.listing).toEqual(shown);
     // Lists show the same point.
-    const { listings } = await bob.client.data(`query ($o: ID) { listings(filter: { ownerId: $o }) { edges { node { location { lat lon } } } } }`, {
+    const { listings } = await bob.client.data<{ listings: { edges: { node: { location: Point } }[] } }>(`query ($o: ID) { listings(filter: { ownerId: $o }) { edges { node { location { lat lon } } } } }`, {
       o: ann.id,
     });
-    expect(listings.edges[0].node.location).toEqual(shown.location);
+    expect(listings.edges[0]!.node.location).toEqual(shown.location);
 
     // Moving a few metres within the same spot shows the same approximate point.
     const nudged = { lat: exact.lat + 0.00001, lon: exact.lon };
-    const { updateListing } = await ann.client.data(UPDATE, { id: listing.id, input: { location: nudged } });
+    const { updateListing } = await ann.client.data<Updated>(UPDATE, { id: listing.id, input: { location: nudged } });
     expect(updateListing.errors).toEqual([]);
-    const after = (await bob.client.data(WHERE, { id: listing.id })).listing;
+    const after = (await bob.client.data<Where>(WHERE, { id: listing.id })).listing;
     expect(metres(after.location, nudged)).toBeLessThanOrEqual(354);
   });
 
@@ -154,7 +161,7 @@ describe("a listing's location", () => {
     const ann = await registerUser();
     const bob = await registerUser();
     const [a, b] = [await createListing(ann, { location: exact }), await createListing(ann, { location: exact })];
-    const [pa, pb] = await Promise.all([a, b].map(async (l) => (await bob.client.data(WHERE, { id: l.id })).listing.location));
+    const [pa, pb] = await Promise.all([a, b].map(async (l) => (await bob.client.data<Where>(WHERE, { id: l.id })).listing.location));
     expect(pa).not.toEqual(pb);
   });
 
@@ -162,12 +169,13 @@ describe("a listing's location", () => {
     const ann = await registerUser();
     const word = `loc${randomUUID().replaceAll("-", "").slice(0, 10)}`;
     const listing = await createListing(ann, { title: `Bicycle ${word}`, location: exact });
-    const shown = (await anonymous.data(WHERE, { id: listing.id })).listing.location;
+    const shown = (await anonymous.data<Where>(WHERE, { id: listing.id })).listing.location;
     const SEARCH = `query ($q: String, $f: SearchFilter) { search(query: $q, filter: $f) { edges { node { id location { lat lon } } distanceKm } } }`;
     type Edge = { node: { id: string; location: { lat: number; lon: number } }; distanceKm: number | null };
+    type Found = { search: { edges: Edge[] } };
     let edges: Edge[] = [];
     for (let i = 0; i < 150 && edges.length === 0; i++) {
-      ({ edges } = (await anonymous.data(SEARCH, { q: word, f: { near: { ...exact, radiusKm: 1 } } })).search);
+      ({ edges } = (await anonymous.data<Found>(SEARCH, { q: word, f: { near: { ...exact, radiusKm: 1 } } })).search);
       if (edges.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(edges.map((e) => e.node.id)).toEqual([listing.id]);
@@ -177,10 +185,10 @@ describe("a listing's location", () => {
     expect(Math.abs(edges[0]!.distanceKm! * 1000 - metres(shown, exact))).toBeLessThan(5);
     // 40 m around the exact point (the shown point is farther): search knows only the shown one.
     expect(metres(shown, exact)).toBeGreaterThan(40);
-    const pinned = (await anonymous.data(SEARCH, { q: word, f: { near: { ...exact, radiusKm: 0.04 } } })).search.edges as Edge[];
+    const pinned = (await anonymous.data<Found>(SEARCH, { q: word, f: { near: { ...exact, radiusKm: 0.04 } } })).search.edges;
     expect(pinned).toEqual([]);
     // ...while 40 m around the shown point finds it (positive control).
-    const around = (await anonymous.data(SEARCH, { q: word, f: { near: { ...shown, radiusKm: 0.04 } } })).search.edges as Edge[];
+    const around = (await anonymous.data<Found>(SEARCH, { q: word, f: { near: { ...shown, radiusKm: 0.04 } } })).search.edges;
     expect(around.map((e) => e.node.id)).toEqual([listing.id]);
   });
 });
@@ -211,12 +219,12 @@ describe("input limits", () => {
       [{ attributes: [{ key: "material", value: "oak\u0007" }] }, "input.attributes.0.value"],
     ];
     for (const [override, field] of cases) {
-      const { createListing } = await ann.client.data(CREATE, { input: await listingInput(override) });
+      const { createListing } = await ann.client.data<Created>(CREATE, { input: await listingInput(override) });
       expect(createListing).toEqual({ listing: null, errors: [expect.objectContaining({ code: "INVALID_INPUT", field })] });
     }
     // Line breaks and tabs are kept in a description.
-    const { createListing } = await ann.client.data(CREATE, { input: await listingInput({ description: "Line one\n\tLine two" }) });
+    const { createListing } = await ann.client.data<Created>(CREATE, { input: await listingInput({ description: "Line one\n\tLine two" }) });
     expect(createListing.errors).toEqual([]);
-    expect(createListing.listing.description).toBe("Line one\n\tLine two");
+    expect(createListing.listing!.description).toBe("Line one\n\tLine two");
   });
 });

@@ -53,12 +53,38 @@ export async function listingInput(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** A listing as LISTING_FIELDS selects it. */
 export interface Listing {
   id: string;
   title: string;
+  description: string;
+  condition: string;
   status: string;
-  [field: string]: unknown;
+  creditPrice: number | null;
+  createdAt: string;
+  updatedAt: string;
+  category: { id: string; slug: string; name: string };
+  location: { lat: number; lon: number } | null;
+  attributes: { key: string; value: string }[];
+  owner: { id: string };
 }
+
+export interface FieldError {
+  code: string;
+  message: string;
+  field: string | null;
+}
+
+/** What CREATE, UPDATE, PUBLISH and ARCHIVE answer. */
+export interface ListingPayload {
+  listing: Listing | null;
+  errors: FieldError[];
+}
+export type Created = { createListing: ListingPayload };
+export type Updated = { updateListing: ListingPayload };
+export type Published = { publishListing: ListingPayload };
+export type Archived = { archiveListing: ListingPayload };
+export type ListingById = { listing: Listing | null };
 
 /** Creates a listing through the gateway; publishes it unless `draft`. */
 export async function createListing(
@@ -66,21 +92,21 @@ export async function createListing(
   overrides: Record<string, unknown> = {},
   { draft = false } = {},
 ): Promise<Listing> {
-  const { createListing } = await user.client.data(CREATE, { input: await listingInput(overrides) });
-  if (createListing.errors.length > 0) throw new Error(JSON.stringify(createListing.errors));
+  const { createListing } = await user.client.data<Created>(CREATE, { input: await listingInput(overrides) });
+  if (createListing.errors.length > 0 || !createListing.listing) throw new Error(JSON.stringify(createListing.errors));
   if (draft) return createListing.listing;
-  const { publishListing } = await user.client.data(PUBLISH, { id: createListing.listing.id });
-  if (publishListing.errors.length > 0) throw new Error(JSON.stringify(publishListing.errors));
+  const { publishListing } = await user.client.data<Published>(PUBLISH, { id: createListing.listing.id });
+  if (publishListing.errors.length > 0 || !publishListing.listing) throw new Error(JSON.stringify(publishListing.errors));
   return publishListing.listing;
 }
 
 /** Calls the listings subgraph directly as another subgraph would (trades, unless said): signed with the shared secret. */
-export async function asService<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, as: "trades" | "search" | "media" = "trades") {
+export async function asService<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, as: "trades" | "search" | "media" = "trades") {
   const token = await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller(as), { signer: as, audience: "listings" });
   return subgraphRequest<T>(query, variables, { "x-localex-caller": token });
 }
 
-export async function subgraphRequest<T = Record<string, any>>(
+export async function subgraphRequest<T = Record<string, unknown>>(
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
@@ -131,7 +157,7 @@ export async function captureIndexJobs(): Promise<void> {
 export interface IndexJob {
   key: string;
   task: string;
-  payload: { listing: Record<string, any> & { version: number; status: string } };
+  payload: { listing: Record<string, unknown> & { version: number; status: string } };
 }
 
 export async function indexJobs(listingId: string): Promise<IndexJob[]> {

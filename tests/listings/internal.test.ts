@@ -12,6 +12,8 @@ import {
   newTradeId,
   subgraphRequest,
   UPDATE,
+  type ListingById,
+  type Updated,
 } from "./helpers.ts";
 
 const INFO = `query ($ids: [ID!]!) { tradeListingInfo(ids: $ids) { id ownerId status } }`;
@@ -19,6 +21,11 @@ const RESERVE = `mutation ($t: ID!, $ids: [ID!]!) { reserveListingsForTrade(trad
 const RELEASE = `mutation ($t: ID!) { releaseListingsForTrade(tradeId: $t) }`;
 const COMPLETE = `mutation ($t: ID!) { completeListingsForTrade(tradeId: $t) }`;
 const DOCUMENTS = `query ($after: String, $first: Int) { listingDocuments(after: $after, first: $first) { documents nextCursor } }`;
+type Reserved = { reserveListingsForTrade: { ok: boolean; unavailableListingIds: string[] } };
+type Released = { releaseListingsForTrade: number };
+type Completed = { completeListingsForTrade: number };
+/** A listing as search indexes it (a JSON document; only what these tests read is named). */
+type ListingDocument = { id: string; location: { lat: number; lon: number } } & Record<string, unknown>;
 
 async function statusOf(id: string) {
   const { data } = await asService<{ tradeListingInfo: { status: string }[] }>(INFO, { ids: [id] });
@@ -46,20 +53,20 @@ describe("internal fields for trades", () => {
     const draft = await createListing(ann, {}, { draft: true });
     const trade = newTradeId();
 
-    const partial = await asService(RESERVE, { t: trade, ids: [a!.id, draft.id, "00000000-0000-4000-8000-000000000000"] });
+    const partial = await asService<Reserved>(RESERVE, { t: trade, ids: [a!.id, draft.id, "00000000-0000-4000-8000-000000000000"] });
     expect(partial.data?.reserveListingsForTrade).toEqual({
       ok: false,
       unavailableListingIds: [draft.id, "00000000-0000-4000-8000-000000000000"],
     });
     expect(await statusOf(a!.id)).toBe("ACTIVE");
 
-    const ok = await asService(RESERVE, { t: trade, ids: [a!.id, b!.id] });
+    const ok = await asService<Reserved>(RESERVE, { t: trade, ids: [a!.id, b!.id] });
     expect(ok.data?.reserveListingsForTrade).toEqual({ ok: true, unavailableListingIds: [] });
-    const replay = await asService(RESERVE, { t: trade, ids: [b!.id, a!.id, a!.id] });
+    const replay = await asService<Reserved>(RESERVE, { t: trade, ids: [b!.id, a!.id, a!.id] });
     expect(replay.data?.reserveListingsForTrade).toEqual({ ok: true, unavailableListingIds: [] });
-    expect((await new GatewayClient().data(LISTING, { id: a!.id })).listing.status).toBe("RESERVED");
+    expect((await new GatewayClient().data<ListingById>(LISTING, { id: a!.id })).listing?.status).toBe("RESERVED");
 
-    const other = await asService(RESERVE, { t: newTradeId(), ids: [a!.id] });
+    const other = await asService<Reserved>(RESERVE, { t: newTradeId(), ids: [a!.id] });
     expect(other.data?.reserveListingsForTrade).toEqual({ ok: false, unavailableListingIds: [a!.id] });
   });
 
@@ -67,7 +74,7 @@ describe("internal fields for trades", () => {
     const ann = await registerUser();
     const listing = await createListing(ann);
     const results = await Promise.all(
-      [newTradeId(), newTradeId(), newTradeId()].map((t) => asService(RESERVE, { t, ids: [listing.id] })),
+      [newTradeId(), newTradeId(), newTradeId()].map((t) => asService<Reserved>(RESERVE, { t, ids: [listing.id] })),
     );
     expect(results.filter((r) => r.data?.reserveListingsForTrade.ok)).toHaveLength(1);
   });
@@ -76,10 +83,10 @@ describe("internal fields for trades", () => {
     const ann = await registerUser();
     const listing = await createListing(ann);
     const trade = newTradeId();
-    await asService(RESERVE, { t: trade, ids: [listing.id] });
-    expect((await asService(RELEASE, { t: newTradeId() })).data?.releaseListingsForTrade).toBe(0);
-    expect((await asService(RELEASE, { t: trade })).data?.releaseListingsForTrade).toBe(1);
-    expect((await asService(RELEASE, { t: trade })).data?.releaseListingsForTrade).toBe(0);
+    await asService<Reserved>(RESERVE, { t: trade, ids: [listing.id] });
+    expect((await asService<Released>(RELEASE, { t: newTradeId() })).data?.releaseListingsForTrade).toBe(0);
+    expect((await asService<Released>(RELEASE, { t: trade })).data?.releaseListingsForTrade).toBe(1);
+    expect((await asService<Released>(RELEASE, { t: trade })).data?.releaseListingsForTrade).toBe(0);
     expect(await statusOf(listing.id)).toBe("ACTIVE");
   });
 
@@ -87,21 +94,21 @@ describe("internal fields for trades", () => {
     const ann = await registerUser();
     const listing = await createListing(ann);
     const trade = newTradeId();
-    await asService(RESERVE, { t: trade, ids: [listing.id] });
-    expect((await asService(COMPLETE, { t: trade })).data?.completeListingsForTrade).toBe(1);
-    expect((await asService(COMPLETE, { t: trade })).data?.completeListingsForTrade).toBe(0);
-    expect((await asService(RELEASE, { t: trade })).data?.releaseListingsForTrade).toBe(0);
-    expect((await asService(RESERVE, { t: trade, ids: [listing.id] })).data?.reserveListingsForTrade.ok).toBe(false);
+    await asService<Reserved>(RESERVE, { t: trade, ids: [listing.id] });
+    expect((await asService<Completed>(COMPLETE, { t: trade })).data?.completeListingsForTrade).toBe(1);
+    expect((await asService<Completed>(COMPLETE, { t: trade })).data?.completeListingsForTrade).toBe(0);
+    expect((await asService<Released>(RELEASE, { t: trade })).data?.releaseListingsForTrade).toBe(0);
+    expect((await asService<Reserved>(RESERVE, { t: trade, ids: [listing.id] })).data?.reserveListingsForTrade.ok).toBe(false);
     expect(await statusOf(listing.id)).toBe("TRADED");
-    const edit = await ann.client.data(UPDATE, { id: listing.id, input: { title: "Again" } });
-    expect(edit.updateListing.errors[0].code).toBe("LISTING_LOCKED");
+    const edit = await ann.client.data<Updated>(UPDATE, { id: listing.id, input: { title: "Again" } });
+    expect(edit.updateListing.errors[0]?.code).toBe("LISTING_LOCKED");
   });
 
   it("refuses a trade id that is not one, and an absurd number of listings", async () => {
-    const res = await asService(RELEASE, { t: "not-a-trade" });
+    const res = await asService<Released>(RELEASE, { t: "not-a-trade" });
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "tradeId" });
     const ids = Array.from({ length: 101 }, () => newTradeId());
-    const many = await asService(RESERVE, { t: newTradeId(), ids });
+    const many = await asService<Reserved>(RESERVE, { t: newTradeId(), ids });
     expect(many.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "listingIds" });
   });
 });
@@ -110,7 +117,7 @@ describe("listingDocuments, for search's full reindex", () => {
   it("walks every listing in id order, any status, as ListingDocuments", async () => {
     const ann = await registerUser();
     const draft = await createListing(ann, { title: "Reindexed draft" }, { draft: true });
-    const seen = new Map<string, any>();
+    const seen = new Map<string, ListingDocument>();
     let after: string | null = null;
     let previous = "";
     do {
@@ -118,7 +125,7 @@ describe("listingDocuments, for search's full reindex", () => {
       const res: { data?: Page | null } = await asService<Page>(DOCUMENTS, { after, first: 200 }, "search");
       const page = res.data!.listingDocuments;
       for (const json of page.documents) {
-        const doc = JSON.parse(json);
+        const doc = JSON.parse(json) as ListingDocument;
         expect(doc.id > previous).toBe(true);
         previous = doc.id;
         seen.set(doc.id, doc);
@@ -136,7 +143,7 @@ describe("listingDocuments, for search's full reindex", () => {
       version: 1,
     });
     // Search indexes the approximate location others see (52.37, 4.9 exactly): within 354 m, never the exact point.
-    const { lat, lon } = seen.get(draft.id).location as { lat: number; lon: number };
+    const { lat, lon } = seen.get(draft.id)!.location;
     const metres = Math.hypot((lat - 52.37) * 111_320, (lon - 4.9) * 111_320 * Math.cos((52.37 * Math.PI) / 180));
     expect(metres).toBeLessThanOrEqual(354);
     expect({ lat, lon }).not.toEqual({ lat: 52.37, lon: 4.9 });
@@ -183,11 +190,11 @@ describe("search indexing jobs", () => {
     const listing = await createListing(ann, { title: "Indexed chair" });
     await ann.client.data(UPDATE, { id: listing.id, input: { title: "Indexed armchair" } });
     const trade = newTradeId();
-    await asService(RESERVE, { t: trade, ids: [listing.id] });
-    await asService(RELEASE, { t: trade });
-    await asService(RESERVE, { t: trade, ids: [listing.id] });
-    await asService(COMPLETE, { t: trade });
-    await asService(COMPLETE, { t: trade }); // a replay changes nothing, so enqueues nothing
+    await asService<Reserved>(RESERVE, { t: trade, ids: [listing.id] });
+    await asService<Released>(RELEASE, { t: trade });
+    await asService<Reserved>(RESERVE, { t: trade, ids: [listing.id] });
+    await asService<Completed>(COMPLETE, { t: trade });
+    await asService<Completed>(COMPLETE, { t: trade }); // a replay changes nothing, so enqueues nothing
 
     const jobs = await indexJobs(listing.id);
     expect(jobs.every((j) => j.task === "search:index-listing")).toBe(true);

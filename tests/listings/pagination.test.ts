@@ -12,6 +12,17 @@ const USER_LISTINGS = `query ($id: ID!, $status: ListingStatus, $first: Int, $af
   user(id: $id) { listings(status: $status, first: $first, after: $after) {
     totalCount edges { node { id title status } } pageInfo { hasNextPage endCursor } } }
 }`;
+type Node = { id: string; title: string; status: string };
+type Page = {
+  listings: {
+    totalCount: number;
+    edges: { cursor: string; node: Node }[];
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+  };
+};
+type UserListings = {
+  user: { listings: { totalCount: number; edges: { node: Node }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+};
 
 async function seed(n: number) {
   const ann = await registerUser();
@@ -24,24 +35,24 @@ describe("listings(filter, first, after)", () => {
   it("pages newest first with a totalCount, and cursors keep working while rows are inserted", async () => {
     const { ann, made } = await seed(5);
     const filter = { ownerId: ann.id };
-    const first = await anonymous.data(PAGE, { filter, first: 2 });
+    const first = await anonymous.data<Page>(PAGE, { filter, first: 2 });
     expect(first.listings.totalCount).toBe(5);
-    expect(first.listings.edges.map((e: any) => e.node.title)).toEqual(["Item 4", "Item 3"]);
+    expect(first.listings.edges.map((e) => e.node.title)).toEqual(["Item 4", "Item 3"]);
     expect(first.listings.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
 
     await createListing(ann, { title: "Inserted between pages" });
-    const second = await anonymous.data(PAGE, { filter, first: 2, after: first.listings.pageInfo.endCursor });
-    expect(second.listings.edges.map((e: any) => e.node.title)).toEqual(["Item 2", "Item 1"]);
+    const second = await anonymous.data<Page>(PAGE, { filter, first: 2, after: first.listings.pageInfo.endCursor });
+    expect(second.listings.edges.map((e) => e.node.title)).toEqual(["Item 2", "Item 1"]);
     expect(second.listings.totalCount).toBe(6);
     expect(second.listings.pageInfo.hasPreviousPage).toBe(true);
 
-    const third = await anonymous.data(PAGE, { filter, first: 2, after: second.listings.pageInfo.endCursor });
-    expect(third.listings.edges.map((e: any) => e.node.id)).toEqual([made[0]!.id]);
+    const third = await anonymous.data<Page>(PAGE, { filter, first: 2, after: second.listings.pageInfo.endCursor });
+    expect(third.listings.edges.map((e) => e.node.id)).toEqual([made[0]!.id]);
     expect(third.listings.pageInfo.hasNextPage).toBe(false);
   });
 
   it("caps first at 100 and refuses a negative first or a forged cursor", async () => {
-    const capped = await anonymous.data(PAGE, { first: 500 });
+    const capped = await anonymous.data<Page>(PAGE, { first: 500 });
     expect(capped.listings.edges.length).toBeLessThanOrEqual(100);
     const negative = await anonymous.request(PAGE, { first: -1 });
     expect(negative.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
@@ -57,13 +68,13 @@ describe("listings(filter, first, after)", () => {
     const bob = await registerUser();
     const active = await createListing(ann, { title: "Active one" });
     const draft = await createListing(ann, { title: "Draft one" }, { draft: true });
-    const ids = (r: any) => r.listings.edges.map((e: any) => e.node.id);
+    const ids = (r: Page) => r.listings.edges.map((e) => e.node.id);
 
-    expect(ids(await bob.client.data(PAGE, { filter: { ownerId: ann.id } }))).toEqual([active.id]);
-    expect(ids(await bob.client.data(PAGE, { filter: { ownerId: ann.id, status: "DRAFT" } }))).toEqual([]);
-    expect(ids(await ann.client.data(PAGE, { filter: { ownerId: ann.id } }))).toEqual([draft.id, active.id]);
-    expect(ids(await ann.client.data(PAGE, { filter: { ownerId: ann.id, status: "DRAFT" } }))).toEqual([draft.id]);
-    expect(ids(await ann.client.data(PAGE, { filter: { status: "DRAFT" } }))).toEqual([draft.id]);
+    expect(ids(await bob.client.data<Page>(PAGE, { filter: { ownerId: ann.id } }))).toEqual([active.id]);
+    expect(ids(await bob.client.data<Page>(PAGE, { filter: { ownerId: ann.id, status: "DRAFT" } }))).toEqual([]);
+    expect(ids(await ann.client.data<Page>(PAGE, { filter: { ownerId: ann.id } }))).toEqual([draft.id, active.id]);
+    expect(ids(await ann.client.data<Page>(PAGE, { filter: { ownerId: ann.id, status: "DRAFT" } }))).toEqual([draft.id]);
+    expect(ids(await ann.client.data<Page>(PAGE, { filter: { status: "DRAFT" } }))).toEqual([draft.id]);
   });
 
   it("filters by category, condition and credits", async () => {
@@ -73,12 +84,12 @@ describe("listings(filter, first, after)", () => {
     await createListing(ann, { categoryId: books.id, condition: "POOR", creditPrice: 50, attributes: [] });
     await createListing(ann, { creditPrice: null });
     const filter = { ownerId: ann.id, categoryIds: [books.id], conditions: ["NEW", "LIKE_NEW"], maxCredits: 10 };
-    const res = await anonymous.data(PAGE, { filter });
-    expect(res.listings.edges.map((e: any) => e.node.id)).toEqual([cheapBook.id]);
+    const res = await anonymous.data<Page>(PAGE, { filter });
+    expect(res.listings.edges.map((e) => e.node.id)).toEqual([cheapBook.id]);
     expect(res.listings.totalCount).toBe(1);
-    const none = await anonymous.data(PAGE, { filter: { ownerId: ann.id, categoryIds: ["not-an-id"] } });
+    const none = await anonymous.data<Page>(PAGE, { filter: { ownerId: ann.id, categoryIds: ["not-an-id"] } });
     expect(none.listings.totalCount).toBe(0);
-    const any = await anonymous.data(PAGE, { filter: { ownerId: ann.id, categoryIds: [], conditions: [] } });
+    const any = await anonymous.data<Page>(PAGE, { filter: { ownerId: ann.id, categoryIds: [], conditions: [] } });
     expect(any.listings.totalCount).toBe(3);
   });
 });
@@ -87,19 +98,19 @@ describe("User.listings", () => {
   it("pages a user's listings, showing others only the ACTIVE ones", async () => {
     const { ann } = await seed(3);
     const draft = await createListing(ann, { title: "Secret draft" }, { draft: true });
-    const mine = await ann.client.data(USER_LISTINGS, { id: ann.id, first: 2 });
+    const mine = await ann.client.data<UserListings>(USER_LISTINGS, { id: ann.id, first: 2 });
     expect(mine.user.listings.totalCount).toBe(4);
-    expect(mine.user.listings.edges.map((e: any) => e.node.id)[0]).toBe(draft.id);
-    const next = await ann.client.data(USER_LISTINGS, { id: ann.id, first: 2, after: mine.user.listings.pageInfo.endCursor });
-    expect(next.user.listings.edges.map((e: any) => e.node.title)).toEqual(["Item 1", "Item 0"]);
+    expect(mine.user.listings.edges.map((e) => e.node.id)[0]).toBe(draft.id);
+    const next = await ann.client.data<UserListings>(USER_LISTINGS, { id: ann.id, first: 2, after: mine.user.listings.pageInfo.endCursor });
+    expect(next.user.listings.edges.map((e) => e.node.title)).toEqual(["Item 1", "Item 0"]);
     expect(next.user.listings.pageInfo.hasNextPage).toBe(false);
 
-    const theirs = await anonymous.data(USER_LISTINGS, { id: ann.id });
+    const theirs = await anonymous.data<UserListings>(USER_LISTINGS, { id: ann.id });
     expect(theirs.user.listings.totalCount).toBe(3);
-    const drafts = await anonymous.data(USER_LISTINGS, { id: ann.id, status: "DRAFT" });
+    const drafts = await anonymous.data<UserListings>(USER_LISTINGS, { id: ann.id, status: "DRAFT" });
     expect(drafts.user.listings).toMatchObject({ totalCount: 0, edges: [] });
-    const ownDrafts = await ann.client.data(USER_LISTINGS, { id: ann.id, status: "DRAFT" });
-    expect(ownDrafts.user.listings.edges.map((e: any) => e.node.id)).toEqual([draft.id]);
+    const ownDrafts = await ann.client.data<UserListings>(USER_LISTINGS, { id: ann.id, status: "DRAFT" });
+    expect(ownDrafts.user.listings.edges.map((e) => e.node.id)).toEqual([draft.id]);
   });
 
   it("resolves several users' listings and their owners in one request", async () => {
@@ -110,10 +121,11 @@ describe("User.listings", () => {
     const fields = `listings(first: 1) { totalCount edges { node { title owner { id displayName } } } }`;
     const query = `query ($a: ID!, $b: ID!, $c: ID!) {
       a: user(id: $a) { ${fields} } b: user(id: $b) { ${fields} } c: user(id: $c) { ${fields} } }`;
-    const res = await anonymous.data(query, { a: users[0]!.id, b: users[1]!.id, c: users[2]!.id });
-    ["a", "b", "c"].forEach((alias, i) => {
+    type Owned = { listings: { totalCount: number; edges: { node: { title: string; owner: { id: string; displayName: string } } }[] } };
+    const res = await anonymous.data<Record<"a" | "b" | "c", Owned>>(query, { a: users[0]!.id, b: users[1]!.id, c: users[2]!.id });
+    (["a", "b", "c"] as const).forEach((alias, i) => {
       expect(res[alias].listings.totalCount).toBe(i + 1);
-      expect(res[alias].listings.edges[0].node).toEqual({
+      expect(res[alias].listings.edges[0]!.node).toEqual({
         title: `U${i} item ${i}`,
         owner: { id: users[i]!.id, displayName: "Owner" },
       });

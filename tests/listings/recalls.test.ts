@@ -28,6 +28,11 @@ const CLEAR = `mutation ($id: ID!, $n: String!) { clearRecallMatch(listingId: $i
 const REFRESH = `mutation { refreshRecalls { ok fetched stored error } }`;
 const LISTING = `query ($id: ID!) { listing(id: $id) { ${FIELDS} } }`;
 const SEARCH = `query ($q: String) { search(query: $q, first: 10) { edges { node { id status } } } }`;
+type RecallMatch = { recallNumber: string; title: string; url: string; date: string; matchedOn: string; status: string; resolvedAt: string | null };
+/** A listing as FIELDS selects it: `recallMatches` is null to anyone but its owner and admins. */
+type RecallListing = { id: string; title: string; status: string; attributes: { key: string; value: string }[]; recallMatches: RecallMatch[] | null };
+type Payload = { listing: RecallListing | null; errors: { code: string; message: string; field: string | null }[] };
+type Refreshed = { refreshRecalls: { ok: boolean; fetched: number; stored: number; error: string | null } };
 
 /** A recall the source starts listing mid-test, in the same format. */
 const NEW_RECALL = {
@@ -126,16 +131,16 @@ async function admin(): Promise<GatewayClient> {
 }
 
 async function create(client: GatewayClient, title: string, slug = "kids", attributes: { key: string; value: string }[] = []) {
-  const { createListing } = await client.data(CREATE, {
+  const { createListing } = await client.data<{ createListing: Payload }>(CREATE, {
     input: { title, description: "Used, works fine.", categoryId: (await category(slug)).id, condition: "GOOD", creditPrice: 20, attributes },
   });
   expect(createListing.errors).toEqual([]);
-  return createListing.listing;
+  return createListing.listing!;
 }
 
 async function searchFinds(word: string, id: string): Promise<boolean> {
-  const { search } = await new GatewayClient(gatewayUrl).data(SEARCH, { q: word });
-  return search.edges.some((e: { node: { id: string } }) => e.node.id === id);
+  const { search } = await new GatewayClient(gatewayUrl).data<{ search: { edges: { node: { id: string; status: string } }[] } }>(SEARCH, { q: word });
+  return search.edges.some((e) => e.node.id === id);
 }
 
 const word = () => `w${randomUUID().replace(/-/g, "").slice(0, 10)}`;
@@ -159,31 +164,31 @@ describe("recall check", () => {
       },
     ]);
 
-    const refused = (await owner.client.data(PUBLISH, { id: listing.id })).publishListing;
+    const refused = (await owner.client.data<{ publishListing: Payload }>(PUBLISH, { id: listing.id })).publishListing;
     expect(refused.listing).toBeNull();
     expect(refused.errors).toEqual([{ code: "RECALL_CHECK_REQUIRED", field: "id", message: expect.stringContaining("Zephyrine Pramcraft Strollers Recalled") }]);
-    expect((await owner.client.data(LISTING, { id: listing.id })).listing.status).toBe("DRAFT");
+    expect((await owner.client.data<{ listing: RecallListing | null }>(LISTING, { id: listing.id })).listing?.status).toBe("DRAFT");
 
     // Someone else can neither see the draft nor confirm for the owner.
-    const foreign = (await other.client.data(CONFIRM, { id: listing.id, n: "24101" })).confirmNotRecalled;
+    const foreign = (await other.client.data<{ confirmNotRecalled: Payload }>(CONFIRM, { id: listing.id, n: "24101" })).confirmNotRecalled;
     expect(foreign.errors).toEqual([{ code: "NOT_FOUND", field: "listingId", message: expect.any(String) }]);
     // A recall the listing did not match cannot be confirmed.
-    const unknown = (await owner.client.data(CONFIRM, { id: listing.id, n: "24102" })).confirmNotRecalled;
+    const unknown = (await owner.client.data<{ confirmNotRecalled: Payload }>(CONFIRM, { id: listing.id, n: "24102" })).confirmNotRecalled;
     expect(unknown.errors).toEqual([{ code: "NOT_FOUND", field: "recallNumber", message: expect.any(String) }]);
 
-    const confirmed = (await owner.client.data(CONFIRM, { id: listing.id, n: "24101" })).confirmNotRecalled;
+    const confirmed = (await owner.client.data<{ confirmNotRecalled: Payload }>(CONFIRM, { id: listing.id, n: "24101" })).confirmNotRecalled;
     expect(confirmed.errors).toEqual([]);
-    expect(confirmed.listing.recallMatches).toEqual([expect.objectContaining({ recallNumber: "24101", status: "CONFIRMED", resolvedAt: expect.any(String) })]);
+    expect(confirmed.listing?.recallMatches).toEqual([expect.objectContaining({ recallNumber: "24101", status: "CONFIRMED", resolvedAt: expect.any(String) })]);
 
-    const published = (await owner.client.data(PUBLISH, { id: listing.id })).publishListing;
+    const published = (await owner.client.data<{ publishListing: Payload }>(PUBLISH, { id: listing.id })).publishListing;
     expect(published.errors).toEqual([]);
-    expect(published.listing.status).toBe("ACTIVE");
+    expect(published.listing?.status).toBe("ACTIVE");
     await until("search to find the confirmed listing", () => searchFinds(unique, listing.id));
     // Others see the listing, not its recall matches.
-    const seen = (await other.client.data(LISTING, { id: listing.id })).listing;
+    const seen = (await other.client.data<{ listing: RecallListing | null }>(LISTING, { id: listing.id })).listing;
     expect(seen).toMatchObject({ id: listing.id, status: "ACTIVE", recallMatches: null });
     // A later edit does not raise the confirmed recall again.
-    const edited = (await owner.client.data(UPDATE, { id: listing.id, input: { title: `Zephyrine Pramcraft stroller, grey ${unique}` } })).updateListing;
+    const edited = (await owner.client.data<{ updateListing: Payload }>(UPDATE, { id: listing.id, input: { title: `Zephyrine Pramcraft stroller, grey ${unique}` } })).updateListing;
     expect(edited.listing).toMatchObject({ status: "ACTIVE", recallMatches: [expect.objectContaining({ status: "CONFIRMED" })] });
   });
 
@@ -192,32 +197,32 @@ describe("recall check", () => {
     const unique = word();
     const draft = await create(owner.client, `Space heater ${unique}`, "electronics", [{ key: "brand", value: "Acme" }]);
     expect(draft.recallMatches).toEqual([]);
-    const active = (await owner.client.data(PUBLISH, { id: draft.id })).publishListing;
-    expect(active.listing.status).toBe("ACTIVE");
+    const active = (await owner.client.data<{ publishListing: Payload }>(PUBLISH, { id: draft.id })).publishListing;
+    expect(active.listing?.status).toBe("ACTIVE");
     await until("search to find the listing", () => searchFinds(unique, draft.id));
 
     // The model, hyphen left out, in an attribute.
-    const edited = (await owner.client.data(UPDATE, { id: draft.id, input: { attributes: [{ key: "model", value: "qf7781" }] } })).updateListing;
+    const edited = (await owner.client.data<{ updateListing: Payload }>(UPDATE, { id: draft.id, input: { attributes: [{ key: "model", value: "qf7781" }] } })).updateListing;
     expect(edited.errors).toEqual([]);
-    expect(edited.listing.status).toBe("DRAFT");
-    expect(edited.listing.recallMatches).toEqual([
+    expect(edited.listing?.status).toBe("DRAFT");
+    expect(edited.listing?.recallMatches).toEqual([
       expect.objectContaining({ recallNumber: "24102", title: "Quillfeather Ceramic Space Heaters Recalled Due to Fire Hazard", matchedOn: "model QF-7781", status: "OPEN" }),
     ]);
     await until("search to drop the flagged listing", async () => !(await searchFinds(unique, draft.id)));
-    expect((await new GatewayClient(gatewayUrl).data(LISTING, { id: draft.id })).listing).toBeNull();
+    expect((await new GatewayClient(gatewayUrl).data<{ listing: RecallListing | null }>(LISTING, { id: draft.id })).listing).toBeNull();
 
     // Members cannot clear; admins can, and see the matches of anyone's listing.
     const notAdmin = await owner.client.request(CLEAR, { id: draft.id, n: "24102" });
     expect(notAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const adminClient = await admin();
-    expect((await adminClient.data(LISTING, { id: draft.id })).listing.recallMatches).toEqual([expect.objectContaining({ status: "OPEN" })]);
-    const cleared = (await adminClient.data(CLEAR, { id: draft.id, n: "24102" })).clearRecallMatch;
+    expect((await adminClient.data<{ listing: RecallListing | null }>(LISTING, { id: draft.id })).listing?.recallMatches).toEqual([expect.objectContaining({ status: "OPEN" })]);
+    const cleared = (await adminClient.data<{ clearRecallMatch: Payload }>(CLEAR, { id: draft.id, n: "24102" })).clearRecallMatch;
     expect(cleared.errors).toEqual([]);
-    expect(cleared.listing.recallMatches).toEqual([expect.objectContaining({ recallNumber: "24102", status: "CLEARED" })]);
+    expect(cleared.listing?.recallMatches).toEqual([expect.objectContaining({ recallNumber: "24102", status: "CLEARED" })]);
 
-    const republished = (await owner.client.data(PUBLISH, { id: draft.id })).publishListing;
+    const republished = (await owner.client.data<{ publishListing: Payload }>(PUBLISH, { id: draft.id })).publishListing;
     expect(republished.errors).toEqual([]);
-    expect(republished.listing.status).toBe("ACTIVE");
+    expect(republished.listing?.status).toBe("ACTIVE");
     await until("search to find the cleared listing", () => searchFinds(unique, draft.id));
   });
 
@@ -225,9 +230,9 @@ describe("recall check", () => {
     const owner = await member();
     const listing = await create(owner.client, `Pramcraft baby monitor ${word()}`, "electronics", [{ key: "model", value: "QF-77810" }]);
     expect(listing.recallMatches).toEqual([]);
-    const published = (await owner.client.data(PUBLISH, { id: listing.id })).publishListing;
+    const published = (await owner.client.data<{ publishListing: Payload }>(PUBLISH, { id: listing.id })).publishListing;
     expect(published.errors).toEqual([]);
-    expect(published.listing.status).toBe("ACTIVE");
+    expect(published.listing?.status).toBe("ACTIVE");
   });
 
   it("a refresh picks up a recall the source added: new listings match it, and so does a draft when it is published", async () => {
@@ -238,7 +243,7 @@ describe("recall check", () => {
     source.extra = [NEW_RECALL];
     const member_ = await owner.client.request(REFRESH);
     expect(member_.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    const { refreshRecalls } = await (await admin()).data(REFRESH);
+    const { refreshRecalls } = await (await admin()).data<Refreshed>(REFRESH);
     expect(refreshRecalls).toMatchObject({ ok: true, fetched: 3, error: null });
     expect(refreshRecalls.stored).toBeGreaterThanOrEqual(3);
 
@@ -246,16 +251,16 @@ describe("recall check", () => {
     expect(after.recallMatches).toEqual([
       expect.objectContaining({ recallNumber: "24103", title: "Brindlewood Bunk Beds Recalled Due to Fall Hazard", date: "2024-06-20", status: "OPEN" }),
     ]);
-    const refused = (await owner.client.data(PUBLISH, { id: before.id })).publishListing;
+    const refused = (await owner.client.data<{ publishListing: Payload }>(PUBLISH, { id: before.id })).publishListing;
     expect(refused.errors).toEqual([expect.objectContaining({ code: "RECALL_CHECK_REQUIRED", field: "id" })]);
-    expect((await owner.client.data(LISTING, { id: before.id })).listing.recallMatches).toEqual([expect.objectContaining({ recallNumber: "24103", status: "OPEN" })]);
+    expect((await owner.client.data<{ listing: RecallListing | null }>(LISTING, { id: before.id })).listing?.recallMatches).toEqual([expect.objectContaining({ recallNumber: "24103", status: "OPEN" })]);
   });
 
   it("with the source down, the refresh fails and is logged, and listings are checked against what was last fetched", async () => {
     source.down = true;
     const requests = source.requests;
     try {
-      const { refreshRecalls } = await (await admin()).data(REFRESH);
+      const { refreshRecalls } = await (await admin()).data<Refreshed>(REFRESH);
       expect(refreshRecalls).toMatchObject({ ok: false, fetched: 0, error: expect.stringContaining("503") });
       expect(refreshRecalls.stored).toBeGreaterThanOrEqual(3);
       expect(source.requests).toBeGreaterThan(requests);
@@ -265,9 +270,9 @@ describe("recall check", () => {
       const flagged = await create(owner.client, `Quillfeather ceramic space heater ${word()}`, "electronics");
       expect(flagged.recallMatches).toEqual([expect.objectContaining({ recallNumber: "24102", status: "OPEN" })]);
       const plain = await create(owner.client, `Oak bookshelf ${word()}`, "furniture");
-      const published = (await owner.client.data(PUBLISH, { id: plain.id })).publishListing;
+      const published = (await owner.client.data<{ publishListing: Payload }>(PUBLISH, { id: plain.id })).publishListing;
       expect(published.errors).toEqual([]);
-      expect(published.listing.status).toBe("ACTIVE");
+      expect(published.listing?.status).toBe("ACTIVE");
     } finally {
       source.down = false;
     }

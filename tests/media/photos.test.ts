@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { GatewayClient, registerUser, type TestUser } from "../harness/client.ts";
 import { ARCHIVE, createListing } from "../listings/helpers.ts";
 import { asService } from "../trades/helpers.ts";
+import { sqlStatements } from "../harness/metrics.ts";
 import { flat } from "./image-fixtures.ts";
 import { createUpload, storedBlobsOf, untilJobEnds, uploadDirect, type MediaData } from "./helpers.ts";
 
@@ -185,7 +186,7 @@ describe("reading photos and avatars in pages", () => {
       );
     for (let i = 0; i < 150 && (await page(50)).data?.search.totalCount !== 50; i++) await new Promise((r) => setTimeout(r, 100));
     const metrics = inject("subgraphUrls").media!.replace(/\/graphql$/, "/metrics");
-    const statements = async () => ((await (await fetch(metrics)).json()) as { sqlStatements: number }).sqlStatements;
+    const statements = () => sqlStatements(metrics, "localex-media");
     const cost = async (first: number) => {
       const before = await statements();
       const res = await page(first);

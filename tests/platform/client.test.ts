@@ -144,7 +144,7 @@ describe("@localex/client", () => {
         expect((await ann.client.request(TradeDocument, { id: second.trade!.id })).trade).toMatchObject({ status: "DECLINED" });
 
         const { me } = await ben.client.request(MyTradesDocument, { status: "COMPLETED", first: 10 });
-        expect(me!.trades.edges.map((e) => e.node.requestedListings.map((l) => l.id))).toContainEqual([listingId]);
+        expect(me!.trades!.edges.map((e) => e.node.requestedListings?.map((l) => l.id))).toContainEqual([listingId]);
       } finally {
         await socket.dispose();
       }

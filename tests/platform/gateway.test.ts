@@ -17,8 +17,8 @@ describe("the gateway", () => {
   });
 
   it("composes all six subgraphs into one graph", async () => {
-    const { __schema } = await anonymous.data(`{ __schema { queryType { fields { name } } } }`);
-    const fields = __schema.queryType.fields.map((f: { name: string }) => f.name);
+    const { __schema } = await anonymous.data<{ __schema: { queryType: { fields: { name: string }[] } } }>(`{ __schema { queryType { fields { name } } } }`);
+    const fields = __schema.queryType.fields.map((f) => f.name);
     expect(fields).toEqual(expect.arrayContaining(["me", "user", "listing", "trade", "job", "suggest"]));
   });
 

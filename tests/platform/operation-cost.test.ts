@@ -28,7 +28,7 @@ describe("operation cost counts what the operation would fetch", () => {
     const res = await anonymous.request(NESTED(20, false));
     expect(res.errors?.[0]?.extensions?.code).toBe("COST_LIMIT_EXCEEDED");
     // One alias of it: 20 owners' pages of 20 is within the limit, and answered.
-    const one = await anonymous.request(NESTED(1, false));
+    const one = await anonymous.request<{ a0: { edges: unknown[] } }>(NESTED(1, false));
     expect(one.errors ?? []).toEqual([]);
     expect(one.data?.a0.edges).toBeInstanceOf(Array);
   });

@@ -112,6 +112,7 @@ describe.skipIf(!hasRedis)(`two gateways and six subgraphs in their own processe
       expect(code).toBe("SUBGRAPH_UNAVAILABLE");
     } finally {
       await bobs.dispose();
+      await topology!.start("trades");
     }
   }, 180_000);
 
@@ -155,6 +156,41 @@ describe.skipIf(!hasRedis)(`two gateways and six subgraphs in their own processe
       back = await anonymous.request<Page>(PAGE);
     }
     expect(whole(back), JSON.stringify(back.errors)).toBe(true);
+  }, 120_000);
+
+  it("keeps listings and trades on the page while identity is down: only the members are missing, with a retryable code", async () => {
+    const gateway = topology!.gateways[0]!;
+    const [ann, bob] = [await register(gateway, "Ann"), await register(gateway, "Bob")];
+    const { createListing } = await ann.client.data<{ createListing: { listing: { id: string } } }>(
+      `mutation ($input: CreateListingInput!) { createListing(input: $input) { listing { id } } }`,
+      { input: { title: "Identity outage lamp", description: "", categoryId: await categoryId(gateway), condition: "GOOD", creditPrice: 5 } },
+    );
+    await ann.client.data(`mutation ($id: ID!) { publishListing(id: $id) { errors { code } } }`, { id: createListing.listing.id });
+    const { proposeTrade } = await propose(bob, ann, 1);
+    const LISTING = `query ($id: ID!) { listing(id: $id) { title owner { displayName } } }`;
+    const TRADE = `query ($id: ID!) { trade(id: $id) { status offeredCredits proposer { displayName } recipient { displayName } } }`;
+    type Listing = { listing: { title: string; owner: { displayName: string } | null } | null };
+    type Trade = { trade: { status: string; offeredCredits: number; proposer: { displayName: string } | null } | null };
+    expect((await ann.client.data<Listing>(LISTING, { id: createListing.listing.id })).listing!.owner).toEqual({ displayName: "Ann" });
+
+    await topology!.stop("identity");
+    try {
+      const listing = await new GatewayClient(gateway).request<Listing>(LISTING, { id: createListing.listing.id });
+      expect(listing.data?.listing).toEqual({ title: "Identity outage lamp", owner: null });
+      expect(listing.errors?.map((e) => e.extensions?.code)).toEqual(["SUBGRAPH_UNAVAILABLE"]);
+      // Tokens are checked at the gateway, so a signed-in member still reads their trade.
+      const trade = await ann.client.request<Trade>(TRADE, { id: proposeTrade.trade.id });
+      expect(trade.data?.trade).toMatchObject({ status: "PROPOSED", offeredCredits: 1, proposer: null });
+      expect(new Set(trade.errors?.map((e) => e.extensions?.code))).toEqual(new Set(["SUBGRAPH_UNAVAILABLE"]));
+    } finally {
+      await topology!.start("identity");
+    }
+    let back = await new GatewayClient(gateway).request<Listing>(LISTING, { id: createListing.listing.id });
+    for (let i = 0; i < 100 && back.errors; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      back = await new GatewayClient(gateway).request<Listing>(LISTING, { id: createListing.listing.id });
+    }
+    expect(back.data?.listing?.owner).toEqual({ displayName: "Ann" });
   }, 120_000);
 });
 

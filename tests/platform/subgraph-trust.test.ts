@@ -12,13 +12,13 @@ import { TEST_GATEWAY_SECRET, testGraphEnvironment } from "../harness/secrets.ts
 
 const urlOf = (subgraph: SubgraphName) => inject("subgraphUrls")[subgraph]!;
 
-async function ask(subgraph: SubgraphName, query: string, headers: Record<string, string> = {}, variables: Record<string, unknown> = {}) {
+async function ask<T = Record<string, unknown>>(subgraph: SubgraphName, query: string, headers: Record<string, string> = {}, variables: Record<string, unknown> = {}) {
   const res = await fetch(urlOf(subgraph), {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as { data?: Record<string, any> | null; errors?: { message: string; extensions: { code: string } }[] };
+  const body = (await res.json()) as { data?: T | null; errors?: { message: string; extensions: { code: string } }[] };
   return { status: res.status, body };
 }
 
@@ -86,8 +86,8 @@ describe("subgraphs answer only requests signed for them", () => {
 describe("internal fields name the services that may call them", () => {
   const PLACE_HOLD = `mutation ($holdKey: String!, $tradeId: ID!, $payerId: ID!, $payeeId: ID!, $amount: Int!) {
     placeHold(holdKey: $holdKey, tradeId: $tradeId, payerId: $payerId, payeeId: $payeeId, amount: $amount) { ok status } }`;
-  const asService = async (signer: SubgraphName, audience: SubgraphName, query: string, variables: Record<string, unknown> = {}) =>
-    ask(audience, query, { [CALLER_HEADER]: await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller(signer), { signer, audience }) }, variables);
+  const asService = async <T = Record<string, unknown>>(signer: SubgraphName, audience: SubgraphName, query: string, variables: Record<string, unknown> = {}) =>
+    ask<T>(audience, query, { [CALLER_HEADER]: await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller(signer), { signer, audience }) }, variables);
 
   it("only trades may place holds; media's or search's service token is refused", async () => {
     const payer = await registerUser();
@@ -97,7 +97,7 @@ describe("internal fields name the services that may call them", () => {
       const { body } = await asService(signer, "ledger", PLACE_HOLD, input(i));
       expect(body.errors?.[0]?.extensions.code, signer).toBe("FORBIDDEN");
     }
-    const { body } = await asService("trades", "ledger", PLACE_HOLD, input(9));
+    const { body } = await asService<{ placeHold: { ok: boolean; status: string | null } }>("trades", "ledger", PLACE_HOLD, input(9));
     expect(body.errors ?? []).toEqual([]);
     expect(body.data?.placeHold.ok).toBeTypeOf("boolean");
   });
@@ -163,6 +163,8 @@ describe("a subgraph in production answers no introspection", () => {
       DATABASE_URL: inject("databaseUrl"),
       REDIS_URL: "",
       SEARCH_PORT: String(port),
+      // Production requires its peers' addresses.
+      ...Object.fromEntries(Object.entries(inject("subgraphUrls")).map(([name, url]) => [`${name.toUpperCase()}_URL`, url])),
       // Production refuses the published development key pair.
       VAPID_PUBLIC_KEY: ecdh.getPublicKey().toString("base64url"),
       VAPID_PRIVATE_KEY: ecdh.getPrivateKey().toString("base64url"),

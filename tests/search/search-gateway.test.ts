@@ -83,6 +83,26 @@ describe("search through the gateway", () => {
     expect(new Set(all)).toEqual(new Set(docs.map((d) => d.id)));
   });
 
+  it("names the category a facet counts (resolved by the listings subgraph), and says the counts are exact", async () => {
+    const { categories } = await client.data<{ categories: { id: string; slug: string; name: string }[] }>(`{ categories { id slug name } }`);
+    const furniture = categories[0]!;
+    const word = uniqueWord();
+    const docs = [0, 1].map((i) => listingDocument({ title: `${word} stool ${i}`, categoryId: furniture.id }));
+    await Promise.all(docs.map((d) => index(d)));
+    await until({ query: word }, docs.map((d) => d.id));
+    const { search } = await client.data<{
+      search: { totalCount: number; totalCountIsExact: boolean; facets: { categories: { value: string; count: number; category: unknown }[]; conditions: { category: unknown }[] } };
+    }>(
+      `query($q: String) { search(query: $q) { totalCount totalCountIsExact
+        facets { categories { value count category { id slug name } } conditions { category { id } } } } }`,
+      { q: word },
+    );
+    expect(search.totalCount).toBe(2);
+    expect(search.totalCountIsExact).toBe(true);
+    expect(search.facets.categories).toEqual([{ value: furniture.id, count: 2, category: furniture }]);
+    expect(search.facets.conditions).toEqual([{ category: null }]);
+  });
+
   it("ignores an older snapshot that arrives after a newer one, and hides listings that are not ACTIVE", async () => {
     const word = uniqueWord();
     const doc = listingDocument({ title: `${word} lamp`, version: 1 });

@@ -185,6 +185,43 @@ export function searchIndexContract(index: () => SearchIndex): void {
       expect(similar.get(b1!.id)).toEqual([b2!.id]);
       expect([...similar.values()].at(-1)).toEqual([]);
     });
+
+    it("ranks the same category and shared words first, lists a listing indexed later, and drops one no longer findable", async () => {
+      const word = uniqueWord();
+      const [kitchen, garden] = [randomUUID(), randomUUID()];
+      const oslo = { lat: 59.91, lon: 10.75 };
+      const [source, sameCategory, otherCategory] = await seed(
+        listingDocument({ title: `${word} copper kettle`, categoryId: kitchen, location: oslo }),
+        listingDocument({ title: `${word} steel kettle`, categoryId: kitchen, location: { lat: 59.95, lon: 10.8 } }),
+        listingDocument({ title: `${word} copper kettle`, categoryId: garden, location: oslo }),
+      );
+      expect((await index().similar([source!.id], 5)).get(source!.id)).toEqual([sameCategory!.id, otherCategory!.id]);
+      const [later] = await seed(listingDocument({ title: `${word} copper kettle`, categoryId: kitchen, location: oslo }));
+      expect((await index().similar([source!.id], 1)).get(source!.id)).toEqual([later!.id]);
+      await index().upsert({ ...later!, status: "TRADED", version: 2 });
+      expect((await index().similar([source!.id], 5)).get(source!.id)).toEqual([sameCategory!.id, otherCategory!.id]);
+    });
+  });
+
+  describe("broad searches", () => {
+    it("counts exactly up to the adapter's limit, then estimates above it and says so, facets included", async () => {
+      const word = uniqueWord();
+      const category = randomUUID();
+      const limit = index().exactCountLimit;
+      const few = await seed(...Array.from({ length: 3 }, () => listingDocument({ title: `${word} few`, categoryId: category })));
+      const exact = await find({ query: `${word} few` });
+      expect({ total: exact.totalCount, exact: exact.totalCountIsExact }).toEqual({ total: few.length, exact: true });
+      for (let done = 0; done <= limit; done += 1000) {
+        await seed(...Array.from({ length: Math.min(1000, limit + 1 - done) }, () => listingDocument({ title: `${word} many`, categoryId: category })));
+      }
+      const broad = await find({ query: word, first: 5 });
+      expect(broad.totalCountIsExact).toBe(false);
+      expect(broad.totalCount).toBeGreaterThan(limit);
+      expect(broad.hits).toHaveLength(5);
+      expect(broad.hasNextPage).toBe(true);
+      expect(broad.facets.categories.map((f) => f.value)).toEqual([category]);
+      expect(broad.facets.categories[0]?.count).toBeGreaterThan(0);
+    });
   });
 
   describe("rebuild", () => {

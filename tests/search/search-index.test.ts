@@ -3,10 +3,11 @@
 // OpenSearch when OPENSEARCH_URL is set.
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, migrateSubgraph, type Sql } from "@localex/common";
 import { OpenSearchIndex, PostgresSearchIndex, type SearchIndex } from "../../subgraphs/search/src/index.ts";
 import { searchIndexContract } from "./search-index.contract.ts";
+import { listingDocument, uniqueWord } from "./documents.ts";
 
 describe("SearchIndex on PostgreSQL", () => {
   const name = `localex_search_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
@@ -34,6 +35,25 @@ describe("SearchIndex on PostgreSQL", () => {
   });
 
   searchIndexContract(() => index);
+
+  it("a rebuild stores the similar listings of every findable listing, so no reader has to compute them", async () => {
+    const word = uniqueWord();
+    const lamp = listingDocument({ title: `${word} brass lamp` });
+    const shade = listingDocument({ title: `${word} lamp shade`, categoryId: lamp.categoryId });
+    const archived = listingDocument({ title: `${word} lamp archived`, status: "ARCHIVED" });
+    async function* pages() {
+      yield [lamp, shade, archived];
+    }
+    await index.rebuild(pages());
+    const lists = await sql<{ listingId: string; similarIds: string[] }[]>`
+      select listing_id as "listingId", similar_ids::text[] as "similarIds" from search.similar_listings order by listing_id`;
+    expect(new Map(lists.map((l) => [l.listingId, l.similarIds]))).toEqual(
+      new Map([
+        [lamp.id, [shade.id]],
+        [shade.id, [lamp.id]],
+      ]),
+    );
+  });
 });
 
 const opensearchUrl = process.env.OPENSEARCH_URL;

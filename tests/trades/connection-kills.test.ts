@@ -12,6 +12,7 @@ import {
   database,
   type Payload,
   RECONCILIATION,
+  type Reconciled,
   recoverTrades,
   swapTrade,
 } from "./helpers.ts";
@@ -156,7 +157,7 @@ describe("database connections killed during accepts and completions", () => {
         { balance: 120, held: 0, available: 120 },
       ]);
     }
-    const { ledgerReconciliation } = await (await adminClient()).data(RECONCILIATION);
+    const { ledgerReconciliation } = await (await adminClient()).data<Reconciled>(RECONCILIATION);
     expect(ledgerReconciliation.differences).toEqual([]);
     expect(ledgerReconciliation.transfersUnbalanced).toBe(0);
   }, 240_000);

@@ -11,6 +11,7 @@ import {
   database,
   type Payload,
   RECONCILIATION,
+  type Reconciled,
   recoverTrades,
   swapTrade,
 } from "./helpers.ts";
@@ -123,7 +124,7 @@ describe("faults in the middle of accepts and completions", () => {
       expect(bob).toEqual({ balance: 120, held: 0, available: 120 });
     }
 
-    const { ledgerReconciliation } = await (await adminClient()).data(RECONCILIATION);
+    const { ledgerReconciliation } = await (await adminClient()).data<Reconciled>(RECONCILIATION);
     expect(ledgerReconciliation.differences).toEqual([]);
     expect(ledgerReconciliation.transfersUnbalanced).toBe(0);
   }, 120_000);

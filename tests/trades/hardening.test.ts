@@ -35,6 +35,19 @@ const LINES = `query ($id: ID!) { trade(id: $id) {
   requestedListingLines { title condition creditPrice changedSinceProposed listing { id title } } } }`;
 const DEADLINE = `query ($id: ID!) { trade(id: $id) { status confirmBy disputeReason events { kind actor { id } note } } }`;
 const INBOX = `{ notifications(first: 50) { edges { node { kind trade { id } } } } }`;
+type FieldErrors = { code: string; message: string; field: string | null }[];
+type Updated = { updateListing: { listing: { title: string } | null; errors: FieldErrors } };
+type Line = { title: string; condition: string; creditPrice: number | null; changedSinceProposed: boolean };
+type Lines = {
+  trade: {
+    listingsChangedSinceProposed: boolean;
+    offeredListingLines: (Line & { snapshotAt: string; listing: { id: string; title: string; condition: string; creditPrice: number | null } | null })[];
+    requestedListingLines: (Line & { listing: { id: string; title: string } | null })[];
+  };
+};
+type Deadline = {
+  trade: { status: string; confirmBy: string; disputeReason: string | null; events: { kind: string; actor: { id: string } | null; note: string | null }[] };
+};
 
 async function untilNotified(user: TestUser, kind: string, tradeId: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
@@ -59,7 +72,7 @@ describe("listings in an accepted trade", () => {
       listing: null,
       errors: [{ code: "LISTING_LOCKED", field: "id", message: expect.stringMatching(/reserved for an accepted trade/) }],
     });
-    const edited = (await bob.client.data(UPDATE, { id: bobListings[0], input: { title: "Swapped for a brick" } })).updateListing;
+    const edited = (await bob.client.data<Updated>(UPDATE, { id: bobListings[0], input: { title: "Swapped for a brick" } })).updateListing;
     expect(edited.errors).toEqual([expect.objectContaining({ code: "LISTING_LOCKED", field: "id" })]);
     expect(await listingStatus(ann, annListings[0]!)).toBe("RESERVED");
 
@@ -129,7 +142,7 @@ describe("what was offered", () => {
   it("records the listings' title, condition and price, and shows the other party when they change", async () => {
     const { ann, bob, annListings, bobListings } = await twoTraders();
     const trade = await proposed(ann, { recipientId: bob.id, offeredListingIds: annListings, requestedListingIds: bobListings });
-    const before = (await bob.client.data(LINES, { id: trade.id })).trade;
+    const before = (await bob.client.data<Lines>(LINES, { id: trade.id })).trade;
     expect(before.listingsChangedSinceProposed).toBe(false);
     expect(before.offeredListingLines).toEqual([
       {
@@ -143,9 +156,9 @@ describe("what was offered", () => {
     ]);
 
     // Ann edits her listing after proposing: Bob sees what was offered, what it is now, and that it changed.
-    const edited = (await ann.client.data(UPDATE, { id: annListings[0], input: { title: "Pine dining table", condition: "POOR" } })).updateListing;
+    const edited = (await ann.client.data<Updated>(UPDATE, { id: annListings[0], input: { title: "Pine dining table", condition: "POOR" } })).updateListing;
     expect(edited.errors).toEqual([]);
-    const after = (await bob.client.data(LINES, { id: trade.id })).trade;
+    const after = (await bob.client.data<Lines>(LINES, { id: trade.id })).trade;
     expect(after.listingsChangedSinceProposed).toBe(true);
     expect(after.offeredListingLines[0]).toMatchObject({
       title: "Oak dining table",
@@ -158,7 +171,7 @@ describe("what was offered", () => {
     // A counter-offer is made on the listings as they are now: the snapshot is taken again.
     const countered = await mutate(bob, COUNTER, { id: trade.id, input: { offeredCredits: 5 } });
     expect(countered.errors).toEqual([]);
-    const recounted = (await ann.client.data(LINES, { id: trade.id })).trade;
+    const recounted = (await ann.client.data<Lines>(LINES, { id: trade.id })).trade;
     expect(recounted.listingsChangedSinceProposed).toBe(false);
     expect(recounted.offeredListingLines[0]).toMatchObject({ title: "Pine dining table", condition: "POOR", changedSinceProposed: false });
   });
@@ -167,7 +180,7 @@ describe("what was offered", () => {
 describe("the confirmation deadline", () => {
   it("moves an ACCEPTED trade nobody confirmed in time to DISPUTED, escrow still held, and tells both parties", async () => {
     const { ann, bob, annListings, id } = await acceptedSwap();
-    const { trade } = await ann.client.data(DEADLINE, { id });
+    const { trade } = await ann.client.data<Deadline>(DEADLINE, { id });
     // 14 days by default (TRADE_CONFIRMATION_DAYS).
     expect(new Date(trade.confirmBy).getTime()).toBeGreaterThan(Date.now() + 13.9 * 86_400_000);
     expect(new Date(trade.confirmBy).getTime()).toBeLessThan(Date.now() + 14.1 * 86_400_000);
@@ -177,7 +190,7 @@ describe("the confirmation deadline", () => {
     const report = await recoverTrades();
     expect(report).toMatchObject({ pending: 0 });
 
-    const overdue = (await bob.client.data(DEADLINE, { id })).trade;
+    const overdue = (await bob.client.data<Deadline>(DEADLINE, { id })).trade;
     expect(overdue).toMatchObject({ status: "DISPUTED", disputeReason: expect.stringMatching(/Not confirmed by both parties in time/) });
     expect(overdue.events.at(-1)).toMatchObject({ kind: "DISPUTED", actor: null });
     expect((await mutate(bob, CONFIRM, { id })).errors).toEqual([expect.objectContaining({ code: "INVALID_STATE" })]);

@@ -12,6 +12,7 @@ import { createListing } from "../listings/helpers.ts";
 export { adminClient, accountOf, fundedUser, GRANT, RECONCILIATION } from "../ledger/helpers.ts";
 export { createListing } from "../listings/helpers.ts";
 export type { Balance };
+export type { Reconciled } from "../ledger/helpers.ts";
 
 export const TRADE_FIELDS = /* GraphQL */ `
   id status offeredCredits requestedCredits message expiresAt pending disputeReason resolution createdAt updatedAt
@@ -115,7 +116,7 @@ export async function balances(...users: TestUser[]): Promise<Balance[]> {
 }
 
 /** Calls a subgraph directly as another subgraph would (internal fields). */
-export async function asService<T = any>(subgraph: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function asService<T = Record<string, unknown>>(subgraph: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const token = await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller("operator"), { signer: "operator", audience: subgraph as SubgraphName });
   const response = await fetch(inject("subgraphUrls")[subgraph]!, {
     method: "POST",

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { adminClient, CANCEL, COUNTER, createListing, DECLINE, mutate, propose, proposed, TRADE, TRADE_FIELDS, tradeAs, twoTraders } from "./helpers.ts";
+import { adminClient, CANCEL, COUNTER, createListing, DECLINE, mutate, propose, proposed, TRADE, TRADE_FIELDS, tradeAs, twoTraders, type TradeData } from "./helpers.ts";
 
 describe("proposeTrade", () => {
   it("refuses bad terms as data, naming the field", async () => {
@@ -26,7 +26,7 @@ describe("proposeTrade", () => {
       expect(payload.trade, JSON.stringify(input)).toBeNull();
       expect(payload.errors, JSON.stringify(input)).toContainEqual(expect.objectContaining({ code, field }));
     }
-    const { me } = await ann.client.data(`{ me { trades { totalCount } } }`);
+    const { me } = await ann.client.data<{ me: { trades: { totalCount: number } } }>(`{ me { trades { totalCount } } }`);
     expect(me.trades.totalCount).toBe(0);
   });
 
@@ -40,7 +40,7 @@ describe("proposeTrade", () => {
     expect(replay.trade!.id).toBe(a.trade!.id);
     const other = await propose(ann, { ...input, offeredCredits: 11 }, key);
     expect(other.errors).toEqual([expect.objectContaining({ code: "IDEMPOTENCY_CONFLICT", field: "idempotencyKey" })]);
-    const { me } = await ann.client.data(`{ me { trades { totalCount } } }`);
+    const { me } = await ann.client.data<{ me: { trades: { totalCount: number } } }>(`{ me { trades { totalCount } } }`);
     expect(me.trades.totalCount).toBe(1);
   });
 
@@ -107,7 +107,7 @@ describe("who sees a trade", () => {
     expect((await tradeAs(bob, trade.id))!.id).toBe(trade.id);
     expect(await tradeAs(carl, trade.id)).toBeNull();
     expect((await new GatewayClient().data(TRADE, { id: trade.id })).trade).toBeNull();
-    expect((await (await adminClient()).data(TRADE, { id: trade.id })).trade.id).toBe(trade.id);
+    expect((await (await adminClient()).data<{ trade: TradeData | null }>(TRADE, { id: trade.id })).trade?.id).toBe(trade.id);
     expect((await carl.client.data(TRADE, { id: "not-an-id" })).trade).toBeNull();
   });
 
@@ -128,9 +128,9 @@ describe("who sees a trade", () => {
       after = user.trades.pageInfo.endCursor;
     }
     expect(seen).toEqual([...ids].reverse());
-    const open = await ann.client.data(PAGE, { id: ann.id, status: "PROPOSED" });
+    const open = await ann.client.data<{ user: { trades: Page } }>(PAGE, { id: ann.id, status: "PROPOSED" });
     expect(open.user.trades.totalCount).toBe(4);
-    const theirs = await ann.client.data(PAGE, { id: bob.id });
+    const theirs = await ann.client.data<{ user: { trades: Page } }>(PAGE, { id: bob.id });
     expect(theirs.user.trades).toMatchObject({ totalCount: 0, edges: [] });
     const badCursor = await ann.client.request(PAGE, { id: ann.id, after: "garbage" });
     expect(badCursor.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
@@ -139,7 +139,9 @@ describe("who sees a trade", () => {
   it("resolves trades inside other subgraphs' types through the gateway", async () => {
     const { ann, bob, bobListings } = await twoTraders();
     const trade = await proposed(ann, { recipientId: bob.id, requestedListingIds: bobListings, offeredCredits: 3 });
-    const { trade: full } = await bob.client.data(
+    const { trade: full } = await bob.client.data<{
+      trade: TradeData & { proposer: { displayName: string }; requestedListings: { title: string; owner: { id: string } }[] };
+    }>(
       `query ($id: ID!) { trade(id: $id) { ${TRADE_FIELDS} proposer { displayName } requestedListings { title owner { id } } } }`,
       { id: trade.id },
     );

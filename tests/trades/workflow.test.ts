@@ -56,7 +56,7 @@ describe("a trade from proposal to feedback", () => {
 
     const fb = await mutate(ann, FEEDBACK, { tradeId: trade.id, rating: 4, comment: " Lovely lamp " });
     expect(fb).toMatchObject({ feedback: { rating: 4, comment: "Lovely lamp" }, errors: [] });
-    const again = await ann.client.data(FEEDBACK, { tradeId: trade.id, rating: 5 });
+    const again = await ann.client.data<{ leaveFeedback: { errors: { code: string; message: string; field: string | null }[] } }>(FEEDBACK, { tradeId: trade.id, rating: 5 });
     expect(again.leaveFeedback.errors).toEqual([expect.objectContaining({ code: "ALREADY_GIVEN", field: "tradeId" })]);
     const { user } = await ann.client.data(`query ($id: ID!) { user(id: $id) { rating completedTrades } }`, { id: bob.id });
     expect(user).toEqual({ rating: 4, completedTrades: 1 });

@@ -131,7 +131,7 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     const client = anonymous.withHeaders(options.memberHeaders?.() ?? {});
     const { register } = await client.request(RegisterDocument, { input: { email, password: "correct horse battery staple", displayName } });
     const { verifyEmail } = await client.request(VerifyEmailDocument, { token: await options.verificationToken(email) });
-    if (!verifyEmail.user?.verified) throw new Error(`verifyEmail refused ${email}: ${JSON.stringify(verifyEmail.errors)}`);
+    if (!verifyEmail.user?.emailVerified) throw new Error(`verifyEmail refused ${email}: ${JSON.stringify(verifyEmail.errors)}`);
     log(`${displayName} registered as ${email} and verified the address`);
     return { id: register.user.id, email, displayName, accessToken: register.accessToken, client: client.withToken(register.accessToken) };
   }
@@ -176,7 +176,7 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     return search.edges.some((e) => e.node.id === listing.id) ? search : null;
   });
   const { listing: detail } = await ben.client.request(ListingDetailDocument, { id: listing.id });
-  log(`Ben found it by search (${found.totalCount} match, ${detail?.photos?.length ?? 0} photos, owner ${detail?.owner.displayName})`);
+  log(`Ben found it by search (${found.totalCount} match, ${detail?.photos?.length ?? 0} photos, owner ${detail?.owner?.displayName ?? "(unavailable)"})`);
 
   const socket = createSubscriptionClient({ url: wsUrl, token: ann.accessToken, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
   try {
@@ -202,7 +202,7 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     const notification = (
       await notifications.until((r) => (r.data as NotificationAddedSubscription | undefined)?.notificationAdded.trade?.id === trade.id, "the TRADE_PROPOSED notification")
     ).data.notificationAdded;
-    log(`Ann received it live: ${receivedLive.status} from ${receivedLive.proposer.displayName}; notification "${notification.message}"`);
+    log(`Ann received it live: ${receivedLive.status} from ${receivedLive.proposer?.displayName ?? "(unavailable)"}; notification "${notification.message}"`);
 
     const countered = expectNoErrors(
       "counterTrade",

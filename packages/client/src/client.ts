@@ -42,22 +42,34 @@ export interface LocalexClientOptions {
   /** Headers sent with every request. */
   headers?: Record<string, string>;
   fetch?: typeof fetch;
+  /**
+   * Send generated operations by their hash (automatic persisted queries), the text only when
+   * the gateway asks for it (PERSISTED_QUERY_NOT_FOUND). On by default: required by a gateway in
+   * safelist mode, and smaller requests everywhere (docs/client.md).
+   */
+  persistedOperations?: boolean;
 }
 
 const documentText = new WeakMap<object, string>();
 
-/** The document's text, printed once. */
-export function printDocument(document: DocumentNode | TypedDocumentNode<any, any>): string {
+/** The document's text, printed once. A TypedDocumentNode is a DocumentNode, whatever its types. */
+export function printDocument(document: DocumentNode): string {
   let text = documentText.get(document);
   if (text === undefined) {
-    text = print(document as DocumentNode);
+    text = print(document);
     documentText.set(document, text);
   }
   return text;
 }
 
-export function operationName(document: DocumentNode | TypedDocumentNode<any, any>): string | undefined {
-  for (const definition of (document as DocumentNode).definitions) {
+/** The SHA-256 GraphQL Code Generator gave the document (its key in persisted-documents.json). */
+export function persistedHash(document: DocumentNode): string | undefined {
+  const hash = (document as DocumentNode & { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  return typeof hash === "string" ? hash.replace(/^sha256:/, "") : undefined;
+}
+
+export function operationName(document: DocumentNode): string | undefined {
+  for (const definition of document.definitions) {
     if (definition.kind === "OperationDefinition") return definition.name?.value;
   }
   return undefined;
@@ -78,10 +90,19 @@ export class LocalexClient {
 
   /** Runs a query or mutation; answers `data`, or throws GraphQLRequestError on any GraphQL error. */
   async request<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, ...[variables]: VariablesArgs<TVariables>): Promise<TResult> {
-    return this.send(document, {
-      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
-      body: JSON.stringify({ query: printDocument(document), operationName: operationName(document), variables: variables ?? {} }),
-    });
+    const headers = { "content-type": "application/json", accept: "application/graphql-response+json, application/json" };
+    const operation = { operationName: operationName(document), variables: variables ?? {} };
+    const hash = this.options.persistedOperations === false ? undefined : persistedHash(document);
+    if (hash) {
+      const byHash = JSON.stringify({ ...operation, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+      try {
+        return await this.send(document, { headers, body: byHash });
+      } catch (error) {
+        // A gateway that does not know it yet (no manifest): send the text as well.
+        if (!(error instanceof GraphQLRequestError && error.codes.includes("PERSISTED_QUERY_NOT_FOUND"))) throw error;
+      }
+    }
+    return this.send(document, { headers, body: JSON.stringify({ query: printDocument(document), ...operation }) });
   }
 
   /**
@@ -113,7 +134,8 @@ export class LocalexClient {
     return this.send(document, { headers: { "apollo-require-preflight": "true" }, body: form });
   }
 
-  private async send<TResult>(document: TypedDocumentNode<TResult, any>, init: { headers: Record<string, string>; body: string | FormData }): Promise<TResult> {
+  /** `never` variables: any document's variables type fits, as they are already in `init.body`. */
+  private async send<TResult>(document: TypedDocumentNode<TResult, never>, init: { headers: Record<string, string>; body: string | FormData }): Promise<TResult> {
     const response = await (this.options.fetch ?? fetch)(this.options.url, {
       method: "POST",
       headers: {

@@ -34,6 +34,15 @@ const schema = z
     TRUST_PROXY: z.string().default("false"),
     /** How long the gateway waits for a subgraph's answer to one operation (uploads: from their last byte). */
     SUBGRAPH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(30),
+    /** Identical subgraph fetches of queries in flight at once (same caller, document and variables) share one request. */
+    GATEWAY_DEDUPLICATE_FETCHES: z.stringbool().default(true),
+    /**
+     * `open`: any operation (automatic persisted queries on, the typed client's manifest known in
+     * advance); `safelist`: only the operations in the manifest (docs/client.md).
+     */
+    PERSISTED_OPERATIONS: z.enum(["open", "safelist"]).default("open"),
+    /** The typed client's persisted-documents.json; unset: packages/client/src/gql/persisted-documents.json. */
+    PERSISTED_OPERATIONS_MANIFEST: z.string().min(1).optional(),
     /** The most one operation may cost (gateway/src/cost.ts: fields times the items their lists return). */
     MAX_OPERATION_COST: z.coerce.number().int().min(100).default(10_000),
     ...rateLimitVariables,
@@ -118,6 +127,10 @@ const schema = z
     VAPID_PUBLIC_KEY: z.string().min(20).default(DEV_VAPID_PUBLIC_KEY),
     VAPID_PRIVATE_KEY: z.string().min(20).default(DEV_VAPID_PRIVATE_KEY),
     VAPID_SUBJECT: z.string().regex(/^(mailto:|https:)/, "must be a mailto: or https: URL").default("mailto:dev@localex.invalid"),
+    /** How long a data export's archive stays downloadable before it is deleted. */
+    DATA_EXPORT_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24 * 7),
+    /** How long a verification request's private documents are kept after the decision (0: deleted at once). */
+    VERIFICATION_DOCUMENT_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 365).default(24 * 7),
     /** Notifications of one kind within this window go out as one email (a digest). */
     NOTIFICATION_DIGEST_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
     /**
@@ -134,6 +147,13 @@ const schema = z
       .refine((m) => (m < 60 && 60 % m === 0) || (m % 60 === 0 && 24 % (m / 60) === 0), "must divide an hour (1–30) or be whole hours that divide a day (60, 120, 180, 240, 360, 480, 720, 1440)")
       .default(360),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /**
+     * With it, every process's `GET /metrics` answers only `Authorization: Bearer <token>`. Without
+     * it, subgraphs (private SUBGRAPH_HOST) serve metrics openly, and the gateway only outside production.
+     */
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** How long a stopping process may take (requests in flight, running jobs) before it exits anyway. */
+    SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(25),
     /** Credit quotes (docs/ledger.md): what one credit is worth, in minor units (cents) of CREDIT_CURRENCY. Unset: quotes are off. */
     CREDIT_VALUE_MINOR: z.coerce.number().int().min(1).max(1_000_000).optional(),
     /** The community's reference currency (ISO 4217), the unit of CREDIT_VALUE_MINOR and of the BTC price. */

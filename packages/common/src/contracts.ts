@@ -23,6 +23,12 @@ export const TASKS = {
   sendNotificationEmail: "identity:send-notification-email",
   /** identity: a notification to each of a member's push subscriptions. */
   sendNotificationPush: "identity:send-notification-push",
+  /** identity → media, in the transaction of `requestDataExport`: gather the member's data into one archive. */
+  exportMemberData: "media:export-member-data",
+  /** identity → media, scheduled in the transaction that decides a verification request: delete its documents. */
+  deleteDocuments: "media:delete-documents",
+  /** identity, in the transaction of `deleteMyAccount`: take the account apart, step by step, resumably. */
+  deleteAccount: "identity:delete-account",
 } as const;
 
 /** What a member can be told about (identity's NotificationKind). */
@@ -39,6 +45,9 @@ export const NOTIFICATION_KINDS = [
   "CREDITS_RECEIVED",
   "PHOTO_READY",
   "PHOTO_FAILED",
+  "VERIFICATION_APPROVED",
+  "VERIFICATION_REJECTED",
+  "DATA_EXPORT_READY",
 ] as const;
 export type NotificationKindName = (typeof NOTIFICATION_KINDS)[number];
 
@@ -89,6 +98,9 @@ export const JOB_PAYLOADS = {
   }),
   [TASKS.sendNotificationEmail]: z.object({ userId: z.uuid(), kind: z.enum(NOTIFICATION_KINDS) }),
   [TASKS.sendNotificationPush]: z.object({ notificationId: z.uuid() }),
+  [TASKS.exportMemberData]: z.object({ jobId: z.uuid() }),
+  [TASKS.deleteDocuments]: z.object({ ownerId: z.uuid(), mediaIds: z.array(z.uuid()).min(1).max(10) }),
+  [TASKS.deleteAccount]: z.object({ userId: z.uuid() }),
 } as const;
 
 export type TaskName = keyof typeof JOB_PAYLOADS;

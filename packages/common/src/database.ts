@@ -3,27 +3,28 @@ import postgres from "postgres";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import type { SubgraphName } from "./config.ts";
+import { sqlStatementCounter } from "./telemetry/metrics.ts";
+import { traceQueries } from "./telemetry/postgres.ts";
+import { isTracing } from "./telemetry/spans.ts";
 
 export type Sql = postgres.Sql;
 export type Database<TSchema extends Record<string, unknown> = Record<string, never>> = PostgresJsDatabase<TSchema>;
 
-const statementCounts = new Map<string, number>();
-
-/** SQL statements sent per application name since start: what `GET /metrics` reports, for benchmarks. */
-export function sqlStatementCount(applicationName: string): number {
-  return statementCounts.get(applicationName) ?? 0;
-}
-
+/**
+ * A connection pool. Statements sent are counted per application name
+ * (`localex_sql_statements_total` on `GET /metrics`: round trips per request, for benchmarks),
+ * and, while tracing is on, each gets a span under the request or job that runs it.
+ */
 export function connect(url: string, options: { max?: number; applicationName?: string } = {}): Sql {
   const applicationName = options.applicationName ?? "localex";
-  return postgres(url, {
+  const statements = sqlStatementCounter(applicationName);
+  const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: applicationName },
-    debug: () => {
-      statementCounts.set(applicationName, (statementCounts.get(applicationName) ?? 0) + 1);
-    },
+    debug: () => statements.inc(),
   });
+  return isTracing() ? traceQueries(sql, new URL(url).pathname.slice(1) || "postgres") : sql;
 }
 
 export function database<TSchema extends Record<string, unknown>>(sql: Sql, schema: TSchema): Database<TSchema> {

@@ -16,11 +16,15 @@ const EXPOSED_CODES = new Set([
   "PAYLOAD_TOO_LARGE",
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
+  "PERSISTED_QUERY_NOT_IN_LIST",
   "OPERATION_RESOLUTION_FAILURE",
   "COST_LIMIT_EXCEEDED",
   // A subgraph that did not answer in time or could not be reached: retry later.
   "SUBGRAPH_TIMEOUT",
   "SUBGRAPH_UNAVAILABLE",
+  // deleteMyAccount's refusals (a Boolean mutation, so they cannot be errors as data).
+  "WRONG_PASSWORD",
+  "MEMBER_HAS_ACTIVE_TRADES",
 ]);
 
 export function notFound(what: string): GraphQLError {

@@ -2,17 +2,20 @@ import "reflect-metadata";
 import { buildSubgraphSchema, type GraphQLResolverMap } from "@apollo/subgraph";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { parse, type GraphQLSchema } from "graphql";
-import { buildSchema, createResolversMap, type BuildSchemaOptions, type NonEmptyArray, type PubSub } from "type-graphql";
+import { buildSchema, createResolversMap, type BuildSchemaOptions, type PubSub } from "type-graphql";
 import { DateTimeScalar } from "./graphql/scalars.ts";
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@interfaceObject"])`;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ReferenceResolver<TContext> = (reference: any, context: TContext) => unknown;
+/**
+ * Each entity's resolver takes a representation of its own shape; `never` lets any of them in
+ * (Apollo calls it with the representation, we never call it here).
+ */
+type ReferenceResolver<TContext> = (reference: never, context: TContext) => unknown;
 
 export interface FederatedSchemaOptions<TContext> {
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  resolvers: NonEmptyArray<Function>;
+  /** The resolver classes, as type-graphql takes them. */
+  resolvers: BuildSchemaOptions["resolvers"];
   orphanedTypes?: BuildSchemaOptions["orphanedTypes"];
   /** `__resolveReference` per entity type name; each should load through a DataLoader. */
   referenceResolvers?: Record<string, ReferenceResolver<TContext>>;

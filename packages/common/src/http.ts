@@ -29,6 +29,17 @@ export function createHttpServer(log: Logger): FastifyInstance {
     void reply.header(REQUEST_ID_HEADER, request.id);
     requestScope.run({ requestId: request.id }, done);
   });
+  // Stopping (fastify.close: no new connections, requests in flight finish): each answer from
+  // then on closes its connection, so a kept-alive client cannot hold the stop back.
+  let closing = false;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    if (closing) void reply.header("connection", "close");
+    done(null, payload);
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     // Fastify closes the connection after refusing a body, so a client still sending it sees a

@@ -23,3 +23,6 @@ export * from "./subscription-server.ts";
 export * from "./text.ts";
 export * from "./request-id.ts";
 export * from "./health.ts";
+export * from "./telemetry/metrics.ts";
+export * from "./telemetry/spans.ts";
+export * from "./privacy.ts";

@@ -86,3 +86,15 @@ export class InternalClient {
     this.pools.clear();
   }
 }
+
+/**
+ * What a member is told when a call to another subgraph, made to answer them, failed on our
+ * side (unreachable, timed out, a fault there): SUBGRAPH_UNAVAILABLE naming the service, a
+ * code a client can retry on, instead of a masked internal error.
+ */
+export function unavailable(target: SubgraphName, cause: unknown): GraphQLError {
+  return new GraphQLError(`The ${target} service could not be reached; try again.`, {
+    extensions: { code: "SUBGRAPH_UNAVAILABLE", service: target },
+    originalError: cause instanceof Error ? cause : undefined,
+  });
+}

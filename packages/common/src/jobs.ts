@@ -6,8 +6,11 @@ import postgres from "postgres";
 import { z } from "zod";
 import { JOB_PAYLOADS, type JobPayload, type JobPayloadInput, type TaskName } from "./contracts.ts";
 import type { Logger } from "./logger.ts";
+import { currentRequestId, requestScope } from "./request-id.ts";
 import { retry } from "./retry.ts";
 import { isShuttingDown } from "./shutdown.ts";
+import { countJobsOf } from "./telemetry/metrics.ts";
+import { currentTraceHeaders, inSpanFrom } from "./telemetry/spans.ts";
 
 /**
  * The durable job queue: graphile-worker on PostgreSQL (schema `graphile_worker`). A job is
@@ -31,6 +34,35 @@ export interface EnqueueOptions {
   queueName?: string;
 }
 
+/**
+ * Where a job came from, stored beside its payload (`$origin`, not part of any task's contract):
+ * the request that enqueued it, so its log lines carry that `requestId`, and its trace context,
+ * so its span joins that request's trace. Tasks never see it (payloads are parsed to their schema).
+ */
+const ORIGIN = "$origin";
+const originSchema = z.object({ requestId: z.string().max(128).optional(), trace: z.record(z.string(), z.string()).optional() });
+
+/** How long a stopping worker waits for its running jobs before it hands them back to the queue. */
+const JOB_SHUTDOWN_MS = 10_000;
+
+/** A job still running when its worker stops: failed with this, so it goes back to the queue (and runs again after the usual backoff). */
+class WorkerStopping extends Error {
+  constructor() {
+    super("The worker stopped before the job finished; it goes back to the queue.");
+  }
+}
+
+/** `work`, or WorkerStopping as soon as graphile-worker signals that the worker is stopping and will not wait longer. */
+function unlessStopped(signal: AbortSignal | undefined, work: Promise<void>): Promise<void> {
+  if (!signal) return work;
+  return new Promise<void>((resolve, reject) => {
+    const stop = () => reject(new WorkerStopping());
+    if (signal.aborted) return stop();
+    signal.addEventListener("abort", stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
+}
+
 /** Anything drizzle can execute SQL on: the database or a transaction. */
 export type SqlExecutor = Pick<PgDatabase<PostgresJsQueryResultHKT>, "execute">;
 
@@ -47,12 +79,14 @@ export async function enqueueJob<T extends TaskName>(
 ): Promise<void> {
   const checked = JOB_PAYLOADS[task].safeParse(payload);
   if (!checked.success) throw new Error(`A ${task} job's payload is not what the task takes: ${z.prettifyError(checked.error)}`);
-  payload = checked.data as JobPayloadInput<T>;
+  const requestId = currentRequestId();
+  const trace = currentTraceHeaders();
+  const stored = { ...checked.data, [ORIGIN]: { ...(requestId ? { requestId } : {}), ...(Object.keys(trace).length ? { trace } : {}) } };
   await retry(
     async () => {
       const [added] = await executor.execute<{ id: string | null }>(drizzleSql`select (graphile_worker.add_job(
         identifier => ${task},
-        payload => ${JSON.stringify(payload)}::json,
+        payload => ${JSON.stringify(stored)}::json,
         queue_name => ${options.queueName ?? null},
         run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
         max_attempts => ${options.maxAttempts ?? 25},
@@ -77,12 +111,19 @@ export function jobTask<T extends TaskName>(
   handler: (payload: JobPayload<T>, helpers: JobHelpers) => Promise<void>,
 ): Task {
   return async (payload, helpers) => {
-    const checked = JOB_PAYLOADS[task].safeParse(payload);
-    if (!checked.success) {
-      log.error({ task, problem: z.prettifyError(checked.error) }, "dropped a job whose payload is malformed");
-      return;
-    }
-    await handler(checked.data as JobPayload<T>, helpers);
+    const origin = originSchema.safeParse((payload as Record<string, unknown> | null)?.[ORIGIN]).data ?? {};
+    const run = async () => {
+      const checked = JOB_PAYLOADS[task].safeParse(payload);
+      if (!checked.success) {
+        log.error({ task, problem: z.prettifyError(checked.error) }, "dropped a job whose payload is malformed");
+        return;
+      }
+      await unlessStopped(helpers.abortSignal, handler(checked.data as JobPayload<T>, helpers));
+    };
+    const attributes = { "messaging.system": "graphile_worker", "messaging.operation.name": "process", "messaging.destination.name": task, ...(helpers.job ? { "messaging.message.id": helpers.job.id } : {}) };
+    const traced = () => inSpanFrom(`process ${task}`, origin.trace, attributes, run);
+    // Its log lines carry the id of the request that started it.
+    await (origin.requestId ? requestScope.run({ requestId: origin.requestId }, traced) : traced());
   };
 }
 
@@ -137,7 +178,17 @@ export async function startJobWorker(options: {
     maxPoolSize: (options.concurrency ?? 4) + 2,
     pollInterval: options.pollIntervalMs ?? 1000,
     noHandleSignals: true,
+    // Stopping lets running jobs finish for this long, then fails them back to the queue (unlessStopped).
+    gracefulShutdownAbortTimeout: JOB_SHUTDOWN_MS,
+    // Each job's outcome is written through a batcher (0 ms: at once) that a stopping worker
+    // flushes; unbatched, the last outcomes are sent without being waited for, and a job that
+    // ended as the process stopped stayed locked (for graphile-worker's 4 hours).
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
     logger: quietLogger(options.log),
   });
-  return () => runner.stop();
+  const stopCounting = countJobsOf(options.url, Object.keys(options.tasks));
+  return async () => {
+    stopCounting();
+    await runner.stop();
+  };
 }

@@ -28,6 +28,10 @@ export const RATE_LIMIT_RULES = {
   SEARCH_PER_CLIENT: { production: "120/60", development: "1000/60" },
   /** New WebSocket connections per address. */
   WS_CONNECT_PER_ADDRESS: { production: "30/60", development: "1000/60" },
+  /** Data exports requested per account (each gathers everything from every subgraph). */
+  DATA_EXPORT_PER_ACCOUNT: { production: "3/86400", development: "30/60" },
+  /** Account deletions attempted per account, counted before the password is checked. */
+  DELETE_ACCOUNT_PER_ACCOUNT: { production: "5/3600", development: "10/60" },
   /** Subscriptions started per account (signed in) or per address (anonymous). */
   SUBSCRIBE_PER_CLIENT: { production: "120/60", development: "600/60" },
 } as const;

@@ -4,7 +4,7 @@ import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastif
 import type { GraphQLSchema } from "graphql";
 import { CALLER_HEADER, verifyCallerToken, type Caller, type RequestOrigin } from "./auth.ts";
 import type { Config, SubgraphName } from "./config.ts";
-import { connect, migrateSubgraph, sqlStatementCount, type Sql } from "./database.ts";
+import { connect, migrateSubgraph, type Sql } from "./database.ts";
 import { formatError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { EventBus } from "./events.ts";
@@ -16,6 +16,7 @@ import { acceptGraphQLUploads, type UploadLimits } from "./uploads.ts";
 import { serveSubscriptions } from "./subscription-server.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { serveHealth } from "./health.ts";
+import { countJobsWith, operationMetrics, serveMetrics } from "./telemetry/metrics.ts";
 
 /** What a subgraph's services are built from. */
 export interface SubgraphRuntime {
@@ -104,7 +105,13 @@ export async function startSubgraph<TServices, TContext extends object>(
     formatError: formatError(log),
     // No Apollo Studio traces and no HTTP caching of operations: each would wrap every request
     // or every field resolver for nothing.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [
+      // Stopping waits for requests in flight (up to 10 s), then closes what is left.
+      fastifyApolloDrainPlugin(app),
+      operationMetrics(module.name),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
   await apollo.start();
 
@@ -113,8 +120,9 @@ export async function startSubgraph<TServices, TContext extends object>(
     database: async () => (await sql`select 1`, true),
     events: async () => env.events.connected() || "Redis is not connected",
   });
-  // For benchmarks: SQL statements sent so far (round trips per request are the difference).
-  app.get("/metrics", async () => ({ subgraph: module.name, sqlStatements: sqlStatementCount(applicationName) }));
+  // Subgraphs listen on the private SUBGRAPH_HOST: metrics are open unless METRICS_TOKEN is set.
+  serveMetrics(app, { token: env.config.METRICS_TOKEN, open: true });
+  const stopCountingJobs = countJobsWith(env.databaseUrl, sql);
   const uploadLimits = module.uploadLimits?.(env.config);
   if (uploadLimits) acceptGraphQLUploads(app, "/graphql", uploadLimits);
   await module.registerRoutes?.(app, services);
@@ -153,9 +161,11 @@ export async function startSubgraph<TServices, TContext extends object>(
     name: module.name,
     url,
     async stop() {
+      // Sockets close first (1012: reconnect elsewhere); then, at once, the server stops taking
+      // connections and lets requests in flight finish, and running jobs finish or go back to the queue.
       await subscriptions?.close();
-      await stopBackground();
-      await apollo.stop();
+      await Promise.all([apollo.stop(), stopBackground()]);
+      stopCountingJobs();
       await module.disposeServices?.(services);
       await full.internal.close();
       full.limits.close();

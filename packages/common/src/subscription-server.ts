@@ -5,6 +5,7 @@ import { WebSocketServer } from "ws";
 import { verifyCallerToken, type RequestOrigin } from "./auth.ts";
 import type { SubgraphName } from "./config.ts";
 import type { Logger } from "./logger.ts";
+import { closeForRestart } from "./shutdown.ts";
 
 /** The caller the gateway signs its own subgraph connections with. */
 export const GATEWAY_SERVICE = "service:gateway";
@@ -56,6 +57,7 @@ export function serveSubscriptions<TContext extends object>(options: {
   wss.on("error", (err) => options.log.warn({ err }, "subscription socket error"));
   return {
     async close() {
+      closeForRestart(wss.clients);
       await server.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

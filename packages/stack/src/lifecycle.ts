@@ -1,23 +1,29 @@
-import { beginShutdown, type Logger } from "@localex/common";
+import { beginShutdown, stopTracing, type Logger } from "@localex/common";
 
 /**
  * Stops `stop` (the graph, the embedded database included) on SIGINT, SIGTERM, a lost parent
- * (IPC disconnect) or a crash, then exits: 0 after a requested stop, 1 after a crash or a failed
- * stop. Our own handler, so no library decides this process's exit code.
+ * (IPC disconnect) or a crash, then exits: 0 after a requested stop, 1 after a crash, a failed
+ * stop, or one that took longer than `timeoutSeconds` (SHUTDOWN_TIMEOUT_SECONDS). Our own
+ * handler, so no library decides this process's exit code. Spans not yet exported are flushed last.
  */
-export function stopOnExitSignals(stop: () => Promise<void>, log: Logger): void {
+export function stopOnExitSignals(stop: () => Promise<void>, log: Logger, timeoutSeconds = 25): void {
   let stopping = false;
+  const exit = (code: number) => void stopTracing().finally(() => process.exit(code));
   const shutDown = (reason: string, code: number, err?: unknown) => {
     if (stopping) return;
     stopping = true;
     beginShutdown();
     if (err) log.fatal({ err }, reason);
     else log.info({ reason }, "shutting down");
+    setTimeout(() => {
+      log.error({ timeoutSeconds }, "shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, timeoutSeconds * 1000).unref();
     stop().then(
-      () => process.exit(code),
+      () => exit(code),
       (e: unknown) => {
         log.error({ err: e }, "shutdown failed");
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -1,8 +1,10 @@
 import type { SubgraphModule, SubgraphName } from "@localex/common";
 
-/** One subgraph's module, loaded on its own (`pnpm serve <name>`). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function loadSubgraph(name: SubgraphName): Promise<SubgraphModule<any, any>> {
+/**
+ * One subgraph's module, loaded on its own (`pnpm serve <name>`). Its services and context types
+ * are its own business: SubgraphModule's methods take them back as they gave them.
+ */
+export async function loadSubgraph(name: SubgraphName): Promise<SubgraphModule<unknown, object>> {
   switch (name) {
     case "identity":
       return (await import("@localex/identity")).identity;

@@ -1,4 +1,6 @@
 // `pnpm start`: the whole graph in one process on its embedded defaults.
+// First: tracing patches libraries as they load (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+import "@localex/common/telemetry/register";
 import { createLogger, loadConfigOrExit } from "@localex/common";
 import { stopOnExitSignals } from "./lifecycle.ts";
 import { startStack } from "./stack.ts";
@@ -20,4 +22,4 @@ console.log(
     `  database  ${config.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL in ${config.DATA_DIR}/postgres`}\n`,
 );
 
-stopOnExitSignals(() => stack.stop(), log);
+stopOnExitSignals(() => stack.stop(), log, config.SHUTDOWN_TIMEOUT_SECONDS);

@@ -1,6 +1,10 @@
 // `pnpm serve <gateway|identity|listings|trades|ledger|media|search>`: one piece of the graph
 // per process, as docker-compose and production run it. The gateway finds subgraphs through
-// <NAME>_URL, or the routing URLs in schema/supergraph.graphql.
+// <NAME>_URL, and a subgraph the peers it calls (peers.ts); in production each of those is
+// required, in development they default to the routing URLs in schema/supergraph.graphql
+// (the gateway) or SUBGRAPH_HOST:<NAME>_PORT (a subgraph).
+// First: tracing patches libraries as they load (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+import "@localex/common/telemetry/register";
 import {
   createEventBus,
   createLogger,
@@ -15,6 +19,7 @@ import {
 import { loadSubgraph } from "./load-subgraph.ts";
 import { readSupergraph } from "./supergraph-file.ts";
 import { stopOnExitSignals } from "./lifecycle.ts";
+import { missingPeerUrls, peerUrls } from "./peers.ts";
 
 const target = process.argv[2];
 if (target !== "gateway" && !SUBGRAPH_NAMES.includes(target as SubgraphName)) {
@@ -25,6 +30,11 @@ if (target !== "gateway" && !SUBGRAPH_NAMES.includes(target as SubgraphName)) {
 const module = target === "gateway" ? null : await loadSubgraph(target as SubgraphName);
 
 const config = loadConfigOrExit();
+const missing = missingPeerUrls(target as SubgraphName | "gateway", config);
+if (missing.length > 0) {
+  console.error(`Invalid configuration:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
+  process.exit(1);
+}
 const log = createLogger(config.LOG_LEVEL, `localex-${target}`);
 
 let stop: () => Promise<void>;
@@ -34,12 +44,9 @@ if (module) {
     process.exit(1);
   }
   const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
-  // Other subgraphs, for internal calls: <NAME>_URL, or SUBGRAPH_HOST:<NAME>_PORT.
+  // Other subgraphs, for internal calls (peers.ts).
   const directory = new SubgraphDirectory();
-  const overrides = subgraphUrlOverrides(config);
-  for (const name of SUBGRAPH_NAMES) {
-    directory.set(name, overrides[name] ?? `http://${config.SUBGRAPH_HOST}:${subgraphPort(config, name)}/graphql`);
-  }
+  for (const [name, url] of Object.entries(peerUrls(config))) directory.set(name as SubgraphName, url);
   const env = { config, databaseUrl: config.DATABASE_URL, log, events, directory };
   const running = await startSubgraph(module, env, subgraphPort(config, module.name));
   stop = async () => {
@@ -64,4 +71,4 @@ if (module) {
   };
 }
 
-stopOnExitSignals(stop, log);
+stopOnExitSignals(stop, log, config.SHUTDOWN_TIMEOUT_SECONDS);

@@ -6,7 +6,9 @@ import { media } from "@localex/media";
 import { search } from "@localex/search";
 import { trades } from "@localex/trades";
 
-/** Every subgraph of the graph, in start order. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const SUBGRAPHS: SubgraphModule<any, any>[] = [identity, listings, trades, ledger, media, search];
+/**
+ * Every subgraph of the graph, in start order. Each one's services and context types are its own
+ * business: SubgraphModule's methods take them back as they gave them.
+ */
+export const SUBGRAPHS: SubgraphModule<unknown, object>[] = [identity, listings, trades, ledger, media, search];
 

@@ -1,5 +1,5 @@
 import type DataLoader from "dataloader";
-import { rowLoader, type Caller, type Database, type EventBus, type RequestOrigin } from "@localex/common";
+import { rowLoader, type Caller, type Database, type EventBus, type InternalClient, type RateLimiter, type RequestOrigin } from "@localex/common";
 import type { schema, UserRow } from "./db/schema.ts";
 import type { EmailChannel, PushChannel } from "./notifications/channels/index.ts";
 import type { InboxService } from "./notifications/inbox.service.ts";
@@ -7,6 +7,8 @@ import type { PreferencesService } from "./notifications/preferences.service.ts"
 import type { PushSubscriptionsService } from "./notifications/push-subscriptions.service.ts";
 import type { SessionsService } from "./sessions/sessions.service.ts";
 import type { EmailVerificationService } from "./users/email-verification.ts";
+import type { AccountDeletionService } from "./privacy/account-deletion.service.ts";
+import type { VerificationService } from "./verification/verification.service.ts";
 import type { UsersService } from "./users/users.service.ts";
 
 export interface IdentityServices {
@@ -21,6 +23,13 @@ export interface IdentityServices {
   pushSubscriptions: PushSubscriptionsService;
   email: EmailChannel;
   push: PushChannel;
+  /** Calls other subgraphs (exports, deletion, documents). */
+  internal: InternalClient;
+  limits: RateLimiter;
+  /** Verification with private documents (issue 12). */
+  documentVerification: VerificationService;
+  /** deleteMyAccount and its job (issue 12). */
+  deletion: AccountDeletionService;
 }
 
 export interface IdentityContext {

@@ -13,17 +13,24 @@ import { SessionsService } from "./sessions/sessions.service.ts";
 import { EmailVerificationService, SEND_VERIFICATION_EMAIL, sendVerificationEmailTask } from "./users/email-verification.ts";
 import { UsersResolver } from "./users/users.resolver.ts";
 import { UsersService } from "./users/users.service.ts";
+import { AccountDeletionService } from "./privacy/account-deletion.service.ts";
+import { deleteAccountTask } from "./privacy/delete-account.task.ts";
+import { Job, Media } from "./privacy/federated.types.ts";
+import { PrivacyResolver } from "./privacy/privacy.resolver.ts";
+import { VerificationResolver } from "./verification/verification.resolver.ts";
+import { VerificationService } from "./verification/verification.service.ts";
 
 export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
   name: "identity",
   buildSchema: () =>
     buildFederatedSchema<IdentityContext>({
-      resolvers: [UsersResolver, SessionsResolver, NotificationsResolver],
+      resolvers: [UsersResolver, SessionsResolver, NotificationsResolver, PrivacyResolver, VerificationResolver],
+      orphanedTypes: [Job, Media],
       referenceResolvers: {
         User: (ref: { id: string }, ctx) => ctx.loaders.userById.load(ref.id),
       },
     }),
-  createServices({ sql, config, events, log, limits }) {
+  createServices({ sql, config, events, log, limits, internal }) {
     // First, so production without SMTP_URL (or PUBLIC_APP_URL) stops here, naming the variable.
     const email = createEmailChannel(config);
     if (config.ADMIN_EMAILS.length > 0) {
@@ -42,6 +49,10 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
       pushSubscriptions: new PushSubscriptionsService(db),
       email,
       push: createPushChannel(config),
+      internal,
+      limits,
+      documentVerification: new VerificationService(db, internal, config.VERIFICATION_DOCUMENT_RETENTION_HOURS),
+      deletion: new AccountDeletionService(db, internal, events, limits),
     };
   },
   createContext,
@@ -61,6 +72,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
         }),
         ...deliveryTasks({ ...services, db, log: runtime.log }),
         [SEND_VERIFICATION_EMAIL]: sendVerificationEmailTask({ db, verification: services.verification, email: services.email, log: runtime.log }),
+        [TASKS.deleteAccount]: deleteAccountTask(services.deletion, runtime.log),
       },
     });
   },

@@ -1,3 +1,4 @@
+import type { MemberLedgerService } from "./members/member-ledger.service.ts";
 import type DataLoader from "dataloader";
 import { groupLoader, rowLoader, type Caller, type RateLimiter } from "@localex/common";
 import type { AccountBalance, AccountsService } from "./accounts/accounts.service.ts";
@@ -9,6 +10,8 @@ import type { TransfersService } from "./transfers/transfers.service.ts";
 
 export interface LedgerServices {
   accounts: AccountsService;
+  /** A member's export section and departure (issue 12). */
+  members: MemberLedgerService;
   transfers: TransfersService;
   holds: HoldsService;
   entries: EntriesService;

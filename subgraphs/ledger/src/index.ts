@@ -1,3 +1,5 @@
+import { MemberLedgerResolver } from "./members/members.resolver.ts";
+import { MemberLedgerService } from "./members/member-ledger.service.ts";
 import { buildFederatedSchema, startJobWorker, TASKS, type SubgraphModule } from "@localex/common";
 import { User } from "./accounts/account.type.ts";
 import { AccountsResolver } from "./accounts/accounts.resolver.ts";
@@ -22,7 +24,7 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
   name: "ledger",
   buildSchema: () =>
     buildFederatedSchema<LedgerContext>({
-      resolvers: [AccountsResolver, TransfersResolver, HoldsResolver, EntriesResolver, ReconciliationResolver, QuotesResolver],
+      resolvers: [AccountsResolver, TransfersResolver, HoldsResolver, EntriesResolver, ReconciliationResolver, QuotesResolver, MemberLedgerResolver],
       orphanedTypes: [User, Trade],
       referenceResolvers: {
         User: (ref: { id: string }) => ({ id: ref.id }),
@@ -31,6 +33,7 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
     }),
   createServices({ sql, internal, limits, config, log }) {
     const accounts = new AccountsService(sql, internal);
+    const entries = new EntriesService(sql);
     const quotes = createQuotesService(config);
     log.info(
       quotes.configured
@@ -42,7 +45,8 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
       accounts,
       transfers: new TransfersService(sql, accounts),
       holds: new HoldsService(sql, accounts),
-      entries: new EntriesService(sql),
+      entries,
+      members: new MemberLedgerService(sql, accounts, entries),
       reconciliation: new ReconciliationService(sql),
       quotes,
       limits,

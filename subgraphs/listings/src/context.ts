@@ -1,3 +1,4 @@
+import type { MemberListingsService } from "./members/member-listings.service.ts";
 import DataLoader from "dataloader";
 import { rowLoader, type Caller, type RateLimiter } from "@localex/common";
 import type { CategoriesService } from "./categories/categories.service.ts";
@@ -15,6 +16,8 @@ export interface ListingsServices {
   writes: ListingWritesService;
   tradeListings: TradeListingsService;
   documents: ListingDocumentsService;
+  /** A member's export section and departure (issue 12). */
+  members: MemberListingsService;
   recalls: RecallsService;
   limits: RateLimiter;
 }

@@ -1,6 +1,8 @@
 import DataLoader from "dataloader";
 import { groupLoader, rowLoader, type Caller, type EventBus, type RateLimiter } from "@localex/common";
 import type { CleanupService } from "./cleanup/cleanup.service.ts";
+import type { DataExportsService } from "./exports/exports.service.ts";
+import type { MemberMediaService } from "./members/member-media.service.ts";
 import type { JobRow, MediaRow } from "./db/schema.ts";
 import type { JobsService } from "./jobs/jobs.service.ts";
 import type { JobsStore } from "./jobs/jobs.store.ts";
@@ -23,6 +25,10 @@ export interface MediaServices {
   photos: PhotosService;
   processing: JobsService;
   cleanup: CleanupService;
+  /** Members' data exports (issue 12). */
+  exports: DataExportsService;
+  /** A member's files as identity asks about them: verification documents, account deletion. */
+  members: MemberMediaService;
   /** Rate limits: uploads started per account. */
   rateLimits: RateLimiter;
 }

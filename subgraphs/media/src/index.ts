@@ -4,6 +4,10 @@ import { User } from "./avatars/user.type.ts";
 import { CleanupResolver } from "./cleanup/cleanup.resolver.ts";
 import { CLEANUP_CRONTAB, CleanupService } from "./cleanup/cleanup.service.ts";
 import { createContext, type MediaContext, type MediaServices } from "./context.ts";
+import { DataExportsResolver } from "./exports/exports.resolver.ts";
+import { DataExportsService } from "./exports/exports.service.ts";
+import { MemberMediaResolver } from "./members/members.resolver.ts";
+import { MemberMediaService } from "./members/member-media.service.ts";
 import { schema } from "./db/schema.ts";
 import { JobsResolver } from "./jobs/jobs.resolver.ts";
 import { canSeeJob } from "./jobs/visibility.ts";
@@ -35,7 +39,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
   name: "media",
   buildSchema: () =>
     buildFederatedSchema<MediaContext>({
-      resolvers: [UploadsResolver, MediaResolver, JobsResolver, PhotosResolver, AvatarsResolver, CleanupResolver],
+      resolvers: [UploadsResolver, MediaResolver, JobsResolver, PhotosResolver, AvatarsResolver, CleanupResolver, DataExportsResolver, MemberMediaResolver],
       orphanedTypes: [Listing, User],
       referenceResolvers: {
         Media: async (ref: { id: string }, ctx) => {
@@ -68,6 +72,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
     const jobsStore = new JobsStore(db, events);
     const blobs = createBlobStore(config, { listeningUrl });
     const listings = new ListingOwners(internal);
+    const exports = new DataExportsService(jobsStore, blobs, internal, { ttlHours: config.DATA_EXPORT_TTL_HOURS, linkTtlSeconds: limits.urlTtlSeconds }, log);
     return {
       events,
       store,
@@ -77,8 +82,10 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       uploads: new UploadsService(store, jobsStore, blobs, listings, limits),
       presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits),
       photos: new PhotosService(store, listings),
-      processing: new JobsService(jobsStore, store),
+      processing: new JobsService(jobsStore, store, exports),
       cleanup: new CleanupService(store, blobs, listings, log),
+      exports,
+      members: new MemberMediaService(db, blobs),
       rateLimits,
     };
   },
@@ -107,7 +114,16 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       crontab: CLEANUP_CRONTAB,
       tasks: {
         [TASKS.processMedia]: jobTask(TASKS.processMedia, runtime.log, processMedia),
-        [TASKS.cleanUpMedia]: jobTask(TASKS.cleanUpMedia, runtime.log, async () => void (await services.cleanup.run())),
+        [TASKS.cleanUpMedia]: jobTask(TASKS.cleanUpMedia, runtime.log, async () => {
+          await services.cleanup.run();
+          await services.exports.expireArchives();
+        }),
+        [TASKS.exportMemberData]: jobTask(TASKS.exportMemberData, runtime.log, ({ jobId }, helpers) =>
+          services.exports.run(jobId, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }),
+        ),
+        [TASKS.deleteDocuments]: jobTask(TASKS.deleteDocuments, runtime.log, async ({ ownerId, mediaIds }) => {
+          await services.members.deleteDocuments(ownerId, mediaIds);
+        }),
       },
     });
   },

@@ -1,3 +1,4 @@
+import type { DeparturesService } from "./departures/departures.service.ts";
 import DataLoader from "dataloader";
 import { groupLoader, rowLoader, type Caller, type EventBus, type RateLimiter } from "@localex/common";
 import type { TradeEventRow, TradeRow } from "./db/schema.ts";
@@ -13,6 +14,8 @@ export interface TradesServices {
   /** Domain events, for live subscriptions. */
   events: EventBus;
   store: TradeStore;
+  /** A member leaving: blockers, closing open trades, their export section (issue 12). */
+  departures: DeparturesService;
   proposals: ProposalsService;
   acceptance: AcceptService;
   settlement: SettlementService;

@@ -1,3 +1,5 @@
+import { DeparturesResolver } from "./departures/departures.resolver.ts";
+import { DeparturesService } from "./departures/departures.service.ts";
 import { buildFederatedSchema, database, type SubgraphModule } from "@localex/common";
 import { createContext, type TradesContext, type TradesServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
@@ -22,7 +24,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
   name: "trades",
   buildSchema: () =>
     buildFederatedSchema<TradesContext>({
-      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver],
+      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver, DeparturesResolver],
       orphanedTypes: [User, Listing],
       referenceResolvers: {
         Trade: async (ref: { id: string }, ctx) => {
@@ -41,6 +43,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
     return {
       events,
       store,
+      departures: new DeparturesService(store, partners),
       proposals: new ProposalsService(store, partners, settings),
       acceptance: new AcceptService(store, driver),
       settlement: new SettlementService(store, driver),

@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
 import { Directive, Field, Int, ObjectType, type ClassType } from "type-graphql";
+import { isUuid } from "../loaders.ts";
 
 @ObjectType({ description: "Relay page information." })
 @Directive("@shareable")
@@ -93,3 +94,18 @@ export function toConnection<T>(
     },
   };
 }
+
+/**
+ * A keyset cursor of (instant, uuid), the shape of every "newest (or oldest) first" list: null
+ * without one, BAD_USER_INPUT for anything that is not one of ours.
+ */
+export function decodeInstantCursor(cursor: string | null | undefined): { at: string; id: string } | null {
+  const key = decodeCursor(cursor, 2);
+  if (!key) return null;
+  const [at, id] = key;
+  if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || Number.isNaN(Date.parse(at))) {
+    throw badInput("`after` is not a cursor from this list.", "after");
+  }
+  return { at, id };
+}
+

@@ -16,7 +16,14 @@ export const users = identity.table(
     passwordHash: text("password_hash").notNull(),
     displayName: text("display_name").notNull(),
     role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
+    /** Documents checked and approved by an admin (a verification request). */
     verified: boolean("verified").notNull().default(false),
+    /** The address answered the link mailed at registration; the welcome credits follow it. */
+    emailVerified: boolean("email_verified").notNull().default(false),
+    /** deleteMyAccount was accepted: nobody signs in any more, and the deletion job is under way. */
+    deletionRequestedAt: timestamp("deletion_requested_at", ms),
+    /** The profile was anonymised: what remains is an id that others' histories point at. */
+    deletedAt: timestamp("deleted_at", ms),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -107,6 +114,48 @@ export const pushSubscriptions = identity.table(
   (t) => [uniqueIndex("push_subscriptions_endpoint_key").on(t.endpoint), index("push_subscriptions_user_idx").on(t.userId)],
 );
 
+/**
+ * A member's request to be verified: one or two private documents (media ids), decided by an
+ * admin. At most one PENDING request per member. The documents are deleted by a job scheduled
+ * in the deciding transaction (VERIFICATION_DOCUMENT_RETENTION_HOURS later).
+ */
+export const verificationRequests = identity.table(
+  "verification_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["PENDING", "APPROVED", "REJECTED"] }).notNull().default("PENDING"),
+    documentIds: uuid("document_ids").array().notNull(),
+    reason: text("reason"),
+    decidedBy: uuid("decided_by"),
+    submittedAt: timestamp("submitted_at", ms).notNull().defaultNow(),
+    decidedAt: timestamp("decided_at", ms),
+    documentsDeletedAt: timestamp("documents_deleted_at", ms),
+  },
+  (t) => [
+    uniqueIndex("verification_requests_one_pending").on(t.userId).where(sql`${t.status} = 'PENDING'`),
+    index("verification_requests_queue_idx").on(t.status, t.submittedAt, t.id),
+    check("verification_requests_status_check", sql`${t.status} in ('PENDING', 'APPROVED', 'REJECTED')`),
+  ],
+);
+
+/**
+ * An account being deleted: the steps done so far, so the job resumes where a crash left it
+ * (each step is idempotent; one recorded as done is never run again).
+ */
+export const accountDeletions = identity.table("account_deletions", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  stepsDone: text("steps_done").array().notNull().default(sql`'{}'::text[]`),
+  requestedAt: timestamp("requested_at", ms).notNull().defaultNow(),
+  completedAt: timestamp("completed_at", ms),
+  lastError: text("last_error"),
+});
+
 export type UserRow = typeof users.$inferSelect;
+export type VerificationRequestRow = typeof verificationRequests.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
-export const schema = { users, refreshTokens, notifications, notificationPreferences, pushSubscriptions };
+export const schema = { users, refreshTokens, notifications, notificationPreferences, pushSubscriptions, verificationRequests, accountDeletions };

@@ -99,7 +99,7 @@ export class SessionsService {
       if (row.expiresAt.getTime() <= Date.now()) return { error: "The refresh token has expired. Sign in again." };
       await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.id));
       const [user] = await tx.select().from(users).where(eq(users.id, row.userId));
-      if (!user) return { error: "The account no longer exists." };
+      if (!user || user.deletionRequestedAt) return { error: "The account no longer exists." };
       const next = await this.storeRefreshToken(tx, user.id, row.familyId);
       return { user, familyId: row.familyId, refreshToken: next };
     });

@@ -10,7 +10,7 @@ import { DeliveryFailed, renderVerificationEmail, type EmailChannel } from "../n
  * Email verification. Registration mails a link carrying a signed, expiring token
  * (`<PUBLIC_APP_URL>/verify-email?token=…`); `verifyEmail(token)` marks the address verified
  * and, in the same transaction, enqueues the ledger's welcome grant, so the credits follow a
- * verified address and nothing else. A token works once: the first use flips `verified`, and any
+ * verified address and nothing else. A token works once: the first use flips `emailVerified`, and any
  * later use (the same link, or an older one) finds the address verified and is refused as used.
  */
 
@@ -131,13 +131,13 @@ export class EmailVerificationService {
     const [current] = await this.db.select().from(users).where(eq(users.id, userId));
     // The account is gone, or its address is no longer the one the link was mailed to.
     if (!current || current.email !== email) return refusal("VERIFICATION_TOKEN_INVALID");
-    if (current.verified) return refusal("VERIFICATION_TOKEN_USED");
+    if (current.emailVerified) return refusal("VERIFICATION_TOKEN_USED");
     if (reading.state === "expired") return refusal("VERIFICATION_TOKEN_EXPIRED");
     const verified = await this.db.transaction(async (tx) => {
       const [row] = await tx
         .update(users)
-        .set({ verified: true, updatedAt: sql`now()` })
-        .where(and(eq(users.id, userId), eq(users.email, email), eq(users.verified, false)))
+        .set({ emailVerified: true, updatedAt: sql`now()` })
+        .where(and(eq(users.id, userId), eq(users.email, email), eq(users.emailVerified, false)))
         .returning();
       if (!row) return null;
       await enqueueJob(tx, TASKS.welcomeGrant, { userId: row.id }, { jobKey: `welcome-grant:${row.id}` });
@@ -151,7 +151,7 @@ export class EmailVerificationService {
   async resend(userId: string): Promise<Resend> {
     const [user] = await this.db.select().from(users).where(eq(users.id, userId));
     if (!user) return { ok: false, code: "NOT_FOUND", message: "Your account no longer exists." };
-    if (user.verified) return { ok: false, code: "ALREADY_VERIFIED", message: "Your email address is already verified." };
+    if (user.emailVerified) return { ok: false, code: "ALREADY_VERIFIED", message: "Your email address is already verified." };
     await this.limits.consume("VERIFICATION_EMAIL_PER_ACCOUNT", `account:${userId}`);
     await enqueueVerificationEmail(this.db, userId);
     return { ok: true };
@@ -177,7 +177,7 @@ export function sendVerificationEmailTask(deps: {
     }
     const { userId } = checked.data;
     const [user] = await deps.db.select().from(users).where(eq(users.id, userId));
-    if (!user || user.verified) return;
+    if (!user || user.emailVerified || user.deletionRequestedAt) return;
     const { url, expiresAt } = await deps.verification.link(user);
     try {
       await deps.email.sendMessage({ userId, email: user.email, displayName: user.displayName }, renderVerificationEmail(user, url, expiresAt));

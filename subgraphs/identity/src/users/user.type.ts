@@ -16,9 +16,16 @@ export class User {
   email!: string;
   role!: "user" | "admin";
   @Field(() => Boolean, {
-    description: "Whether the member has verified their email address (verifyEmail, with the link mailed at registration). The welcome credits follow verification.",
+    description:
+      "Whether an admin has checked the member's documents and approved them (requestVerification). False for a deleted member.",
   })
   verified!: boolean;
+  @Field(() => Boolean, {
+    description: "Whether the member's email address is verified (verifyEmail, with the link mailed at registration); the welcome credits follow it.",
+  })
+  emailVerified!: boolean;
+  deletedAt!: Date | null;
+  deletionRequestedAt!: Date | null;
   @Field(() => Date) createdAt!: Date;
 }
 

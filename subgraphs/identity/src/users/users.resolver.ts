@@ -23,6 +23,14 @@ export class UsersResolver {
     return canSeePrivate(user, ctx) ? user.email : null;
   }
 
+  @FieldResolver(() => Boolean, {
+    description: "The member deleted their account: the profile is anonymised (displayName \"Deleted member\"); trades and postings that name them remain.",
+  })
+  deleted(@Root() user: User): boolean {
+    // From the moment deletion is accepted (it cannot be undone), so nobody starts anything new with them.
+    return user.deletionRequestedAt !== null;
+  }
+
   @FieldResolver(() => UserRole, { nullable: true, description: "Visible to the user themself and to admins only." })
   role(@Root() user: User, @Ctx() ctx: IdentityContext): UserRole | null {
     return canSeePrivate(user, ctx) ? (user.role as UserRole) : null;

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { hash, verify } from "@node-rs/argon2";
 import { isUuid, type Database } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
@@ -51,6 +51,11 @@ export class UsersService {
       await verify(await TIMING_DUMMY_HASH, password);
       return null;
     }
+    // A departing or departed member signs in no more (their hash is gone once anonymised).
+    if (user.deletionRequestedAt) {
+      await verify(await TIMING_DUMMY_HASH, password);
+      return null;
+    }
     return (await verify(user.passwordHash, password)) ? user : null;
   }
 
@@ -65,7 +70,7 @@ export class UsersService {
     const [row] = await this.db
       .update(users)
       .set({ ...set, updatedAt: sql`now()` })
-      .where(eq(users.id, userId))
+      .where(and(eq(users.id, userId), isNull(users.deletionRequestedAt)))
       .returning();
     if (!row) return { ok: false, field: "id", code: "NOT_FOUND", message: "Your account no longer exists." };
     return { ok: true, user: row };

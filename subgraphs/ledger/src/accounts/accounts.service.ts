@@ -7,7 +7,7 @@ export interface AccountBalance {
   held: number;
 }
 
-const USER_EXISTS = /* GraphQL */ `query LedgerUserExists($id: ID!) { user(id: $id) { id } }`;
+const USER_EXISTS = /* GraphQL */ `query LedgerUserExists($id: ID!) { user(id: $id) { id deleted } }`;
 /** Accounts are never deleted, so a process may remember which exist; bounded all the same. */
 const KNOWN_LIMIT = 100_000;
 
@@ -42,15 +42,23 @@ export class AccountsService {
    */
   async openForUser(userId: string): Promise<boolean> {
     if (!isUuid(userId)) return false;
-    if (this.known.has(userId)) return true;
-    const [row] = await retrying(() => this.sql`select 1 from ledger.accounts where id = ${userId} and kind = 'user'`);
+    // Always asked of the database (one primary-key read), never of `known`: an account closed
+    // by another ledger process must refuse credits here too.
+    const [row] = await retrying(() => this.sql<{ closed: boolean }[]>`select closed_at is not null as closed from ledger.accounts where id = ${userId} and kind = 'user'`);
+    if (row?.closed) return false;
     if (!row) {
-      const { user } = await this.internal.request<{ user: { id: string } | null }>("identity", USER_EXISTS, { id: userId });
-      if (!user) return false;
+      const { user } = await this.internal.request<{ user: { id: string; deleted: boolean } | null }>("identity", USER_EXISTS, { id: userId });
+      if (!user || user.deleted) return false;
       await retrying(() => this.sql`insert into ledger.accounts (id, kind) values (${userId}, 'user') on conflict do nothing`);
     }
     this.remember(userId);
     return true;
+  }
+
+  /** Closes a departing member's account (issue 12): it takes no more credits; its history stays. */
+  async close(userId: string): Promise<void> {
+    await retrying(() => this.sql`update ledger.accounts set closed_at = coalesce(closed_at, now()), updated_at = now() where id = ${userId} and kind = 'user'`);
+    this.known.delete(userId);
   }
 
   private remember(id: string): void {

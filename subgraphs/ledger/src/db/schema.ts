@@ -20,6 +20,8 @@ export const accounts = ledger.table(
     name: text("name"),
     balance: bigint("balance", { mode: "number" }).notNull().default(0),
     held: bigint("held", { mode: "number" }).notNull().default(0),
+    /** Its member deleted their account: nothing more can be sent to it; its postings stay. */
+    closedAt: timestamp("closed_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -68,7 +68,7 @@ export const media = mediaSchema.table(
   ],
 );
 
-/** Background work a member can follow (`job`, `jobUpdated`): today, processing an upload. */
+/** Background work a member can follow (`job`, `jobUpdated`): processing an upload, a data export. */
 export const jobs = mediaSchema.table(
   "jobs",
   {
@@ -83,10 +83,17 @@ export const jobs = mediaSchema.table(
     /** False when the input itself was refused: running it again cannot help. */
     retryable: boolean("retryable").notNull().default(true),
     mediaId: uuid("media_id"),
+    /** What the job made (a data export's archive): a private blob, offered by signed link until resultExpiresAt. */
+    resultKey: text("result_key"),
+    resultExpiresAt: timestamp("result_expires_at", ms),
     createdAt: timestamp("created_at", ms).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", ms).notNull().defaultNow(),
   },
-  (t) => [index("jobs_media_idx").on(t.mediaId)],
+  (t) => [
+    index("jobs_media_idx").on(t.mediaId),
+    index("jobs_owner_idx").on(t.ownerId),
+    index("jobs_result_expiry_idx").on(t.resultExpiresAt).where(sql`${t.resultKey} is not null`),
+  ],
 );
 
 export const schema = { media, jobs };

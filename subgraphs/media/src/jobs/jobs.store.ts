@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
-import { badInput, decodeCursor, enqueueJob, isUuid, TASKS, TOPICS, toConnection, type Connection, type EventBus } from "@localex/common";
+import { decodeInstantCursor, enqueueJob, isUuid, TASKS, TOPICS, toConnection, type Connection, type EventBus } from "@localex/common";
 import { jobs, type JobRow, type JobStatusName, type MediaDatabase, type Tx } from "../db/schema.ts";
 
 export const PROCESS_MEDIA_ATTEMPTS = 5;
@@ -20,15 +20,8 @@ export class JobsStore {
 
   /** Every job in a status (all, without one), most recently changed first: what admins review. */
   async page(status: JobStatusName | null, first: number, after: string | null): Promise<Connection<JobRow>> {
-    const cursor = decodeCursor(after, 2);
-    let page: SQL | undefined;
-    if (cursor) {
-      const [at, id] = cursor;
-      if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || Number.isNaN(Date.parse(at))) {
-        throw badInput("`after` is not a cursor from this list.", "after");
-      }
-      page = sql`(${jobs.updatedAt}, ${jobs.id}) < (${at}::timestamptz, ${id}::uuid)`;
-    }
+    const cursor = decodeInstantCursor(after);
+    const page: SQL | undefined = cursor ? sql`(${jobs.updatedAt}, ${jobs.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
     const filter = status ? eq(jobs.status, status) : undefined;
     const [rows, [count]] = await Promise.all([
       this.db.select().from(jobs).where(and(filter, page)).orderBy(desc(jobs.updatedAt), desc(jobs.id)).limit(first + 1),

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, customType, doublePrecision, index, integer, pgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, customType, doublePrecision, index, integer, pgSchema, real, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const search = pgSchema("search");
 
@@ -44,5 +44,19 @@ export const listingDocuments = search.table(
   ],
 );
 
+/**
+ * Each indexed listing's most similar listings, best first, computed when the listing is
+ * indexed (and offered to those neighbours' own lists), so `similar` reads one row per
+ * listing instead of searching. Neighbours that stop being findable are skipped on read.
+ */
+export const similarListings = search.table("similar_listings", {
+  listingId: uuid("listing_id")
+    .primaryKey()
+    .references(() => listingDocuments.id, { onDelete: "cascade" }),
+  similarIds: uuid("similar_ids").array().notNull(),
+  scores: real("scores").array().notNull(),
+  computedAt: timestamp("computed_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type ListingDocumentRow = typeof listingDocuments.$inferSelect;
-export const schema = { listingDocuments };
+export const schema = { listingDocuments, similarListings };

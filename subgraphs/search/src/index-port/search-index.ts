@@ -42,7 +42,14 @@ export interface FacetCount {
 export interface SearchResult {
   hits: SearchHit[];
   hasNextPage: boolean;
+  /** Exact up to the adapter's limit (1 000 on PostgreSQL, 10 000 on OpenSearch); past it, see totalCountIsExact. */
   totalCount: number;
+  /**
+   * False when more listings matched than the adapter counts exactly: totalCount is then an
+   * estimate above that limit (PostgreSQL: from a block sample; OpenSearch: the lower bound),
+   * and facet counts are estimates too (PostgreSQL: from the same sample).
+   */
+  totalCountIsExact: boolean;
   facets: { categories: FacetCount[]; conditions: FacetCount[] };
 }
 
@@ -54,6 +61,8 @@ export type UpsertOutcome = "indexed" | "stale";
  */
 export interface SearchIndex {
   readonly engine: "postgres" | "opensearch";
+  /** Matches counted exactly; past it totalCount is an estimate (SearchResult.totalCountIsExact). */
+  readonly exactCountLimit: number;
   /** Creates what the engine needs (OpenSearch: the first index behind the alias). */
   prepare(): Promise<void>;
   /** Stores the snapshot unless the index holds a newer version of the listing. */

@@ -2,7 +2,7 @@ import { Client } from "@opensearch-project/opensearch";
 import type { ListingDocument } from "@localex/common";
 import type { SearchIndex, SearchRequest, SearchResult, UpsertOutcome } from "../index-port/search-index.ts";
 import { LISTING_INDEX_BODY } from "./mappings.ts";
-import { buildSearchBody, readSearchResponse, similarQuery, suggestBody, type RawSearchResponse } from "./queries.ts";
+import { buildSearchBody, EXACT_COUNT_LIMIT, readSearchResponse, similarQuery, suggestBody, type RawSearchResponse } from "./queries.ts";
 
 export interface OpenSearchOptions {
   url: string;
@@ -21,6 +21,7 @@ interface BulkResponse {
  */
 export class OpenSearchIndex implements SearchIndex {
   readonly engine = "opensearch";
+  readonly exactCountLimit = EXACT_COUNT_LIMIT;
   private readonly client: Client;
 
   constructor(private readonly options: OpenSearchOptions) {

@@ -5,7 +5,7 @@ import type { SearchRequest, SearchResult, SortName } from "../index-port/search
 /** The parts of an OpenSearch search response the adapter reads. */
 export interface RawSearchResponse {
   hits: {
-    total?: { value: number } | number;
+    total?: { value: number; relation?: "eq" | "gte" } | number;
     hits: {
       _id: string;
       _score: number | null;
@@ -59,13 +59,16 @@ function sortClause(request: SearchRequest): object[] {
   return bySort[request.sort]();
 }
 
+/** Matches counted exactly; past it OpenSearch stops counting and reports the bound ("gte"). */
+export const EXACT_COUNT_LIMIT = 10_000;
+
 export function buildSearchBody(request: SearchRequest): Record<string, unknown> {
   if (request.after && request.after.length !== sortClause(request).length) {
     throw badUserInput("`after` is not a cursor from this search.", "after");
   }
   return {
     size: request.first + 1,
-    track_total_hits: true,
+    track_total_hits: EXACT_COUNT_LIMIT,
     _source: false,
     query: { bool: { filter: filters(request), ...(request.text ? { must: [textQuery(request.text)] } : {}) } },
     sort: sortClause(request),
@@ -94,6 +97,8 @@ export function readSearchResponse(body: RawSearchResponse, request: SearchReque
     (body.aggregations?.[name]?.buckets ?? []).map((b) => ({ value: String(b.key), count: b.doc_count }));
   return {
     totalCount: typeof total === "number" ? total : (total?.value ?? hits.length),
+    // Aggregations always see every match, so only the total is ever a bound.
+    totalCountIsExact: typeof total === "number" || total?.relation !== "gte",
     hasNextPage: hits.length > request.first,
     facets: { categories: buckets("categories"), conditions: buckets("conditions") },
     hits: hits.slice(0, request.first).map((h) => {

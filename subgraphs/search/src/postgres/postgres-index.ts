@@ -1,9 +1,8 @@
 import type { ListingDocument, Sql } from "@localex/common";
 import type { SearchIndex, SearchRequest, SearchResult, UpsertOutcome } from "../index-port/search-index.ts";
 import { writeDocuments } from "./documents.ts";
-import { runSearch } from "./search-query.ts";
-
-const SIMILAR_CANDIDATES = 300;
+import { EXACT_COUNT_LIMIT, runSearch } from "./search-query.ts";
+import { fillMissingNeighbours, readNeighbours, refreshNeighbours } from "./similar.ts";
 
 /** `\`, `%` and `_` are literal in a prefix the user typed. */
 function escapeLike(text: string): string {
@@ -13,6 +12,7 @@ function escapeLike(text: string): string {
 /** The default adapter: the `search` schema in the subgraph's PostgreSQL (tsvector, pg_trgm, GiST). */
 export class PostgresSearchIndex implements SearchIndex {
   readonly engine = "postgres";
+  readonly exactCountLimit = EXACT_COUNT_LIMIT;
 
   constructor(private readonly sql: Sql) {}
 
@@ -22,15 +22,20 @@ export class PostgresSearchIndex implements SearchIndex {
 
   async upsert(document: ListingDocument): Promise<UpsertOutcome> {
     const written = await writeDocuments(this.sql, [document]);
+    await refreshNeighbours(this.sql, written);
     return written.length > 0 ? "indexed" : "stale";
   }
 
   async upsertMany(documents: readonly ListingDocument[]): Promise<number> {
-    return (await writeDocuments(this.sql, documents)).length;
+    const written = await writeDocuments(this.sql, documents);
+    await refreshNeighbours(this.sql, written);
+    return written.length;
   }
 
   async rebuild(pages: AsyncIterable<readonly ListingDocument[]>): Promise<{ documents: number }> {
     // Rows the rebuild did not write (nor a job after it started) belong to listings that are gone.
+    // Neighbour lists are kept (a gone listing's goes with it); listings without one get theirs
+    // at the end, so no reader pays for computing it.
     const [{ started } = { started: new Date() }] = await this.sql<{ started: Date }[]>`select clock_timestamp() as started`;
     let documents = 0;
     for await (const page of pages) {
@@ -38,11 +43,28 @@ export class PostgresSearchIndex implements SearchIndex {
       documents += page.length;
     }
     await this.sql`delete from search.listing_documents where indexed_at < ${started}`;
+    await this.fillNeighbours();
     return { documents };
   }
 
-  search(request: SearchRequest): Promise<SearchResult> {
-    return runSearch(this.sql, request);
+  /** Computes the similar lists missing after a bulk load or an upgrade (see docs/search.md). */
+  fillNeighbours(onProgress?: (filled: number) => void): Promise<number> {
+    return fillMissingNeighbours(this.sql, { onProgress });
+  }
+
+  async search(request: SearchRequest): Promise<SearchResult> {
+    // The best plan depends on the words: a common one is found fastest by scanning the table
+    // until enough matches (a LIMIT), a rare one through the text index. Only a plan made for
+    // the actual words knows which, so the statement is never run with a cached generic plan
+    // (which postgres.js's prepared statements would get after five runs). Pipelined: the
+    // setting and the search go in one round trip.
+    return (await this.sql.begin((tx) => {
+      // execute(): sent now, before the search (postgres.js sends a query when first awaited).
+      // synchronize_seqscans off: a scan for the first matches must start at the table's first
+      // block every time, or the same search would rank (and page through) other candidates.
+      const custom = tx`select set_config('plan_cache_mode', 'force_custom_plan', true), set_config('synchronize_seqscans', 'off', true)`.execute();
+      return Promise.all([custom, runSearch(tx, request)]);
+    }))[1];
   }
 
   async suggest(prefix: string, limit: number): Promise<string[]> {
@@ -56,30 +78,15 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async similar(ids: readonly string[], first: number): Promise<Map<string, string[]>> {
-    const result = new Map<string, string[]>(ids.map((id) => [id, []]));
-    if (ids.length === 0 || first === 0) return result;
-    // Candidates share a title word (tsvector, OR of the source title's words) or look alike
-    // (trigrams); ranked by both, with a nudge for the same category.
-    const rows = await this.sql<{ source: string; id: string }[]>`
-      with s as (
-        select id, title, category_id,
-               websearch_to_tsquery('english', regexp_replace(title, '[^[:alnum:]]+', ' or ', 'g')) as q
-        from search.listing_documents where id = any(${[...ids]}::uuid[])
-      )
-      select s.id as source, m.id from s
-      cross join lateral (
-        select c.id from (
-          -- A bounded candidate set, so a title of common words costs the same as a rare one.
-          select d.id, d.document, d.title, d.category_id from search.listing_documents d
-          where d.status = 'ACTIVE' and d.id <> s.id and (d.document @@ s.q or d.title % s.title)
-          limit ${SIMILAR_CANDIDATES}
-        ) c
-        order by ts_rank(c.document, s.q) + similarity(c.title, s.title)
-                 + case when c.category_id = s.category_id then 0.2 else 0 end desc, c.id
-        limit ${first}
-      ) m`;
-    for (const row of rows) result.get(row.source)?.push(row.id);
-    return result;
+    if (ids.length === 0 || first === 0) return new Map(ids.map((id) => [id, []]));
+    // Lists are computed when a listing is indexed; one indexed before lists existed gets its
+    // list here, once.
+    const read = await readNeighbours(this.sql, ids, first);
+    if (read.missing.length === 0) return read.neighbours;
+    await refreshNeighbours(this.sql, read.missing);
+    const late = await readNeighbours(this.sql, read.missing, first);
+    for (const [id, similar] of late.neighbours) read.neighbours.set(id, similar);
+    return read.neighbours;
   }
 
   async close(): Promise<void> {

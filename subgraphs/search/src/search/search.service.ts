@@ -31,7 +31,11 @@ export class SearchService {
     return {
       edges,
       totalCount: result.totalCount,
-      facets: result.facets,
+      totalCountIsExact: result.totalCountIsExact,
+      facets: {
+        categories: result.facets.categories.map((f) => ({ ...f, category: { id: f.value } })),
+        conditions: result.facets.conditions.map((f) => ({ ...f, category: null })),
+      },
       pageInfo: {
         hasNextPage: result.hasNextPage,
         hasPreviousPage: request.after !== null,

@@ -1,6 +1,7 @@
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { PageInfo } from "@localex/common";
 import { Listing } from "../similar/listing.type.ts";
+import { Category } from "./category.type.ts";
 
 export enum SearchSort {
   RELEVANCE = "RELEVANCE",
@@ -44,13 +45,22 @@ export class SearchFilter {
 
 @ObjectType()
 export class FacetCount {
-  @Field(() => String) value!: string;
-  @Field(() => Int) count!: number;
+  @Field(() => String, { description: "The category id, or the condition." }) value!: string;
+  @Field(() => Int, { description: "Exact, or an estimate when the connection's totalCountIsExact is false." })
+  count!: number;
+  @Field(() => Category, {
+    nullable: true,
+    description: "In `categories`: the category counted (name, slug…), resolved by the listings subgraph; null in `conditions`.",
+  })
+  category!: Category | null;
 }
 
-@ObjectType({ description: "Counts over every listing that matches the query and filter, not just this page." })
+@ObjectType({
+  description:
+    "Counts over every listing that matches the query and filter, not just this page; estimates when the connection's totalCountIsExact is false.",
+})
 export class SearchFacets {
-  @Field(() => [FacetCount], { description: "By category id." }) categories!: FacetCount[];
+  @Field(() => [FacetCount], { description: "By category: `value` is the id, `category` the Category." }) categories!: FacetCount[];
   @Field(() => [FacetCount]) conditions!: FacetCount[];
 }
 
@@ -72,7 +82,13 @@ export class SearchEdge {
 export class SearchConnection {
   @Field(() => [SearchEdge]) edges!: SearchEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
-  @Field(() => Int) totalCount!: number;
+  @Field(() => Int, { description: "Every listing that matches; an estimate when totalCountIsExact is false." })
+  totalCount!: number;
+  @Field(() => Boolean, {
+    description:
+      "True when totalCount and the facet counts are exact. Past a limit (1 000 matches on the default PostgreSQL index, 10 000 on OpenSearch) search stops counting: totalCount is then an estimate above the limit (OpenSearch: the limit itself, a lower bound), facet counts are estimated (PostgreSQL) and RELEVANCE ranks the first 1 000 matches found (PostgreSQL).",
+  })
+  totalCountIsExact!: boolean;
   @Field(() => SearchFacets) facets!: SearchFacets;
 }
 

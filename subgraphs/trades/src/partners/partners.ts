@@ -130,20 +130,27 @@ export class TradePartners {
     return data.releaseHold;
   }
 
-  /** The recipient exists: asked of identity's public `user` field. */
   /**
-   * Members known to exist, for a minute: a proposal checks its recipient, and members propose
-   * to the same few people in a row. Only "exists" is remembered; a miss always asks again.
+   * The recipient is a member (not deleted, nor being deleted): asked of identity's public `user`
+   * field. Members known to exist are remembered for a minute: a proposal checks its recipient,
+   * and members propose to the same few people in a row. Only "exists" is remembered; a miss
+   * always asks again.
    */
   private readonly knownUsers = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
 
   async userExists(userId: string): Promise<boolean> {
     if (this.knownUsers.has(userId)) return true;
-    const data = await this.call<{ user: { id: string } | null }>("identity", `query ($id: ID!) { user(id: $id) { id } }`, {
+    const data = await this.call<{ user: { id: string; deleted: boolean } | null }>("identity", `query ($id: ID!) { user(id: $id) { id deleted } }`, {
       id: userId,
     });
-    if (data.user !== null) this.knownUsers.set(userId, true);
-    return data.user !== null;
+    const member = data.user !== null && !data.user.deleted;
+    if (member) this.knownUsers.set(userId, true);
+    return member;
+  }
+
+  /** A member leaving: asked of identity again from now on (which then says they are gone). */
+  forgetMember(userId: string): void {
+    this.knownUsers.delete(userId);
   }
 
   private call<T>(target: "listings" | "ledger" | "identity", query: string, variables: Record<string, unknown>): Promise<T> {

@@ -39,6 +39,9 @@ const WORDING: Record<NotificationKind, Wording> = {
   CREDITS_RECEIVED: { one: "You received credits", several: (n) => `${n} credit transfers received` },
   PHOTO_READY: { one: "Your photo is ready", several: (n) => `${n} photos ready` },
   PHOTO_FAILED: { one: "A photo could not be processed", several: (n) => `${n} photos could not be processed` },
+  VERIFICATION_APPROVED: { one: "You are verified", several: () => "You are verified" },
+  VERIFICATION_REJECTED: { one: "Your verification was not approved", several: (n) => `${n} verification requests not approved` },
+  DATA_EXPORT_READY: { one: "Your data export is ready", several: (n) => `${n} data exports ready` },
 };
 
 // Push services cap the encrypted payload near 4 KB; the inbox keeps the full message.
@@ -198,5 +201,11 @@ export function notificationMessage(kind: NotificationKind, details: Details): s
       return "Your photo is ready.";
     case "PHOTO_FAILED":
       return `Your photo could not be used${details.reason ? `: ${details.reason}` : "."}`;
+    case "VERIFICATION_APPROVED":
+      return "Your documents were checked: your profile now shows you as verified.";
+    case "VERIFICATION_REJECTED":
+      return `Your verification request was not approved${details.reason ? `: ${details.reason}` : "."} You can send new documents.`;
+    case "DATA_EXPORT_READY":
+      return "Your data export is ready to download for the next few days (see the job's downloadUrl).";
   }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "ledger"."accounts" ADD COLUMN "closed_at" timestamp with time zone;

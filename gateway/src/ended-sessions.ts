@@ -1,0 +1,31 @@
+import { LRUCache } from "lru-cache";
+import { eventId, TOPICS, type EventBus, type Logger } from "@localex/common";
+
+/**
+ * Sessions identity has ended (logout, a reused refresh token, an account being deleted), kept
+ * for as long as an access token can outlive them: a token of an ended session is refused at
+ * once instead of working until it expires. Fed by the same `sessions:ended` topic that closes
+ * the session's sockets. A gateway started after the event does not know it; the token then
+ * works until it expires (ACCESS_TOKEN_TTL_SECONDS), as before.
+ */
+export class EndedSessions {
+  private readonly ended: LRUCache<string, true>;
+  private readonly stopListening: Promise<() => Promise<void>>;
+
+  constructor(events: EventBus, accessTokenTtlSeconds: number, log: Logger) {
+    this.ended = new LRUCache<string, true>({ max: 200_000, ttl: accessTokenTtlSeconds * 1000 });
+    this.stopListening = events.subscribe(TOPICS.sessionsEnded, (payload) => {
+      const id = eventId(payload);
+      if (id) this.ended.set(id, true);
+    });
+    this.stopListening.catch((err: unknown) => log.warn({ err }, "could not follow ended sessions; their access tokens work until they expire"));
+  }
+
+  has(sessionId: string): boolean {
+    return this.ended.has(sessionId);
+  }
+
+  async close(): Promise<void> {
+    await (await this.stopListening.catch(() => async () => {}))();
+  }
+}

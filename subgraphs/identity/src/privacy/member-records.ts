@@ -1,0 +1,69 @@
+import { asc, eq } from "drizzle-orm";
+import type { MemberRecordSection } from "@localex/common";
+import { notificationPreferences, notifications, pushSubscriptions, refreshTokens, users, verificationRequests, type schema } from "../db/schema.ts";
+import type { Database } from "@localex/common";
+
+/** identity's section of a member's data export: the profile and everything kept about the account. */
+export async function identitySection(db: Database<typeof schema>, userId: string): Promise<MemberRecordSection> {
+  const [user] = await db.select().from(users).where(eq(users.id, userId));
+  const [inbox, preferences, push, sessions, requests] = await Promise.all([
+    db.select().from(notifications).where(eq(notifications.userId, userId)).orderBy(asc(notifications.createdAt)),
+    db.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId)),
+    db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)),
+    db.select().from(refreshTokens).where(eq(refreshTokens.userId, userId)).orderBy(asc(refreshTokens.createdAt)),
+    db.select().from(verificationRequests).where(eq(verificationRequests.userId, userId)).orderBy(asc(verificationRequests.submittedAt)),
+  ]);
+  return {
+    name: "profile",
+    about: "Your account: profile, sign-ins, notifications and their settings, verification requests.",
+    fields: {
+      "account.email": "The address you signed up with.",
+      "account.displayName": "The name others see.",
+      "account.role": "user or admin.",
+      "account.emailVerified": "Whether you answered the link mailed at registration.",
+      "account.verified": "Whether an admin approved your documents.",
+      "sessions[]": "Each sign-in (refresh-token rotation): when it started, when it expires, when it was used or revoked. No token is included.",
+      "notifications[]": "Your inbox: kind, message, the trade it is about, when you read it.",
+      "notificationPreferences[]": "Per kind, whether email and push are on (kinds not listed use the defaults).",
+      "pushSubscriptions[]": "Browsers that receive your push notifications (their endpoints).",
+      "verificationRequests[]": "Your requests to be verified: status, reason, dates (the documents themselves are in the media section while kept).",
+    },
+    records: {
+      account: user
+        ? {
+            id: user.id,
+            email: user.email,
+            displayName: user.displayName,
+            role: user.role,
+            emailVerified: user.emailVerified,
+            verified: user.verified,
+            createdAt: user.createdAt.toISOString(),
+          }
+        : null,
+      sessions: sessions.map((t) => ({
+        sessionId: t.familyId,
+        createdAt: t.createdAt.toISOString(),
+        expiresAt: t.expiresAt.toISOString(),
+        usedAt: t.usedAt?.toISOString() ?? null,
+        revokedAt: t.revokedAt?.toISOString() ?? null,
+      })),
+      notifications: inbox.map((n) => ({
+        id: n.id,
+        kind: n.kind,
+        message: n.message,
+        tradeId: n.tradeId,
+        readAt: n.readAt?.toISOString() ?? null,
+        createdAt: n.createdAt.toISOString(),
+      })),
+      notificationPreferences: preferences.map((p) => ({ kind: p.kind, email: p.email, push: p.push })),
+      pushSubscriptions: push.map((p) => ({ endpoint: p.endpoint, createdAt: p.createdAt.toISOString() })),
+      verificationRequests: requests.map((r) => ({
+        id: r.id,
+        status: r.status,
+        reason: r.reason,
+        submittedAt: r.submittedAt.toISOString(),
+        decidedAt: r.decidedAt?.toISOString() ?? null,
+      })),
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import { and, asc, eq, inArray, isNotNull, or } from "drizzle-orm";
+import { GraphQLError } from "graphql";
+import type { MemberRecordSection } from "@localex/common";
+import { feedback, tradeEvents, trades, type TradeRow } from "../db/schema.ts";
+import { NEGOTIATING } from "../trades/rules.ts";
+import type { TradeStore } from "../trades/trade.store.ts";
+import type { TradePartners } from "../partners/partners.ts";
+
+/** What holds a member's departure back: escrow is held, or a step is under way. */
+const BLOCKING = ["ACCEPTED", "DISPUTED"] as const;
+
+export interface TradeBlocker {
+  id: string;
+  status: string;
+}
+
+/**
+ * A member leaving (issue 12): what stops them (a trade with credits in escrow), closing their
+ * open negotiations, and their export section. Counterparts keep every trade in their history;
+ * it names the departed member as identity then shows them ("Deleted member").
+ */
+export class DeparturesService {
+  constructor(
+    private readonly store: TradeStore,
+    private readonly partners: Pick<TradePartners, "forgetMember">,
+  ) {}
+
+  /** Trades that must finish first: ACCEPTED or DISPUTED (escrow held), or any in the middle of a step. */
+  async blockers(userId: string): Promise<TradeBlocker[]> {
+    const rows = await this.store.db
+      .select({ id: trades.id, status: trades.status })
+      .from(trades)
+      .where(and(partyTo(userId), or(inArray(trades.status, [...BLOCKING]), isNotNull(trades.saga))))
+      .orderBy(asc(trades.createdAt));
+    return rows;
+  }
+
+  /**
+   * Every PROPOSED or COUNTERED trade of the member → CANCELLED, each under its own lock, with a
+   * CANCELLED event that tells the counterpart. Nothing is held before acceptance, so nothing is
+   * released. Refused (MEMBER_HAS_ACTIVE_TRADES) while a blocker remains. Idempotent.
+   */
+  async closeAll(userId: string): Promise<number> {
+    // No new proposal to them from this process's minute-long memory of members.
+    this.partners.forgetMember(userId);
+    const blocking = await this.blockers(userId);
+    if (blocking.length > 0) throw activeTrades(blocking);
+    const open = await this.store.db
+      .select({ id: trades.id })
+      .from(trades)
+      .where(and(partyTo(userId), inArray(trades.status, [...NEGOTIATING])));
+    let closed = 0;
+    for (const { id } of open) {
+      const changed = await this.store.decide(
+        id,
+        async (tx, row, changeId): Promise<TradeRow | null> => {
+          if (!row || !NEGOTIATING.includes(row.status) || row.saga) return null;
+          return this.store.change(tx, id, { status: "CANCELLED", turnUserId: null }, { kind: "CANCELLED", actorId: userId, note: "The member left LocalEx." }, changeId);
+        },
+        () => null,
+      );
+      if (changed) {
+        this.store.announce(changed);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  async exportSection(userId: string): Promise<MemberRecordSection> {
+    const rows = await this.store.db.select().from(trades).where(partyTo(userId)).orderBy(asc(trades.createdAt));
+    const ids = rows.map((r) => r.id);
+    const events = ids.length > 0 ? await this.store.db.select().from(tradeEvents).where(inArray(tradeEvents.tradeId, ids)).orderBy(asc(tradeEvents.id)) : [];
+    const notes = await this.store.db
+      .select()
+      .from(feedback)
+      .where(or(eq(feedback.authorId, userId), eq(feedback.subjectId, userId)))
+      .orderBy(asc(feedback.createdAt));
+    return {
+      name: "trades",
+      about: "Every trade you proposed or received, its history, and the feedback you gave and received.",
+      fields: {
+        "trades[].id": "The trade's id.",
+        "trades[].role": "PROPOSER or RECIPIENT: which side you were on.",
+        "trades[].counterpartId": "The other member's id.",
+        "trades[].status": "Where it ended up (PROPOSED … COMPLETED, CANCELLED, RESOLVED).",
+        "trades[].offeredListingIds / requestedListingIds": "The listings on each side.",
+        "trades[].offeredCredits / requestedCredits": "The credits on each side.",
+        "trades[].message": "The proposal's message.",
+        "trades[].events": "Its history: what happened, who did it (actorId), when.",
+        "feedbackGiven[]": "Ratings (1 to 5) and comments you left, by trade.",
+        "feedbackReceived[]": "Ratings and comments others left about you, by trade.",
+      },
+      records: {
+        trades: rows.map((t) => ({
+          id: t.id,
+          role: t.proposerId === userId ? "PROPOSER" : "RECIPIENT",
+          counterpartId: t.proposerId === userId ? t.recipientId : t.proposerId,
+          status: t.status,
+          offeredListingIds: t.offeredListingIds,
+          requestedListingIds: t.requestedListingIds,
+          offeredCredits: t.offeredCredits,
+          requestedCredits: t.requestedCredits,
+          message: t.message,
+          disputeReason: t.disputeReason,
+          createdAt: t.createdAt.toISOString(),
+          updatedAt: t.updatedAt.toISOString(),
+          events: events
+            .filter((e) => e.tradeId === t.id)
+            .map((e) => ({ kind: e.kind, actorId: e.actorId, note: e.note, at: e.at.toISOString() })),
+        })),
+        feedbackGiven: notes.filter((f) => f.authorId === userId).map(feedbackRecord),
+        feedbackReceived: notes.filter((f) => f.subjectId === userId).map(feedbackRecord),
+      },
+    };
+  }
+}
+
+const partyTo = (userId: string) => or(eq(trades.proposerId, userId), eq(trades.recipientId, userId));
+
+const feedbackRecord = (f: typeof feedback.$inferSelect) => ({
+  tradeId: f.tradeId,
+  authorId: f.authorId,
+  subjectId: f.subjectId,
+  rating: f.rating,
+  comment: f.comment,
+  createdAt: f.createdAt.toISOString(),
+});
+
+export function activeTrades(blocking: TradeBlocker[]): GraphQLError {
+  return new GraphQLError(
+    `Finish these trades first (credits are held in escrow for them): ${blocking.map((b) => `${b.id} (${b.status})`).join(", ")}.`,
+    { extensions: { code: "MEMBER_HAS_ACTIVE_TRADES", tradeIds: blocking.map((b) => b.id) } },
+  );
+}

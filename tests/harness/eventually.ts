@@ -1,0 +1,13 @@
+/**
+ * Reads `read()` until `done` says yes, within a deadline (a bound for a broken graph, never a
+ * readiness delay): what a test waits on when the work happens in a background job.
+ */
+export async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
