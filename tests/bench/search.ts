@@ -16,6 +16,7 @@ import { BENCH_RATE_LIMITS, gql, stage } from "./support.ts";
 import { ADJECTIVES, CENTRE, NOUNS, seedDocuments } from "./search-seed.ts";
 import { catalogueRoundTrips } from "./search-catalogue.ts";
 import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
+import { metricsUrlOf, scrape } from "../harness/metrics.ts";
 import { startStack, type RunningStack } from "@localex/stack";
 import { PostgresSearchIndex, SearchSort, toSearchRequest, type SearchArgs } from "../../subgraphs/search/src/index.ts";
 
@@ -194,27 +195,26 @@ async function main(): Promise<void> {
     }
     console.log(`\nIndex lag, job committed → searchable (${LAG_SAMPLES} listings, polled every 2 ms): ${p50p95(lags)}`);
 
-    // SQL statements per request, summed over every subgraph's /metrics.
-    const metricsUrls = stack.subgraphs.map((s) => s.url.replace(/\/graphql$/, "/metrics"));
+    // SQL statements per request: every pool's count (localex_sql_statements_total, by
+    // application) from one scrape: the stack is one process, one registry on every port. Each
+    // scrape itself sends one statement (the job-queue gauge's count), taken off.
+    const metricsUrl = metricsUrlOf(stack.subgraphs[0]!.url);
+    const counted = async () =>
+      [...(await scrape(metricsUrl))].filter(([name]) => name.startsWith("localex_sql_statements_total{")).reduce((sum, [, value]) => sum + value, 0);
+    let last = await counted();
     const statements = async () => {
-      // Prometheus text: the localex_sql_statements_total lines of each subgraph, summed.
-      const counts = await Promise.all(
-        metricsUrls.map(async (u) =>
-          (await (await fetch(u)).text())
-            .split("\n")
-            .filter((line) => line.startsWith("localex_sql_statements_total"))
-            .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0),
-        ),
-      );
-      return counts.reduce((a, b) => a + b, 0);
+      const now = await counted();
+      const spent = now - last - 1;
+      last = now;
+      return spent;
     };
     const SIMILAR = SEARCH.replace("node { id }", "node { id similar(first: 3) { id } }");
     console.log("\nSQL statements per request (all subgraphs):");
     for (const [label, query] of [["search", SEARCH], ["search + similar(first: 3) on every node", SIMILAR]] as const) {
       for (const first of [10, 50]) {
-        const before = await statements();
+        await statements();
         const { search } = await gql<{ search: { edges: unknown[] } }>(gateway, query, { query: pick(NOUNS), first, sort: SearchSort.RELEVANCE });
-        console.log(`  ${label}, page of ${first} (${search.edges.length} edges): ${(await statements()) - before}`);
+        console.log(`  ${label}, page of ${first} (${search.edges.length} edges): ${await statements()}`);
       }
     }
 

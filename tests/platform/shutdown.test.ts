@@ -156,7 +156,8 @@ describe("a subgraph asked to stop (SIGTERM) while a job runs", () => {
     search = servePiece("search", { ...testGraphEnvironment(), DATABASE_URL: database.url, REDIS_URL: "", SEARCH_PORT: String(port) });
     await untilHealthy(`http://127.0.0.1:${port}/healthz`, search);
     const indexed = async () => (await sql`select count(*)::int as n from search.listing_documents where id = ${listing.id}`)[0]!.n === 1;
-    for (let i = 0; i < 500 && !(await indexed()); i++) await new Promise((r) => setTimeout(r, 20));
+    // Done when both hold: the row is written, and then (a moment later) the job's success recorded.
+    for (let i = 0; i < 500 && !((await indexed()) && (await state()) === undefined); i++) await new Promise((r) => setTimeout(r, 20));
     expect(await indexed()).toBe(true);
     expect(await state()).toBeUndefined();
   }, 60_000);

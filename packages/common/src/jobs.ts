@@ -2,6 +2,7 @@ import { sql as drizzleSql } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import { Logger as WorkerLogger, run, runMigrations, type JobHelpers, type Runner, type Task, type TaskList } from "graphile-worker";
+import pg from "pg";
 import postgres from "postgres";
 import { z } from "zod";
 import { JOB_PAYLOADS, type JobPayload, type JobPayloadInput, type TaskName } from "./contracts.ts";
@@ -168,14 +169,18 @@ export async function startJobWorker(options: {
   /** Recurring jobs, in graphile-worker's crontab format (`m h dom mon dow task`). */
   crontab?: string;
 }): Promise<() => Promise<void>> {
+  // Our own pool, so a connection the server ends while idle (a restart, a stopping embedded
+  // database) is logged, not an unhandled 'error' event that takes the process down; and so
+  // stopping waits until every connection is closed.
+  const pgPool = new pg.Pool({ connectionString: options.url, max: (options.concurrency ?? 4) + 2 });
+  pgPool.on("error", (err) => (isShuttingDown() ? undefined : options.log.warn({ err }, "a job-queue connection failed; it is replaced")));
   const runner: Runner = await run({
-    connectionString: options.url,
+    pgPool,
     taskList: options.tasks,
     crontab: options.crontab,
     concurrency: options.concurrency ?? 4,
-    // One connection per running job, one for LISTEN, one spare: small, so many subgraphs fit
-    // under PostgreSQL's max_connections.
-    maxPoolSize: (options.concurrency ?? 4) + 2,
+    // The pool above: one connection per running job, one for LISTEN, one spare (small, so
+    // many subgraphs fit under PostgreSQL's max_connections).
     pollInterval: options.pollIntervalMs ?? 1000,
     noHandleSignals: true,
     // Stopping lets running jobs finish for this long, then fails them back to the queue (unlessStopped).
@@ -189,6 +194,10 @@ export async function startJobWorker(options: {
   const stopCounting = countJobsOf(options.url, Object.keys(options.tasks));
   return async () => {
     stopCounting();
-    await runner.stop();
+    try {
+      await runner.stop();
+    } finally {
+      await pgPool.end();
+    }
   };
 }
