@@ -173,7 +173,9 @@ export async function startJobWorker(options: {
   // database) is logged, not an unhandled 'error' event that takes the process down; and so
   // stopping waits until every connection is closed.
   const pgPool = new pg.Pool({ connectionString: options.url, max: (options.concurrency ?? 4) + 2 });
-  pgPool.on("error", (err) => (isShuttingDown() ? undefined : options.log.warn({ err }, "a job-queue connection failed; it is replaced")));
+  const connectionFailed = (err: Error) => (isShuttingDown() ? undefined : options.log.warn({ err }, "a job-queue connection failed; it is replaced"));
+  pgPool.on("error", connectionFailed);
+  pgPool.on("connect", (client) => client.on("error", connectionFailed));
   const runner: Runner = await run({
     pgPool,
     taskList: options.tasks,
