@@ -5,12 +5,14 @@ import { eventId, TOPICS, type EventBus, type Logger } from "@localex/common";
  * Sessions identity has ended (logout, a reused refresh token, an account being deleted), kept
  * for as long as an access token can outlive them: a token of an ended session is refused at
  * once instead of working until it expires. Fed by the same `sessions:ended` topic that closes
- * the session's sockets. A gateway started after the event does not know it; the token then
- * works until it expires (ACCESS_TOKEN_TTL_SECONDS), as before.
+ * the session's sockets, and at start by the ones identity announced within an access token's
+ * lifetime (kept in Redis), so a gateway started after the event refuses them too.
  */
 export class EndedSessions {
   private readonly ended: LRUCache<string, true>;
   private readonly stopListening: Promise<() => Promise<void>>;
+  /** Resolves once the sessions ended before this gateway started are known. */
+  readonly ready: Promise<void>;
 
   constructor(events: EventBus, accessTokenTtlSeconds: number, log: Logger) {
     this.ended = new LRUCache<string, true>({ max: 200_000, ttl: accessTokenTtlSeconds * 1000 });
@@ -19,6 +21,12 @@ export class EndedSessions {
       if (id) this.ended.set(id, true);
     });
     this.stopListening.catch((err: unknown) => log.warn({ err }, "could not follow ended sessions; their access tokens work until they expire"));
+    this.ready = events.recent(TOPICS.sessionsEnded).then(
+      (ids) => {
+        for (const id of ids) this.ended.set(id, true);
+      },
+      (err: unknown) => log.warn({ err }, "could not read the sessions ended before this gateway started"),
+    );
   }
 
   has(sessionId: string): boolean {

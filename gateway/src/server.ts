@@ -47,6 +47,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // Access tokens of sessions identity ended are refused from the event on, not at their expiry.
   const endedSessions = new EndedSessions(options.events, config.ACCESS_TOKEN_TTL_SECONDS, log);
+  await endedSessions.ready;
   let apiSchema: GraphQLSchema | undefined;
   const uploadLimits = gatewayUploadLimits(config);
   const dataSources = new Map<string, { url: string; source: CallerDataSource }>();

@@ -65,6 +65,8 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("usingEmbeddedPostgres", !process.env.DATABASE_URL);
   project.provide("dataDir", dataDir);
   project.provide("mailDir", join(dataDir, "mail"));
+  // The graph's Redis and key prefix (empty without REDIS_URL), for pieces a test starts beside it.
+  project.provide("redis", { url: process.env.REDIS_URL ?? "", prefix: env.REDIS_PREFIX ?? "" });
 }
 
 export async function teardown(): Promise<void> {
@@ -119,5 +121,6 @@ declare module "vitest" {
     usingEmbeddedPostgres: boolean;
     dataDir: string;
     mailDir: string;
+    redis: { url: string; prefix: string };
   }
 }

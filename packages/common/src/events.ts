@@ -12,6 +12,14 @@ export interface EventBus {
    * change that caused it (a hung or dead Redis costs a logged warning, not a slow mutation).
    */
   publish(topic: string, payload: unknown): void;
+  /**
+   * Publishes `{ id }` and keeps the id under the topic for `ttlSeconds`, so a process that
+   * starts later still learns of it (`recent`): e.g. an ended session, whose access tokens
+   * outlive the event by up to their lifetime. Best-effort, as publish.
+   */
+  publishRetained(topic: string, id: string, ttlSeconds: number): void;
+  /** The ids published with publishRetained on the topic that have not expired yet. */
+  recent(topic: string): Promise<string[]>;
   /** Returns an unsubscribe function. */
   subscribe(topic: string, listener: (payload: unknown) => void): Promise<() => Promise<void>>;
   /** Told when delivery to this process stops (its Redis connection is lost) and when it resumes. */
@@ -25,6 +33,22 @@ export type DeliveryState = "interrupted" | "resumed";
 
 export class InProcessEventBus implements EventBus {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
+  /** topic → id → when it expires (ms). */
+  private readonly retained = new Map<string, Map<string, number>>();
+
+  publishRetained(topic: string, id: string, ttlSeconds: number): void {
+    const kept = this.retained.get(topic) ?? new Map<string, number>();
+    const now = Date.now();
+    for (const [old, until] of kept) if (until <= now) kept.delete(old);
+    kept.set(id, now + ttlSeconds * 1000);
+    this.retained.set(topic, kept);
+    this.publish(topic, { id });
+  }
+
+  async recent(topic: string): Promise<string[]> {
+    const now = Date.now();
+    return [...(this.retained.get(topic) ?? [])].filter(([, until]) => until > now).map(([id]) => id);
+  }
 
   publish(topic: string, payload: unknown): void {
     // Round-trip through JSON so subscribers see what they would see through Redis.
@@ -95,6 +119,24 @@ export class RedisEventBus implements EventBus {
     this.pub.publish(this.prefix + topic, JSON.stringify(payload)).catch((err: unknown) => {
       this.log?.warn({ err, topic }, "an event was not published; live subscribers miss it (the change itself is saved)");
     });
+  }
+
+  publishRetained(topic: string, id: string, ttlSeconds: number): void {
+    const key = `${this.prefix}${topic}:recent`;
+    const now = Date.now();
+    // A sorted set scored by expiry: one key per topic, trimmed as it is written.
+    this.pub
+      .multi()
+      .zadd(key, now + ttlSeconds * 1000, id)
+      .zremrangebyscore(key, "-inf", now)
+      .pexpire(key, ttlSeconds * 1000)
+      .exec()
+      .catch((err: unknown) => this.log?.warn({ err, topic }, "a retained event was not kept; processes that start later miss it"));
+    this.publish(topic, { id });
+  }
+
+  async recent(topic: string): Promise<string[]> {
+    return this.pub.zrangebyscore(`${this.prefix}${topic}:recent`, Date.now(), "+inf");
   }
 
   async subscribe(topic: string, listener: (payload: unknown) => void) {

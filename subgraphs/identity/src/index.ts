@@ -52,7 +52,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
       internal,
       limits,
       documentVerification: new VerificationService(db, internal, config.VERIFICATION_DOCUMENT_RETENTION_HOURS),
-      deletion: new AccountDeletionService(db, internal, events, limits),
+      deletion: new AccountDeletionService(db, internal, events, limits, config.ACCESS_TOKEN_TTL_SECONDS),
     };
   },
   createContext,

@@ -1,7 +1,7 @@
 import { verify } from "@node-rs/argon2";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { enqueueJob, TASKS, TOPICS, unavailable, type Database, type EventBus, type InternalClient, type RateLimiter } from "@localex/common";
+import { enqueueJob, TASKS, unavailable, type Database, type EventBus, type InternalClient, type RateLimiter } from "@localex/common";
 import {
   accountDeletions,
   notificationPreferences,
@@ -12,6 +12,7 @@ import {
   verificationRequests,
   type schema,
 } from "../db/schema.ts";
+import { announceSessionsEnded } from "../sessions/ended-sessions.ts";
 
 type IdentityDatabase = Database<typeof schema>;
 
@@ -40,6 +41,7 @@ export class AccountDeletionService {
     private readonly internal: InternalClient,
     private readonly events: EventBus,
     private readonly limits: RateLimiter,
+    private readonly accessTokenTtlSeconds: number,
   ) {}
 
   async request(userId: string, password: string): Promise<boolean> {
@@ -70,7 +72,7 @@ export class AccountDeletionService {
       await enqueueJob(tx, TASKS.deleteAccount, { userId }, { jobKey: `account-deletion:${userId}` });
       return this.endSessions(tx, userId);
     });
-    for (const id of sessions ?? []) this.events.publish(TOPICS.sessionsEnded, { id });
+    announceSessionsEnded(this.events, sessions ?? [], this.accessTokenTtlSeconds);
     return true;
   }
 
@@ -150,7 +152,7 @@ export class AccountDeletionService {
         .where(eq(accountDeletions.userId, userId));
       return ended;
     });
-    for (const id of sessions) this.events.publish(TOPICS.sessionsEnded, { id });
+    announceSessionsEnded(this.events, sessions, this.accessTokenTtlSeconds);
   }
 
   /** Revokes every refresh token of the member; returns every session they ever had (their sockets close). */

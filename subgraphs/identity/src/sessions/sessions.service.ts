@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { badUserInput, issueAccessToken, type Config, type RateLimiter, type Database, TOPICS, type EventBus } from "@localex/common";
+import { badUserInput, issueAccessToken, type Config, type RateLimiter, type Database, type EventBus } from "@localex/common";
 import { refreshTokens, users, type UserRow, type schema } from "../db/schema.ts";
 import type { UsersService } from "../users/users.service.ts";
 import {
@@ -13,6 +13,7 @@ import {
   normaliseDisplayName,
   normaliseEmail,
 } from "../users/validation.ts";
+import { announceSessionsEnded } from "./ended-sessions.ts";
 import { digestOf, newRefreshToken } from "./refresh-tokens.ts";
 
 export interface Session {
@@ -104,7 +105,7 @@ export class SessionsService {
       return { user, familyId: row.familyId, refreshToken: next };
     });
     if ("error" in outcome) {
-      if (outcome.revokedFamily) this.events.publish(TOPICS.sessionsEnded, { id: outcome.revokedFamily });
+      if (outcome.revokedFamily) announceSessionsEnded(this.events, [outcome.revokedFamily], this.config.ACCESS_TOKEN_TTL_SECONDS);
       throw refused(outcome.error);
     }
     return this.sessionFor(outcome.user, outcome.familyId, outcome.refreshToken);
@@ -116,7 +117,7 @@ export class SessionsService {
       .update(refreshTokens)
       .set({ revokedAt: sql`now()` })
       .where(and(eq(refreshTokens.familyId, sessionId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
-    this.events.publish(TOPICS.sessionsEnded, { id: sessionId });
+    announceSessionsEnded(this.events, [sessionId], this.config.ACCESS_TOKEN_TTL_SECONDS);
   }
 
 
