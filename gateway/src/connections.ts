@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws";
-import { eventId, TOPICS, type Caller, type EventBus, type Logger } from "@localex/common";
+import type { Caller } from "@localex/common";
 
 /** Close codes a client acts on (graphql-ws's own are 44xx). */
 export const CLOSE_CODES = {
@@ -28,14 +28,13 @@ export class LiveConnections {
   private readonly tracked = new Map<WebSocket, Tracked>();
   private readonly perUser = new Map<string, number>();
   private readonly bySession = new Map<string, Set<WebSocket>>();
-  private readonly stopListening: Promise<() => Promise<void>>;
+  private readonly stopListening: () => void;
 
-  constructor(events: EventBus, log: Logger) {
-    this.stopListening = events.subscribe(TOPICS.sessionsEnded, (payload) => {
-      const sessionId = eventId(payload);
-      for (const socket of (sessionId && this.bySession.get(sessionId)) || []) close(socket, "The session was signed out.");
+  /** `ended`: the gateway's one follower of identity's ended sessions (ended-sessions.ts). */
+  constructor(ended: { onEnded(listener: (sessionId: string) => void): () => void }) {
+    this.stopListening = ended.onEnded((sessionId) => {
+      for (const socket of this.bySession.get(sessionId) ?? []) close(socket, "The session was signed out.");
     });
-    this.stopListening.catch((err: unknown) => log.warn({ err }, "could not follow ended sessions; their sockets close at token expiry"));
   }
 
   /** Registers a signed-in connection; false (and the socket closed with 4031) when the user has too many. */
@@ -69,8 +68,8 @@ export class LiveConnections {
     else this.perUser.delete(entry.userId);
   }
 
-  async close(): Promise<void> {
-    await (await this.stopListening.catch(() => async () => {}))();
+  close(): void {
+    this.stopListening();
   }
 }
 

@@ -10,6 +10,7 @@ import { eventId, TOPICS, type EventBus, type Logger } from "@localex/common";
  */
 export class EndedSessions {
   private readonly ended: LRUCache<string, true>;
+  private readonly listeners = new Set<(sessionId: string) => void>();
   private readonly stopListening: Promise<() => Promise<void>>;
   /** Resolves once the sessions ended before this gateway started are known. */
   readonly ready: Promise<void>;
@@ -18,7 +19,9 @@ export class EndedSessions {
     this.ended = new LRUCache<string, true>({ max: 200_000, ttl: accessTokenTtlSeconds * 1000 });
     this.stopListening = events.subscribe(TOPICS.sessionsEnded, (payload) => {
       const id = eventId(payload);
-      if (id) this.ended.set(id, true);
+      if (!id) return;
+      this.ended.set(id, true);
+      for (const listener of this.listeners) listener(id);
     });
     this.stopListening.catch((err: unknown) => log.warn({ err }, "could not follow ended sessions; their access tokens work until they expire"));
     this.ready = events.recent(TOPICS.sessionsEnded).then(
@@ -27,6 +30,12 @@ export class EndedSessions {
       },
       (err: unknown) => log.warn({ err }, "could not read the sessions ended before this gateway started"),
     );
+  }
+
+  /** Told of each session that ends from now on (the gateway's sockets of it close); returns a way to stop. */
+  onEnded(listener: (sessionId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   has(sessionId: string): boolean {

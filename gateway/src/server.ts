@@ -150,7 +150,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     jwtSecret: config.JWT_SECRET,
     clientAddressOf,
     limits,
-    events: options.events,
     subscriptions: {
       planner: () => planner,
       sockets,

@@ -14,12 +14,13 @@ import {
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { randomUUID } from "node:crypto";
-import { accessTokenExpiry, clientKey, closeForRestart, requestScope, type EventBus, type Logger, type RateLimiter } from "@localex/common";
+import { accessTokenExpiry, clientKey, closeForRestart, requestScope, type Logger, type RateLimiter } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { LiveConnections, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./connections.ts";
 import { subscribeThroughSubgraph, type SubscriptionDeps } from "./subscriptions/executor.ts";
 import { countSockets } from "./metrics.ts";
 import type { PersistedOperations } from "./persisted-operations.ts";
+import type { EndedSessions } from "./ended-sessions.ts";
 
 export interface WebSocketOptions {
   httpServer: Server;
@@ -35,13 +36,11 @@ export interface WebSocketOptions {
   jwtSecret: string;
   /** The safelist (PERSISTED_OPERATIONS=safelist) and operations sent by hash. */
   persisted: Pick<PersistedOperations, "resolveSocketOperation" | "checkedSocketOperation">;
-  /** Sessions identity ended: their access tokens are refused at connect. */
-  endedSessions: { has(sessionId: string): boolean };
+  /** Sessions identity ended: their access tokens are refused at connect, their sockets closed. */
+  endedSessions: Pick<EndedSessions, "has" | "onEnded">;
   clientAddressOf: (request: IncomingMessage) => string;
   /** WS_CONNECT_PER_ADDRESS (refused at the upgrade, 429) and SUBSCRIBE_PER_CLIENT. */
   limits: RateLimiter;
-  /** For session-ended events (connections close when their session does). */
-  events: EventBus;
   subscriptions: SubscriptionDeps;
   log: Logger;
 }
@@ -82,7 +81,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
     return { ...(rest as ExecutionResult), ...(errors ? { errors: errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) } : {}) };
   };
 
-  const live = new LiveConnections(options.events, options.log);
+  const live = new LiveConnections(options.endedSessions);
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: options.path,
@@ -186,7 +185,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
       closeForRestart(wss.clients);
       stopCounting();
       await server.dispose();
-      await live.close();
+      live.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

@@ -2,14 +2,12 @@
 // a real fastify server, and the S3 driver against a real s3rver. Then what only one adapter
 // can show: the disk routes' refusals and traversal defences, and what the S3 driver signs
 // (s3rver checks no signature, so those checks are ours).
-import { spawn } from "node:child_process";
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHttpServer, createLogger, listen, loadConfig } from "@localex/common";
 import {
@@ -19,6 +17,7 @@ import {
   S3BlobStore,
   type BlobStore,
 } from "../../subgraphs/media/src/storage/index.ts";
+import { startS3rver, type StandIn } from "../harness/stand-ins.ts";
 import { blobStoreContract, collect } from "./blob-store.contract.ts";
 
 const SIGNING_SECRET = "blob-store-test-signing-secret-0123456789abcdef";
@@ -200,34 +199,31 @@ describe("BlobStore on disk, served by its routes", () => {
   });
 });
 
+/** s3rver's built-in account. */
+const S3RVER_KEYS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
 describe("BlobStore on S3 (s3rver)", () => {
   const bucket = `localex-test-${randomUUID().slice(0, 8)}`;
-  let dir: string;
-  let server: S3rverServer;
+  let server: StandIn;
   let endpoint: string;
   const s3Store = (options: { clock?: () => Date; cdnBaseUrl?: string; bucket?: string } = {}) =>
     new S3BlobStore({
       bucket,
       endpoint,
       region: "us-east-1",
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, // s3rver's built-in account
+      credentials: S3RVER_KEYS,
       forcePathStyle: true,
       listPageSize: 2, // listing six keys takes several pages
       ...options,
     });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "localex-s3rver-"));
-    server = await startS3rver(dir);
-    endpoint = server.endpoint;
+    server = await startS3rver({ bucket, ...S3RVER_KEYS });
+    endpoint = server.url;
   });
 
   afterAll(async () => {
-    try {
-      await server?.stop();
-    } finally {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    }
+    await server?.stop();
   });
 
   blobStoreContract({ serverVerifiesSignatures: false }, () => ({ open: s3Store }));
@@ -324,47 +320,6 @@ describe("createBlobStore", () => {
 });
 
 // --- helpers ---------------------------------------------------------------------------------
-
-interface S3rverServer {
-  endpoint: string;
-  stop(): Promise<void>;
-}
-
-// s3rver 3.7 encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 leaves to
-// its legacy provider: without it, any listing longer than a page fails with InternalError.
-// So s3rver runs in a Node process of its own with that provider on.
-const S3RVER_SCRIPT = `
-const S3rver = require("s3rver");
-new S3rver({ address: "127.0.0.1", port: 0, directory: process.env.S3RVER_DIRECTORY, silent: true })
-  .run()
-  .then(({ port }) => process.stdout.write(JSON.stringify({ port }) + "\\n"));
-`;
-
-/** A real s3rver on a free port, storing under `directory`; resolves once it listens. */
-async function startS3rver(directory: string): Promise<S3rverServer> {
-  const child = spawn(process.execPath, ["--openssl-legacy-provider", "-e", S3RVER_SCRIPT], {
-    cwd: fileURLToPath(new URL("..", import.meta.url)), // tests/, whose node_modules has s3rver
-    env: { ...process.env, S3RVER_DIRECTORY: directory },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split("\n", 1)[0];
-      if (output.includes("\n") && line) resolve((JSON.parse(line) as { port: number }).port);
-    });
-    child.once("exit", (code) => reject(new Error(`s3rver exited (code ${code}) before listening`)));
-  });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    async stop() {
-      child.kill();
-      await exited;
-    },
-  };
-}
 
 /**
  * A request whose path is sent exactly as written (fetch would normalise `..` and encoding
