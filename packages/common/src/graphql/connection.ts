@@ -103,9 +103,15 @@ export function decodeInstantCursor(cursor: string | null | undefined): { at: st
   const key = decodeCursor(cursor, 2);
   if (!key) return null;
   const [at, id] = key;
-  if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || Number.isNaN(Date.parse(at))) {
+  if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || !isIsoInstant(at)) {
     throw badInput("`after` is not a cursor from this list.", "after");
   }
   return { at, id };
+}
+
+/** Exactly what `toISOString` writes (every cursor's instant), so PostgreSQL never sees a date it would reject. */
+function isIsoInstant(value: string): boolean {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString() === value;
 }
 

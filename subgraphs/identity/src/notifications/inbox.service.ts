@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
-import { badInput, decodeCursor, isUuid, toConnection, type Connection, type Database } from "@localex/common";
+import { decodeInstantCursor, isUuid, toConnection, type Connection, type Database } from "@localex/common";
 import { notifications, type NotificationRow, type schema } from "../db/schema.ts";
 
 export type InboxPage = Connection<NotificationRow> & { unreadCount: number };
@@ -9,17 +9,12 @@ export class InboxService {
   constructor(private readonly db: Database<typeof schema>) {}
 
   async page(userId: string, first: number, after: string | null, unreadOnly: boolean): Promise<InboxPage> {
-    const cursor = decodeCursor(after, 2);
+    const cursor = decodeInstantCursor(after);
     const mine = eq(notifications.userId, userId);
     const filter = and(mine, unreadOnly ? isNull(notifications.readAt) : undefined);
-    let page: SQL | undefined;
-    if (cursor) {
-      const [at, id] = cursor;
-      if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || Number.isNaN(Date.parse(at))) {
-        throw badInput("`after` is not a cursor from this list.", "after");
-      }
-      page = sql`(${notifications.createdAt}, ${notifications.id}) < (${at}::timestamptz, ${id}::uuid)`;
-    }
+    const page: SQL | undefined = cursor
+      ? sql`(${notifications.createdAt}, ${notifications.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
+      : undefined;
     const [rows, [counts]] = await Promise.all([
       this.db
         .select()

@@ -1,5 +1,5 @@
 import { and, count, desc, eq, inArray, isNotNull, lte, or, sql, type SQL } from "drizzle-orm";
-import { badInput, decodeCursor, isUuid, type Caller, type ListingStatusName } from "@localex/common";
+import { badInput, decodeInstantCursor, isUuid, type Caller, type ListingStatusName } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase } from "../db/schema.ts";
 import { fromJson, type ListingJson } from "./listing-json.ts";
 import { FILTER_LIST_MAX } from "./validation.ts";
@@ -39,17 +39,6 @@ export function cursorKey(row: ListingRow): string[] {
   return [row.createdAt.toISOString(), row.id];
 }
 
-/** The (created_at, id) a cursor points at, refusing anything that is not one of ours. */
-export function decodeListingCursor(after: string | null | undefined): { at: string; id: string } | null {
-  const key = decodeCursor(after, 2);
-  if (!key) return null;
-  const [at, id] = key;
-  if (typeof at !== "string" || typeof id !== "string" || !isIsoInstant(at) || !isUuid(id)) {
-    throw badInput("`after` is not a cursor from this list.", "after");
-  }
-  return { at: String(at), id: String(id) };
-}
-
 /** Lists in a filter are capped, so a request cannot make one huge `in (...)`: a clear error naming the field. */
 function checkFilterLists(filter: ListingQuery): void {
   for (const field of ["categoryIds", "conditions"] as const) {
@@ -58,12 +47,6 @@ function checkFilterLists(filter: ListingQuery): void {
       throw badInput(`\`filter.${field}\` may list at most ${FILTER_LIST_MAX} values.`, `filter.${field}`);
     }
   }
-}
-
-/** Exactly what `toISOString` writes, so Postgres never sees a date it would reject. */
-function isIsoInstant(value: string): boolean {
-  const time = Date.parse(value);
-  return !Number.isNaN(time) && new Date(time).toISOString() === value;
 }
 
 export class ListingsService {
@@ -78,7 +61,7 @@ export class ListingsService {
   /** Other people's listings only when ACTIVE; the viewer's own in any status. */
   async list(filter: ListingQuery, first: number, after: string | null, viewer: Caller | null): Promise<Page> {
     checkFilterLists(filter);
-    const cursor = decodeListingCursor(after);
+    const cursor = decodeInstantCursor(after);
     const where = this.filterSql(filter, viewer);
     if (!where) return EMPTY;
     const keyset = cursor ? sql`(${listings.createdAt}, ${listings.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
@@ -118,7 +101,7 @@ export class ListingsService {
       const own = viewer !== null && viewer.userId === key.ownerId;
       // Someone else's drafts, reservations or archive are not listed.
       const hidden = !isUuid(key.ownerId) || (!own && key.status !== null && key.status !== "ACTIVE");
-      const cursor = decodeListingCursor(key.after);
+      const cursor = decodeInstantCursor(key.after);
       return {
         i,
         owner_id: key.ownerId,

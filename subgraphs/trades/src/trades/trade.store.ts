@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
-import { badInput, decodeCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, type Caller, type Connection, type EventBus } from "@localex/common";
+import { decodeInstantCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, type Caller, type Connection, type EventBus } from "@localex/common";
 import {
   tradeEvents,
   trades,
@@ -70,17 +70,10 @@ export class TradeStore {
     first: number,
     after: string | null,
   ): Promise<Connection<TradeRow>> {
-    const cursor = decodeCursor(after, 2);
+    const cursor = decodeInstantCursor(after);
     const mine = or(eq(trades.proposerId, userId), eq(trades.recipientId, userId));
     const filter = and(mine, status ? eq(trades.status, status) : undefined);
-    let page: SQL | undefined;
-    if (cursor) {
-      const [at, id] = cursor;
-      if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || Number.isNaN(Date.parse(at))) {
-        throw badInput("`after` is not a cursor from this list.", "after");
-      }
-      page = sql`(${trades.createdAt}, ${trades.id}) < (${at}::timestamptz, ${id}::uuid)`;
-    }
+    const page: SQL | undefined = cursor ? sql`(${trades.createdAt}, ${trades.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
     const [rows, [count]] = await Promise.all([
       this.db
         .select()
