@@ -1,6 +1,12 @@
 import swc from "unplugin-swc";
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two projects. `unit`: code that needs no running graph (rules, parsers, retry, text, cost,
+ * config, image processing), files named `*.unit.test.ts`, seconds alone: `pnpm test:unit`.
+ * `graph`: everything else, against the whole graph that tests/harness/global-setup.ts starts
+ * once per run. `pnpm test` runs both.
+ */
 export default defineConfig({
   // esbuild emits no decorator metadata; type-graphql needs it, so SWC compiles TypeScript.
   plugins: [
@@ -18,11 +24,24 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }],
   },
   test: {
-    include: ["tests/**/*.test.ts"],
-    globalSetup: ["tests/harness/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 180_000,
+    // Longer than the harness waits for the graph to stop (30 s), so vitest never exits under a
+    // teardown that is still finding out whether the graph stopped cleanly.
+    teardownTimeout: 60_000,
     pool: "forks",
     reporters: ["default"],
+    projects: [
+      { extends: true, test: { name: "unit", include: ["tests/**/*.unit.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "graph",
+          include: ["tests/**/*.test.ts"],
+          exclude: ["tests/**/*.unit.test.ts", "**/node_modules/**"],
+          globalSetup: ["tests/harness/global-setup.ts"],
+        },
+      },
+    ],
   },
 });

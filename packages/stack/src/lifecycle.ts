@@ -1,4 +1,7 @@
-import { beginShutdown, stopTracing, type Logger } from "@localex/common";
+// The modules themselves, not the package's index: how a process ends should load nothing else.
+import type { Logger } from "@localex/common/logger";
+import { beginShutdown } from "@localex/common/shutdown";
+import { stopTracing } from "@localex/common/telemetry/spans";
 
 /**
  * Stops `stop` (the graph, the embedded database included) on SIGINT, SIGTERM, a lost parent
@@ -8,9 +11,16 @@ import { beginShutdown, stopTracing, type Logger } from "@localex/common";
  */
 export function stopOnExitSignals(stop: () => Promise<void>, log: Logger, timeoutSeconds = 25): void {
   let stopping = false;
-  const exit = (code: number) => void stopTracing().finally(() => process.exit(code));
+  // The code to exit with once stopped; a fault while stopping raises it to 1, never lowers it.
+  let exitCode = 0;
+  const exit = () => void stopTracing().finally(() => process.exit(exitCode));
   const shutDown = (reason: string, code: number, err?: unknown) => {
-    if (stopping) return;
+    exitCode = Math.max(exitCode, code);
+    if (stopping) {
+      // A crash during the stop must not vanish: the stop goes on, and the exit code says it failed.
+      if (err) log.fatal({ err }, `${reason} while shutting down`);
+      return;
+    }
     stopping = true;
     beginShutdown();
     if (err) log.fatal({ err }, reason);
@@ -19,13 +29,11 @@ export function stopOnExitSignals(stop: () => Promise<void>, log: Logger, timeou
       log.error({ timeoutSeconds }, "shutdown did not finish in time; exiting");
       process.exit(1);
     }, timeoutSeconds * 1000).unref();
-    stop().then(
-      () => exit(code),
-      (e: unknown) => {
-        log.error({ err: e }, "shutdown failed");
-        exit(1);
-      },
-    );
+    stop().then(exit, (e: unknown) => {
+      log.error({ err: e }, "shutdown failed");
+      exitCode = 1;
+      exit();
+    });
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => shutDown(signal, 0));
   if (process.send) process.on("disconnect", () => shutDown("parent process gone", 0));
