@@ -1,13 +1,28 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from "graphql";
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type ValidationRule } from "graphql";
 import { costLimitExceeded, operationCost, type ListSizes } from "./cost.ts";
 
 /** Parsing stops past this many tokens (Apollo Server's parseOptions; graphql-ws's parse). */
 export const MAX_TOKENS = 4000;
 
+/** The longest name an operation may use: an alias, an operation, a variable or a fragment name. */
+export const MAX_NAME_LENGTH = 128;
+
 /**
- * Limits on what one operation may ask for: depth, aliases, directives and cost. The same
+ * Refuses any name longer than MAX_NAME_LENGTH. A name is one token, so the token limit does not
+ * bound it: a 1 MiB alias cost one token, came back in every result, and travelled to the subgraph.
+ */
+export const boundedNames: ValidationRule = (context) => ({
+  Name(node) {
+    if (node.value.length > MAX_NAME_LENGTH) {
+      context.reportError(new GraphQLError(`Names and aliases may be at most ${MAX_NAME_LENGTH} characters.`, { nodes: [node] }));
+    }
+  },
+});
+
+/**
+ * Limits on what one operation may ask for: depth, aliases, names, directives and cost. The same
  * validation rules guard HTTP and WebSocket operations.
  */
 export function protection(production: boolean) {
@@ -22,7 +37,8 @@ export function protection(production: boolean) {
     // Suggestions help people exploring in Sandbox; in production they map the schema for attackers.
     blockFieldSuggestion: { enabled: production },
   });
-  return armor.protect();
+  const armored = armor.protect();
+  return { ...armored, validationRules: [...(armored.validationRules ?? []), boundedNames] };
 }
 
 /** Variable sets whose cost is kept per document (the oldest goes first). */

@@ -15,6 +15,9 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { randomUUID } from "node:crypto";
 import { accessTokenExpiry, clientKey, closeForRestart, requestScope, type Logger, type RateLimiter } from "@localex/common";
+
+/** The largest message a client may send over the gateway's WebSocket (a larger one closes it with 1009). */
+export const CLIENT_MESSAGE_MAX_BYTES = 64 * 1024;
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { LiveConnections, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./connections.ts";
 import { subscribeThroughSubgraph, type SubscriptionDeps } from "./subscriptions/executor.ts";
@@ -85,7 +88,9 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: options.path,
-    maxPayload: 1024 * 1024,
+    // Far below what a subgraph accepts from the gateway (SUBGRAPH_MESSAGE_MAX_BYTES), so a
+    // client's message, with the id and signed caller the gateway adds, always fits upstream.
+    maxPayload: CLIENT_MESSAGE_MAX_BYTES,
     // New connections per address are limited before the upgrade: a refused one gets HTTP 429.
     verifyClient: (info, accept) => {
       options.limits.consume("WS_CONNECT_PER_ADDRESS", `address:${options.clientAddressOf(info.req)}`).then(

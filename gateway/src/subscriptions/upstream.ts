@@ -1,6 +1,10 @@
+import { GraphQLError } from "graphql";
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
-import { GATEWAY_SERVICE, signCallerToken, type Caller, type Logger, type SubgraphName } from "@localex/common";
+import { GATEWAY_SERVICE, signCallerToken, SUBGRAPH_MESSAGE_MAX_BYTES, type Caller, type Logger, type SubgraphName } from "@localex/common";
+
+/** Room left in each message for graphql-ws's framing (type, id) around the payload we measure. */
+const FRAME_ALLOWANCE_BYTES = 256;
 
 export interface UpstreamSink {
   next(result: FormattedExecutionResult): void;
@@ -30,8 +34,14 @@ export class SubgraphSockets {
     sink: UpstreamSink,
   ): Promise<() => void> {
     const token = await signCallerToken(this.secret, origin.caller, { signer: "gateway", audience: subgraph, clientAddress: origin.clientAddress });
-    const extensions = { caller: token };
-    return this.client(subgraph).subscribe({ ...request, extensions }, sink);
+    const payload = { ...request, extensions: { caller: token } };
+    // A message the subgraph would refuse closes the socket every subscriber shares (1009):
+    // refuse it here, on this subscription alone.
+    if (Buffer.byteLength(JSON.stringify(payload)) > SUBGRAPH_MESSAGE_MAX_BYTES - FRAME_ALLOWANCE_BYTES) {
+      sink.error([new GraphQLError("This subscription is too large to serve; ask for fewer fields.", { extensions: { code: "SUBSCRIPTION_TOO_LARGE" } })]);
+      return () => undefined;
+    }
+    return this.client(subgraph).subscribe(payload, sink);
   }
 
   async close(): Promise<void> {

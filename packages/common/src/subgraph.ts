@@ -13,7 +13,7 @@ import { prepareJobQueue } from "./jobs.ts";
 import { createHttpServer, listen } from "./http.ts";
 import type { FastifyInstance } from "fastify";
 import { acceptGraphQLUploads, type UploadLimits } from "./uploads.ts";
-import { serveSubscriptions } from "./subscription-server.ts";
+import { serveSubscriptions, SUBGRAPH_MAX_TOKENS } from "./subscription-server.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { serveHealth } from "./health.ts";
 import { countJobsWith, operationMetrics, serveMetrics } from "./telemetry/metrics.ts";
@@ -96,9 +96,7 @@ export async function startSubgraph<TServices, TContext extends object>(
     // The gateway composes from the supergraph file, never by introspection; developers may look.
     introspection: env.config.NODE_ENV !== "production",
     includeStacktraceInErrorResponses: false,
-    // A limit of its own, above the gateway's 4000 (a query plan's fetch can outgrow the
-    // client's operation), so no one reaching a subgraph can make it parse without bound.
-    parseOptions: { maxTokens: 20_000 },
+    parseOptions: { maxTokens: SUBGRAPH_MAX_TOKENS },
     // Our process handles SIGINT/SIGTERM (stopOnExitSignals): Apollo's own handler would stop
     // this server on its own and re-raise the signal in the middle of our orderly stop.
     stopOnTerminationSignals: false,

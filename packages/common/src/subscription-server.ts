@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import { GraphQLError, type GraphQLSchema } from "graphql";
+import { GraphQLError, parse, validate, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { verifyCallerToken, type RequestOrigin } from "./auth.ts";
@@ -9,6 +9,19 @@ import { closeForRestart } from "./shutdown.ts";
 
 /** The caller the gateway signs its own subgraph connections with. */
 export const GATEWAY_SERVICE = "service:gateway";
+
+/**
+ * The largest message a subgraph accepts on its subscription socket. One socket carries every
+ * subscription from a gateway, and a larger message closes it (1009) for all of them, so the
+ * gateway checks each message against this before it sends (gateway/src/subscriptions/upstream.ts).
+ */
+export const SUBGRAPH_MESSAGE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Subgraphs parse at most this many tokens, over HTTP and WebSocket alike: above the gateway's
+ * 4000 (a query plan's fetch can outgrow the client's operation), yet never without bound.
+ */
+export const SUBGRAPH_MAX_TOKENS = 20_000;
 
 /**
  * graphql-ws on a subgraph, for the gateway only: the connection proves itself with a caller
@@ -26,7 +39,7 @@ export function serveSubscriptions<TContext extends object>(options: {
   createContext: (origin: RequestOrigin) => TContext;
   log: Logger;
 }): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 1024 * 1024 });
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: SUBGRAPH_MESSAGE_MAX_BYTES });
   const verify = async (token: unknown): Promise<RequestOrigin> => {
     if (typeof token !== "string" || !token) throw new Error("unsigned");
     return verifyCallerToken(options.secret, token, options.subgraph);
@@ -39,17 +52,27 @@ export function serveSubscriptions<TContext extends object>(options: {
         const origin = await verify(ctx.connectionParams?.caller).catch(() => null);
         return origin?.signer === "gateway" && origin.caller?.userId === GATEWAY_SERVICE; // otherwise 4403
       },
-      onSubscribe: (_ctx, _id, payload) => {
+      // The socket is shared by every subscriber behind a gateway: nothing about one
+      // subscription may throw out of these hooks, or graphql-ws closes it for all (4500).
+      // A subscriber who cannot be verified is refused on that subscription alone.
+      onSubscribe: async (_ctx, _id, payload) => {
         // Queries and mutations come over HTTP; this socket is for subscriptions only.
         if (!/^\s*subscription\b/.test(payload.query)) return [new GraphQLError("Only subscriptions are served over this socket.")];
-        return undefined;
-      },
-      context: async (_ctx, _id, payload) => {
+        let contextValue: TContext;
         try {
-          return options.createContext(await verify(payload.extensions?.caller));
+          contextValue = options.createContext(await verify(payload.extensions?.caller));
         } catch {
-          throw new GraphQLError("The subscriber's identity could not be verified.", { extensions: { code: "UNAUTHENTICATED" } });
+          return [new GraphQLError("The subscriber's identity could not be verified.", { extensions: { code: "UNAUTHENTICATED" } })];
         }
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: SUBGRAPH_MAX_TOKENS });
+        } catch (e) {
+          return [e instanceof GraphQLError ? e : new GraphQLError("The operation could not be parsed.")];
+        }
+        const errors = validate(options.schema, document);
+        if (errors.length > 0) return errors;
+        return { schema: options.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
     },
     wss,
