@@ -3,6 +3,7 @@ import { SignJWT, decodeJwt, jwtVerify, errors as joseErrors, type JWTPayload } 
 import { LRUCache } from "lru-cache";
 import { GraphQLError } from "graphql";
 import { SUBGRAPH_NAMES, type SubgraphName } from "./config.ts";
+import { INTERNAL_FIELD_CALLERS, type InternalField } from "./internal-fields.ts";
 
 export type Role = "user" | "admin";
 /** A subgraph calling another subgraph's internal (`@inaccessible`) fields. */
@@ -203,15 +204,17 @@ export function requireCaller(caller: Caller | null): Caller {
 }
 
 /**
- * For internal fields: only the named services may call them (`requireService(caller, "trades")`
- * lets the trades subgraph place holds and no one else). Operators' tools are always allowed.
+ * For internal fields: only the services INTERNAL_FIELD_CALLERS names for the field may call it
+ * (`requireService(caller, "Mutation.placeHold")` lets the trades subgraph place holds and no one
+ * else). Operators' tools are always allowed.
  */
-export function requireService(caller: Caller | null, ...allowed: SubgraphName[]): Caller {
+export function requireService(caller: Caller | null, field: InternalField): Caller {
   const service = caller?.role === "service" ? caller.userId.slice("service:".length) : null;
-  if (service === null || (service !== "operator" && !(allowed as string[]).includes(service))) {
-    throw new GraphQLError("This field is internal to LocalEx.", { extensions: { code: "FORBIDDEN" } });
+  const allowed: readonly string[] = INTERNAL_FIELD_CALLERS[field];
+  if (caller === null || service === null || (service !== "operator" && !allowed.includes(service))) {
+    throw new GraphQLError(`${field} is internal to LocalEx.`, { extensions: { code: "FORBIDDEN" } });
   }
-  return caller!;
+  return caller;
 }
 
 export function requireAdmin(caller: Caller | null): Caller {

@@ -13,6 +13,7 @@ export * from "./graphql/connection.ts";
 export * from "./graphql/scalars.ts";
 export * from "./graphql/user-error.ts";
 export * from "./internal.ts";
+export * from "./internal-fields.ts";
 export * from "./jobs.ts";
 export * from "./contracts.ts";
 export * from "./rate-limit.ts";

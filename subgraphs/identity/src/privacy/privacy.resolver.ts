@@ -33,7 +33,7 @@ export class PrivacyResolver {
   @Query(() => String, { description: "The member's section of their data export, as JSON." })
   @Directive("@inaccessible")
   async exportIdentityRecords(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<string> {
-    requireService(ctx.caller, "media");
+    requireService(ctx.caller, "Query.exportIdentityRecords");
     return encodeSection(await identitySection(ctx.services.db, memberIdArgument(userId)));
   }
 }

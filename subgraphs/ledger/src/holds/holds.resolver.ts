@@ -15,21 +15,21 @@ export class HoldsResolver {
     @Arg("amount", () => Int) amount: number,
     @Ctx() ctx: LedgerContext,
   ): Promise<HoldOutcome> {
-    requireService(ctx.caller, "trades");
+    requireService(ctx.caller, "Mutation.placeHold");
     return ctx.services.holds.placeHold({ holdKey, tradeId, payerId, payeeId, amount });
   }
 
   @Mutation(() => HoldOutcome, { description: "Moves the held credits to the payee; resolves a hold at most once." })
   @Directive("@inaccessible")
   settleHold(@Arg("holdKey", () => String) holdKey: string, @Ctx() ctx: LedgerContext): Promise<HoldOutcome> {
-    requireService(ctx.caller, "trades");
+    requireService(ctx.caller, "Mutation.settleHold");
     return ctx.services.holds.settleHold(holdKey);
   }
 
   @Mutation(() => HoldOutcome, { description: "Gives the held credits back to the payer; resolves a hold at most once." })
   @Directive("@inaccessible")
   releaseHold(@Arg("holdKey", () => String) holdKey: string, @Ctx() ctx: LedgerContext): Promise<HoldOutcome> {
-    requireService(ctx.caller, "trades");
+    requireService(ctx.caller, "Mutation.releaseHold");
     return ctx.services.holds.releaseHold(holdKey);
   }
 

@@ -9,7 +9,7 @@ export class InternalResolver {
   @Query(() => [TradeListingInfo], { description: "Unknown ids are left out." })
   @Directive("@inaccessible")
   tradeListingInfo(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: ListingsContext): Promise<TradeListingInfo[]> {
-    requireService(ctx.caller, "trades", "media");
+    requireService(ctx.caller, "Query.tradeListingInfo");
     return ctx.services.tradeListings.info(ids);
   }
 
@@ -22,21 +22,21 @@ export class InternalResolver {
     @Arg("listingIds", () => [ID]) listingIds: string[],
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingReservation> {
-    requireService(ctx.caller, "trades");
+    requireService(ctx.caller, "Mutation.reserveListingsForTrade");
     return ctx.services.tradeListings.reserve(checkTradeId(tradeId), listingIds);
   }
 
   @Mutation(() => Int, { description: "RESERVED for this trade → ACTIVE. How many changed (0 on a replay)." })
   @Directive("@inaccessible")
   releaseListingsForTrade(@Arg("tradeId", () => ID) tradeId: string, @Ctx() ctx: ListingsContext): Promise<number> {
-    requireService(ctx.caller, "trades");
+    requireService(ctx.caller, "Mutation.releaseListingsForTrade");
     return ctx.services.tradeListings.release(checkTradeId(tradeId));
   }
 
   @Mutation(() => Int, { description: "RESERVED for this trade → TRADED. How many changed (0 on a replay)." })
   @Directive("@inaccessible")
   completeListingsForTrade(@Arg("tradeId", () => ID) tradeId: string, @Ctx() ctx: ListingsContext): Promise<number> {
-    requireService(ctx.caller, "trades");
+    requireService(ctx.caller, "Mutation.completeListingsForTrade");
     return ctx.services.tradeListings.complete(checkTradeId(tradeId));
   }
 
@@ -50,7 +50,7 @@ export class InternalResolver {
     @Arg("listingIds", () => [ID]) listingIds: string[],
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingHandOver> {
-    requireService(ctx.caller, "trades");
+    requireService(ctx.caller, "Mutation.handOverListingsForTrade");
     return ctx.services.tradeListings.handOver(checkTradeId(tradeId), listingIds);
   }
 
@@ -61,7 +61,7 @@ export class InternalResolver {
     @Arg("first", () => Int, { nullable: true }) first: number | null,
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingDocumentPage> {
-    requireService(ctx.caller, "search");
+    requireService(ctx.caller, "Query.listingDocuments");
     const page = await ctx.services.documents.page(after ?? null, first ?? null);
     return { documents: page.documents.map((d) => JSON.stringify(d)), nextCursor: page.nextCursor };
   }

@@ -8,14 +8,14 @@ export class MemberListingsResolver {
   @Query(() => String, { description: "The member's section of their data export, as JSON." })
   @Directive("@inaccessible")
   async exportListingRecords(@Arg("userId", () => ID) userId: string, @Ctx() ctx: ListingsContext): Promise<string> {
-    requireService(ctx.caller, "media");
+    requireService(ctx.caller, "Query.exportListingRecords");
     return encodeSection(await ctx.services.members.exportSection(memberIdArgument(userId)));
   }
 
   @Mutation(() => Int, { description: "A departing member's DRAFT and ACTIVE listings → ARCHIVED; how many (0 on a replay)." })
   @Directive("@inaccessible")
   withdrawMemberListings(@Arg("userId", () => ID) userId: string, @Ctx() ctx: ListingsContext): Promise<number> {
-    requireService(ctx.caller, "identity");
+    requireService(ctx.caller, "Mutation.withdrawMemberListings");
     return ctx.services.members.withdrawAll(memberIdArgument(userId));
   }
 }

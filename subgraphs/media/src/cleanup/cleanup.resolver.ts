@@ -16,7 +16,7 @@ export class CleanupResolver {
   @Mutation(() => MediaCleanupReport, { description: "Internal: runs the orphan cleanup now (it also runs hourly)." })
   @Directive("@inaccessible")
   async runMediaCleanup(@Ctx() ctx: MediaContext): Promise<MediaCleanupReport> {
-    requireService(ctx.caller);
+    requireService(ctx.caller, "Mutation.runMediaCleanup");
     return ctx.services.cleanup.run();
   }
 }

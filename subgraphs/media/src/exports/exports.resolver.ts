@@ -18,7 +18,7 @@ export class DataExportsResolver {
   @Mutation(() => ID, { description: "identity's requestDataExport: a new export job for the member; its id." })
   @Directive("@inaccessible")
   async startDataExport(@Arg("userId", () => ID) userId: string, @Ctx() ctx: MediaContext): Promise<string> {
-    requireService(ctx.caller, "identity");
+    requireService(ctx.caller, "Mutation.startDataExport");
     return (await ctx.services.exports.start(memberIdArgument(userId))).id;
   }
 }

@@ -12,7 +12,7 @@ export class MemberMediaResolver {
     @Arg("ids", () => [ID]) ids: string[],
     @Ctx() ctx: MediaContext,
   ): Promise<string[]> {
-    requireService(ctx.caller, "identity");
+    requireService(ctx.caller, "Query.verificationDocuments");
     checkListSize(ids, "ids", 10);
     return ctx.services.members.readyDocuments(memberIdArgument(userId), ids);
   }
@@ -20,7 +20,7 @@ export class MemberMediaResolver {
   @Mutation(() => Int, { description: "Deletes every file and export of the member, rows and bytes; how many files (0 on a replay)." })
   @Directive("@inaccessible")
   forgetMemberMedia(@Arg("userId", () => ID) userId: string, @Ctx() ctx: MediaContext): Promise<number> {
-    requireService(ctx.caller, "identity");
+    requireService(ctx.caller, "Mutation.forgetMemberMedia");
     return ctx.services.members.forgetMember(memberIdArgument(userId));
   }
 }

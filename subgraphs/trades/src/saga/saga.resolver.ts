@@ -61,7 +61,7 @@ export class SagaResolver {
     @Arg("ignoreLeases", () => Boolean, { nullable: true }) ignoreLeases: boolean | null,
     @Ctx() ctx: TradesContext,
   ): Promise<RecoveryReport> {
-    requireService(ctx.caller);
+    requireService(ctx.caller, "Mutation.recoverTrades");
     return ctx.services.recovery.sweep(ignoreLeases ?? false);
   }
 }
