@@ -116,7 +116,7 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
     let settled = false;
     const form = encodeMultipart(operation, files, () => {
       if (settled) return; // it answered before reading everything
-      const late = new Error(`The subgraph at ${this.url} did not answer an upload within ${ANSWER_TIMEOUT_MS / 1000} s.`);
+      const late = new Error(`The ${this.subgraph} subgraph did not answer an upload within ${ANSWER_TIMEOUT_MS / 1000} s.`);
       answerTimer = setTimeout(() => answered.abort(late), ANSWER_TIMEOUT_MS).unref();
     });
     headers["content-type"] = form.contentType;
@@ -144,7 +144,9 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
         extensions: {
           ...(response.statusCode === 401 ? { code: "UNAUTHENTICATED" } : {}),
           ...(response.statusCode === 403 ? { code: "FORBIDDEN" } : {}),
-          response: { url: this.url, status: response.statusCode, body },
+          // The subgraph's name, never its address: this error reaches clients.
+          subgraph: this.subgraph,
+          response: { status: response.statusCode, body },
         },
       });
     }

@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
-import { acceptGraphQLUploads, createHttpServer, serveHealth, serveMetrics, formatError, listen, operationMetrics, RateLimiter, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
+import { acceptGraphQLUploads, createHttpServer, bearerIs, serveHealth, serveMetrics, formatError, listen, operationMetrics, RateLimiter, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { EndedSessions } from "./ended-sessions.ts";
 import { PersistedOperations } from "./persisted-operations.ts";
@@ -105,7 +105,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   await apollo.start();
 
-  // Ready when Redis (session-ended events, rate limits) and every subgraph answer.
+  // Ready when Redis (session-ended events, rate limits) and every subgraph answer. The port is
+  // public: in production, which piece is down is told only with the metrics token.
+  const readinessDetail = production ? bearerIs(config.METRICS_TOKEN) : () => true;
   serveHealth(app, "gateway", {
     events: async () => options.events.connected() || "Redis is not connected",
     ...Object.fromEntries(
@@ -117,7 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         },
       ]),
     ),
-  });
+  }, readinessDetail);
   // The public port: metrics only with METRICS_TOKEN, or outside production (docs/operability.md).
   serveMetrics(app, { token: config.METRICS_TOKEN, open: !production });
   if (!production) serveDevelopmentInbox(app, options.subgraphUrls.identity ?? routingUrl(options.supergraphSdl, "identity"));

@@ -152,13 +152,10 @@ describe("limits and cleanup", () => {
     await utimes(join(strayDir, strayId), hourAgo, hourAgo);
     await ann.client.data(ARCHIVE, { id: listing.id });
 
-    const { runMediaCleanup } = await asService<{ runMediaCleanup: Record<string, number> }>(
-      "media",
-      `mutation { runMediaCleanup { abandonedUploads failedMedia photosOfGoneListings strayBlobs } }`,
-    );
-    expect(runMediaCleanup.abandonedUploads).toBeGreaterThanOrEqual(1);
-    expect(runMediaCleanup.photosOfGoneListings).toBeGreaterThanOrEqual(1);
-    expect(runMediaCleanup.strayBlobs).toBeGreaterThanOrEqual(1);
+    // What this test left is gone afterwards. The counts the mutation answers are not read: another
+    // test's cleanup may run at the same time and sweep some of this test's leftovers first.
+    await asService("media", `mutation { runMediaCleanup { abandonedUploads failedMedia photosOfGoneListings strayBlobs } }`);
+    expect(await storedBlobsOf(abandoned.media.id)).toEqual([]);
     expect(await storedBlobsOf(archivedPhoto.id)).toEqual([]);
     expect(await storedBlobsOf(strayId)).toEqual([]);
     expect(await db`select 1 from media.media where id in ${db([abandoned.media.id, archivedPhoto.id])}`).toHaveLength(0);

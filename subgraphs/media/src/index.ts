@@ -92,7 +92,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
   createContext,
   async registerRoutes(app, services) {
     await services.blobs.ensureReady();
-    await registerBlobRoutes(app, services.blobs);
+    await registerBlobRoutes(app, services.blobs, (key) => services.presigned.acceptsUpload(key));
   },
   disposeServices: (services) => services.blobs.close(),
   startBackground(services, runtime) {

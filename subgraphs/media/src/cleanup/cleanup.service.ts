@@ -15,7 +15,9 @@ export interface CleanupReport {
 /** How long FAILED media stay, so their owner can see why, and how old a blob must be to count as stray. */
 const FAILED_KEPT_MS = 7 * 86_400_000;
 const STRAY_AFTER_MS = 3_600_000;
-const ID_IN_KEY = /^(?:staging|public\/media|private\/documents)\/([0-9a-f-]{36})(?:\/|$)/;
+const ID_IN_KEY = /^(?:staging|received|public\/media|private\/documents)\/([0-9a-f-]{36})(?:\/|$)/;
+/** Upload bytes waiting for a job: kept only while their row still points at them (its stagingKey). */
+const WAITING_PREFIXES = new Set(["staging/", "received/"]);
 
 /**
  * Orphan cleanup, run hourly (`media:cleanup`) and on demand: presigned uploads never completed,
@@ -65,7 +67,7 @@ export class CleanupService {
 
   private async removeStrayBlobs(now: Date): Promise<number> {
     let removed = 0;
-    for (const prefix of ["staging/", "public/media/", "private/documents/"]) {
+    for (const prefix of ["staging/", "received/", "public/media/", "private/documents/"]) {
       const candidates = new Map<string, string[]>();
       for await (const blob of this.blobs.list(prefix)) {
         const id = ID_IN_KEY.exec(blob.key)?.[1];
@@ -75,8 +77,11 @@ export class CleanupService {
       const ids = [...candidates.keys()];
       for (let i = 0; i < ids.length; i += 500) {
         const batch = ids.slice(i, i + 500);
-        const known = new Set((await this.store.byIds(batch)).map((r) => r.id));
-        const stray = batch.filter((id) => !known.has(id)).flatMap((id) => candidates.get(id)!);
+        const rows = new Map((await this.store.byIds(batch)).map((r) => [r.id, r]));
+        // A waiting blob its row no longer points at is stray too: a second PUT to a used upload
+        // URL (S3 accepts it until the URL expires), or a completion whose claim lost.
+        const isStray = (id: string, key: string) => !rows.has(id) || (WAITING_PREFIXES.has(prefix) && rows.get(id)!.stagingKey !== key);
+        const stray = batch.flatMap((id) => candidates.get(id)!.filter((key) => isStray(id, key)));
         await this.blobs.delete(stray);
         removed += stray.length;
       }

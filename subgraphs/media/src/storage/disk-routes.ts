@@ -15,6 +15,12 @@ interface Reply {
 
 export interface DiskBlobRoutesOptions {
   store: DiskBlobStore;
+  /**
+   * Whether a signed upload URL for this key may still be used (media: only until its upload is
+   * completed). A signature proves who signed the URL, not that it has not been used; without
+   * this hook a URL works until it expires.
+   */
+  acceptsUpload?: (key: string) => Promise<boolean>;
 }
 
 /**
@@ -23,7 +29,7 @@ export interface DiskBlobRoutesOptions {
  * `public/<rest>`). Register it without a prefix, as an encapsulated plugin (its content type
  * parser and CORS headers stay inside): `await app.register(diskBlobRoutes, { store })`.
  */
-export async function diskBlobRoutes(app: HttpServer, { store }: DiskBlobRoutesOptions): Promise<void> {
+export async function diskBlobRoutes(app: HttpServer, { store, acceptsUpload }: DiskBlobRoutesOptions): Promise<void> {
   if (app.prefix) throw new Error(`diskBlobRoutes must be registered without a prefix (got "${app.prefix}"): the store's URLs start at /blobs and /public.`);
 
   // Upload bodies reach the handler as the raw stream, whatever their type (the signed URL
@@ -51,6 +57,9 @@ export async function diskBlobRoutes(app: HttpServer, { store }: DiskBlobRoutesO
     const verdict = store.signer.verify("PUT", key, queryOf(request.url));
     if (!verdict.ok || !verdict.upload) return refuse(reply.header("connection", "close"), 403, "FORBIDDEN", verdict.ok ? "This URL is not an upload URL." : verdict.message);
     const terms = verdict.upload;
+    if (acceptsUpload && !(await acceptsUpload(key))) {
+      return refuse(reply.header("connection", "close"), 409, "UPLOAD_USED", "This upload URL has been used: the upload is complete or gone. Start a new upload.");
+    }
 
     const type = request.headers["content-type"]?.trim();
     if (type !== terms.contentType)

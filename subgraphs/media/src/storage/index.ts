@@ -54,6 +54,10 @@ export function createBlobStore(config: Config, runtime: BlobStoreRuntime = {}):
  * Serves the disk driver's upload and download URLs on the media subgraph's HTTP server
  * (before it listens); with S3, clients talk to the bucket and there is nothing to serve.
  */
-export async function registerBlobRoutes(app: ReturnType<typeof createHttpServer>, store: BlobStore): Promise<void> {
-  if (store instanceof DiskBlobStore) await app.register(diskBlobRoutes, { store });
+export async function registerBlobRoutes(
+  app: ReturnType<typeof createHttpServer>,
+  store: BlobStore,
+  acceptsUpload?: (key: string) => Promise<boolean>,
+): Promise<void> {
+  if (store instanceof DiskBlobStore) await app.register(diskBlobRoutes, { store, acceptsUpload });
 }

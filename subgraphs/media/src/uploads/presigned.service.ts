@@ -23,6 +23,9 @@ export interface UploadRequest {
   listingId?: string | null;
 }
 
+/** Where a completed direct upload's checked bytes wait for the job: a new key per completion, under no upload URL. */
+const receivedKey = (mediaId: string) => `received/${mediaId}/${randomUUID()}`;
+
 const refused = (code: string, message: string, field = "mediaId"): UploadOutcome => ({ media: null, errors: [userError(code, message, field)] });
 
 /**
@@ -93,6 +96,10 @@ export class PresignedUploadsService {
       await this.discard(row);
       return refused("SIZE_MISMATCH", `${stored.byteSize} bytes arrived, but ${row.byteSize} were declared; start a new upload.`);
     }
+    // One URL, one upload: the bytes checked here are copied to a key no upload URL can write
+    // (receivedKey), and the job reads those. A PUT to the URL after this point cannot swap
+    // the file under the job; the disk routes refuse it, and the sweep removes what S3 accepts.
+    const received = receivedKey(row.id);
     const work = await mkdtemp(join(tmpdir(), "localex-complete-"));
     try {
       const path = join(work, "file");
@@ -102,17 +109,37 @@ export class PresignedUploadsService {
         await this.discard(row);
         return { media: null, errors: [checked.error] };
       }
+      await this.blobs.putFile(received, path, { contentType: row.contentType });
     } finally {
       await rm(work, { recursive: true, force: true });
     }
     const started = await this.media.db.transaction(async (tx) => {
       // Claims the upload: of two completes at once, one starts the job.
-      const [claimed] = await tx.update(media).set({ uploadExpiresAt: null }).where(and(eq(media.id, row.id), isNull(media.jobId))).returning();
+      const [claimed] = await tx
+        .update(media)
+        .set({ uploadExpiresAt: null, stagingKey: received })
+        .where(and(eq(media.id, row.id), isNull(media.jobId)))
+        .returning();
       return claimed ? startProcessing(tx, this.media, this.jobs, claimed) : null;
     });
-    if (!started) return { media: await this.media.byId(row.id), errors: [] };
+    if (!started) {
+      await this.blobs.delete([received]); // the other complete's copy is the one its job reads
+      return { media: await this.media.byId(row.id), errors: [] };
+    }
+    await this.blobs.delete([row.stagingKey]);
     this.jobs.announce(started.jobId!);
     return { media: started, errors: [] };
+  }
+
+  /**
+   * Whether an upload URL for `key` may still be used: only while its media item waits for the
+   * upload (PENDING, not completed, the key still its staging key). The disk routes ask.
+   */
+  async acceptsUpload(key: string): Promise<boolean> {
+    const id = /^staging\/([0-9a-f-]{36})$/.exec(key)?.[1];
+    if (!id) return false;
+    const row = await this.media.byId(id);
+    return !!row && row.status === "PENDING" && !row.jobId && row.stagingKey === key;
   }
 
   /** Removes a refused upload: its blob, then its row (which releases its quota). */
