@@ -12,16 +12,48 @@ export interface StackReady {
   wsUrl: string;
   databaseUrl: string;
   subgraphUrls: Record<string, string>;
+  pid: number;
 }
+
+/** A message to global-setup.ts: ready, or why the graph is going down. */
+export type StackMessage = { ready: StackReady } | { fault: string };
+
+/**
+ * Faults the runner's own tests (tests/platform/exit-code.test.ts) stage, to show that the run
+ * fails when the graph's shutdown does: a stop that throws, an exception while stopping, a stop
+ * that never ends.
+ */
+const STAGED_FAULT = process.env.LOCALEX_TEST_STACK_FAULT ?? "";
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL);
 const stack = await startStack(config, log);
-stopOnExitSignals(() => stack.stop(), log);
-const ready: StackReady = {
-  gatewayUrl: stack.gatewayUrl,
-  wsUrl: stack.wsUrl,
-  databaseUrl: stack.databaseUrl,
-  subgraphUrls: Object.fromEntries(stack.subgraphs.map((s) => [s.name, s.url])),
+
+const tell = (message: StackMessage) => {
+  if (process.connected) process.send?.(message);
 };
-process.send?.({ ready });
+// Whatever takes the graph down is told to the runner, which names it when it fails the run.
+process.on("uncaughtException", (err) => tell({ fault: `uncaught exception: ${err.stack ?? String(err)}` }));
+process.on("unhandledRejection", (err) => tell({ fault: `unhandled rejection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` }));
+
+async function stop(): Promise<void> {
+  try {
+    if (STAGED_FAULT === "throw-while-stopping") setImmediate(() => { throw new Error("staged: an exception while the graph stops"); });
+    if (STAGED_FAULT === "hang-on-stop") await new Promise(() => undefined);
+    await stack.stop();
+    if (STAGED_FAULT === "stop-fails") throw new Error("staged: the graph's stop failed");
+  } catch (err) {
+    tell({ fault: `its stop failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` });
+    throw err;
+  }
+}
+stopOnExitSignals(stop, log, config.SHUTDOWN_TIMEOUT_SECONDS);
+tell({
+  ready: {
+    gatewayUrl: stack.gatewayUrl,
+    wsUrl: stack.wsUrl,
+    databaseUrl: stack.databaseUrl,
+    subgraphUrls: Object.fromEntries(stack.subgraphs.map((s) => [s.name, s.url])),
+    pid: process.pid,
+  },
+});

@@ -1,11 +1,11 @@
 // Local stand-ins for docker-compose's infrastructure containers, each a real server in a
-// process of its own on a free loopback port: redis-server, s3rver (for MinIO) and clamd.
+// process of its own on a free loopback port: redis-server and s3rver (for MinIO); clamd is
+// tests/harness/clamd.ts.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { constants } from "node:fs";
-import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
-import { tmpdir, userInfo } from "node:os";
-import { delimiter, join } from "node:path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./databases.ts";
 
@@ -87,41 +87,6 @@ export async function startS3rver(options: { bucket: string; accessKeyId: string
     async stop() {
       await stopChild(child);
       await rm(directory, { recursive: true, force: true });
-    },
-  };
-}
-
-export async function findClamd(): Promise<string | null> {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin"];
-  for (const dir of dirs.filter(Boolean)) {
-    const candidate = join(dir, "clamd");
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return null;
-}
-
-const EICAR_SIGNATURE_LINE = "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature";
-
-/** clamd on a one-signature database (EICAR): a real scanner that starts in a second, not ClamAV's full database. */
-export async function startClamd(binary: string): Promise<StandIn> {
-  const dir = await mkdtemp(join(tmpdir(), "localex-clamd-"));
-  await writeFile(join(dir, "eicar.hdb"), `${EICAR_SIGNATURE_LINE}\n`);
-  const port = await freePort();
-  const conf = join(dir, "clamd.conf");
-  await writeFile(
-    conf,
-    ["Foreground yes", `TCPSocket ${port}`, "TCPAddr 127.0.0.1", `DatabaseDirectory ${dir}`, `TemporaryDirectory ${dir}`, `User ${userInfo().username}`, ""].join("\n"),
-  );
-  const child = spawn(binary, ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  await until("clamd", child, () => output, () => answers(port, "zPING\0", "PONG"));
-  return {
-    url: `tcp://127.0.0.1:${port}`,
-    async stop() {
-      await stopChild(child);
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

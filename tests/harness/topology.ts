@@ -15,6 +15,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface Topology {
   gateways: string[];
+  /** The topology's own database (every piece's), for what no API shows: locks, connections. */
+  databaseUrl: string;
   /** The process id of a piece, to read its memory and sockets from /proc. */
   pid(piece: Piece): number;
   /** Kills a piece (SIGKILL: no orderly shutdown). */
@@ -73,6 +75,7 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
   };
   return {
     gateways,
+    databaseUrl: database.url,
     pid: (piece) => running.get(piece)?.pid ?? 0,
     stop,
     async start(piece) {

@@ -1,12 +1,14 @@
 // Who is an admin: never whoever registers an address first; an operator's `pnpm admin grant`
-// (run here for real, on the run's database) or another admin's grantAdmin. A role change reaches
-// a session at its next token refresh; identity's own admin mutations check the stored role.
+// (run here for real, on the run's database) or another admin's grantAdmin. A role change ends the
+// member's sessions at once; identity's own admin mutations also check the stored role.
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 import { GatewayClient, registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
+import { eventually } from "../harness/eventually.ts";
+import { GRANT as GRANT_CREDITS } from "../ledger/helpers.ts";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -92,27 +94,37 @@ describe("pnpm admin (the operator's command)", () => {
 });
 
 describe("grantAdmin and revokeAdmin (admins only)", () => {
-  it("an admin makes a member admin; the member's session gets the role at its next refresh", async () => {
+  it("a role change ends the member's sessions at once: granted, the role comes with the next sign-in; revoked, the old token can neither mint nor read emails", async () => {
     const admin = await signInAdmin();
     const bea = await registerUser({ verify: false });
     const other = await registerUser({ verify: false });
     const { grantAdmin } = await admin.data(GRANT, { id: bea.id });
     expect(grantAdmin).toEqual({ user: { id: bea.id, role: "ADMIN" }, errors: [] });
 
-    // The token Bea holds was issued before: it still says "user" until refreshed.
-    expect((await bea.client.data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBeNull();
-    const { refreshSession } = await anonymous.data<Refreshed>(REFRESH, { token: bea.refreshToken });
-    const refreshed = anonymous.withToken(refreshSession.accessToken);
-    expect((await refreshed.data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBe(other.email);
+    // Granted: the session Bea held ended (its refresh token is refused); signed in again, she is an admin.
+    const refresh = await anonymous.request<Refreshed>(REFRESH, { token: bea.refreshToken });
+    expect(refresh.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const beaAdmin = await login(bea);
+    expect((await beaAdmin.data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBe(other.email);
+    // The positive control for what follows: her admin token mints.
+    const minted = await beaAdmin.data<{ grantCredits: { errors: unknown[] } }>(GRANT_CREDITS, { userId: other.id, amount: 5, memo: "control", key: randomUUID() });
+    expect(minted.grantCredits.errors).toEqual([]);
 
-    // Revoked: the next refresh drops the role; the stale admin token can no longer grant either.
+    // Revoked: every gateway refuses the token she still holds, at once, everywhere it is sent.
     const { revokeAdmin } = await admin.data(REVOKE, { id: bea.id });
     expect(revokeAdmin).toEqual({ user: { id: bea.id, role: "USER" }, errors: [] });
-    const stale = await refreshed.request(GRANT, { id: other.id });
-    expect(stale.errors?.[0]).toMatchObject({ extensions: { code: "FORBIDDEN" } });
+    const refused = await eventually(
+      "the revoked admin's token refused",
+      () => beaAdmin.request<EmailOf>(EMAIL_OF, { id: other.id }),
+      (r) => r.errors?.[0]?.extensions?.code === "UNAUTHENTICATED",
+      10_000,
+    );
+    expect(refused.data?.user?.email ?? null).toBeNull();
+    const mint = await beaAdmin.request(GRANT_CREDITS, { userId: other.id, amount: 5, memo: "after revocation", key: randomUUID() });
+    expect(mint.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(await roleOf(other, admin)).toBe("USER");
-    const { refreshSession: again } = await anonymous.data<Refreshed>(REFRESH, { token: refreshSession.refreshToken });
-    expect((await anonymous.withToken(again.accessToken).data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBeNull();
+    // Signed in again, she is an ordinary member.
+    expect((await (await login(bea)).data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBeNull();
   });
 
   it("an admin may revoke themselves while another admin remains", async () => {

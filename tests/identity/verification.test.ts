@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../harness/eventually.ts";
 import { GatewayClient, registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
 import { pdf } from "../media/image-fixtures.ts";
-import { storedBlobsOf, untilJobEnds, uploadDirect } from "../media/helpers.ts";
+import { JOB, storedBlobsOf, untilJobEnds, uploadDirect } from "../media/helpers.ts";
 
 const REQUEST = `mutation ($ids: [ID!]!) { requestVerification(documentIds: $ids) {
   request { id status reason documents { id } } errors { code message field } } }`;
@@ -30,13 +30,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A member's private document, processed and READY; its id. */
-async function documentOf(member: TestUser, name = "passport.pdf"): Promise<string> {
+/** A member's private document, processed and READY: its id, and its processing job's. */
+async function uploadedDocument(member: TestUser, name = "passport.pdf"): Promise<{ id: string; jobId: string }> {
   const uploaded = await uploadDirect(member, await pdf(dir, name), { purpose: "DOCUMENT", contentType: "application/pdf" });
-  const job = await untilJobEnds(member, uploaded.media!.job!.id);
+  const jobId = uploaded.media!.job!.id;
+  const job = await untilJobEnds(member, jobId);
   expect(job.status).toBe("SUCCEEDED");
-  return uploaded.media!.id;
+  return { id: uploaded.media!.id, jobId };
 }
+
+/** A member's private document, processed and READY; its id. */
+const documentOf = async (member: TestUser, name?: string): Promise<string> => (await uploadedDocument(member, name)).id;
 
 async function submit(member: TestUser, ids: string[]): Promise<Payload> {
   return (await member.client.data<{ requestVerification: Payload }>(REQUEST, { ids })).requestVerification;
@@ -65,6 +69,10 @@ describe("verification with private documents", () => {
     expect(node.member.id).toBe(ann.id);
     for (const document of node.documents) {
       expect(document.url).toMatch(/signature=/);
+      // Short-lived: it expires within MEDIA_URL_TTL_SECONDS (900 s, the test graph's default).
+      const expiresIn = Number(new URL(document.url!).searchParams.get("expires")) - Date.now() / 1000;
+      expect(expiresIn).toBeGreaterThan(0);
+      expect(expiresIn).toBeLessThanOrEqual(900);
       const response = await fetch(document.url!);
       expect(response.status).toBe(200);
       expect((await response.text()).startsWith("%PDF-")).toBe(true);
@@ -126,11 +134,17 @@ describe("verification with private documents", () => {
 
   it("never shows the documents or the queue to anyone but the member and admins; two admins decide once", async () => {
     const ann = await registerUser();
-    const sent = await submit(ann, [await documentOf(ann)]);
+    const document = await uploadedDocument(ann);
+    const sent = await submit(ann, [document.id]);
     const bob = await registerUser();
     const queue = await bob.client.request(QUEUE, {});
     expect(queue.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    // The document's processing job (the one way to reach a media item by id) is not Bob's to see.
+    // The document's processing job (the one way to reach a media item by id) is not Bob's to
+    // see: null for him. Its owner (the control) sees it, and through it the document's link.
+    type Job = { job: { media: { id: string; url: string | null } | null } | null };
+    const asOwner = await ann.client.data<Job>(JOB, { id: document.jobId });
+    expect(asOwner.job?.media).toMatchObject({ id: document.id, url: expect.stringMatching(/signature=/) });
+    expect(await bob.client.data<Job>(JOB, { id: document.jobId })).toEqual({ job: null });
     const uploaded = await ann.client.data<{ myVerificationRequest: { id: string } }>(MINE.replace("me { id verified } ", ""));
     expect(uploaded.myVerificationRequest.id).toBe(sent.request!.id);
     expect((await bob.client.data<{ myVerificationRequest: unknown }>(MINE)).myVerificationRequest).toBeNull();

@@ -1,12 +1,10 @@
-// Malware scanning against a real clamd, started here on a one-signature database (EICAR),
+// Malware scanning against a real clamd on a one-signature database (EICAR, tests/harness/clamd.ts),
 // plus the failure modes a fake clamd can stage. `.ci/run` installs clamav-daemon; without
 // the clamd binary the real-clamd suite is skipped and says so.
-import { spawn, type ChildProcess } from "node:child_process";
-import { constants } from "node:fs";
-import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir, userInfo } from "node:os";
-import { delimiter, join } from "node:path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MediaRejected } from "../../subgraphs/media/src/processing/index.ts";
 import {
@@ -16,25 +14,13 @@ import {
   rejectInfected,
   ScanFailed,
 } from "../../subgraphs/media/src/scanning/index.ts";
+import { CLAMD_SKIPPED, EICAR, findClamd, startClamd, type Clamd } from "../harness/clamd.ts";
 import { freePort } from "../harness/databases.ts";
 
-// Put together at run time, so this source file is not itself a test virus to scanners.
-const EICAR = ["X5O!P%@AP[4\\PZX54(P^)7CC)7}$", "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"].join("");
-const EICAR_SIGNATURE_LINE = "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature";
 const STREAM_MAX_BYTES = 1024 * 1024;
-const READY_DEADLINE_MS = 60_000;
 
-async function findClamd(): Promise<string | null> {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin"];
-  for (const dir of dirs.filter(Boolean)) {
-    const candidate = join(dir, "clamd");
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return null;
-}
-
-const clamdBinary = await findClamd();
-if (!clamdBinary) console.warn("clamd.test.ts: SKIPPED the real-clamd tests: no clamd binary (apt-get install clamav-daemon)");
+const installed = (await findClamd()) !== null;
+if (!installed) console.warn(`clamd.test.ts: the real-clamd tests are ${CLAMD_SKIPPED} (apt-get install clamav-daemon)`);
 
 async function expectScanFailed(attempt: Promise<unknown>): Promise<ScanFailed> {
   const error = await attempt.then(
@@ -45,36 +31,13 @@ async function expectScanFailed(attempt: Promise<unknown>): Promise<ScanFailed> 
   return error as ScanFailed;
 }
 
-describe.skipIf(!clamdBinary)(`ClamdScanner against a real clamd${clamdBinary ? "" : " (SKIPPED: clamd is not installed)"}`, () => {
+describe.skipIf(!installed)(`ClamdScanner against a real clamd${installed ? "" : ` (${CLAMD_SKIPPED})`}`, () => {
   let dir: string;
-  let clamd: ChildProcess | undefined;
-  let clamdOutput = "";
-  let tcpUrl: string;
-  let unixUrl: string;
+  let clamd: Clamd | null = null;
   const files = { eicar: "", clean: "", oversized: "" };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "localex-clamd-"));
-    await writeFile(join(dir, "eicar.hdb"), `${EICAR_SIGNATURE_LINE}\n`);
-    const port = await freePort();
-    tcpUrl = `tcp://127.0.0.1:${port}`;
-    unixUrl = `unix://${join(dir, "clamd.sock")}`;
-    const conf = join(dir, "clamd.conf");
-    await writeFile(
-      conf,
-      [
-        "Foreground yes",
-        `LocalSocket ${join(dir, "clamd.sock")}`,
-        `TCPSocket ${port}`,
-        "TCPAddr 127.0.0.1",
-        `DatabaseDirectory ${dir}`,
-        `TemporaryDirectory ${dir}`,
-        // Only used when started as root: stay who we are.
-        `User ${userInfo().username}`,
-        `StreamMaxLength ${STREAM_MAX_BYTES / 1024}K`,
-        "",
-      ].join("\n"),
-    );
+    dir = await mkdtemp(join(tmpdir(), "localex-clamd-files-"));
     files.eicar = join(dir, "eicar.com.txt");
     await writeFile(files.eicar, EICAR);
     // Several chunks' worth, under StreamMaxLength.
@@ -82,38 +45,17 @@ describe.skipIf(!clamdBinary)(`ClamdScanner against a real clamd${clamdBinary ? 
     await writeFile(files.clean, "A sturdy oak table, seats six. Collect in Utrecht.\n".repeat(12_000));
     files.oversized = join(dir, "oversized.bin");
     await writeFile(files.oversized, Buffer.alloc(STREAM_MAX_BYTES + 512 * 1024, "localex "));
-
-    clamd = spawn(clamdBinary!, ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
-    clamd.stdout?.on("data", (chunk: Buffer) => (clamdOutput += chunk.toString()));
-    clamd.stderr?.on("data", (chunk: Buffer) => (clamdOutput += chunk.toString()));
-    await untilAnswering([tcpUrl, unixUrl], clamd);
+    clamd = await startClamd({ streamMaxBytes: STREAM_MAX_BYTES });
   });
 
   afterAll(async () => {
-    if (clamd && clamd.exitCode === null && clamd.signalCode === null) {
-      const exited = new Promise((resolve) => clamd!.once("exit", resolve));
-      clamd.kill("SIGTERM");
-      await exited;
-    }
+    await clamd?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Polls PING until clamd answers PONG on every address, or fails with its output. */
-  async function untilAnswering(urls: string[], child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + READY_DEADLINE_MS;
-    for (const url of urls) {
-      const scanner = new ClamdScanner({ url, connectTimeoutMs: 1_000 });
-      while (!(await scanner.ping())) {
-        if (child.exitCode !== null) throw new Error(`clamd exited with ${child.exitCode}:\n${clamdOutput}`);
-        if (Date.now() > deadline) throw new Error(`clamd did not answer PING at ${url} within ${READY_DEADLINE_MS} ms:\n${clamdOutput}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  }
-
   describe.each([
-    ["TCP", () => tcpUrl],
-    ["a Unix socket", () => unixUrl],
+    ["TCP", () => clamd!.tcpUrl],
+    ["a Unix socket", () => clamd!.unixUrl],
   ])("over %s", (_transport, url) => {
     it("reports the EICAR test file infected, by its signature", async () => {
       const result = await new ClamdScanner({ url: url() }).scanFile(files.eicar);
@@ -133,8 +75,8 @@ describe.skipIf(!clamdBinary)(`ClamdScanner against a real clamd${clamdBinary ? 
   });
 
   it("refuses an infected upload as INFECTED and lets a clean one through", async () => {
-    const scanner = createMalwareScanner({ CLAMAV_URL: tcpUrl });
-    expect(scanner.describe()).toContain(tcpUrl);
+    const scanner = createMalwareScanner({ CLAMAV_URL: clamd!.tcpUrl });
+    expect(scanner.describe()).toContain(clamd!.tcpUrl);
     const refused = await rejectInfected(scanner, files.eicar).then(
       () => null,
       (reason: unknown) => reason,

@@ -13,7 +13,7 @@ const PAYLOAD = `media { ${MEDIA_FIELDS} } errors { code message field }`;
 export const CREATE_UPLOAD = `mutation ($input: CreateUploadInput!) {
   createUpload(input: $input) { media { id status } url method headers { name value } expiresAt } }`;
 export const COMPLETE_UPLOAD = `mutation ($id: ID!) { completeUpload(mediaId: $id) { ${PAYLOAD} } }`;
-export const JOB = `query ($id: ID!) { job(id: $id) { id kind status progress attempts error retryable media { ${MEDIA_FIELDS} } } }`;
+export const JOB = `query ($id: ID!) { job(id: $id) { id kind status progress attempts error errorCode retryable media { ${MEDIA_FIELDS} } } }`;
 
 export interface MediaData {
   id: string;
@@ -82,7 +82,7 @@ export async function uploadDirect(user: TestUser, path: string, options: Upload
   return completeUpload;
 }
 
-type JobData = NonNullable<MediaData["job"]> & { kind: string; media: MediaData | null };
+type JobData = NonNullable<MediaData["job"]> & { kind: string; errorCode: string | null; media: MediaData | null };
 
 /** Polls the job until it ends (SUCCEEDED or FAILED), within a deadline. */
 export async function untilJobEnds(user: TestUser, jobId: string, timeoutMs = 30_000): Promise<JobData> {

@@ -16,7 +16,8 @@ import { freePort, freshDatabase, type FreshDatabase } from "../harness/database
 import { startMailServer, type MailServer } from "../harness/mail-server.ts";
 import { servePiece, stopPiece, type Piece } from "../harness/pieces.ts";
 import { TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_MEDIA_SIGNING_SECRET } from "../harness/secrets.ts";
-import { findClamd, hasRedisServer, startClamd, startRedisServer, startS3rver, type StandIn } from "../harness/stand-ins.ts";
+import { findClamd, startClamd } from "../harness/clamd.ts";
+import { hasRedisServer, startRedisServer, startS3rver, type StandIn } from "../harness/stand-ins.ts";
 
 const compose = await readComposeFile();
 const applications = compose.services.filter((s) => s.application);
@@ -67,40 +68,6 @@ async function untilServiceHealthy(service: ComposeService): Promise<void> {
 
 const serve = (service: ComposeService, env: Record<string, string>) => running.set(service.name, servePiece(service.command[0]!, env));
 
-beforeAll(async () => {
-  if (!hasRedisServer) return;
-  mailDir = await mkdtemp(join(tmpdir(), "localex-compose-mail-"));
-  mail = await startMailServer(mailDir);
-  const dotenv = dotenvFor(mail.url);
-  database = await freshDatabase(inject("databaseUrl"), "localex_compose");
-  const media = applications.find((s) => s.environment.S3_BUCKET)!;
-  const [redis, s3] = await Promise.all([
-    startRedisServer(),
-    startS3rver({ bucket: media.environment.S3_BUCKET!, accessKeyId: media.environment.S3_ACCESS_KEY_ID!, secretAccessKey: dotenv.MINIO_ROOT_PASSWORD! }),
-  ]);
-  standIns.push(redis, s3);
-  const scanner = clamd ? await startClamd(clamd) : undefined;
-  if (scanner) standIns.push(scanner);
-  plan = {
-    ports: Object.fromEntries(await Promise.all(applications.map(async (s) => [s.name, await freePort()] as const))),
-    standIns: { postgres: database.url, redis: redis.url, minio: s3.url, ...(scanner ? { clamav: scanner.url } : {}) },
-    dotenv,
-  };
-  // As Compose orders them: every subgraph once the infrastructure is up, the gateway once they are healthy.
-  for (const service of subgraphs) serve(service, localEnvironment(compose, service, plan));
-  await Promise.all(subgraphs.map(untilServiceHealthy));
-  serve(gateway, localEnvironment(compose, gateway, plan));
-  await untilServiceHealthy(gateway);
-}, 240_000);
-
-afterAll(async () => {
-  await Promise.all([...running.values()].map(stopPiece));
-  await Promise.all(standIns.map((s) => s.stop()));
-  await database?.drop();
-  await mail?.close();
-  if (mailDir) await rm(mailDir, { recursive: true, force: true });
-}, 60_000);
-
 const gatewayUrl = () => `http://127.0.0.1:${plan.ports[gateway.name]}/graphql`;
 
 async function mailedToken(email: string): Promise<string> {
@@ -145,24 +112,62 @@ async function untilListening(recipientId: string, live: { until(match: (r: { da
   throw new Error("the subscription never delivered a probe trade");
 }
 
+// What the file says, read as it is: needs nothing running, so it is checked on every machine,
+// redis-server or not.
+describe("docker-compose.yml as written", () => {
+  it("gives the gateway and every subgraph the URL of every other subgraph by its service name, and no service a loopback or 0.0.0.0 one", () => {
+    for (const service of applications) {
+      for (const peer of peersOf(service.command[0] as Parameters<typeof peersOf>[0])) {
+        const serving = subgraphs.find((s) => s.command[0] === peer)!;
+        expect(service.environment[`${peer.toUpperCase()}_URL`], `${service.name} → ${peer}`).toMatch(new RegExp(`^http://${serving.name}:\\d+/graphql$`));
+      }
+    }
+    const everyUrl = applications.flatMap((s) => Object.values(s.environment));
+    expect(everyUrl.filter((v) => /\/\/(0\.0\.0\.0|127\.0\.0\.1|localhost):\d+\/graphql/.test(v))).toEqual([]);
+  });
+
+  it("checks every application service's readiness (/readyz) and starts the gateway only once every subgraph is healthy", () => {
+    for (const service of applications) expect(service.healthcheck?.test.join(" "), service.name).toContain(`/readyz`);
+    for (const service of subgraphs) expect(gateway.dependsOn[service.name]?.condition).toBe("service_healthy");
+  });
+});
+
 describe.skipIf(!hasRedisServer)(
   `docker-compose.yml, each application service in its own process with its own environment (${standInsSaid})${hasRedisServer ? "" : " (SKIPPED: no redis-server on this machine)"}`,
   () => {
-    it("gives the gateway and every subgraph the URL of every other subgraph by its service name, and no service a loopback or 0.0.0.0 one", () => {
-      for (const service of applications) {
-        for (const peer of peersOf(service.command[0] as Parameters<typeof peersOf>[0])) {
-          const serving = subgraphs.find((s) => s.command[0] === peer)!;
-          expect(service.environment[`${peer.toUpperCase()}_URL`], `${service.name} → ${peer}`).toMatch(new RegExp(`^http://${serving.name}:\\d+/graphql$`));
-        }
-      }
-      const everyUrl = applications.flatMap((s) => Object.values(s.environment));
-      expect(everyUrl.filter((v) => /\/\/(0\.0\.0\.0|127\.0\.0\.1|localhost):\d+\/graphql/.test(v))).toEqual([]);
-    });
+    // The graph as the file runs it: for these tests only (the file's own checks need none of it).
+    beforeAll(async () => {
+      mailDir = await mkdtemp(join(tmpdir(), "localex-compose-mail-"));
+      mail = await startMailServer(mailDir);
+      const dotenv = dotenvFor(mail.url);
+      database = await freshDatabase(inject("databaseUrl"), "localex_compose");
+      const media = applications.find((s) => s.environment.S3_BUCKET)!;
+      const [redis, s3] = await Promise.all([
+        startRedisServer(),
+        startS3rver({ bucket: media.environment.S3_BUCKET!, accessKeyId: media.environment.S3_ACCESS_KEY_ID!, secretAccessKey: dotenv.MINIO_ROOT_PASSWORD! }),
+      ]);
+      standIns.push(redis, s3);
+      const scanner = clamd ? await startClamd() : null;
+      if (scanner) standIns.push({ url: scanner.tcpUrl, stop: () => scanner.stop() });
+      plan = {
+        ports: Object.fromEntries(await Promise.all(applications.map(async (s) => [s.name, await freePort()] as const))),
+        standIns: { postgres: database.url, redis: redis.url, minio: s3.url, ...(scanner ? { clamav: scanner.tcpUrl } : {}) },
+        dotenv,
+      };
+      // As Compose orders them: every subgraph once the infrastructure is up, the gateway once they are healthy.
+      for (const service of subgraphs) serve(service, localEnvironment(compose, service, plan));
+      await Promise.all(subgraphs.map(untilServiceHealthy));
+      serve(gateway, localEnvironment(compose, gateway, plan));
+      await untilServiceHealthy(gateway);
+    }, 240_000);
 
-    it("checks every application service's readiness (/readyz) and starts the gateway only once every subgraph is healthy", () => {
-      for (const service of applications) expect(service.healthcheck?.test.join(" "), service.name).toContain(`/readyz`);
-      for (const service of subgraphs) expect(gateway.dependsOn[service.name]?.condition).toBe("service_healthy");
-    });
+    afterAll(async () => {
+      await Promise.all([...running.values()].map(stopPiece));
+      await Promise.all(standIns.map((s) => s.stop()));
+      await database?.drop();
+      await mail?.close();
+      if (mailDir) await rm(mailDir, { recursive: true, force: true });
+    }, 60_000);
 
     it("walks a member's journey through the gateway: register, list, search, propose, accept, confirm", async () => {
       const result: JourneyResult = await journey({

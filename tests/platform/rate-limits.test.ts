@@ -5,6 +5,9 @@ import { RATE_LIMIT_RULES, rateRule, type RateLimitName } from "@localex/common"
 import WebSocket from "ws";
 import { TEST_RATE_LIMITS } from "../harness/secrets.ts";
 import { GatewayClient, randomAddress, registerUser, wsClient, wsOnce, type GraphQLResponse, type TestUser } from "../harness/client.ts";
+import { Subscription } from "../harness/subscription.ts";
+import { fundedUser } from "../ledger/helpers.ts";
+import { proposed } from "../trades/helpers.ts";
 
 // The graph under test runs on the development defaults (NODE_ENV=test) and the harness's own.
 const inForce = (name: RateLimitName) => rateRule(name, { NODE_ENV: "test", ...TEST_RATE_LIMITS });
@@ -94,33 +97,33 @@ describe("rate limits per member", () => {
   });
 
   it("limits subscriptions started per member, with an error on the socket that stays open", async () => {
-    const member = await registerUser();
+    const [member, other] = await Promise.all([fundedUser(), registerUser()]);
+    // A trade of the member's own: a subscription to it by id answers with its current state at
+    // once, so each start's outcome is what the server says, accepted or refused, never a timer.
+    const trade = await proposed(member, { recipientId: other.id, offeredCredits: 1 });
     const client = wsClient(member.accessToken);
-    const subscribeOnce = (openFor = 5) =>
-      new Promise<string | null>((resolve) => {
-        let settled = false;
-        const done = (code: string | null) => {
-          if (!settled) resolve(code);
-          settled = true;
-        };
-        const stop = client.subscribe(
-          { query: `subscription { notificationAdded { id } }` },
-          { next: () => {}, error: (e) => done((e as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? "ERROR"), complete: () => done(null) },
-        );
-        // Started and accepted: end it at once (the limit counts starts, not open ones).
-        setTimeout(() => {
-          stop();
-          done(null);
-        }, openFor);
-      });
+    /** Starts one subscription and waits for the server's answer: "ACCEPTED" or the refusal's code; then ends it (the limit counts starts, not open ones). */
+    const subscribeOnce = async (): Promise<string> => {
+      const sub = new Subscription<{ tradeUpdated: { id: string } }>(client, `subscription ($id: ID) { tradeUpdated(id: $id) { id } }`, { id: trade.id });
+      try {
+        // A refusal ends the subscription with the error (until throws then); a timeout still throws.
+        await sub.until(() => true, "the server's answer to a start").catch((e: unknown) => {
+          if (!sub.ended) throw e;
+        });
+        if (sub.results[0]?.data?.tradeUpdated.id === trade.id) return "ACCEPTED";
+        const errors = (sub.ended?.error ?? sub.results[0]?.errors) as { extensions?: { code?: string } }[] | undefined;
+        return errors?.[0]?.extensions?.code ?? JSON.stringify({ results: sub.results, ended: sub.ended });
+      } finally {
+        sub.dispose();
+      }
+    };
     try {
-      // Connected and acknowledged first: a subscription stopped before the ack is never sent.
-      expect((await wsOnce(client, `{ me { id } }`)).data).toEqual({ me: { id: member.id } });
-      const codes: (string | null)[] = [];
+      const n = limit("SUBSCRIBE_PER_CLIENT");
+      const codes: string[] = [];
       // Ten at a time: well within the 25 a connection may hold open.
-      for (let i = 0; i < limit("SUBSCRIBE_PER_CLIENT"); i += 10) codes.push(...(await Promise.all(Array.from({ length: 10 }, () => subscribeOnce()))));
-      expect(codes.filter((c) => c !== null)).toEqual([]);
-      expect(await subscribeOnce(2_000)).toBe("RATE_LIMITED");
+      for (let i = 0; i < n; i += 10) codes.push(...(await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => subscribeOnce()))));
+      expect(codes).toEqual(Array.from({ length: n }, () => "ACCEPTED"));
+      expect(await subscribeOnce()).toBe("RATE_LIMITED");
       // The socket is still usable for queries.
       expect((await wsOnce(client, `{ me { id } }`)).data).toEqual({ me: { id: member.id } });
     } finally {

@@ -6,10 +6,12 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createClient, type Client } from "graphql-ws";
 import { Redis } from "ioredis";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
 import { GatewayClient, type GraphQLResponse } from "../harness/client.ts";
 import { freePort } from "../harness/databases.ts";
+import { eventually } from "../harness/eventually.ts";
 import { Subscription } from "../harness/subscription.ts";
 import { startTopology, type Topology } from "../harness/topology.ts";
 
@@ -140,10 +142,41 @@ describe.skipIf(!hasRedis)(`two gateways and six subgraphs in their own processe
       r.errors!.every((e) => e.extensions?.code === "SUBGRAPH_UNAVAILABLE" || e.extensions?.code === "SUBGRAPH_TIMEOUT");
     expect(whole(await anonymous.request<Page>(PAGE))).toBe(true); // control, before
 
-    // Killed while 20 requests are in flight: each answers whole or partial, never a nulled page.
-    const inFlight = Array.from({ length: 20 }, () => anonymous.request<Page>(PAGE));
-    await topology!.stop("search");
-    for (const r of await Promise.all(inFlight)) expect(whole(r) || partial(r), JSON.stringify(r.errors ?? r.data).slice(0, 300)).toBe(true);
+    // Killed while 20 requests are in flight, for certain: the test holds a lock on the table
+    // `similar` reads, so search takes the requests in and cannot answer any of them before it is
+    // killed. Each then answers partial (the rest of the page), never a nulled page.
+    const db = postgres(topology!.databaseUrl, { max: 2, onnotice: () => {} });
+    let release = () => {};
+    try {
+      // Search's own jobs (indexing the listings above) done first: a statement of search's
+      // waiting on the lock is then a request's.
+      await eventually("search's jobs", () => db<{ n: number }[]>`select count(*)::int as n from graphile_worker.jobs where task_identifier like 'search:%' and attempts < max_attempts`.then((r) => r[0]!.n), (n) => n === 0);
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked = () => {};
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holding = db.begin(async (tx) => {
+        await tx`lock table search.similar_listings in access exclusive mode`;
+        locked();
+        await released;
+      });
+      await isLocked;
+      let answered = 0;
+      const inFlight = Array.from({ length: 20 }, () => anonymous.request<Page>(PAGE).finally(() => answered++));
+      await eventually(
+        "search's statements waiting on the test's lock",
+        () => db<{ n: number }[]>`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and application_name = 'localex-search' and wait_event_type = 'Lock'`.then((r) => r[0]!.n),
+        (n) => n > 0,
+      );
+      expect(answered).toBe(0);
+      await topology!.stop("search");
+      release();
+      await holding;
+      for (const r of await Promise.all(inFlight)) expect(partial(r), JSON.stringify(r.errors ?? r.data).slice(0, 300)).toBe(true);
+    } finally {
+      release();
+      await db.end();
+    }
     const down = await anonymous.request<Page>(PAGE);
     expect(partial(down), JSON.stringify(down).slice(0, 300)).toBe(true);
     expect(down.errors!.map((e) => e.message)).toContain("The search service is unavailable; try again.");

@@ -24,17 +24,28 @@ describe("tradeUpdated", () => {
 
       const anns = new Subscription<Update>(annWs, QUERY, { id: trade.id });
       await anns.until(about(trade.id, "PROPOSED"), "ann's current state");
-      // An outsider cannot follow the trade at all.
+      // An outsider cannot follow the trade at all: asked for by id, it is refused, and that
+      // subscription ends there...
       const carls = new Subscription<Update>(carlWs, QUERY, { id: trade.id });
       await carls.end();
       expect(carls.results).toEqual([{ errors: [expect.objectContaining({ extensions: { code: "NOT_FOUND" } })] }]);
+      // ...so whether a change leaks to an outsider is watched on one that stays open: Carl's feed
+      // of his own trades, shown to be listening (it delivers a probe) before the change is made.
+      const carlsFeed = new Subscription<Update>(carlWs, QUERY);
+      await untilListeningToTrades(carl, carlsFeed);
 
       expect((await accept(bob, trade.id)).errors).toEqual([]);
       const accepted = await anns.until(about(trade.id, "ACCEPTED"), "ann's ACCEPTED update");
       expect(accepted.data!.tradeUpdated).toMatchObject({ status: "ACCEPTED", escrow: { amount: 12 } });
       await bobs.until(about(trade.id, "ACCEPTED"), "bob's ACCEPTED update");
-      expect(carls.results).toHaveLength(1);
-      for (const s of [bobs, anns]) s.dispose();
+      // The parties have heard of the accept, so it was published; a trade proposed to Carl now is
+      // published after it, and once it reaches his feed, anything of the accept that was going to
+      // reach it has (one feed delivers in order).
+      const after = await proposed(ann, { recipientId: carl.id, offeredCredits: 1, message: "after the accept" });
+      await carlsFeed.until(about(after.id, "PROPOSED"), "carl's own trade, proposed after the accept");
+      expect(carlsFeed.ended).toBeNull();
+      expect(carlsFeed.results.filter((r) => r.data?.tradeUpdated.id === trade.id)).toEqual([]);
+      for (const s of [bobs, anns, carlsFeed]) s.dispose();
     } finally {
       await Promise.all([annWs.dispose(), bobWs.dispose(), carlWs.dispose()]);
     }

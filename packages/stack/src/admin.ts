@@ -12,8 +12,10 @@ const HELP = `Usage: pnpm admin <grant|revoke> <email> [--force]
   revoke <email>   make them an ordinary member again; refused for the last admin
                    unless --force (which leaves the exchange with no admin at all)
 
-The member must have registered already. The change reaches their sessions at their next
-token refresh (refreshSession, within ACCESS_TOKEN_TTL_SECONDS) or sign-in.
+The member must have registered already. A change ends their sessions: their refresh tokens
+are revoked at once, so they sign in again to act with the new role; an access token they
+already hold still works until it expires (ACCESS_TOKEN_TTL_SECONDS). The grantAdmin /
+revokeAdmin mutations also tell every gateway at once, so use those to cut off an admin now.
 
 Database: DATABASE_URL, as the graph uses it. Without DATABASE_URL (the embedded default of
 \`pnpm start\`), the embedded PostgreSQL under DATA_DIR on 127.0.0.1:EMBEDDED_POSTGRES_PORT
@@ -58,8 +60,8 @@ try {
   } else {
     console.log(
       command === "grant"
-        ? `${result.user.email} is now an admin (from their next token refresh or sign-in).`
-        : `${result.user.email} is no longer an admin (from their next token refresh or sign-in).`,
+        ? `${result.user.email} is now an admin (their ${result.endedSessions.length} session(s) ended: the role comes with their next sign-in).`
+        : `${result.user.email} is no longer an admin (their ${result.endedSessions.length} session(s) ended; an access token they hold expires within ${config.ACCESS_TOKEN_TTL_SECONDS} s).`,
     );
   }
 } catch (error) {

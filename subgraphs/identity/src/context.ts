@@ -14,6 +14,8 @@ import type { UsersService } from "./users/users.service.ts";
 export interface IdentityServices {
   /** Domain events, for live subscriptions. */
   events: EventBus;
+  /** How long an access token lives: how long an ended session must be remembered. */
+  accessTokenTtlSeconds: number;
   db: Database<typeof schema>;
   users: UsersService;
   verification: EmailVerificationService;

@@ -40,6 +40,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
     const users = new UsersService(db);
     return {
       events,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       db,
       users,
       verification: new EmailVerificationService(db, { ...config, appUrl: publicAppUrl(config) }, limits),

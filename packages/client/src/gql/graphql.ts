@@ -105,7 +105,7 @@ export type MediaStatus =
   | 'PROCESSING'
   | 'READY';
 
-/** What happened: a trade's step, credits received, a photo processed. */
+/** What happened: a trade's step, credits received, a photo processed, an upload refused as malware. */
 export type NotificationKind =
   | 'CREDITS_RECEIVED'
   | 'DATA_EXPORT_READY'
@@ -120,6 +120,7 @@ export type NotificationKind =
   | 'TRADE_EXPIRED'
   | 'TRADE_PROPOSED'
   | 'TRADE_RESOLVED'
+  | 'UPLOAD_INFECTED'
   | 'VERIFICATION_APPROVED'
   | 'VERIFICATION_REJECTED';
 

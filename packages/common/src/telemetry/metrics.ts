@@ -38,6 +38,16 @@ const sqlStatements = new Counter({
 /** Counts one SQL statement sent on `application`'s pool (database.ts). */
 export const sqlStatementCounter = (application: string) => sqlStatements.labels(application);
 
+const passwordHashes = new Counter({
+  name: "localex_password_hashes_total",
+  help: "argon2 computations on passwords, by operation: hash (a new password) or verify (a password checked against a stored hash)",
+  labelNames: ["operation"] as const,
+  registers: [metrics],
+});
+
+/** Counts one argon2 computation (identity's passwords.ts): what input refused before hashing must never add to. */
+export const countPasswordHash = (operation: "hash" | "verify"): void => passwordHashes.inc({ operation });
+
 /** Distinct operation names kept per service; past it, names count as "other". */
 const MAX_OPERATION_NAMES = 200;
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;

@@ -2,7 +2,7 @@ import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } fr
 import { ConnectionType, NOTIFICATION_KINDS, type NotificationKindName } from "@localex/common";
 
 export const NotificationKind = Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, k])) as { [K in NotificationKindName]: K };
-registerEnumType(NotificationKind, { name: "NotificationKind", description: "What happened: a trade's step, credits received, a photo processed." });
+registerEnumType(NotificationKind, { name: "NotificationKind", description: "What happened: a trade's step, credits received, a photo processed, an upload refused as malware." });
 
 /** trades' Trade, referred to by a notification (identity adds nothing to it). */
 @ObjectType()

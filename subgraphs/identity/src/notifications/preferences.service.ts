@@ -8,8 +8,8 @@ export interface Channels {
   push: boolean;
 }
 
-/** Until a member says otherwise: every kind by push; by email only what needs their action or moves credits. */
-const EMAIL_BY_DEFAULT = new Set<NotificationKindName>(["TRADE_PROPOSED", "TRADE_COUNTERED", "TRADE_ACCEPTED", "TRADE_COMPLETED", "TRADE_DISPUTED", "TRADE_RESOLVED", "CREDITS_RECEIVED", "VERIFICATION_APPROVED", "VERIFICATION_REJECTED", "DATA_EXPORT_READY"]);
+/** Until a member says otherwise: every kind by push; by email only what needs their action (an infected upload: their device) or moves credits. */
+const EMAIL_BY_DEFAULT = new Set<NotificationKindName>(["TRADE_PROPOSED", "TRADE_COUNTERED", "TRADE_ACCEPTED", "TRADE_COMPLETED", "TRADE_DISPUTED", "TRADE_RESOLVED", "CREDITS_RECEIVED", "UPLOAD_INFECTED", "VERIFICATION_APPROVED", "VERIFICATION_REJECTED", "DATA_EXPORT_READY"]);
 export const defaultChannels = (kind: NotificationKindName): Channels => ({ kind, email: EMAIL_BY_DEFAULT.has(kind), push: true });
 
 export class PreferencesService {

@@ -1,4 +1,3 @@
-import { verify } from "@node-rs/argon2";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
 import { enqueueJob, TASKS, unavailable, type Database, type EventBus, type InternalClient, type RateLimiter } from "@localex/common";
@@ -12,7 +11,8 @@ import {
   verificationRequests,
   type schema,
 } from "../db/schema.ts";
-import { announceSessionsEnded } from "../sessions/ended-sessions.ts";
+import { announceSessionsEnded, endAllSessions } from "../sessions/ended-sessions.ts";
+import { verifyPassword } from "../users/passwords.ts";
 
 type IdentityDatabase = Database<typeof schema>;
 
@@ -50,7 +50,7 @@ export class AccountDeletionService {
     const [user] = await this.db.select().from(users).where(eq(users.id, userId));
     if (!user) throw refused("Your account no longer exists.", "NOT_FOUND");
     if (user.deletionRequestedAt) return true; // already under way: a second click changes nothing
-    if (!(await verify(user.passwordHash, password))) throw refused("The password is wrong.", "WRONG_PASSWORD", { field: "password" });
+    if (!(await verifyPassword(user.passwordHash, password))) throw refused("The password is wrong.", "WRONG_PASSWORD", { field: "password" });
     const { departureBlockers } = await this.internal
       .request<{ departureBlockers: string[] }>("trades", `query ($userId: ID!) { departureBlockers(userId: $userId) }`, { userId })
       .catch((e: unknown) => Promise.reject(unavailable("trades", e)));
@@ -70,7 +70,7 @@ export class AccountDeletionService {
       if (!marked) return null; // a concurrent request won
       await tx.insert(accountDeletions).values({ userId }).onConflictDoNothing();
       await enqueueJob(tx, TASKS.deleteAccount, { userId }, { jobKey: `account-deletion:${userId}` });
-      return this.endSessions(tx, userId);
+      return endAllSessions(tx, userId);
     });
     announceSessionsEnded(this.events, sessions ?? [], this.accessTokenTtlSeconds);
     return true;
@@ -140,7 +140,7 @@ export class AccountDeletionService {
           updatedAt: sql`now()`,
         })
         .where(eq(users.id, userId));
-      const ended = await this.endSessions(tx, userId);
+      const ended = await endAllSessions(tx, userId);
       await tx.delete(refreshTokens).where(eq(refreshTokens.userId, userId));
       await tx.delete(notifications).where(eq(notifications.userId, userId));
       await tx.delete(notificationPreferences).where(eq(notificationPreferences.userId, userId));
@@ -153,12 +153,5 @@ export class AccountDeletionService {
       return ended;
     });
     announceSessionsEnded(this.events, sessions, this.accessTokenTtlSeconds);
-  }
-
-  /** Revokes every refresh token of the member; returns every session they ever had (their sockets close). */
-  private async endSessions(tx: Parameters<Parameters<IdentityDatabase["transaction"]>[0]>[0], userId: string): Promise<string[]> {
-    await tx.update(refreshTokens).set({ revokedAt: sql`now()` }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
-    const families = await tx.selectDistinct({ id: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.userId, userId));
-    return families.map((f) => f.id);
   }
 }

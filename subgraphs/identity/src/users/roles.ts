@@ -1,20 +1,22 @@
 import { count, eq, sql } from "drizzle-orm";
 import { connect, database, isUuid, type Database } from "@localex/common";
 import { schema, users, type UserRow } from "../db/schema.ts";
+import { endAllSessions } from "../sessions/ended-sessions.ts";
 import { normaliseEmail } from "./validation.ts";
 
 /**
  * Who is an admin. Nobody becomes one by registering: an operator grants the role with
  * `pnpm admin grant <email>` (packages/stack/src/admin.ts), or an admin grants it with the
- * `grantAdmin` mutation. Both come here. The role travels in access tokens, so a change reaches
- * a session when its token is next refreshed (`refreshSession`, at most ACCESS_TOKEN_TTL_SECONDS
- * later) or at the next sign-in; identity's own admin mutations check the stored role at once.
+ * `grantAdmin` mutation. Both come here. The role travels in access tokens, so a change ends
+ * every session of the member at once (endAllSessions; the caller announces them, and gateways
+ * refuse their tokens from then on): a revoked admin's token cannot outlive the role.
  */
 
 export type Role = UserRow["role"];
 export type RoleTarget = { userId: string } | { email: string };
 export type RoleChange =
-  | { ok: true; user: UserRow; changed: boolean }
+  /** `endedSessions`: the member's sessions the change ended, to announce (announceSessionsEnded). */
+  | { ok: true; user: UserRow; changed: boolean; endedSessions: string[] }
   | { ok: false; code: "NOT_FOUND" | "LAST_ADMIN"; message: string };
 
 /**
@@ -39,7 +41,7 @@ export async function setRole(
     const where = "userId" in target ? eq(users.id, target.userId) : eq(users.email, normaliseEmail(target.email));
     const [user] = await tx.select().from(users).where(where).for("update");
     if (!user) return notFound;
-    if (user.role === role) return { ok: true, user, changed: false };
+    if (user.role === role) return { ok: true, user, changed: false, endedSessions: [] };
     if (role !== "admin" && !options.allowNoAdmins) {
       const [admins] = await tx.select({ n: count() }).from(users).where(eq(users.role, "admin"));
       if ((admins?.n ?? 0) <= 1) {
@@ -47,7 +49,8 @@ export async function setRole(
       }
     }
     const [changed] = await tx.update(users).set({ role, updatedAt: sql`now()` }).where(eq(users.id, user.id)).returning();
-    return { ok: true, user: changed!, changed: true };
+    const endedSessions = await endAllSessions(tx, user.id);
+    return { ok: true, user: changed!, changed: true, endedSessions };
   });
 }
 

@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "ty
 import { forbidden, requireAdmin, requireCaller, userError } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import { VERIFICATION_TOKEN_MAX } from "./email-verification.ts";
+import { announceSessionsEnded } from "../sessions/ended-sessions.ts";
 import { roleOf, setRole, type Role } from "./roles.ts";
 import { ResendVerificationEmailPayload, UpdateProfileInput, User, UserPayload, UserRole, VerifyEmailPayload } from "./user.type.ts";
 
@@ -74,7 +75,7 @@ export class UsersResolver {
 
   @Mutation(() => UserPayload, {
     description:
-      "Admins only: makes a member an admin. Their sessions carry the role from their next token refresh (refreshSession) or sign-in.",
+      "Admins only: makes a member an admin. Their sessions end at once: they sign in again to act with the role.",
   })
   grantAdmin(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<UserPayload> {
     return this.changeRole(ctx, userId, "admin");
@@ -82,7 +83,7 @@ export class UsersResolver {
 
   @Mutation(() => UserPayload, {
     description:
-      "Admins only: takes the admin role from a member (yourself included), unless they are the last admin. Their sessions lose it at their next token refresh or sign-in.",
+      "Admins only: takes the admin role from a member (yourself included), unless they are the last admin. Their sessions end at once, so no token of theirs keeps the role.",
   })
   revokeAdmin(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<UserPayload> {
     return this.changeRole(ctx, userId, "user");
@@ -94,6 +95,7 @@ export class UsersResolver {
     if ((await roleOf(ctx.services.db, caller.userId)) !== "admin") throw forbidden("Only administrators may do this.");
     const result = await setRole(ctx.services.db, { userId }, role);
     if (!result.ok) return { user: null, errors: [userError(result.code, result.message, "userId")] };
+    announceSessionsEnded(ctx.services.events, result.endedSessions, ctx.services.accessTokenTtlSeconds);
     ctx.loaders.userById.clear(result.user.id).prime(result.user.id, result.user);
     return { user: result.user, errors: [] };
   }

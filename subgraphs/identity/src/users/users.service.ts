@@ -1,15 +1,15 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import { hash, verify } from "@node-rs/argon2";
 import { isUuid, type Database } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
 import { enqueueVerificationEmail } from "./email-verification.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
 import { checkDisplayName, normaliseDisplayName } from "./validation.ts";
 
 export type ProfileChange = { ok: true; user: UserRow } | { ok: false; field: string; code: string; message: string };
 
 // A hash of a random password: login for an unknown email still pays for one verification,
 // so response time does not reveal which emails are registered.
-const TIMING_DUMMY_HASH = hash(crypto.randomUUID());
+const TIMING_DUMMY_HASH = hashPassword(crypto.randomUUID());
 
 export class UsersService {
   constructor(private readonly db: Database<typeof schema>) {}
@@ -31,7 +31,7 @@ export class UsersService {
    * Returns null when the (normalised) email is already taken.
    */
   async create(email: string, password: string, displayName: string): Promise<UserRow | null> {
-    const passwordHash = await hash(password);
+    const passwordHash = await hashPassword(password);
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(users)
@@ -48,15 +48,15 @@ export class UsersService {
   async authenticate(email: string, password: string): Promise<UserRow | null> {
     const user = await this.byEmail(email);
     if (!user) {
-      await verify(await TIMING_DUMMY_HASH, password);
+      await verifyPassword(await TIMING_DUMMY_HASH, password);
       return null;
     }
     // A departing or departed member signs in no more (their hash is gone once anonymised).
     if (user.deletionRequestedAt) {
-      await verify(await TIMING_DUMMY_HASH, password);
+      await verifyPassword(await TIMING_DUMMY_HASH, password);
       return null;
     }
-    return (await verify(user.passwordHash, password)) ? user : null;
+    return (await verifyPassword(user.passwordHash, password)) ? user : null;
   }
 
   async updateProfile(userId: string, change: { displayName?: string | null }): Promise<ProfileChange> {

@@ -80,6 +80,8 @@ export const jobs = mediaSchema.table(
     attempts: integer("attempts").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull(),
     error: text("error"),
+    /** Why the input was refused (INFECTED, UNSUPPORTED_TYPE, …), so a client can tell refusals apart; null otherwise. */
+    errorCode: text("error_code"),
     /** False when the input itself was refused: running it again cannot help. */
     retryable: boolean("retryable").notNull().default(true),
     mediaId: uuid("media_id"),

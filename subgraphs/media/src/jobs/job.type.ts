@@ -25,6 +25,12 @@ export class Job {
   @Field(() => Float, { nullable: true, description: "0 to 1 while RUNNING." }) progress!: number | null;
   @Field(() => Int, { description: "Attempts so far." }) attempts!: number;
   @Field(() => String, { nullable: true, description: "The last failure, in words." }) error!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Why the input was refused, when the job FAILED on it: INFECTED (malware: the upload and its media are deleted), UNSUPPORTED_TYPE, TOO_MANY_PIXELS, CORRUPT_IMAGE, TYPE_MISMATCH or FILE_TOO_LARGE. Null otherwise.",
+  })
+  errorCode!: string | null;
   @Field(() => Boolean, { description: "Whether retryJob can help: false when the input itself was refused." })
   retryable!: boolean;
   @Field(() => Date) updatedAt!: Date;

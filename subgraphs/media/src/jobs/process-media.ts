@@ -2,13 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq, ne } from "drizzle-orm";
-import { enqueueJob, TASKS, type JobHelpers, type JobPayload, type Logger } from "@localex/common";
-import { media, type MediaRow, type StoredVariant, type StoredVariants, type Tx } from "../db/schema.ts";
+import type { JobHelpers, JobPayload, Logger, TASKS } from "@localex/common";
+import { media, type MediaRow, type StoredVariant, type StoredVariants } from "../db/schema.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
-import { detectMediaType, isMediaRejected, renderOriginal, renderVariants, type RenderedVariant } from "../processing/index.ts";
-import { rejectInfected, ScanFailed, type MalwareScanner } from "../scanning/index.ts";
+import { detectMediaType, MediaRejected, renderOriginal, renderVariants, type RenderedVariant } from "../processing/index.ts";
+import { rejectInfected, type MalwareScanner } from "../scanning/index.ts";
 import type { BlobStore } from "../storage/index.ts";
 import type { JobsStore } from "./jobs.store.ts";
+import { notifyOwner, refuse, refusalOf } from "./refuse-media.ts";
 
 export interface ProcessingDeps {
   media: MediaStore;
@@ -19,14 +20,12 @@ export interface ProcessingDeps {
   log: Logger;
 }
 
-/** A failure the same bytes will meet again: the job ends FAILED at once, not retried. */
-class Refused extends Error {}
-
 /**
  * The `media:process` task: scans the staged upload, checks it again from its bytes, renders
  * the variants, stores them, and marks the media READY (removing the staging object and, for
- * an avatar, the one it replaces). A refused file ends FAILED with its reason and leaves no
- * blob; any other failure is retried with backoff until the last attempt, then FAILED.
+ * an avatar, the one it replaces). A refused file ends FAILED with its code and reason and
+ * leaves no blob (refuse-media.ts); any other failure is retried with backoff until the last
+ * attempt, then FAILED.
  */
 export function processMediaTask(deps: ProcessingDeps) {
   return async ({ jobId }: JobPayload<typeof TASKS.processMedia>, helpers: JobHelpers): Promise<void> => {
@@ -46,18 +45,12 @@ export function processMediaTask(deps: ProcessingDeps) {
     try {
       await process(deps, jobId, row);
     } catch (error) {
-      const refused = error instanceof Refused || isMediaRejected(error) || (error instanceof ScanFailed && !error.retryable);
-      const message = error instanceof Error ? error.message : String(error);
-      if (refused) {
-        await deps.blobs.delete([row.stagingKey]);
-        await deps.media.db.transaction(async (tx) => {
-          await deps.media.update(tx, row.id, { status: "FAILED", error: message, stagingKey: null, storedBytes: 0 });
-          await deps.jobs.update(tx, jobId, { status: "FAILED", error: message, retryable: false, progress: null });
-          await notifyOwner(tx, row, "PHOTO_FAILED", `${jobId}:${attempts}`, message);
-        });
-        deps.jobs.announce(jobId);
+      const refusal = refusalOf(error);
+      if (refusal) {
+        await refuse(deps, jobId, row, `${jobId}:${attempts}`, refusal);
         return;
       }
+      const message = error instanceof Error ? error.message : String(error);
       deps.log.warn({ reason: message.slice(0, 300), jobId, attempts }, "media processing failed");
       const last = attempts >= maxAttempts;
       // Our fault, not the member's: the details go to the log, never into what they read.
@@ -81,8 +74,9 @@ async function process(deps: ProcessingDeps, jobId: string, row: MediaRow): Prom
   try {
     const input = join(work, "input");
     await deps.blobs.download(row.stagingKey!, input);
-    const detected = await detectMediaType(input, { allowPdf: row.purpose === "DOCUMENT" });
+    // First: an infected file is refused as INFECTED, whatever else is wrong with it, and no parser here reads it before clamd has.
     await rejectInfected(deps.scanner, input);
+    const detected = await detectMediaType(input, { allowPdf: row.purpose === "DOCUMENT" });
 
     let lastReported = 0;
     // Progress is written in order, and all of it before the job's end (finish awaits it): a
@@ -109,7 +103,7 @@ async function process(deps: ProcessingDeps, jobId: string, row: MediaRow): Prom
       variants.ORIGINAL = await store(deps.blobs, `private/documents/${row.id}/original.${extensionOf(original.contentType, detected.ext)}`, original);
       if (detected.kind === "image") dimensions = { width: original.width, height: original.height };
     } else {
-      if (detected.kind !== "image") throw new Refused("Only images can be listing photos or avatars.");
+      if (detected.kind !== "image") throw new MediaRejected("UNSUPPORTED_TYPE", "Only images can be listing photos or avatars.");
       const rendered = await renderVariants(input, outDir, { maxPixels: deps.maxPixels, onProgress });
       for (const [name, variant] of Object.entries(rendered) as [keyof typeof rendered, RenderedVariant][]) {
         variants[name] = await store(deps.blobs, `public/media/${row.id}/${name.toLowerCase()}.${extensionOf(variant.contentType, detected.ext)}`, variant);
@@ -169,11 +163,4 @@ async function finish(
 function extensionOf(contentType: string, fallback: string): string {
   const ext = { "image/webp": "webp", "image/jpeg": "jpg", "image/png": "png", "image/avif": "avif", "image/gif": "gif", "application/pdf": "pdf" }[contentType];
   return ext ?? fallback;
-}
-
-/** Tells the owner a photo or avatar is ready or failed, in the transaction that says so (documents are not photos). */
-async function notifyOwner(tx: Tx, row: MediaRow, kind: "PHOTO_READY" | "PHOTO_FAILED", occasion: string, reason?: string): Promise<void> {
-  if (row.purpose === "DOCUMENT") return;
-  const details: Record<string, string> = reason ? { reason } : {};
-  await enqueueJob(tx, TASKS.notify, { userId: row.ownerId, kind, key: `media:${row.id}:${kind}:${occasion}`, details });
 }

@@ -39,6 +39,7 @@ const WORDING: Record<NotificationKind, Wording> = {
   CREDITS_RECEIVED: { one: "You received credits", several: (n) => `${n} credit transfers received` },
   PHOTO_READY: { one: "Your photo is ready", several: (n) => `${n} photos ready` },
   PHOTO_FAILED: { one: "A photo could not be processed", several: (n) => `${n} photos could not be processed` },
+  UPLOAD_INFECTED: { one: "A file you uploaded was refused: malware", several: (n) => `${n} files you uploaded were refused: malware` },
   VERIFICATION_APPROVED: { one: "You are verified", several: () => "You are verified" },
   VERIFICATION_REJECTED: { one: "Your verification was not approved", several: (n) => `${n} verification requests not approved` },
   DATA_EXPORT_READY: { one: "Your data export is ready", several: (n) => `${n} data exports ready` },
@@ -201,6 +202,9 @@ export function notificationMessage(kind: NotificationKind, details: Details): s
       return "Your photo is ready.";
     case "PHOTO_FAILED":
       return `Your photo could not be used${details.reason ? `: ${details.reason}` : "."}`;
+    case "UPLOAD_INFECTED":
+      // The file is gone; what is left to do is on the member's side.
+      return `Your upload${details.filename ? ` “${details.filename}”` : ""} was deleted. ${details.reason ?? "The virus scanner found malware in it."} Check the device it came from with an up-to-date virus scanner.`;
     case "VERIFICATION_APPROVED":
       return "Your documents were checked: your profile now shows you as verified.";
     case "VERIFICATION_REJECTED":
