@@ -86,3 +86,33 @@ export async function seedCatalogue(gatewayUrl: string): Promise<void> {
   }
   throw new Error("search did not index every listing");
 }
+
+/** A member who reads the page in `--callers` mode: their access token and who they are. */
+export interface BenchCaller {
+  accessToken: string;
+  userId: string;
+}
+
+/**
+ * `count` members registered through the gateway as anyone signs up (identity hashes each
+ * password with argon2, so a few at a time). Their access tokens are real sessions' tokens,
+ * verified by every gateway as a client's would be.
+ */
+export async function registerCallers(gatewayUrl: string, count: number): Promise<BenchCaller[]> {
+  const callers: BenchCaller[] = [];
+  const run = Date.now();
+  let next = 0;
+  const registerOne = async (): Promise<void> => {
+    for (let i = next++; i < count; i = next++) {
+      const { register } = await gql<{ register: { accessToken: string; user: { id: string } } }>(
+        gatewayUrl,
+        `mutation ($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`,
+        { input: { email: `bench-reader-${i}-${run}@localex.bench`, password: "correct horse battery", displayName: `Reader ${i}` } },
+      );
+      callers.push({ accessToken: register.accessToken, userId: register.user.id });
+      if (callers.length % 64 === 0) stage(`${callers.length}/${count} members registered`);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, registerOne));
+  return callers;
+}
