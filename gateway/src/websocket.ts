@@ -14,7 +14,7 @@ import {
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { randomUUID } from "node:crypto";
-import { accessTokenExpiry, clientKey, closeForRestart, requestScope, type Logger, type RateLimiter } from "@localex/common";
+import { accessTokenExpiry, addressKey, clientKey, closeForRestart, requestScope, type Logger, type RateLimiter } from "@localex/common";
 
 /** The largest message a client may send over the gateway's WebSocket (a larger one closes it with 1009). */
 export const CLIENT_MESSAGE_MAX_BYTES = 64 * 1024;
@@ -93,7 +93,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
     maxPayload: CLIENT_MESSAGE_MAX_BYTES,
     // New connections per address are limited before the upgrade: a refused one gets HTTP 429.
     verifyClient: (info, accept) => {
-      options.limits.consume("WS_CONNECT_PER_ADDRESS", `address:${options.clientAddressOf(info.req)}`).then(
+      options.limits.consume("WS_CONNECT_PER_ADDRESS", addressKey(options.clientAddressOf(info.req))).then(
         () => accept(true),
         (e: { extensions?: { retryAfterSeconds?: number } }) => {
           const seconds = e.extensions?.retryAfterSeconds ?? 1;

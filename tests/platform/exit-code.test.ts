@@ -37,8 +37,12 @@ interface ChildRun {
 
 /** A vitest run of one fixture in runner/, as `pnpm test` runs vitest, with the environment given. */
 function runFixture(fixture: string, env: Record<string, string> = {}): Promise<ChildRun> {
-  // Not this worker's own vitest settings: the child is a run of its own.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST") && name !== "TEST"));
+  // Not this worker's own vitest settings: the child is a run of its own. Nor DATABASE_URL or
+  // REDIS_URL: each child's graph runs on an embedded PostgreSQL of its own, as a fresh clone's
+  // would, since four more graphs on the shared server would take more connections than it allows.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST") && !["TEST", "DATABASE_URL", "REDIS_URL"].includes(name)),
+  );
   const child = spawn(process.execPath, [VITEST, "run", "--config", "tests/platform/runner/vitest.config.ts", `tests/platform/runner/${fixture}`], {
     cwd: ROOT,
     env: { ...inherited, ...env, FORCE_COLOR: "0", NO_COLOR: "1" },

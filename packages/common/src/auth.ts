@@ -4,6 +4,7 @@ import { LRUCache } from "lru-cache";
 import { GraphQLError } from "graphql";
 import { SUBGRAPH_NAMES, type SubgraphName } from "./config.ts";
 import { INTERNAL_FIELD_CALLERS, type InternalField } from "./internal-fields.ts";
+import { addressKey } from "./address-key.ts";
 
 export type Role = "user" | "admin";
 /** A subgraph calling another subgraph's internal (`@inaccessible`) fields. */
@@ -190,7 +191,7 @@ export async function verifyCallerToken(secret: string, token: string, audience:
 /** Whom a per-client rate limit counts: the account when signed in, else the client's address. */
 export function clientKey(caller: Caller | null, clientAddress: string | null | undefined): string | null {
   if (caller) return `account:${caller.userId}`;
-  return clientAddress ? `address:${clientAddress}` : null;
+  return clientAddress ? addressKey(clientAddress) : null;
 }
 
 /** A service's own caller, for its internal calls. */

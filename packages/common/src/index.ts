@@ -17,6 +17,7 @@ export * from "./internal-fields.ts";
 export * from "./jobs.ts";
 export * from "./contracts.ts";
 export * from "./rate-limit.ts";
+export * from "./address-key.ts";
 export * from "./retry.ts";
 export * from "./uploads.ts";
 export * from "./live.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { badUserInput, issueAccessToken, type Config, type RateLimiter, type Database, type EventBus } from "@localex/common";
+import { addressKey, badUserInput, issueAccessToken, type Config, type RateLimiter, type Database, type EventBus } from "@localex/common";
 import { refreshTokens, users, type UserRow, type schema } from "../db/schema.ts";
 import type { UsersService } from "../users/users.service.ts";
 import {
@@ -160,4 +160,4 @@ function field(name: string, problem: string | null): { field: string; message: 
 }
 
 /** The rate-limit key of a client address (internal callers have none). */
-const address = (clientAddress: string | null) => `address:${clientAddress ?? "internal"}`;
+const address = (clientAddress: string | null) => (clientAddress ? addressKey(clientAddress) : "address:internal");
