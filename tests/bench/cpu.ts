@@ -47,16 +47,34 @@ export function exitedChildrenCpuMs(): number {
 }
 
 /**
- * CPU ms used so far by the PostgreSQL servers on this machine: every live `postgres` process
- * plus the backends a postmaster has already reaped, so connections that close between two
- * readings still count.
+ * CPU ms used so far by one PostgreSQL server: its postmaster, every live child of it (backends,
+ * background workers) and the children it has already reaped, so connections that close between
+ * two readings still count. Other servers on the machine are not counted. `postmasterPid` is the
+ * first line of the server's `postmaster.pid` (see `postmasterPidOf`).
  */
-export function postgresCpuMs(): number {
-  let total = 0;
+export function postgresServerCpuMs(postmasterPid: number): number {
+  const postmaster = readTimes(postmasterPid);
+  if (!postmaster) return 0;
+  let total = postmaster.own + postmaster.reaped;
   for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const times = readTimes(Number(entry));
-    if (times?.name === "postgres") total += times.own + times.reaped;
+    if (!/^\d+$/.test(entry) || Number(entry) === postmasterPid) continue;
+    if (parentPid(Number(entry)) === postmasterPid) total += readTimes(Number(entry))?.own ?? 0;
   }
   return total;
+}
+
+/** The postmaster's pid of the server whose data directory this is (from its `postmaster.pid`). */
+export function postmasterPidOf(dataDirectory: string): number {
+  const pid = Number(readFileSync(`${dataDirectory}/postmaster.pid`, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no postmaster pid in ${dataDirectory}/postmaster.pid`);
+  return pid;
+}
+
+function parentPid(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,8 @@
-// The benchmark's clients, on their own thread so they do not share the stack's event loop
-// (pgbench's clients are a separate process too). Each client moves one credit back and forth
-// between its own pair of members, with a fresh idempotency key per transfer.
+// The benchmark's clients: the only load in the bench process (every piece of the graph runs in
+// a process of its own), so that process's CPU is the clients' as pgbench's is pgbench's. On a
+// thread of their own, so the main thread's counter readings do not wait on their event loop.
+// Each client moves one credit back and forth between its own pair of members, with a fresh
+// idempotency key per transfer.
 import { randomUUID } from "node:crypto";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { Pool } from "undici";

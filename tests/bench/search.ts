@@ -2,11 +2,13 @@
 // 1 000 000) synthetic listing documents into the PostgreSQL search index with bulk SQL
 // (search-seed.ts), then prints, through the adapter and through the gateway: a narrow search
 // (words + 15 km radius), a broad one (a common word, no radius, facets and totalCount), a
-// page of 20 with similar(first: 3) on every listing; PostgreSQL time per request
-// (pg_stat_statements), throughput of the pages under 32 clients, index size, index lag, and
-// SQL statements per request. Starts its own stack on a fresh database: an embedded
-// PostgreSQL, restarted once with pg_stat_statements preloaded; with DATABASE_URL a new
-// database on that server (PostgreSQL time is then printed only if pg_stat_statements is loaded there).
+// page of 20 with similar(first: 3) on every listing; PostgreSQL time per request, planning
+// and execution (pg_stat_statements with track_planning), throughput of the pages under 32
+// clients, index size, index lag, and SQL statements per request. Starts its own stack on a
+// fresh database: an embedded PostgreSQL, restarted once with pg_stat_statements preloaded;
+// with DATABASE_URL a new database on that server (PostgreSQL time is then printed only if
+// pg_stat_statements is loaded there). Either way track_planning is set on the bench's database
+// alone (ALTER DATABASE, a superuser's right), so a shared server's other databases are untouched.
 import { randomUUID } from "node:crypto";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -63,17 +65,39 @@ async function post(url: string, query: string, variables: object): Promise<void
   if (body.errors) throw new Error(`request failed: ${JSON.stringify(body.errors)}`);
 }
 
-/** PostgreSQL execution time of every statement in this database except the job queue's, in ms. */
-async function pgTime(sql: Sql): Promise<number | null> {
+/**
+ * Makes the sessions of the database at `url` opened from now on track planning time in
+ * pg_stat_statements (a setting of the database, so no other database on the server changes).
+ * Needs a superuser; false if refused.
+ */
+async function trackPlanning(url: string): Promise<boolean> {
+  const admin = connect(url, { max: 1 });
   try {
-    const [row] = await sql<{ ms: number }[]>`
-      select coalesce(sum(total_exec_time), 0)::float8 as ms from pg_stat_statements
+    const [db] = await admin<{ name: string }[]>`select current_database() as name`;
+    await admin`alter database ${admin(db!.name)} set pg_stat_statements.track_planning = on`;
+    return true;
+  } catch (error) {
+    stage(`could not set pg_stat_statements.track_planning on the bench's database: ${String(error)}`);
+    return false;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+/** PostgreSQL time so far of every statement in this database except the job queue's, in ms. */
+async function pgTime(sql: Sql): Promise<{ plan: number; exec: number } | null> {
+  try {
+    const [row] = await sql<{ plan: number; exec: number }[]>`
+      select coalesce(sum(total_plan_time), 0)::float8 as plan, coalesce(sum(total_exec_time), 0)::float8 as exec from pg_stat_statements
       where dbid = (select oid from pg_database where datname = current_database()) and query not ilike '%graphile_worker%'`;
-    return row?.ms ?? 0;
+    return row ?? { plan: 0, exec: 0 };
   } catch {
     return null;
   }
 }
+
+/** Whether planning time is tracked (pg_stat_statements.track_planning on in the stack's sessions). */
+let planningTracked = false;
 
 /** Runs `count` calls of `run`, one at a time; prints p50/p95 and PostgreSQL time per call. */
 async function measure(sql: Sql, label: string, count: number, run: () => Promise<void>): Promise<void> {
@@ -85,7 +109,13 @@ async function measure(sql: Sql, label: string, count: number, run: () => Promis
     times.push(performance.now() - started);
   }
   const pgAfter = await pgTime(sql);
-  const pg = pgBefore === null || pgAfter === null ? "PostgreSQL n/a" : `PostgreSQL ${ms((pgAfter - pgBefore) / count)} per request`;
+  const per = (k: "plan" | "exec") => (pgAfter![k] - pgBefore![k]) / count;
+  const pg =
+    pgBefore === null || pgAfter === null
+      ? "PostgreSQL n/a"
+      : planningTracked
+        ? `PG plan+exec ${ms(per("plan") + per("exec"))} per request (plan ${ms(per("plan"))})`
+        : `PG exec only ${ms(per("exec"))} per request`;
   console.log(`  ${label.padEnd(40)} ${p50p95(times)}  ${pg}`);
 }
 
@@ -113,10 +143,12 @@ async function main(): Promise<void> {
   const cleanups: (() => Promise<void>)[] = [];
   const env: NodeJS.ProcessEnv = { NODE_ENV: "test", LOG_LEVEL: "warn", ...ANY_PORTS, REDIS_URL: process.env.REDIS_URL };
   const embedded = !process.env.DATABASE_URL;
+  let planning = false;
   if (!embedded) {
     const db = await freshDatabase(process.env.DATABASE_URL ?? "", "localex_bench_search");
     cleanups.push(db.drop);
     env.DATABASE_URL = db.url;
+    planning = await trackPlanning(db.url);
   } else {
     const dataDir = await mkdtemp(join(tmpdir(), "localex-bench-"));
     await chmod(dataDir, 0o755);
@@ -130,6 +162,7 @@ async function main(): Promise<void> {
     const admin = connect(stack.databaseUrl, { max: 1 });
     await admin`alter system set shared_preload_libraries = 'pg_stat_statements'`;
     await admin.end({ timeout: 5 });
+    planning = await trackPlanning(stack.databaseUrl);
     await stack.stop();
     ({ stack } = await openStack(env));
   }
@@ -137,11 +170,18 @@ async function main(): Promise<void> {
   const sql = connect(stack.databaseUrl, { max: 4, applicationName: "localex-bench" });
   cleanups.unshift(() => sql.end({ timeout: 5 }));
   await sql`create extension if not exists pg_stat_statements`.catch(() => undefined);
+  // The setting is read in a session opened after it was set, as the stack's own were.
+  const [tracked] = await sql<{ value: string | null }[]>`select current_setting('pg_stat_statements.track_planning', true) as value`;
+  planningTracked = planning && tracked?.value === "on";
   const index = new PostgresSearchIndex(sql);
   const gateway = stack.gatewayUrl;
 
   try {
     console.log(`PostgreSQL: ${embedded ? "embedded" : "DATABASE_URL's server"}; SEARCH_ENGINE=postgres; ${DOCUMENTS} documents`);
+    const unreadable = await sql`select 1 from pg_stat_statements limit 1`.then(() => null, (e: unknown) => String(e));
+    if (unreadable) console.log(`PostgreSQL time per request: n/a (pg_stat_statements cannot be read in the bench's database: ${unreadable})`);
+    else if (planningTracked) console.log("PostgreSQL time per request (PG plan+exec): planning + execution, pg_stat_statements total_plan_time + total_exec_time (track_planning on)");
+    else console.log("PostgreSQL time per request (PG exec only): execution only, planning time NOT tracked (pg_stat_statements.track_planning could not be set on)");
     const categories = await sql<{ id: string; slug: string }[]>`select id::text, slug from listings.categories order by position`;
     let started = performance.now();
     await seedDocuments(sql, DOCUMENTS, categories, (done) => stage(`seeded ${done}`));
