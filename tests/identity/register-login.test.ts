@@ -120,7 +120,8 @@ describe("login input limits", () => {
   let gateway: RunningGateway | undefined;
   let ownGateway: GatewayClient;
   beforeAll(async () => {
-    const config = loadConfig({ ...testGraphEnvironment(), HOST: "127.0.0.1", SUBGRAPH_HOST: "127.0.0.1" });
+    // A small pool: it runs beside the shared graph on the same server (max_connections).
+    const config = loadConfig({ ...testGraphEnvironment(), HOST: "127.0.0.1", SUBGRAPH_HOST: "127.0.0.1", DATABASE_POOL_SIZE: "2" });
     const log = createLogger("silent");
     const events = createEventBus(undefined, "register-login:");
     const directory = new SubgraphDirectory();

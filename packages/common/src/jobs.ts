@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql as drizzleSql } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
@@ -176,28 +177,55 @@ export async function startJobWorker(options: {
   const connectionFailed = (err: Error) => (isShuttingDown() ? undefined : options.log.warn({ err }, "a job-queue connection failed; it is replaced"));
   pgPool.on("error", connectionFailed);
   pgPool.on("connect", (client) => client.on("error", connectionFailed));
-  const runner: Runner = await run({
-    pgPool,
-    taskList: options.tasks,
-    crontab: options.crontab,
-    concurrency: options.concurrency ?? 4,
-    // The pool above: one connection per running job, one for LISTEN, one spare (small, so
-    // many subgraphs fit under PostgreSQL's max_connections).
-    pollInterval: options.pollIntervalMs ?? 1000,
-    noHandleSignals: true,
-    // Stopping lets running jobs finish for this long, then fails them back to the queue (unlessStopped).
-    gracefulShutdownAbortTimeout: JOB_SHUTDOWN_MS,
-    // Each job's outcome is written through a batcher (0 ms: at once) that a stopping worker
-    // flushes; unbatched, the last outcomes are sent without being waited for, and a job that
-    // ended as the process stopped stayed locked (for graphile-worker's 4 hours).
-    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    logger: quietLogger(options.log),
-  });
+  const start = (): Promise<Runner> =>
+    run({
+      pgPool,
+      taskList: options.tasks,
+      crontab: options.crontab,
+      concurrency: options.concurrency ?? 4,
+      // The pool above: one connection per running job, one for LISTEN, one spare (small, so
+      // many subgraphs fit under PostgreSQL's max_connections).
+      pollInterval: options.pollIntervalMs ?? 1000,
+      noHandleSignals: true,
+      // Stopping lets running jobs finish for this long, then fails them back to the queue (unlessStopped).
+      gracefulShutdownAbortTimeout: JOB_SHUTDOWN_MS,
+      // Each job's outcome is written through a batcher (0 ms: at once) that a stopping worker
+      // flushes; unbatched, the last outcomes are sent without being waited for, and a job that
+      // ended as the process stopped stayed locked (for graphile-worker's 4 hours).
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      logger: quietLogger(options.log),
+    });
+  // graphile-worker stops for good when its pool fails (the server refusing connections for a
+  // moment: a restart, max_connections reached): started again, with backoff, until we stop it.
+  let stopping = false;
+  let runner = await start();
+  let runnerEnded = false;
+  const keepRunning = async (current: Runner): Promise<void> => {
+    let err: unknown = await current.promise.then(() => new Error("the worker stopped"), (e: unknown) => e);
+    runnerEnded = true;
+    for (let attempt = 0; !stopping; attempt++) {
+      const delayMs = Math.min(30_000, 1_000 * 2 ** attempt);
+      options.log.error({ err, delayMs }, "the job worker stopped unexpectedly; starting it again");
+      await sleep(delayMs, undefined, { ref: false });
+      if (stopping) return;
+      try {
+        runner = await start();
+      } catch (e) {
+        err = e;
+        continue;
+      }
+      runnerEnded = false;
+      if (stopping) return void (await runner.stop());
+      return keepRunning(runner);
+    }
+  };
+  void keepRunning(runner);
   const stopCounting = countJobsOf(options.url, Object.keys(options.tasks));
   return async () => {
+    stopping = true;
     stopCounting();
     try {
-      await runner.stop();
+      if (!runnerEnded) await runner.stop();
     } finally {
       await pgPool.end();
     }
