@@ -44,7 +44,7 @@ async function runWindow(pool: Pool, origin: URL, pairs: ClientsInput["pairs"], 
   setTimeout(() => {
     started = performance.now();
     parentPort?.postMessage(MEASURING);
-  }, measureFrom - Date.now());
+  }, Math.max(0, measureFrom - Date.now()));
 
   await Promise.all(
     pairs.map(async ({ a, b }) => {

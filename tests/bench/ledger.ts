@@ -8,6 +8,9 @@
 // Each piece of the graph (the gateway and the six subgraphs) runs in its own process, as
 // deployed (`pnpm serve <piece>`), so the CPU each spends per transfer is read from its own
 // process; this process holds only the clients (ledger-clients.ts, on a worker thread).
+// PostgreSQL's CPU is its server's alone (the postmaster and its children). CPU is read once the
+// job queue has drained after a window (each transfer enqueues the recipient's notification), so
+// the work a transfer leaves behind is counted, and pgbench does not run beside it.
 //   DATABASE_URL   the server to use (default postgres://postgres@127.0.0.1:5432/postgres); fresh databases are created and dropped
 //   BENCH_SECONDS  length of each measured window (default 15); BENCH_ROUNDS windows of each (default 3)
 //   BENCH_WARMUP   seconds of uncounted transfers first, while V8 compiles the hot paths (default 20)
@@ -38,7 +41,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const ADMIN_EMAIL = "admin@localex.bench";
-/** The subgraphs a transfer does not reach, whose CPU is summed into one figure. */
+/** The subgraphs a transfer does not call, summed into one figure (their job-queue workers still wake for its notification). */
 const OTHERS = SUBGRAPH_NAMES.filter((name) => name !== "ledger" && name !== "identity");
 
 const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`;
@@ -73,9 +76,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * The postmaster of the server `probe` is connected to, to read that server's CPU alone; null
- * (with why) when it cannot be read here: a server on another machine, or no access to its
- * data directory.
+ * The postmaster of the server `probe` is connected to, to read that server's CPU alone; or why
+ * it cannot be read here: a server on another machine, or no access to its data directory.
  */
 async function postmasterOf(probe: Sql, serverUrl: string): Promise<{ pid: number } | { missing: string }> {
   if (!["127.0.0.1", "localhost", "[::1]"].includes(new URL(serverUrl).hostname)) return { missing: "the server is not on this machine" };
@@ -89,7 +91,7 @@ async function postmasterOf(probe: Sql, serverUrl: string): Promise<{ pid: numbe
 
 /**
  * Transactions committed or rolled back so far in each of the server's other databases, by oid
- * (pg_stat_database, flushed by each backend within a second or so): their work is in the
+ * (pg_stat_database, flushed by each backend within seconds): their work is in the
  * server's CPU, so the bench says how much of it there was.
  */
 async function othersTransactions(probe: Sql, ours: string[]): Promise<Map<number, number>> {
@@ -110,7 +112,7 @@ async function drained(probe: Sql, limitSeconds = 300): Promise<number | null> {
     const [row] = await probe<{ n: number }[]>`
       select count(*)::int as n from graphile_worker.jobs where attempts < max_attempts and run_at <= now()`;
     if (row?.n === 0) return (performance.now() - started) / 1000;
-    await sleep(50);
+    await sleep(100);
   }
   return null;
 }
@@ -166,7 +168,7 @@ async function startGraph(cleanups: (() => Promise<void>)[]) {
   cleanups.push(db.drop);
   const dataDir = await mkdtemp(join(tmpdir(), "localex-bench-ledger-"));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-  // No Redis, as this bench always ran: no process listens for another's events on a transfer.
+  // No Redis, as this bench always ran: nobody subscribes here, so a transfer's events go nowhere either way.
   const env: NodeJS.ProcessEnv = {
     ...testGraphEnvironment(),
     ...BENCH_RATE_LIMITS,
