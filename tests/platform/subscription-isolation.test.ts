@@ -6,6 +6,7 @@ import { inject, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { GATEWAY_SERVICE, signCallerToken } from "@localex/common";
 import { wsClient } from "../harness/client.ts";
+import { eventually } from "../harness/eventually.ts";
 import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
 import { Subscription } from "../harness/subscription.ts";
 import { proposed, twoTraders, untilListeningToTrades } from "../trades/helpers.ts";
@@ -104,7 +105,7 @@ describe("one subscriber cannot end another's subscriptions", () => {
       // Refused with a GraphQL error on that subscription (an array of errors), not a closed socket (a CloseEvent).
       expect(await forged).toEqual([expect.objectContaining({ extensions: { code: "UNAUTHENTICATED" } })]);
       const after = await proposed(ann, { recipientId: bob.id, offeredCredits: 3 });
-      for (let i = 0; i < 150 && !results.some((r) => r.data?.tradeUpdated.id === after.id); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually("the trade proposed after the refusal, on the shared socket", async () => results.map((r) => r.data?.tradeUpdated.id), (ids) => ids.includes(after.id) || bobEnded !== null, 15_000);
       expect(bobEnded).toBeNull();
       expect(results.map((r) => r.data?.tradeUpdated.id)).toContain(after.id);
     } finally {

@@ -4,18 +4,15 @@
 // Without this a peer would send every request as anonymous and the subgraphs would do less
 // for it than for ours. Only the ended-sessions check is left out: a lookup in a set that the
 // bench's members never enter (none of them signs out).
-import { GraphQLError } from "graphql";
-import { CALLER_HEADER, signCallerToken, verifyAccessToken, type Caller, type SubgraphName } from "@localex/common";
+import { CALLER_HEADER, signCallerToken, type Caller, type SubgraphName } from "@localex/common";
+import { callerFromAuthorization } from "../../../gateway/src/caller.ts";
 
 const jwtSecret = process.env.JWT_SECRET!;
 const gatewaySecret = process.env.GATEWAY_SECRET!;
 
 /** The caller of `Authorization: Bearer <access token>`; no header is anonymous, a bad one is refused (401). */
-export async function callerOf(authorization: string | null | undefined): Promise<Caller | null> {
-  if (!authorization) return null;
-  const token = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim())?.[1];
-  if (!token) throw new GraphQLError("The Authorization header must be `Bearer <access token>`.", { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
-  return verifyAccessToken(jwtSecret, token);
+export function callerOf(authorization: string | null | undefined): Promise<Caller | null> {
+  return callerFromAuthorization(jwtSecret, authorization);
 }
 
 /** The header our subgraphs insist on, signed for this caller, subgraph and client address. */
