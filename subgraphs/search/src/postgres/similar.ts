@@ -18,6 +18,15 @@ const CANDIDATES = 300;
  */
 export async function refreshNeighbours(sql: Sql, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
+  // One refresh at a time: two listings indexed at once each computed their lists before the
+  // other's row existed, and each offer found no row to join, so one lost the other.
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtext('localex:search:neighbours'))`;
+    await storeNeighbours(tx as unknown as Sql, ids);
+  });
+}
+
+async function storeNeighbours(sql: Sql, ids: readonly string[]): Promise<void> {
   const found = await sql<{ source: string; id: string; score: number }[]>`
     with s as materialized (
       select id, title, category_id, lat, lon, words,
