@@ -1,5 +1,6 @@
 import swc from "unplugin-swc";
 import { defineConfig } from "vitest/config";
+import { SpacedSequencer } from "./tests/harness/sequencer.ts";
 
 /**
  * Two projects. `unit`: code that needs no running graph (rules, parsers, retry, text, cost,
@@ -30,7 +31,12 @@ export default defineConfig({
     // teardown that is still finding out whether the graph stopped cleanly.
     teardownTimeout: 60_000,
     pool: "forks",
+    // Graph files spend most of their time waiting on the graph (its own process) and PostgreSQL,
+    // so two run at once on 2 cores (LOCALEX_TEST_WORKERS to change it); the shared graph's
+    // connections are budgeted for it (tests/harness/global-setup.ts). Both projects share it.
+    maxWorkers: Number(process.env.LOCALEX_TEST_WORKERS ?? 2),
     reporters: ["default"],
+    sequence: { sequencer: SpacedSequencer },
     projects: [
       { extends: true, test: { name: "unit", include: ["tests/**/*.unit.test.ts"] } },
       {
@@ -40,6 +46,10 @@ export default defineConfig({
           include: ["tests/**/*.test.ts"],
           exclude: ["tests/**/*.unit.test.ts", "**/node_modules/**"],
           globalSetup: ["tests/harness/global-setup.ts"],
+          // One module graph per worker, not per file: importing the clients (graphql, the AWS
+          // SDK, postgres, ioredis) took 2-5 s a file, most of the run on 2 cores. Test files
+          // keep no state at their top level but their own clients, so nothing leaks between them.
+          isolate: false,
         },
       },
     ],

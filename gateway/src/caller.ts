@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { GraphQLError } from "graphql";
-import { verifyAccessToken, type Caller } from "@localex/common";
+import { apiError, accessTokenIssuedAt, verifyAccessToken, type Caller } from "@localex/common";
+import type { SessionCheck } from "./ended-sessions.ts";
 
 export interface GatewayContext {
   caller: Caller | null;
@@ -16,20 +16,20 @@ export interface GatewayContext {
 export async function callerFromAuthorization(
   secret: string,
   authorization: unknown,
-  ended?: { has(sessionId: string): boolean },
+  ended?: { check(sessionId: string, issuedAtSeconds: () => number): SessionCheck },
 ): Promise<Caller | null> {
   if (authorization === undefined || authorization === null || authorization === "") return null;
   const match = typeof authorization === "string" ? /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim()) : null;
   if (!match?.[1]) {
-    throw new GraphQLError("The Authorization header must be `Bearer <access token>`.", {
-      extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
-    });
+    throw apiError("UNAUTHENTICATED", "The Authorization header must be `Bearer <access token>`.", { http: { status: 401 } });
   }
   const caller = await verifyAccessToken(secret, match[1]);
-  if (caller && ended?.has(caller.sessionId)) {
-    throw new GraphQLError("This session has ended (signed out, or the account is being deleted); sign in again.", {
-      extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
-    });
+  const verdict = caller ? ended?.check(caller.sessionId, () => accessTokenIssuedAt(match[1]!)) : null;
+  if (verdict === "ended") {
+    throw apiError("UNAUTHENTICATED", "This session has ended (signed out, or the account is being deleted); sign in again.", { http: { status: 401 } });
+  }
+  if (verdict === "unverifiable") {
+    throw apiError("UNAUTHENTICATED", "This access token cannot be checked right now; refresh the session.", { http: { status: 401 } });
   }
   return caller;
 }

@@ -7,6 +7,8 @@ export const CLOSE_CODES = {
   unauthorized: 4401,
   /** This user already has MAX_CONNECTIONS_PER_USER open here: close one first. */
   tooManyConnections: 4031,
+  /** The client's address holds as many anonymous connections as it may here: sign in, or close one. */
+  tooManyAnonymous: 4429,
 } as const;
 
 export const MAX_CONNECTIONS_PER_USER = 10;
@@ -75,4 +77,37 @@ export class LiveConnections {
 
 function close(socket: WebSocket, reason: string): void {
   if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(CLOSE_CODES.unauthorized, reason);
+}
+
+/**
+ * The anonymous connections of this gateway process, per client address (`addressKey`: an IPv6
+ * /64 is one address): at most `cap` each. Counted from a connection_init without a member's
+ * token until the socket closes; members are never counted, so they are never refused here.
+ */
+export class AnonymousConnections {
+  private readonly byAddress = new Map<string, number>();
+  private readonly tracked = new Map<WebSocket, string>();
+
+  constructor(private readonly cap: number) {}
+
+  /** Counts an anonymous connection; false (and the socket closed with 4429) when its address has no place left. */
+  admit(socket: WebSocket, address: string): boolean {
+    const open = this.byAddress.get(address) ?? 0;
+    if (open >= this.cap) {
+      socket.close(CLOSE_CODES.tooManyAnonymous, "Too many anonymous connections from this address; sign in or close one.");
+      return false;
+    }
+    this.byAddress.set(address, open + 1);
+    this.tracked.set(socket, address);
+    return true;
+  }
+
+  release(socket: WebSocket): void {
+    const address = this.tracked.get(socket);
+    if (address === undefined) return;
+    this.tracked.delete(socket);
+    const left = (this.byAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.byAddress.set(address, left);
+    else this.byAddress.delete(address);
+  }
 }

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { ComplexityEstimator } from "graphql-query-complexity";
 import { GraphQLError, getNullableType, isListType, Kind, parse, type DocumentNode, type GraphQLSchema } from "graphql";
+import { apiError } from "@localex/common";
 
 // Its ESM build imports graphql's .mjs files, a second graphql realm beside the CommonJS one
 // Apollo and we load; its CommonJS build shares ours.
@@ -59,7 +60,5 @@ export function operationCost(
 }
 
 export function costLimitExceeded(cost: number, limit: number): GraphQLError {
-  return new GraphQLError(`This operation would cost ${cost}, over the limit of ${limit}: ask for fewer items (smaller \`first\`) or fewer nested lists.`, {
-    extensions: { code: "COST_LIMIT_EXCEEDED", cost, limit, http: { status: 400 } },
-  });
+  return apiError("COST_LIMIT_EXCEEDED", `This operation would cost ${cost}, over the limit of ${limit}: ask for fewer items (smaller \`first\`) or fewer nested lists.`, { cost, limit, http: { status: 400 } });
 }

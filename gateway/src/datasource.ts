@@ -3,7 +3,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { GraphQLError } from "graphql";
 import { Pool, type Dispatcher } from "undici";
-import { CALLER_HEADER, currentRequestId, REQUEST_ID_HEADER, signCallerToken, type SubgraphName } from "@localex/common";
+import { CALLER_HEADER, currentRequestId, REQUEST_ID_HEADER, signCallerToken, subgraphUnavailable, type CallerKeys, type SubgraphName } from "@localex/common";
 import type { GatewayContext } from "./caller.ts";
 import { InFlightFetches, isQueryFetch, type RawAnswer } from "./deduplication.ts";
 import { inReadingOrder, separateFiles, type OutgoingFile } from "./uploads/files.ts";
@@ -11,19 +11,23 @@ import { encodeMultipart, type OutgoingOperation } from "./uploads/multipart.ts"
 import { fileRefusal } from "./uploads/refusal.ts";
 
 /** How long a subgraph may take to answer once a request's last byte is sent (undici's own default, counted from the end). */
-const ANSWER_TIMEOUT_MS = 300_000;
+export const ANSWER_TIMEOUT_MS = 300_000;
 
 export interface CallerDataSourceOptions {
   /** The largest file a client may upload, for the message when one is larger. */
   maxFileBytes: number;
   /** How long a subgraph may take to answer an operation (headers and body), in ms. */
   timeoutMs: number;
+  /** Connections to the subgraph for operations (GATEWAY_SUBGRAPH_CONNECTIONS; unset: 256). */
+  connections?: number;
+  /** Connections to the subgraph for uploads, a pool of their own (GATEWAY_UPLOAD_CONNECTIONS; unset: 64). */
+  uploadConnections?: number;
   /** Identical query fetches in flight at once share one request (deduplication.ts); unset: each is sent. */
   inFlight?: InFlightFetches;
 }
 
 /**
- * Sends the gateway's subgraph requests, with the caller's identity signed by the gateway.
+ * Sends the gateway's subgraph requests, with the caller's identity signed with the gateway's own key.
  *
  * It implements @apollo/gateway's `GraphQLDataSource` on undici's keep-alive connection pool
  * instead of extending `RemoteGraphQLDataSource`: that class builds a node-fetch `Request`
@@ -32,22 +36,32 @@ export interface CallerDataSourceOptions {
  * become errors the same way `RemoteGraphQLDataSource` makes them.
  *
  * A fetch whose variables hold the client's files (a multipart request to the gateway) goes
- * on as a multipart request too, each file streamed from the client's upload as it arrives.
+ * on as a multipart request too, each file streamed from the client's upload as it arrives,
+ * on connections of its own.
  */
 export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
+  /**
+   * Uploads' own connections, opened with the first: an upload holds its connection for as
+   * long as its client takes to send the file, so uploads sharing `pool` would queue every
+   * other request to the subgraph behind them.
+   */
+  private uploadPool: Pool | undefined;
   private readonly path: string;
+  private readonly origin: string;
 
   constructor(
     private readonly subgraph: SubgraphName,
     private readonly url: string,
-    private readonly secret: string,
+    /** Holds the gateway's private key (`signingKey("gateway")`). */
+    private readonly keys: CallerKeys,
     private readonly options: CallerDataSourceOptions,
   ) {
     const target = new URL(url);
     this.path = `${target.pathname}${target.search}`;
+    this.origin = target.origin;
     // undici's own defaults wait 300 s for headers and between body chunks.
-    this.pool = new Pool(target.origin, { connections: 256, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    this.pool = new Pool(target.origin, { connections: options.connections ?? 256, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
@@ -55,7 +69,7 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     // Every request is signed for this subgraph, anonymous ones too: subgraphs answer nothing unsigned.
     const { caller = null, clientAddress = null } = context as Partial<GatewayContext>;
-    const token = await signCallerToken(this.secret, caller, { signer: "gateway", audience: this.subgraph, clientAddress });
+    const token = await signCallerToken(this.keys, caller, { signer: "gateway", audience: this.subgraph, clientAddress });
     headers[CALLER_HEADER] = token;
     const requestId = currentRequestId();
     if (requestId) headers[REQUEST_ID_HEADER] = requestId;
@@ -72,23 +86,36 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
     }
 
     const body = JSON.stringify({ query, operationName, variables, extensions });
+    const isQuery = isQueryFetch(options);
     const send = async (): Promise<RawAnswer> => {
       try {
-        const response = await this.pool.request({
-          path: this.path,
-          method: "POST",
-          headers,
-          body,
-          // The whole exchange, not only each wait: a subgraph trickling its answer is as stuck.
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
-        return await read(response);
+        return await this.post(headers, body);
       } catch (e) {
-        throw this.unavailable(e);
+        // A connection lost before any answer (a keep-alive one the subgraph or a proxy closed
+        // as we reused it): a query is a read, so it goes once more; a mutation may have been
+        // applied, so it never does.
+        if (!isQuery || !isLostConnection(e)) throw this.unavailable(e);
+        try {
+          return await this.post(headers, body);
+        } catch (again) {
+          throw this.unavailable(again);
+        }
       }
     };
     const { inFlight } = this.options;
-    return this.answer(await (inFlight && isQueryFetch(options) ? inFlight.share(token, body, send) : send()));
+    return this.answer(await (inFlight && isQuery ? inFlight.share(token, body, send) : send()));
+  }
+
+  private async post(headers: Record<string, string>, body: string): Promise<RawAnswer> {
+    const response = await this.pool.request({
+      path: this.path,
+      method: "POST",
+      headers,
+      body,
+      // The whole exchange, not only each wait: a subgraph trickling its answer is as stuck.
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+    return read(response);
   }
 
   /** A subgraph that timed out or could not be reached, as an error a client can act on (retry later). */
@@ -97,12 +124,10 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
     const name = (e as { name?: string; code?: string }).name ?? "";
     const code = (e as { code?: string }).code ?? "";
     if (name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-      return new GraphQLError(`The ${this.subgraph} service did not answer within ${this.options.timeoutMs / 1000} s; try again.`, {
-        extensions: { code: "SUBGRAPH_TIMEOUT", subgraph: this.subgraph },
-      });
+      return subgraphUnavailable(this.subgraph, { timeoutSeconds: this.options.timeoutMs / 1000 });
     }
     if (code === "ECONNREFUSED" || code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "UND_ERR_CLOSED") {
-      return new GraphQLError(`The ${this.subgraph} service is unavailable; try again.`, { extensions: { code: "SUBGRAPH_UNAVAILABLE", subgraph: this.subgraph } });
+      return subgraphUnavailable(this.subgraph, "unreachable");
     }
     return e;
   }
@@ -124,7 +149,8 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
     headers["apollo-require-preflight"] = "true";
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.pool.request({ path: this.path, method: "POST", headers, body: form.body, headersTimeout: 0, signal: answered.signal });
+      this.uploadPool ??= new Pool(this.origin, { connections: this.options.uploadConnections ?? 64, bodyTimeout: this.options.timeoutMs });
+      response = await this.uploadPool.request({ path: this.path, method: "POST", headers, body: form.body, headersTimeout: 0, signal: answered.signal });
     } catch (e) {
       const failure = form.failure();
       throw failure ? fileRefusal(failure, this.options.maxFileBytes) : e;
@@ -154,10 +180,16 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
     return body as GatewayGraphQLResponse;
   }
 
-  /** Closes the pool's keep-alive connections. */
+  /** Closes the pools' keep-alive connections. */
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.uploadPool?.close()]);
   }
+}
+
+/** The connection went before an answer: reset, or closed by the other side. Not a refusal, not a timeout. */
+function isLostConnection(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "UND_ERR_CLOSED";
 }
 
 async function read(response: Dispatcher.ResponseData): Promise<RawAnswer> {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { request } from "undici";
+import { errorBody } from "@localex/common";
 
 /** One message of the development inbox, as identity keeps it. */
 interface DevelopmentMail {
@@ -31,15 +32,15 @@ export function serveDevelopmentInbox(app: FastifyInstance, identityUrl: string 
       answer = await request(url, { method: "GET", headersTimeout: 5000, bodyTimeout: 5000 });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      return reply.code(502).send({ errors: [{ message: `The identity subgraph did not answer for its development inbox: ${detail}`, extensions: { code: "BAD_GATEWAY" } }] });
+      return reply.code(502).send(errorBody("BAD_GATEWAY", `The identity subgraph did not answer for its development inbox: ${detail}`));
     }
     if (answer.statusCode === 404) {
       await answer.body.dump();
-      return reply.code(404).send({ errors: [{ message: "Mail goes to SMTP_URL here; there is no development inbox.", extensions: { code: "NOT_FOUND" } }] });
+      return reply.code(404).send(errorBody("NOT_FOUND", "Mail goes to SMTP_URL here; there is no development inbox."));
     }
     if (answer.statusCode !== 200) {
       await answer.body.dump();
-      return reply.code(502).send({ errors: [{ message: `The identity subgraph answered ${answer.statusCode} for its development inbox.`, extensions: { code: "BAD_GATEWAY" } }] });
+      return reply.code(502).send(errorBody("BAD_GATEWAY", `The identity subgraph answered ${answer.statusCode} for its development inbox.`));
     }
     const messages = ((await answer.body.json()) as DevelopmentMail[]).map((m) => ({
       to: m.to,

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { ApolloServerPlugin } from "@apollo/server";
 import { InMemoryLRUCache, type KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { GraphQLError } from "graphql";
+import { apiError } from "@localex/common";
 
 export type PersistedOperationsMode = "open" | "safelist";
 
@@ -97,7 +98,7 @@ export class PersistedOperations {
   resolveSocketOperation(payload: { query?: string | null; extensions?: Record<string, unknown> | null }): string | GraphQLError {
     const persisted = payload.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
     if (!payload.query && typeof persisted?.sha256Hash === "string") {
-      return this.manifest.get(persisted.sha256Hash) ?? new GraphQLError("PersistedQueryNotFound", { extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } });
+      return this.manifest.get(persisted.sha256Hash) ?? apiError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound");
     }
     const query = payload.query ?? "";
     return this.allows(sha256(query)) ? query : notInList();
@@ -109,7 +110,5 @@ export class PersistedOperations {
 }
 
 function notInList(): GraphQLError {
-  return new GraphQLError("This graph runs only the operations of its published clients (a safelist); this operation is not one of them.", {
-    extensions: { code: "PERSISTED_QUERY_NOT_IN_LIST", http: { status: 400 } },
-  });
+  return apiError("PERSISTED_QUERY_NOT_IN_LIST", "This graph runs only the operations of its published clients (a safelist); this operation is not one of them.", { http: { status: 400 } });
 }

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { GraphQLError, type DocumentNode, type GraphQLSchema, type ValidationRule } from "graphql";
 import { costLimitExceeded, operationCost, type ListSizes } from "./cost.ts";
+import { apiError } from "@localex/common";
 
 /** Parsing stops past this many tokens (Apollo Server's parseOptions; graphql-ws's parse). */
 export const MAX_TOKENS = 4000;
@@ -70,7 +71,7 @@ export function costGuard(limit: number, sizes: ListSizes) {
       return operationCost(schema, document, variables, operationName, sizes);
     } catch (e) {
       // Variables that do not fit their types: the same refusal execution would give.
-      if (e instanceof GraphQLError) return new GraphQLError(e.message, { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
+      if (e instanceof GraphQLError) return apiError("BAD_USER_INPUT", e.message, { http: { status: 400 } });
       throw e;
     }
   };

@@ -4,15 +4,35 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
-import { acceptGraphQLUploads, createHttpServer, bearerIs, serveHealth, serveMetrics, formatError, listen, operationMetrics, RateLimiter, type Config, type EventBus, type Logger, type SubgraphName } from "@localex/common";
+import {
+  acceptGraphQLUploads,
+  anonymousSocketsPerAddress,
+  bearerIs,
+  callerKeysFor,
+  ConcurrencyLimiter,
+  createHttpServer,
+  formatError,
+  listen,
+  operationMetrics,
+  RateLimiter,
+  serveHealth,
+  serveMetrics,
+  uploadPace,
+  type CallerKeys,
+  type Config,
+  type EventBus,
+  type Logger,
+  type SubgraphName,
+} from "@localex/common";
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
 import { EndedSessions } from "./ended-sessions.ts";
 import { PersistedOperations } from "./persisted-operations.ts";
 import { clientAddressResolver, trustProxySetting } from "./client-address.ts";
-import { CallerDataSource } from "./datasource.ts";
+import { ANSWER_TIMEOUT_MS, CallerDataSource } from "./datasource.ts";
 import { InFlightFetches } from "./deduplication.ts";
 import { costGuard, MAX_TOKENS, protection, rateLimitedAsHttp429 } from "./protection.ts";
 import { listSizesOf } from "./cost.ts";
+import { uploadAdmission } from "./uploads/admission.ts";
 import { gatewayUploadLimits } from "./uploads/limits.ts";
 import { routingUrl, serveDevelopmentInbox } from "./dev-inbox.ts";
 import { serveWebSocket } from "./websocket.ts";
@@ -32,6 +52,8 @@ export interface GatewayOptions {
   port: number;
   /** Domain events behind subscriptions (Redis when subgraphs run in other processes). */
   events: EventBus;
+  /** Caller-token keys holding the gateway's private key; unset: from the settings (callerKeysFor). */
+  keys?: CallerKeys;
 }
 
 export interface RunningGateway {
@@ -44,6 +66,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { config } = options;
   const log = options.log.child({ component: "gateway" });
   const production = config.NODE_ENV === "production";
+  const keys = options.keys ?? callerKeysFor(config, "gateway");
 
   // Access tokens of sessions identity ended are refused from the event on, not at their expiry.
   const endedSessions = new EndedSessions(options.events, config.ACCESS_TOKEN_TTL_SECONDS, log);
@@ -56,9 +79,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger: log,
     buildService: ({ name, url }) => {
       const address = options.subgraphUrls[name as SubgraphName] ?? url ?? "";
-      const source = new CallerDataSource(name as SubgraphName, address, config.GATEWAY_SECRET, {
+      const source = new CallerDataSource(name as SubgraphName, address, keys, {
         maxFileBytes: uploadLimits.maxFileSize,
         timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
+        connections: config.GATEWAY_SUBGRAPH_CONNECTIONS,
+        uploadConnections: config.GATEWAY_UPLOAD_CONNECTIONS,
         inFlight: config.GATEWAY_DEDUPLICATE_FETCHES ? new InFlightFetches(() => log.debug({ subgraph: name }, "joined an identical subgraph fetch in flight")) : undefined,
       });
       dataSources.set(name, { url: address, source });
@@ -66,7 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   });
   const planner = new SubscriptionPlanner(options.supergraphSdl);
-  const sockets = new SubgraphSockets((name) => dataSources.get(name)?.url, config.GATEWAY_SECRET, log);
+  const sockets = new SubgraphSockets((name) => dataSources.get(name)?.url, keys, log);
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });
@@ -124,7 +149,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   serveMetrics(app, { token: config.METRICS_TOKEN, open: !production });
   if (!production) serveDevelopmentInbox(app, options.subgraphUrls.identity ?? routingUrl(options.supergraphSdl, "identity"));
   // File uploads (GraphQL multipart requests); JSON requests keep fastify's 1 MiB body limit.
-  acceptGraphQLUploads(app, GRAPHQL_PATHS, uploadLimits);
+  // The client's bytes arrive here: here they are paced, and each member's uploads counted (a
+  // slot lapses, should this process die holding it, after the longest an upload can last).
+  const uploadSlots = ConcurrencyLimiter.create(config, config.UPLOAD_MAX_SECONDS * 1000 + ANSWER_TIMEOUT_MS, log);
+  acceptGraphQLUploads(app, GRAPHQL_PATHS, uploadLimits, { pace: uploadPace(config), admit: uploadAdmission(config, uploadSlots, endedSessions) });
   for (const path of GRAPHQL_PATHS) {
     await app.register(fastifyApollo(apollo), {
       path,
@@ -152,6 +180,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     jwtSecret: config.JWT_SECRET,
     clientAddressOf,
     limits,
+    anonymousPerAddress: anonymousSocketsPerAddress(config),
     subscriptions: {
       planner: () => planner,
       sockets,
@@ -170,6 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await ws.close();
       await endedSessions.close();
       limits.close();
+      uploadSlots.close();
       await apollo.stop();
       await sockets.close();
       await Promise.all([...dataSources.values()].map(({ source }) => source.close()));

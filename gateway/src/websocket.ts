@@ -14,12 +14,12 @@ import {
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { randomUUID } from "node:crypto";
-import { accessTokenExpiry, addressKey, clientKey, closeForRestart, requestScope, type Logger, type RateLimiter } from "@localex/common";
+import { apiError, accessTokenExpiry, addressKey, clientKey, closeForRestart, requestScope, type Logger, type RateLimiter } from "@localex/common";
 
 /** The largest message a client may send over the gateway's WebSocket (a larger one closes it with 1009). */
 export const CLIENT_MESSAGE_MAX_BYTES = 64 * 1024;
 import { callerFromAuthorization, type GatewayContext } from "./caller.ts";
-import { LiveConnections, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./connections.ts";
+import { AnonymousConnections, LiveConnections, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./connections.ts";
 import { subscribeThroughSubgraph, type SubscriptionDeps } from "./subscriptions/executor.ts";
 import { countSockets } from "./metrics.ts";
 import type { PersistedOperations } from "./persisted-operations.ts";
@@ -40,10 +40,12 @@ export interface WebSocketOptions {
   /** The safelist (PERSISTED_OPERATIONS=safelist) and operations sent by hash. */
   persisted: Pick<PersistedOperations, "resolveSocketOperation" | "checkedSocketOperation">;
   /** Sessions identity ended: their access tokens are refused at connect, their sockets closed. */
-  endedSessions: Pick<EndedSessions, "has" | "onEnded">;
+  endedSessions: Pick<EndedSessions, "check" | "onEnded">;
   clientAddressOf: (request: IncomingMessage) => string;
   /** WS_CONNECT_PER_ADDRESS (refused at the upgrade, 429) and SUBSCRIBE_PER_CLIENT. */
   limits: RateLimiter;
+  /** Anonymous connections one address may hold open here (WS_ANONYMOUS_CONNECTIONS_PER_ADDRESS). */
+  anonymousPerAddress: number;
   subscriptions: SubscriptionDeps;
   log: Logger;
 }
@@ -85,6 +87,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
   };
 
   const live = new LiveConnections(options.endedSessions);
+  const anonymous = new AnonymousConnections(options.anonymousPerAddress);
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: options.path,
@@ -120,19 +123,23 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
       onConnect: async (ctx) => {
         open.add(ctx);
         const extra = ctx.extra as ConnectionExtra;
-        extra.clientAddress = options.clientAddressOf(extra.request);
+        const clientAddress = options.clientAddressOf(extra.request);
+        extra.clientAddress = clientAddress;
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
           extra.caller = await callerFromAuthorization(options.jwtSecret, authorization, options.endedSessions);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
-        if (!extra.caller || typeof authorization !== "string") return true;
+        // Whether a connection is anonymous is known only here (the token comes in connection_init,
+        // after the upgrade), so an anonymous one over its address's cap is closed here, with 4429.
+        if (!extra.caller || typeof authorization !== "string") return anonymous.admit(extra.socket, addressKey(clientAddress));
         return live.admit(extra.socket, extra.caller, accessTokenExpiry(authorization.trim().slice("Bearer ".length)));
       },
       onClose: (ctx) => {
         open.delete(ctx);
         live.release((ctx.extra as ConnectionExtra).socket);
+        anonymous.release((ctx.extra as ConnectionExtra).socket);
       },
       onSubscribe: async (ctx, _id, payload) => {
         const extra = ctx.extra as ConnectionExtra;
@@ -140,9 +147,7 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
         // anything is awaited, so of concurrent starts exactly the first ones fit.
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return [
-            new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions may be open on one connection; complete one first.`, {
-              extensions: { code: "TOO_MANY_SUBSCRIPTIONS" },
-            }),
+            apiError("TOO_MANY_SUBSCRIPTIONS", `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions may be open on one connection; complete one first.`),
           ];
         }
         const query = options.persisted.resolveSocketOperation(payload);

@@ -12,14 +12,14 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { Contender, ContenderKey } from "./gateway-load.ts";
 import { freePort } from "../harness/databases.ts";
-import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
+import { LOAD_TYPESCRIPT, servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** A peer gateway in its own process (tests/bench/peers/<script>), once it says it listens. */
 async function startPeer(key: ContenderKey, name: string, script: string, env: NodeJS.ProcessEnv): Promise<Contender> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", `tests/bench/peers/${script}`], {
+  const child: ChildProcess = spawn(process.execPath, [...LOAD_TYPESCRIPT, `tests/bench/peers/${script}`], {
     cwd: ROOT,
     env: { ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],

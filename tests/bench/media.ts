@@ -16,7 +16,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CALLER_HEADER, createLogger, loadConfig, signCallerToken, verifyAccessToken, type Config } from "@localex/common";
+import { CALLER_HEADER, callerKeysFor, createLogger, loadConfig, signCallerToken, verifyAccessToken, type Config } from "@localex/common";
 import { startStack } from "@localex/stack";
 import { renderResizedVariants, renderVariants, VARIANT_LONG_EDGE } from "../../subgraphs/media/src/processing/index.ts";
 import { sharp } from "../../subgraphs/media/src/processing/sharp.ts";
@@ -24,6 +24,7 @@ import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
 import { postMultipart, type MultipartResponse } from "../media/multipart-client.ts";
 import { processCpuMs } from "./cpu.ts";
 import { BENCH_RATE_LIMITS, gql, stage, type Session } from "./support.ts";
+import { LOAD_TYPESCRIPT } from "../harness/pieces.ts";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const VARIANT_RUNS = Number(process.env.BENCH_VARIANT_RUNS ?? 7);
@@ -109,7 +110,7 @@ async function benchVariants(photo: string, work: string): Promise<void> {
 async function startGatewayProcess(env: Record<string, string>, subgraphUrls: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const urls = Object.fromEntries(Object.entries(subgraphUrls).map(([name, url]) => [`${name.toUpperCase()}_URL`, url]));
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "packages/stack/src/serve.ts", "gateway"], {
+  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "packages/stack/src/serve.ts", "gateway"], {
     env: { ...process.env, ...env, ...urls, PORT: String(port) },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -176,7 +177,7 @@ async function benchBigUpload(gateway: { child: ChildProcess; url: string }, med
   const token = register.accessToken;
   const caller = await verifyAccessToken(config.JWT_SECRET, token);
   const viaGateway = { authorization: `Bearer ${token}` };
-  const direct = async () => ({ [CALLER_HEADER]: await signCallerToken(config.GATEWAY_SECRET, caller, { signer: "gateway", audience: "media" }) });
+  const direct = async () => ({ [CALLER_HEADER]: await signCallerToken(callerKeysFor(config, "graph"), caller, { signer: "gateway", audience: "media" }) });
 
   stage("(b) warm-up uploads");
   // Twice through the gateway: its first uploads run before V8 has optimised the streaming path.

@@ -14,6 +14,7 @@ import { Redis } from "ioredis";
 import { SignJWT } from "jose";
 import WebSocket from "ws";
 import { startTopology } from "../harness/topology.ts";
+import { heapAfterCollection, type HeapReading } from "./heap.ts";
 import { TEST_JWT_SECRET } from "../harness/secrets.ts";
 import { BENCH_RATE_LIMITS, gql, stage, type Session, type TradeAnswer } from "./support.ts";
 
@@ -96,7 +97,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 async function main(): Promise<void> {
   const prefixProbe = new Redis(REDIS);
   stage("starting six subgraphs and a gateway, each in its own process");
-  const topology = await startTopology({ serverDatabaseUrl: SERVER, redisUrl: REDIS, gateways: 1, env: BENCH_RATE_LIMITS });
+  const topology = await startTopology({ serverDatabaseUrl: SERVER, redisUrl: REDIS, gateways: 1, env: BENCH_RATE_LIMITS, inspectGateways: true });
   try {
     const gateway = topology.gateways[0]!;
     const wsUrl = gateway.replace(/^http/, "ws");
@@ -170,6 +171,8 @@ async function main(): Promise<void> {
 
     // 2. Idle subscribers until 1 GiB.
     const idle: Socket[] = [];
+    const inspector = topology.inspectorPort("gateway-0")!;
+    const heapAtRest: HeapReading = await heapAfterCollection(inspector);
     const baseline = await rss(gatewayPid);
     stage(`idle subscribers: gateway RSS ${mb(baseline)} at rest`);
     let held = 0;
@@ -193,6 +196,13 @@ async function main(): Promise<void> {
     const perSubscriber = (heldRss - baseline) / held;
     console.log(`idle subscribers held: ${held} (${atBudget ? "stopped at 1 GiB" : `BENCH_MAX_SUBSCRIBERS reached`}); gateway RSS ${mb(baseline)} → ${mb(heldRss)}, ${(perSubscriber / 1024).toFixed(1)} KiB per subscriber`);
     console.log(`  projected within 1 GiB: ${Math.floor((RSS_BUDGET - baseline) / perSubscriber)} subscribers; trades subgraph RSS ${mb(await rss(tradesPid))}`);
+    // The same, after full garbage collections: what the subscribers themselves hold.
+    const heapHeld = await heapAfterCollection(inspector);
+    const perHeld = (a: HeapReading, b: HeapReading) => (b.heapUsed + b.external - (a.heapUsed + a.external)) / held / 1024;
+    console.log(
+      `  after full GCs: gateway heap ${mb(heapAtRest.heapUsed)} → ${mb(heapHeld.heapUsed)}, external ${mb(heapAtRest.external)} → ${mb(heapHeld.external)}, ` +
+        `${perHeld(heapAtRest, heapHeld).toFixed(1)} KiB (heap + external) per subscriber; RSS ${mb(heapAtRest.rss)} → ${mb(heapHeld.rss)}`,
+    );
     await Promise.all(idle.map((s) => s.close()));
 
     await measureLatency("right after them");

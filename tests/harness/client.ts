@@ -6,6 +6,7 @@ import { createClient, type Client, type FormattedExecutionResult } from "graphq
 import { inject } from "vitest";
 import WebSocket from "ws";
 import { setRoleOn } from "../../subgraphs/identity/src/users/roles.ts";
+import { mailIn, type ReceivedMail } from "./mail-server.ts";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -44,7 +45,10 @@ export class GatewayClient {
   /** Like request, but fails the test on any GraphQL error. */
   async data<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T> {
     const res = await this.request<T>(query, variables);
-    if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+    if (res.errors?.length || !res.data) {
+      // Without errors the whole answer says why (the gateway's value-completion report, an HTTP refusal).
+      throw new Error(`GraphQL errors (HTTP ${res.status}): ${JSON.stringify(res.errors ?? res)}`);
+    }
     return res.data;
   }
 }
@@ -101,16 +105,8 @@ export const VERIFY_EMAIL = /* GraphQL */ `
 `;
 
 /** The emails the run's SMTP server received for `address` (its mailDir), oldest first, as raw RFC 5322 text. */
-export async function mailTo(address: string): Promise<{ file: string; raw: string; subject: string }[]> {
-  const dir = inject("mailDir");
-  const suffix = `-${address.trim().toLowerCase().replace(/[^a-z0-9@.-]/gi, "_")}.eml`;
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(suffix)).sort();
-  return Promise.all(
-    files.map(async (file) => {
-      const raw = await readFile(join(dir, file), "utf8");
-      return { file, raw, subject: /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? "" };
-    }),
-  );
+export function mailTo(address: string): Promise<ReceivedMail[]> {
+  return mailIn(inject("mailDir"), address);
 }
 
 /**
@@ -118,13 +114,18 @@ export async function mailTo(address: string): Promise<{ file: string; raw: stri
  * chose for its parts (quoted-printable soft breaks and `=3D`, or base64).
  */
 export function verificationTokenIn(raw: string): string | null {
+  return linkTokenIn(raw, "verify-email");
+}
+
+/** The `token` of the `<app>/<path>?token=…` link in a raw mail (quoted-printable or base64 parts). */
+export function linkTokenIn(raw: string, path: string): string | null {
   const readings = [raw.replace(/=\r?\n/g, "").replace(/=3D/gi, "=")];
   for (const part of raw.split(/\r?\n--/)) {
     const base64 = /content-transfer-encoding:\s*base64\r?\n(?:[^\r\n]+\r?\n)*\r?\n([A-Za-z0-9+/=\r\n]+)/i.exec(part);
     if (base64) readings.push(Buffer.from(base64[1]!.replace(/\s+/g, ""), "base64").toString("utf8"));
   }
   for (const text of readings) {
-    const token = /verify-email\?token=([A-Za-z0-9_.-]+)/.exec(text)?.[1];
+    const token = new RegExp(`${path}\\?token=([A-Za-z0-9_.-]+)`).exec(text)?.[1];
     if (token) return token;
   }
   return null;
@@ -182,7 +183,10 @@ export function randomAddress(): string {
 
 export const ADMIN_EMAIL = "admin@localex.test";
 const ADMIN_PASSWORD = "correct horse battery admin";
-let admin: Promise<GatewayClient> | undefined;
+let admin: { client: Promise<GatewayClient>; signedInAt: number } | undefined;
+// Test files share a worker's modules (vitest.config.ts: isolate false), so a worker's admin
+// outlives one file: signed in again well before its access token (15 min) expires.
+const ADMIN_SIGN_IN_MAX_AGE_MS = 5 * 60_000;
 
 /** Grants or revokes the admin role the operator's way (`pnpm admin`'s code) on the run's database. */
 export async function setAdminRole(email: string, admin: boolean): Promise<void> {
@@ -195,7 +199,8 @@ export async function setAdminRole(email: string, admin: boolean): Promise<void>
  * way (`pnpm admin grant`), and signed in after, so the access token carries the role.
  */
 export function signInAdmin(): Promise<GatewayClient> {
-  admin ??= (async () => {
+  if (admin && Date.now() - admin.signedInAt < ADMIN_SIGN_IN_MAX_AGE_MS) return admin.client;
+  const client = (async () => {
     const anonymous = new GatewayClient();
     const input = { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, displayName: "Admin" };
     // Another worker may have registered it first: then this one only signs in.
@@ -207,5 +212,7 @@ export function signInAdmin(): Promise<GatewayClient> {
     );
     return anonymous.withToken(login.accessToken);
   })();
-  return admin;
+  admin = { client, signedInAt: Date.now() };
+  client.catch(() => (admin = undefined));
+  return client;
 }

@@ -11,3 +11,12 @@ export async function eventually<T>(what: string, read: () => Promise<T>, done: 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Waits into the next whole second. An access token's `iat` is in whole seconds, and a gateway
+ * trusts tokens issued in the second a gap in its Redis began (gateway/src/ended-sessions.ts):
+ * a test that means a token to be "from before the gap" starts the gap in a later second.
+ */
+export async function untilNextSecond(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1_000 - (Date.now() % 1_000) + 20));
+}

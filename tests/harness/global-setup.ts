@@ -16,6 +16,7 @@ import { ANY_PORTS, freePort, freshDatabase } from "./databases.ts";
 import { startMailServer } from "./mail-server.ts";
 import { TEST_RATE_LIMITS, testGraphEnvironment } from "./secrets.ts";
 import type { StackMessage, StackReady } from "./stack-process.ts";
+import { LOAD_TYPESCRIPT } from "./pieces.ts";
 
 
 const START_TIMEOUT_MS = 150_000;
@@ -51,7 +52,9 @@ export async function setup(project: TestProject): Promise<void> {
     REDIS_URL: process.env.REDIS_URL,
     // Each run its own keys: no lockout or event leaks from another run on the same Redis.
     REDIS_PREFIX: `localex-test-${Date.now().toString(36)}-${process.pid}:`,
-    DATABASE_POOL_SIZE: "8",
+    // Small pools: the shared graph (6 pools + 6 job workers) must leave room on a 100-connection
+    // server for the pieces that test files start beside it, three files at a time.
+    DATABASE_POOL_SIZE: "4",
     // Tests run the trades recovery sweep themselves (recoverTrades), so a periodic one can never
     // do, in the background, what a test means to see another mechanism (the expiry job) do.
     TRADE_RECOVERY_INTERVAL_SECONDS: "3600",
@@ -59,6 +62,13 @@ export async function setup(project: TestProject): Promise<void> {
     NOTIFICATION_DIGEST_SECONDS: "2",
     // A decided verification request's documents are deleted at once, so a test can see them go.
     VERIFICATION_DOCUMENT_RETENTION_HOURS: "0",
+    // Push goes to the tests' own receivers on loopback (development-only: refused in production),
+    // and to stand-ins of the public push services' hosts that resolve nowhere (.test), never to
+    // the real ones. A delivery's budget long enough that a test can see what happens while a
+    // tarpit holds one (tests/identity/push-endpoints.test.ts); the default is a few seconds.
+    PUSH_ALLOW_LOOPBACK: "true",
+    PUSH_ENDPOINT_HOSTS: "push.localex.test,*.push.localex.test",
+    PUSH_SEND_BUDGET_SECONDS: "15",
     ...ANY_PORTS,
   };
   const dataDir = await mkdtemp(join(tmpdir(), "localex-test-"));
@@ -123,7 +133,7 @@ function startStackProcess(env: NodeJS.ProcessEnv): Promise<StackReady> {
   const script = fileURLToPath(new URL("./stack-process.ts", import.meta.url));
   const started = fork(script, [], {
     env,
-    execArgv: ["--import", "@swc-node/register/esm-register"],
+    execArgv: LOAD_TYPESCRIPT,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   child = started;

@@ -7,7 +7,7 @@ import { Kind, parse, type ConstDirectiveNode } from "graphql";
 import { inject } from "vitest";
 import { CALLER_HEADER, serviceCaller, signCallerToken, SUBGRAPH_NAMES, type Caller, type ServiceName, type SubgraphName } from "@localex/common";
 import { callerFromAuthorization } from "../../gateway/src/caller.ts";
-import { TEST_GATEWAY_SECRET, TEST_JWT_SECRET } from "./secrets.ts";
+import { TEST_CALLER_KEYS, TEST_JWT_SECRET } from "./secrets.ts";
 
 export interface SubgraphAnswer {
   status: number;
@@ -22,12 +22,12 @@ export async function callerOf(accessToken: string | null): Promise<Caller | nul
 
 /** The header the gateway sends `audience` for a client with this access token (null: anonymous). */
 export async function signedByGateway(audience: SubgraphName, accessToken: string | null): Promise<string> {
-  return signCallerToken(TEST_GATEWAY_SECRET, await callerOf(accessToken), { signer: "gateway", audience, clientAddress: "127.0.0.1" });
+  return signCallerToken(TEST_CALLER_KEYS, await callerOf(accessToken), { signer: "gateway", audience, clientAddress: "127.0.0.1" });
 }
 
 /** The header `signer` sends `audience` calling as itself (the gateway's: what its sockets carry). */
 export function signedAsService(audience: SubgraphName, signer: ServiceName): Promise<string> {
-  return signCallerToken(TEST_GATEWAY_SECRET, serviceCaller(signer), { signer, audience });
+  return signCallerToken(TEST_CALLER_KEYS, serviceCaller(signer), { signer, audience });
 }
 
 /** POSTs one operation to the subgraph with the given caller header. */

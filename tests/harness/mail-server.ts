@@ -1,6 +1,8 @@
 // A real SMTP server for the test run (the smtp-server package): the graph sends its mail here,
-// and each message lands as a file in `dir`, for tests to read.
-import { writeFile, mkdir } from "node:fs/promises";
+// and each message lands as a file in `dir`, in a folder per recipient, for tests to read. One
+// folder per recipient: a test waiting for a member's mail lists a few files, not every mail of
+// the run (polled every 25 ms, listing thousands cost the run whole seconds of CPU).
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SMTPServer } from "smtp-server";
 
@@ -20,9 +22,15 @@ export async function startMailServer(dir: string): Promise<MailServer> {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
-        const to = session.envelope.rcptTo.map((r) => r.address).join(",");
-        const name = `${String(++count).padStart(6, "0")}-${to.replace(/[^a-z0-9@.-]/gi, "_")}.eml`;
-        writeFile(join(dir, name), Buffer.concat(chunks)).then(() => callback(), callback);
+        const name = `${String(++count).padStart(6, "0")}.eml`;
+        const message = Buffer.concat(chunks);
+        Promise.all(
+          session.envelope.rcptTo.map(async ({ address }) => {
+            const folder = join(dir, recipientFolder(address));
+            await mkdir(folder, { recursive: true });
+            await writeFile(join(folder, name), message);
+          }),
+        ).then(() => callback(), callback);
       });
     },
   });
@@ -36,4 +44,24 @@ export async function startMailServer(dir: string): Promise<MailServer> {
     url: `smtp://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+const recipientFolder = (address: string) => address.trim().toLowerCase().replace(/[^a-z0-9@.-]/gi, "_");
+
+export interface ReceivedMail {
+  file: string;
+  raw: string;
+  subject: string;
+}
+
+/** The mail the server in `dir` received for `address`, oldest first, as raw RFC 5322 text. */
+export async function mailIn(dir: string, address: string): Promise<ReceivedMail[]> {
+  const folder = join(dir, recipientFolder(address));
+  const files = (await readdir(folder).catch(() => [] as string[])).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const raw = await readFile(join(folder, file), "utf8");
+      return { file, raw, subject: /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? "" };
+    }),
+  );
 }

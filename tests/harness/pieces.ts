@@ -5,6 +5,9 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+/** How every process of ours runs TypeScript: node's flags for packages/stack/load-typescript.mjs. */
+export const LOAD_TYPESCRIPT = ["--import", fileURLToPath(new URL("../../packages/stack/load-typescript.mjs", import.meta.url))];
+
 export interface Piece {
   child: ChildProcess;
   /** Everything it printed so far (stdout and stderr). */
@@ -13,7 +16,7 @@ export interface Piece {
 }
 
 export function servePiece(target: string, env: NodeJS.ProcessEnv): Piece {
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "packages/stack/src/serve.ts", target], {
+  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "packages/stack/src/serve.ts", target], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, freshDatabase, type FreshDatabase } from "./databases.ts";
-import { untilHealthy } from "./pieces.ts";
+import { LOAD_TYPESCRIPT, untilHealthy } from "./pieces.ts";
 import { testGraphEnvironment } from "./secrets.ts";
 
 const SUBGRAPHS = ["identity", "listings", "trades", "ledger", "media", "search"] as const;
@@ -19,6 +19,8 @@ export interface Topology {
   databaseUrl: string;
   /** The process id of a piece, to read its memory and sockets from /proc. */
   pid(piece: Piece): number;
+  /** A gateway's inspector port, when started with `inspectGateways` (benchmarks read its heap). */
+  inspectorPort(piece: Piece): number | undefined;
   /** Kills a piece (SIGKILL: no orderly shutdown). */
   stop(piece: Piece): Promise<void>;
   /** Starts a stopped subgraph again, on its port, and waits until it is healthy. */
@@ -26,7 +28,14 @@ export interface Topology {
   close(): Promise<void>;
 }
 
-export async function startTopology(options: { serverDatabaseUrl: string; redisUrl: string; gateways: number; env?: NodeJS.ProcessEnv }): Promise<Topology> {
+export async function startTopology(options: {
+  serverDatabaseUrl: string;
+  redisUrl: string;
+  gateways: number;
+  env?: NodeJS.ProcessEnv;
+  /** Each gateway with an inspector on a loopback port of its own (never outside benchmarks). */
+  inspectGateways?: boolean;
+}): Promise<Topology> {
   const database: FreshDatabase = await freshDatabase(options.serverDatabaseUrl, "localex_topology");
   const dataDir = await mkdtemp(join(tmpdir(), "localex-topology-"));
   await chmod(dataDir, 0o755);
@@ -47,9 +56,10 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
     env[`${name.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[name]}/graphql`;
   }
   const running = new Map<Piece, ChildProcess>();
-  const serve = (piece: Piece, extra: NodeJS.ProcessEnv = {}) => {
+  const inspectors = new Map<Piece, number>();
+  const serve = (piece: Piece, extra: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []) => {
     const target = piece.startsWith("gateway") ? "gateway" : piece;
-    const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "packages/stack/src/serve.ts", target], {
+    const child = spawn(process.execPath, [...nodeFlags, ...LOAD_TYPESCRIPT, "packages/stack/src/serve.ts", target], {
       cwd: ROOT,
       env: { ...env, ...extra },
       stdio: ["ignore", "inherit", "inherit"],
@@ -62,7 +72,9 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
   const gateways: string[] = [];
   for (let i = 0; i < options.gateways; i++) {
     const port = await freePort();
-    serve(`gateway-${i}`, { PORT: String(port) });
+    const inspector = options.inspectGateways ? await freePort() : undefined;
+    if (inspector) inspectors.set(`gateway-${i}`, inspector);
+    serve(`gateway-${i}`, { PORT: String(port) }, inspector ? [`--inspect=127.0.0.1:${inspector}`] : []);
     await untilHealthy(`http://127.0.0.1:${port}/healthz`, { child: running.get(`gateway-${i}`)! });
     gateways.push(`http://127.0.0.1:${port}/graphql`);
   }
@@ -77,6 +89,7 @@ export async function startTopology(options: { serverDatabaseUrl: string; redisU
     gateways,
     databaseUrl: database.url,
     pid: (piece) => running.get(piece)?.pid ?? 0,
+    inspectorPort: (piece) => inspectors.get(piece),
     stop,
     async start(piece) {
       serve(piece);

@@ -1,17 +1,19 @@
 // Who is an admin: never whoever registers an address first; an operator's `pnpm admin grant`
 // (run here for real, on the run's database) or another admin's grantAdmin. A role change ends the
 // member's sessions at once; identity's own admin mutations also check the stored role.
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { GatewayClient, registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
+import { adminCli } from "../harness/admin-cli.ts";
 import { eventually } from "../harness/eventually.ts";
-import { GRANT as GRANT_CREDITS } from "../ledger/helpers.ts";
+import { accountOf, GRANT as GRANT_CREDITS } from "../ledger/helpers.ts";
+import { pdf } from "../media/image-fixtures.ts";
+import { untilJobEnds, uploadDirect } from "../media/helpers.ts";
+import { accept, DISPUTE, mutate, RESOLVE, swapTrade, tradeAs } from "../trades/helpers.ts";
 
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const anonymous = new GatewayClient();
 const LOGIN = `mutation ($input: LoginInput!) { login(input: $input) { accessToken user { id } } }`;
 const REFRESH = `mutation ($token: String!) { refreshSession(refreshToken: $token) { accessToken refreshToken } }`;
@@ -22,20 +24,6 @@ const EMAIL_OF = `query ($id: ID!) { user(id: $id) { email } }`;
 type EmailOf = { user: { email: string | null } };
 type Refreshed = { refreshSession: { accessToken: string; refreshToken: string } };
 
-/** `pnpm admin …` as an operator runs it, on the run's database. */
-async function adminCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "@swc-node/register/esm-register", "packages/stack/src/admin.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: "test", DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "warn" },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
 
 async function roleOf(user: TestUser, client: GatewayClient = user.client): Promise<string | null> {
   const { user: found } = await client.data<{ user: { role: string | null } }>(`query ($id: ID!) { user(id: $id) { role } }`, { id: user.id });
@@ -156,4 +144,88 @@ describe("grantAdmin and revokeAdmin (admins only)", () => {
       expect(grantAdmin).toEqual({ user: null, errors: [{ code: "NOT_FOUND", message: "No member has this id.", field: "userId" }] });
     }
   });
+});
+
+/** A trade Ann and Bob accepted (escrow held) and Ann disputed: what an admin resolves. */
+async function disputedTrade(): Promise<{ ann: TestUser; id: string }> {
+  const { ann, bob, trade } = await swapTrade();
+  expect((await accept(bob, trade.id)).errors).toEqual([]);
+  expect((await mutate(ann, DISPUTE, { id: trade.id, reason: "never showed up" })).errors).toEqual([]);
+  return { ann, id: trade.id };
+}
+
+/** A member's private document, processed: the processing job an admin can open it from. */
+async function documentJob(member: TestUser): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "localex-admin-roles-"));
+  try {
+    const uploaded = await uploadDirect(member, await pdf(dir, "passport.pdf"), { purpose: "DOCUMENT", contentType: "application/pdf" });
+    const job = await untilJobEnds(member, uploaded.media!.job!.id);
+    expect(job.status).toBe("SUCCEEDED");
+    return job.id;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const DOCUMENT_URL = `query ($id: ID!) { job(id: $id) { media { id purpose url } } }`;
+type DocumentUrl = { job: { media: { id: string; purpose: string; url: string | null } | null } | null };
+const QUEUE = `{ verificationRequests(first: 100) { edges { node { id documents { id url } } } } }`;
+type Queue = { verificationRequests: { edges: { node: { id: string; documents: { id: string; url: string | null }[] } }[] } };
+
+type MemberEmail = { user: { id: string; email: string | null } | null };
+const MEMBER_EMAIL = `query ($id: ID!) { user(id: $id) { id email } }`;
+const RECONCILIATION = `{ ledgerReconciliation { accountsChecked } }`;
+
+describe("a revocation that reaches no gateway (pnpm admin revoke, no event bus)", () => {
+  it("the old admin token still passes the gateway, but can no longer mint credits, resolve a dispute, open a member's document, read their email or reconcile the ledger", async () => {
+    await signInAdmin(); // another admin exists, so revoking Dora leaves one
+    const dora = await registerUser({ verify: false });
+    const [other, member, first, second] = await Promise.all([registerUser({ verify: false }), registerUser({ verify: false }), disputedTrade(), disputedTrade()]);
+    const jobId = await documentJob(member);
+    const asked = await member.client.data<{ requestVerification: { request: { id: string } | null; errors: unknown[] } }>(
+      `mutation ($ids: [ID!]!) { requestVerification(documentIds: $ids) { request { id } errors { code } } }`,
+      { ids: [(await member.client.data<DocumentUrl>(DOCUMENT_URL, { id: jobId })).job!.media!.id] },
+    );
+    expect(asked.requestVerification.errors).toEqual([]);
+    expect((await adminCli("grant", dora.email)).code).toBe(0);
+    const doraAdmin = await login(dora);
+
+    // Positive controls, with the token held from here on: each works while she is an admin.
+    const minted = await doraAdmin.data<{ grantCredits: { errors: unknown[] } }>(GRANT_CREDITS, { userId: other.id, amount: 5, memo: "control", key: randomUUID() });
+    expect(minted.grantCredits.errors).toEqual([]);
+    expect(await mutate({ client: doraAdmin }, RESOLVE, { id: first.id, outcome: "CANCEL" })).toMatchObject({ errors: [], trade: { status: "RESOLVED" } });
+    const opened = await doraAdmin.data<DocumentUrl>(DOCUMENT_URL, { id: jobId });
+    expect(opened.job!.media).toMatchObject({ purpose: "DOCUMENT", url: expect.stringMatching(/signature=/) });
+    const queued = (await doraAdmin.data<Queue>(QUEUE)).verificationRequests.edges.find((e) => e.node.id === asked.requestVerification.request!.id);
+    expect(queued?.node.documents).toEqual([{ id: opened.job!.media!.id, url: expect.stringMatching(/signature=/) }]);
+    const emailBefore = await doraAdmin.data<MemberEmail>(MEMBER_EMAIL, { id: member.id });
+    expect(emailBefore.user?.email).toBe(member.email);
+    const reconciled = await doraAdmin.request(RECONCILIATION);
+    expect(reconciled.errors).toBeUndefined();
+
+    // Revoked the operator's way: straight on the database; no gateway hears of it.
+    const revoked = await adminCli("revoke", dora.email);
+    expect(revoked).toMatchObject({ code: 0 });
+    const stillAccepted = await doraAdmin.request<{ me: { id: string } }>(`{ me { id } }`);
+    expect(stillAccepted.data?.me.id, "the gateway still takes the token (this is what the stored-role checks are for)").toBe(dora.id);
+
+    const mint = await doraAdmin.request(GRANT_CREDITS, { userId: other.id, amount: 5, memo: "after revocation", key: randomUUID() });
+    expect(mint.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+    expect((await accountOf(other)).balance).toBe(5);
+
+    const resolve = await mutate({ client: doraAdmin }, RESOLVE, { id: second.id, outcome: "CANCEL" });
+    expect(resolve).toEqual({ trade: null, errors: [{ code: "FORBIDDEN", message: "Only administrators may resolve disputes.", field: "id" }] });
+    expect((await tradeAs(second.ann, second.id))?.status).toBe("DISPUTED");
+
+    const document = await doraAdmin.request<DocumentUrl>(DOCUMENT_URL, { id: jobId });
+    expect(document.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([["FORBIDDEN", ["job", "media", "url"]]]);
+    expect(document.data?.job?.media?.url ?? null).toBeNull();
+    const queue = await doraAdmin.request<Queue>(QUEUE);
+    expect(queue.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+    expect(queue.data?.verificationRequests ?? null).toBeNull();
+    const emailAfter = await doraAdmin.data<MemberEmail>(MEMBER_EMAIL, { id: member.id });
+    expect(emailAfter.user).toMatchObject({ id: member.id, email: null });
+    const report = await doraAdmin.request(RECONCILIATION);
+    expect(report.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+  }, 90_000);
 });

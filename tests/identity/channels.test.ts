@@ -408,7 +408,7 @@ describe("Web Push, against a local push service that decrypts what it receives"
     pushService.listen(0, "127.0.0.1");
     await once(pushService, "listening");
     origin = `http://127.0.0.1:${(pushService.address() as AddressInfo).port}`;
-    channel = new WebPushChannel({ ...vapid, subject, allowPlainHttp: true });
+    channel = new WebPushChannel({ ...vapid, subject, allowPlainHttp: true, endpoints: { hosts: ["push.localex.test"], allowLoopback: true } });
   });
 
   afterAll(async () => {
@@ -475,6 +475,8 @@ describe("Web Push, against a local push service that decrypts what it receives"
       VAPID_PRIVATE_KEY: vapid.privateKey,
       VAPID_SUBJECT: subject,
       NODE_ENV: "production",
+      PUSH_ENDPOINT_HOSTS: ["push.localex.test"],
+      PUSH_ALLOW_LOOPBACK: false,
     });
     const path = `/push/${randomUUID()}`;
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { setRoleOn } from "../../subgraphs/identity/src/users/roles.ts";
 import { GatewayClient, VERIFY_EMAIL } from "../harness/client.ts";
 import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
-import { testGraphEnvironment } from "../harness/secrets.ts";
+import { testGraphEnvironment, testPieceKeys } from "../harness/secrets.ts";
 import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
 
 const REGISTER = `mutation ($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id emailVerified } } }`;
@@ -20,10 +20,11 @@ const vapid = (() => {
   ecdh.generateKeys();
   return { publicKey: ecdh.getPublicKey().toString("base64url"), privateKey: ecdh.getPrivateKey().toString("base64url") };
 })();
-/** What production requires besides mail: non-development secrets and keys, a database. */
-function productionEnvironment(databaseUrl: string): NodeJS.ProcessEnv {
+/** What production requires of `piece` besides mail: non-development secrets, its own caller key, a database. */
+function productionEnvironment(piece: "gateway" | "identity", databaseUrl: string): NodeJS.ProcessEnv {
   return {
     ...testGraphEnvironment(),
+    ...testPieceKeys(piece),
     NODE_ENV: "production",
     DATABASE_URL: databaseUrl,
     REDIS_URL: "",
@@ -75,7 +76,7 @@ beforeAll(async () => {
   identity = servePiece("identity", development);
   await untilHealthy(`http://127.0.0.1:${identityPort}/health`, identity);
   gateway = servePiece("gateway", { ...development, PORT: String(gatewayPort) });
-  productionGateway = servePiece("gateway", { ...productionEnvironment(database.url), ...subgraphUrlEnv(identityUrl), HOST: "127.0.0.1", PORT: String(productionPort) });
+  productionGateway = servePiece("gateway", { ...productionEnvironment("gateway", database.url), ...subgraphUrlEnv(identityUrl), HOST: "127.0.0.1", PORT: String(productionPort) });
   await Promise.all([
     untilHealthy(`http://127.0.0.1:${gatewayPort}/health`, gateway),
     untilHealthy(`http://127.0.0.1:${productionPort}/health`, productionGateway),
@@ -186,7 +187,7 @@ describe("in production", () => {
 
   it("identity refuses to start without SMTP_URL (and PUBLIC_APP_URL), naming them", async () => {
     const refused = servePiece("identity", {
-      ...productionEnvironment(database.url),
+      ...productionEnvironment("identity", database.url),
       // Its peers' addresses, which production also requires: only the mail settings are missing.
       ...subgraphUrlEnv(inject("subgraphUrls").identity!),
       HOST: "127.0.0.1",

@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { signVerificationToken } from "../../subgraphs/identity/src/users/email-verification.ts";
 import { GatewayClient, mailTo, REGISTER, registerUser, verificationToken, VERIFY_EMAIL, type TestUser } from "../harness/client.ts";
+import { eventually } from "../harness/eventually.ts";
 import { untilNoJobFor } from "../harness/jobs.ts";
 import { TEST_JWT_SECRET } from "../harness/secrets.ts";
 
@@ -137,6 +138,29 @@ describe("registration and the verification email", () => {
   });
 });
 
+describe("the verification email under load", () => {
+  it("reaches a new member ahead of a flood of queued notifications", async () => {
+    // 1 500 notifications for one member, queued before the newcomer registers: what a busy hour
+    // of transfers leaves on identity's queue.
+    const busy = await registerUser({ verify: false });
+    const flood = await db<{ id: string }[]>`
+      select (graphile_worker.add_job('identity:notify', json_build_object(
+        'userId', ${busy.id}::text, 'kind', 'CREDITS_RECEIVED', 'key', 'flood:' || ${randomUUID()}::text || ':' || n, 'details', json_build_object('amount', 1)
+      ))).id::text as id from generate_series(1, 1500) n`;
+    const queued = async () => (await db<{ n: number }[]>`select count(*)::int as n from graphile_worker.jobs where id = any(${flood.map((f) => f.id)}::bigint[])`)[0]!.n;
+    try {
+      const newcomer = await registerUser({ verify: false });
+      await verificationToken(newcomer.email, { timeoutMs: 15_000 });
+      // The mail came while most of the flood still waited: it went ahead, not after.
+      expect(await queued()).toBeGreaterThan(500);
+    } finally {
+      await db`select graphile_worker.complete_jobs(${flood.map((f) => f.id)}::bigint[])`;
+    }
+    // The few already running finish on their own.
+    await eventually("the flood to leave the queue", queued, (n) => n === 0);
+  }, 60_000);
+});
+
 describe("resendVerificationEmail", () => {
   it("mails a new link that verifies; the credits still come once", async () => {
     const user = await registerUser({ verify: false });
@@ -196,5 +220,49 @@ describe("register", () => {
     const user = await registerUser({ verify: false });
     const res = await anonymous.request(REGISTER, { input: { email: user.email, password: "another password", displayName: "Again" } });
     expect(res.errors?.[0]).toMatchObject({ message: "An account with this email already exists.", extensions: { code: "BAD_USER_INPUT", field: "input.email" } });
+  });
+});
+
+// One welcome grant per mailbox (users/canonical-email.ts): a plus-address, or a Gmail address
+// with dots or at googlemail.com, reaches the same inbox, so it is not a new member's grant.
+describe("one welcome grant per mailbox", () => {
+  /** A fresh mailbox name, so this run's addresses meet no one else's. */
+  const mailbox = () => `farm${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  /** Verified, and the grant (if any) has run: the balance is final. */
+  async function verifiedBalance(user: TestUser): Promise<number> {
+    await untilNoGrantPending(user);
+    return (await me(user)).balance;
+  }
+
+  it("grants nothing to a plus-address or a dotted or googlemail.com Gmail address of a mailbox already granted; a different person's address is granted", async () => {
+    const name = mailbox();
+    const first = await registerUser({ email: `${name}@gmail.com` });
+    await eventually("the first address's welcome grant", () => me(first), (m) => m.balance === 100);
+    const again = await Promise.all(
+      [`${name}+farm1@gmail.com`, `${name.slice(0, 2)}.${name.slice(2, 6)}.${name.slice(6)}@gmail.com`, `${name.toUpperCase()}+2@GoogleMail.com`].map((email) => registerUser({ email })),
+    );
+    for (const user of again) {
+      expect(await me(user), user.email).toMatchObject({ emailVerified: true });
+      expect(await verifiedBalance(user), user.email).toBe(0);
+    }
+
+    // Any domain: the +tag is dropped, dots kept.
+    const other = mailbox();
+    const plain = await registerUser({ email: `${other}@localex.test` });
+    const tagged = await registerUser({ email: `${other}+second@localex.test` });
+    expect([await verifiedBalance(plain), await verifiedBalance(tagged)]).toEqual([100, 0]);
+
+    // Positive controls: different people, on the same domains, each get their grant.
+    const people = await Promise.all([registerUser({ email: `${mailbox()}@gmail.com` }), registerUser({ email: `${other}.x@localex.test` })]);
+    for (const person of people) await eventually(`${person.email}'s welcome grant`, () => me(person), (m) => m.balance === 100);
+  }, 60_000);
+
+  it("grants one of two addresses of one mailbox verified at the same moment", async () => {
+    const name = mailbox();
+    const [a, b] = await Promise.all([registerUser({ email: `${name}+a@gmail.com`, verify: false }), registerUser({ email: `${name.slice(0, 3)}.${name.slice(3)}+b@gmail.com`, verify: false })]);
+    const tokens = await Promise.all([verificationToken(a.email), verificationToken(b.email)]);
+    const results = await Promise.all(tokens.map((token) => verify(token)));
+    expect(results.map((r) => r.verifyEmail.errors)).toEqual([[], []]);
+    expect([await verifiedBalance(a), await verifiedBalance(b)].sort((x, y) => x - y)).toEqual([0, 100]);
   });
 });

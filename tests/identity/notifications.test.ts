@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { registerUser, wsClient, type TestUser } from "../harness/client.ts";
 import { Subscription } from "../harness/subscription.ts";
-import { transfer } from "../ledger/helpers.ts";
+import { grantTo, transfer } from "../ledger/helpers.ts";
 import { accept, DECLINE, mutate, proposed, twoTraders } from "../trades/helpers.ts";
 
 const INBOX = `query ($unreadOnly: Boolean, $first: Int, $after: String) {
@@ -54,6 +54,8 @@ describe("notifications", () => {
     const welcomed = await untilNotified(bob, "CREDITS_RECEIVED");
     expect(welcomed.edges[0]!.node.message).toMatch(/100 credits: Welcome to LocalEx/);
     await untilNotified(ann, "CREDITS_RECEIVED");
+    // Welcome credits are not sent on before a completed trade: Ann sends credits an admin granted her.
+    await grantTo(ann, 7);
     const sent = await transfer(ann, bob.id, 7, undefined, "for the ladder");
     expect(sent.errors).toEqual([]);
     for (let i = 0; i < 150; i++) {
@@ -86,6 +88,8 @@ describe("notifications", () => {
   it("delivers notificationAdded to its addressee only, while another member on the same graph receives nothing", async () => {
     const { ann, bob } = await twoTraders(0);
     const cleo = await registerUser();
+    // The probes below are credits Ann sends: an admin's grant (welcome credits are not sent on before a completed trade).
+    await grantTo(ann, 30);
     const [bobWs, cleoWs] = [wsClient(bob.accessToken), wsClient(cleo.accessToken)];
     const query = `subscription { notificationAdded { id kind trade { id } } }`;
     try {

@@ -8,17 +8,21 @@ import { join } from "node:path";
 import { strFromU8, unzipSync } from "fflate";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { GatewayClient, wsClient, type TestUser } from "../harness/client.ts";
+import { GatewayClient, registerUser, wsClient, type TestUser } from "../harness/client.ts";
 import { eventually } from "../harness/eventually.ts";
 import { Subscription } from "../harness/subscription.ts";
 import { flat, pdf } from "../media/image-fixtures.ts";
 import { untilJobEnds, uploadDirect } from "../media/helpers.ts";
 import { accept, accountOf, adminClient as signInAdminClient, CONFIRM, createListing, FEEDBACK, fundedUser, mutate, proposed, RECONCILIATION } from "../trades/helpers.ts";
 
-const EXPORT = `mutation { requestDataExport { id kind status } }`;
+const EXPORT = `mutation { requestDataExport { job { id kind status } errors { code message field } } }`;
 const JOB_UPDATED = `subscription ($id: ID!) { jobUpdated(id: $id) { id status progress downloadUrl } }`;
 const JOB = `query ($id: ID!) { job(id: $id) { id status downloadUrl } }`;
-const DELETE = `mutation ($password: String!) { deleteMyAccount(password: $password) }`;
+const DELETE = `mutation ($password: String!) { deleteMyAccount(password: $password) { accepted activeTradeIds errors { code message field } } }`;
+type Refusal = { code: string; message: string; field: string | null };
+type Deleted = { deleteMyAccount: { accepted: boolean; activeTradeIds: string[]; errors: Refusal[] } };
+type Exported = { requestDataExport: { job: { id: string; kind: string; status: string } | null; errors: Refusal[] } };
+const ACCEPTED = { deleteMyAccount: { accepted: true, activeTradeIds: [], errors: [] } };
 const SEARCH = `query ($q: String!) { search(query: $q, first: 20) { totalCount edges { node { id title } } } }`;
 const USER = `query ($id: ID!) { user(id: $id) { id displayName deleted verified email avatar { id } } }`;
 
@@ -67,9 +71,16 @@ async function memberWithHistory() {
 describe("data export", () => {
   it("gathers the member's data from every subgraph into one archive, theirs alone, with a README", async () => {
     const { ann, bob, listing, soldTradeId, openTradeId, photoId } = await memberWithHistory();
-    await eventually("Ann's notifications", () => ann.client.data<{ notifications: { totalCount: number } }>(`{ notifications { totalCount } }`), (n) => n.notifications.totalCount >= 2);
+    // Notifications arrive by job, in no set order: wait for the one the export is checked for.
+    await eventually(
+      "Ann's TRADE_PROPOSED notification",
+      () => ann.client.data<{ notifications: { edges: { node: { kind: string } }[] } }>(`{ notifications(first: 50) { edges { node { kind } } } }`),
+      (n) => n.notifications.edges.some((e) => e.node.kind === "TRADE_PROPOSED"),
+    );
 
-    const { requestDataExport: job } = await ann.client.data<{ requestDataExport: { id: string; kind: string; status: string } }>(EXPORT);
+    const { requestDataExport } = await ann.client.data<Exported>(EXPORT);
+    expect(requestDataExport.errors).toEqual([]);
+    const job = requestDataExport.job!;
     expect(job.kind).toBe("media:export-member-data");
     const client = wsClient(ann.accessToken);
     try {
@@ -118,20 +129,40 @@ describe("data export", () => {
     const { errors } = await new GatewayClient().request(EXPORT);
     expect(errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
+
+  it("refuses, as data, a member whose account is being deleted", async () => {
+    const ann = await registerUser();
+    const db = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
+    try {
+      // The positive control: a job, no errors.
+      const first = (await ann.client.data<Exported>(EXPORT)).requestDataExport;
+      expect(first).toMatchObject({ job: { kind: "media:export-member-data" }, errors: [] });
+      // The moment between asking to leave and the sessions ending (a race in real life): marked,
+      // still signed in. Nothing is started for her.
+      await db`update identity.users set deletion_requested_at = now() where id = ${ann.id}`;
+      const refused = (await ann.client.data<Exported>(EXPORT)).requestDataExport;
+      expect(refused).toEqual({ job: null, errors: [{ code: "MEMBER_DEPARTING", message: expect.any(String), field: null }] });
+      const [jobs] = await db<{ n: number }[]>`select count(*)::int as n from media.jobs where owner_id = ${ann.id}`;
+      expect(jobs!.n).toBe(1);
+    } finally {
+      await db`update identity.users set deletion_requested_at = null where id = ${ann.id}`;
+      await db.end();
+    }
+  });
 });
 
 describe("account deletion", () => {
   it("refuses a wrong password and a member with credits in escrow, and changes nothing", async () => {
     const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
-    const wrong = await ann.client.request(DELETE, { password: "not my password" });
-    expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: "WRONG_PASSWORD", field: "password" });
+    const wrong = await ann.client.data<Deleted>(DELETE, { password: "not my password" });
+    expect(wrong.deleteMyAccount).toEqual({ accepted: false, activeTradeIds: [], errors: [expect.objectContaining({ code: "WRONG_PASSWORD", field: "password" })] });
 
     const listing = await createListing(ann, { creditPrice: 10 });
     const trade = await proposed(bob, { recipientId: ann.id, requestedListingIds: [listing.id], offeredCredits: 10 });
     expect((await accept(ann, trade.id)).errors).toEqual([]);
-    const stranded = await ann.client.request(DELETE, { password: ann.password });
-    expect(stranded.errors?.[0]?.extensions).toMatchObject({ code: "MEMBER_HAS_ACTIVE_TRADES", tradeIds: [trade.id] });
-    expect(stranded.errors?.[0]?.message).toContain(trade.id);
+    const { deleteMyAccount: stranded } = await ann.client.data<Deleted>(DELETE, { password: ann.password });
+    expect(stranded).toEqual({ accepted: false, activeTradeIds: [trade.id], errors: [expect.objectContaining({ code: "MEMBER_HAS_ACTIVE_TRADES", field: null })] });
+    expect(stranded.errors[0]!.message).toContain(trade.id);
     // Still a member in every way.
     const { user } = await bob.client.data<{ user: { displayName: string; deleted: boolean } }>(USER, { id: ann.id });
     expect(user).toMatchObject({ displayName: ann.displayName, deleted: false });
@@ -149,12 +180,11 @@ describe("account deletion", () => {
     const socket = wsClient(ann.accessToken);
     const live = new Subscription(socket, `subscription { notificationAdded { id } }`);
 
-    // A double click: both answer true, one deletion runs.
-    const clicks = await Promise.all([ann.client.request(DELETE, { password: ann.password }), ann.client.request(DELETE, { password: ann.password })]);
-    expect(clicks.map((c) => c.data?.deleteMyAccount ?? c.errors?.[0]?.extensions?.code)).toEqual(
-      expect.arrayContaining([true]),
-    );
-    expect(clicks.every((c) => c.data?.deleteMyAccount === true || c.errors?.[0]?.extensions?.code === "UNAUTHENTICATED")).toBe(true);
+    // A double click: both are accepted (or the second finds her signed out), one deletion runs.
+    const clicks = await Promise.all([ann.client.request<Deleted>(DELETE, { password: ann.password }), ann.client.request<Deleted>(DELETE, { password: ann.password })]);
+    const answers = clicks.map((c) => (c.data ? c.data : c.errors?.[0]?.extensions?.code));
+    expect(answers).toContainEqual(ACCEPTED);
+    expect(answers.every((a) => a === "UNAUTHENTICATED" || JSON.stringify(a) === JSON.stringify(ACCEPTED))).toBe(true);
 
     // Signed out everywhere at once: the token is refused, the socket closed, no new sign-in.
     await eventually("Ann's token to be refused", () => ann.client.request(`{ me { id } }`), (r) => r.errors?.[0]?.extensions?.code === "UNAUTHENTICATED");
@@ -255,7 +285,7 @@ describe("account deletion", () => {
       const held = await blocker;
       await held`begin`;
       await held`select id from media.media where owner_id = ${ann.id} for update`;
-      expect(await ann.client.data<{ deleteMyAccount: boolean }>(DELETE, { password: ann.password })).toEqual({ deleteMyAccount: true });
+      expect(await ann.client.data<Deleted>(DELETE, { password: ann.password })).toEqual(ACCEPTED);
       const stuck = await eventually(
         "the media step to fail",
         async () => (await db<{ steps: string[]; error: string | null }[]>`select steps_done as steps, last_error as error from identity.account_deletions where user_id = ${ann.id}`)[0],

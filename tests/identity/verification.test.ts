@@ -91,10 +91,13 @@ describe("verification with private documents", () => {
 
     const inbox = await eventually(
       "the approval notification",
-      () => ann.client.data<{ notifications: { edges: { node: { kind: string } }[] } }>(INBOX),
+      () => ann.client.data<{ notifications: { edges: { node: { kind: string; verificationRequest: { id: string } | null } }[] } }>(
+        `{ notifications(first: 20) { edges { node { kind verificationRequest { id } } } } }`,
+      ),
       (n) => n.notifications.edges.some((e) => e.node.kind === "VERIFICATION_APPROVED"),
     );
-    expect(inbox.notifications.edges.map((e) => e.node.kind)).toContain("VERIFICATION_APPROVED");
+    // It links to the request it decided.
+    expect(inbox.notifications.edges.map((e) => e.node)).toContainEqual({ kind: "VERIFICATION_APPROVED", verificationRequest: { id: sent.request!.id } });
     // Retention is 0 in the test graph: the documents' bytes go right after the decision.
     await eventually("the documents' deletion", async () => [...(await storedBlobsOf(passport)), ...(await storedBlobsOf(bill))], (blobs) => blobs.length === 0);
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { TestUser } from "../harness/client.ts";
-import { accountOf, adminClient, fundedUser, placeHold, RECONCILIATION, releaseHold, settleHold, transfer } from "./helpers.ts";
+import { accountOf, adminClient, fundedUser, grantedUser, placeHold, RECONCILIATION, releaseHold, settleHold, transfer } from "./helpers.ts";
 
 /** Runs `tasks` with at most `limit` in flight. */
 async function pool<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
@@ -23,9 +23,11 @@ async function withBalance(user: TestUser, sink: TestUser, balance: number) {
   expect(await accountOf(user)).toMatchObject({ balance });
 }
 
+// Members who send credits hold an admin's grant (grantedUser): welcome credits are not sent on
+// before a completed trade. Holds draw on welcome credits as trades do (fundedUser).
 describe("concurrency", () => {
   it("lets exactly 5 of 20 concurrent transfers of 10 through against 50 available", async () => {
-    const [ann, bob, sink] = await Promise.all([fundedUser(), fundedUser(), fundedUser()]);
+    const [ann, bob, sink] = await Promise.all([grantedUser(), grantedUser(), grantedUser()]);
     await withBalance(ann, sink, 50);
     const results = await Promise.all(Array.from({ length: 20 }, () => transfer(ann, bob.id, 10)));
     const ok = results.filter((r) => r.errors.length === 0);
@@ -38,7 +40,7 @@ describe("concurrency", () => {
   });
 
   it("moves money once for 10 racing copies of one idempotency key, all returning the same result", async () => {
-    const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+    const [ann, bob] = await Promise.all([grantedUser(), grantedUser()]);
     const key = randomUUID();
     const results = await Promise.all(Array.from({ length: 10 }, () => transfer(ann, bob.id, 7, key, "race")));
     expect(results[0]!.errors).toEqual([]);
@@ -48,7 +50,7 @@ describe("concurrency", () => {
   });
 
   it("leaves balances unchanged after 500 A→B and 500 B→A transfers at concurrency 16", async () => {
-    const [a, b] = await Promise.all([fundedUser(), fundedUser()]);
+    const [a, b] = await Promise.all([grantedUser(), grantedUser()]);
     const results = await pool(1000, 16, (i) => (i % 2 === 0 ? transfer(a, b.id, 3) : transfer(b, a.id, 3)));
     const failures = results.filter((r) => r.errors.length > 0);
     // Each side starts with 100, so no interleaving can run either dry.
@@ -80,7 +82,7 @@ describe("concurrency", () => {
   });
 
   it("keeps the books reconciled while transfers and holds race, checked during and after", async () => {
-    const [a, b, c] = await Promise.all([fundedUser(), fundedUser(), fundedUser()]);
+    const [a, b, c] = await Promise.all([grantedUser(), grantedUser(), grantedUser()]);
     const users = [a, b, c];
     const admin = await adminClient();
     // Each moves at most 2 credits from a member who starts with 100: none can run dry.

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
 import postgres from "postgres";
 import { markFunctionSql, startKiller, type Mark } from "../harness/connection-killer.ts";
-import { accountOf, adminClient, fundedUser, RECONCILIATION, TRANSFER, type Reconciled, type Transferred } from "./helpers.ts";
+import { accountOf, adminClient, grantedUser, RECONCILIATION, TRANSFER, type Reconciled, type Transferred } from "./helpers.ts";
 
 const MARK: Mark = [74_110, 2];
 /** Kills in all: fewer than the ledger's 12 attempts, so even a transfer killed every time ends. */
@@ -35,8 +35,9 @@ async function markPostingsTo(accountIds: string[]): Promise<() => Promise<void>
 
 describe("losing database connections", () => {
   it("keeps transferring while the ledger's connections are killed mid-transfer: nothing lost, nothing doubled", async () => {
-    const alice = await fundedUser();
-    const bob = await fundedUser();
+    // Credits an admin granted: welcome credits are not sent on before a completed trade.
+    const alice = await grantedUser();
+    const bob = await grantedUser();
     const keys = Array.from({ length: TRANSFERS }, () => randomUUID());
 
     const unmark = await markPostingsTo([alice.id]);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GatewayClient } from "../harness/client.ts";
-import { adminClient, fundedUser, RECONCILIATION, transfer, type Reconciled } from "./helpers.ts";
+import { adminClient, fundedUser, grantedUser, RECONCILIATION, transfer, type Reconciled } from "./helpers.ts";
 
 const ENTRIES = /* GraphQL */ `
   query($first: Int, $after: String) {
@@ -24,8 +24,10 @@ type Entries = {
 };
 
 describe("ledgerEntries", () => {
+  // Ann's 100 credits are an admin's grant: welcome credits are not sent on before a completed
+  // trade. Bob's 5 come out of the 30 he received, which he may send.
   it("lists the member's entries newest first, with the running balance and the counterparty", async () => {
-    const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+    const [ann, bob] = await Promise.all([grantedUser(), fundedUser()]);
     await transfer(ann, bob.id, 30, randomUUID(), "chair");
     await transfer(bob, ann.id, 5, randomUUID(), "change");
     const { ledgerEntries } = await ann.client.data<Entries>(ENTRIES, {});
@@ -33,12 +35,12 @@ describe("ledgerEntries", () => {
     expect(ledgerEntries.edges.map((e) => e.node)).toEqual([
       expect.objectContaining({ kind: "transfer", amount: 5, balanceAfter: 75, memo: "change", counterparty: { id: bob.id, displayName: bob.displayName } }),
       expect.objectContaining({ kind: "transfer", amount: -30, balanceAfter: 70, memo: "chair", counterparty: { id: bob.id, displayName: bob.displayName } }),
-      expect.objectContaining({ kind: "welcome", amount: 100, balanceAfter: 100, counterparty: null }),
+      expect.objectContaining({ kind: "grant", amount: 100, balanceAfter: 100, memo: "test credits", counterparty: null }),
     ]);
   });
 
   it("pages with first/after", async () => {
-    const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+    const [ann, bob] = await Promise.all([grantedUser(), fundedUser()]);
     for (let i = 1; i <= 4; i++) await transfer(ann, bob.id, i);
     const first = (await ann.client.data<Entries>(ENTRIES, { first: 2 })).ledgerEntries;
     expect(first.edges.map((e) => e.node.amount)).toEqual([-4, -3]);

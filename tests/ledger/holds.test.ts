@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CALLER_HEADER, signCallerToken } from "@localex/common";
 import { describe, expect, inject, it } from "vitest";
-import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
+import { TEST_CALLER_KEYS } from "../harness/secrets.ts";
 import { accountOf, fundedUser, PLACE_HOLD, placeHold, releaseHold, settleHold } from "./helpers.ts";
 
 const ESCROW = /* GraphQL */ `query($id: ID!) { _entities(representations: [{ __typename: "Trade", id: $id }]) { ... on Trade { escrow { amount status } } } }`;
@@ -105,7 +105,7 @@ describe("holds (internal, for trades)", () => {
 
 /** The subgraph answers _entities as the gateway asks it to, for the caller the gateway signs. */
 async function entityEscrow(tradeId: string, userId: string): Promise<{ amount: number; status: string } | null> {
-  const token = await signCallerToken(TEST_GATEWAY_SECRET, { userId, role: "user", sessionId: "s" }, { signer: "gateway", audience: "ledger" });
+  const token = await signCallerToken(TEST_CALLER_KEYS, { userId, role: "user", sessionId: "s" }, { signer: "gateway", audience: "ledger" });
   const res = await fetch(inject("subgraphUrls").ledger!, {
     method: "POST",
     headers: { "content-type": "application/json", [CALLER_HEADER]: token },

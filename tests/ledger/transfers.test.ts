@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { ACCOUNT, accountOf, adminClient, fundedUser, TRANSFER, transfer, waitForWelcome, type Balance, type Transferred } from "./helpers.ts";
+import { ACCOUNT, accountOf, adminClient, fundedUser, grantedUser, TRANSFER, transfer, waitForWelcome, type Balance, type Transferred } from "./helpers.ts";
 
 describe("welcome grant", () => {
   it("gives a new member 100 credits shortly after registering", async () => {
@@ -10,9 +10,11 @@ describe("welcome grant", () => {
   });
 });
 
+// Senders here hold credits an admin granted (grantedUser): welcome credits are not sent on
+// before a first completed trade (welcome-credits.test.ts).
 describe("transferCredits", () => {
   it("moves credits from the sender to the recipient", async () => {
-    const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+    const [ann, bob] = await Promise.all([grantedUser(), grantedUser()]);
     const res = await ann.client.data<Transferred>(
       TRANSFER.replace("to { id }", "to { id displayName }"),
       { input: { toUserId: bob.id, amount: 30, memo: "  for the  bike " }, key: randomUUID() },
@@ -35,7 +37,7 @@ describe("transferCredits", () => {
     ["more than a transfer may move", 1_000_001, "INVALID_AMOUNT"],
     ["more than the sender has", 101, "INSUFFICIENT_FUNDS"],
   ])("refuses %s, naming input.amount, and moves nothing", async (_case, amount, code) => {
-    const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+    const [ann, bob] = await Promise.all([grantedUser(), grantedUser()]);
     const result = await transfer(ann, bob.id, amount);
     expect(result.transfer).toBeNull();
     expect(result.errors).toEqual([expect.objectContaining({ code, field: "input.amount" })]);
@@ -44,21 +46,21 @@ describe("transferCredits", () => {
   });
 
   it("refuses a transfer to oneself", async () => {
-    const ann = await fundedUser();
+    const ann = await grantedUser();
     const result = await transfer(ann, ann.id, 10);
     expect(result.errors).toEqual([expect.objectContaining({ code: "SELF_TRANSFER", field: "input.toUserId" })]);
     expect(await accountOf(ann)).toMatchObject({ balance: 100 });
   });
 
   it.each([["an unknown id", randomUUID()], ["a malformed id", "not-a-user"]])("refuses %s as recipient", async (_case, id) => {
-    const ann = await fundedUser();
+    const ann = await grantedUser();
     const result = await transfer(ann, id, 10);
     expect(result.errors).toEqual([expect.objectContaining({ code: "RECIPIENT_NOT_FOUND", field: "input.toUserId" })]);
     expect(await accountOf(ann)).toMatchObject({ balance: 100 });
   });
 
   it("refuses an over-long memo and an empty idempotency key", async () => {
-    const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+    const [ann, bob] = await Promise.all([grantedUser(), grantedUser()]);
     const long = await transfer(ann, bob.id, 1, randomUUID(), "x".repeat(201));
     expect(long.errors).toEqual([expect.objectContaining({ code: "INVALID_INPUT", field: "input.memo" })]);
     const noKey = await transfer(ann, bob.id, 1, "");
@@ -72,7 +74,7 @@ describe("transferCredits", () => {
   });
 
   it("can be used on credits that arrived from someone else", async () => {
-    const [ann, bob, cat] = await Promise.all([fundedUser(), fundedUser(), fundedUser()]);
+    const [ann, bob, cat] = await Promise.all([grantedUser(), grantedUser(), grantedUser()]);
     await transfer(ann, bob.id, 100);
     expect((await transfer(bob, cat.id, 200)).errors).toEqual([]);
     expect(await accountOf(bob)).toMatchObject({ balance: 0 });
@@ -82,7 +84,7 @@ describe("transferCredits", () => {
 
 describe("idempotency keys", () => {
   it("returns the first result for a replay and moves nothing again", async () => {
-    const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+    const [ann, bob] = await Promise.all([grantedUser(), grantedUser()]);
     const key = randomUUID();
     const first = await transfer(ann, bob.id, 20, key, "lamp");
     const again = await transfer(ann, bob.id, 20, key, "lamp");
@@ -91,7 +93,7 @@ describe("idempotency keys", () => {
   });
 
   it("refuses the same key with different input, as data", async () => {
-    const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+    const [ann, bob] = await Promise.all([grantedUser(), grantedUser()]);
     const key = randomUUID();
     await transfer(ann, bob.id, 20, key);
     const other = await transfer(ann, bob.id, 21, key);
@@ -101,7 +103,7 @@ describe("idempotency keys", () => {
   });
 
   it("fails a replay the same way when the first attempt lacked funds, even after funds arrive", async () => {
-    const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+    const [ann, bob] = await Promise.all([grantedUser(), grantedUser()]);
     const key = randomUUID();
     const first = await transfer(ann, bob.id, 150, key);
     expect(first.errors[0]!.code).toBe("INSUFFICIENT_FUNDS");
@@ -111,7 +113,7 @@ describe("idempotency keys", () => {
   });
 
   it("scopes keys per caller", async () => {
-    const [ann, bob, cat] = await Promise.all([fundedUser(), fundedUser(), fundedUser()]);
+    const [ann, bob, cat] = await Promise.all([grantedUser(), grantedUser(), grantedUser()]);
     const key = randomUUID();
     const fromAnn = await transfer(ann, cat.id, 10, key);
     const fromBob = await transfer(bob, cat.id, 10, key);

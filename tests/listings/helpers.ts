@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { inject } from "vitest";
 import { serviceCaller, signCallerToken } from "@localex/common";
 import { GatewayClient, type TestUser } from "../harness/client.ts";
-import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
+import { TEST_CALLER_KEYS } from "../harness/secrets.ts";
 
 export const LISTING_FIELDS = /* GraphQL */ `
   id title description condition status creditPrice createdAt updatedAt
@@ -100,9 +100,9 @@ export async function createListing(
   return publishListing.listing;
 }
 
-/** Calls the listings subgraph directly as another subgraph would (trades, unless said): signed with the shared secret. */
+/** Calls the listings subgraph directly as another subgraph would (trades, unless said): signed with that service's own key. */
 export async function asService<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, as: "trades" | "search" | "media" = "trades") {
-  const token = await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller(as), { signer: as, audience: "listings" });
+  const token = await signCallerToken(TEST_CALLER_KEYS, serviceCaller(as), { signer: as, audience: "listings" });
   return subgraphRequest<T>(query, variables, { "x-localex-caller": token });
 }
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { signCallerToken } from "@localex/common";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
+import { TEST_CALLER_KEYS } from "../harness/secrets.ts";
 import {
   ARCHIVE,
   asService,
@@ -174,7 +174,7 @@ describe("who may call the internal fields", () => {
 
   it("the subgraph refuses them without a service caller: unsigned 401, a user's FORBIDDEN", async () => {
     const ann = await registerUser();
-    const asUser = await signCallerToken(TEST_GATEWAY_SECRET, { userId: ann.id, role: "user", sessionId: "s" }, { signer: "gateway", audience: "listings" });
+    const asUser = await signCallerToken(TEST_CALLER_KEYS, { userId: ann.id, role: "user", sessionId: "s" }, { signer: "gateway", audience: "listings" });
     for (const [query, variables] of calls) {
       expect((await subgraphRequest(query, variables, {})).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
       expect((await subgraphRequest(query, variables, { "x-localex-caller": asUser })).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");

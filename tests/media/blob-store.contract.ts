@@ -223,6 +223,8 @@ export function blobStoreContract(traits: BlobStoreTraits, fixture: () => BlobSt
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toBe("application/pdf");
       expect(sha256(Buffer.from(await response.arrayBuffer()))).toBe(sha256(body));
+      // A private object is downloaded, never rendered on the store's origin.
+      expect(response.headers.get("content-disposition")).toBe('attachment; filename="contract.pdf"');
     });
 
     it("are refused once expired", async () => {

@@ -21,8 +21,8 @@ describe("uploads straight to storage", () => {
     const ann = await registerUser();
     const photo = await cameraPhoto(dir); // 4000 × 3000 stored, EXIF orientation 6, GPS
     const created = await createUpload(ann, photo, { purpose: "AVATAR" });
-    expect(created.errors).toBeUndefined();
-    const presigned = created.data!.createUpload;
+    expect(created.errors).toEqual([]);
+    const presigned = created.upload!;
     expect(presigned).toMatchObject({ media: { status: "PENDING" }, method: "PUT" });
     expect(new Date(presigned.expiresAt).getTime()).toBeGreaterThan(Date.now());
     expect((await putBytes(presigned, await readFile(photo))).status).toBeLessThan(300);
@@ -79,7 +79,7 @@ describe("uploads straight to storage", () => {
     const ann = await registerUser();
     const path = await make(dir);
     const created = await createUpload(ann, path, { contentType });
-    const presigned = created.data!.createUpload;
+    const presigned = created.upload!;
     expect((await putBytes(presigned, await readFile(path))).status).toBeLessThan(300);
     const { completeUpload } = await ann.client.data<{ completeUpload: MediaPayloadData }>(COMPLETE_UPLOAD, { id: presigned.media.id });
     expect(completeUpload.media).toBeNull();
@@ -104,21 +104,26 @@ describe("uploads straight to storage", () => {
   it("refuses SVG, oversized and PDF-as-photo declarations before handing out a URL", async () => {
     const ann = await registerUser();
     const drawing = await svg(dir, "logo.svg", true);
-    for (const [options, field] of [
-      [{ contentType: "image/svg+xml" }, "input.contentType"],
-      [{ contentType: "application/pdf" }, "input.contentType"],
-      [{ byteSize: 26 * 1024 * 1024 }, "input.byteSize"],
-      [{ byteSize: 0 }, "input.byteSize"],
+    for (const [options, code, field] of [
+      [{ contentType: "image/svg+xml" }, "UNSUPPORTED_TYPE", "input.contentType"],
+      [{ contentType: "application/pdf" }, "UNSUPPORTED_TYPE", "input.contentType"],
+      [{ byteSize: 26 * 1024 * 1024 }, "FILE_TOO_LARGE", "input.byteSize"],
+      [{ byteSize: 0 }, "INVALID_INPUT", "input.byteSize"],
     ] as const) {
+      // Refusals are data, each with its own code and the input at fault; no URL is handed out.
       const res = await createUpload(ann, drawing, options);
-      expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
+      expect(res, JSON.stringify(options)).toEqual({ upload: null, errors: [expect.objectContaining({ code, field })] });
     }
+    // The positive control: a declaration within the rules gets a URL (the bytes are checked on completion).
+    const ok = await createUpload(ann, drawing, { contentType: "image/png" });
+    expect(ok.errors).toEqual([]);
+    expect(ok.upload).toMatchObject({ media: { status: "PENDING" }, method: "PUT" });
   });
 
   it("refuses a PUT of other bytes than declared, and completes nothing that has not arrived", async () => {
     const ann = await registerUser();
     const path = await flat(dir, "small.png", 200, 100, "png");
-    const presigned = (await createUpload(ann, path, { contentType: "image/png" })).data!.createUpload;
+    const presigned = (await createUpload(ann, path, { contentType: "image/png" })).upload!;
     const bytes = await readFile(path);
     expect((await putBytes(presigned, bytes.subarray(0, bytes.length - 10))).status).toBe(400);
     const wrongType = await fetch(presigned.url, { method: "PUT", headers: { "content-type": "image/jpeg" }, body: bytes });

@@ -11,7 +11,7 @@ export const MEDIA_FIELDS = /* GraphQL */ `id status purpose contentType byteSiz
 const PAYLOAD = `media { ${MEDIA_FIELDS} } errors { code message field }`;
 
 export const CREATE_UPLOAD = `mutation ($input: CreateUploadInput!) {
-  createUpload(input: $input) { media { id status } url method headers { name value } expiresAt } }`;
+  createUpload(input: $input) { upload { media { id status } url method headers { name value } expiresAt } errors { code message field } } }`;
 export const COMPLETE_UPLOAD = `mutation ($id: ID!) { completeUpload(mediaId: $id) { ${PAYLOAD} } }`;
 export const JOB = `query ($id: ID!) { job(id: $id) { id kind status progress attempts error errorCode retryable media { ${MEDIA_FIELDS} } } }`;
 
@@ -31,9 +31,15 @@ export interface MediaData {
   job: { id: string; status: string; attempts: number; progress: number | null; error: string | null; retryable: boolean } | null;
 }
 
+export interface UserErrorData {
+  code: string;
+  message: string;
+  field: string | null;
+}
+
 export interface MediaPayloadData {
   media: MediaData | null;
-  errors: { code: string; message: string; field: string | null }[];
+  errors: UserErrorData[];
 }
 
 export interface Presigned {
@@ -42,6 +48,12 @@ export interface Presigned {
   method: string;
   headers: { name: string; value: string }[];
   expiresAt: string;
+}
+
+/** createUpload's payload: the URL to PUT to, or the refusals (as data). */
+export interface CreateUploadData {
+  upload: Presigned | null;
+  errors: UserErrorData[];
 }
 
 export interface UploadOptions {
@@ -53,7 +65,7 @@ export interface UploadOptions {
   byteSize?: number;
 }
 
-export async function createUpload(user: TestUser, path: string, options: UploadOptions = {}) {
+export async function createUpload(user: TestUser, path: string, options: UploadOptions = {}): Promise<CreateUploadData> {
   const bytes = await readFile(path);
   const input = {
     filename: options.filename ?? path.split("/").at(-1),
@@ -62,7 +74,7 @@ export async function createUpload(user: TestUser, path: string, options: Upload
     purpose: options.purpose ?? "AVATAR",
     listingId: options.listingId,
   };
-  return user.client.request<{ createUpload: Presigned }>(CREATE_UPLOAD, { input });
+  return (await user.client.data<{ createUpload: CreateUploadData }>(CREATE_UPLOAD, { input })).createUpload;
 }
 
 /** PUTs bytes to a presigned URL as a browser would: the headers it was given, nothing else. */
@@ -74,8 +86,8 @@ export async function putBytes(presigned: Presigned, body: Buffer): Promise<Resp
 /** createUpload, PUT, completeUpload: the whole direct-to-storage path. */
 export async function uploadDirect(user: TestUser, path: string, options: UploadOptions = {}): Promise<MediaPayloadData> {
   const created = await createUpload(user, path, options);
-  if (created.errors?.length) throw new Error(`createUpload: ${JSON.stringify(created.errors)}`);
-  const presigned = created.data!.createUpload;
+  if (created.errors.length || !created.upload) throw new Error(`createUpload: ${JSON.stringify(created.errors)}`);
+  const presigned = created.upload;
   const put = await putBytes(presigned, await readFile(path));
   if (!put.ok) throw new Error(`PUT ${put.status}: ${await put.text()}`);
   const { completeUpload } = await user.client.data<{ completeUpload: MediaPayloadData }>(COMPLETE_UPLOAD, { id: presigned.media.id });

@@ -21,7 +21,8 @@ afterAll(async () => {
   await db.end();
 });
 
-const RETRY = `mutation ($id: ID!) { retryJob(id: $id) { id status attempts error retryable } }`;
+const RETRY = `mutation ($id: ID!) { retryJob(id: $id) { job { id status attempts error retryable } errors { code message field } } }`;
+type Retried = { retryJob: { job: { id: string; status: string } | null; errors: { code: string; message: string; field: string | null }[] } };
 
 async function jobOf(user: TestUser, id: string) {
   return (await user.client.data<{ job: { status: string; attempts: number; error: string | null; retryable: boolean } | null }>(JOB, { id })).job;
@@ -62,7 +63,7 @@ describe("processing jobs", () => {
   it("retries a fault with backoff, is DEAD after its last attempt, and runs again on retryJob", async () => {
     const ann = await registerUser();
     const path = await flat(dir, "retry.png", 640, 480, "png");
-    const presigned = (await createUpload(ann, path, { contentType: "image/png" })).data!.createUpload;
+    const presigned = (await createUpload(ann, path, { contentType: "image/png" })).upload!;
     expect((await putBytes(presigned, await readFile(path))).status).toBeLessThan(300);
     const repair = await breakFinishing(presigned.media.id);
     const { completeUpload } = await ann.client.data<{ completeUpload: MediaPayloadData }>(COMPLETE_UPLOAD, { id: presigned.media.id });
@@ -86,12 +87,17 @@ describe("processing jobs", () => {
     expect(listing.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
 
     await repair();
-    const { retryJob } = await ann.client.data<{ retryJob: { status: string } }>(RETRY, { id: jobId });
-    expect(retryJob.status).toBe("QUEUED");
+    // Someone else's job is not found for them, and stays DEAD.
+    const bob = await registerUser();
+    const { retryJob: hidden } = await bob.client.data<Retried>(RETRY, { id: jobId });
+    expect(hidden).toEqual({ job: null, errors: [expect.objectContaining({ code: "NOT_FOUND", field: "id" })] });
+    expect((await jobOf(ann, jobId))?.status).toBe("DEAD");
+    const { retryJob } = await ann.client.data<Retried>(RETRY, { id: jobId });
+    expect(retryJob).toMatchObject({ job: { id: jobId, status: "QUEUED" }, errors: [] });
     const done = await untilJobEnds(ann, jobId);
     expect(done).toMatchObject({ status: "SUCCEEDED", media: { status: "READY", width: 640 } });
-    const again = await ann.client.request(RETRY, { id: jobId });
-    expect(again.errors?.[0]).toMatchObject({ message: expect.stringMatching(/only a DEAD job/), extensions: { code: "CONFLICT" } });
+    const { retryJob: again } = await ann.client.data<Retried>(RETRY, { id: jobId });
+    expect(again).toEqual({ job: null, errors: [{ code: "CONFLICT", field: "id", message: expect.stringMatching(/only a DEAD job/) }] });
   });
 
   it("refuses to retry a job whose file was refused", async () => {
@@ -100,8 +106,9 @@ describe("processing jobs", () => {
     const result = await uploadDirect(ann, await truncatedJpeg(dir));
     const job = await untilJobEnds(ann, result.media!.job!.id);
     expect(job).toMatchObject({ status: "FAILED", retryable: false });
-    const res = await ann.client.request(RETRY, { id: job.id });
-    expect(res.errors?.[0]).toMatchObject({ message: expect.stringMatching(/cannot succeed/), extensions: { code: "CONFLICT" } });
+    const { retryJob } = await ann.client.data<Retried>(RETRY, { id: job.id });
+    expect(retryJob).toEqual({ job: null, errors: [{ code: "CONFLICT", field: "id", message: expect.stringMatching(/cannot succeed/) }] });
+    expect((await jobOf(ann, job.id))?.status).toBe("FAILED");
   });
 });
 
@@ -114,8 +121,8 @@ describe("who sees a job", () => {
     await untilJobEnds(ann, jobId);
 
     expect(await jobOf(bob, jobId)).toBeNull();
-    const retry = await bob.client.request(RETRY, { id: jobId });
-    expect(retry.errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND" });
+    const { retryJob } = await bob.client.data<Retried>(RETRY, { id: jobId });
+    expect(retryJob).toEqual({ job: null, errors: [expect.objectContaining({ code: "NOT_FOUND", field: "id" })] });
 
     const [annWs, bobWs, anonymousWs] = [wsClient(ann.accessToken), wsClient(bob.accessToken), wsClient()];
     try {

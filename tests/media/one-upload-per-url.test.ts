@@ -22,7 +22,7 @@ async function completedUpload() {
   const ann = await registerUser();
   const path = await flat(dir, `photo-${Date.now()}.png`, 160, 90, "png");
   const bytes = await readFile(path);
-  const presigned = (await createUpload(ann, path, { contentType: "image/png" })).data!.createUpload;
+  const presigned = (await createUpload(ann, path, { contentType: "image/png" })).upload!;
   // The positive control: the URL works once.
   expect((await putBytes(presigned, bytes)).status).toBe(200);
   const { completeUpload } = await ann.client.data<{ completeUpload: MediaPayloadData }>(COMPLETE_UPLOAD, { id: presigned.media.id });

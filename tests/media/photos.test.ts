@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 const PHOTOS = `query ($id: ID!) { listing(id: $id) { id photos { id status thumbnail: url(variant: THUMBNAIL) } } }`;
-const REORDER = `mutation ($listingId: ID!, $ids: [ID!]!) { reorderListingPhotos(listingId: $listingId, mediaIds: $ids) { id } }`;
+const REORDER = `mutation ($listingId: ID!, $ids: [ID!]!) {
+  reorderListingPhotos(listingId: $listingId, mediaIds: $ids) { photos { id } errors { code field } } }`;
+const DELETE_MEDIA = `mutation ($id: ID!) { deleteMedia(id: $id) { deleted errors { code field } } }`;
+type Reordered = { reorderListingPhotos: { photos: { id: string }[] | null; errors: { code: string; field: string | null }[] } };
+const refusal = (code: string, field: string | null) => [{ code, field }];
 
 /** A processed photo of the listing, `width` pixels wide so photos can be told apart. */
 async function photo(user: TestUser, listingId: string, width: number): Promise<MediaData> {
@@ -47,16 +51,16 @@ describe("listing photos", () => {
     const [a, b, c] = [await photo(ann, listing.id, 300), await photo(ann, listing.id, 310), await photo(ann, listing.id, 320)];
     expect(await photoIds(new GatewayClient(), listing.id)).toEqual([a!.id, b!.id, c!.id]);
 
-    const reordered = await ann.client.data<{ reorderListingPhotos: { id: string }[] }>(REORDER, { listingId: listing.id, ids: [c!.id, a!.id, b!.id] });
-    expect(reordered.reorderListingPhotos.map((p) => p.id)).toEqual([c!.id, a!.id, b!.id]);
+    const reordered = await ann.client.data<Reordered>(REORDER, { listingId: listing.id, ids: [c!.id, a!.id, b!.id] });
+    expect(reordered.reorderListingPhotos).toEqual({ photos: [{ id: c!.id }, { id: a!.id }, { id: b!.id }], errors: [] });
     expect(await photoIds(bob.client, listing.id)).toEqual([c!.id, a!.id, b!.id]);
 
-    const missing = await ann.client.request(REORDER, { listingId: listing.id, ids: [a!.id, b!.id] });
-    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "mediaIds" });
-    const twice = await ann.client.request(REORDER, { listingId: listing.id, ids: [a!.id, a!.id, b!.id] });
-    expect(twice.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "mediaIds" });
-    const stranger = await bob.client.request(REORDER, { listingId: listing.id, ids: [a!.id, b!.id, c!.id] });
-    expect(stranger.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
+    // Refusals are data, with their own code and the argument at fault; nothing changes.
+    const refused = async (user: TestUser, listingId: string, ids: string[]) => (await user.client.data<Reordered>(REORDER, { listingId, ids })).reorderListingPhotos;
+    expect(await refused(ann, listing.id, [a!.id, b!.id])).toEqual({ photos: null, errors: refusal("INVALID_INPUT", "mediaIds") });
+    expect(await refused(ann, listing.id, [a!.id, a!.id, b!.id])).toEqual({ photos: null, errors: refusal("INVALID_INPUT", "mediaIds") });
+    expect(await refused(bob, listing.id, [a!.id, b!.id, c!.id])).toEqual({ photos: null, errors: refusal("FORBIDDEN", "listingId") });
+    expect(await refused(ann, randomUUID(), [a!.id, b!.id, c!.id])).toEqual({ photos: null, errors: refusal("NOT_FOUND", "listingId") });
     expect(await photoIds(ann.client, listing.id)).toEqual([c!.id, a!.id, b!.id]);
   });
 
@@ -66,9 +70,13 @@ describe("listing photos", () => {
     const listing = await createListing(ann);
     const path = await flat(dir, "bob.png", 200, 100, "png");
     const res = await createUpload(bob, path, { purpose: "LISTING_PHOTO", listingId: listing.id, contentType: "image/png" });
-    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
+    expect(res).toEqual({ upload: null, errors: [expect.objectContaining({ code: "FORBIDDEN", field: "input.listingId" })] });
     const nowhere = await createUpload(bob, path, { purpose: "LISTING_PHOTO", listingId: randomUUID(), contentType: "image/png" });
-    expect(nowhere.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.listingId" });
+    expect(nowhere).toEqual({ upload: null, errors: [expect.objectContaining({ code: "NOT_FOUND", field: "input.listingId" })] });
+    // The positive control: the owner gets a URL.
+    const own = await createUpload(ann, path, { purpose: "LISTING_PHOTO", listingId: listing.id, contentType: "image/png" });
+    expect(own.errors).toEqual([]);
+    expect(own.upload?.media.id).toBeTruthy();
   });
 
   it("deletes a photo with every blob it had, for its owner only", async () => {
@@ -78,9 +86,10 @@ describe("listing photos", () => {
     const kept = await photo(ann, listing.id, 300);
     const gone = await photo(ann, listing.id, 310);
     expect(await storedBlobsOf(gone.id)).not.toEqual([]);
-    const refused = await bob.client.request(`mutation ($id: ID!) { deleteMedia(id: $id) }`, { id: gone.id });
-    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
-    expect(await ann.client.data(`mutation ($id: ID!) { deleteMedia(id: $id) }`, { id: gone.id })).toEqual({ deleteMedia: true });
+    expect(await bob.client.data(DELETE_MEDIA, { id: gone.id })).toEqual({ deleteMedia: { deleted: false, errors: refusal("FORBIDDEN", "id") } });
+    expect(await storedBlobsOf(gone.id)).not.toEqual([]);
+    expect(await ann.client.data(DELETE_MEDIA, { id: gone.id })).toEqual({ deleteMedia: { deleted: true, errors: [] } });
+    expect(await ann.client.data(DELETE_MEDIA, { id: gone.id })).toEqual({ deleteMedia: { deleted: false, errors: refusal("NOT_FOUND", "id") } });
     expect(await storedBlobsOf(gone.id)).toEqual([]);
     expect(await photoIds(ann.client, listing.id)).toEqual([kept.id]);
     expect((await fetch(gone.thumbnail!)).status).toBe(404);
@@ -130,10 +139,28 @@ describe("limits and cleanup", () => {
     const big = 25 * 1024 * 1024; // 20 of these fill the default 500 MB quota
     for (let i = 0; i < 20; i++) {
       const res = await createUpload(ann, path, { contentType: "image/png", byteSize: big });
-      expect(res.errors).toBeUndefined();
+      expect(res.errors).toEqual([]);
     }
     const over = await createUpload(ann, path, { contentType: "image/png", byteSize: 1024 });
-    expect(over.errors?.[0]).toMatchObject({ message: expect.stringMatching(/storage past 500 MB/), extensions: { code: "BAD_USER_INPUT" } });
+    expect(over).toEqual({ upload: null, errors: [{ code: "QUOTA_EXCEEDED", field: "input.byteSize", message: expect.stringMatching(/storage past 500 MB/) }] });
+    // A bad filename is another refusal, with its own code: a client can tell the two apart.
+    const badName = await createUpload(ann, path, { contentType: "image/png", byteSize: 1024, filename: "bad\u0000.png" });
+    expect(badName).toEqual({ upload: null, errors: [expect.objectContaining({ code: "INVALID_INPUT", field: "input.filename" })] });
+    const [stored] = await db<{ n: number }[]>`select count(*)::int as n from media.media where owner_id = ${ann.id}`;
+    expect(stored!.n).toBe(20); // nothing recorded for the refusals
+  });
+
+  it("refuses a listing photo past the listing's limit, with its own code", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann);
+    const path = await flat(dir, "many.png", 100, 100, "png");
+    const options = { purpose: "LISTING_PHOTO", listingId: listing.id, contentType: "image/png" } as const;
+    for (let i = 0; i < 12; i++) expect((await createUpload(ann, path, options)).errors).toEqual([]);
+    const more = await createUpload(ann, path, options);
+    expect(more).toEqual({ upload: null, errors: [expect.objectContaining({ code: "TOO_MANY_PHOTOS", field: "input.listingId" })] });
+    // Another listing of hers still takes one (the positive control).
+    const other = await createUpload(ann, path, { ...options, listingId: (await createListing(ann)).id });
+    expect(other.errors).toEqual([]);
   });
 
   it("cleans up abandoned uploads, photos of archived listings and stray blobs", async () => {
@@ -142,7 +169,7 @@ describe("limits and cleanup", () => {
     const archivedPhoto = await photo(ann, listing.id, 300);
     const other = await createListing(ann);
     const keptPhoto = await photo(ann, other.id, 300);
-    const abandoned = (await createUpload(ann, await flat(dir, "x.png", 100, 100, "png"), { contentType: "image/png" })).data!.createUpload;
+    const abandoned = (await createUpload(ann, await flat(dir, "x.png", 100, 100, "png"), { contentType: "image/png" })).upload!;
     await db`update media.media set upload_expires_at = now() - interval '1 minute' where id = ${abandoned.media.id}`;
     const strayId = randomUUID();
     const strayDir = join(inject("dataDir"), "media", "staging");

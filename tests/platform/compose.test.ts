@@ -1,21 +1,24 @@
 // docker-compose.yml, proven without Docker: every application service runs as its own process
 // (`pnpm serve <command>`) with exactly the environment the file gives its container, host names
 // mapped to loopback by the few rules in tests/harness/compose.ts (COMPOSE_RULES). A member's
-// journey then goes through that gateway: register, list, search, trade to completion.
+// journey then goes through that gateway: register, list, search, trade to completion. Each
+// service is given only the secrets its piece uses, and starts (in production) with only those.
 import { spawnSync } from "node:child_process";
 import { createECDH, randomUUID } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { generateCallerKeys, publicKeysText, signingKeyText } from "@localex/common";
 import { journey, type JourneyResult } from "../../packages/client/examples/journey.ts";
 import { peersOf } from "../../packages/stack/src/peers.ts";
 import { GatewayClient, REGISTER, VERIFY_EMAIL, verificationTokenIn } from "../harness/client.ts";
-import { localEnvironment, localHealthcheck, readComposeFile, type ComposeService, type LocalPlan } from "../harness/compose.ts";
+import { interpolate, localEnvironment, localHealthcheck, readComposeFile, type ComposeService, type LocalPlan } from "../harness/compose.ts";
 import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
-import { startMailServer, type MailServer } from "../harness/mail-server.ts";
+import { mailIn, startMailServer, type MailServer } from "../harness/mail-server.ts";
 import { servePiece, stopPiece, type Piece } from "../harness/pieces.ts";
-import { TEST_GATEWAY_SECRET, TEST_JWT_SECRET, TEST_MEDIA_SIGNING_SECRET } from "../harness/secrets.ts";
+import { TEST_JWT_SECRET, TEST_MEDIA_SIGNING_SECRET } from "../harness/secrets.ts";
+import { runAlone } from "../harness/alone.ts";
 import { findClamd, startClamd } from "../harness/clamd.ts";
 import { hasRedisServer, startRedisServer, startS3rver, type StandIn } from "../harness/stand-ins.ts";
 
@@ -23,6 +26,7 @@ const compose = await readComposeFile();
 const applications = compose.services.filter((s) => s.application);
 const subgraphs = applications.filter((s) => s.command[0] !== "gateway");
 const gateway = applications.find((s) => s.command[0] === "gateway")!;
+const mediaService = applications.find((s) => s.command[0] === "media")!;
 const clamd = await findClamd();
 const standInsSaid = `OpenSearch cannot run here: search on PostgreSQL; ${clamd ? "ClamAV: a local clamd" : "ClamAV: no clamd here, scanning off"}; MinIO: s3rver`;
 
@@ -33,24 +37,55 @@ let database: FreshDatabase | undefined;
 let mail: MailServer | undefined;
 let mailDir = "";
 
-/** The values a deployment's .env would hold for the file's required variables. */
+/** The values a deployment's .env would hold for the file's required variables (and a few it should not need). */
 function dotenvFor(smtpUrl: string): Record<string, string> {
   // A VAPID key pair is a P-256 key pair, base64url (what `npx web-push generate-vapid-keys` prints).
   const ecdh = createECDH("prime256v1");
   ecdh.generateKeys();
   const vapid = { publicKey: ecdh.getPublicKey("base64url"), privateKey: ecdh.getPrivateKey("base64url") };
+  // A set of caller keys, as `pnpm caller-keys` prints it.
+  const callerKeys = generateCallerKeys();
   return {
     POSTGRES_PASSWORD: randomUUID(),
     MINIO_ROOT_PASSWORD: randomUUID(),
     JWT_SECRET: TEST_JWT_SECRET,
-    GATEWAY_SECRET: TEST_GATEWAY_SECRET,
     MEDIA_SIGNING_SECRET: TEST_MEDIA_SIGNING_SECRET,
     VAPID_PUBLIC_KEY: vapid.publicKey,
     VAPID_PRIVATE_KEY: vapid.privateKey,
     VAPID_SUBJECT: "mailto:operators@localex.test",
     SMTP_URL: smtpUrl,
     PUBLIC_APP_URL: "https://app.localex.test",
+    ...Object.fromEntries([...callerKeys].map(([signer, key]) => [`${signer.toUpperCase()}_CALLER_KEY`, signingKeyText(key)])),
+    CALLER_PUBLIC_KEYS: publicKeysText(callerKeys),
   };
+}
+
+/**
+ * The secrets of a deployment's .env, and the only application services that may hold each (in
+ * any of their variables). MEDIA_SIGNING_SECRET is the disk driver's; on S3 media needs none.
+ * The operator's key is for operators' tools, never a server.
+ */
+const SECRET_HOLDERS: Record<string, string[]> = {
+  POSTGRES_PASSWORD: ["identity", "listings", "trades", "ledger", "media", "search"],
+  MINIO_ROOT_PASSWORD: ["media"],
+  JWT_SECRET: ["identity", "gateway"],
+  VAPID_PRIVATE_KEY: ["identity"],
+  SMTP_URL: ["identity"],
+  MEDIA_SIGNING_SECRET: [],
+  GATEWAY_CALLER_KEY: ["gateway"],
+  IDENTITY_CALLER_KEY: ["identity"],
+  LISTINGS_CALLER_KEY: ["listings"],
+  TRADES_CALLER_KEY: ["trades"],
+  LEDGER_CALLER_KEY: ["ledger"],
+  MEDIA_CALLER_KEY: ["media"],
+  SEARCH_CALLER_KEY: ["search"],
+  OPERATOR_CALLER_KEY: [],
+};
+
+/** Which of SECRET_HOLDERS' secrets reach `service`'s container, given the .env values. */
+function secretsOf(service: ComposeService, dotenv: Record<string, string>): string[] {
+  const values = Object.values(service.environment).map((v) => interpolate(v, dotenv));
+  return Object.keys(SECRET_HOLDERS).filter((secret) => values.some((v) => v.includes(dotenv[secret]!)));
 }
 
 /** Runs the service's own health check (as Compose would for `condition: service_healthy`) until it passes. */
@@ -71,10 +106,9 @@ const serve = (service: ComposeService, env: Record<string, string>) => running.
 const gatewayUrl = () => `http://127.0.0.1:${plan.ports[gateway.name]}/graphql`;
 
 async function mailedToken(email: string): Promise<string> {
-  const suffix = `-${email.toLowerCase().replace(/[^a-z0-9@.-]/gi, "_")}.eml`;
   for (let i = 0; i < 400; i++) {
-    for (const file of (await readdir(mailDir)).filter((f) => f.endsWith(suffix)).sort().reverse()) {
-      const token = verificationTokenIn(await readFile(join(mailDir, file), "utf8"));
+    for (const { raw } of (await mailIn(mailDir, email)).reverse()) {
+      const token = verificationTokenIn(raw);
       if (token) return token;
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -126,6 +160,22 @@ describe("docker-compose.yml as written", () => {
     expect(everyUrl.filter((v) => /\/\/(0\.0\.0\.0|127\.0\.0\.1|localhost):\d+\/graphql/.test(v))).toEqual([]);
   });
 
+  it("gives each service only the secrets its piece uses: media no JWT_SECRET and no gateway key, only the gateway the gateway's key", () => {
+    const dotenv = dotenvFor("smtp://mailer:mail-password-0123@smtp.localex.test:587");
+    const held = Object.fromEntries(applications.map((s) => [s.name, secretsOf(s, dotenv)]));
+    const expected = Object.fromEntries(applications.map((s) => [s.name, Object.keys(SECRET_HOLDERS).filter((secret) => SECRET_HOLDERS[secret]!.includes(s.name))]));
+    expect(held).toEqual(expected);
+    expect(held.media).not.toContain("JWT_SECRET");
+    expect(held.media).not.toContain("GATEWAY_CALLER_KEY");
+    expect(applications.filter((s) => held[s.name]!.includes("GATEWAY_CALLER_KEY")).map((s) => s.name)).toEqual(["gateway"]);
+    // The development-only seed (it derives every key) and the old shared secret are set nowhere.
+    for (const service of applications) expect(Object.keys(service.environment), service.name).not.toEqual(expect.arrayContaining(["CALLER_KEY_SEED"]));
+    for (const service of applications) expect(Object.keys(service.environment), service.name).not.toEqual(expect.arrayContaining(["GATEWAY_SECRET"]));
+    // Positive control of the check itself: a secret given where it is not expected is seen.
+    const leaky = { ...mediaService, environment: { ...mediaService.environment, JWT_SECRET: "${JWT_SECRET}" } };
+    expect(secretsOf(leaky, dotenv)).toContain("JWT_SECRET");
+  });
+
   it("checks every application service's readiness (/readyz) and starts the gateway only once every subgraph is healthy", () => {
     for (const service of applications) expect(service.healthcheck?.test.join(" "), service.name).toContain(`/readyz`);
     for (const service of subgraphs) expect(gateway.dependsOn[service.name]?.condition).toBe("service_healthy");
@@ -135,6 +185,7 @@ describe("docker-compose.yml as written", () => {
 describe.skipIf(!hasRedisServer)(
   `docker-compose.yml, each application service in its own process with its own environment (${standInsSaid})${hasRedisServer ? "" : " (SKIPPED: no redis-server on this machine)"}`,
   () => {
+    runAlone();
     // The graph as the file runs it: for these tests only (the file's own checks need none of it).
     beforeAll(async () => {
       mailDir = await mkdtemp(join(tmpdir(), "localex-compose-mail-"));

@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearerIs, createHttpServer, createLogger, serveHealth } from "@localex/common";
+import { bearerIs, CallerKeyring, createHttpServer, createLogger, serveHealth } from "@localex/common";
 import { CallerDataSource } from "../../gateway/src/datasource.ts";
 import type { GatewayContext } from "../../gateway/src/caller.ts";
 
@@ -42,7 +42,7 @@ describe("a subgraph's refusal, as the gateway passes it on", () => {
   afterAll(() => new Promise<void>((resolve) => subgraph.close(() => resolve())));
 
   it("names the subgraph and the status, never its address", async () => {
-    const source = new CallerDataSource("listings", url, "unit-test-secret-0123456789abcdef0123456789", { maxFileBytes: 1, timeoutMs: 5_000 });
+    const source = new CallerDataSource("listings", url, CallerKeyring.fromSeed("unit-test-seed-0123456789abcdef0123456789"), { maxFileBytes: 1, timeoutMs: 5_000 });
     const options = { request: { query: "{ categories { id } }" }, context: { caller: null, clientAddress: null } } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
     const error = await source.process(options).then(() => null, (e: unknown) => e as { extensions: Record<string, unknown> });
     await source.close();

@@ -3,8 +3,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { RedisEventBus } from "@localex/common";
+import { RedisEventBus, type Logger } from "@localex/common";
 import { freePort } from "../harness/databases.ts";
+import { eventually } from "../harness/eventually.ts";
 
 const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
 let server: ChildProcess | undefined;
@@ -91,4 +92,30 @@ describe.skipIf(!hasRedis)(`events through Redis${hasRedis ? "" : " (SKIPPED: no
       await subscriber.close();
     }
   }, 30_000);
+
+  it("keeps a retained id published while Redis was down once it is back, so a process that missed the event still finds it", async () => {
+    // What the publisher says about its retained writes (a stand-in for its logger).
+    const said: string[] = [];
+    const log = { warn: (_: unknown, message: string) => said.push(message), info: () => {}, debug: () => {} } as unknown as Logger;
+    const publisher = new RedisEventBus(url, "r:", log);
+    const reader = new RedisEventBus(url, "r:");
+    try {
+      // While Redis is up, kept by the time the publish resolves: another process finds it at once.
+      await publisher.publishRetained("sessions:ended", "before", 60);
+      expect(await reader.recent("sessions:ended")).toContain("before");
+
+      const stopped = new Promise((resolve) => server!.once("exit", resolve));
+      server!.kill("SIGKILL");
+      await stopped;
+      void publisher.publishRetained("sessions:ended", "while-down", 60);
+      // Its first write has failed (said so) before Redis is back.
+      await eventually("the write failing while Redis is down", async () => said, (messages) => messages.some((m) => /retained event was not kept/.test(m)));
+      await startRedis(); // an empty Redis (no persistence): only a retry can keep the id
+      await eventually("the id kept once Redis is back", () => reader.recent("sessions:ended").catch(() => [] as string[]), (ids) => ids.includes("while-down"));
+    } finally {
+      await publisher.close();
+      await reader.close();
+    }
+  }, 60_000);
 });
+

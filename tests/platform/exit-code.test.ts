@@ -8,20 +8,21 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runAlone } from "../harness/alone.ts";
+import { LOAD_TYPESCRIPT } from "../harness/pieces.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 // Run where the stack package resolves its own dependencies, compiled as the repository is.
 const STACK_DIR = fileURLToPath(new URL("../../packages/stack", import.meta.url));
-const TSCONFIG = fileURLToPath(new URL("../../tsconfig.json", import.meta.url));
 // The CLI pnpm test runs (node_modules/.bin/vitest), by its file: the package exports no path to it.
 const VITEST = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
 const RUN_TIMEOUT_MS = 240_000;
 
 function exitCodeAfterImporting(module: string): number | null {
   const script = `await import(${JSON.stringify(module)}); process.exitCode = 3;`;
-  const run = spawnSync(process.execPath, ["--import", "@swc-node/register/esm-register", "--input-type=module", "-e", script], {
+  const run = spawnSync(process.execPath, [...LOAD_TYPESCRIPT, "--input-type=module", "-e", script], {
     cwd: STACK_DIR,
-    env: { ...process.env, SWC_NODE_PROJECT: TSCONFIG },
+    env: process.env,
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -69,6 +70,9 @@ describe("the exit code of a process that imports the graph", () => {
     expect(exitCodeAfterImporting("@localex/stack")).toBe(3);
   }, 90_000);
 });
+
+// Four graphs starting at once: nothing else of that weight beside them.
+runAlone();
 
 // Concurrent: each child run mostly waits for its own graph to start.
 describe.concurrent("the test run's exit code", () => {

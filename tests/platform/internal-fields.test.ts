@@ -108,12 +108,20 @@ async function heldEscrow(amount: number) {
   return { payer, payee, holdKey: hold.holdKey, accounts: () => Promise.all([accountOf(payer), accountOf(payee)]) };
 }
 
+/** Whether trades holds the member as leaving (no trade can start with them). */
+const departing = async (userId: string) => (await db`select 1 from trades.departures where user_id = ${userId}`).length > 0;
+
 const mediaCount = async (ownerId: string, table: "media" | "jobs") =>
   (await db<{ n: number }[]>`select count(*)::int as n from ${db("media")}.${db(table)} where owner_id = ${ownerId}`)[0]!.n;
 
 /** One example per internal field: the call, and what shows it passed or did nothing. */
 const CASES: Record<InternalField, Case> = {
   "Query.exportIdentityRecords": exportSection("profile", "exportIdentityRecords"),
+  "Query.memberRole": async ({ victim }) => ({
+    query: `query ($userId: ID!) { memberRole(userId: $userId) }`,
+    variables: { userId: victim.id },
+    answer: (v) => expect(v).toBe("USER"),
+  }),
   "Query.exportListingRecords": exportSection("listings", "exportListingRecords"),
   "Query.exportTradeRecords": exportSection("trades", "exportTradeRecords"),
   "Query.exportLedgerRecords": exportSection("ledger", "exportLedgerRecords"),
@@ -129,6 +137,14 @@ const CASES: Record<InternalField, Case> = {
   "Query.listingDocuments": async () => {
     await listingOf(); // so there is one to read
     return { query: `{ listingDocuments(first: 1) { documents nextCursor } }`, answer: (v) => expect(v).toMatchObject({ documents: [expect.any(String)] }) };
+  },
+  "Query.unfindableListingIds": async () => {
+    const [reserved, active] = await Promise.all([listingOf({ reserved: true }), listingOf()]);
+    return {
+      query: `query ($ids: [ID!]!) { unfindableListingIds(ids: $ids) }`,
+      variables: { ids: [reserved.listingId, active.listingId, randomUUID()] },
+      answer: (v) => expect(v).toEqual([reserved.listingId]),
+    };
   },
   "Mutation.withdrawMemberListings": async () => {
     const { owner, status } = await listingOf();
@@ -158,11 +174,29 @@ const CASES: Record<InternalField, Case> = {
     };
   },
 
-  "Query.departureBlockers": async ({ victim }) => ({
-    query: `query ($userId: ID!) { departureBlockers(userId: $userId) }`,
-    variables: { userId: victim.id },
-    answer: (v) => expect(v).toEqual([]),
-  }),
+  "Mutation.beginMemberDeparture": async () => {
+    const leaver = await registerUser();
+    return {
+      query: `mutation ($userId: ID!) { beginMemberDeparture(userId: $userId) }`,
+      variables: { userId: leaver.id },
+      member: leaver,
+      state: () => departing(leaver.id),
+      changed: true,
+      answer: (v) => expect(v).toEqual([]),
+    };
+  },
+  "Mutation.abandonMemberDeparture": async () => {
+    const leaver = await registerUser();
+    await asService("trades", "identity", `mutation ($userId: ID!) { beginMemberDeparture(userId: $userId) }`, { userId: leaver.id });
+    return {
+      query: `mutation ($userId: ID!) { abandonMemberDeparture(userId: $userId) }`,
+      variables: { userId: leaver.id },
+      member: leaver,
+      state: () => departing(leaver.id),
+      changed: false,
+      answer: (v, replay) => expect(v).toBe(!replay),
+    };
+  },
   "Mutation.closeMemberTrades": async () => {
     const [proposer, { owner, listingId }] = await Promise.all([fundedUser(), listingOf()]);
     const trade = await proposed(proposer, { recipientId: owner.id, requestedListingIds: [listingId], offeredCredits: 5 });

@@ -5,10 +5,10 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { LOAD_TYPESCRIPT } from "../harness/pieces.ts";
 
 const LIFECYCLE = fileURLToPath(new URL("../../packages/stack/src/lifecycle.ts", import.meta.url));
 const STACK_DIR = fileURLToPath(new URL("../../packages/stack", import.meta.url));
-const TSCONFIG = fileURLToPath(new URL("../../tsconfig.json", import.meta.url));
 
 /** A process that stops with `stopBody` (an async function body) on SIGTERM, as ours do; its exit code and output. */
 function stopWith(stopBody: string): Promise<{ code: number | null; output: string }> {
@@ -18,9 +18,9 @@ function stopWith(stopBody: string): Promise<{ code: number | null; output: stri
     stopOnExitSignals(async () => { ${stopBody} }, log, 2);
     setInterval(() => {}, 1000);
     console.log("ready");`;
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "--input-type=module", "-e", script], {
+  const child = spawn(process.execPath, [...LOAD_TYPESCRIPT, "--input-type=module", "-e", script], {
     cwd: STACK_DIR,
-    env: { ...process.env, SWC_NODE_PROJECT: TSCONFIG },
+    env: process.env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -3,7 +3,7 @@ import { createEventBus, createLogger, loadConfig, type SubgraphName } from "@lo
 import { startGateway, type RunningGateway } from "../../gateway/src/server.ts";
 import { readSupergraph } from "../../packages/stack/src/composition.ts";
 import { GatewayClient, registerUser, wsClient, wsOnce } from "../harness/client.ts";
-import { testGraphEnvironment } from "../harness/secrets.ts";
+import { testGraphEnvironment, testPieceKeys } from "../harness/secrets.ts";
 
 const anonymous = new GatewayClient();
 
@@ -60,20 +60,18 @@ describe("operation cost counts what the operation would fetch", () => {
 describe("a production gateway hides field suggestions over WebSocket as over HTTP", () => {
   let gateway: RunningGateway;
   beforeAll(async () => {
-    const config = loadConfig({
-      ...testGraphEnvironment(),
-      NODE_ENV: "production",
-      JWT_SECRET: "production-like-jwt-secret-for-this-test-only-0123",
-      GATEWAY_SECRET: testGraphEnvironment().GATEWAY_SECRET!,
-      MEDIA_SIGNING_SECRET: "production-like-media-secret-for-this-test-only-0123",
-      VAPID_PUBLIC_KEY: "BCd6a3ek0z_production-like-test-key-not-the-development-one-0123456789",
-      VAPID_PRIVATE_KEY: "production-like-test-private-key-0123456789",
-      DATABASE_URL: inject("databaseUrl"),
-      SMTP_URL: "smtp://127.0.0.1:2525",
-      PUBLIC_APP_URL: "https://app.localex.test",
-      HOST: "127.0.0.1",
-      PORT: "0",
-    });
+    // What a production gateway requires: a non-development JWT_SECRET and its own caller key.
+    const config = loadConfig(
+      {
+        ...testGraphEnvironment(),
+        NODE_ENV: "production",
+        JWT_SECRET: "production-like-jwt-secret-for-this-test-only-0123",
+        ...testPieceKeys("gateway"),
+        HOST: "127.0.0.1",
+        PORT: "0",
+      },
+      "gateway",
+    );
     gateway = await startGateway({
       config,
       log: createLogger("warn", "production-gateway"),

@@ -43,7 +43,7 @@ async function post(user: TestUser | null, query: string, variables: Record<stri
 const TRANSFER = `mutation ($input: TransferInput!, $key: String!) { transferCredits(input: $input, idempotencyKey: $key) { errors { code } } }`;
 const PROPOSE = `mutation ($input: ProposeTradeInput!, $key: String!) { proposeTrade(input: $input, idempotencyKey: $key) { errors { code } } }`;
 const CREATE_LISTING = `mutation ($input: CreateListingInput!) { createListing(input: $input) { errors { code } } }`;
-const CREATE_UPLOAD = `mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } } }`;
+const CREATE_UPLOAD = `mutation ($input: CreateUploadInput!) { createUpload(input: $input) { upload { media { id } } errors { code } } }`;
 const SEARCH = `query ($q: String!) { search(query: $q, first: 1) { totalCount } }`;
 
 /**

@@ -1,7 +1,8 @@
 // The production topology: every subgraph and two gateways in processes of their own, on one
 // PostgreSQL and one Redis (the test's own redis-server, which it stops and starts). A change
 // made through one gateway reaches a subscriber on the other; Redis going away delays no
-// mutation and is told to subscribers; a subgraph going away ends its subscriptions clearly.
+// mutation (once a member's token from before is refreshed: ended sessions fail closed) and is
+// told to subscribers; a subgraph going away ends its subscriptions clearly.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createClient, type Client } from "graphql-ws";
@@ -9,9 +10,10 @@ import { Redis } from "ioredis";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
+import { runAlone } from "../harness/alone.ts";
 import { GatewayClient, type GraphQLResponse } from "../harness/client.ts";
 import { freePort } from "../harness/databases.ts";
-import { eventually } from "../harness/eventually.ts";
+import { eventually, untilNextSecond } from "../harness/eventually.ts";
 import { Subscription } from "../harness/subscription.ts";
 import { startTopology, type Topology } from "../harness/topology.ts";
 
@@ -34,6 +36,8 @@ async function stopRedis(): Promise<void> {
   await exited;
 }
 
+runAlone();
+
 beforeAll(async () => {
   if (!hasRedis) return;
   redisPort = await freePort();
@@ -49,15 +53,25 @@ afterAll(async () => {
 interface Member {
   id: string;
   token: string;
+  refreshToken: string;
   client: GatewayClient;
 }
 
 async function register(gateway: string, name: string): Promise<Member> {
-  const { register } = await new GatewayClient(gateway).data<{ register: { accessToken: string; user: { id: string } } }>(
-    `mutation ($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`,
+  const { register } = await new GatewayClient(gateway).data<{ register: { accessToken: string; refreshToken: string; user: { id: string } } }>(
+    `mutation ($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id } } }`,
     { input: { email: `${name}-${randomUUID()}@localex.test`, password: "correct horse battery", displayName: name } },
   );
-  return { id: register.user.id, token: register.accessToken, client: new GatewayClient(gateway, register.accessToken) };
+  return { id: register.user.id, token: register.accessToken, refreshToken: register.refreshToken, client: new GatewayClient(gateway, register.accessToken) };
+}
+
+/** The member after refreshSession through `gateway` (identity checks the session in its database). */
+async function refreshed(member: Member, gateway: string): Promise<Member> {
+  const { refreshSession } = await new GatewayClient(gateway).data<{ refreshSession: { accessToken: string; refreshToken: string } }>(
+    `mutation ($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }`,
+    { t: member.refreshToken },
+  );
+  return { ...member, token: refreshSession.accessToken, refreshToken: refreshSession.refreshToken, client: new GatewayClient(gateway, refreshSession.accessToken) };
 }
 
 const propose = (from: Member, to: Member, credits: number) =>
@@ -77,7 +91,7 @@ const about = (id: string) => (r: { data?: Update | null }) => r.data?.tradeUpda
 describe.skipIf(!hasRedis)(`two gateways and six subgraphs in their own processes, on one Redis${hasRedis ? "" : " (SKIPPED: no redis-server on this machine)"}`, () => {
   it("delivers a change made through one gateway to a subscriber on the other, tells it of Redis going away and coming back, and ends it when its subgraph goes away", async () => {
     const [a, b] = topology!.gateways as [string, string];
-    const ann = await register(a, "Ann");
+    let ann = await register(a, "Ann");
     const bob = await register(b, "Bob");
     const bobs = socket(b, bob.token);
     try {
@@ -95,8 +109,13 @@ describe.skipIf(!hasRedis)(`two gateways and six subgraphs in their own processe
       }
       expect(feed.results.find(about(first!))!.data!.tradeUpdated).toMatchObject({ status: "PROPOSED", proposer: { displayName: "Ann" } });
 
-      // Redis goes away: mutations still answer; the subscriber is told; then told it is back.
+      // Redis goes away: a gateway cannot hear of sessions ending, so it refuses tokens issued
+      // before (fail closed); refreshed, mutations still answer; the subscriber is told; then told it is back.
+      await untilNextSecond(); // Ann's token is then from a second before the gap
       await stopRedis();
+      const refused = await eventually("Ann's earlier token refused while Redis is away", () => ann.client.request(`{ me { id } }`), (r) => r.status === 401);
+      expect(refused.errors?.[0]?.message).toMatch(/cannot be checked right now; refresh the session/);
+      ann = await refreshed(ann, a);
       const { proposeTrade: during } = await propose(ann, bob, 2);
       expect(during.errors).toEqual([]);
       await feed.until((r) => r.errors?.[0]?.extensions?.code === "LIVE_DELIVERY_INTERRUPTED", "the interruption notice", 30_000);

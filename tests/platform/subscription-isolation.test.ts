@@ -7,7 +7,7 @@ import WebSocket from "ws";
 import { GATEWAY_SERVICE, signCallerToken } from "@localex/common";
 import { wsClient } from "../harness/client.ts";
 import { eventually } from "../harness/eventually.ts";
-import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
+import { TEST_CALLER_KEYS } from "../harness/secrets.ts";
 import { Subscription } from "../harness/subscription.ts";
 import { proposed, twoTraders, untilListeningToTrades } from "../trades/helpers.ts";
 
@@ -90,12 +90,12 @@ describe("one subscriber cannot end another's subscriptions", () => {
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       connectionParams: async () => ({
-        caller: await signCallerToken(TEST_GATEWAY_SECRET, { userId: GATEWAY_SERVICE, role: "service", sessionId: "gateway" }, { signer: "gateway", audience: "trades" }),
+        caller: await signCallerToken(TEST_CALLER_KEYS, { userId: GATEWAY_SERVICE, role: "service", sessionId: "gateway" }, { signer: "gateway", audience: "trades" }),
       }),
     });
     try {
       const { ann, bob } = await twoTraders();
-      const bobsToken = await signCallerToken(TEST_GATEWAY_SECRET, { userId: bob.id, role: "user", sessionId: "s" }, { signer: "gateway", audience: "trades" });
+      const bobsToken = await signCallerToken(TEST_CALLER_KEYS, { userId: bob.id, role: "user", sessionId: "s" }, { signer: "gateway", audience: "trades" });
       const results: { data?: TradeUpdate | null }[] = [];
       let bobEnded: unknown = null;
       shared.subscribe<TradeUpdate>({ query: FEED, extensions: { caller: bobsToken } }, { next: (r) => results.push(r), error: (e) => (bobEnded = e), complete: () => undefined });

@@ -2,7 +2,7 @@
 // message the subgraph would refuse: such a message would close the socket for every subscriber.
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { createLogger, SUBGRAPH_MESSAGE_MAX_BYTES } from "@localex/common";
+import { CallerKeyring, createLogger, SUBGRAPH_MESSAGE_MAX_BYTES } from "@localex/common";
 import { SubgraphSockets } from "../../gateway/src/subscriptions/upstream.ts";
 
 const QUERY = "subscription ($id: ID) { tradeUpdated(id: $id) { id } }";
@@ -17,7 +17,7 @@ async function subscribeWithVariableOf(bytes: number): Promise<{ error: unknown;
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
-  const sockets = new SubgraphSockets(() => `http://127.0.0.1:${port}/graphql`, "unit-test-secret-0123456789abcdef0123456789", createLogger("silent"));
+  const sockets = new SubgraphSockets(() => `http://127.0.0.1:${port}/graphql`, CallerKeyring.fromSeed("unit-test-seed-0123456789abcdef0123456789"), createLogger("silent"));
   try {
     const error = await new Promise<unknown>((resolve) => {
       void sockets.subscribe("trades", { query: QUERY, variables: { id: "x".repeat(bytes) } }, { caller: null, clientAddress: null }, {

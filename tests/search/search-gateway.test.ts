@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { TASKS, type ListingDocument } from "@localex/common";
-import { GatewayClient } from "../harness/client.ts";
+import { GatewayClient, registerUser } from "../harness/client.ts";
+import { createListing } from "../listings/helpers.ts";
 import { listingDocument, uniqueWord } from "./documents.ts";
 import { allowedAnswers, HOSTILE_QUERIES } from "./hostile-input.ts";
 
@@ -115,6 +116,30 @@ describe("search through the gateway", () => {
     await index({ ...doc, status: "ACTIVE", version: 2 }, queue);
     await index(marker, queue);
     await until({ query: word }, [marker.id]);
+  });
+
+  it("leaves out a hit whose listing is no longer findable while the index catches up, and answers the rest", async () => {
+    // Titles of made-up words only, so no other test's listing is similar to these.
+    const [word, keptTitle, goneTitle] = [uniqueWord(), uniqueWord(), uniqueWord()];
+    const owner = await registerUser();
+    const [kept, gone] = await Promise.all([
+      createListing(owner, { title: `${word} ${keptTitle}` }),
+      createListing(owner, { title: `${word} ${goneTitle}` }),
+    ]);
+    await until({ query: word }, [kept.id, gone.id]);
+    const QUERY = `query($q: String) { search(query: $q) { edges { node { id title status similar { id title } } } } }`;
+    type Page = { search: { edges: { node: { id: string; title: string; status: string; similar: { id: string }[] } }[] } };
+    // The positive control: both hits resolve, and each is the other's similar listing.
+    const before = await client.data<Page>(QUERY, { q: word });
+    expect(before.search.edges.map((e) => [e.node.id, e.node.similar.map((s) => s.id)]).sort()).toEqual(
+      [[kept.id, [gone.id]], [gone.id, [kept.id]]].sort(),
+    );
+    // What a recall match does to an ACTIVE listing, before its index job has run (the job is
+    // not enqueued here, so the index keeps the listing as ACTIVE for as long as the test needs).
+    await db`update listings.listings set status = 'DRAFT' where id = ${gone.id}`;
+    const response = await client.request<Page>(QUERY, { q: word });
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.search.edges.map((e) => e.node)).toEqual([{ id: kept.id, title: `${word} ${keptTitle}`, status: "ACTIVE", similar: [] }]);
   });
 
   it("drops a malformed job without stopping the worker", async () => {

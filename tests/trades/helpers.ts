@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { inject } from "vitest";
 import { CALLER_HEADER, serviceCaller, signCallerToken, type SubgraphName } from "@localex/common";
 import type { TestUser } from "../harness/client.ts";
-import { TEST_GATEWAY_SECRET } from "../harness/secrets.ts";
+import { TEST_CALLER_KEYS } from "../harness/secrets.ts";
 import { accountOf, fundedUser, type Balance } from "../ledger/helpers.ts";
 import { createListing } from "../listings/helpers.ts";
 
@@ -88,8 +88,9 @@ export async function listingStatus(user: TestUser, id: string): Promise<string>
 }
 
 /** Two funded users (100 credits each), each with `listings` ACTIVE listings. */
-export async function twoTraders(listings = 1): Promise<{ ann: TestUser; bob: TestUser; annListings: string[]; bobListings: string[] }> {
-  const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
+/** `existingBob`: a member already funded, to trade again (new listings on both sides). */
+export async function twoTraders(listings = 1, existingBob?: TestUser): Promise<{ ann: TestUser; bob: TestUser; annListings: string[]; bobListings: string[] }> {
+  const [ann, bob] = await Promise.all([fundedUser(), existingBob ?? fundedUser()]);
   const make = (u: TestUser) => Promise.all(Array.from({ length: listings }, () => createListing(u).then((l) => l.id)));
   const [annListings, bobListings] = await Promise.all([make(ann), make(bob)]);
   return { ann, bob, annListings, bobListings };
@@ -99,8 +100,8 @@ export async function twoTraders(listings = 1): Promise<{ ann: TestUser; bob: Te
  * Ann offers her listings and 30 credits for Bob's listings and 10 credits: a trade where
  * both sides hold escrow and reserve listings on accept.
  */
-export async function swapTrade(listings = 1) {
-  const traders = await twoTraders(listings);
+export async function swapTrade(listings = 1, existingBob?: TestUser) {
+  const traders = await twoTraders(listings, existingBob);
   const trade = await proposed(traders.ann, {
     recipientId: traders.bob.id,
     offeredListingIds: traders.annListings,
@@ -117,7 +118,7 @@ export async function balances(...users: TestUser[]): Promise<Balance[]> {
 
 /** Calls a subgraph directly as another subgraph would (internal fields). */
 export async function asService<T = Record<string, unknown>>(subgraph: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const token = await signCallerToken(TEST_GATEWAY_SECRET, serviceCaller("operator"), { signer: "operator", audience: subgraph as SubgraphName });
+  const token = await signCallerToken(TEST_CALLER_KEYS, serviceCaller("operator"), { signer: "operator", audience: subgraph as SubgraphName });
   const response = await fetch(inject("subgraphUrls")[subgraph]!, {
     method: "POST",
     headers: { "content-type": "application/json", [CALLER_HEADER]: token },

@@ -9,7 +9,10 @@ async function pair() {
   return { ann, bob, annListings, bobListings, id: trade.id };
 }
 
-describe("recovery of a trade left between steps", () => {
+// Each case waits out the services' retries (12 attempts, up to 1 s apart) against a failing
+// step before recovery runs: about 25 s alone on 2 cores, past vitest's default 30 s beside
+// another graph file. The time is the retry schedule's, not a speed under test.
+describe("recovery of a trade left between steps", { timeout: 120_000 }, () => {
   it("finishes an accept whose steps were all done but whose end was never recorded", async () => {
     const { ann, bob, annListings, id } = await pair();
     await installFaults([id], { ledger: 0, listings: 0, trades: 0, finish: 1 });

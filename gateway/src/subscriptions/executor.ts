@@ -3,7 +3,7 @@ import type { PlanNode } from "@apollo/query-planner";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { GraphQLError, print, type ExecutionArgs, type ExecutionResult } from "graphql";
 import type { FormattedExecutionResult } from "graphql-ws";
-import type { Logger, SubgraphName } from "@localex/common";
+import { subgraphUnavailable, type Logger, type SubgraphName } from "@localex/common";
 import type { GatewayContext } from "../caller.ts";
 import type { SubscriptionPlanner } from "./planner.ts";
 import type { SubgraphSockets } from "./upstream.ts";
@@ -151,5 +151,5 @@ function eventSource(event: FormattedExecutionResult): GraphQLDataSource {
 function upstreamGone(subgraph: string, error: unknown): GraphQLError {
   // graphql-ws reports a dropped socket as its CloseEvent, or as the array of errors the subgraph sent.
   if (Array.isArray(error) && error.length > 0) return asGraphQLError(error[0] as { message: string });
-  return new GraphQLError(`The ${subgraph} service went away; subscribe again.`, { extensions: { code: "SUBGRAPH_UNAVAILABLE" } });
+  return subgraphUnavailable(subgraph, "gone");
 }

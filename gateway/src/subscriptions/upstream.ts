@@ -1,7 +1,6 @@
-import { GraphQLError } from "graphql";
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
-import { GATEWAY_SERVICE, signCallerToken, SUBGRAPH_MESSAGE_MAX_BYTES, type Caller, type Logger, type SubgraphName } from "@localex/common";
+import { apiError, GATEWAY_SERVICE, signCallerToken, SUBGRAPH_MESSAGE_MAX_BYTES, type Caller, type CallerKeys, type Logger, type SubgraphName } from "@localex/common";
 
 /** Room left in each message for graphql-ws's framing (type, id) around the payload we measure. */
 const FRAME_ALLOWANCE_BYTES = 256;
@@ -23,7 +22,8 @@ export class SubgraphSockets {
 
   constructor(
     private readonly urls: (subgraph: SubgraphName) => string | undefined,
-    private readonly secret: string,
+    /** Holds the gateway's private key: the socket and each subscription are signed with it. */
+    private readonly keys: CallerKeys,
     private readonly log: Logger,
   ) {}
 
@@ -33,12 +33,12 @@ export class SubgraphSockets {
     origin: { caller: Caller | null; clientAddress: string | null },
     sink: UpstreamSink,
   ): Promise<() => void> {
-    const token = await signCallerToken(this.secret, origin.caller, { signer: "gateway", audience: subgraph, clientAddress: origin.clientAddress });
+    const token = await signCallerToken(this.keys, origin.caller, { signer: "gateway", audience: subgraph, clientAddress: origin.clientAddress });
     const payload = { ...request, extensions: { caller: token } };
     // A message the subgraph would refuse closes the socket every subscriber shares (1009):
     // refuse it here, on this subscription alone.
     if (Buffer.byteLength(JSON.stringify(payload)) > SUBGRAPH_MESSAGE_MAX_BYTES - FRAME_ALLOWANCE_BYTES) {
-      sink.error([new GraphQLError("This subscription is too large to serve; ask for fewer fields.", { extensions: { code: "SUBSCRIPTION_TOO_LARGE" } })]);
+      sink.error([apiError("SUBSCRIPTION_TOO_LARGE", "This subscription is too large to serve; ask for fewer fields.")]);
       return () => undefined;
     }
     return this.client(subgraph).subscribe(payload, sink);
@@ -64,7 +64,7 @@ export class SubgraphSockets {
       retryAttempts: 0,
       keepAlive: 15_000,
       connectionParams: async () => ({
-        caller: await signCallerToken(this.secret, { userId: GATEWAY_SERVICE, role: "service", sessionId: "gateway" }, { signer: "gateway", audience: subgraph }),
+        caller: await signCallerToken(this.keys, { userId: GATEWAY_SERVICE, role: "service", sessionId: "gateway" }, { signer: "gateway", audience: subgraph }),
       }),
       on: { closed: (event) => this.log.debug({ subgraph, code: (event as { code?: number }).code }, "subgraph subscription socket closed") },
     });

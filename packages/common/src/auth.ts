@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { SignJWT, decodeJwt, jwtVerify, errors as joseErrors, type JWTPayload } from "jose";
 import { LRUCache } from "lru-cache";
 import { GraphQLError } from "graphql";
-import { SUBGRAPH_NAMES, type SubgraphName } from "./config.ts";
+import type { SubgraphName } from "./subgraph-names.ts";
+import { SERVICE_NAMES, type CallerKeys, type ServiceName } from "./caller-keys.ts";
 import { INTERNAL_FIELD_CALLERS, type InternalField } from "./internal-fields.ts";
 import { addressKey } from "./address-key.ts";
+import { apiError } from "./errors.ts";
 
 export type Role = "user" | "admin";
 /** A subgraph calling another subgraph's internal (`@inaccessible`) fields. */
@@ -44,7 +46,7 @@ export async function issueAccessToken(
 }
 
 function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+  return apiError("UNAUTHENTICATED", message, { http: { status: 401 } });
 }
 
 function toCaller(payload: Record<string, unknown>, roles: readonly CallerRole[]): Caller {
@@ -103,11 +105,10 @@ export function accessTokenExpiry(token: string): Date {
   return new Date((exp ?? 0) * 1000);
 }
 
-/**
- * Who may sign a subgraph request: the gateway (for a client, anonymous ones included), another
- * subgraph (its internal calls), or an operator's tool (CLIs, tests).
- */
-export type ServiceName = SubgraphName | "gateway" | "operator";
+/** When a token verified by verifyAccessToken was issued (its `iat`, in seconds; read without verifying again). */
+export function accessTokenIssuedAt(token: string): number {
+  return decodeJwt(token).iat ?? 0;
+}
 
 /** What a signed request says beyond the caller: who signed it, for whom, and from which client address. */
 export interface RequestOrigin {
@@ -115,7 +116,7 @@ export interface RequestOrigin {
   caller: Caller | null;
   /** The service that signed the request. */
   signer: ServiceName;
-  /** The client's address as the gateway saw it (trusted-proxy aware); null for internal calls. */
+  /** The client's address as the gateway saw it (trusted-proxy aware); null for internal calls (only the gateway's tokens carry one). */
   clientAddress: string | null;
 }
 
@@ -126,63 +127,85 @@ export interface CallerTokenOptions {
   clientAddress?: string | null;
 }
 
-const SIGNERS: readonly string[] = [...SUBGRAPH_NAMES, "gateway", "operator"];
 const ANONYMOUS = "anonymous";
-const issuerOf = (signer: ServiceName) => `localex:${signer}`;
+const ISSUER_PREFIX = "localex:";
+const issuerOf = (signer: ServiceName) => `${ISSUER_PREFIX}${signer}`;
 const audienceOf = (subgraph: SubgraphName) => `localex:${subgraph}`;
+/** Ed25519: each signer has its own private key; subgraphs hold only public keys. */
+const CALLER_TOKEN_ALGORITHM = "EdDSA";
 
 /** Caller tokens signed lately; one is reused for 30 of its 60 seconds. */
 const signed = new LRUCache<string, string>({ max: 20_000, ttl: 30_000 });
 
 /**
- * A signed statement of who is calling one subgraph, valid for one minute. Every request to a
- * subgraph carries one (anonymous clients too); the subgraph refuses anything else with 401.
- * A service calling as itself passes `{ userId: "service:<signer>", role: "service" }`.
+ * A signed statement of who is calling one subgraph, valid for one minute, signed with the
+ * signer's own private key. Every request to a subgraph carries one (anonymous clients too); the
+ * subgraph refuses anything else with 401. A service calling as itself passes `serviceCaller(signer)`.
  */
-export async function signCallerToken(secret: string, caller: Caller | null, options: CallerTokenOptions): Promise<string> {
+export async function signCallerToken(keys: CallerKeys, caller: Caller | null, options: CallerTokenOptions): Promise<string> {
   const address = options.clientAddress ?? "";
-  const cacheKey = [secret, options.signer, options.audience, address, caller?.userId ?? ANONYMOUS, caller?.role ?? "", caller?.sessionId ?? ""].join("\u0000");
+  const cacheKey = [keys.id, options.signer, options.audience, address, caller?.userId ?? ANONYMOUS, caller?.role ?? "", caller?.sessionId ?? ""].join("\u0000");
   const hit = signed.get(cacheKey);
   if (hit) return hit;
   const token = await new SignJWT({ role: caller?.role ?? ANONYMOUS, sid: caller?.sessionId ?? ANONYMOUS, ...(address ? { addr: address } : {}) })
-    .setProtectedHeader({ alg: "HS256" })
+    .setProtectedHeader({ alg: CALLER_TOKEN_ALGORITHM })
     .setSubject(caller?.userId ?? ANONYMOUS)
     .setIssuer(issuerOf(options.signer))
     .setAudience(audienceOf(options.audience))
     .setIssuedAt()
     .setExpirationTime("60s")
-    .sign(key(secret));
+    .sign(keys.signingKey(options.signer));
   signed.set(cacheKey, token);
   return token;
 }
 
-/** Origins already verified, per expected audience (one process may host every subgraph). */
+/** Origins already verified, per key set and expected audience (one process may host every subgraph). */
 const verifiedOrigins = new LRUCache<string, RequestOrigin>({ max: 20_000, ttlAutopurge: false });
 
+/** The signer a token claims (its issuer), before anything is verified: it picks the key to verify with. */
+function claimedSigner(token: string): ServiceName | null {
+  let iss: unknown;
+  try {
+    ({ iss } = decodeJwt(token));
+  } catch {
+    return null;
+  }
+  const signer = typeof iss === "string" && iss.startsWith(ISSUER_PREFIX) ? iss.slice(ISSUER_PREFIX.length) : "";
+  return SERVICE_NAMES.includes(signer as ServiceName) ? (signer as ServiceName) : null;
+}
+
 /**
- * A subgraph trusts only a caller token signed with the shared secret, by a known service, for
- * itself, unexpired; anything else is refused (401). A service caller must be the service that
- * signed (`service:<signer>`), so one service cannot speak as another.
+ * A subgraph trusts a caller token only when the public key of the service it names as issuer
+ * verifies it (so a service's key signs only as that service, never as the gateway), for
+ * itself, unexpired; anything else is refused (401). Only the gateway speaks for members and
+ * admins, and tells the client's address; any other signer may call only as itself.
  */
-export async function verifyCallerToken(secret: string, token: string, audience: SubgraphName): Promise<RequestOrigin> {
-  const cacheKey = `${secret}\u0000${audience}\u0000${token}`;
+export async function verifyCallerToken(keys: CallerKeys, token: string, audience: SubgraphName): Promise<RequestOrigin> {
+  const cacheKey = `${keys.id}\u0000${audience}\u0000${token}`;
   const hit = verifiedOrigins.get(cacheKey);
   if (hit) return hit;
+  const signer = claimedSigner(token);
+  const publicKey = signer ? keys.publicKey(signer) : undefined;
+  if (!signer || !publicKey) throw unauthenticated("The request's signer is unknown.");
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], audience: audienceOf(audience), requiredClaims: ["sub", "exp", "iss"] }));
+    ({ payload } = await jwtVerify(token, publicKey, {
+      algorithms: [CALLER_TOKEN_ALGORITHM],
+      issuer: issuerOf(signer),
+      audience: audienceOf(audience),
+      requiredClaims: ["sub", "exp", "iss"],
+    }));
   } catch {
     throw unauthenticated(`The request is not signed for the ${audience} service.`);
   }
-  const signer = typeof payload.iss === "string" && payload.iss.startsWith("localex:") ? payload.iss.slice("localex:".length) : "";
-  if (!SIGNERS.includes(signer)) throw unauthenticated("The request's signer is unknown.");
   let caller: Caller | null = null;
   if (payload.role !== ANONYMOUS) {
     // The gateway signs for its clients (and, as a service, for its own subscription sockets).
     caller = toCaller(payload, signer === "gateway" ? ["user", "admin", "service"] : ["service"]);
     if (caller.role === "service" && caller.userId !== `service:${signer}`) throw unauthenticated("A service may call only as itself.");
   }
-  const origin: RequestOrigin = { caller, signer: signer as ServiceName, clientAddress: typeof payload.addr === "string" ? payload.addr : null };
+  const clientAddress = signer === "gateway" && typeof payload.addr === "string" ? payload.addr : null;
+  const origin: RequestOrigin = { caller, signer, clientAddress };
   const ttl = (payload.exp ?? 0) * 1000 - Date.now();
   if (ttl > 0) verifiedOrigins.set(cacheKey, origin, { ttl });
   return origin;
@@ -200,7 +223,7 @@ export const serviceCaller = (signer: ServiceName): Caller => ({ userId: `servic
 // Errors thrown inside resolvers carry no HTTP status: a subgraph answering non-2xx makes
 // the gateway discard the error's code. Only request-level refusals (a bad token) use 401.
 export function requireCaller(caller: Caller | null): Caller {
-  if (!caller) throw new GraphQLError("Sign in to do this.", { extensions: { code: "UNAUTHENTICATED" } });
+  if (!caller) throw apiError("UNAUTHENTICATED", "Sign in to do this.");
   return caller;
 }
 
@@ -213,7 +236,7 @@ export function requireService(caller: Caller | null, field: InternalField): Cal
   const service = caller?.role === "service" ? caller.userId.slice("service:".length) : null;
   const allowed: readonly string[] = INTERNAL_FIELD_CALLERS[field];
   if (caller === null || service === null || (service !== "operator" && !allowed.includes(service))) {
-    throw new GraphQLError(`${field} is internal to LocalEx.`, { extensions: { code: "FORBIDDEN" } });
+    throw apiError("FORBIDDEN", `${field} is internal to LocalEx.`);
   }
   return caller;
 }
@@ -221,7 +244,7 @@ export function requireService(caller: Caller | null, field: InternalField): Cal
 export function requireAdmin(caller: Caller | null): Caller {
   const c = requireCaller(caller);
   if (c.role !== "admin") {
-    throw new GraphQLError("Only administrators may do this.", { extensions: { code: "FORBIDDEN" } });
+    throw apiError("FORBIDDEN", "Only administrators may do this.");
   }
   return c;
 }

@@ -1,5 +1,10 @@
 import { z } from "zod";
 import { RATE_LIMIT_NAMES, RATE_LIMIT_PATTERN, type RateLimitName } from "./rate-limit-rules.ts";
+import { parseTrustProxy } from "./trust-proxy.ts";
+import { secretProblems, type Piece } from "./piece-secrets.ts";
+import type { SubgraphName } from "./subgraph-names.ts";
+
+export { SUBGRAPH_NAMES, type SubgraphName } from "./subgraph-names.ts";
 
 /** `RATE_LIMIT_<NAME>=<count>/<seconds>` for every rule in rate-limit-rules.ts; unset: the environment's default. */
 const rateLimitVariables = Object.fromEntries(
@@ -8,11 +13,24 @@ const rateLimitVariables = Object.fromEntries(
 
 /** Development-only secrets: obviously fake, and refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-do-not-use-in-production";
-export const DEV_GATEWAY_SECRET = "dev-only-insecure-gateway-secret-do-not-use-in-production";
 export const DEV_MEDIA_SIGNING_SECRET = "dev-only-insecure-media-signing-secret-do-not-use-in-production";
 /** A development-only VAPID key pair for Web Push (generated once, published here, refused in production). */
 export const DEV_VAPID_PUBLIC_KEY = "BPAi8-Ir-4qeDuXRVCAkp1TmSahHXqCeksyAUNI0vj5mNpntKcpFzhpkUoiLRvK6z_RkPfPkBm6LiuUJvhoiRTc";
 export const DEV_VAPID_PRIVATE_KEY = "SChQoQD-ltMuyuuXE8SNB_GY0ZM3iY-WexE6FqjwI14";
+
+/**
+ * The public Web Push services (Chrome and Edge's FCM, Firefox's autopush, Windows' WNS, Safari's
+ * APNs): the only hosts a browser's push endpoint is on, and so the only ones we push to.
+ */
+export const PUBLIC_PUSH_SERVICE_HOSTS = [
+  "fcm.googleapis.com",
+  "updates.push.services.mozilla.com",
+  "*.notify.windows.com",
+  "web.push.apple.com",
+  "*.push.apple.com",
+] as const;
+/** A host name, or `*.` and a domain for any name under it (never a bare `*`). */
+const PUSH_HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const secret = z.string().min(32, "must be at least 32 characters");
@@ -29,13 +47,40 @@ const schema = z
     SUBGRAPH_HOST: z.string().default("127.0.0.1"),
     /**
      * Which proxies' X-Forwarded-For to believe for the client's address (rate limits): "false"
-     * (the socket's peer), "true" (any), a hop count, or addresses/CIDRs ("loopback, 10.0.0.0/8").
+     * (the socket's peer), a hop count, or addresses/CIDRs ("loopback, 10.0.0.0/8"); "true"
+     * (anyone's, so any client picks its own address) outside production only.
      */
-    TRUST_PROXY: z.string().default("false"),
+    TRUST_PROXY: z
+      .string()
+      .default("false")
+      .superRefine((value, ctx) => {
+        const problem = parseTrustProxy(value);
+        if (typeof problem === "string") ctx.addIssue({ code: "custom", message: problem });
+      }),
+    /**
+     * Anonymous WebSocket connections one client address (an IPv6 /64) may hold open at one
+     * gateway process; members' connections are not counted. Unset: 20 in production, 1000
+     * elsewhere (a test suite opens many from 127.0.0.1).
+     */
+    WS_ANONYMOUS_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).optional(),
     /** How long the gateway waits for a subgraph's answer to one operation (uploads: from their last byte). */
     SUBGRAPH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(30),
     /** Identical subgraph fetches of queries in flight at once (same caller, document and variables) share one request. */
     GATEWAY_DEDUPLICATE_FETCHES: z.stringbool().default(true),
+    /** Connections from each gateway to each subgraph for operations (JSON fetches). */
+    GATEWAY_SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(4096).default(256),
+    /** Connections from each gateway to each subgraph for uploads (multipart fetches): their own, so uploads never queue operations. */
+    GATEWAY_UPLOAD_CONNECTIONS: z.coerce.number().int().min(1).max(4096).default(64),
+    /**
+     * The slowest an upload's bytes may arrive (gateway multipart intake, the disk driver's PUT),
+     * averaged over each UPLOAD_RATE_WINDOW_SECONDS; slower is refused (408 UPLOAD_TOO_SLOW).
+     */
+    UPLOAD_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(1).max(1024 ** 3).default(8 * 1024),
+    UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().min(1).max(300).default(20),
+    /** The longest one upload request may take to arrive, whatever its pace. */
+    UPLOAD_MAX_SECONDS: z.coerce.number().min(1).max(3600).default(300),
+    /** Multipart uploads one member may have in progress at once (counted in Redis across gateways, when set). */
+    UPLOAD_CONCURRENCY_PER_MEMBER: z.coerce.number().int().min(1).max(64).default(4),
     /**
      * `open`: any operation (automatic persisted queries on, the typed client's manifest known in
      * advance); `safelist`: only the operations in the manifest (docs/client.md).
@@ -46,6 +91,12 @@ const schema = z
     /** The most one operation may cost (gateway/src/cost.ts: fields times the items their lists return). */
     MAX_OPERATION_COST: z.coerce.number().int().min(100).default(10_000),
     ...rateLimitVariables,
+    /**
+     * Past an account's LOGIN_FAILURES_PER_ACCOUNT, an attempt from a device not known for it must
+     * come this long after the last one, doubled for each attempt since, up to the maximum.
+     */
+    LOGIN_BACKOFF_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(1),
+    LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     PORT: port.default(4000),
     IDENTITY_PORT: port.default(4001),
     LISTINGS_PORT: port.default(4002),
@@ -64,8 +115,25 @@ const schema = z
     DATA_DIR: z.string().default(".data"),
     EMBEDDED_POSTGRES_PORT: port.default(54329),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** Access tokens: identity signs them, the gateway verifies them (HS256); no other piece holds it. */
     JWT_SECRET: secret.default(DEV_JWT_SECRET),
-    GATEWAY_SECRET: secret.default(DEV_GATEWAY_SECRET),
+    /**
+     * This process's own private key for caller tokens (Ed25519, `pnpm caller-keys` makes them):
+     * the gateway's, or a subgraph's for its internal calls. Required by `pnpm serve <piece>` in
+     * production; in development and tests every key derives from CALLER_KEY_SEED instead.
+     */
+    CALLER_SIGNING_KEY: z.string().optional(),
+    /**
+     * Each signer's public key, `gateway=<key>,trades=<key>,…` (or a JSON object): a subgraph
+     * accepts a caller token only from a signer named here whose key verifies it. Required (with
+     * the gateway's) by a subgraph in production; in development, derived from CALLER_KEY_SEED.
+     */
+    CALLER_PUBLIC_KEYS: z.string().optional(),
+    /**
+     * Development and tests only: every service's caller key pair derives from it (unset: a
+     * published development seed). Refused in production: a process holding it could sign as any.
+     */
+    CALLER_KEY_SEED: secret.optional(),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
     REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(31_536_000).default(2_592_000),
     ADMIN_EMAILS: z
@@ -114,6 +182,13 @@ const schema = z
     MEDIA_QUOTA_BYTES: z.coerce.number().int().min(0).default(500 * 1024 * 1024),
     /** How long presigned upload and signed download URLs stay valid. */
     MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 86_400).default(900),
+    /**
+     * Run media's image decoder (the process that parses uploads) as this user and group (gid:
+     * the uid's, unless set), so it cannot read the media process's files or /proc. Needs media
+     * to run as root (the container's default). Unset: the decoder runs as media's own user.
+     */
+    MEDIA_DECODER_UID: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
+    MEDIA_DECODER_GID: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
     /** clamd for malware scanning: tcp://host:3310 or unix:///path/to/clamd.ctl. Unset: no scanning (said at start-up). */
     CLAMAV_URL: z.string().regex(/^(tcp:\/\/[^/:]+:\d+|unix:\/\/\/.+)$/, "must be tcp://host:port or unix:///path").optional(),
     /** Outgoing mail: smtp://user:pass@host:port (smtps:// for TLS). Unset: mail goes to the development inbox. */
@@ -123,10 +198,28 @@ const schema = z
     PUBLIC_APP_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** How long the email-verification link mailed at registration stays valid. */
     EMAIL_VERIFICATION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(48 * 3600),
+    /** How long a password-reset link works (it also stops working once the password changes). */
+    PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(30 * 60),
     /** Web Push (VAPID): the key pair and a contact (mailto: or https:) push services may reach. */
     VAPID_PUBLIC_KEY: z.string().min(20).default(DEV_VAPID_PUBLIC_KEY),
     VAPID_PRIVATE_KEY: z.string().min(20).default(DEV_VAPID_PRIVATE_KEY),
     VAPID_SUBJECT: z.string().regex(/^(mailto:|https:)/, "must be a mailto: or https: URL").default("mailto:dev@localex.invalid"),
+    /**
+     * The hosts push endpoints may be on, comma-separated (`*.example.org`: any name under it).
+     * A subscription elsewhere is refused at registration (PUSH_ENDPOINT_NOT_ALLOWED) and never sent to.
+     */
+    PUSH_ENDPOINT_HOSTS: z
+      .string()
+      .default(PUBLIC_PUSH_SERVICE_HOSTS.join(","))
+      .transform((s) => s.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(PUSH_HOST_PATTERN, "each must be a host name or *.domain")).min(1, "must name at least one host")),
+    /**
+     * Development and tests only: push endpoints on this machine (localhost, 127.0.0.1, ::1) are
+     * accepted and sent to, for a local stand-in push service. Refused in production.
+     */
+    PUSH_ALLOW_LOOPBACK: z.stringbool().default(false),
+    /** How long one notification's push to all of a member's browsers may take, together (they are sent at once). */
+    PUSH_SEND_BUDGET_SECONDS: z.coerce.number().min(1).max(60).default(5),
     /** How long a data export's archive stays downloadable before it is deleted. */
     DATA_EXPORT_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24 * 7),
     /** How long a verification request's private documents are kept after the decision (0: deleted at once). */
@@ -182,24 +275,32 @@ const schema = z
       ctx.addIssue({ code: "custom", path: ["BTC_FIXED_PRICE_MINOR"], message: "is required when BTC_PRICE_SOURCE=fixed" });
     if (c.BTC_PRICE_SOURCE === "http" && !c.BTC_PRICE_URL)
       ctx.addIssue({ code: "custom", path: ["BTC_PRICE_URL"], message: "is required when BTC_PRICE_SOURCE=http" });
+    if (c.LOGIN_BACKOFF_MAX_SECONDS < c.LOGIN_BACKOFF_BASE_SECONDS)
+      ctx.addIssue({ code: "custom", path: ["LOGIN_BACKOFF_MAX_SECONDS"], message: "must be at least LOGIN_BACKOFF_BASE_SECONDS" });
+    if (c.UPLOAD_RATE_WINDOW_SECONDS > c.UPLOAD_MAX_SECONDS)
+      ctx.addIssue({ code: "custom", path: ["UPLOAD_RATE_WINDOW_SECONDS"], message: "must not be longer than UPLOAD_MAX_SECONDS" });
     if (c.NODE_ENV === "production" && c.BTC_PRICE_SOURCE === "fixed")
       ctx.addIssue({ code: "custom", path: ["BTC_PRICE_SOURCE"], message: "fixed is a development price and is refused in production; use http" });
+    if (c.NODE_ENV === "production" && c.PUSH_ALLOW_LOOPBACK)
+      ctx.addIssue({ code: "custom", path: ["PUSH_ALLOW_LOOPBACK"], message: "is for a local stand-in push service in development and tests; refused in production" });
     if (c.NODE_ENV !== "production") return;
-    if (c.VAPID_PRIVATE_KEY === DEV_VAPID_PRIVATE_KEY)
-      ctx.addIssue({ code: "custom", path: ["VAPID_PRIVATE_KEY"], message: "the development key pair is refused in production; generate one (npx web-push generate-vapid-keys)" });
-    if (c.MEDIA_SIGNING_SECRET === DEV_MEDIA_SIGNING_SECRET)
-      ctx.addIssue({ code: "custom", path: ["MEDIA_SIGNING_SECRET"], message: "the development default is refused in production; set a random secret" });
-    if (c.JWT_SECRET === DEV_JWT_SECRET)
-      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "the development default is refused in production; set a random secret" });
-    if (c.GATEWAY_SECRET === DEV_GATEWAY_SECRET)
-      ctx.addIssue({ code: "custom", path: ["GATEWAY_SECRET"], message: "the development default is refused in production; set a random secret" });
-    if (c.JWT_SECRET === c.GATEWAY_SECRET)
-      ctx.addIssue({ code: "custom", path: ["GATEWAY_SECRET"], message: "must differ from JWT_SECRET" });
-    if (!c.DATABASE_URL)
-      ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "is required in production (the embedded PostgreSQL is for development)" });
+    // A floor of a few bytes a second is no floor: trickling uploads would hold connections again.
+    if (c.UPLOAD_MIN_BYTES_PER_SECOND < 1024)
+      ctx.addIssue({ code: "custom", path: ["UPLOAD_MIN_BYTES_PER_SECOND"], message: "must be at least 1024 in production" });
+    if (parseTrustProxy(c.TRUST_PROXY) === true)
+      ctx.addIssue({
+        code: "custom",
+        path: ["TRUST_PROXY"],
+        message: "true (believe anyone's X-Forwarded-For) is refused in production; set the hop count of your proxies or their addresses/CIDRs",
+      });
   });
 
 export type Config = z.output<typeof schema>;
+
+/** WS_ANONYMOUS_CONNECTIONS_PER_ADDRESS, else the environment's default. */
+export function anonymousSocketsPerAddress(config: Pick<Config, "NODE_ENV" | "WS_ANONYMOUS_CONNECTIONS_PER_ADDRESS">): number {
+  return config.WS_ANONYMOUS_CONNECTIONS_PER_ADDRESS ?? (config.NODE_ENV === "production" ? 20 : 1000);
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -208,24 +309,21 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and validates the environment once; every problem is reported, not just the first. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Reads and validates the environment once; every problem is reported, not just the first.
+ * `piece` is what the process runs (piece-secrets.ts): production requires only the secrets it
+ * uses. Unnamed: the whole graph in one process, which uses them all.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, piece: Piece = "graph"): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const result = schema.safeParse(cleaned);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((i) => {
-        const key = i.path.join(".");
-        const value = key in cleaned && !/SECRET/.test(key) ? ` (got ${JSON.stringify(cleaned[key])})` : "";
-        return `${key}: ${i.message}${value}`;
-      }),
-    );
-  }
+  // Secrets and keys are never echoed back.
+  const got = (key: string) => (key in cleaned && !/SECRET|_KEY|PASSWORD/.test(key) ? ` (got ${JSON.stringify(cleaned[key])})` : "");
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}${got(i.path.join("."))}`));
+  const problems = secretProblems(result.data, piece);
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `${p.variable}: ${p.message}`));
   return result.data;
 }
-
-export const SUBGRAPH_NAMES = ["identity", "listings", "trades", "ledger", "media", "search"] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 export function subgraphUrlOverrides(config: Config): Partial<Record<SubgraphName, string>> {
   const urls: Partial<Record<SubgraphName, string | undefined>> = {
@@ -252,9 +350,9 @@ export function subgraphPort(config: Config, name: SubgraphName): number {
 }
 
 /** For entry points: the configuration, or a clear message and exit code 1. */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env, piece: Piece = "graph"): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, piece);
   } catch (e) {
     console.error(e instanceof ConfigError ? e.message : e);
     process.exit(1);

@@ -5,10 +5,12 @@ import { z } from "zod";
  * shared queue, and event topics for live subscriptions. docs/contracts.md explains each.
  */
 
-/** Job names on the shared queue, `<owner subgraph>:<task>`. */
+/** Job names on the shared queue, `<owner subgraph>:<task>`: every job, a subgraph's private ones included. */
 export const TASKS = {
   /** identity → ledger, in the transaction that verifies the member's email: grant the welcome credits. */
   welcomeGrant: "ledger:welcome-grant",
+  /** trades → ledger, in the transaction that completes a trade: its parties' welcome credits become transferable. */
+  tradeCompleted: "ledger:trade-completed",
   /** listings → search, in the transaction of every listing change: (re)index the listing. */
   indexListing: "search:index-listing",
   /** trades, scheduled for a proposal's expiresAt: expire it if still open. */
@@ -29,6 +31,14 @@ export const TASKS = {
   deleteDocuments: "media:delete-documents",
   /** identity, in the transaction of `deleteMyAccount`: take the account apart, step by step, resumably. */
   deleteAccount: "identity:delete-account",
+  /** identity, hourly: queue again every deletion not finished (a job that gave up, or was lost). */
+  resumeDeletions: "identity:resume-deletions",
+  /** identity, in the transaction that registers a member (or asks again): mail the link that verifies their email. */
+  sendVerificationEmail: "identity:send-verification-email",
+  /** identity, in the transaction of requestPasswordReset, resetPassword or changePassword: the reset link, or the notice that the password changed. */
+  sendPasswordEmail: "identity:send-password-email",
+  /** listings, at start and on its crontab (RECALLS_REFRESH_MINUTES): fetch the product recalls again. */
+  refreshRecalls: "listings:refresh-recalls",
 } as const;
 
 /** What a member can be told about (identity's NotificationKind). */
@@ -83,6 +93,7 @@ export type ListingDocument = z.infer<typeof listingDocumentSchema>;
  */
 export const JOB_PAYLOADS = {
   [TASKS.welcomeGrant]: z.object({ userId: z.uuid() }),
+  [TASKS.tradeCompleted]: z.object({ tradeId: z.uuid(), memberIds: z.array(z.uuid()).min(1).max(2) }),
   [TASKS.indexListing]: z.object({ listing: listingDocumentSchema }),
   [TASKS.expireTrade]: z.object({ tradeId: z.uuid() }),
   [TASKS.processMedia]: z.object({ jobId: z.uuid() }),
@@ -94,14 +105,27 @@ export const JOB_PAYLOADS = {
     /** The same key records one notification however often the job runs (e.g. `trade-event:<id>:<userId>`). */
     key: z.string().min(1).max(200),
     tradeId: z.uuid().nullable().default(null),
+    /** What else it is about, linked from the notification (Notification.media, job, transferId, verificationRequest). */
+    mediaId: z.uuid().nullable().default(null),
+    jobId: z.uuid().nullable().default(null),
+    transferId: z.uuid().nullable().default(null),
+    verificationRequestId: z.uuid().nullable().default(null),
     /** What the message names: an amount of credits, a file's name, a reason. */
     details: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
   }),
   [TASKS.sendNotificationEmail]: z.object({ userId: z.uuid(), kind: z.enum(NOTIFICATION_KINDS) }),
-  [TASKS.sendNotificationPush]: z.object({ notificationId: z.uuid() }),
+  /** `userId`: the notification's member, whose pushes wait in one line (JOB_POLICIES). */
+  [TASKS.sendNotificationPush]: z.object({ notificationId: z.uuid(), userId: z.uuid() }),
   [TASKS.exportMemberData]: z.object({ jobId: z.uuid() }),
   [TASKS.deleteDocuments]: z.object({ ownerId: z.uuid(), mediaIds: z.array(z.uuid()).min(1).max(10) }),
   [TASKS.deleteAccount]: z.object({ userId: z.uuid() }),
+  // Scheduled by graphile-worker's crontab, which sends its own bookkeeping.
+  [TASKS.resumeDeletions]: z.object({}).loose(),
+  [TASKS.sendVerificationEmail]: z.object({ userId: z.uuid() }),
+  /** `at`: when it was asked for (the notice names the time of the change). */
+  [TASKS.sendPasswordEmail]: z.object({ userId: z.uuid(), kind: z.enum(["reset-link", "changed"]), at: z.iso.datetime() }),
+  // Scheduled by graphile-worker's crontab too (and once at start, with an empty payload).
+  [TASKS.refreshRecalls]: z.object({}).loose(),
 } as const;
 
 export type TaskName = keyof typeof JOB_PAYLOADS;
@@ -109,6 +133,45 @@ export type TaskName = keyof typeof JOB_PAYLOADS;
 export type JobPayload<T extends TaskName> = z.output<(typeof JOB_PAYLOADS)[T]>;
 /** A payload as it is enqueued (defaults may be left out). */
 export type JobPayloadInput<T extends TaskName> = z.input<(typeof JOB_PAYLOADS)[T]>;
+
+/**
+ * How a task's jobs are queued and run, where not the defaults (any free slot of the owner's
+ * worker, 25 attempts, priority 0): enqueueJob applies `queueName`, `maxAttempts` and
+ * `priority`, startJobWorker runs a task with a `lane` on slots of its own.
+ */
+export interface JobPolicy<T extends TaskName> {
+  /** graphile-worker's named queue: the jobs of one name run one at a time, in order. */
+  queueName?: (payload: JobPayload<T>) => string;
+  maxAttempts?: number;
+  /** graphile-worker takes lower numbers first; everything else is 0. */
+  priority?: number;
+  /** Its own worker (its own slots and connections), so its waits never hold another task's slot. */
+  lane?: { name: string; concurrency: number };
+}
+
+export const JOB_POLICIES: { readonly [T in TaskName]?: JobPolicy<T> } = {
+  // Push waits on members' endpoints, which a member chooses: on its own lane it can never delay
+  // verification mail or account deletion; one member's pushes go one at a time, so a member
+  // whose endpoints are slow holds one push slot at most; and a push is stale within the hour
+  // (the inbox has it), so it is not retried for a day (8 attempts: about half an hour).
+  [TASKS.sendNotificationPush]: {
+    queueName: ({ userId }) => `identity:push:${userId}`,
+    maxAttempts: 8,
+    lane: { name: "push", concurrency: 2 },
+  },
+  // A member's deletion runs one job at a time: the sweep that queues it again while a run is
+  // under way (graphile-worker then adds a second job) waits its turn instead of running beside it.
+  [TASKS.deleteAccount]: {
+    queueName: ({ userId }) => `identity:account-deletion:${userId}`,
+  },
+  // A member is at the screen waiting for this mail: it runs before whatever else is queued,
+  // such as the notifications a busy hour of transfers leaves behind.
+  [TASKS.sendVerificationEmail]: { maxAttempts: 10, priority: -10 },
+  [TASKS.sendPasswordEmail]: { maxAttempts: 10, priority: -10 },
+  // A failed refresh is retried twice with graphile-worker's backoff (about 2 s, then 7 s)
+  // before the next scheduled one; the recalls last fetched stay in use meanwhile.
+  [TASKS.refreshRecalls]: { maxAttempts: 3 },
+};
 
 /** Event-bus topics; payloads carry ids only, subscribers fetch what they select. */
 export const TOPICS = {

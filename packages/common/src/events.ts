@@ -15,9 +15,12 @@ export interface EventBus {
   /**
    * Publishes `{ id }` and keeps the id under the topic for `ttlSeconds`, so a process that
    * starts later still learns of it (`recent`): e.g. an ended session, whose access tokens
-   * outlive the event by up to their lifetime. Best-effort, as publish.
+   * outlive the event by up to their lifetime. Resolves once the first try is done (kept and
+   * published, or failed) and never rejects; while Redis is away it is tried again, in the
+   * background, until it is kept or its time is up. A caller that answers "done" awaits it (with
+   * a bound of its own: a hung Redis never settles the first try).
    */
-  publishRetained(topic: string, id: string, ttlSeconds: number): void;
+  publishRetained(topic: string, id: string, ttlSeconds: number): Promise<void>;
   /** The ids published with publishRetained on the topic that have not expired yet. */
   recent(topic: string): Promise<string[]>;
   /** Returns an unsubscribe function. */
@@ -36,7 +39,7 @@ export class InProcessEventBus implements EventBus {
   /** topic → id → when it expires (ms). */
   private readonly retained = new Map<string, Map<string, number>>();
 
-  publishRetained(topic: string, id: string, ttlSeconds: number): void {
+  async publishRetained(topic: string, id: string, ttlSeconds: number): Promise<void> {
     const kept = this.retained.get(topic) ?? new Map<string, number>();
     const now = Date.now();
     for (const [old, until] of kept) if (until <= now) kept.delete(old);
@@ -107,8 +110,16 @@ export class RedisEventBus implements EventBus {
     });
     this.sub.on("ready", () => {
       if (!interrupted) return;
-      interrupted = false;
-      this.deliveryChanges.emit("change", "resumed");
+      // ioredis sends the resubscriptions on reconnect; a PING behind them on this connection
+      // answers once Redis has taken them, so "resumed" means events are being heard again.
+      this.sub.ping().then(
+        () => {
+          if (!interrupted || this.closing) return;
+          interrupted = false;
+          this.deliveryChanges.emit("change", "resumed");
+        },
+        () => {}, // lost again: the next "ready" tries once more
+      );
     });
     this.sub.on("message", (channel: string, message: string) => {
       this.local.emit(channel, JSON.parse(message));
@@ -121,18 +132,41 @@ export class RedisEventBus implements EventBus {
     });
   }
 
-  publishRetained(topic: string, id: string, ttlSeconds: number): void {
+  /**
+   * The id is kept and published in one transaction, tried again (backing off) while Redis is
+   * away and the id still matters, so a process that missed the event finds it kept once Redis
+   * is back. Only a stop of this process meanwhile loses it.
+   */
+  publishRetained(topic: string, id: string, ttlSeconds: number): Promise<void> {
     const key = `${this.prefix}${topic}:recent`;
-    const now = Date.now();
-    // A sorted set scored by expiry: one key per topic, trimmed as it is written.
-    this.pub
-      .multi()
-      .zadd(key, now + ttlSeconds * 1000, id)
-      .zremrangebyscore(key, "-inf", now)
-      .pexpire(key, ttlSeconds * 1000)
-      .exec()
-      .catch((err: unknown) => this.log?.warn({ err, topic }, "a retained event was not kept; processes that start later miss it"));
-    this.publish(topic, { id });
+    const until = Date.now() + ttlSeconds * 1000;
+    let warned = false;
+    const attempt = (retryMs: number): Promise<void> => {
+      const now = Date.now();
+      // A sorted set scored by expiry: one key per topic, trimmed as it is written.
+      return this.pub
+        .multi()
+        .zadd(key, until, id)
+        .zremrangebyscore(key, "-inf", now)
+        .pexpire(key, until - now)
+        .publish(this.prefix + topic, JSON.stringify({ id }))
+        .exec()
+        .then(
+          () => {
+            if (warned) this.log?.info({ topic }, "a retained event was kept after all");
+          },
+          (err: unknown) => {
+            if (this.closing || Date.now() + retryMs >= until) {
+              this.log?.warn({ err, topic }, "a retained event was not kept; processes that missed it never learn of it");
+              return;
+            }
+            if (!warned) this.log?.warn({ err, topic }, "a retained event was not kept yet; trying again while Redis is away");
+            warned = true;
+            setTimeout(() => void attempt(Math.min(retryMs * 2, 10_000)), retryMs).unref();
+          },
+        );
+    };
+    return attempt(500);
   }
 
   async recent(topic: string): Promise<string[]> {

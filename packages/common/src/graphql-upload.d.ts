@@ -21,7 +21,8 @@ declare module "graphql-upload/processRequest.mjs" {
     createReadStream(options?: { encoding?: BufferEncoding; highWaterMark?: number }): Readable;
   }
   export default function processRequest(
-    request: IncomingMessage,
+    // It reads the headers off the request and pipes it into busboy: any stream with them will do.
+    request: Readable & Pick<IncomingMessage, "headers">,
     response: ServerResponse,
     options?: { maxFieldSize?: number; maxFileSize?: number; maxFiles?: number },
   ): Promise<Record<string, unknown> | Record<string, unknown>[]>;

@@ -1,10 +1,12 @@
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { ErrorCode } from "./error-codes.ts";
+import { errorBody } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { REQUEST_ID_HEADER, requestIdOf, requestScope } from "./request-id.ts";
 
 /** Codes for the HTTP-level refusals fastify makes before a request reaches Apollo Server. */
-const HTTP_CODES: Record<number, string> = {
+const HTTP_CODES: Record<number, ErrorCode> = {
   400: "BAD_REQUEST",
   404: "NOT_FOUND",
   413: "PAYLOAD_TOO_LARGE",
@@ -54,10 +56,10 @@ export function createHttpServer(log: Logger): FastifyInstance {
         : status === 500
           ? "Internal server error."
           : error.message;
-    void reply.code(status).send({ errors: [{ message, extensions: { code: HTTP_CODES[status] ?? "INTERNAL_SERVER_ERROR" } }] });
+    void reply.code(status).send(errorBody(HTTP_CODES[status] ?? "INTERNAL_SERVER_ERROR", message));
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ errors: [{ message: `Nothing is served at ${request.method} ${request.url}.`, extensions: { code: "NOT_FOUND" } }] });
+    void reply.code(404).send(errorBody("NOT_FOUND", `Nothing is served at ${request.method} ${request.url}.`));
   });
   return app;
 }

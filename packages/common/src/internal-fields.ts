@@ -9,18 +9,21 @@ import type { SubgraphName } from "./config.ts";
 export const INTERNAL_FIELD_CALLERS = {
   // identity
   "Query.exportIdentityRecords": ["media"],
+  "Query.memberRole": ["ledger", "trades", "media"],
   // listings
   "Query.exportListingRecords": ["media"],
   "Query.tradeListingInfo": ["trades", "media"],
   "Query.listingDocuments": ["search"],
+  "Query.unfindableListingIds": ["search"],
   "Mutation.withdrawMemberListings": ["identity"],
   "Mutation.reserveListingsForTrade": ["trades"],
   "Mutation.releaseListingsForTrade": ["trades"],
   "Mutation.completeListingsForTrade": ["trades"],
   "Mutation.handOverListingsForTrade": ["trades"],
   // trades
-  "Query.departureBlockers": ["identity"],
   "Query.exportTradeRecords": ["media"],
+  "Mutation.beginMemberDeparture": ["identity"],
+  "Mutation.abandonMemberDeparture": ["identity"],
   "Mutation.closeMemberTrades": ["identity"],
   "Mutation.recoverTrades": [],
   // ledger

@@ -1,7 +1,9 @@
 import { GraphQLError } from "graphql";
 import { Pool } from "undici";
 import { CALLER_HEADER, serviceCaller, signCallerToken } from "./auth.ts";
+import type { CallerKeys } from "./caller-keys.ts";
 import type { SubgraphName } from "./config.ts";
+import { subgraphUnavailable } from "./errors.ts";
 import { currentRequestId, REQUEST_ID_HEADER } from "./request-id.ts";
 
 /** The request being served's id, for a call made on its behalf. */
@@ -39,7 +41,7 @@ export class InternalCallError extends Error {
 
 /**
  * Calls another subgraph's internal fields (marked `@inaccessible`, so absent from the public
- * API) with a service identity signed by the gateway secret. Subgraphs never import each
+ * API) with a service identity signed with this service's own key. Subgraphs never import each
  * other; this, federation and the job queue are how they meet.
  */
 export class InternalClient {
@@ -48,7 +50,7 @@ export class InternalClient {
 
   constructor(
     private readonly from: SubgraphName,
-    private readonly secret: string,
+    private readonly keys: CallerKeys,
     private readonly directory: SubgraphDirectory,
   ) {}
 
@@ -62,7 +64,7 @@ export class InternalClient {
   }
 
   async request<T>(target: SubgraphName, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const token = await signCallerToken(this.secret, serviceCaller(this.from), { signer: this.from, audience: target });
+    const token = await signCallerToken(this.keys, serviceCaller(this.from), { signer: this.from, audience: target });
     const url = new URL(this.directory.urlOf(target));
     const response = await this.poolFor(url).request({
       path: `${url.pathname}${url.search}`,
@@ -93,8 +95,5 @@ export class InternalClient {
  * code a client can retry on, instead of a masked internal error.
  */
 export function unavailable(target: SubgraphName, cause: unknown): GraphQLError {
-  return new GraphQLError(`The ${target} service could not be reached; try again.`, {
-    extensions: { code: "SUBGRAPH_UNAVAILABLE", service: target },
-    originalError: cause instanceof Error ? cause : undefined,
-  });
+  return subgraphUnavailable(target, "call-failed", cause);
 }

@@ -6,7 +6,7 @@ import { Logger as WorkerLogger, run, runMigrations, type JobHelpers, type Runne
 import pg from "pg";
 import postgres from "postgres";
 import { z } from "zod";
-import { JOB_PAYLOADS, type JobPayload, type JobPayloadInput, type TaskName } from "./contracts.ts";
+import { JOB_PAYLOADS, JOB_POLICIES, type JobPayload, type JobPayloadInput, type JobPolicy, type TaskName } from "./contracts.ts";
 import type { Logger } from "./logger.ts";
 import { currentRequestId, requestScope } from "./request-id.ts";
 import { retry } from "./retry.ts";
@@ -81,6 +81,9 @@ export async function enqueueJob<T extends TaskName>(
 ): Promise<void> {
   const checked = JOB_PAYLOADS[task].safeParse(payload);
   if (!checked.success) throw new Error(`A ${task} job's payload is not what the task takes: ${z.prettifyError(checked.error)}`);
+  const policy = JOB_POLICIES[task] as JobPolicy<T> | undefined;
+  const queueName = options.queueName ?? policy?.queueName?.(checked.data as JobPayload<T>) ?? null;
+  const maxAttempts = options.maxAttempts ?? policy?.maxAttempts ?? 25;
   const requestId = currentRequestId();
   const trace = currentTraceHeaders();
   const stored = { ...checked.data, [ORIGIN]: { ...(requestId ? { requestId } : {}), ...(Object.keys(trace).length ? { trace } : {}) } };
@@ -89,9 +92,10 @@ export async function enqueueJob<T extends TaskName>(
       const [added] = await executor.execute<{ id: string | null }>(drizzleSql`select (graphile_worker.add_job(
         identifier => ${task},
         payload => ${JSON.stringify(stored)}::json,
-        queue_name => ${options.queueName ?? null},
+        queue_name => ${queueName},
         run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
-        max_attempts => ${options.maxAttempts ?? 25},
+        max_attempts => ${maxAttempts},
+        priority => ${policy?.priority ?? 0},
         job_key => ${options.jobKey ?? null},
         job_key_mode => ${options.jobKeyMode ?? "replace"}
       )).id::text as id`);
@@ -157,11 +161,7 @@ function quietLogger(log?: Logger): WorkerLogger {
   });
 }
 
-/**
- * Runs the given tasks until stopped. Only jobs whose task name is in `tasks` are taken,
- * so each subgraph runs its own worker over the shared queue.
- */
-export async function startJobWorker(options: {
+interface WorkerOptions {
   url: string;
   tasks: TaskList;
   log: Logger;
@@ -169,7 +169,43 @@ export async function startJobWorker(options: {
   pollIntervalMs?: number;
   /** Recurring jobs, in graphile-worker's crontab format (`m h dom mon dow task`). */
   crontab?: string;
-}): Promise<() => Promise<void>> {
+}
+
+/**
+ * Runs the given tasks until stopped. Only jobs whose task name is in `tasks` are taken,
+ * so each subgraph runs its own worker over the shared queue. A task with a lane in
+ * JOB_POLICIES runs on a worker of its own, with that lane's concurrency: the slots of
+ * `concurrency` are never held by it.
+ */
+export async function startJobWorker(options: WorkerOptions): Promise<() => Promise<void>> {
+  const lanes = new Map<string, { tasks: TaskList; concurrency: number }>();
+  const main: TaskList = {};
+  for (const [name, task] of Object.entries(options.tasks)) {
+    const lane = (JOB_POLICIES as Partial<Record<string, JobPolicy<TaskName>>>)[name]?.lane;
+    if (!lane) main[name] = task;
+    else lanes.set(lane.name, { tasks: { ...lanes.get(lane.name)?.tasks, [name]: task }, concurrency: lane.concurrency });
+  }
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    if (Object.keys(main).length > 0) stops.push(await startRunner({ ...options, tasks: main }));
+    for (const [name, lane] of lanes) {
+      stops.push(await startRunner({ url: options.url, log: options.log.child({ lane: name }), tasks: lane.tasks, concurrency: lane.concurrency, pollIntervalMs: options.pollIntervalMs }));
+    }
+  } catch (e) {
+    await Promise.allSettled(stops.map((stop) => stop()));
+    throw e;
+  }
+  const stopCounting = countJobsOf(options.url, Object.keys(options.tasks));
+  return async () => {
+    stopCounting();
+    const stopped = await Promise.allSettled(stops.map((stop) => stop()));
+    const failed = stopped.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw failed.reason;
+  };
+}
+
+/** One graphile-worker runner over its own pool, started again when it stops unexpectedly. */
+async function startRunner(options: WorkerOptions): Promise<() => Promise<void>> {
   // Our own pool, so a connection the server ends while idle (a restart, a stopping embedded
   // database) is logged, not an unhandled 'error' event that takes the process down; and so
   // stopping waits until every connection is closed.
@@ -220,10 +256,8 @@ export async function startJobWorker(options: {
     }
   };
   void keepRunning(runner);
-  const stopCounting = countJobsOf(options.url, Object.keys(options.tasks));
   return async () => {
     stopping = true;
-    stopCounting();
     try {
       if (!runnerEnded) await runner.stop();
     } finally {

@@ -1,6 +1,6 @@
 import { EventEmitter, on } from "node:events";
-import { GraphQLError } from "graphql";
 import type { DeliveryState, EventBus } from "./events.ts";
+import { apiError } from "./errors.ts";
 
 /** What a live stream yields when this process stops (or starts again) receiving events. */
 export class DeliveryNotice {
@@ -15,12 +15,8 @@ export class DeliveryNotice {
 export function deliveredOrNotice<T>(root: T | DeliveryNotice): T {
   if (!(root instanceof DeliveryNotice)) return root;
   throw root.state === "interrupted"
-    ? new GraphQLError("Live updates are interrupted; changes made meanwhile will not be delivered. They resume by themselves.", {
-        extensions: { code: "LIVE_DELIVERY_INTERRUPTED" },
-      })
-    : new GraphQLError("Live updates have resumed; refetch what may have changed while they were interrupted.", {
-        extensions: { code: "LIVE_DELIVERY_RESUMED" },
-      });
+    ? apiError("LIVE_DELIVERY_INTERRUPTED", "Live updates are interrupted; changes made meanwhile will not be delivered. They resume by themselves.")
+    : apiError("LIVE_DELIVERY_RESUMED", "Live updates have resumed; refetch what may have changed while they were interrupted.");
 }
 
 export interface LiveOptions<T> {

@@ -11,6 +11,14 @@ export const RATE_LIMIT_RULES = {
   LOGIN_PER_EMAIL_AND_ADDRESS: { production: "5/900", development: "10/60" },
   /** Login attempts per address, whatever the email (guessing across accounts). */
   LOGIN_PER_ADDRESS: { production: "30/900", development: "2000/60" },
+  /**
+   * Failed logins per account, from any address: past the count, attempts from devices not known
+   * for the account wait (LOGIN_BACKOFF_*); the count is forgotten this many seconds after the
+   * wait in force ends. Development allows more than a test's own guesses for one account.
+   */
+  LOGIN_FAILURES_PER_ACCOUNT: { production: "10/3600", development: "20/60" },
+  /** Login attempts through one known device (its device token), counted before the password is checked. */
+  LOGIN_PER_DEVICE: { production: "10/900", development: "10/60" },
   /** Session refreshes per session, and per address. */
   REFRESH_PER_SESSION: { production: "30/900", development: "60/60" },
   REFRESH_PER_ADDRESS: { production: "300/900", development: "5000/60" },
@@ -30,6 +38,11 @@ export const RATE_LIMIT_RULES = {
   WS_CONNECT_PER_ADDRESS: { production: "30/60", development: "1000/60" },
   /** Data exports requested per account (each gathers everything from every subgraph). */
   DATA_EXPORT_PER_ACCOUNT: { production: "3/86400", development: "30/60" },
+  /** Password-reset links asked for, per address and per email (registered or not), counted before the email is looked up. */
+  PASSWORD_RESET_PER_ADDRESS: { production: "10/3600", development: "600/60" },
+  PASSWORD_RESET_PER_EMAIL: { production: "3/3600", development: "5/60" },
+  /** Password changes attempted per account, counted before the current password is checked. */
+  PASSWORD_CHANGE_PER_ACCOUNT: { production: "5/3600", development: "10/60" },
   /** Account deletions attempted per account, counted before the password is checked. */
   DELETE_ACCOUNT_PER_ACCOUNT: { production: "5/3600", development: "10/60" },
   /** Subscriptions started per account (signed in) or per address (anonymous). */

@@ -3,9 +3,10 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import type { GraphQLSchema } from "graphql";
 import { CALLER_HEADER, verifyCallerToken, type Caller, type RequestOrigin } from "./auth.ts";
+import { callerKeysFor, type CallerKeys } from "./caller-keys.ts";
 import type { Config, SubgraphName } from "./config.ts";
 import { connect, migrateSubgraph, type Sql } from "./database.ts";
-import { formatError } from "./errors.ts";
+import { errorBody, formatError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { EventBus } from "./events.ts";
 import { InternalClient, SubgraphDirectory } from "./internal.ts";
@@ -40,6 +41,11 @@ export interface SubgraphEnvironment {
   log: Logger;
   events: EventBus;
   directory: SubgraphDirectory;
+  /**
+   * Caller-token keys: this subgraph's own private key and the signers' public keys. Unset: from
+   * the settings, for this subgraph alone (`pnpm serve <name>`, callerKeysFor).
+   */
+  keys?: CallerKeys;
 }
 
 /** What every subgraph exports: its name, its schema and how to wire its services and per-request context. */
@@ -77,13 +83,14 @@ export async function startSubgraph<TServices, TContext extends object>(
   const applicationName = `localex-${module.name}`;
   const sql = connect(env.databaseUrl, { applicationName, max: env.config.DATABASE_POOL_SIZE });
   let listeningUrl: string | undefined;
+  const keys = env.keys ?? callerKeysFor(env.config, module.name);
   const full: SubgraphRuntime = {
     config: env.config,
     databaseUrl: env.databaseUrl,
     events: env.events,
     sql,
     log,
-    internal: new InternalClient(module.name, env.config.GATEWAY_SECRET, env.directory),
+    internal: new InternalClient(module.name, keys, env.directory),
     limits: RateLimiter.create(env.config, log),
     listeningUrl: () => listeningUrl,
   };
@@ -113,7 +120,6 @@ export async function startSubgraph<TServices, TContext extends object>(
   });
   await apollo.start();
 
-  const secret = env.config.GATEWAY_SECRET;
   serveHealth(app, module.name, {
     database: async () => (await sql`select 1`, true),
     events: async () => env.events.connected() || "Redis is not connected",
@@ -132,9 +138,9 @@ export async function startSubgraph<TServices, TContext extends object>(
     const header = request.headers[CALLER_HEADER];
     try {
       if (typeof header !== "string" || !header) throw new Error(`The ${module.name} service answers the gateway only.`);
-      origins.set(request, await verifyCallerToken(secret, header, module.name));
+      origins.set(request, await verifyCallerToken(keys, header, module.name));
     } catch (e) {
-      return reply.code(401).send({ errors: [{ message: e instanceof Error ? e.message : String(e), extensions: { code: "UNAUTHENTICATED" } }] });
+      return reply.code(401).send(errorBody("UNAUTHENTICATED", e instanceof Error ? e.message : String(e)));
     }
   });
   await app.register(fastifyApollo(apollo), {
@@ -148,7 +154,7 @@ export async function startSubgraph<TServices, TContext extends object>(
 
   // Subscriptions the subgraph owns, over graphql-ws, for the gateway (subscription-server.ts).
   const subscriptions = schema.getSubscriptionType()
-    ? serveSubscriptions({ httpServer: app.server, path: "/graphql", subgraph: module.name, schema, secret, createContext: (origin) => module.createContext(services, origin.caller, origin), log })
+    ? serveSubscriptions({ httpServer: app.server, path: "/graphql", subgraph: module.name, schema, keys, createContext: (origin) => module.createContext(services, origin.caller, origin), log })
     : null;
   listeningUrl = await listen(app, env.config.SUBGRAPH_HOST, port);
   const url = `${listeningUrl}/graphql`;

@@ -3,9 +3,11 @@ import { GraphQLError, parse, validate, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { verifyCallerToken, type RequestOrigin } from "./auth.ts";
+import type { CallerKeys } from "./caller-keys.ts";
 import type { SubgraphName } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { closeForRestart } from "./shutdown.ts";
+import { apiError } from "./errors.ts";
 
 /** The caller the gateway signs its own subgraph connections with. */
 export const GATEWAY_SERVICE = "service:gateway";
@@ -35,14 +37,15 @@ export function serveSubscriptions<TContext extends object>(options: {
   /** This subgraph: tokens signed for another are refused. */
   subgraph: SubgraphName;
   schema: GraphQLSchema;
-  secret: string;
+  /** The public keys caller tokens are verified with. */
+  keys: CallerKeys;
   createContext: (origin: RequestOrigin) => TContext;
   log: Logger;
 }): { close(): Promise<void> } {
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: SUBGRAPH_MESSAGE_MAX_BYTES });
   const verify = async (token: unknown): Promise<RequestOrigin> => {
     if (typeof token !== "string" || !token) throw new Error("unsigned");
-    return verifyCallerToken(options.secret, token, options.subgraph);
+    return verifyCallerToken(options.keys, token, options.subgraph);
   };
   const server = useServer(
     {
@@ -62,7 +65,7 @@ export function serveSubscriptions<TContext extends object>(options: {
         try {
           contextValue = options.createContext(await verify(payload.extensions?.caller));
         } catch {
-          return [new GraphQLError("The subscriber's identity could not be verified.", { extensions: { code: "UNAUTHENTICATED" } })];
+          return [apiError("UNAUTHENTICATED", "The subscriber's identity could not be verified.")];
         }
         let document;
         try {

@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { FileUpload } from "graphql-upload/processRequest.mjs";
 import processRequest from "graphql-upload/processRequest.mjs";
 import Upload from "graphql-upload/Upload.mjs";
+import type { ErrorCode } from "./error-codes.ts";
+import { errorBody } from "./errors.ts";
+import { PacedUpload, UploadTooSlow, type UploadPace } from "./upload-pace.ts";
 
 export { Upload, type FileUpload };
 
@@ -15,17 +18,37 @@ export interface UploadLimits {
   maxFieldSize: number;
 }
 
+/** An HTTP-level refusal of a request before its body is read. */
+export interface UploadRefusal {
+  status: number;
+  code: ErrorCode;
+  message: string;
+}
+
+/** What is asked of an upload beyond its size, where the client's bytes arrive (the gateway). */
+export interface UploadIntake {
+  /** The pace its bytes must keep (upload-pace.ts); refused with 408 UPLOAD_TOO_SLOW otherwise. */
+  pace?: UploadPace;
+  /**
+   * Asked before a byte of the body is read: a refusal, or what to call once the request is
+   * over (answered, refused, or gone), e.g. a slot of the member's concurrent uploads.
+   */
+  admit?(request: FastifyRequest): Promise<UploadRefusal | { release(): void }>;
+}
+
 /** The headers that show a multipart request did not come from a plain HTML form (CSRF). */
 const PREFLIGHT_HEADERS = ["apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight"];
 
 /**
- * An HTTP-level refusal, in the GraphQL error shape the rest of the server answers with. The
- * connection closes after a 413 (the client declared more than we take); after a 400 the rest of
- * a small body is read and dropped, so a client still sending gets the answer, not a reset.
+ * An HTTP-level refusal, in the GraphQL error shape the rest of the server answers with. After a
+ * 400 the rest of a small body is read and dropped, so a client still sending gets the answer,
+ * not a reset. After anything else the connection closes: a 413 (the client declared more than
+ * we take), a 408 (it trickles), a refusal before the body is read (401, 429: reading it is what
+ * is refused).
  */
-function refuse(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  if (status === 413) reply.header("connection", "close");
-  return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
+function refuse(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
+  if (status !== 400) reply.header("connection", "close");
+  return reply.code(status).send(errorBody(code, message));
 }
 
 /**
@@ -33,11 +56,12 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
  * fastify server that serves Apollo Server there. graphql-upload parses them: each file
  * streams into a temporary file as it arrives (fs-capacitor), so a resolver, or the gateway
  * forwarding it, reads it while it is still arriving, in any order, without holding it in
- * memory. Before a byte is parsed, a request without a CSRF preflight header or over the size
- * limits is refused; after the map is parsed, a file mapped to more than one place, or outside
- * `variables`, is refused.
+ * memory. Before a byte is parsed, a request without a CSRF preflight header, over the size
+ * limits, or that `intake.admit` refuses is refused; while it arrives, one slower than
+ * `intake.pace` is refused with 408 UPLOAD_TOO_SLOW; after the map is parsed, a file mapped to
+ * more than one place, or outside `variables`, is refused.
  */
-export function acceptGraphQLUploads(app: FastifyInstance, path: string | readonly string[], limits: UploadLimits): void {
+export function acceptGraphQLUploads(app: FastifyInstance, path: string | readonly string[], limits: UploadLimits, intake: UploadIntake = {}): void {
   const paths = new Set(typeof path === "string" ? [path] : path);
   // The body is left unread here; graphql-upload reads it in the preHandler below.
   app.addContentTypeParser("multipart/form-data", (_request, _payload, done) => done(null, undefined));
@@ -57,10 +81,15 @@ export function acceptGraphQLUploads(app: FastifyInstance, path: string | readon
     if (Number.isFinite(declared) && declared > limits.maxFiles * limits.maxFileSize + slack) {
       return refuse(reply, 413, "PAYLOAD_TOO_LARGE", `The upload is larger than ${limits.maxFiles} file(s) of ${limits.maxFileSize} bytes.`);
     }
+    const admitted = intake.admit ? await intake.admit(request) : null;
+    if (admitted && "status" in admitted) return refuse(reply, admitted.status, admitted.code, admitted.message);
+    if (admitted) reply.raw.once("close", () => admitted.release());
+    const body = intake.pace ? pacedBody(request, reply, intake.pace, () => admitted?.release()) : request.raw;
     let operations: unknown;
     try {
-      operations = await processRequest(request.raw, reply.raw, limits);
+      operations = await processRequest(body, reply.raw, limits);
     } catch (e) {
+      if (e instanceof UploadTooSlow) return refuse(reply, 408, e.code, e.message);
       const status = typeof (e as { status?: unknown }).status === "number" ? (e as { status: number }).status : 400;
       const message = uploadErrorMessage(e, limits);
       return refuse(reply, status, status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", message);
@@ -69,6 +98,23 @@ export function acceptGraphQLUploads(app: FastifyInstance, path: string | readon
     if (problem) return refuse(reply, 400, "BAD_REQUEST", problem);
     request.body = operations;
   });
+}
+
+/**
+ * The request's body, timed (PacedUpload). Too slow while the operation is being read, the
+ * preHandler refuses it with 408; later, every file of it fails with UploadTooSlow, and the
+ * answer (the operation's, with that error) closes the connection. Once answered, a client
+ * still trickling is cut off.
+ */
+function pacedBody(request: FastifyRequest, reply: FastifyReply, pace: UploadPace, over: () => void): PacedUpload {
+  const body = new PacedUpload(request.raw, pace, request.headers);
+  body.once("error", (e) => {
+    if (!(e instanceof UploadTooSlow)) return;
+    over();
+    if (reply.raw.headersSent) request.raw.destroy();
+    else void reply.header("connection", "close");
+  });
+  return body;
 }
 
 function uploadErrorMessage(error: unknown, limits: UploadLimits): string {

@@ -1,21 +1,29 @@
 // `pnpm admin grant <email>` / `pnpm admin revoke <email>`: the operator's way to make (or unmake)
-// an admin, straight on the database; registering never makes one. Exits 0 when done (or when
-// there was nothing to change), 1 when refused (no such member, the last admin), 2 when it
-// cannot run (usage, configuration, database).
+// an admin, straight on the database; registering never makes one. `pnpm admin resume-deletions`:
+// every account deletion not finished, queued again. Exits 0 when done (or when there was nothing
+// to change), 1 when refused (no such member, the last admin), 2 when it cannot run (usage,
+// configuration, database).
 import { loadConfig, type Config } from "@localex/common";
+import { resumeDeletionsOn } from "@localex/identity/deletions";
 import { setRoleOn } from "@localex/identity/roles";
 import { embeddedPostgresUrl } from "./embedded-postgres.ts";
 
 const HELP = `Usage: pnpm admin <grant|revoke> <email> [--force]
+       pnpm admin resume-deletions
 
-  grant <email>    make the member with this email an admin
-  revoke <email>   make them an ordinary member again; refused for the last admin
-                   unless --force (which leaves the exchange with no admin at all)
+  grant <email>     make the member with this email an admin
+  revoke <email>    make them an ordinary member again; refused for the last admin
+                    unless --force (which leaves the exchange with no admin at all)
+  resume-deletions  list every account deletion not finished (what remains of it, its last
+                    error) and queue its job again, to run now from the step not yet done
+                    (the hourly sweep does the same for those over a quarter of an hour old)
 
 The member must have registered already. A change ends their sessions: their refresh tokens
 are revoked at once, so they sign in again to act with the new role; an access token they
-already hold still works until it expires (ACCESS_TOKEN_TTL_SECONDS). The grantAdmin /
-revokeAdmin mutations also tell every gateway at once, so use those to cut off an admin now.
+already hold still works until it expires (ACCESS_TOKEN_TTL_SECONDS), except for the admin
+actions that check the stored role (granting roles and credits, resolving disputes, the
+verification queue and members' documents). The grantAdmin / revokeAdmin mutations also tell
+every gateway at once, so use those to cut off an admin everywhere now.
 
 Database: DATABASE_URL, as the graph uses it. Without DATABASE_URL (the embedded default of
 \`pnpm start\`), the embedded PostgreSQL under DATA_DIR on 127.0.0.1:EMBEDDED_POSTGRES_PORT
@@ -31,14 +39,15 @@ if (command === "help" || args.includes("--help") || args.includes("-h")) {
   console.log(HELP);
   process.exit(0);
 }
-if ((command !== "grant" && command !== "revoke") || !email || rest.length > 0 || (force && command !== "revoke")) {
+const resuming = command === "resume-deletions" && !email && !force;
+if (!resuming && ((command !== "grant" && command !== "revoke") || !email || rest.length > 0 || (force && command !== "revoke"))) {
   console.error(HELP);
   process.exit(2);
 }
 
 let config: Config;
 try {
-  config = loadConfig();
+  config = loadConfig(process.env, "operator");
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(2);
@@ -50,7 +59,7 @@ if (embedded && config.NODE_ENV === "production") {
 }
 const url = config.DATABASE_URL ?? embeddedPostgresUrl(config.EMBEDDED_POSTGRES_PORT);
 
-try {
+async function changeRole(email: string): Promise<void> {
   const result = await setRoleOn(url, { email }, command === "grant" ? "admin" : "user", { allowNoAdmins: force });
   if (!result.ok) {
     console.error(`refused: ${result.message}`);
@@ -63,6 +72,18 @@ try {
         ? `${result.user.email} is now an admin (their ${result.endedSessions.length} session(s) ended: the role comes with their next sign-in).`
         : `${result.user.email} is no longer an admin (their ${result.endedSessions.length} session(s) ended; an access token they hold expires within ${config.ACCESS_TOKEN_TTL_SECONDS} s).`,
     );
+  }
+}
+
+try {
+  if (resuming) {
+    const deletions = await resumeDeletionsOn(url);
+    for (const d of deletions) {
+      console.log(`${d.userId}  requested ${d.requestedAt.toISOString()}  remaining: ${d.remaining.join(", ")}  last error: ${d.lastError ?? "none"}`);
+    }
+    console.log(deletions.length === 0 ? "Every account deletion has finished; nothing to resume." : `${deletions.length} deletion(s) queued again; identity's worker runs them now.`);
+  } else {
+    await changeRole(email!);
   }
 } catch (error) {
   const detail = error instanceof Error ? error.message : String(error);

@@ -5,7 +5,7 @@ import { createLogger, loadConfigOrExit } from "@localex/common";
 import { stopOnExitSignals } from "./lifecycle.ts";
 import { startStack } from "./stack.ts";
 
-const config = loadConfigOrExit();
+const config = loadConfigOrExit(process.env, "graph");
 
 const log = createLogger(config.LOG_LEVEL);
 const started = Date.now();

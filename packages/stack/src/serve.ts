@@ -2,7 +2,9 @@
 // per process, as docker-compose and production run it. The gateway finds subgraphs through
 // <NAME>_URL, and a subgraph the peers it calls (peers.ts); in production each of those is
 // required, in development they default to the routing URLs in schema/supergraph.graphql
-// (the gateway) or SUBGRAPH_HOST:<NAME>_PORT (a subgraph).
+// (the gateway) or SUBGRAPH_HOST:<NAME>_PORT (a subgraph). Each piece requires, in production,
+// only the secrets it uses (packages/common/src/piece-secrets.ts), and there says which others it
+// was given for nothing.
 // First: tracing patches libraries as they load (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
 import "@localex/common/telemetry/register";
 import {
@@ -14,6 +16,7 @@ import {
   SubgraphDirectory,
   subgraphPort,
   subgraphUrlOverrides,
+  unusedSecrets,
   type SubgraphName,
 } from "@localex/common";
 import { loadSubgraph } from "./load-subgraph.ts";
@@ -29,13 +32,16 @@ if (target !== "gateway" && !SUBGRAPH_NAMES.includes(target as SubgraphName)) {
 // Only the piece this process serves is loaded: a gateway carries no subgraph's code.
 const module = target === "gateway" ? null : await loadSubgraph(target as SubgraphName);
 
-const config = loadConfigOrExit();
+const piece = target as SubgraphName | "gateway";
+const config = loadConfigOrExit(process.env, piece);
 const missing = missingPeerUrls(target as SubgraphName | "gateway", config);
 if (missing.length > 0) {
   console.error(`Invalid configuration:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
   process.exit(1);
 }
 const log = createLogger(config.LOG_LEVEL, `localex-${target}`);
+const unused = config.NODE_ENV === "production" ? unusedSecrets(process.env, piece) : [];
+if (unused.length > 0) log.warn({ unused }, `${target} does not use ${unused.join(", ")}: give them only to the pieces that do`);
 
 let stop: () => Promise<void>;
 if (module) {

@@ -1,5 +1,6 @@
 import { startGateway } from "@localex/gateway";
 import {
+  callerKeysFor,
   createEventBus,
   startSubgraph,
   SubgraphDirectory,
@@ -43,12 +44,14 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
     stops.push(() => events.close());
     if (!config.REDIS_URL) log.info("REDIS_URL is not set: events fan out in-process only");
 
+    // One process, one set of keys: every piece's, from CALLER_KEY_SEED (development) or made at start.
+    const keys = callerKeysFor(config, "graph");
     const directory = new SubgraphDirectory();
     const elsewhere = subgraphUrlOverrides(config);
     for (const [name, url] of Object.entries(elsewhere)) directory.set(name as SubgraphName, url);
     const subgraphs = await Promise.all(
       SUBGRAPHS.filter((module) => !elsewhere[module.name]).map(async (module) => {
-        const env = { config, databaseUrl, log, events, directory };
+        const env = { config, databaseUrl, log, events, directory, keys };
         const running = await startSubgraph(module, env, subgraphPort(config, module.name));
         stops.push(running.stop);
         return running;
@@ -61,6 +64,7 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
       subgraphUrls: { ...elsewhere, ...Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) },
       port: config.PORT,
       events,
+      keys,
     });
     stops.push(gateway.stop);
     return { gatewayUrl: gateway.url, wsUrl: gateway.wsUrl, databaseUrl, subgraphs, stop: stopAll };

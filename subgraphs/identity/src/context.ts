@@ -6,6 +6,8 @@ import type { InboxService } from "./notifications/inbox.service.ts";
 import type { PreferencesService } from "./notifications/preferences.service.ts";
 import type { PushSubscriptionsService } from "./notifications/push-subscriptions.service.ts";
 import type { SessionsService } from "./sessions/sessions.service.ts";
+import type { PasswordChangeService } from "./password-change/password-change.service.ts";
+import type { PasswordResetService } from "./password-reset/password-reset.service.ts";
 import type { EmailVerificationService } from "./users/email-verification.ts";
 import type { AccountDeletionService } from "./privacy/account-deletion.service.ts";
 import type { VerificationService } from "./verification/verification.service.ts";
@@ -20,6 +22,10 @@ export interface IdentityServices {
   users: UsersService;
   verification: EmailVerificationService;
   sessions: SessionsService;
+  /** changePassword: a new password, every other session ended. */
+  passwordChange: PasswordChangeService;
+  /** requestPasswordReset and resetPassword: account recovery by a mailed link. */
+  passwordReset: PasswordResetService;
   inbox: InboxService;
   preferences: PreferencesService;
   pushSubscriptions: PushSubscriptionsService;

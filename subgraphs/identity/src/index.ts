@@ -3,20 +3,27 @@ import { createContext, type IdentityContext, type IdentityServices } from "./co
 import { schema } from "./db/schema.ts";
 import { InboxService } from "./notifications/inbox.service.ts";
 import { NotificationsResolver } from "./notifications/notifications.resolver.ts";
-import { createEmailChannel, createPushChannel, DevelopmentMailbox, publicAppUrl } from "./notifications/channels/index.ts";
+import { NotificationSubjectsResolver } from "./notifications/notification-subjects.resolver.ts";
+import { createEmailChannel, createPushChannel, DevelopmentMailbox, publicAppUrl, pushEndpointRules } from "./notifications/channels/index.ts";
 import { deliveryTasks } from "./notifications/delivery.tasks.ts";
 import { notifyTask } from "./notifications/notify.task.ts";
 import { PreferencesService } from "./notifications/preferences.service.ts";
 import { PushSubscriptionsService } from "./notifications/push-subscriptions.service.ts";
 import { SessionsResolver } from "./sessions/sessions.resolver.ts";
 import { SessionsService } from "./sessions/sessions.service.ts";
-import { EmailVerificationService, SEND_VERIFICATION_EMAIL, sendVerificationEmailTask } from "./users/email-verification.ts";
+import { EmailVerificationService, sendVerificationEmailTask } from "./users/email-verification.ts";
 import { UsersResolver } from "./users/users.resolver.ts";
 import { UsersService } from "./users/users.service.ts";
 import { AccountDeletionService } from "./privacy/account-deletion.service.ts";
 import { deleteAccountTask } from "./privacy/delete-account.task.ts";
+import { RESUME_DELETIONS_CRONTAB, resumeDeletionsTask } from "./privacy/deletion-sweep.ts";
 import { Job, Media } from "./privacy/federated.types.ts";
 import { PrivacyResolver } from "./privacy/privacy.resolver.ts";
+import { PasswordChangeResolver } from "./password-change/password-change.resolver.ts";
+import { PasswordChangeService } from "./password-change/password-change.service.ts";
+import { sendPasswordEmailTask } from "./password-reset/password-emails.ts";
+import { PasswordResetResolver } from "./password-reset/password-reset.resolver.ts";
+import { PasswordResetService } from "./password-reset/password-reset.service.ts";
 import { VerificationResolver } from "./verification/verification.resolver.ts";
 import { VerificationService } from "./verification/verification.service.ts";
 
@@ -24,7 +31,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
   name: "identity",
   buildSchema: () =>
     buildFederatedSchema<IdentityContext>({
-      resolvers: [UsersResolver, SessionsResolver, NotificationsResolver, PrivacyResolver, VerificationResolver],
+      resolvers: [UsersResolver, SessionsResolver, PasswordChangeResolver, PasswordResetResolver, NotificationsResolver, NotificationSubjectsResolver, PrivacyResolver, VerificationResolver],
       orphanedTypes: [Job, Media],
       referenceResolvers: {
         User: (ref: { id: string }, ctx) => ctx.loaders.userById.load(ref.id),
@@ -45,15 +52,17 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
       users,
       verification: new EmailVerificationService(db, { ...config, appUrl: publicAppUrl(config) }, limits),
       sessions: new SessionsService(db, users, config, limits, events),
+      passwordChange: new PasswordChangeService(db, limits, events, config.ACCESS_TOKEN_TTL_SECONDS),
+      passwordReset: new PasswordResetService(db, users, limits, events, config),
       inbox: new InboxService(db),
       preferences: new PreferencesService(db),
-      pushSubscriptions: new PushSubscriptionsService(db),
+      pushSubscriptions: new PushSubscriptionsService(db, pushEndpointRules(config)),
       email,
       push: createPushChannel(config),
       internal,
       limits,
       documentVerification: new VerificationService(db, internal, config.VERIFICATION_DOCUMENT_RETENTION_HOURS),
-      deletion: new AccountDeletionService(db, internal, events, limits, config.ACCESS_TOKEN_TTL_SECONDS),
+      deletion: new AccountDeletionService(db, internal, events, limits, config.ACCESS_TOKEN_TTL_SECONDS, log),
     };
   },
   createContext,
@@ -63,6 +72,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
     return startJobWorker({
       url: runtime.databaseUrl,
       log: runtime.log,
+      crontab: RESUME_DELETIONS_CRONTAB,
       tasks: {
         [TASKS.notify]: notifyTask({
           db,
@@ -71,9 +81,16 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
           log: runtime.log,
           digestSeconds: runtime.config.NOTIFICATION_DIGEST_SECONDS,
         }),
-        ...deliveryTasks({ ...services, db, log: runtime.log }),
-        [SEND_VERIFICATION_EMAIL]: sendVerificationEmailTask({ db, verification: services.verification, email: services.email, log: runtime.log }),
+        ...deliveryTasks({ ...services, db, log: runtime.log, pushBudgetMs: runtime.config.PUSH_SEND_BUDGET_SECONDS * 1000 }),
+        [TASKS.sendVerificationEmail]: sendVerificationEmailTask({ db, verification: services.verification, email: services.email, log: runtime.log }),
+        [TASKS.sendPasswordEmail]: sendPasswordEmailTask({
+          db,
+          email: services.email,
+          options: { ...runtime.config, appUrl: publicAppUrl(runtime.config) },
+          log: runtime.log,
+        }),
         [TASKS.deleteAccount]: deleteAccountTask(services.deletion, runtime.log),
+        [TASKS.resumeDeletions]: resumeDeletionsTask(db, runtime.log),
       },
     });
   },
@@ -84,6 +101,6 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
     app.get<{ Querystring: { to?: string } }>("/dev/mail", async (request) => mailbox.list({ to: request.query.to }));
   },
   async disposeServices(services) {
-    await services.email.close();
+    await Promise.all([services.email.close(), services.push.close()]);
   },
 };

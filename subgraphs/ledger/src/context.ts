@@ -1,6 +1,6 @@
 import type { MemberLedgerService } from "./members/member-ledger.service.ts";
 import type DataLoader from "dataloader";
-import { groupLoader, rowLoader, type Caller, type RateLimiter } from "@localex/common";
+import { groupLoader, rowLoader, type Caller, type InternalClient, type RateLimiter } from "@localex/common";
 import type { AccountBalance, AccountsService } from "./accounts/accounts.service.ts";
 import type { EntriesService } from "./entries/entries.service.ts";
 import type { HoldsService, HoldSummary } from "./holds/holds.service.ts";
@@ -18,6 +18,8 @@ export interface LedgerServices {
   reconciliation: ReconciliationService;
   quotes: QuotesService;
   limits: RateLimiter;
+  /** Other subgraphs' internal fields: identity's memberRole, before an admin mints credits. */
+  internal: InternalClient;
 }
 
 export interface LedgerContext {

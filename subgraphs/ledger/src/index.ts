@@ -16,6 +16,7 @@ import { ReconciliationResolver } from "./reconciliation/reconciliation.resolver
 import { ReconciliationService } from "./reconciliation/reconciliation.service.ts";
 import { TransfersResolver } from "./transfers/transfers.resolver.ts";
 import { TransfersService } from "./transfers/transfers.service.ts";
+import { tradeCompletedTask } from "./transfers/trade-completed.ts";
 import { welcomeGrantTask } from "./transfers/welcome-grant.ts";
 
 export type { LedgerContext, LedgerServices };
@@ -50,6 +51,7 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
       reconciliation: new ReconciliationService(sql),
       quotes,
       limits,
+      internal,
     };
   },
   createContext,
@@ -57,6 +59,9 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
     startJobWorker({
       url: runtime.databaseUrl,
       log: runtime.log,
-      tasks: { [TASKS.welcomeGrant]: welcomeGrantTask(services.transfers, runtime.log) },
+      tasks: {
+        [TASKS.welcomeGrant]: welcomeGrantTask(services.transfers, runtime.log),
+        [TASKS.tradeCompleted]: tradeCompletedTask(services.accounts, runtime.log),
+      },
     }),
 };

@@ -1,14 +1,16 @@
 import DataLoader from "dataloader";
-import { groupLoader, rowLoader, type Caller, type EventBus, type RateLimiter } from "@localex/common";
+import { groupLoader, isCurrentAdmin, rowLoader, type Caller, type EventBus, type InternalClient, type RateLimiter, type UploadPace } from "@localex/common";
 import type { CleanupService } from "./cleanup/cleanup.service.ts";
 import type { DataExportsService } from "./exports/exports.service.ts";
 import type { MemberMediaService } from "./members/member-media.service.ts";
 import type { JobRow, MediaRow } from "./db/schema.ts";
 import type { JobsService } from "./jobs/jobs.service.ts";
 import type { JobsStore } from "./jobs/jobs.store.ts";
+import type { LibraryService } from "./library/library.service.ts";
 import type { MediaService } from "./media/media.service.ts";
 import type { MediaStore } from "./media/media.store.ts";
 import type { PhotosService } from "./photos/photos.service.ts";
+import type { IsolatedDecoder } from "./processing/decoder/index.ts";
 import type { BlobStore } from "./storage/index.ts";
 import type { PresignedUploadsService } from "./uploads/presigned.service.ts";
 import type { UploadsService } from "./uploads/uploads.service.ts";
@@ -25,12 +27,20 @@ export interface MediaServices {
   photos: PhotosService;
   processing: JobsService;
   cleanup: CleanupService;
+  /** "My files": a member's storage use and their own media. */
+  library: LibraryService;
   /** Members' data exports (issue 12). */
   exports: DataExportsService;
   /** A member's files as identity asks about them: verification documents, account deletion. */
   members: MemberMediaService;
   /** Rate limits: uploads started per account. */
   rateLimits: RateLimiter;
+  /** Other subgraphs' internal fields: identity's memberRole, before an admin opens a member's document. */
+  internal: InternalClient;
+  /** The pace a presigned upload's bytes must keep on the disk driver's PUT route. */
+  uploadPace: UploadPace;
+  /** Every read of uploaded bytes (type, header, rendering), in processes that hold no secret. */
+  decoder: IsolatedDecoder;
 }
 
 export interface MediaContext {
@@ -43,6 +53,11 @@ export interface MediaContext {
     photosByListing: DataLoader<string, MediaRow[]>;
     /** `User.avatar` for a page of users in one statement. */
     avatarByUser: DataLoader<string, MediaRow | null>;
+    /**
+     * Whether identity still stores the caller's admin role (load with any key): the document
+     * URLs of one response ask identity once; never cached, as a subscription's context lives long.
+     */
+    currentAdmin: DataLoader<string, boolean>;
   };
 }
 
@@ -55,6 +70,13 @@ export function createContext(services: MediaServices, caller: Caller | null): M
       jobById: rowLoader((ids) => services.jobsStore.byIds(ids), (j) => j.id),
       photosByListing: groupLoader((ids) => services.store.photosOf(ids), (m) => m.listingId!),
       avatarByUser: rowLoader((ids) => services.store.avatarsOf(ids), (m) => m.ownerId),
+      currentAdmin: new DataLoader(
+        async (keys) => {
+          const answer = await isCurrentAdmin(services.internal, caller);
+          return keys.map(() => answer);
+        },
+        { cache: false },
+      ),
     },
   };
 }

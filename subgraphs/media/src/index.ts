@@ -1,4 +1,4 @@
-import { buildFederatedSchema, database, jobTask, MAX_BODY_BYTES, startJobWorker, TASKS, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, jobTask, MAX_BODY_BYTES, startJobWorker, TASKS, uploadPace, type SubgraphModule } from "@localex/common";
 import { AvatarsResolver } from "./avatars/avatars.resolver.ts";
 import { User } from "./avatars/user.type.ts";
 import { CleanupResolver } from "./cleanup/cleanup.resolver.ts";
@@ -14,6 +14,8 @@ import { canSeeJob } from "./jobs/visibility.ts";
 import { JobsService } from "./jobs/jobs.service.ts";
 import { JobsStore } from "./jobs/jobs.store.ts";
 import { processMediaTask } from "./jobs/process-media.ts";
+import { LibraryResolver, OwnMediaResolver } from "./library/library.resolver.ts";
+import { LibraryService } from "./library/library.service.ts";
 import { MediaResolver } from "./media/media.resolver.ts";
 import { MediaService } from "./media/media.service.ts";
 import { MediaStore } from "./media/media.store.ts";
@@ -22,6 +24,7 @@ import { ListingOwners } from "./photos/listing-owners.ts";
 import { Listing } from "./photos/listing.type.ts";
 import { PhotosResolver } from "./photos/photos.resolver.ts";
 import { PhotosService } from "./photos/photos.service.ts";
+import { IsolatedDecoder } from "./processing/decoder/index.ts";
 import { IMAGE_JOB_CONCURRENCY } from "./processing/index.ts";
 import { createMalwareScanner } from "./scanning/index.ts";
 import { createBlobStore, registerBlobRoutes } from "./storage/index.ts";
@@ -39,7 +42,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
   name: "media",
   buildSchema: () =>
     buildFederatedSchema<MediaContext>({
-      resolvers: [UploadsResolver, MediaResolver, JobsResolver, PhotosResolver, AvatarsResolver, CleanupResolver, DataExportsResolver, MemberMediaResolver],
+      resolvers: [UploadsResolver, MediaResolver, JobsResolver, PhotosResolver, AvatarsResolver, CleanupResolver, DataExportsResolver, MemberMediaResolver, LibraryResolver, OwnMediaResolver],
       orphanedTypes: [Listing, User],
       referenceResolvers: {
         Media: async (ref: { id: string }, ctx) => {
@@ -72,37 +75,48 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
     const jobsStore = new JobsStore(db, events);
     const blobs = createBlobStore(config, { listeningUrl });
     const listings = new ListingOwners(internal);
-    const exports = new DataExportsService(jobsStore, blobs, internal, { ttlHours: config.DATA_EXPORT_TTL_HOURS, linkTtlSeconds: limits.urlTtlSeconds }, log);
+    const decoder = new IsolatedDecoder({ uid: config.MEDIA_DECODER_UID, gid: config.MEDIA_DECODER_GID });
+    const exports = new DataExportsService(jobsStore, store, blobs, internal, { ttlHours: config.DATA_EXPORT_TTL_HOURS, linkTtlSeconds: limits.urlTtlSeconds }, log);
     return {
       events,
       store,
       jobsStore,
       blobs,
       media: new MediaService(store, blobs, limits.urlTtlSeconds),
-      uploads: new UploadsService(store, jobsStore, blobs, listings, limits),
-      presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits),
+      uploads: new UploadsService(store, jobsStore, blobs, listings, limits, decoder),
+      presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits, decoder),
       photos: new PhotosService(store, listings),
       processing: new JobsService(jobsStore, store, exports),
       cleanup: new CleanupService(store, blobs, listings, log),
+      library: new LibraryService(store, limits.quotaBytes),
       exports,
-      members: new MemberMediaService(db, blobs),
+      members: new MemberMediaService(store, blobs),
       rateLimits,
+      internal,
+      uploadPace: uploadPace(config),
+      decoder,
     };
   },
   createContext,
   async registerRoutes(app, services) {
     await services.blobs.ensureReady();
-    await registerBlobRoutes(app, services.blobs, (key) => services.presigned.acceptsUpload(key));
+    await registerBlobRoutes(app, services.blobs, { acceptsUpload: (key) => services.presigned.acceptsUpload(key), pace: services.uploadPace });
   },
-  disposeServices: (services) => services.blobs.close(),
+  // After the server and the job worker have stopped: no request is left for a decoder.
+  disposeServices: async (services) => {
+    await Promise.all([services.blobs.close(), services.decoder.close()]);
+  },
   startBackground(services, runtime) {
     const scanner = createMalwareScanner(runtime.config);
     runtime.log.info({ scanner: scanner.describe(), storage: services.blobs.driver }, "media processing");
+    // Loading a decoder takes a moment (Node, swc, libvips): the first upload need not wait for it.
+    services.decoder.warm();
     const processMedia = processMediaTask({
       media: services.store,
       jobs: services.jobsStore,
       blobs: services.blobs,
       scanner,
+      decoder: services.decoder,
       maxPixels: runtime.config.MEDIA_MAX_PIXELS,
       log: runtime.log,
     });

@@ -28,7 +28,7 @@ export function createContext(services: SearchServices, caller: Caller | null, o
         loader = new DataLoader<string, string[]>(
           async (ids) => {
             const valid = ids.filter(isUuid);
-            const similar = await services.search.index.similar(valid, first);
+            const similar = await services.search.similar(valid, first);
             return ids.map((id) => similar.get(id) ?? []);
           },
           // Field resolvers of a long list start over several microtask rounds; waiting for

@@ -2,6 +2,7 @@ import { buildFederatedSchema, startJobWorker, type SubgraphModule } from "@loca
 import { createContext, type SearchContext, type SearchServices } from "./context.ts";
 import { createSearchIndex } from "./index-port/create-index.ts";
 import { indexListingTasks } from "./indexing/index-listing.task.ts";
+import { FindableListings } from "./search/findable-listings.ts";
 import { SearchResolver } from "./search/search.resolver.ts";
 import { SearchService } from "./search/search.service.ts";
 import { Listing } from "./similar/listing.type.ts";
@@ -24,7 +25,10 @@ export const search: SubgraphModule<SearchServices, SearchContext> = {
       orphanedTypes: [Listing],
       referenceResolvers: { Listing: (ref: { id: string }) => ({ id: ref.id }) },
     }),
-  createServices: ({ config, sql, limits }) => ({ search: new SearchService(createSearchIndex(config, sql)), limits }),
+  createServices: ({ config, sql, limits, internal, log }) => ({
+    search: new SearchService(createSearchIndex(config, sql), new FindableListings(internal, log)),
+    limits,
+  }),
   createContext,
   async startBackground(services, runtime) {
     const index = services.search.index;

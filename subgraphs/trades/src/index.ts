@@ -4,6 +4,7 @@ import { buildFederatedSchema, database, type SubgraphModule } from "@localex/co
 import { createContext, type TradesContext, type TradesServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
 import { FeedbackResolver } from "./feedback/feedback.resolver.ts";
+import { FeedbackReadingResolver, UserFeedbackResolver } from "./feedback/feedback-reading.resolver.ts";
 import { FeedbackService } from "./feedback/feedback.service.ts";
 import { TradePartners } from "./partners/partners.ts";
 import { ProposalsResolver } from "./proposals/proposals.resolver.ts";
@@ -24,7 +25,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
   name: "trades",
   buildSchema: () =>
     buildFederatedSchema<TradesContext>({
-      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver, DeparturesResolver],
+      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver, UserFeedbackResolver, FeedbackReadingResolver, DeparturesResolver],
       orphanedTypes: [User, Listing],
       referenceResolvers: {
         Trade: async (ref: { id: string }, ctx) => {
@@ -46,7 +47,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
       departures: new DeparturesService(store, partners),
       proposals: new ProposalsService(store, partners, settings),
       acceptance: new AcceptService(store, driver),
-      settlement: new SettlementService(store, driver),
+      settlement: new SettlementService(store, driver, internal),
       recovery: new RecoveryService(store, driver, log),
       feedback: new FeedbackService(db, store),
       partners,

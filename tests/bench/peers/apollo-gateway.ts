@@ -4,7 +4,7 @@
 // request (the context function) and each subgraph request is signed for that member, or as
 // the anonymous caller, at the client's address, through RemoteGraphQLDataSource's own hook,
 // willSendRequest, as our gateway does (caller.ts). It has no in-flight deduplication.
-// Env: PORT, SUPERGRAPH_PATH (routing URLs already pointing at the subgraphs), JWT_SECRET, GATEWAY_SECRET.
+// Env: PORT, SUPERGRAPH_PATH (routing URLs already pointing at the subgraphs), JWT_SECRET, and the gateway's caller key (CALLER_SIGNING_KEY, or the graph's CALLER_KEY_SEED).
 import { readFileSync } from "node:fs";
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";

@@ -9,7 +9,7 @@
 // deduplicateInflightRequests). HIVE_ROUTER_RUNTIME=true plans and executes with the Hive
 // Router's Rust query planner (@graphql-hive/router-runtime's unifiedGraphHandler, what the
 // gateway's CLI loads for --hive-router-runtime) instead of the JavaScript one.
-// Env: PORT, SUPERGRAPH_PATH (routing URLs already pointing at the subgraphs), JWT_SECRET, GATEWAY_SECRET.
+// Env: PORT, SUPERGRAPH_PATH (routing URLs already pointing at the subgraphs), JWT_SECRET, and the gateway's caller key (CALLER_SIGNING_KEY, or the graph's CALLER_KEY_SEED).
 import { createServer, type IncomingMessage, type RequestListener } from "node:http";
 import type { Caller } from "@localex/common";
 import { callerOf, signedFor } from "./caller.ts";

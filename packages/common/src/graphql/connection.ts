@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import { Directive, Field, Int, ObjectType, type ClassType } from "type-graphql";
 import { isUuid } from "../loaders.ts";
+import { apiError } from "../errors.ts";
 
 @ObjectType({ description: "Relay page information." })
 @Directive("@shareable")
@@ -42,7 +43,7 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
 export function badInput(message: string, field: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", field } });
+  return apiError("BAD_USER_INPUT", message, { field });
 }
 
 /** `first` defaults to 20 and is capped at 100; a negative value is refused. */
@@ -71,6 +72,11 @@ export function decodeCursor(cursor: string | null | undefined, arity: number): 
     // fall through to the error below
   }
   throw badInput("`after` is not a cursor from this list.", "after");
+}
+
+/** A page with nothing on it (a list shown to its owner only, asked for by someone else). */
+export function emptyConnection<T>(): Connection<T> {
+  return { edges: [], totalCount: 0, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
 }
 
 /** Turns `first + 1` fetched rows into a connection page. */

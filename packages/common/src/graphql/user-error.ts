@@ -1,11 +1,12 @@
 import { Directive, Field, ObjectType } from "type-graphql";
+import type { ErrorCode } from "../error-codes.ts";
 
 /** A user-facing reason a mutation did not happen, returned as data (`errors: [UserError!]!`). */
 @ObjectType({ description: "Why a mutation did not happen, in terms the user can act on." })
 @Directive("@shareable")
 export class UserError {
   @Field(() => String, { description: "Stable machine-readable code, e.g. INVALID_INPUT, NOT_FOUND, FORBIDDEN." })
-  code!: string;
+  code!: ErrorCode;
 
   @Field(() => String)
   message!: string;
@@ -14,6 +15,7 @@ export class UserError {
   field?: string | null;
 }
 
-export function userError(code: string, message: string, field?: string): UserError {
+/** `code` is registered in error-codes.ts (and listed in docs/errors.md). */
+export function userError(code: ErrorCode, message: string, field?: string): UserError {
   return { code, message, field: field ?? null };
 }

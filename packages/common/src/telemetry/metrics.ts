@@ -3,6 +3,7 @@ import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import type { FastifyInstance } from "fastify";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Sql } from "../database.ts";
+import { errorBody } from "../errors.ts";
 
 /**
  * Prometheus metrics (prom-client), one registry per process, served at `GET /metrics` by the
@@ -155,7 +156,7 @@ export function serveMetrics(app: FastifyInstance, options: { token?: string; op
     if (expected) {
       const given = Buffer.from(request.headers.authorization ?? "");
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return reply.code(401).header("www-authenticate", "Bearer").send({ errors: [{ message: "Metrics need the metrics token.", extensions: { code: "UNAUTHENTICATED" } }] });
+        return reply.code(401).header("www-authenticate", "Bearer").send(errorBody("UNAUTHENTICATED", "Metrics need the metrics token."));
       }
     }
     return reply.header("content-type", metrics.contentType).send(await metrics.metrics());

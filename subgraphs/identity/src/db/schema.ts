@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, index, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { NOTIFICATION_KINDS } from "@localex/common";
+import { NOTIFICATION_KINDS, type Database } from "@localex/common";
 
 export const identity = pgSchema("identity");
 
@@ -70,6 +70,11 @@ export const notifications = identity.table(
     kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
     message: text("message").notNull(),
     tradeId: uuid("trade_id"),
+    /** What else it is about (no foreign keys: each lives in another subgraph, or may be deleted before it is read). */
+    mediaId: uuid("media_id"),
+    jobId: uuid("job_id"),
+    transferId: uuid("transfer_id"),
+    verificationRequestId: uuid("verification_request_id"),
     key: text("key").notNull(),
     readAt: timestamp("read_at", ms),
     /** Set when an email carried it (alone or in a digest). */
@@ -155,7 +160,21 @@ export const accountDeletions = identity.table("account_deletions", {
   lastError: text("last_error"),
 });
 
+/**
+ * Every mailbox that has received the welcome grant, as the SHA-256 of its canonical address
+ * (users/canonical-email.ts), and no account: claimed in the transaction that verifies an
+ * address, so of two accounts on one mailbox (`ann+2@…`, `a.nn@gmail.com`), verified one after
+ * the other or at once, only the first is granted. Kept after an account is deleted, so deleting
+ * and registering again does not grant again.
+ */
+export const welcomeGrants = identity.table("welcome_grants", {
+  mailboxSha256: text("mailbox_sha256").primaryKey(),
+  grantedAt: timestamp("granted_at", ms).notNull().defaultNow(),
+});
+
 export type UserRow = typeof users.$inferSelect;
+/** A transaction on identity's tables. */
+export type IdentityTx = Parameters<Parameters<Database<typeof schema>["transaction"]>[0]>[0];
 export type VerificationRequestRow = typeof verificationRequests.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
-export const schema = { users, refreshTokens, notifications, notificationPreferences, pushSubscriptions, verificationRequests, accountDeletions };
+export const schema = { users, refreshTokens, notifications, notificationPreferences, pushSubscriptions, verificationRequests, accountDeletions, welcomeGrants };

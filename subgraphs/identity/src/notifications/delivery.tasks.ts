@@ -12,6 +12,8 @@ export interface DeliveryDeps {
   preferences: PreferencesService;
   pushSubscriptions: PushSubscriptionsService;
   log: Logger;
+  /** How long one notification's push to all of a member's browsers may take. */
+  pushBudgetMs: number;
 }
 
 const outgoing = (row: typeof notifications.$inferSelect): OutgoingNotification => ({
@@ -51,18 +53,26 @@ export function deliveryTasks(deps: DeliveryDeps): TaskList {
       await deps.db.update(notifications).set({ emailedAt: sql`now()` }).where(inArray(notifications.id, unsent.map((n) => n.id)));
     }),
 
-    [TASKS.sendNotificationPush]: jobTask(TASKS.sendNotificationPush, deps.log, async ({ notificationId }) => {
+    // To all of the member's browsers at once, within one budget: a slow or dead endpoint holds
+    // neither the others nor the push slot for longer than that.
+    [TASKS.sendNotificationPush]: jobTask(TASKS.sendNotificationPush, deps.log, async ({ notificationId }, helpers) => {
       const [row] = await deps.db.select().from(notifications).where(eq(notifications.id, notificationId));
       if (!row || !(await deps.preferences.channelsFor(row.userId, row.kind)).push) return;
+      const budget = AbortSignal.timeout(deps.pushBudgetMs);
+      const signal = helpers.abortSignal ? AbortSignal.any([budget, helpers.abortSignal]) : budget;
+      const targets = await deps.pushSubscriptions.of(row.userId);
+      const sent = await Promise.allSettled(
+        targets.map(async (target) => {
+          const { gone } = await deps.push.send({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, outgoing(row), signal);
+          if (gone) await deps.pushSubscriptions.unregister(row.userId, target.endpoint);
+        }),
+      );
       const retryable: unknown[] = [];
-      for (const target of await deps.pushSubscriptions.of(row.userId)) {
-        try {
-          const { gone } = await deps.push.send({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, outgoing(row));
-          if (gone) await deps.pushSubscriptions.forget(target.endpoint);
-        } catch (e) {
-          if (e instanceof DeliveryFailed && !e.retryable) deps.log.warn({ err: e, notificationId }, "a push was refused; not retried");
-          else retryable.push(e);
-        }
+      for (const outcome of sent) {
+        if (outcome.status === "fulfilled") continue;
+        const e: unknown = outcome.reason;
+        if (e instanceof DeliveryFailed && !e.retryable) deps.log.warn({ err: e, notificationId }, "a push was refused; not retried");
+        else retryable.push(e);
       }
       // Push is at least once: a retry may reach again a browser the first run reached.
       if (retryable.length > 0) throw retryable[0];

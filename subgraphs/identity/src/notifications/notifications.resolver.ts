@@ -53,15 +53,21 @@ export class NotificationsResolver {
     return { kinds: await ctx.services.preferences.update(caller.userId, input.kinds) };
   }
 
-  @Mutation(() => Boolean, { description: "Sends your notifications to this browser by Web Push too." })
+  @Mutation(() => Boolean, {
+    description:
+      "Sends your notifications to this browser by Web Push too. The endpoint must be a push service's (PUSH_ENDPOINT_NOT_ALLOWED otherwise). An endpoint belongs to the member who registered it first: registered again from another account, it stays theirs, with the same answer. True.",
+  })
   async registerPushSubscription(@Arg("input", () => PushSubscriptionInput) input: PushSubscriptionInput, @Ctx() ctx: IdentityContext): Promise<boolean> {
     await ctx.services.pushSubscriptions.register(requireCaller(ctx.caller).userId, input);
     return true;
   }
 
-  @Mutation(() => Boolean, { description: "Stops Web Push to this endpoint; false if it was not yours." })
+  @Mutation(() => Boolean, {
+    description: "Stops Web Push of your notifications to this endpoint. True, whatever the endpoint: it tells nothing about it (whether it was registered, or by whom).",
+  })
   async unregisterPushSubscription(@Arg("endpoint", () => String) endpoint: string, @Ctx() ctx: IdentityContext): Promise<boolean> {
-    return ctx.services.pushSubscriptions.unregister(requireCaller(ctx.caller).userId, endpoint);
+    await ctx.services.pushSubscriptions.unregister(requireCaller(ctx.caller).userId, endpoint);
+    return true;
   }
 
   @Subscription(() => Notification, {

@@ -1,5 +1,5 @@
-import { enqueueJob, jobTask, TASKS, TOPICS, databaseErrorCodes, type Database, type EventBus, type Logger, type Task } from "@localex/common";
-import { notifications, type schema } from "../db/schema.ts";
+import { afterCommit, enqueueJob, jobTask, unitOfWork, TASKS, TOPICS, databaseErrorCodes, type Database, type EventBus, type Logger, type Task } from "@localex/common";
+import { notifications, type IdentityTx, type schema } from "../db/schema.ts";
 import { notificationMessage } from "./channels/templates.ts";
 import type { PreferencesService } from "./preferences.service.ts";
 
@@ -20,14 +20,13 @@ export interface NotifyDeps {
  * leaves in one email.
  */
 export function notifyTask(deps: NotifyDeps): Task {
-  return jobTask(TASKS.notify, deps.log, async ({ userId, kind, key, tradeId, details }) => {
+  return jobTask(TASKS.notify, deps.log, async ({ userId, kind, key, tradeId, mediaId, jobId, transferId, verificationRequestId, details }) => {
     const channels = await deps.preferences.channelsFor(userId, kind);
-    let recorded: { id: string } | null;
     try {
-      recorded = await deps.db.transaction(async (tx) => {
+      await unitOfWork<IdentityTx, { id: string } | null>((work) => deps.db.transaction(work), async (tx) => {
         const [row] = await tx
           .insert(notifications)
-          .values({ userId, kind, key, tradeId, message: notificationMessage(kind, details) })
+          .values({ userId, kind, key, tradeId, mediaId, jobId, transferId, verificationRequestId, message: notificationMessage(kind, details) })
           .onConflictDoNothing({ target: notifications.key })
           .returning({ id: notifications.id });
         if (!row) return null; // an earlier run recorded it
@@ -35,7 +34,8 @@ export function notifyTask(deps: NotifyDeps): Task {
           const runAt = new Date(Date.now() + deps.digestSeconds * 1000);
           await enqueueJob(tx, TASKS.sendNotificationEmail, { userId, kind }, { jobKey: `notification-email:${userId}:${kind}`, jobKeyMode: "preserve_run_at", runAt });
         }
-        if (channels.push) await enqueueJob(tx, TASKS.sendNotificationPush, { notificationId: row.id });
+        if (channels.push) await enqueueJob(tx, TASKS.sendNotificationPush, { notificationId: row.id, userId });
+        afterCommit(tx, `notification:${row.id}`, () => deps.events.publish(TOPICS.userNotifications(userId), { id: row.id }));
         return row;
       });
     } catch (e) {
@@ -46,6 +46,5 @@ export function notifyTask(deps: NotifyDeps): Task {
       }
       throw e;
     }
-    if (recorded) deps.events.publish(TOPICS.userNotifications(userId), { id: recorded.id });
   });
 }

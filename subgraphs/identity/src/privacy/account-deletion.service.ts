@@ -1,6 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { GraphQLError } from "graphql";
-import { enqueueJob, TASKS, unavailable, type Database, type EventBus, type InternalClient, type RateLimiter } from "@localex/common";
+import { enqueueJob, InternalCallError, TASKS, unavailable, userError, type Database, type EventBus, type InternalClient, type Logger, type RateLimiter, type UserError } from "@localex/common";
 import {
   accountDeletions,
   notificationPreferences,
@@ -26,14 +25,46 @@ export const DELETED_MEMBER_NAME = "Deleted member";
 export const DELETION_STEPS = ["close-trades", "withdraw-listings", "forget-media", "close-account", "anonymise-profile"] as const;
 export type DeletionStep = (typeof DELETION_STEPS)[number];
 
-const refused = (message: string, code: string, extensions: Record<string, unknown> = {}) =>
-  new GraphQLError(message, { extensions: { code, ...extensions } });
+/** deleteMyAccount's result: accepted, or why not (with the trades that stand in the way). */
+export interface DeletionOutcome {
+  accepted: boolean;
+  activeTradeIds: string[];
+  errors: UserError[];
+}
+
+const accepted = (): DeletionOutcome => ({ accepted: true, activeTradeIds: [], errors: [] });
+const refused = (error: UserError, activeTradeIds: string[] = []): DeletionOutcome => ({ accepted: false, activeTradeIds, errors: [error] });
+const wrongPassword = () => refused(userError("WRONG_PASSWORD", "The password is wrong.", "password"));
+
+/** The deletion's job: one per member (a key, and a queue of its own: JOB_POLICIES), however often it is queued again. */
+export const deletionJobKey = (userId: string) => `account-deletion:${userId}`;
+
+// Codes that say the step was refused, not that a service was away: running it again will not
+// help by itself (a trade stuck mid-step, a bug), so an operator must look.
+const REFUSALS = new Set(["MEMBER_HAS_ACTIVE_TRADES", "BAD_USER_INPUT", "FORBIDDEN", "UNAUTHENTICATED", "GRAPHQL_VALIDATION_FAILED"]);
+
+/** A step that failed, and what remains of the deletion from it on. */
+export class DeletionStepFailed extends Error {
+  constructor(
+    readonly step: DeletionStep,
+    readonly remaining: DeletionStep[],
+    readonly reason: string,
+    readonly refusal: boolean,
+    cause: unknown,
+  ) {
+    super(`${step}: ${reason}`, { cause });
+    this.name = "DeletionStepFailed";
+  }
+}
 
 /**
- * deleteMyAccount (issue 12). Accepting it is synchronous and checked (the password, and no
- * trade with credits in escrow); the work is one durable job of steps across the subgraphs
- * (DELETION_STEPS). From acceptance on the member can no longer sign in or refresh, and their
- * sessions end (the gateway closes their sockets and refuses their access tokens).
+ * deleteMyAccount (issues 12 and 20). Accepting it is synchronous and checked: the password, and
+ * trades marks the member departing unless a trade holds escrow or is mid-step (then it is
+ * refused, MEMBER_HAS_ACTIVE_TRADES, and nothing starts). From the mark on nobody can start a
+ * trade with the member, so every step of the job (DELETION_STEPS) can always finish; the job is
+ * retried until it does (and queued again by the hourly sweep, deletion-sweep.ts). From
+ * acceptance on the member can no longer sign in or refresh, and their sessions end (the gateway
+ * closes their sockets and refuses their access tokens).
  */
 export class AccountDeletionService {
   constructor(
@@ -42,52 +73,66 @@ export class AccountDeletionService {
     private readonly events: EventBus,
     private readonly limits: RateLimiter,
     private readonly accessTokenTtlSeconds: number,
+    private readonly log: Logger,
   ) {}
 
-  async request(userId: string, password: string): Promise<boolean> {
+  async request(userId: string, password: string): Promise<DeletionOutcome> {
     await this.limits.consume("DELETE_ACCOUNT_PER_ACCOUNT", userId);
-    if (password.length > 256) throw refused("The password is wrong.", "WRONG_PASSWORD", { field: "password" });
+    if (password.length > 256) return wrongPassword();
     const [user] = await this.db.select().from(users).where(eq(users.id, userId));
-    if (!user) throw refused("Your account no longer exists.", "NOT_FOUND");
-    if (user.deletionRequestedAt) return true; // already under way: a second click changes nothing
-    if (!(await verifyPassword(user.passwordHash, password))) throw refused("The password is wrong.", "WRONG_PASSWORD", { field: "password" });
-    const { departureBlockers } = await this.internal
-      .request<{ departureBlockers: string[] }>("trades", `query ($userId: ID!) { departureBlockers(userId: $userId) }`, { userId })
+    if (!user) return refused(userError("NOT_FOUND", "Your account no longer exists."));
+    if (user.deletionRequestedAt) return accepted(); // already under way: a second click changes nothing
+    if (!(await verifyPassword(user.passwordHash, password))) return wrongPassword();
+    const { beginMemberDeparture: blockers } = await this.internal
+      .request<{ beginMemberDeparture: string[] }>("trades", `mutation ($userId: ID!) { beginMemberDeparture(userId: $userId) }`, { userId })
       .catch((e: unknown) => Promise.reject(unavailable("trades", e)));
-    if (departureBlockers.length > 0) {
-      throw refused(
-        `Your account cannot be deleted while credits are held in escrow for a trade: complete, cancel or settle the dispute of ${departureBlockers.join(", ")} first.`,
-        "MEMBER_HAS_ACTIVE_TRADES",
-        { tradeIds: departureBlockers },
-      );
+    if (blockers.length > 0) {
+      const message = `Your account cannot be deleted while credits are held in escrow for a trade: complete, cancel or settle the dispute of ${blockers.join(", ")} first.`;
+      return refused(userError("MEMBER_HAS_ACTIVE_TRADES", message), blockers);
     }
-    const sessions = await this.db.transaction(async (tx) => {
-      const [marked] = await tx
-        .update(users)
-        .set({ deletionRequestedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(users.id, userId), isNull(users.deletionRequestedAt)))
-        .returning({ id: users.id });
-      if (!marked) return null; // a concurrent request won
-      await tx.insert(accountDeletions).values({ userId }).onConflictDoNothing();
-      await enqueueJob(tx, TASKS.deleteAccount, { userId }, { jobKey: `account-deletion:${userId}` });
-      return endAllSessions(tx, userId);
-    });
-    announceSessionsEnded(this.events, sessions ?? [], this.accessTokenTtlSeconds);
-    return true;
+    let sessions: string[] | null;
+    try {
+      sessions = await this.db.transaction(async (tx) => {
+        const [marked] = await tx
+          .update(users)
+          .set({ deletionRequestedAt: sql`now()`, updatedAt: sql`now()` })
+          .where(and(eq(users.id, userId), isNull(users.deletionRequestedAt)))
+          .returning({ id: users.id });
+        if (!marked) return null; // a concurrent request won
+        await tx.insert(accountDeletions).values({ userId }).onConflictDoNothing();
+        await enqueueJob(tx, TASKS.deleteAccount, { userId }, { jobKey: deletionJobKey(userId) });
+        return endAllSessions(tx, userId);
+      });
+    } catch (error) {
+      await this.abandonDeparture(userId);
+      throw error;
+    }
+    await announceSessionsEnded(this.events, sessions ?? [], this.accessTokenTtlSeconds);
+    return accepted();
   }
 
-  /** Runs the steps not yet done, recording each; throws (and is retried) at the first that fails. */
+  /** The deletion was not recorded: the member may trade again. Failing that, asking again (or support) finishes what was begun. */
+  private async abandonDeparture(userId: string): Promise<void> {
+    await this.internal
+      .request("trades", `mutation ($userId: ID!) { abandonMemberDeparture(userId: $userId) }`, { userId })
+      .catch((err: unknown) =>
+        this.log.error({ err, userId }, "a deletion was not recorded, and trades still refuses the member's new trades (MEMBER_DEPARTING) until they ask again"),
+      );
+  }
+
+  /** Runs the steps not yet done, recording each; throws DeletionStepFailed (and is retried) at the first that fails. */
   async resume(userId: string): Promise<"done" | "nothing-to-do"> {
     const [deletion] = await this.db.select().from(accountDeletions).where(eq(accountDeletions.userId, userId));
     if (!deletion || deletion.completedAt) return "nothing-to-do";
-    for (const step of DELETION_STEPS) {
+    for (const [i, step] of DELETION_STEPS.entries()) {
       if (deletion.stepsDone.includes(step)) continue;
       try {
         await this.run(step, userId);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         await this.db.update(accountDeletions).set({ lastError: `${step}: ${message}`.slice(0, 1000) }).where(eq(accountDeletions.userId, userId));
-        throw error;
+        const remaining = DELETION_STEPS.slice(i).filter((s) => !deletion.stepsDone.includes(s));
+        throw new DeletionStepFailed(step, remaining, message, error instanceof InternalCallError && REFUSALS.has(error.code), error);
       }
       if (step !== "anonymise-profile") {
         await this.db
@@ -152,6 +197,6 @@ export class AccountDeletionService {
         .where(eq(accountDeletions.userId, userId));
       return ended;
     });
-    announceSessionsEnded(this.events, sessions, this.accessTokenTtlSeconds);
+    await announceSessionsEnded(this.events, sessions, this.accessTokenTtlSeconds);
   }
 }

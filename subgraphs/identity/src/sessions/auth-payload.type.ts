@@ -12,6 +12,11 @@ export class RegisterInput {
 export class LoginInput {
   @Field(() => String) email!: string;
   @Field(() => String) password!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "The deviceToken an earlier register or login of this account returned on this device: a known device signs in while strangers guessing the account wait.",
+  })
+  deviceToken?: string | null;
 }
 
 @ObjectType()
@@ -21,4 +26,9 @@ export class AuthPayload {
   @Field(() => String, { description: "Single-use; exchange it with refreshSession for a new pair." })
   refreshToken!: string;
   @Field(() => User) user!: User;
+  @Field(() => String, {
+    nullable: true,
+    description: "From register and login (null from refreshSession): keep it on this device and send it with its later logins (LoginInput.deviceToken).",
+  })
+  deviceToken!: string | null;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { addressKey, badUserInput, issueAccessToken, type Config, type RateLimiter, type Database, type EventBus } from "@localex/common";
-import { refreshTokens, users, type UserRow, type schema } from "../db/schema.ts";
+import { apiError, addressKey, badUserInput, issueAccessToken, type Config, type RateLimiter, type Database, type EventBus } from "@localex/common";
+import { refreshTokens, users, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
 import type { UsersService } from "../users/users.service.ts";
 import {
   checkDisplayName,
@@ -14,6 +14,7 @@ import {
   normaliseEmail,
 } from "../users/validation.ts";
 import { announceSessionsEnded } from "./ended-sessions.ts";
+import { readDeviceToken, signDeviceToken } from "./known-devices.ts";
 import { digestOf, newRefreshToken } from "./refresh-tokens.ts";
 
 export interface Session {
@@ -21,21 +22,26 @@ export interface Session {
   accessToken: string;
   refreshToken: string;
   user: UserRow;
+  /** For register and login: the device's token, to send with its later logins (known-devices.ts). */
+  deviceToken: string | null;
 }
 
 function refused(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED" } });
+  return apiError("UNAUTHENTICATED", message);
 }
 
 type Rotation = { error: string; revokedFamily?: string } | { user: UserRow; familyId: string; refreshToken: string };
 
-type Tx = Parameters<Parameters<Database<typeof schema>["transaction"]>[0]>[0];
+type Tx = IdentityTx;
 
 export class SessionsService {
   constructor(
     private readonly db: Database<typeof schema>,
     private readonly users: UsersService,
-    private readonly config: Pick<Config, "JWT_SECRET" | "ACCESS_TOKEN_TTL_SECONDS" | "REFRESH_TOKEN_TTL_SECONDS">,
+    private readonly config: Pick<
+      Config,
+      "JWT_SECRET" | "ACCESS_TOKEN_TTL_SECONDS" | "REFRESH_TOKEN_TTL_SECONDS" | "LOGIN_BACKOFF_BASE_SECONDS" | "LOGIN_BACKOFF_MAX_SECONDS"
+    >,
     /** Registrations, login attempts and refreshes per address (and per email, per session). */
     private readonly limits: RateLimiter,
     /** Tells the gateway a session ended, so its live connections close. */
@@ -56,25 +62,44 @@ export class SessionsService {
 
     const user = await this.users.create(email, input.password, displayName);
     if (!user) throw badUserInput("An account with this email already exists.", "input.email");
-    return this.startSession(user);
+    return this.startSession(user, await signDeviceToken(this.config.JWT_SECRET, user.id));
   }
 
   /**
    * Each attempt is counted before its password is checked, so N concurrent guesses get at most
    * the limit through. The count is per email *from one address*: a stranger's failures use up
    * the stranger's attempts, never the owner's. A correct password clears its own count.
+   *
+   * Guesses spread over many addresses meet the account's budget of failures
+   * (LOGIN_FAILURES_PER_ACCOUNT, counted per email, registered or not): past it, a device not
+   * known for the account waits longer after each attempt. A known device (the `deviceToken`
+   * this account's earlier sign-in handed it) does not wait; its attempts count per device.
    */
-  async login(input: { email: string; password: string }, clientAddress: string | null): Promise<Session> {
+  async login(input: { email: string; password: string; deviceToken?: string | null }, clientAddress: string | null): Promise<Session> {
     const problem = field("input.email", checkLoginEmail(input.email)) ?? field("input.password", checkLoginPassword(input.password));
     if (problem) throw badUserInput(problem.message, problem.field);
     const email = normaliseEmail(input.email);
     const guess = `${email}|${address(clientAddress)}`;
     await this.limits.consume("LOGIN_PER_ADDRESS", address(clientAddress));
     await this.limits.consume("LOGIN_PER_EMAIL_AND_ADDRESS", guess);
+    const device = await this.knownDevice(email, input.deviceToken);
+    const account = `email:${email}`;
+    if (device) await this.limits.consume("LOGIN_PER_DEVICE", `device:${device.deviceId}`);
+    else await this.limits.attemptWithin("LOGIN_FAILURES_PER_ACCOUNT", account, { baseSeconds: this.config.LOGIN_BACKOFF_BASE_SECONDS, maxSeconds: this.config.LOGIN_BACKOFF_MAX_SECONDS });
     const user = await this.users.authenticate(email, input.password);
     if (!user) throw refused("The email or password is wrong.");
     await this.limits.reset("LOGIN_PER_EMAIL_AND_ADDRESS", guess);
-    return this.startSession(user);
+    if (device) await this.limits.reset("LOGIN_PER_DEVICE", `device:${device.deviceId}`);
+    else await this.limits.release("LOGIN_FAILURES_PER_ACCOUNT", account);
+    return this.startSession(user, await signDeviceToken(this.config.JWT_SECRET, user.id, device?.deviceId));
+  }
+
+  /** The device its token names, when the token is ours and names the account `email` belongs to. */
+  private async knownDevice(email: string, deviceToken: string | null | undefined) {
+    const device = await readDeviceToken(this.config.JWT_SECRET, deviceToken);
+    if (!device) return null;
+    const owner = await this.users.byEmail(email);
+    return owner?.id === device.userId ? device : null;
   }
 
   /**
@@ -105,10 +130,10 @@ export class SessionsService {
       return { user, familyId: row.familyId, refreshToken: next };
     });
     if ("error" in outcome) {
-      if (outcome.revokedFamily) announceSessionsEnded(this.events, [outcome.revokedFamily], this.config.ACCESS_TOKEN_TTL_SECONDS);
+      if (outcome.revokedFamily) await announceSessionsEnded(this.events, [outcome.revokedFamily], this.config.ACCESS_TOKEN_TTL_SECONDS);
       throw refused(outcome.error);
     }
-    return this.sessionFor(outcome.user, outcome.familyId, outcome.refreshToken);
+    return this.sessionFor(outcome.user, outcome.familyId, outcome.refreshToken, null);
   }
 
   /** Ends the session the access token belongs to: its refresh tokens stop working. */
@@ -117,14 +142,14 @@ export class SessionsService {
       .update(refreshTokens)
       .set({ revokedAt: sql`now()` })
       .where(and(eq(refreshTokens.familyId, sessionId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
-    announceSessionsEnded(this.events, [sessionId], this.config.ACCESS_TOKEN_TTL_SECONDS);
+    await announceSessionsEnded(this.events, [sessionId], this.config.ACCESS_TOKEN_TTL_SECONDS);
   }
 
 
-  private async startSession(user: UserRow): Promise<Session> {
+  private async startSession(user: UserRow, deviceToken: string): Promise<Session> {
     const familyId = randomUUID();
     const refreshToken = await this.db.transaction((tx) => this.storeRefreshToken(tx, user.id, familyId));
-    return this.sessionFor(user, familyId, refreshToken);
+    return this.sessionFor(user, familyId, refreshToken, deviceToken);
   }
 
   private async storeRefreshToken(tx: Tx, userId: string, familyId: string): Promise<string> {
@@ -138,13 +163,13 @@ export class SessionsService {
     return token;
   }
 
-  private async sessionFor(user: UserRow, familyId: string, refreshToken: string): Promise<Session> {
+  private async sessionFor(user: UserRow, familyId: string, refreshToken: string, deviceToken: string | null): Promise<Session> {
     const { token } = await issueAccessToken(
       this.config.JWT_SECRET,
       { userId: user.id, role: user.role, sessionId: familyId },
       this.config.ACCESS_TOKEN_TTL_SECONDS,
     );
-    return { sessionId: familyId, accessToken: token, refreshToken, user };
+    return { sessionId: familyId, accessToken: token, refreshToken, user, deviceToken };
   }
 }
 

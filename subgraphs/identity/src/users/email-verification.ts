@@ -1,71 +1,41 @@
-import { createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
-import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
-import { enqueueJob, TASKS, type Database, type RateLimiter, type Logger, type SqlExecutor, type Task } from "@localex/common";
-import { users, type UserRow, type schema } from "../db/schema.ts";
+import { enqueueJob, jobTask, TASKS, type Database, type RateLimiter, type Logger, type SqlExecutor, type Task } from "@localex/common";
+import { users, welcomeGrants, type UserRow, type schema } from "../db/schema.ts";
 import { DeliveryFailed, renderVerificationEmail, type EmailChannel } from "../notifications/channels/index.ts";
+import { canonicalEmail } from "./canonical-email.ts";
+import { LINK_TOKEN_MAX, readLinkToken, signLinkToken, type LinkPurpose } from "./link-tokens.ts";
 
 /**
  * Email verification. Registration mails a link carrying a signed, expiring token
  * (`<PUBLIC_APP_URL>/verify-email?token=…`); `verifyEmail(token)` marks the address verified
  * and, in the same transaction, enqueues the ledger's welcome grant, so the credits follow a
- * verified address and nothing else. A token works once: the first use flips `emailVerified`, and any
+ * verified address and nothing else, once per mailbox (welcomeGrants). A token works once: the first use flips `emailVerified`, and any
  * later use (the same link, or an older one) finds the address verified and is refused as used.
  */
 
-const ISSUER = "localex-identity";
-const AUDIENCE = "localex-email-verification";
-/** Longer than any token we sign (~300 characters): refused before any HMAC work. */
-export const VERIFICATION_TOKEN_MAX = 2048;
+const EMAIL_VERIFICATION: LinkPurpose = { audience: "localex-email-verification", keyLabel: "localex email verification v1" };
+/** Longer than any token we sign: refused before any HMAC work. */
+export const VERIFICATION_TOKEN_MAX = LINK_TOKEN_MAX;
 
-/** Identity's own job on the shared queue (not a cross-subgraph contract, so not in TASKS). */
-export const SEND_VERIFICATION_EMAIL = "identity:send-verification-email";
-const sendPayload = z.object({ userId: z.uuid() });
-
-/** A key of its own, derived from JWT_SECRET: a verification token is never an access token, nor the reverse. */
-function keyOf(secret: string): Uint8Array {
-  return createHmac("sha256", secret).update("localex email verification v1").digest();
-}
-
-export async function signVerificationToken(
+export function signVerificationToken(
   secret: string,
   subject: { userId: string; email: string },
   ttlSeconds: number,
   now: number = Date.now(),
 ): Promise<{ token: string; expiresAt: Date }> {
-  const issuedAt = Math.floor(now / 1000);
-  const expiresAt = new Date((issuedAt + ttlSeconds) * 1000);
-  const token = await new SignJWT({ email: subject.email })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(subject.userId)
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + ttlSeconds)
-    .sign(keyOf(secret));
-  return { token, expiresAt };
+  return signLinkToken(secret, EMAIL_VERIFICATION, subject.userId, { email: subject.email }, ttlSeconds, now);
 }
 
 type TokenReading = { state: "valid" | "expired"; userId: string; email: string } | { state: "invalid" };
 
 /** The token's subject if our key signed it for this purpose; an expired one still names its subject (to tell "used" from "expired"). */
 async function readVerificationToken(secret: string, token: string): Promise<TokenReading> {
-  if (token.length === 0 || token.length > VERIFICATION_TOKEN_MAX) return { state: "invalid" };
-  const subjectOf = (payload: Record<string, unknown>): { userId: string; email: string } | null =>
-    typeof payload.sub === "string" && typeof payload.email === "string" ? { userId: payload.sub, email: payload.email } : null;
-  try {
-    const { payload } = await jwtVerify(token, keyOf(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ["sub", "exp"] });
-    const subject = subjectOf(payload);
-    return subject ? { state: "valid", ...subject } : { state: "invalid" };
-  } catch (error) {
-    // jose checks the signature before the claims: an expired token here is one we signed.
-    if (error instanceof joseErrors.JWTExpired) {
-      const subject = subjectOf(error.payload);
-      return subject ? { state: "expired", ...subject } : { state: "invalid" };
-    }
-    return { state: "invalid" };
-  }
+  const reading = await readLinkToken(secret, EMAIL_VERIFICATION, token);
+  if (reading.state === "invalid") return reading;
+  const { sub, email } = reading.payload;
+  return typeof sub === "string" && typeof email === "string" ? { state: reading.state, userId: sub, email } : { state: "invalid" };
 }
 
 export type VerificationErrorCode = "VERIFICATION_TOKEN_INVALID" | "VERIFICATION_TOKEN_EXPIRED" | "VERIFICATION_TOKEN_USED";
@@ -78,18 +48,17 @@ const MESSAGES: Record<VerificationErrorCode, string> = {
   VERIFICATION_TOKEN_USED: "This verification link was already used: your email address is verified.",
 };
 
+/** How welcomeGrants names a mailbox: the SHA-256 of its canonical address, never the address. */
+export const mailboxDigest = (email: string): string => createHash("sha256").update(canonicalEmail(email), "utf8").digest("hex");
+
 const refusal = (code: VerificationErrorCode): Verification => ({ ok: false, code, message: MESSAGES[code] });
 
-/** Enqueues the verification email (in the caller's transaction); a pending one for the member is replaced, so repeats send one. */
+/**
+ * Enqueues the verification email (in the caller's transaction); a pending one for the member is
+ * replaced, so repeats send one. It runs ahead of the queue (TASKS.sendVerificationEmail's policy).
+ */
 export async function enqueueVerificationEmail(executor: SqlExecutor, userId: string): Promise<void> {
-  const payload = sendPayload.parse({ userId });
-  await executor.execute(sql`select graphile_worker.add_job(
-    identifier => ${SEND_VERIFICATION_EMAIL},
-    payload => ${JSON.stringify(payload)}::json,
-    max_attempts => 10,
-    job_key => ${`verification-email:${userId}`},
-    job_key_mode => 'replace'
-  )`);
+  await enqueueJob(executor, TASKS.sendVerificationEmail, { userId }, { jobKey: `verification-email:${userId}`, jobKeyMode: "replace" });
 }
 
 export interface VerificationOptions {
@@ -122,7 +91,9 @@ export class EmailVerificationService {
   /**
    * Verifies the address the token names, once. The flip from unverified to verified is one
    * conditional UPDATE, so of two racing uses exactly one wins; the welcome grant is enqueued
-   * in its transaction (and is idempotent per member in the ledger besides).
+   * in its transaction (and is idempotent per member in the ledger besides), if this address's
+   * mailbox has never had one: its claim in welcomeGrants is unique, so of two accounts on one
+   * mailbox verified at once, one is granted.
    */
   async verify(token: string): Promise<Verification> {
     const reading = await readVerificationToken(this.options.JWT_SECRET, token);
@@ -140,7 +111,12 @@ export class EmailVerificationService {
         .where(and(eq(users.id, userId), eq(users.email, email), eq(users.emailVerified, false)))
         .returning();
       if (!row) return null;
-      await enqueueJob(tx, TASKS.welcomeGrant, { userId: row.id }, { jobKey: `welcome-grant:${row.id}` });
+      const claimed = await tx
+        .insert(welcomeGrants)
+        .values({ mailboxSha256: mailboxDigest(row.email) })
+        .onConflictDoNothing()
+        .returning({ mailbox: welcomeGrants.mailboxSha256 });
+      if (claimed.length > 0) await enqueueJob(tx, TASKS.welcomeGrant, { userId: row.id }, { jobKey: `welcome-grant:${row.id}` });
       return row;
     });
     // Lost a race with another use of a link: that one verified the address.
@@ -169,13 +145,7 @@ export function sendVerificationEmailTask(deps: {
   email: EmailChannel;
   log: Logger;
 }): Task {
-  return async (raw) => {
-    const checked = sendPayload.safeParse(raw);
-    if (!checked.success) {
-      deps.log.error({ task: SEND_VERIFICATION_EMAIL }, "dropped a job whose payload is malformed");
-      return;
-    }
-    const { userId } = checked.data;
+  return jobTask(TASKS.sendVerificationEmail, deps.log, async ({ userId }) => {
     const [user] = await deps.db.select().from(users).where(eq(users.id, userId));
     if (!user || user.emailVerified || user.deletionRequestedAt) return;
     const { url, expiresAt } = await deps.verification.link(user);
@@ -188,5 +158,5 @@ export function sendVerificationEmailTask(deps: {
       }
       throw e;
     }
-  };
+  });
 }

@@ -1,5 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { forbidden, requireAdmin, requireCaller, userError } from "@localex/common";
+import { Arg, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { forbidden, requireAdmin, requireCaller, requireService, userError } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import { VERIFICATION_TOKEN_MAX } from "./email-verification.ts";
 import { announceSessionsEnded } from "../sessions/ended-sessions.ts";
@@ -20,8 +20,8 @@ export class UsersResolver {
   }
 
   @FieldResolver(() => String, { nullable: true, description: "Visible to the user themself and to admins only." })
-  email(@Root() user: User, @Ctx() ctx: IdentityContext): string | null {
-    return canSeePrivate(user, ctx) ? user.email : null;
+  async email(@Root() user: User, @Ctx() ctx: IdentityContext): Promise<string | null> {
+    return (await canSeePrivate(user, ctx)) ? user.email : null;
   }
 
   @FieldResolver(() => Boolean, {
@@ -33,8 +33,8 @@ export class UsersResolver {
   }
 
   @FieldResolver(() => UserRole, { nullable: true, description: "Visible to the user themself and to admins only." })
-  role(@Root() user: User, @Ctx() ctx: IdentityContext): UserRole | null {
-    return canSeePrivate(user, ctx) ? (user.role as UserRole) : null;
+  async role(@Root() user: User, @Ctx() ctx: IdentityContext): Promise<UserRole | null> {
+    return (await canSeePrivate(user, ctx)) ? (user.role as UserRole) : null;
   }
 
   @Mutation(() => UserPayload, { description: "Changes only the fields given." })
@@ -89,18 +89,36 @@ export class UsersResolver {
     return this.changeRole(ctx, userId, "user");
   }
 
+  @Query(() => UserRole, {
+    nullable: true,
+    description: "The member's role as stored now (null for no such member): what a token's role claim, up to one access-token lifetime old, is checked against.",
+  })
+  @Directive("@inaccessible")
+  async memberRole(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<UserRole | null> {
+    requireService(ctx.caller, "Query.memberRole");
+    return (await roleOf(ctx.services.db, userId)) as UserRole | null;
+  }
+
   private async changeRole(ctx: IdentityContext, userId: string, role: Role): Promise<UserPayload> {
     const caller = requireAdmin(ctx.caller);
     // The token's role may be up to one access-token lifetime old: a revoked admin is stopped here at once.
     if ((await roleOf(ctx.services.db, caller.userId)) !== "admin") throw forbidden("Only administrators may do this.");
     const result = await setRole(ctx.services.db, { userId }, role);
     if (!result.ok) return { user: null, errors: [userError(result.code, result.message, "userId")] };
-    announceSessionsEnded(ctx.services.events, result.endedSessions, ctx.services.accessTokenTtlSeconds);
+    await announceSessionsEnded(ctx.services.events, result.endedSessions, ctx.services.accessTokenTtlSeconds);
     ctx.loaders.userById.clear(result.user.id).prime(result.user.id, result.user);
     return { user: result.user, errors: [] };
   }
 }
 
-function canSeePrivate(user: User, ctx: IdentityContext): boolean {
-  return ctx.caller !== null && (ctx.caller.userId === user.id || ctx.caller.role === "admin");
+/**
+ * The member themself, or an admin whose role is still stored: a token's role claim can be one
+ * access-token lifetime old, and a revocation can fail to reach a gateway (`pnpm admin revoke`),
+ * so another member's private fields ask the database (once per request, through the loader).
+ */
+async function canSeePrivate(user: User, ctx: IdentityContext): Promise<boolean> {
+  if (ctx.caller === null) return false;
+  if (ctx.caller.userId === user.id) return true;
+  if (ctx.caller.role !== "admin") return false;
+  return (await ctx.loaders.userById.load(ctx.caller.userId))?.role === "admin";
 }

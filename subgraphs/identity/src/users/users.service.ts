@@ -1,11 +1,11 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import { isUuid, type Database } from "@localex/common";
+import { isUuid, type Database, type ErrorCode } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
 import { enqueueVerificationEmail } from "./email-verification.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { checkDisplayName, normaliseDisplayName } from "./validation.ts";
 
-export type ProfileChange = { ok: true; user: UserRow } | { ok: false; field: string; code: string; message: string };
+export type ProfileChange = { ok: true; user: UserRow } | { ok: false; field: string; code: ErrorCode; message: string };
 
 // A hash of a random password: login for an unknown email still pays for one verification,
 // so response time does not reveal which emails are registered.

@@ -10,6 +10,7 @@ import {
   userError,
   type Connection,
   type Database,
+  type ErrorCode,
   type InternalClient,
   type UserError,
 } from "@localex/common";
@@ -21,7 +22,7 @@ export const MAX_REASON = 500;
 export type VerificationOutcome = { request: VerificationRequestRow | null; errors: UserError[] };
 type Status = VerificationRequestRow["status"];
 
-const refuse = (code: string, message: string, field: string | null = null): VerificationOutcome => ({
+const refuse = (code: ErrorCode, message: string, field: string | null = null): VerificationOutcome => ({
   request: null,
   errors: [userError(code, message, field ?? undefined)],
 });
@@ -125,6 +126,7 @@ export class VerificationService {
         userId: row.userId,
         kind: decision.approve ? "VERIFICATION_APPROVED" : "VERIFICATION_REJECTED",
         key: `verification:${row.id}`,
+        verificationRequestId: row.id,
         details: reason ? { reason } : {},
       });
       const runAt = new Date(row.decidedAt!.getTime() + this.retentionHours * 3_600_000);

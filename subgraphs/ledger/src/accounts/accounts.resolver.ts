@@ -12,6 +12,7 @@ export class AccountsResolver {
     const row = await ctx.loaders.accountById.load(user.id);
     const balance = row?.balance ?? 0;
     const held = row?.held ?? 0;
-    return { balance, held, available: balance - held };
+    // Escrow draws on welcome credits first, so what is held may be welcome credits.
+    return { balance, held, available: balance - held, transferable: Math.min(balance - held, balance - (row?.welcomeLocked ?? 0)) };
   }
 }

@@ -5,6 +5,8 @@ export interface AccountBalance {
   id: string;
   balance: number;
   held: number;
+  /** Welcome credits not yet transferable (docs/ledger.md#welcome-credits). */
+  welcomeLocked: number;
 }
 
 const USER_EXISTS = /* GraphQL */ `query LedgerUserExists($id: ID!) { user(id: $id) { id deleted } }`;
@@ -23,10 +25,10 @@ export class AccountsService {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
     const rows = await retrying(
-      () => this.sql<{ id: string; balance: string; held: string }[]>`
-        select id, balance, held from ledger.accounts where id in ${this.sql(valid)}`,
+      () => this.sql<{ id: string; balance: string; held: string; welcomeLocked: string }[]>`
+        select id, balance, held, welcome_locked as "welcomeLocked" from ledger.accounts where id in ${this.sql(valid)}`,
     );
-    return rows.map((r) => ({ id: r.id, balance: Number(r.balance), held: Number(r.held) }));
+    return rows.map((r) => ({ id: r.id, balance: Number(r.balance), held: Number(r.held), welcomeLocked: Number(r.welcomeLocked) }));
   }
 
   /** Creates a user's account if it does not exist yet (for a user identity vouches for). */
@@ -53,6 +55,19 @@ export class AccountsService {
     }
     this.remember(userId);
     return true;
+  }
+
+  /**
+   * The member completed a trade (`ledger:trade-completed`, trades vouches for them): their
+   * welcome credits transfer freely from now on, and a welcome grant still to come is not locked.
+   */
+  async markTraded(userId: string): Promise<void> {
+    await retrying(
+      () => this.sql`
+        insert into ledger.accounts (id, kind, traded_at) values (${userId}, 'user', now())
+        on conflict (id) do update set traded_at = coalesce(ledger.accounts.traded_at, excluded.traded_at), welcome_locked = 0, updated_at = now()`,
+    );
+    this.remember(userId);
   }
 
   /** Closes a departing member's account (issue 12): it takes no more credits; its history stays. */

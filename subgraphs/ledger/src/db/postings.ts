@@ -53,8 +53,8 @@ export type MoveOutcome<R> = { state: "done" | "replay"; result: R } | { state: 
 
 /**
  * An idempotent transfer in one statement (`ledger.move_credits`): claim the key, lock both
- * accounts, check the payer's available credits, post, and store `success` or `refusal` as the
- * key's result. The statement is its own transaction; the database checks the postings balance at commit.
+ * accounts, check the payer's available credits (and, with `lockedRefusal`, that their locked
+ * welcome credits stay), post, and store `success`, `refusal` or `lockedRefusal` as the key's result. The statement is its own transaction; the database checks the postings balance at commit.
  */
 export async function moveCredits<R>(
   sql: Sql,
@@ -64,12 +64,15 @@ export async function moveCredits<R>(
   refusal: R,
   /** The recipient's `identity:notify` payload, enqueued only if the transfer is posted. */
   notify: JobPayloadInput<typeof TASKS.notify> | null = null,
+  /** The result when only the payer's locked welcome credits would cover it; null lets them be spent. */
+  lockedRefusal: R | null = null,
 ): Promise<MoveOutcome<R>> {
   const notification = notify ? JOB_PAYLOADS[TASKS.notify].parse(notify) : null;
   const [row] = await sql<{ outcome: MoveOutcome<R> }[]>`
     select ledger.move_credits(${idempotency.scope}, ${idempotency.key}, ${idempotency.hash},
       ${m.id}, ${m.kind}, ${m.memo}, ${m.initiator}, ${m.fromId}, ${m.toId}, ${m.amount}, ${m.createdAt},
-      ${sql.json(success as never)}, ${sql.json(refusal as never)}, ${notification ? sql.json(notification as never) : null}) as outcome`;
+      ${sql.json(success as never)}, ${sql.json(refusal as never)}, ${notification ? sql.json(notification as never) : null},
+      ${lockedRefusal === null ? null : sql.json(lockedRefusal as never)}) as outcome`;
   // Seen when the connection is killed mid-statement: the outcome is unknown, and running the
   // keyed statement again is safe (see RETRYABLE in transaction.ts).
   if (!row) throw Object.assign(new Error("ledger.move_credits returned no row"), { code: "RESULT_LOST" });

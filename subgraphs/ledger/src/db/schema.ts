@@ -9,7 +9,8 @@ export const ISSUANCE_ACCOUNT_ID = "00000000-0000-0000-0000-000000000001";
 /**
  * One account per user (its id is the user's id) plus system accounts. `balance` and `held`
  * are caches of the postings and open holds, updated in the same transaction and checked by
- * reconciliation; the CHECKs keep a user's available credits (balance - held) from going negative.
+ * reconciliation; the CHECKs keep a user's available credits (balance - held) from going negative,
+ * and their locked welcome credits within the balance.
  */
 export const accounts = ledger.table(
   "accounts",
@@ -20,6 +21,16 @@ export const accounts = ledger.table(
     name: text("name"),
     balance: bigint("balance", { mode: "number" }).notNull().default(0),
     held: bigint("held", { mode: "number" }).notNull().default(0),
+    /**
+     * The part of `balance` that is welcome credits not yet unlocked: spendable in trades (escrow
+     * draws on `balance - held`), never sent with transferCredits (which may move at most
+     * `balance - welcome_locked`). Grown by the welcome grant, cut to the balance when credits
+     * leave in a settlement (welcome credits are spent first), zeroed when the member completes
+     * a trade (`ledger:trade-completed`). Not a cache of the postings: the rule's own state.
+     */
+    welcomeLocked: bigint("welcome_locked", { mode: "number" }).notNull().default(0),
+    /** When the member first completed a trade: a welcome grant after it is not locked. */
+    tradedAt: timestamp("traded_at", { withTimezone: true }),
     /** Its member deleted their account: nothing more can be sent to it; its postings stay. */
     closedAt: timestamp("closed_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -30,6 +41,7 @@ export const accounts = ledger.table(
     check("accounts_kind_check", sql`${t.kind} in ('user', 'system')`),
     check("accounts_held_check", sql`${t.held} >= 0`),
     check("accounts_available_check", sql`${t.kind} = 'system' or ${t.balance} - ${t.held} >= 0`),
+    check("accounts_welcome_locked_check", sql`${t.welcomeLocked} >= 0 and (${t.kind} = 'system' or ${t.welcomeLocked} <= ${t.balance})`),
   ],
 );
 

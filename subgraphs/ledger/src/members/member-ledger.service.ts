@@ -16,8 +16,9 @@ export class MemberLedgerService {
   }
 
   async exportSection(userId: string): Promise<MemberRecordSection> {
-    const [account] = await this.sql<{ balance: string; held: string; createdAt: Date }[]>`
-      select balance, held, created_at as "createdAt" from ledger.accounts where id = ${userId} and kind = 'user'`;
+    const [account] = await this.sql<{ balance: string; held: string; welcomeLocked: string; tradedAt: Date | null; createdAt: Date }[]>`
+      select balance, held, welcome_locked as "welcomeLocked", traded_at as "tradedAt", created_at as "createdAt"
+      from ledger.accounts where id = ${userId} and kind = 'user'`;
     const entries = await this.entries.all(userId);
     return {
       name: "ledger",
@@ -25,6 +26,8 @@ export class MemberLedgerService {
       fields: {
         "account.balance": "Credits on the account.",
         "account.held": "Credits held in escrow for accepted trades.",
+        "account.welcomeCreditsLocked": "Welcome credits you can spend in trades but not yet send to another member.",
+        "account.firstTradeCompletedAt": "When you first completed a trade (from then on welcome credits can be sent), or null.",
         "entries[].transferId": "The transfer the posting belongs to (each transfer has a posting on both sides).",
         "entries[].kind": "What moved the credits: a transfer, a grant, a trade's settlement.",
         "entries[].amount": "Credits in (positive) or out (negative).",
@@ -34,7 +37,15 @@ export class MemberLedgerService {
         "entries[].at": "When it was posted.",
       },
       records: {
-        account: account ? { balance: Number(account.balance), held: Number(account.held), openedAt: account.createdAt.toISOString() } : null,
+        account: account
+          ? {
+              balance: Number(account.balance),
+              held: Number(account.held),
+              welcomeCreditsLocked: Number(account.welcomeLocked),
+              firstTradeCompletedAt: account.tradedAt?.toISOString() ?? null,
+              openedAt: account.createdAt.toISOString(),
+            }
+          : null,
         entries: entries.map((e) => ({
           transferId: e.transferId,
           kind: e.kind,

@@ -1,7 +1,7 @@
 // Quotes of credits in the reference currency and in BTC: a configured value per credit
 // (CREDIT_VALUE_MINOR of CREDIT_CURRENCY) and a BTC price from the configured source, cached
 // with its age. Off unless configured: then every quote answers QUOTES_NOT_CONFIGURED.
-import type { Config } from "@localex/common";
+import type { Config, ErrorCode } from "@localex/common";
 import { PriceCache, type CachedPrice } from "./price-cache.ts";
 import { FixedPriceSource, HttpTickerPriceSource, type BtcPriceSource } from "./price-source.ts";
 import { divideRounded, minorDigits, minorToDecimal, SATOSHIS_PER_BTC } from "./money.ts";
@@ -28,7 +28,7 @@ export interface CreditQuoteData {
 
 export type QuoteResult =
   | { ok: true; quote: CreditQuoteData }
-  | { ok: false; code: string; message: string; field?: string; lastPriceAt?: Date; lastPriceAgeSeconds?: number };
+  | { ok: false; code: ErrorCode; message: string; field?: string; lastPriceAt?: Date; lastPriceAgeSeconds?: number };
 
 export interface QuoteSettings {
   creditValueMinor: number;

@@ -3,7 +3,7 @@
 import { connect, loadConfig } from "@localex/common";
 import { ReconciliationService } from "./reconciliation.service.ts";
 
-const config = loadConfig();
+const config = loadConfig(process.env, "operator");
 if (!config.DATABASE_URL) {
   console.error("ledger:reconcile needs DATABASE_URL (the database the ledger runs on).");
   process.exit(2);

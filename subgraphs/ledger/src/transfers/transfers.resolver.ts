@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from "type-graphql";
-import { requireAdmin, requireCaller, userError } from "@localex/common";
+import { requireCurrentAdmin, userError } from "@localex/common";
 import type { LedgerContext } from "../context.ts";
 import { Transfer, TransferInput, TransferPayload } from "./transfer.type.ts";
 import type { TransferResult } from "./transfers.service.ts";
@@ -26,7 +26,8 @@ export class TransfersResolver {
     @Arg("idempotencyKey", () => String) idempotencyKey: string,
     @Ctx() ctx: LedgerContext,
   ): Promise<TransferPayload> {
-    const admin = requireAdmin(ctx.caller);
+    // Minting must not outlive the role: the stored role is asked, not only the token's claim.
+    const admin = await requireCurrentAdmin(ctx.services.internal, ctx.caller);
     return toPayload(await ctx.services.transfers.grantCredits(admin.userId, userId, amount, memo, idempotencyKey));
   }
 }

@@ -34,6 +34,8 @@ interface MoveRequest {
   memo: string | null;
   /** The input field a refusal for lack of funds names. */
   amountField: string;
+  /** A member's transfer: their welcome credits stay until they complete a trade (WELCOME_CREDITS_NOT_TRANSFERABLE). */
+  keepWelcomeCredits?: boolean;
 }
 
 const refuse = (problem: Problem): TransferResult => ({ ok: false, ...problem });
@@ -74,6 +76,7 @@ export class TransfersService {
       amount,
       memo,
       amountField: "input.amount",
+      keepWelcomeCredits: true,
     });
   }
 
@@ -138,9 +141,17 @@ export class TransfersService {
       userId: r.toId,
       kind: "CREDITS_RECEIVED" as const,
       key: `transfer:${transfer.id}:${r.toId}`,
+      transferId: transfer.id,
       details: (r.memo ? { amount: r.amount, memo: r.memo } : { amount: r.amount }) as Record<string, string | number>,
     };
-    const outcome = await retrying(() => moveCredits(this.sql, r, { ...r, id: transfer.id, createdAt }, success, refusal, notify));
+    const locked = r.keepWelcomeCredits
+      ? refuse({
+          code: "WELCOME_CREDITS_NOT_TRANSFERABLE",
+          message: "Welcome credits can be spent in trades, but sent to another member only once you have completed a trade.",
+          field: r.amountField,
+        })
+      : null;
+    const outcome = await retrying(() => moveCredits(this.sql, r, { ...r, id: transfer.id, createdAt }, success, refusal, notify, locked));
     if (outcome.state !== "conflict") return outcome.result;
     return refuse({
       code: "IDEMPOTENCY_CONFLICT",

@@ -1,7 +1,8 @@
+import type { ErrorCode } from "@localex/common";
 import { IDEMPOTENCY_KEY_MAX, MAX_AMOUNT, MEMO_MAX } from "./limits.ts";
 
 export interface Problem {
-  code: string;
+  code: ErrorCode;
   message: string;
   field: string;
 }

@@ -13,6 +13,16 @@ export class InternalResolver {
     return ctx.services.tradeListings.info(ids);
   }
 
+  @Query(() => [ID], {
+    description:
+      "Of these ids, the listings that exist and are not ACTIVE, which search leaves out while its index catches up. Unknown ids are left out.",
+  })
+  @Directive("@inaccessible")
+  unfindableListingIds(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: ListingsContext): Promise<string[]> {
+    requireService(ctx.caller, "Query.unfindableListingIds");
+    return ctx.services.listings.unfindable(ids);
+  }
+
   @Mutation(() => ListingReservation, {
     description: "All or nothing: every listing ACTIVE (or already RESERVED for this trade) becomes RESERVED for it.",
   })

@@ -25,6 +25,9 @@ export interface OwnerPageKey {
   after: string | null;
 }
 
+/** A search page's hits and their `similar` listings, with room to spare. */
+const UNFINDABLE_MAX = 2000;
+
 const EMPTY: Page = { rows: [], totalCount: 0 };
 
 /** Newest first; (created_at, id) is unique, so a cursor is a fixed point however many rows arrive. */
@@ -56,6 +59,21 @@ export class ListingsService {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
     return this.db.select().from(listings).where(inArray(listings.id, valid));
+  }
+
+  /**
+   * Of these ids, the listings that exist and are not ACTIVE: hits search's index has not yet
+   * caught up with (unpublished by a recall match, reserved, traded). Unknown ids are left out.
+   */
+  async unfindable(ids: readonly string[]): Promise<string[]> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length > UNFINDABLE_MAX) throw badInput(`Ask about at most ${UNFINDABLE_MAX} listings at once.`, "ids");
+    if (valid.length === 0) return [];
+    const rows = await this.db
+      .select({ id: listings.id })
+      .from(listings)
+      .where(and(inArray(listings.id, valid), sql`${listings.status} <> 'ACTIVE'`));
+    return rows.map((r) => r.id);
   }
 
   /** Other people's listings only when ACTIVE; the viewer's own in any status. */

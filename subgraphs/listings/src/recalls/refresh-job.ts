@@ -1,13 +1,9 @@
-import { sql } from "drizzle-orm";
-import { startJobWorker, type Logger } from "@localex/common";
+import { enqueueJob, jobTask, JOB_POLICIES, startJobWorker, TASKS, type Logger } from "@localex/common";
 import type { ListingsDatabase } from "../db/schema.ts";
 import type { RecallsService } from "./recalls.service.ts";
 
-/** listings' own job on the shared queue: only listings enqueues and runs it. */
-export const REFRESH_RECALLS_TASK = "listings:refresh-recalls";
+/** One pending refresh at a time: the start-up one and the crontab's collapse into one job. */
 const JOB_KEY = "listings-refresh-recalls";
-/** A failed refresh is retried twice with graphile-worker's backoff (about 2 s, then 7 s) before the next scheduled one. */
-const MAX_ATTEMPTS = 3;
 
 /**
  * graphile-worker's crontab for every `minutes` (RECALLS_REFRESH_MINUTES, which config.ts holds
@@ -17,7 +13,8 @@ const MAX_ATTEMPTS = 3;
 export function refreshCrontab(minutes: number): string {
   const schedule =
     minutes < 60 ? `*/${minutes} * * * *` : minutes >= 1440 ? "0 0 * * *" : `0 */${minutes / 60} * * *`;
-  return `${schedule} ${REFRESH_RECALLS_TASK} ?max=${MAX_ATTEMPTS}&jobKey=${JOB_KEY}`;
+  // The crontab adds its jobs itself, so it is given the task's policy (contracts.ts) here.
+  return `${schedule} ${TASKS.refreshRecalls} ?max=${JOB_POLICIES[TASKS.refreshRecalls]?.maxAttempts ?? 25}&jobKey=${JOB_KEY}`;
 }
 
 /**
@@ -38,13 +35,12 @@ export async function startRecallRefresh(options: {
     concurrency: 1,
     crontab: refreshCrontab(options.minutes),
     tasks: {
-      [REFRESH_RECALLS_TASK]: async () => {
+      [TASKS.refreshRecalls]: jobTask(TASKS.refreshRecalls, options.log, async () => {
         const result = await options.recalls.refresh();
         if (!result.ok) throw new Error(`recall refresh failed: ${result.error}`);
-      },
+      }),
     },
   });
-  await options.db.execute(sql`select graphile_worker.add_job(
-    identifier => ${REFRESH_RECALLS_TASK}, payload => '{}'::json, max_attempts => ${MAX_ATTEMPTS}, job_key => ${JOB_KEY})`);
+  await enqueueJob(options.db, TASKS.refreshRecalls, {}, { jobKey: JOB_KEY });
   return stop;
 }

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import { TASKS, type Logger } from "@localex/common";
-import { media, type MediaRow } from "../db/schema.ts";
+import { jobs, media, type MediaRow } from "../db/schema.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
 import type { BlobStore } from "../storage/index.ts";
@@ -16,13 +16,15 @@ export interface CleanupReport {
 const FAILED_KEPT_MS = 7 * 86_400_000;
 const STRAY_AFTER_MS = 3_600_000;
 const ID_IN_KEY = /^(?:staging|received|public\/media|private\/documents)\/([0-9a-f-]{36})(?:\/|$)/;
+/** Data-export archives (exports.service.ts): kept only while a job names them (its resultKey). */
+const ARCHIVES = "private/exports/";
 /** Upload bytes waiting for a job: kept only while their row still points at them (its stagingKey). */
 const WAITING_PREFIXES = new Set(["staging/", "received/"]);
 
 /**
  * Orphan cleanup, run hourly (`media:cleanup`) and on demand: presigned uploads never completed,
- * FAILED media after a week, photos of listings archived or gone, and blobs no media row names
- * (left by a crash between storing and recording).
+ * FAILED media after a week, photos of listings archived or gone, and blobs no media row (or, for
+ * an export archive, no job) names (left by a crash between storing and recording).
  */
 export class CleanupService {
   constructor(
@@ -46,7 +48,7 @@ export class CleanupService {
       abandonedUploads: await this.removeAll(abandoned),
       failedMedia: await this.removeAll(failed),
       photosOfGoneListings: await this.removePhotosOfGoneListings(),
-      strayBlobs: await this.removeStrayBlobs(now),
+      strayBlobs: (await this.removeStrayBlobs(now)) + (await this.removeStrayArchives(now)),
     };
     if (Object.values(report).some((n) => n > 0)) this.log.info(report, "media cleanup");
     return report;
@@ -85,6 +87,26 @@ export class CleanupService {
         await this.blobs.delete(stray);
         removed += stray.length;
       }
+    }
+    return removed;
+  }
+
+  /**
+   * Export archives no job names: left by a crash between writing one and recording (or
+   * discarding) it, say an export of a member deleted meanwhile. Expired ones go with expireArchives.
+   */
+  private async removeStrayArchives(now: Date): Promise<number> {
+    const keys: string[] = [];
+    for await (const blob of this.blobs.list(ARCHIVES)) {
+      if (now.getTime() - blob.lastModified.getTime() >= STRAY_AFTER_MS) keys.push(blob.key);
+    }
+    let removed = 0;
+    for (let i = 0; i < keys.length; i += 500) {
+      const batch = keys.slice(i, i + 500);
+      const named = new Set((await this.store.db.select({ key: jobs.resultKey }).from(jobs).where(inArray(jobs.resultKey, batch))).map((j) => j.key));
+      const stray = batch.filter((key) => !named.has(key));
+      await this.blobs.delete(stray);
+      removed += stray.length;
     }
     return removed;
   }

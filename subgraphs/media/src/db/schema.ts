@@ -98,7 +98,16 @@ export const jobs = mediaSchema.table(
   ],
 );
 
-export const schema = { media, jobs };
+/**
+ * Members whose files were forgotten (account deletion, issue 20): nothing new is stored for
+ * them (members/departures.ts), and an export that was running is discarded. Kept once they are gone.
+ */
+export const departures = mediaSchema.table("departures", {
+  userId: uuid("user_id").primaryKey(),
+  since: timestamp("since", ms).notNull().defaultNow(),
+});
+
+export const schema = { media, jobs, departures };
 export type MediaRow = typeof media.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 export type MediaDatabase = Database<typeof schema>;

@@ -1,6 +1,6 @@
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { ConnectionType } from "@localex/common";
-import type { JobStatusName } from "../db/schema.ts";
+import { ConnectionType, UserError } from "@localex/common";
+import type { JobRow, JobStatusName } from "../db/schema.ts";
 
 export enum JobStatus {
   QUEUED = "QUEUED",
@@ -41,3 +41,9 @@ export class Job {
 
 @ObjectType()
 export class JobConnection extends ConnectionType("Job", Job) {}
+
+@ObjectType()
+export class RetryJobPayload {
+  @Field(() => Job, { nullable: true, description: "The job, QUEUED again; null when refused (see errors)." }) job!: JobRow | null;
+  @Field(() => [UserError]) errors!: UserError[];
+}

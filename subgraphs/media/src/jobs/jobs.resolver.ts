@@ -3,7 +3,7 @@ import { deliveredOrNotice, pageSize, requireAdmin, requireCaller, type Connecti
 import type { MediaContext } from "../context.ts";
 import type { JobRow, JobStatusName, MediaRow } from "../db/schema.ts";
 import { Media } from "../media/media.type.ts";
-import { Job, JobConnection, JobStatus } from "./job.type.ts";
+import { Job, JobConnection, JobStatus, RetryJobPayload } from "./job.type.ts";
 import { followJob } from "./job-updates.ts";
 import { canSeeJob } from "./visibility.ts";
 
@@ -38,8 +38,10 @@ export class JobsResolver {
     return ctx.services.jobsStore.page(status ?? null, pageSize(first), after ?? null);
   }
 
-  @Mutation(() => Job, { description: "Runs a DEAD job again; its owner or an admin." })
-  async retryJob(@Arg("id", () => ID) id: string, @Ctx() ctx: MediaContext): Promise<Job> {
+  @Mutation(() => RetryJobPayload, {
+    description: "Runs a DEAD job again; its owner or an admin. Refused as data: NOT_FOUND, CONFLICT (not DEAD, or its input was refused).",
+  })
+  async retryJob(@Arg("id", () => ID) id: string, @Ctx() ctx: MediaContext): Promise<RetryJobPayload> {
     return ctx.services.processing.retry(requireCaller(ctx.caller), id);
   }
 

@@ -1,9 +1,16 @@
-import { GraphQLError } from "graphql";
-import { notFound, TASKS, type Caller } from "@localex/common";
+import { TASKS, userError, type Caller, type UserError } from "@localex/common";
 import type { JobRow, Tx } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import type { JobsStore } from "./jobs.store.ts";
 import { canSeeJob } from "./visibility.ts";
+
+/** retryJob's result: the job queued again, or why it was not. */
+export interface RetryOutcome {
+  job: JobRow | null;
+  errors: UserError[];
+}
+
+const refused = (error: UserError): RetryOutcome => ({ job: null, errors: [error] });
 
 export class JobsService {
   constructor(
@@ -13,30 +20,28 @@ export class JobsService {
   ) {}
 
   /** A FAILED job queued again, with its attempts starting over; refused when it cannot help. */
-  async retry(caller: Caller, id: string): Promise<JobRow> {
+  async retry(caller: Caller, id: string): Promise<RetryOutcome> {
     const job = await this.jobs.byId(id);
-    if (!job || !canSeeJob(job, caller)) throw notFound("Job");
-    const conflict = (message: string) => new GraphQLError(message, { extensions: { code: "CONFLICT" } });
-    if (job.status === "FAILED") throw conflict(`The job cannot succeed on another run: ${job.error ?? "its input was refused"}`);
-    if (job.status !== "DEAD") throw conflict(`The job is ${job.status}; only a DEAD job can be retried.`);
+    if (!job || !canSeeJob(job, caller)) return refused(userError("NOT_FOUND", "There is no job with that id.", "id"));
+    const conflict = (message: string) => refused(userError("CONFLICT", message, "id"));
+    if (job.status === "FAILED") return conflict(`The job cannot succeed on another run: ${job.error ?? "its input was refused"}`);
+    if (job.status !== "DEAD") return conflict(`The job is ${job.status}; only a DEAD job can be retried.`);
     if (job.kind === TASKS.exportMemberData) {
-      const queued = await this.jobs.db.transaction(async (tx) => {
+      const queued = await this.jobs.transaction(async (tx) => {
         const again = await this.jobs.update(tx, id, { status: "QUEUED", error: null, progress: null });
         await this.exports.enqueue(tx, id);
         return again!;
       });
-      this.jobs.announce(id);
-      return queued;
+      return { job: queued, errors: [] };
     }
     const row = job.mediaId ? await this.media.byId(job.mediaId) : null;
-    if (!row?.stagingKey) throw conflict("The upload this job processed is gone; upload the file again.");
-    const queued = await this.jobs.db.transaction(async (tx) => {
+    if (!row?.stagingKey) return conflict("The upload this job processed is gone; upload the file again.");
+    const queued = await this.jobs.transaction(async (tx) => {
       const again = await this.jobs.update(tx, id, { status: "QUEUED", error: null, progress: null });
       await this.media.update(tx, row.id, { status: "PENDING", error: null });
       await this.jobs.enqueue(tx, id);
       return again!;
     });
-    this.jobs.announce(id);
-    return queued;
+    return { job: queued, errors: [] };
   }
 }

@@ -1,11 +1,16 @@
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
-import { decodeInstantCursor, enqueueJob, isUuid, TASKS, TOPICS, toConnection, type Connection, type EventBus } from "@localex/common";
+import { afterCommit, decodeInstantCursor, enqueueJob, isUuid, TASKS, TOPICS, toConnection, unitOfWork, type Connection, type EventBus } from "@localex/common";
 import { jobs, type JobRow, type JobStatusName, type MediaDatabase, type Tx } from "../db/schema.ts";
 
 export const PROCESS_MEDIA_ATTEMPTS = 5;
 
 
-/** Job rows (what members follow) and their graphile-worker jobs (what runs them). */
+/**
+ * Job rows (what members follow) and their graphile-worker jobs (what runs them). Every write of
+ * a job row announces it to `jobUpdated` subscribers, nobody by hand: at once when written
+ * outside a transaction (the statement has committed), after the commit when written in one
+ * begun by `transaction` (and never when it rolls back).
+ */
 export class JobsStore {
   constructor(
     readonly db: MediaDatabase,
@@ -34,14 +39,23 @@ export class JobsStore {
     return (await this.byIds([id]))[0] ?? null;
   }
 
+  /** A transaction whose job writes are announced once it commits (unitOfWork). */
+  transaction<R>(work: (tx: Tx) => Promise<R>): Promise<R> {
+    return unitOfWork<Tx, R>((w) => this.db.transaction(w), work);
+  }
+
+  /** A new job row, in the caller's transaction (so it exists iff what it runs for does). */
+  async insert(tx: Tx, values: typeof jobs.$inferInsert): Promise<JobRow> {
+    const [row] = await tx.insert(jobs).values(values).returning();
+    this.announceWhenCommitted(tx, row!.id);
+    return row!;
+  }
+
   /** A processing job for the media, enqueued in the caller's transaction (so it exists iff the media does). */
   async startProcessing(tx: Tx, ownerId: string, mediaId: string): Promise<JobRow> {
-    const [row] = await tx
-      .insert(jobs)
-      .values({ ownerId, kind: TASKS.processMedia, mediaId, maxAttempts: PROCESS_MEDIA_ATTEMPTS })
-      .returning();
-    await this.enqueue(tx, row!.id);
-    return row!;
+    const row = await this.insert(tx, { ownerId, kind: TASKS.processMedia, mediaId, maxAttempts: PROCESS_MEDIA_ATTEMPTS });
+    await this.enqueue(tx, row.id);
+    return row;
   }
 
   async enqueue(tx: Tx, jobId: string): Promise<void> {
@@ -55,6 +69,14 @@ export class JobsStore {
       .set({ ...set, updatedAt: sql`now()` })
       .where(eq(jobs.id, id))
       .returning();
+    if (row) this.announceWhenCommitted(tx, id);
+    return row ?? null;
+  }
+
+  /** Deletes a job row (its subscribers learn it is gone: `jobUpdated` answers null); returns what it held. */
+  async remove(tx: Tx | MediaDatabase, id: string): Promise<JobRow | null> {
+    const [row] = await tx.delete(jobs).where(eq(jobs.id, id)).returning();
+    this.announceWhenCommitted(tx, id);
     return row ?? null;
   }
 
@@ -64,10 +86,13 @@ export class JobsStore {
       .update(jobs)
       .set({ progress, updatedAt: sql`now()` })
       .where(and(eq(jobs.id, id), eq(jobs.status, "RUNNING")));
+    this.announceWhenCommitted(this.db, id);
   }
 
-  /** Tells `jobUpdated` subscribers (never waits on them: the change is committed either way). */
-  announce(jobId: string): void {
-    this.events.publish(TOPICS.job(jobId), { id: jobId });
+  /** Tells `jobUpdated` subscribers once the write is committed (never waits on them). */
+  private announceWhenCommitted(executor: Tx | MediaDatabase, jobId: string): void {
+    const announce = () => this.events.publish(TOPICS.job(jobId), { id: jobId });
+    if (executor === this.db) announce();
+    else afterCommit(executor, `job:${jobId}`, announce);
   }
 }

@@ -5,7 +5,8 @@ import { and, eq, ne } from "drizzle-orm";
 import type { JobHelpers, JobPayload, Logger, TASKS } from "@localex/common";
 import { media, type MediaRow, type StoredVariant, type StoredVariants } from "../db/schema.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
-import { detectMediaType, MediaRejected, renderOriginal, renderVariants, type RenderedVariant } from "../processing/index.ts";
+import type { IsolatedDecoder } from "../processing/decoder/index.ts";
+import { MediaRejected, type RenderedVariant } from "../processing/index.ts";
 import { rejectInfected, type MalwareScanner } from "../scanning/index.ts";
 import type { BlobStore } from "../storage/index.ts";
 import type { JobsStore } from "./jobs.store.ts";
@@ -16,6 +17,8 @@ export interface ProcessingDeps {
   jobs: JobsStore;
   blobs: BlobStore;
   scanner: MalwareScanner;
+  /** Reads and renders the upload in a process that holds no secret. */
+  decoder: IsolatedDecoder;
   maxPixels: number;
   log: Logger;
 }
@@ -35,13 +38,11 @@ export function processMediaTask(deps: ProcessingDeps) {
     if (!row || !row.stagingKey) {
       // Deleted while queued, or done by an earlier run whose end was not recorded.
       await deps.jobs.update(deps.jobs.db, jobId, { status: row ? "SUCCEEDED" : "FAILED", progress: row ? 1 : null, error: row ? null : "The media was deleted." });
-      deps.jobs.announce(jobId);
       return;
     }
     const { attempts, max_attempts: maxAttempts } = helpers.job;
     await deps.jobs.update(deps.jobs.db, jobId, { status: "RUNNING", attempts, progress: 0, error: null });
     await deps.media.update(deps.media.db, row.id, { status: "PROCESSING" });
-    deps.jobs.announce(jobId);
     try {
       await process(deps, jobId, row);
     } catch (error) {
@@ -58,12 +59,11 @@ export function processMediaTask(deps: ProcessingDeps) {
         ? `Processing failed on our side (attempt ${attempts} of ${maxAttempts}); retryJob runs it again.`
         : `Processing failed on our side (attempt ${attempts} of ${maxAttempts}); it will be retried.`;
       if (last) deps.log.error({ jobId, attempts, reason: message.slice(0, 300) }, "a media:process job died after its last attempt");
-      await deps.media.db.transaction(async (tx) => {
+      await deps.jobs.transaction(async (tx) => {
         if (last) await deps.media.update(tx, row.id, { status: "FAILED", error: reason });
         await deps.jobs.update(tx, jobId, { status: last ? "DEAD" : "RETRYING", error: reason, progress: null });
         if (last) await notifyOwner(tx, row, "PHOTO_FAILED", `${jobId}:${attempts}`, reason);
       });
-      deps.jobs.announce(jobId);
       throw error; // graphile-worker backs off and retries; after the last attempt it keeps the job as dead
     }
   };
@@ -76,7 +76,7 @@ async function process(deps: ProcessingDeps, jobId: string, row: MediaRow): Prom
     await deps.blobs.download(row.stagingKey!, input);
     // First: an infected file is refused as INFECTED, whatever else is wrong with it, and no parser here reads it before clamd has.
     await rejectInfected(deps.scanner, input);
-    const detected = await detectMediaType(input, { allowPdf: row.purpose === "DOCUMENT" });
+    const detected = await deps.decoder.detectMediaType(input, { allowPdf: row.purpose === "DOCUMENT" });
 
     let lastReported = 0;
     // Progress is written in order, and all of it before the job's end (finish awaits it): a
@@ -88,7 +88,6 @@ async function process(deps: ProcessingDeps, jobId: string, row: MediaRow): Prom
       lastReported = fraction;
       progressWritten = progressWritten
         .then(() => deps.jobs.recordProgress(jobId, 0.1 + 0.8 * fraction))
-        .then(() => deps.jobs.announce(jobId))
         .catch((err: unknown) => deps.log.warn({ err, jobId }, "could not record a job's progress"));
     };
     const outDir = join(work, "out");
@@ -99,12 +98,12 @@ async function process(deps: ProcessingDeps, jobId: string, row: MediaRow): Prom
       const original: RenderedVariant =
         detected.kind === "document"
           ? { path: input, width: 0, height: 0, byteSize: row.byteSize, contentType: detected.mime }
-          : await renderOriginal(input, outDir, { maxPixels: deps.maxPixels, onProgress });
+          : await deps.decoder.renderOriginal(input, outDir, { maxPixels: deps.maxPixels, onProgress });
       variants.ORIGINAL = await store(deps.blobs, `private/documents/${row.id}/original.${extensionOf(original.contentType, detected.ext)}`, original);
       if (detected.kind === "image") dimensions = { width: original.width, height: original.height };
     } else {
       if (detected.kind !== "image") throw new MediaRejected("UNSUPPORTED_TYPE", "Only images can be listing photos or avatars.");
-      const rendered = await renderVariants(input, outDir, { maxPixels: deps.maxPixels, onProgress });
+      const rendered = await deps.decoder.renderVariants(input, outDir, { maxPixels: deps.maxPixels, onProgress });
       for (const [name, variant] of Object.entries(rendered) as [keyof typeof rendered, RenderedVariant][]) {
         variants[name] = await store(deps.blobs, `public/media/${row.id}/${name.toLowerCase()}.${extensionOf(variant.contentType, detected.ext)}`, variant);
       }
@@ -132,7 +131,7 @@ async function finish(
   contentType: string,
 ): Promise<void> {
   const storedBytes = Object.values(variants).reduce((sum, v) => sum + v.byteSize, 0);
-  const outcome = await deps.media.db.transaction(async (tx) => {
+  const outcome = await deps.jobs.transaction(async (tx) => {
     const [ready] = await tx
       .update(media)
       .set({ status: "READY", variants, storedBytes, contentType, ...dimensions, stagingKey: null, error: null })
@@ -157,7 +156,6 @@ async function finish(
   } else {
     await deps.blobs.delete([row.stagingKey!, ...outcome.replaced.flatMap(blobKeysOf)]);
   }
-  deps.jobs.announce(jobId);
 }
 
 function extensionOf(contentType: string, fallback: string): string {

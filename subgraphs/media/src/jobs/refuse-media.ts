@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { enqueueJob, TASKS } from "@localex/common";
+import { enqueueJob, TASKS, type ErrorCode } from "@localex/common";
 import { media, type MediaRow, type Tx } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import { isMediaRejected } from "../processing/index.ts";
@@ -9,7 +9,7 @@ import type { JobsStore } from "./jobs.store.ts";
 
 /** Why the same bytes can never pass, as the job's errorCode and error. */
 export interface Refusal {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -37,23 +37,23 @@ export async function refuse(
 ): Promise<void> {
   if (row.stagingKey) await deps.blobs.delete([row.stagingKey]);
   const infected = refusal.code === "INFECTED";
-  await deps.media.db.transaction(async (tx) => {
+  await deps.jobs.transaction(async (tx) => {
     if (infected) await tx.delete(media).where(eq(media.id, row.id));
     else await deps.media.update(tx, row.id, { status: "FAILED", error: refusal.message, stagingKey: null, storedBytes: 0 });
     await deps.jobs.update(tx, jobId, { status: "FAILED", error: refusal.message, errorCode: refusal.code, retryable: false, progress: null });
     if (infected) {
       const details = { filename: row.filename, reason: refusal.message };
-      await enqueueJob(tx, TASKS.notify, { userId: row.ownerId, kind: "UPLOAD_INFECTED", key: `media:${row.id}:UPLOAD_INFECTED`, details });
+      // The media row is gone (nothing of an infected file is kept): the job says what happened.
+      await enqueueJob(tx, TASKS.notify, { userId: row.ownerId, kind: "UPLOAD_INFECTED", key: `media:${row.id}:UPLOAD_INFECTED`, jobId, details });
     } else {
       await notifyOwner(tx, row, "PHOTO_FAILED", occasion, refusal.message);
     }
   });
-  deps.jobs.announce(jobId);
 }
 
 /** Tells the owner a photo or avatar is ready or failed, in the transaction that says so (documents are not photos). */
 export async function notifyOwner(tx: Tx, row: MediaRow, kind: "PHOTO_READY" | "PHOTO_FAILED", occasion: string, reason?: string): Promise<void> {
   if (row.purpose === "DOCUMENT") return;
   const details: Record<string, string> = reason ? { reason } : {};
-  await enqueueJob(tx, TASKS.notify, { userId: row.ownerId, kind, key: `media:${row.id}:${kind}:${occasion}`, details });
+  await enqueueJob(tx, TASKS.notify, { userId: row.ownerId, kind, key: `media:${row.id}:${kind}:${occasion}`, mediaId: row.id, jobId: row.jobId, details });
 }

@@ -4,7 +4,7 @@ import type { MediaContext } from "../context.ts";
 import type { ImageVariantName, MediaRow } from "../db/schema.ts";
 import { Job } from "../jobs/job.type.ts";
 import { canSeeJob } from "../jobs/visibility.ts";
-import { ImageVariant, Media } from "./media.type.ts";
+import { DeleteMediaPayload, ImageVariant, Media } from "./media.type.ts";
 
 @Resolver(() => Media)
 export class MediaResolver {
@@ -14,7 +14,7 @@ export class MediaResolver {
     @Arg("variant", () => ImageVariant, { defaultValue: ImageVariant.ORIGINAL }) variant: ImageVariantName,
     @Ctx() ctx: MediaContext,
   ): Promise<string | null> {
-    return ctx.services.media.url(media, variant, ctx.caller);
+    return ctx.services.media.url(media, variant, ctx.caller, () => ctx.loaders.currentAdmin.load("caller"));
   }
 
   @FieldResolver(() => Job, { nullable: true, description: "The processing job; its owner and admins only." })
@@ -24,8 +24,10 @@ export class MediaResolver {
     return job && canSeeJob(job, ctx.caller) ? job : null;
   }
 
-  @Mutation(() => Boolean, { description: "Deletes your photo, avatar or document, with every stored variant." })
-  async deleteMedia(@Arg("id", () => ID) id: string, @Ctx() ctx: MediaContext): Promise<boolean> {
+  @Mutation(() => DeleteMediaPayload, {
+    description: "Deletes your photo, avatar or document, with every stored variant. Refused as data: NOT_FOUND, FORBIDDEN (not yours).",
+  })
+  async deleteMedia(@Arg("id", () => ID) id: string, @Ctx() ctx: MediaContext): Promise<DeleteMediaPayload> {
     return ctx.services.media.delete(requireCaller(ctx.caller), id);
   }
 }

@@ -1,4 +1,4 @@
-import { forbidden, notFound, type Caller } from "@localex/common";
+import { forbidden, userError, type Caller, type UserError } from "@localex/common";
 import type { ImageVariantName, MediaRow } from "../db/schema.ts";
 import type { BlobStore } from "../storage/index.ts";
 import { blobKeysOf, type MediaStore } from "./media.store.ts";
@@ -15,25 +15,28 @@ export class MediaService {
   /**
    * A variant's URL: permanent (the CDN's) for public images, short-lived and signed for a
    * private document, which only its owner and admins get. Null until READY, or when the item
-   * has no such variant (documents have only ORIGINAL).
+   * has no such variant (documents have only ORIGINAL). Another member's document opens only
+   * while identity still stores the admin role (`currentAdmin`): a token's claim may be stale.
    */
-  async url(row: MediaRow, variant: ImageVariantName, caller: Caller | null): Promise<string | null> {
+  async url(row: MediaRow, variant: ImageVariantName, caller: Caller | null, currentAdmin: () => Promise<boolean>): Promise<string | null> {
     if (row.status !== "READY") return null;
     const stored = row.variants[variant];
     if (!stored) return null;
     if (row.purpose !== "DOCUMENT") return this.blobs.publicUrl(stored.key);
     if (!isOwnerOrAdmin(row, caller)) return null;
+    if (caller?.userId !== row.ownerId && !(await currentAdmin())) throw forbidden("Only administrators may open another member's documents.");
     return this.blobs.signedGetUrl(stored.key, { expiresInSeconds: this.urlTtlSeconds });
   }
 
-  /** Deletes the item and every blob it has; its owner (or an admin) only. */
-  async delete(caller: Caller, id: string): Promise<boolean> {
+  /** Deletes the item and every blob it has; its owner (or an admin) only. Refusals come back as data. */
+  async delete(caller: Caller, id: string): Promise<{ deleted: boolean; errors: UserError[] }> {
     const row = await this.store.byId(id);
-    if (!row || !canSee(row, caller)) throw notFound("Media");
-    if (!isOwnerOrAdmin(row, caller)) throw forbidden("Only the owner can delete this media.");
+    const notFound = { deleted: false, errors: [userError("NOT_FOUND", "There is no media with that id.", "id")] };
+    if (!row || !canSee(row, caller)) return notFound;
+    if (!isOwnerOrAdmin(row, caller)) return { deleted: false, errors: [userError("FORBIDDEN", "Only the owner can delete this media.", "id")] };
     const removed = await this.store.remove(this.store.db, id);
-    if (!removed) return false;
+    if (!removed) return notFound; // deleted meanwhile, by another request
     await this.blobs.delete(blobKeysOf(removed));
-    return true;
+    return { deleted: true, errors: [] };
   }
 }

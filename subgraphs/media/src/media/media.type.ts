@@ -1,6 +1,6 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { UserError } from "@localex/common";
-import type { MediaStatusName, UploadPurposeName } from "../db/schema.ts";
+import type { MediaRow, MediaStatusName, UploadPurposeName } from "../db/schema.ts";
 
 export enum MediaStatus {
   PENDING = "PENDING",
@@ -53,5 +53,19 @@ export class Media {
 @ObjectType()
 export class MediaPayload {
   @Field(() => Media, { nullable: true }) media!: Media | null;
+  @Field(() => [UserError]) errors!: UserError[];
+}
+
+@ObjectType()
+export class ReorderListingPhotosPayload {
+  @Field(() => [Media], { nullable: true, description: "The listing's photos in their new order; null when refused (nothing changed)." })
+  photos!: MediaRow[] | null;
+  @Field(() => [UserError]) errors!: UserError[];
+}
+
+@ObjectType()
+export class DeleteMediaPayload {
+  @Field(() => Boolean, { description: "True when the item and its stored variants were deleted; false when refused (see errors)." })
+  deleted!: boolean;
   @Field(() => [UserError]) errors!: UserError[];
 }

@@ -1,8 +1,9 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { isUuid } from "@localex/common";
 import { jobs, media, type MediaDatabase } from "../db/schema.ts";
-import { blobKeysOf } from "../media/media.store.ts";
+import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
 import type { BlobStore } from "../storage/index.ts";
+import { markDeparted } from "./departures.ts";
 
 /**
  * What identity asks of media about one member (issue 12): which of their documents can back a
@@ -10,10 +11,14 @@ import type { BlobStore } from "../storage/index.ts";
  * member whose account is deleted. Every deletion is idempotent: a step run twice deletes once.
  */
 export class MemberMediaService {
+  private readonly db: MediaDatabase;
+
   constructor(
-    private readonly db: MediaDatabase,
+    private readonly store: MediaStore,
     private readonly blobs: BlobStore,
-  ) {}
+  ) {
+    this.db = store.db;
+  }
 
   /** The ids among `ids` that are the member's own processed private documents. */
   async readyDocuments(ownerId: string, ids: readonly string[]): Promise<string[]> {
@@ -33,8 +38,12 @@ export class MemberMediaService {
     return this.removeWhere(and(eq(media.ownerId, ownerId), eq(media.purpose, "DOCUMENT"), inArray(media.id, valid))!);
   }
 
-  /** Every file and job result of the member, gone from storage and from our tables. */
+  /**
+   * Every file and job result of the member, gone from storage and from our tables. Marked first
+   * (departures.ts): nothing of theirs is recorded after, and what was recorded before is here.
+   */
   async forgetMember(ownerId: string): Promise<number> {
+    await markDeparted(this.store, ownerId);
     const removed = await this.removeWhere(eq(media.ownerId, ownerId));
     const results = await this.db.delete(jobs).where(eq(jobs.ownerId, ownerId)).returning({ resultKey: jobs.resultKey });
     await this.blobs.delete(results.flatMap((j) => (j.resultKey ? [j.resultKey] : [])));

@@ -1,4 +1,4 @@
-import type { InternalClient } from "@localex/common";
+import type { ErrorCode, InternalClient } from "@localex/common";
 
 export interface ListingOwnership {
   id: string;
@@ -24,7 +24,7 @@ export class ListingOwners {
   }
 
   /** Why `userId` may not change this listing's photos, or null when they may. */
-  async refusal(userId: string, listingId: string): Promise<{ code: string; message: string } | null> {
+  async refusal(userId: string, listingId: string): Promise<{ code: ErrorCode; message: string } | null> {
     const [listing] = await this.of([listingId]);
     if (!listing) return { code: "NOT_FOUND", message: "There is no listing with that id." };
     if (listing.ownerId !== userId) return { code: "FORBIDDEN", message: "Only the listing's owner can change its photos." };

@@ -3,7 +3,7 @@ import { requireCaller, checkListSize } from "@localex/common";
 import { MAX_PHOTOS_PER_LISTING } from "../uploads/intake.ts";
 import type { MediaContext } from "../context.ts";
 import type { MediaRow } from "../db/schema.ts";
-import { Media } from "../media/media.type.ts";
+import { Media, ReorderListingPhotosPayload } from "../media/media.type.ts";
 import { canSee } from "../media/visibility.ts";
 import { Listing } from "./listing.type.ts";
 
@@ -19,12 +19,15 @@ export class PhotosResolver {
     return photos.filter((p) => canSee(p, ctx.caller));
   }
 
-  @Mutation(() => [Media], { description: "Puts a listing's photos in this order; `mediaIds` must name each of its photos once." })
+  @Mutation(() => ReorderListingPhotosPayload, {
+    description:
+      "Puts a listing's photos in this order; `mediaIds` must name each of its photos once (else INVALID_INPUT). Refused as data: NOT_FOUND, FORBIDDEN or INVALID_STATE (the listing).",
+  })
   async reorderListingPhotos(
     @Arg("listingId", () => ID) listingId: string,
     @Arg("mediaIds", () => [ID]) mediaIds: string[],
     @Ctx() ctx: MediaContext,
-  ): Promise<MediaRow[]> {
+  ): Promise<ReorderListingPhotosPayload> {
     const caller = requireCaller(ctx.caller);
     checkListSize(mediaIds, "mediaIds", MAX_PHOTOS_PER_LISTING);
     return ctx.services.photos.reorder(caller, listingId, mediaIds);

@@ -109,6 +109,14 @@ export function checkBlobPrefix(prefix: string): string {
   return prefix;
 }
 
+/** What a private object opened anyway may do: nothing (a unique origin, no scripts, no fetches). */
+export const PRIVATE_OBJECT_CSP = "sandbox; default-src 'none'";
+
+/** `attachment`, named after the key's last part (a key is [a-z0-9_.-] only, so it needs no quoting rules). */
+export function attachment(key: string): string {
+  return `attachment; filename="${key.slice(key.lastIndexOf("/") + 1)}"`;
+}
+
 /** Public URLs exist only for keys under "public/": anything else would leak a private object. */
 export function checkPublicKey(key: string): string {
   checkBlobKey(key);

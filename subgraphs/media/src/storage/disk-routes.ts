@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
-import type { createHttpServer } from "@localex/common";
-import { blobKeyProblem, IMMUTABLE_CACHE_CONTROL, PUBLIC_PREFIX } from "./blob-store.ts";
+import { errorBody, PacedUpload, UploadTooSlow, type createHttpServer, type ErrorCode, type UploadPace } from "@localex/common";
+import { attachment, blobKeyProblem, IMMUTABLE_CACHE_CONTROL, PRIVATE_OBJECT_CSP, PUBLIC_PREFIX } from "./blob-store.ts";
 import { UploadSizeError, type DiskBlobStore, type OpenedBlob } from "./disk-store.ts";
 
 // fastify's types through @localex/common, which owns the dependency on fastify.
@@ -21,6 +21,8 @@ export interface DiskBlobRoutesOptions {
    * this hook a URL works until it expires.
    */
   acceptsUpload?: (key: string) => Promise<boolean>;
+  /** The pace an upload's bytes must keep (UPLOAD_MIN_BYTES_PER_SECOND…): slower is refused with 408. Unset: any. */
+  pace?: UploadPace;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface DiskBlobRoutesOptions {
  * `public/<rest>`). Register it without a prefix, as an encapsulated plugin (its content type
  * parser and CORS headers stay inside): `await app.register(diskBlobRoutes, { store })`.
  */
-export async function diskBlobRoutes(app: HttpServer, { store, acceptsUpload }: DiskBlobRoutesOptions): Promise<void> {
+export async function diskBlobRoutes(app: HttpServer, { store, acceptsUpload, pace }: DiskBlobRoutesOptions): Promise<void> {
   if (app.prefix) throw new Error(`diskBlobRoutes must be registered without a prefix (got "${app.prefix}"): the store's URLs start at /blobs and /public.`);
 
   // Upload bodies reach the handler as the raw stream, whatever their type (the signed URL
@@ -81,10 +83,14 @@ export async function diskBlobRoutes(app: HttpServer, { store, acceptsUpload }: 
     }
 
     if (!(request.body instanceof Readable)) throw new Error("the upload body did not arrive as a stream");
+    // Timed, so a client trickling the bytes cannot hold the request open as long as it likes.
+    const body = pace ? new PacedUpload(request.body, pace) : request.body;
     try {
-      const stored = await store.receiveUpload(key, request.body, terms);
+      const stored = await store.receiveUpload(key, body, terms);
       return reply.code(200).send(stored);
     } catch (e) {
+      // Nothing was stored (the temporary file is gone); the rest of the body is not read.
+      if (e instanceof UploadTooSlow) return refuse(reply.header("connection", "close"), 408, e.code, e.message);
       // The client went away mid-upload: nothing was stored, and this is no server fault to log.
       if (!(e instanceof UploadSizeError) && request.raw.readableAborted)
         return refuse(reply, 400, "BAD_REQUEST", "The upload was interrupted before its last byte.");
@@ -92,6 +98,8 @@ export async function diskBlobRoutes(app: HttpServer, { store, acceptsUpload }: 
       // Larger: reading stopped at the first byte too many, so the connection cannot be reused.
       if (e.received === "more") return refuse(reply.header("connection", "close"), 413, "PAYLOAD_TOO_LARGE", e.message);
       return refuse(reply, 400, "BAD_REQUEST", e.message);
+    } finally {
+      if (body !== request.body) body.destroy(); // done timing, whatever the outcome
     }
   });
 
@@ -104,7 +112,9 @@ export async function diskBlobRoutes(app: HttpServer, { store, acceptsUpload }: 
     if (!blob) return notFound(reply);
     // Cacheable by the browser for as long as the URL itself works, by no one else.
     const secondsLeft = Math.max(0, Math.floor((verdict.expiresAt.getTime() - store.signer.now().getTime()) / 1000));
-    return serve(reply, blob, `private, max-age=${secondsLeft}`);
+    // Private objects (members' documents, export archives) are downloaded, never rendered on
+    // this origin: a PDF's script or an image that is really HTML would run here otherwise.
+    return serve(reply.header("content-disposition", attachment(key)).header("content-security-policy", PRIVATE_OBJECT_CSP), blob, `private, max-age=${secondsLeft}`);
   });
 
   app.get("/public/*", async (request, reply) => {
@@ -143,8 +153,8 @@ function serve(reply: Reply, blob: OpenedBlob, cacheControl: string): Reply {
 }
 
 /** Refusals have the same JSON shape as the server's other HTTP-level errors (http.ts). */
-function refuse(reply: Reply, status: number, code: string, message: string): Reply {
-  return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
+function refuse(reply: Reply, status: number, code: ErrorCode, message: string): Reply {
+  return reply.code(status).send(errorBody(code, message));
 }
 
 function notFound(reply: Reply): Reply {

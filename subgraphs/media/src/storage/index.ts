@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Config, createHttpServer } from "@localex/common";
+import type { Config, createHttpServer, UploadPace } from "@localex/common";
 import type { BlobStore } from "./blob-store.ts";
 import { diskBlobRoutes } from "./disk-routes.ts";
 import { DiskBlobStore } from "./disk-store.ts";
@@ -57,7 +57,7 @@ export function createBlobStore(config: Config, runtime: BlobStoreRuntime = {}):
 export async function registerBlobRoutes(
   app: ReturnType<typeof createHttpServer>,
   store: BlobStore,
-  acceptsUpload?: (key: string) => Promise<boolean>,
+  options: { acceptsUpload?: (key: string) => Promise<boolean>; pace?: UploadPace } = {},
 ): Promise<void> {
-  if (store instanceof DiskBlobStore) await app.register(diskBlobRoutes, { store, acceptsUpload });
+  if (store instanceof DiskBlobStore) await app.register(diskBlobRoutes, { store, ...options });
 }

@@ -16,6 +16,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import {
+  attachment,
   BlobNotFoundError,
   checkBlobKey,
   checkBlobPrefix,
@@ -206,7 +207,9 @@ export class S3BlobStore implements BlobStore {
   async signedGetUrl(key: string, options: { expiresInSeconds: number }): Promise<string> {
     checkBlobKey(key);
     checkExpiry(options.expiresInSeconds);
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+    // Downloaded, never rendered on the bucket's origin (S3 sends what the signed URL asks for).
+    // A bucket cannot be asked for a CSP or nosniff: set them at the CDN or proxy in front.
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentDisposition: attachment(key) }), {
       expiresIn: options.expiresInSeconds,
       signingDate: this.clock(),
     });

@@ -2,8 +2,10 @@ import { userError, type UserError } from "@localex/common";
 import type { MediaRow, Tx, UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
+import { departingError, hasDeparted } from "../members/departures.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
-import { detectMediaType, inspectImage, isMediaRejected, type DetectedType } from "../processing/index.ts";
+import type { IsolatedDecoder } from "../processing/decoder/index.ts";
+import { isMediaRejected, type DetectedType } from "../processing/index.ts";
 import { formatBytes } from "./spool.ts";
 
 export interface IntakeLimits {
@@ -41,8 +43,10 @@ export async function checkTarget(listings: ListingOwners, target: Target, field
 /**
  * What the bytes are, checked before anything is stored: the type from its magic numbers, an
  * image's header against the pixel budget (no pixel is decoded), and the size for that type.
+ * The bytes are read by the decoder, a process that holds no secret.
  */
 export async function checkFile(
+  decoder: IsolatedDecoder,
   path: string,
   byteSize: number,
   purpose: UploadPurposeName,
@@ -51,10 +55,10 @@ export async function checkFile(
   field: string,
 ): Promise<{ detected: DetectedType } | { error: UserError }> {
   try {
-    const detected = await detectMediaType(path, { allowPdf: purpose === "DOCUMENT", declaredType });
+    const detected = await decoder.detectMediaType(path, { allowPdf: purpose === "DOCUMENT", declaredType });
     const limit = detected.kind === "document" ? limits.maxDocumentBytes : limits.maxImageBytes;
     if (byteSize > limit) return { error: userError("FILE_TOO_LARGE", `The file is larger than ${formatBytes(limit)}.`, field) };
-    if (detected.kind === "image") await inspectImage(path, { maxPixels: limits.maxPixels });
+    if (detected.kind === "image") await decoder.inspectImage(path, { maxPixels: limits.maxPixels });
     return { detected };
   } catch (e) {
     if (isMediaRejected(e)) return { error: userError(e.code, e.message, field) };
@@ -75,6 +79,7 @@ export async function recordMedia(
   quotaBytes: number,
 ): Promise<{ row: MediaRow } | { error: UserError }> {
   await store.lockOwner(tx, target.ownerId);
+  if (await hasDeparted(tx, target.ownerId)) return { error: departingError("file") };
   const used = await store.storedBytesOf(tx, target.ownerId);
   if (used + values.byteSize > quotaBytes) {
     return {

@@ -3,12 +3,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq, isNull } from "drizzle-orm";
-import { badUserInput, forbidden, userError, type Caller, textProblem } from "@localex/common";
+import { userError, type Caller, type ErrorCode, textProblem, type UserError } from "@localex/common";
 import { media, type MediaRow, type UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import { isOwnerOrAdmin } from "../media/visibility.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
+import type { IsolatedDecoder } from "../processing/decoder/index.ts";
 import { acceptedTypesText, canDecodeHeic, IMAGE_TYPES, PDF } from "../processing/index.ts";
 import type { BlobStore, PresignedPut } from "../storage/index.ts";
 import { checkFile, checkTarget, cleanFilename, recordMedia, startProcessing, type IntakeLimits } from "./intake.ts";
@@ -26,7 +27,18 @@ export interface UploadRequest {
 /** Where a completed direct upload's checked bytes wait for the job: a new key per completion, under no upload URL. */
 const receivedKey = (mediaId: string) => `received/${mediaId}/${randomUUID()}`;
 
-const refused = (code: string, message: string, field = "mediaId"): UploadOutcome => ({ media: null, errors: [userError(code, message, field)] });
+const refused = (code: ErrorCode, message: string, field = "mediaId"): UploadOutcome => ({ media: null, errors: [userError(code, message, field)] });
+
+/** createUpload's result: the recorded item and its URL, or why nothing was recorded. */
+export interface CreateOutcome {
+  upload: { media: MediaRow; put: PresignedPut } | null;
+  errors: UserError[];
+}
+
+const notCreated = (error: UserError): CreateOutcome => ({ upload: null, errors: [error] });
+
+/** recordMedia names the multipart fields; createUpload's refusals name its input's. */
+const INPUT_FIELDS: Record<string, string> = { file: "input.byteSize", listingId: "input.listingId" };
 
 /**
  * Uploads straight to storage: `createUpload` records a PENDING media item (its declared size
@@ -41,26 +53,29 @@ export class PresignedUploadsService {
     private readonly blobs: BlobStore,
     private readonly listings: ListingOwners,
     private readonly limits: IntakeLimits,
+    private readonly decoder: IsolatedDecoder,
   ) {}
 
-  async create(caller: Caller, input: UploadRequest): Promise<{ media: MediaRow; put: PresignedPut }> {
+  /** Refusals (the input, the listing, the quota, the photo limit) come back as data; nothing is recorded for them. */
+  async create(caller: Caller, input: UploadRequest): Promise<CreateOutcome> {
     // A name the client typed is held to the rule for typed text; a multipart file's name, which
     // comes from the sender's disk, is cleaned instead (cleanFilename).
     const badName = textProblem(input.filename, { label: "filename", max: 255, min: 1 });
-    if (badName) throw badUserInput(badName, "input.filename");
+    if (badName) return notCreated(userError("INVALID_INPUT", badName, "input.filename"));
     const contentType = input.contentType.split(";")[0]!.trim().toLowerCase();
     const document = contentType === PDF.mime;
     if (!(contentType in IMAGE_TYPES || (document && input.purpose === "DOCUMENT")) || (contentType === "image/heic" && !canDecodeHeic())) {
-      throw badUserInput(`${input.contentType} is not accepted; upload a ${acceptedTypesText(input.purpose === "DOCUMENT")} file.`, "input.contentType");
+      const message = `${input.contentType} is not accepted; upload a ${acceptedTypesText(input.purpose === "DOCUMENT")} file.`;
+      return notCreated(userError("UNSUPPORTED_TYPE", message, "input.contentType"));
     }
     const limit = document ? this.limits.maxDocumentBytes : this.limits.maxImageBytes;
     if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1 || input.byteSize > limit) {
-      throw badUserInput(`byteSize must be from 1 to ${limit} (${formatBytes(limit)}).`, "input.byteSize");
+      const message = `byteSize must be from 1 to ${limit} (${formatBytes(limit)}).`;
+      return notCreated(userError(input.byteSize > limit ? "FILE_TOO_LARGE" : "INVALID_INPUT", message, "input.byteSize"));
     }
     const target = { ownerId: caller.userId, purpose: input.purpose, listingId: input.listingId ?? null };
     const denied = await checkTarget(this.listings, target, "input.listingId");
-    if (denied?.code === "FORBIDDEN") throw forbidden(denied.message);
-    if (denied) throw badUserInput(denied.message, denied.field ?? "input");
+    if (denied) return notCreated(denied);
 
     const id = randomUUID();
     const stagingKey = `staging/${id}`;
@@ -74,9 +89,9 @@ export class PresignedUploadsService {
         this.limits.quotaBytes,
       ),
     );
-    if ("error" in recorded) throw badUserInput(recorded.error.message, recorded.error.field === "file" ? "input.byteSize" : "input.listingId");
+    if ("error" in recorded) return notCreated({ ...recorded.error, field: INPUT_FIELDS[recorded.error.field ?? ""] ?? null });
     const put = await this.blobs.presignPut(stagingKey, { contentType, byteSize: input.byteSize, expiresInSeconds });
-    return { media: recorded.row, put };
+    return { upload: { media: recorded.row, put }, errors: [] };
   }
 
   async complete(caller: Caller, mediaId: string): Promise<UploadOutcome> {
@@ -104,7 +119,7 @@ export class PresignedUploadsService {
     try {
       const path = join(work, "file");
       await this.blobs.download(row.stagingKey, path);
-      const checked = await checkFile(path, row.byteSize, row.purpose, this.limits, row.contentType, "mediaId");
+      const checked = await checkFile(this.decoder, path, row.byteSize, row.purpose, this.limits, row.contentType, "mediaId");
       if ("error" in checked) {
         await this.discard(row);
         return { media: null, errors: [checked.error] };
@@ -113,7 +128,7 @@ export class PresignedUploadsService {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
-    const started = await this.media.db.transaction(async (tx) => {
+    const started = await this.jobs.transaction(async (tx) => {
       // Claims the upload: of two completes at once, one starts the job.
       const [claimed] = await tx
         .update(media)
@@ -127,7 +142,6 @@ export class PresignedUploadsService {
       return { media: await this.media.byId(row.id), errors: [] };
     }
     await this.blobs.delete([row.stagingKey]);
-    this.jobs.announce(started.jobId!);
     return { media: started, errors: [] };
   }
 

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { UserError } from "@localex/common";
 import type { UploadPurposeName } from "../db/schema.ts";
 import { Media, UploadPurpose } from "../media/media.type.ts";
 
@@ -24,4 +25,11 @@ export class PresignedUpload {
   @Field(() => String) method!: string;
   @Field(() => [HttpHeader]) headers!: HttpHeader[];
   @Field(() => Date) expiresAt!: Date;
+}
+
+@ObjectType()
+export class CreateUploadPayload {
+  @Field(() => PresignedUpload, { nullable: true, description: "Null when refused: nothing was recorded (see errors)." })
+  upload!: PresignedUpload | null;
+  @Field(() => [UserError]) errors!: UserError[];
 }

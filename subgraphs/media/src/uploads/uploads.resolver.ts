@@ -3,7 +3,7 @@ import GraphQLUpload from "graphql-upload/GraphQLUpload.mjs";
 import { requireCaller, type FileUpload } from "@localex/common";
 import type { MediaContext } from "../context.ts";
 import { MediaPayload } from "../media/media.type.ts";
-import { CreateUploadInput, PresignedUpload } from "./upload.types.ts";
+import { CreateUploadInput, CreateUploadPayload } from "./upload.types.ts";
 import type { UploadOutcome } from "./uploads.service.ts";
 
 @Resolver()
@@ -26,12 +26,17 @@ export class UploadsResolver {
     return payload(ctx, await ctx.services.uploads.upload(caller, { purpose: "AVATAR", listingId: null }, file));
   }
 
-  @Mutation(() => PresignedUpload, { description: "Starts an upload straight to storage: PUT the bytes to the URL, then call completeUpload." })
-  async createUpload(@Arg("input", () => CreateUploadInput) input: CreateUploadInput, @Ctx() ctx: MediaContext): Promise<PresignedUpload> {
+  @Mutation(() => CreateUploadPayload, {
+    description:
+      "Starts an upload straight to storage: PUT the bytes to the URL, then call completeUpload. Refused as data: INVALID_INPUT, UNSUPPORTED_TYPE or FILE_TOO_LARGE (naming the input field), NOT_FOUND, FORBIDDEN or INVALID_STATE (the listing), QUOTA_EXCEEDED, TOO_MANY_PHOTOS, MEMBER_DEPARTING.",
+  })
+  async createUpload(@Arg("input", () => CreateUploadInput) input: CreateUploadInput, @Ctx() ctx: MediaContext): Promise<CreateUploadPayload> {
     const caller = await startingUpload(ctx);
-    const { media, put } = await ctx.services.presigned.create(caller, input);
+    const { upload, errors } = await ctx.services.presigned.create(caller, input);
+    if (!upload) return { upload: null, errors };
+    const { media, put } = upload;
     ctx.loaders.mediaById.prime(media.id, media);
-    return { media, url: put.url, method: put.method, headers: put.headers, expiresAt: put.expiresAt };
+    return { upload: { media, url: put.url, method: put.method, headers: put.headers, expiresAt: put.expiresAt }, errors };
   }
 
   @Mutation(() => MediaPayload, { description: "Checks what arrived at the upload URL against what createUpload declared, and starts processing." })

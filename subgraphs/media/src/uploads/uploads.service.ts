@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { GraphQLError } from "graphql";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { userError, type Caller, type FileUpload, type UserError } from "@localex/common";
+import { apiError, userError, type Caller, type FileUpload, type UserError } from "@localex/common";
 import type { MediaRow } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
+import type { IsolatedDecoder } from "../processing/decoder/index.ts";
 import type { BlobStore } from "../storage/index.ts";
 import { checkFile, checkTarget, cleanFilename, recordMedia, sizeLimit, startProcessing, type IntakeLimits, type Target } from "./intake.ts";
 import { FileTooLarge, spoolToFile } from "./spool.ts";
@@ -26,7 +26,7 @@ const refused = (error: UserError): UploadOutcome => ({ media: null, errors: [er
 function clientFault(error: unknown): never {
   const status = (error as { status?: unknown }).status;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    throw new GraphQLError(error instanceof Error ? error.message : "The upload did not arrive.", { extensions: { code: "BAD_REQUEST" } });
+    throw apiError("BAD_REQUEST", error instanceof Error ? error.message : "The upload did not arrive.");
   }
   throw error;
 }
@@ -43,6 +43,7 @@ export class UploadsService {
     private readonly blobs: BlobStore,
     private readonly listings: ListingOwners,
     private readonly limits: IntakeLimits,
+    private readonly decoder: IsolatedDecoder,
   ) {}
 
   async upload(caller: Caller, target: Omit<Target, "ownerId">, file: Promise<FileUpload>): Promise<UploadOutcome> {
@@ -61,7 +62,7 @@ export class UploadsService {
         return clientFault(e);
       }
       if (byteSize === 0) return refused(userError("INVALID_INPUT", "The file is empty.", "file"));
-      const checked = await checkFile(path, byteSize, full.purpose, this.limits, null, "file");
+      const checked = await checkFile(this.decoder, path, byteSize, full.purpose, this.limits, null, "file");
       if ("error" in checked) return refused(checked.error);
       return await this.store(full, path, { filename: cleanFilename(upload.filename), contentType: checked.detected.mime, byteSize });
     } finally {
@@ -76,7 +77,7 @@ export class UploadsService {
     await this.blobs.putFile(stagingKey, path, { contentType: file.contentType });
     let outcome: UploadOutcome;
     try {
-      outcome = await this.media.db.transaction(async (tx) => {
+      outcome = await this.jobs.transaction(async (tx) => {
         const recorded = await recordMedia(tx, this.media, target, { ...file, id, stagingKey }, this.limits.quotaBytes);
         if ("error" in recorded) return refused(recorded.error);
         return { media: await startProcessing(tx, this.media, this.jobs, recorded.row), errors: [] };
@@ -86,7 +87,6 @@ export class UploadsService {
       throw e;
     }
     if (!outcome.media) await this.blobs.delete([stagingKey]);
-    else this.jobs.announce(outcome.media.jobId!);
     return outcome;
   }
 }

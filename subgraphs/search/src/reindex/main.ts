@@ -1,6 +1,7 @@
 // `pnpm search:reindex`: rebuilds the search index from every listing. Reaches the listings
 // subgraph at LISTINGS_URL (or HOST:LISTINGS_PORT), as `pnpm serve search` would.
 import {
+  callerKeysFor,
   connect,
   createLogger,
   InternalClient,
@@ -14,7 +15,7 @@ import {
 import { createSearchIndex } from "../index-port/create-index.ts";
 import { reindexFromListings } from "../indexing/reindex.ts";
 
-const config = loadConfigOrExit();
+const config = loadConfigOrExit(process.env, "search");
 if (!config.DATABASE_URL) {
   console.error("DATABASE_URL is required: the reindex runs against the database the graph uses.");
   process.exit(1);
@@ -29,7 +30,7 @@ for (const name of SUBGRAPH_NAMES) {
 await migrateSubgraph(config.DATABASE_URL, "search");
 const sql = connect(config.DATABASE_URL, { max: 2, applicationName: "localex-search-reindex" });
 const index = createSearchIndex(config, sql);
-const internal = new InternalClient("search", config.GATEWAY_SECRET, directory);
+const internal = new InternalClient("search", callerKeysFor(config, "search"), directory);
 const started = Date.now();
 try {
   await index.prepare();

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import type { Database } from "@localex/common";
+import type { Database, ErrorCode } from "@localex/common";
 
 export const tradesSchema = pgSchema("trades");
 
@@ -30,7 +30,7 @@ export const SAGAS = ["ACCEPT", "UNDO_ACCEPT", "SETTLE", "RELEASE"] as const;
 export type SagaName = (typeof SAGAS)[number];
 
 export interface StoredUserError {
-  code: string;
+  code: ErrorCode;
   message: string;
   field: string | null;
 }
@@ -160,9 +160,18 @@ export const feedback = tradesSchema.table(
   ],
 );
 
+/**
+ * Members leaving LocalEx (issue 20): from the moment a member asks to delete their account no
+ * trade starts with them (departures/departure-marks.ts). Kept once they are gone.
+ */
+export const departures = tradesSchema.table("departures", {
+  userId: uuid("user_id").primaryKey(),
+  since: timestamp("since", ms).notNull().defaultNow(),
+});
+
 export type TradeRow = typeof trades.$inferSelect;
 export type TradeEventRow = typeof tradeEvents.$inferSelect;
 export type FeedbackRow = typeof feedback.$inferSelect;
-export const schema = { trades, tradeEvents, feedback };
+export const schema = { trades, tradeEvents, feedback, departures };
 export type TradesDatabase = Database<typeof schema>;
 export type Tx = Parameters<Parameters<TradesDatabase["transaction"]>[0]>[0];

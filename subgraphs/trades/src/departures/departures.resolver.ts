@@ -5,14 +5,24 @@ import type { TradesContext } from "../context.ts";
 /** Fields other subgraphs call about one member (docs/contracts.md); absent from the public API. */
 @Resolver()
 export class DeparturesResolver {
-  @Query(() => [ID], { description: "The member's trades that must finish before they can leave (ACCEPTED, DISPUTED, or mid-step)." })
+  @Mutation(() => [ID], {
+    description:
+      "A member asking to leave: marks them departing (no trade can start with them from now on) and answers [], or, while a trade of theirs is ACCEPTED, DISPUTED or mid-step, marks nothing and answers those trades. [] on a replay.",
+  })
   @Directive("@inaccessible")
-  async departureBlockers(@Arg("userId", () => ID) userId: string, @Ctx() ctx: TradesContext): Promise<string[]> {
-    requireService(ctx.caller, "Query.departureBlockers");
-    return (await ctx.services.departures.blockers(memberIdArgument(userId))).map((b) => b.id);
+  async beginMemberDeparture(@Arg("userId", () => ID) userId: string, @Ctx() ctx: TradesContext): Promise<string[]> {
+    requireService(ctx.caller, "Mutation.beginMemberDeparture");
+    return (await ctx.services.departures.begin(memberIdArgument(userId))).map((b) => b.id);
   }
 
-  @Mutation(() => Int, { description: "A departing member's PROPOSED and COUNTERED trades → CANCELLED; how many (0 on a replay)." })
+  @Mutation(() => Boolean, { description: "Takes a departure mark back (identity could not record the deletion); true when there was one." })
+  @Directive("@inaccessible")
+  abandonMemberDeparture(@Arg("userId", () => ID) userId: string, @Ctx() ctx: TradesContext): Promise<boolean> {
+    requireService(ctx.caller, "Mutation.abandonMemberDeparture");
+    return ctx.services.departures.abandon(memberIdArgument(userId));
+  }
+
+  @Mutation(() => Int, { description: "A departing member's PROPOSED and COUNTERED trades → CANCELLED, oldest first (marking them departing first); how many (0 on a replay)." })
   @Directive("@inaccessible")
   closeMemberTrades(@Arg("userId", () => ID) userId: string, @Ctx() ctx: TradesContext): Promise<number> {
     requireService(ctx.caller, "Mutation.closeMemberTrades");

@@ -1,10 +1,11 @@
 import { and, asc, eq, inArray, isNotNull, or } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import type { MemberRecordSection } from "@localex/common";
-import { feedback, tradeEvents, trades, type TradeRow } from "../db/schema.ts";
+import { apiError, type MemberRecordSection } from "@localex/common";
+import { departures, feedback, tradeEvents, trades, type TradeRow, type TradesDatabase, type Tx } from "../db/schema.ts";
 import { NEGOTIATING } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import type { TradePartners } from "../partners/partners.ts";
+import { lockForDeparture } from "./departure-marks.ts";
 
 /** What holds a member's departure back: escrow is held, or a step is under way. */
 const BLOCKING = ["ACCEPTED", "DISPUTED"] as const;
@@ -15,9 +16,10 @@ export interface TradeBlocker {
 }
 
 /**
- * A member leaving (issue 12): what stops them (a trade with credits in escrow), closing their
- * open negotiations, and their export section. Counterparts keep every trade in their history;
- * it names the departed member as identity then shows them ("Deleted member").
+ * A member leaving (issues 12 and 20): what stops them (a trade with credits in escrow), the
+ * mark that stops anyone starting a trade with them from then on (departure-marks.ts), closing
+ * their open negotiations, and their export section. Counterparts keep every trade in their
+ * history; it names the departed member as identity then shows them ("Deleted member").
  */
 export class DeparturesService {
   constructor(
@@ -25,30 +27,57 @@ export class DeparturesService {
     private readonly partners: Pick<TradePartners, "forgetMember">,
   ) {}
 
+  /**
+   * Marks the member departing, unless a trade of theirs holds escrow or is mid-step: those are
+   * returned and nothing is marked. Empty: marked (or already), and from now on no trade can be
+   * proposed to, countered with or accepted with them, so nothing can appear that their
+   * deletion could not close. Under the member's exclusive lock, so an accept already under way
+   * has finished its first step (and is a blocker) before the blockers are read.
+   */
+  async begin(userId: string): Promise<TradeBlocker[]> {
+    // Members known to exist are no longer taken on trust from this process's memory.
+    this.partners.forgetMember(userId);
+    return this.store.transaction(async (tx) => {
+      await lockForDeparture(tx, userId);
+      const [marked] = await tx.select().from(departures).where(eq(departures.userId, userId));
+      if (marked) return [];
+      const blocking = await this.blockers(userId, tx);
+      if (blocking.length > 0) return blocking;
+      await tx.insert(departures).values({ userId }).onConflictDoNothing();
+      return [];
+    });
+  }
+
+  /** Takes the mark back: identity could not record the deletion it was for. True when there was one. */
+  async abandon(userId: string): Promise<boolean> {
+    const removed = await this.store.db.delete(departures).where(eq(departures.userId, userId)).returning({ userId: departures.userId });
+    return removed.length > 0;
+  }
+
   /** Trades that must finish first: ACCEPTED or DISPUTED (escrow held), or any in the middle of a step. */
-  async blockers(userId: string): Promise<TradeBlocker[]> {
-    const rows = await this.store.db
+  async blockers(userId: string, executor: TradesDatabase | Tx = this.store.db): Promise<TradeBlocker[]> {
+    return executor
       .select({ id: trades.id, status: trades.status })
       .from(trades)
       .where(and(partyTo(userId), or(inArray(trades.status, [...BLOCKING]), isNotNull(trades.saga))))
       .orderBy(asc(trades.createdAt));
-    return rows;
   }
 
   /**
-   * Every PROPOSED or COUNTERED trade of the member → CANCELLED, each under its own lock, with a
-   * CANCELLED event that tells the counterpart. Nothing is held before acceptance, so nothing is
-   * released. Refused (MEMBER_HAS_ACTIVE_TRADES) while a blocker remains. Idempotent.
+   * Every PROPOSED or COUNTERED trade of the member → CANCELLED, oldest first, each under its own
+   * lock, with a CANCELLED event that tells the counterpart. Nothing is held before acceptance,
+   * so nothing is released. Marks the member departing first (a deletion requested before marks
+   * existed, or one whose mark was taken back), refused (MEMBER_HAS_ACTIVE_TRADES) while a blocker
+   * remains; once marked none can appear. Idempotent.
    */
   async closeAll(userId: string): Promise<number> {
-    // No new proposal to them from this process's minute-long memory of members.
-    this.partners.forgetMember(userId);
-    const blocking = await this.blockers(userId);
+    const blocking = await this.begin(userId);
     if (blocking.length > 0) throw activeTrades(blocking);
     const open = await this.store.db
       .select({ id: trades.id })
       .from(trades)
-      .where(and(partyTo(userId), inArray(trades.status, [...NEGOTIATING])));
+      .where(and(partyTo(userId), inArray(trades.status, [...NEGOTIATING])))
+      .orderBy(asc(trades.createdAt), asc(trades.id));
     let closed = 0;
     for (const { id } of open) {
       const changed = await this.store.decide(
@@ -59,10 +88,7 @@ export class DeparturesService {
         },
         () => null,
       );
-      if (changed) {
-        this.store.announce(changed);
-        closed++;
-      }
+      if (changed) closed++;
     }
     return closed;
   }
@@ -128,8 +154,9 @@ const feedbackRecord = (f: typeof feedback.$inferSelect) => ({
 });
 
 export function activeTrades(blocking: TradeBlocker[]): GraphQLError {
-  return new GraphQLError(
+  return apiError(
+    "MEMBER_HAS_ACTIVE_TRADES",
     `Finish these trades first (credits are held in escrow for them): ${blocking.map((b) => `${b.id} (${b.status})`).join(", ")}.`,
-    { extensions: { code: "MEMBER_HAS_ACTIVE_TRADES", tradeIds: blocking.map((b) => b.id) } },
+    { tradeIds: blocking.map((b) => b.id) },
   );
 }

@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
-import { isUuid, textProblem, userError, type Caller, type UserError } from "@localex/common";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
+import { decodeInstantCursor, isUuid, textProblem, toConnection, userError, type Caller, type Connection, type ErrorCode, type UserError } from "@localex/common";
 import { feedback, type FeedbackRow, type TradeRow, type TradesDatabase } from "../db/schema.ts";
 import { isParty, otherParty } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
@@ -30,7 +30,7 @@ export class FeedbackService {
   ) {}
 
   async leave(caller: Caller, tradeId: string, rating: number, comment: string | null | undefined): Promise<FeedbackResult> {
-    const refuse = (code: string, message: string, field: string): FeedbackResult => ({
+    const refuse = (code: ErrorCode, message: string, field: string): FeedbackResult => ({
       feedback: null,
       errors: [userError(code, message, field)],
     });
@@ -49,6 +49,19 @@ export class FeedbackService {
       .returning();
     if (!row) return refuse("ALREADY_GIVEN", "You have already left feedback on this trade.", "tradeId");
     return { feedback: row, errors: [] };
+  }
+
+  /** Feedback `subjectId` received, newest first (keyset pages on created_at, id). */
+  async receivedBy(subjectId: string, first: number, after: string | null): Promise<Connection<FeedbackRow>> {
+    const cursor = decodeInstantCursor(after);
+    if (!isUuid(subjectId)) return toConnection([], first, () => [], 0, cursor !== null);
+    const mine = eq(feedback.subjectId, subjectId);
+    const page: SQL | undefined = cursor ? sql`(${feedback.createdAt}, ${feedback.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
+    const [rows, [count]] = await Promise.all([
+      first === 0 ? Promise.resolve([]) : this.db.select().from(feedback).where(and(mine, page)).orderBy(desc(feedback.createdAt), desc(feedback.id)).limit(first + 1),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(feedback).where(mine),
+    ]);
+    return toConnection(rows, first, (r) => [r.createdAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);
   }
 
   /** Rating (mean of feedback received) and completed trades per user, in one statement. */

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
-import { UserError } from "@localex/common";
+import { ConnectionType, UserError } from "@localex/common";
 import type { FeedbackRow } from "../db/schema.ts";
 
 @ObjectType({ description: "What one party of a completed trade says about the other." })
@@ -8,7 +8,14 @@ export class Feedback {
   @Field(() => Int, { description: "1 (poor) to 5 (excellent)." }) rating!: number;
   @Field(() => String, { nullable: true }) comment!: string | null;
   @Field(() => Date) createdAt!: Date;
+  /** Resolved by FeedbackReadingResolver (author, trade). */
+  authorId!: string;
+  subjectId!: string;
+  tradeId!: string;
 }
+
+@ObjectType()
+export class FeedbackConnection extends ConnectionType("Feedback", Feedback) {}
 
 @ObjectType()
 export class FeedbackPayload {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { isUuid, userError, type Caller, type UserError } from "@localex/common";
 import { trades, type TradeRow } from "../db/schema.ts";
+import { departingAmong, isDeparting } from "../departures/departure-marks.ts";
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";
 import { scheduleExpiry } from "../trades/expiry-job.ts";
@@ -12,7 +13,6 @@ import { checkListings, checkTermsShape, mergeTerms, NO_TERMS, sameTerms, type L
 export interface ProposeInput extends TermsInput {
   recipientId: string;
 }
-
 
 /** Proposals and their negotiation: propose, counter, decline. Nothing is held until acceptance. */
 export class ProposalsService {
@@ -35,7 +35,9 @@ export class ProposalsService {
     if (problems.length > 0) return { trade: null, errors: problems };
 
     const expiresAt = this.expiryFromNow();
-    const created = await this.store.db.transaction(async (tx) => {
+    const created = await this.store.transaction(async (tx): Promise<TradeRow | null | "departing"> => {
+      // Decided under the parties' locks (departure-marks.ts): checked before, a departure could come in between.
+      if ((await departingAmong(tx, [caller.userId, input.recipientId])).length > 0) return "departing";
       const [row] = await tx
         .insert(trades)
         .values({
@@ -56,13 +58,13 @@ export class ProposalsService {
       await scheduleExpiry(tx, row.id, expiresAt);
       return row;
     });
+    if (created === "departing") return { trade: null, errors: [errors.departing("input.recipientId")] };
     if (!created) {
       // Another request with the same key won the insert: answer as its replay.
       const replay = await this.replay(caller.userId, key, fingerprint);
       if (!replay) throw new Error("a proposal key conflicted with no stored proposal");
       return replay;
     }
-    this.store.announce(created);
     return succeeded(created);
   }
 
@@ -87,6 +89,7 @@ export class ProposalsService {
         if (!row) return { row, error: errors.notFound() };
         const stale = checkNegotiatingMove(row, caller, "countered");
         if (stale) return { row, error: stale };
+        if ((await departingAmong(tx, [row.proposerId, row.recipientId])).length > 0) return { row, error: errors.departing() };
         const changed = await this.store.change(
           tx,
           id,
@@ -150,6 +153,7 @@ export class ProposalsService {
     }
     problems.push(...checkTermsShape(terms));
     if (problems.length > 0) return { problems, snapshot: none };
+    if (await isDeparting(this.store.db, recipientId)) return { problems: [errors.departing("input.recipientId")], snapshot: none };
     const [exists, listings] = await Promise.all([
       this.partners.userExists(recipientId),
       checkListings(this.partners, terms, caller.userId, recipientId),

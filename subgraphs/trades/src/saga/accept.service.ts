@@ -1,6 +1,7 @@
 import { userError, type Caller, type UserError } from "@localex/common";
 import { isTransientDatabaseError, retry } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
+import { departingAmong } from "../departures/departure-marks.ts";
 import { checkNegotiatingMove, errors, failed, idempotencyKeyProblem, isExpired, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import type { SagaDriver } from "./saga.driver.ts";
@@ -54,7 +55,6 @@ export class AcceptService {
   private async acceptOnce(caller: Caller, id: string, key: string): Promise<TradeResult> {
     const begun = await this.begin(caller, id, key);
     if (begun.kind === "answer") {
-      if (begun.changed && begun.result.trade) this.store.announce(begun.result.trade);
       return begun.result;
     }
     if (begun.kind === "started") {
@@ -79,6 +79,8 @@ export class AcceptService {
       async (tx, row, changeId): Promise<Begun> => {
         const seen = look(caller, row, key);
         if (seen || !row) return seen ?? answer(caller, null, errors.notFound());
+        // Under the parties' locks, so a departure either sees this accept under way or refuses it.
+        if ((await departingAmong(tx, [row.proposerId, row.recipientId])).length > 0) return answer(caller, row, errors.departing());
         if (isExpired(row)) {
           const expired = await this.store.change(tx, id, { status: "EXPIRED", turnUserId: null }, { kind: "EXPIRED", actorId: null }, changeId);
           return { kind: "answer", result: failed(expired, caller, errors.expired()), changed: true };

@@ -58,7 +58,7 @@ export class RecoveryService {
    * A trade in the middle of a step (settling after the second confirmation) is left alone.
    */
   async disputeOverdue(tradeId?: string): Promise<number> {
-    const rows = await this.store.db.transaction(async (tx) => {
+    const rows = await this.store.transaction(async (tx) => {
       const due = await tx
         .update(trades)
         .set({ status: "DISPUTED", disputeReason: OVERDUE_REASON, updatedAt: sql`now()` })
@@ -74,13 +74,12 @@ export class RecoveryService {
       for (const row of due) await this.store.record(tx, row, { kind: "DISPUTED", actorId: null, note: OVERDUE_REASON });
       return due;
     });
-    for (const row of rows) this.store.announce(row);
     return rows.length;
   }
 
   /** Expires open trades past their time (one, or all that are due). Nothing is held before acceptance. */
   async expire(tradeId?: string): Promise<number> {
-    const rows = await this.store.db.transaction(async (tx) => {
+    const rows = await this.store.transaction(async (tx) => {
       const due = await tx
         .update(trades)
         .set({ status: "EXPIRED", turnUserId: null, updatedAt: sql`now()` })
@@ -96,7 +95,6 @@ export class RecoveryService {
       for (const row of due) await this.store.record(tx, row, { kind: "EXPIRED", actorId: null });
       return due;
     });
-    for (const row of rows) this.store.announce(row);
     return rows.length;
   }
 }

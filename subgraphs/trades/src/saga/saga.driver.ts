@@ -8,6 +8,7 @@ import type { TradeSettings } from "../settings.ts";
 import type { EventRecord, TradeChange, TradeStore } from "../trades/trade.store.ts";
 import { scheduleExpiry } from "../trades/expiry-job.ts";
 import { acceptSteps, LeaseLost, releaseSteps, settleSteps, type AcceptFailure, type Renew } from "./steps.ts";
+import { announceCompletedTrade } from "./completed-trade.ts";
 
 /** The event a saga's end records; by whoever started the saga unless `actorId` says otherwise (null: the system). */
 type SagaEvent = Omit<EventRecord, "actorId"> & { actorId?: string | null };
@@ -94,7 +95,8 @@ export class SagaDriver {
           }
           const event: Omit<EventRecord, "actorId"> =
             row.sagaTarget === "RESOLVED" ? { kind: "RESOLVED", note: "COMPLETE" } : { kind: "COMPLETED" };
-          return { row: await this.finish(row, owner, { status: row.sagaTarget ?? "COMPLETED" }, event), acceptFailure: null };
+          const completed = await this.finish(row, owner, { status: row.sagaTarget ?? "COMPLETED" }, event, (tx) => announceCompletedTrade(tx, row));
+          return { row: completed, acceptFailure: null };
         }
         case "RELEASE": {
           await releaseSteps(this.partners, row, renew, this.log);
@@ -167,9 +169,7 @@ export class SagaDriver {
       await alsoInTransaction?.(tx);
       return next;
     };
-    const done = await retryDatabaseWork(() => this.store.db.transaction(end));
-    this.store.announce(done);
-    return done;
+    return retryDatabaseWork(() => this.store.transaction(end));
   }
 
   private async end(tx: Tx, row: TradeRow, owner: string, set: TradeChange, event: SagaEvent): Promise<TradeRow> {

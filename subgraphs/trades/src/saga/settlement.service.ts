@@ -1,4 +1,4 @@
-import { textProblem, userError, type Caller, type UserError } from "@localex/common";
+import { isCurrentAdmin, textProblem, userError, type Caller, type InternalClient, type UserError } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import type { DisputeOutcomeName } from "../trades/trade.type.ts";
 import { errors, failed, isParty, NEGOTIATING, succeeded, type TradeResult } from "../trades/rules.ts";
@@ -22,6 +22,8 @@ export class SettlementService {
   constructor(
     private readonly store: TradeStore,
     private readonly driver: SagaDriver,
+    /** For identity's memberRole: a dispute is resolved by whoever is an admin now, not whose token once said so. */
+    private readonly internal: Pick<InternalClient, "request">,
   ) {}
 
   confirm(caller: Caller, id: string): Promise<TradeResult> {
@@ -80,7 +82,11 @@ export class SettlementService {
   }
 
   /** An administrator settles a dispute: COMPLETE settles the escrow, CANCEL releases it. */
-  resolve(caller: Caller, id: string, outcome: DisputeOutcomeName): Promise<TradeResult> {
+  async resolve(caller: Caller, id: string, outcome: DisputeOutcomeName): Promise<TradeResult> {
+    // Asked before the row lock is taken; a token whose role claim is no longer stored moves nothing.
+    if (caller.role === "admin" && !(await isCurrentAdmin(this.internal, caller))) {
+      return { trade: null, errors: [errors.forbidden("Only administrators may resolve disputes.")] };
+    }
     return this.step(caller, id, (row) => {
       if (caller.role !== "admin") return { error: errors.forbidden("Only administrators may resolve disputes.") };
       if (row.saga) return { error: errors.inProgress() };
@@ -108,7 +114,6 @@ export class SettlementService {
       (row): Outcome => ({ row, error: null, owner: startedOwner && row.sagaOwner === startedOwner ? startedOwner : null }),
     );
     if (outcome.error || !outcome.row) return failed(outcome.row, caller, outcome.error ?? errors.notFound());
-    this.store.announce(outcome.row);
     if (!outcome.owner) return succeeded(outcome.row);
     const driven = await this.driver.drive(outcome.row, outcome.owner);
     // A settlement that stopped (something no longer in place) flagged the trade instead of completing it: say so.

@@ -41,6 +41,9 @@ export const errors = {
   inProgress: () =>
     userError("IN_PROGRESS", "This trade is being updated right now; try again in a moment.", "id"),
   expired: () => userError("TRADE_EXPIRED", "This trade expired before it was accepted.", "id"),
+  /** A party asked to delete their account (issue 20): nothing new starts with them. */
+  departing: (field = "id") =>
+    userError("MEMBER_DEPARTING", "This member is leaving LocalEx (their account is being deleted): no trade can start with them.", field),
   unavailable: () =>
     userError(
       "SERVICE_UNAVAILABLE",

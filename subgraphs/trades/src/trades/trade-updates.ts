@@ -1,5 +1,4 @@
-import { GraphQLError } from "graphql";
-import { eventId, liveStream, TOPICS, type Caller, type DeliveryNotice, type EventBus } from "@localex/common";
+import { apiError, eventId, liveStream, TOPICS, type Caller, type DeliveryNotice, type EventBus } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import { canSee } from "./rules.ts";
 import type { TradeStore } from "./trade.store.ts";
@@ -10,13 +9,13 @@ import type { TradeStore } from "./trade.store.ts";
  * for each event (a subscription outlives any per-request cache).
  */
 export async function followTrades(events: EventBus, store: TradeStore, caller: Caller | null, id: string | null): Promise<AsyncIterableIterator<TradeRow | DeliveryNotice>> {
-  if (!caller) throw new GraphQLError("Sign in to subscribe.", { extensions: { code: "UNAUTHENTICATED" } });
+  if (!caller) throw apiError("UNAUTHENTICATED", "Sign in to subscribe.");
   const visible = async (tradeId: string | null) => {
     const row = tradeId ? await store.current.load(tradeId) : null;
     return row && canSee(row, caller) ? row : null;
   };
   if (id === null) return liveStream(events, [TOPICS.userTrades(caller.userId)], { next: (payload) => visible(eventId(payload)) });
-  if (!(await visible(id))) throw new GraphQLError(`No Trade with id "${id}" is visible to you.`, { extensions: { code: "NOT_FOUND" } });
+  if (!(await visible(id))) throw apiError("NOT_FOUND", `No Trade with id "${id}" is visible to you.`);
   return liveStream(events, [TOPICS.trade(id)], {
     initial: () => visible(id),
     next: (payload) => visible(eventId(payload) === id ? id : null),

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
-import { decodeInstantCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, type Caller, type Connection, type EventBus } from "@localex/common";
+import { afterCommit, decodeInstantCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, unitOfWork, type Caller, type Connection, type EventBus } from "@localex/common";
 import {
   tradeEvents,
   trades,
@@ -102,12 +102,25 @@ export class TradeStore {
   decide<R>(id: string, run: (tx: Tx, row: TradeRow | null, changeId: string) => Promise<R>, committedEarlier: (row: TradeRow) => R): Promise<R> {
     const changeId = randomUUID();
     return retryDatabaseWork(() =>
-      this.db.transaction(async (tx) => {
+      this.transaction(async (tx) => {
         const row = await this.lock(tx, id);
-        if (row && row.lastChangeId === changeId) return committedEarlier(row);
+        if (row && row.lastChangeId === changeId) {
+          // The earlier run's announcement went with its lost answer: this one makes it.
+          this.announceAfterCommit(tx, row);
+          return committedEarlier(row);
+        }
         return run(tx, row, changeId);
       }),
     );
+  }
+
+  /**
+   * A transaction on the trades' tables: every trade changed (`change`) or given an event
+   * (`record`) in it is announced to live subscribers once it commits, never before and never
+   * by hand.
+   */
+  transaction<R>(work: (tx: Tx) => Promise<R>): Promise<R> {
+    return unitOfWork<Tx, R>((w) => this.db.transaction(w), work);
   }
 
   /** Changes a locked trade and records why, in the caller's transaction. */
@@ -118,6 +131,7 @@ export class TradeStore {
       .where(eq(trades.id, id))
       .returning();
     if (!row) throw new Error(`trade ${id} vanished inside its own transaction`);
+    this.announceAfterCommit(tx, row);
     if (event) await this.record(tx, row, event);
     return row;
   }
@@ -129,20 +143,22 @@ export class TradeStore {
       .values({ tradeId: trade.id, kind: event.kind, actorId: event.actorId, note: event.note ?? null })
       .returning({ id: tradeEvents.id });
     await notifyParties(tx, trade, recorded!.id, event);
+    this.announceAfterCommit(tx, trade);
   }
 
-  /** Answers a committed change: announces it, or explains the refusal. */
+  /** Answers a committed change (announced by its transaction), or explains the refusal. */
   async settled(change: Change, caller: Caller): Promise<TradeResult> {
     if (change.error) return failed(change.row, caller, change.error);
-    this.announce(change.row);
     return succeeded(change.row);
   }
 
-  /** After a change commits: tells live subscribers of the trade and of both parties (never waits on them). */
-  announce(row: Pick<TradeRow, "id" | "proposerId" | "recipientId">): void {
-    const payload = { id: row.id };
-    for (const topic of [TOPICS.trade(row.id), TOPICS.userTrades(row.proposerId), TOPICS.userTrades(row.recipientId)]) {
-      this.events.publish(topic, payload);
-    }
+  /** Once `tx` commits: tells live subscribers of the trade and of both parties (never waits on them). */
+  private announceAfterCommit(tx: Tx, row: Pick<TradeRow, "id" | "proposerId" | "recipientId">): void {
+    afterCommit(tx, `trade:${row.id}`, () => {
+      const payload = { id: row.id };
+      for (const topic of [TOPICS.trade(row.id), TOPICS.userTrades(row.proposerId), TOPICS.userTrades(row.recipientId)]) {
+        this.events.publish(topic, payload);
+      }
+    });
   }
 }

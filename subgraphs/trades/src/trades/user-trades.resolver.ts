@@ -1,14 +1,8 @@
 import { Arg, Ctx, FieldResolver, Float, Int, Resolver, Root } from "type-graphql";
-import { pageSize, type Connection } from "@localex/common";
+import { emptyConnection, pageSize, type Connection } from "@localex/common";
 import type { TradesContext } from "../context.ts";
 import type { TradeRow, TradeStatusName } from "../db/schema.ts";
 import { TradeConnection, TradeStatus, User } from "./trade.type.ts";
-
-const EMPTY: Connection<TradeRow> = {
-  edges: [],
-  totalCount: 0,
-  pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
-};
 
 @Resolver(() => User)
 export class UserTradesResolver {
@@ -21,7 +15,7 @@ export class UserTradesResolver {
     @Ctx() ctx: TradesContext,
   ): Promise<Connection<TradeRow>> {
     const size = pageSize(first);
-    if (ctx.caller?.userId !== user.id) return Promise.resolve(EMPTY);
+    if (ctx.caller?.userId !== user.id) return Promise.resolve(emptyConnection<TradeRow>());
     return ctx.services.store.pageForUser(user.id, status ?? null, size, after ?? null);
   }
 

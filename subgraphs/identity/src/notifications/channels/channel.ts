@@ -31,13 +31,15 @@ export interface EmailChannel {
   close(): Promise<void>;
 }
 
-/** Push to each of the member's subscriptions; returns the endpoints the push service says are gone (404/410), for the caller to forget. */
+/** Push to one of the member's subscriptions; `gone` when the push service says it no longer exists (404/410), for the caller to forget. */
 export interface PushChannel {
-  send(target: PushTarget, notification: OutgoingNotification): Promise<{ gone: boolean }>;
+  /** Gives up (a retryable DeliveryFailed) when `signal` aborts: the budget of one delivery to all of a member's browsers. */
+  send(target: PushTarget, notification: OutgoingNotification, signal?: AbortSignal): Promise<{ gone: boolean }>;
   /** The VAPID public key browsers subscribe with (applicationServerKey). */
   readonly publicKey: string;
   /** One line for the start-up log. */
   describe(): string;
+  close(): Promise<void>;
 }
 
 /**

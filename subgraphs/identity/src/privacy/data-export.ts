@@ -1,0 +1,28 @@
+import { InternalCallError, unavailable, userError, type InternalClient, type UserError } from "@localex/common";
+
+/** requestDataExport's result: the export's job, or why none was started. */
+export interface ExportOutcome {
+  job: { id: string } | null;
+  errors: UserError[];
+}
+
+const departing = (): ExportOutcome => ({ job: null, errors: [userError("MEMBER_DEPARTING", "Your account is being deleted.")] });
+
+/**
+ * Asks media for a new export job. A member whose deletion was asked for gets none: refused here
+ * when identity knows it, or by media (MEMBER_DEPARTING) once it forgot the member's files.
+ */
+export async function startDataExport(internal: InternalClient, member: { id: string; deletionRequestedAt: Date | null } | null | undefined): Promise<ExportOutcome> {
+  if (!member || member.deletionRequestedAt) return departing();
+  try {
+    const { startDataExport: id } = await internal.request<{ startDataExport: string }>(
+      "media",
+      `mutation ($userId: ID!) { startDataExport(userId: $userId) }`,
+      { userId: member.id },
+    );
+    return { job: { id }, errors: [] };
+  } catch (e) {
+    if (e instanceof InternalCallError && e.code === "MEMBER_DEPARTING") return departing();
+    throw unavailable("media", e);
+  }
+}
