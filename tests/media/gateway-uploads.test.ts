@@ -8,7 +8,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { registerUser, type TestUser } from "../harness/client.ts";
 import { createListing } from "../listings/helpers.ts";
-import { noise, postMultipart, type FilePart } from "./multipart-client.ts";
+import { multipartBody, noise, postMultipart, type FilePart } from "./multipart-client.ts";
 
 /** The graph's default MEDIA_MAX_IMAGE_BYTES (the harness leaves it unset). */
 const MAX_FILE_BYTES = 25 * 1024 * 1024;
@@ -225,18 +225,53 @@ describe("uploads through the gateway", () => {
     await stillServes(eve);
   });
 
-  it("refuses more files than allowed with 413", async () => {
+  it("refuses more files than allowed with 413, and a client still sending reads the answer on an open connection", async () => {
     const fay = await registerUser();
     const png = await photo(32, 32, "png");
     const fields = ["0", "1", "2", "3", "4"];
-    const res = await postMultipart(gateway, {
+    const parts: Buffer[] = [];
+    for await (const chunk of multipartBody("x", {
       operations: { query: `mutation ($files: [Upload!]!) { __typename }`, variables: { files: fields.map(() => null) } },
       map: Object.fromEntries(fields.map((f, i) => [f, [`variables.files.${i}`]])),
       files: fields.map((f) => filePart(f, `${f}.png`, png)),
-      token: fay.accessToken,
+    }))
+      parts.push(chunk);
+    const body = Buffer.concat(parts);
+    // The fifth file's header is what is refused: everything after it is sent only once the
+    // answer has come (a browser's upload is usually still going then), in a few writes, and
+    // none of them may meet a reset connection.
+    const cut = body.indexOf(Buffer.from('name="4"')) + 200;
+    const answer = await new Promise<{ status: number; body: string; cutOff: boolean }>((resolve, reject) => {
+      const req = httpRequest(gateway, {
+        method: "POST",
+        headers: { "content-type": "multipart/form-data; boundary=x", "apollo-require-preflight": "true", authorization: `Bearer ${fay.accessToken}` },
+      });
+      req.on("error", reject);
+      req.on("response", (res) => {
+        let text = "";
+        let sent = false;
+        res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+        res.socket.once("close", () => resolve({ status: res.statusCode ?? 0, body: text, cutOff: !sent }));
+        const sendRest = async () => {
+          for (let at = cut; at < body.length && !req.destroyed; at += 64) {
+            await new Promise((r) => setTimeout(r, 10));
+            req.write(body.subarray(at, at + 64));
+          }
+          req.end(() => {
+            sent = true;
+            res.socket.destroy();
+          });
+        };
+        res.on("end", () => void sendRest());
+      });
+      req.write(body.subarray(0, cut));
     });
-    expect(res.status).toBe(413);
-    expect(res.errors?.[0]).toMatchObject({ message: "At most 4 file(s) may be uploaded in one request.", extensions: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(answer.cutOff).toBe(false);
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body).errors?.[0]).toMatchObject({
+      message: "At most 4 file(s) may be uploaded in one request.",
+      extensions: { code: "PAYLOAD_TOO_LARGE" },
+    });
     await stillServes(fay);
   });
 

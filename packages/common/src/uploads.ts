@@ -39,15 +39,25 @@ export interface UploadIntake {
 /** The headers that show a multipart request did not come from a plain HTML form (CSRF). */
 const PREFLIGHT_HEADERS = ["apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight"];
 
+/** How long a client still sending after a refusal it may read on is given to finish its body. */
+const DRAIN_MS = 5_000;
+
 /**
- * An HTTP-level refusal, in the GraphQL error shape the rest of the server answers with. After a
- * 400 the rest of a small body is read and dropped, so a client still sending gets the answer,
- * not a reset. After anything else the connection closes: a 413 (the client declared more than
- * we take), a 408 (it trickles), a refusal before the body is read (401, 429: reading it is what
- * is refused).
+ * An HTTP-level refusal, in the GraphQL error shape the rest of the server answers with.
+ * `drain`: the client is well-behaved but asked for something refused (a 400, one file too
+ * many), so the rest of its body is read and dropped, for up to DRAIN_MS, and it reads the
+ * answer on a connection that stays open instead of meeting a reset while still sending.
+ * Otherwise the connection closes: a declared length over the limits, a trickle (408), a
+ * refusal before the body is read (401, 429: reading it is what is refused).
  */
-function refuse(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
-  if (status !== 400) reply.header("connection", "close");
+function refuse(reply: FastifyReply, status: number, code: ErrorCode, message: string, drain = status === 400): FastifyReply {
+  if (drain) {
+    const request = reply.request.raw;
+    if (!request.complete) {
+      const giveUp = setTimeout(() => request.socket?.destroy(), DRAIN_MS).unref();
+      request.once("end", () => clearTimeout(giveUp)).once("close", () => clearTimeout(giveUp));
+    }
+  } else reply.header("connection", "close");
   return reply.code(status).send(errorBody(code, message));
 }
 
@@ -91,8 +101,9 @@ export function acceptGraphQLUploads(app: FastifyInstance, path: string | readon
     } catch (e) {
       if (e instanceof UploadTooSlow) return refuse(reply, 408, e.code, e.message);
       const status = typeof (e as { status?: unknown }).status === "number" ? (e as { status: number }).status : 400;
-      const message = uploadErrorMessage(e, limits);
-      return refuse(reply, status, status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", message);
+      const tooManyFiles = isTooManyFiles(e);
+      const message = tooManyFiles ? `At most ${limits.maxFiles} file(s) may be uploaded in one request.` : errorMessage(e);
+      return refuse(reply, status, status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", message, status === 400 || tooManyFiles);
     }
     const problem = Array.isArray(operations) ? "Batched operations cannot carry files." : misplacedUpload(operations);
     if (problem) return refuse(reply, 400, "BAD_REQUEST", problem);
@@ -117,11 +128,13 @@ function pacedBody(request: FastifyRequest, reply: FastifyReply, pace: UploadPac
   return body;
 }
 
-function uploadErrorMessage(error: unknown, limits: UploadLimits): string {
-  const message = error instanceof Error ? error.message : String(error);
-  // graphql-upload's wording, made to name the limit a client can act on.
-  if (/max file uploads exceeded/.test(message)) return `At most ${limits.maxFiles} file(s) may be uploaded in one request.`;
-  return message;
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** graphql-upload's refusal of one file too many (its wording is renamed to the limit a client can act on). */
+function isTooManyFiles(error: unknown): boolean {
+  return /max file uploads exceeded/.test(errorMessage(error));
 }
 
 /** Each file goes to exactly one variable: the same file mapped twice, or into the query, is refused. */
