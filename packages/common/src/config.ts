@@ -200,6 +200,10 @@ const schema = z
     EMAIL_VERIFICATION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(48 * 3600),
     /** How long a password-reset link works (it also stops working once the password changes). */
     PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(30 * 60),
+    /** How long the link confirming a new email address works (changeEmail → confirmEmailChange). */
+    EMAIL_CHANGE_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(24 * 3600),
+    /** How long the undo link mailed to the old address works (undoEmailChange); the old address stays reserved meanwhile. */
+    EMAIL_CHANGE_UNDO_TTL_SECONDS: z.coerce.number().int().min(3600).max(30 * 86_400).default(7 * 86_400),
     /** Web Push (VAPID): the key pair and a contact (mailto: or https:) push services may reach. */
     VAPID_PUBLIC_KEY: z.string().min(20).default(DEV_VAPID_PUBLIC_KEY),
     VAPID_PRIVATE_KEY: z.string().min(20).default(DEV_VAPID_PRIVATE_KEY),

@@ -37,6 +37,8 @@ export const TASKS = {
   sendVerificationEmail: "identity:send-verification-email",
   /** identity, in the transaction of requestPasswordReset, resetPassword or changePassword: the reset link, or the notice that the password changed. */
   sendPasswordEmail: "identity:send-password-email",
+  /** identity, in the transaction of changeEmail: the confirmation link to the new address, or the notice with an undo link to the old one. */
+  sendEmailChangeEmail: "identity:send-email-change-email",
   /** listings, at start and on its crontab (RECALLS_REFRESH_MINUTES): fetch the product recalls again. */
   refreshRecalls: "listings:refresh-recalls",
 } as const;
@@ -124,6 +126,8 @@ export const JOB_PAYLOADS = {
   [TASKS.sendVerificationEmail]: z.object({ userId: z.uuid() }),
   /** `at`: when it was asked for (the notice names the time of the change). */
   [TASKS.sendPasswordEmail]: z.object({ userId: z.uuid(), kind: z.enum(["reset-link", "changed"]), at: z.iso.datetime() }),
+  /** `changeId`: the pending change (identity's email_changes); the job signs its link when it runs. */
+  [TASKS.sendEmailChangeEmail]: z.object({ changeId: z.uuid(), kind: z.enum(["confirm-link", "undo-notice"]) }),
   // Scheduled by graphile-worker's crontab too (and once at start, with an empty payload).
   [TASKS.refreshRecalls]: z.object({}).loose(),
 } as const;
@@ -168,6 +172,7 @@ export const JOB_POLICIES: { readonly [T in TaskName]?: JobPolicy<T> } = {
   // such as the notifications a busy hour of transfers leaves behind.
   [TASKS.sendVerificationEmail]: { maxAttempts: 10, priority: -10 },
   [TASKS.sendPasswordEmail]: { maxAttempts: 10, priority: -10 },
+  [TASKS.sendEmailChangeEmail]: { maxAttempts: 10, priority: -10 },
   // A failed refresh is retried twice with graphile-worker's backoff (about 2 s, then 7 s)
   // before the next scheduled one; the recalls last fetched stay in use meanwhile.
   [TASKS.refreshRecalls]: { maxAttempts: 3 },

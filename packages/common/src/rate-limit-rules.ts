@@ -43,6 +43,8 @@ export const RATE_LIMIT_RULES = {
   PASSWORD_RESET_PER_EMAIL: { production: "3/3600", development: "5/60" },
   /** Password changes attempted per account, counted before the current password is checked. */
   PASSWORD_CHANGE_PER_ACCOUNT: { production: "5/3600", development: "10/60" },
+  /** Email changes asked for per account, counted before the password is checked (each mails two addresses). */
+  EMAIL_CHANGE_PER_ACCOUNT: { production: "5/3600", development: "10/60" },
   /** Account deletions attempted per account, counted before the password is checked. */
   DELETE_ACCOUNT_PER_ACCOUNT: { production: "5/3600", development: "10/60" },
   /** Subscriptions started per account (signed in) or per address (anonymous). */

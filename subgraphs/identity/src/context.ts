@@ -8,6 +8,7 @@ import type { PushSubscriptionsService } from "./notifications/push-subscription
 import type { SessionsService } from "./sessions/sessions.service.ts";
 import type { PasswordChangeService } from "./password-change/password-change.service.ts";
 import type { PasswordResetService } from "./password-reset/password-reset.service.ts";
+import type { EmailChangeService } from "./email-change/email-change.service.ts";
 import type { EmailVerificationService } from "./users/email-verification.ts";
 import type { AccountDeletionService } from "./privacy/account-deletion.service.ts";
 import type { VerificationService } from "./verification/verification.service.ts";
@@ -26,6 +27,8 @@ export interface IdentityServices {
   passwordChange: PasswordChangeService;
   /** requestPasswordReset and resetPassword: account recovery by a mailed link. */
   passwordReset: PasswordResetService;
+  /** changeEmail, confirmEmailChange and undoEmailChange: a new address, confirmed by mail, undoable from the old one. */
+  emailChange: EmailChangeService;
   inbox: InboxService;
   preferences: PreferencesService;
   pushSubscriptions: PushSubscriptionsService;

@@ -24,6 +24,9 @@ import { PasswordChangeService } from "./password-change/password-change.service
 import { sendPasswordEmailTask } from "./password-reset/password-emails.ts";
 import { PasswordResetResolver } from "./password-reset/password-reset.resolver.ts";
 import { PasswordResetService } from "./password-reset/password-reset.service.ts";
+import { sendEmailChangeEmailTask } from "./email-change/email-change-emails.ts";
+import { EmailChangeResolver } from "./email-change/email-change.resolver.ts";
+import { EmailChangeService } from "./email-change/email-change.service.ts";
 import { VerificationResolver } from "./verification/verification.resolver.ts";
 import { VerificationService } from "./verification/verification.service.ts";
 
@@ -31,7 +34,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
   name: "identity",
   buildSchema: () =>
     buildFederatedSchema<IdentityContext>({
-      resolvers: [UsersResolver, SessionsResolver, PasswordChangeResolver, PasswordResetResolver, NotificationsResolver, NotificationSubjectsResolver, PrivacyResolver, VerificationResolver],
+      resolvers: [UsersResolver, SessionsResolver, PasswordChangeResolver, PasswordResetResolver, EmailChangeResolver, NotificationsResolver, NotificationSubjectsResolver, PrivacyResolver, VerificationResolver],
       orphanedTypes: [Job, Media],
       referenceResolvers: {
         User: (ref: { id: string }, ctx) => ctx.loaders.userById.load(ref.id),
@@ -54,6 +57,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
       sessions: new SessionsService(db, users, config, limits, events),
       passwordChange: new PasswordChangeService(db, limits, events, config.ACCESS_TOKEN_TTL_SECONDS),
       passwordReset: new PasswordResetService(db, users, limits, events, config),
+      emailChange: new EmailChangeService(db, limits, events, config),
       inbox: new InboxService(db),
       preferences: new PreferencesService(db),
       pushSubscriptions: new PushSubscriptionsService(db, pushEndpointRules(config)),
@@ -84,6 +88,12 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
         ...deliveryTasks({ ...services, db, log: runtime.log, pushBudgetMs: runtime.config.PUSH_SEND_BUDGET_SECONDS * 1000 }),
         [TASKS.sendVerificationEmail]: sendVerificationEmailTask({ db, verification: services.verification, email: services.email, log: runtime.log }),
         [TASKS.sendPasswordEmail]: sendPasswordEmailTask({
+          db,
+          email: services.email,
+          options: { ...runtime.config, appUrl: publicAppUrl(runtime.config) },
+          log: runtime.log,
+        }),
+        [TASKS.sendEmailChangeEmail]: sendEmailChangeEmailTask({
           db,
           email: services.email,
           options: { ...runtime.config, appUrl: publicAppUrl(runtime.config) },

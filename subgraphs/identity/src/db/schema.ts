@@ -172,9 +172,43 @@ export const welcomeGrants = identity.table("welcome_grants", {
   grantedAt: timestamp("granted_at", ms).notNull().defaultNow(),
 });
 
+/**
+ * A member's change of email address (changeEmail): pending until the link mailed to the new
+ * address confirms it; undone (from the link mailed to the old address) until `undoExpiresAt`.
+ * The row makes each link single-use (its state changes under the member's row lock) and, while
+ * a confirmed change can still be undone, keeps the old address reserved: nobody else registers
+ * or moves to it (users/email-claims.ts). Deleted with the member's profile (anonymised).
+ */
+export const emailChanges = identity.table(
+  "email_changes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    oldEmail: text("old_email").notNull(),
+    /** Whether the old address was verified: restored with it by an undo. */
+    oldEmailVerified: boolean("old_email_verified").notNull(),
+    newEmail: text("new_email").notNull(),
+    requestedAt: timestamp("requested_at", ms).notNull().defaultNow(),
+    confirmExpiresAt: timestamp("confirm_expires_at", ms).notNull(),
+    undoExpiresAt: timestamp("undo_expires_at", ms).notNull(),
+    confirmedAt: timestamp("confirmed_at", ms),
+    undoneAt: timestamp("undone_at", ms),
+    /** A newer changeEmail replaced it before it was confirmed: its confirmation link works no more. */
+    supersededAt: timestamp("superseded_at", ms),
+  },
+  (t) => [
+    index("email_changes_user_idx").on(t.userId, t.requestedAt),
+    // The addresses a confirmed change still reserves for its undo.
+    index("email_changes_reserved_idx").on(t.oldEmail).where(sql`${t.confirmedAt} is not null and ${t.undoneAt} is null`),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
+export type EmailChangeRow = typeof emailChanges.$inferSelect;
 /** A transaction on identity's tables. */
 export type IdentityTx = Parameters<Parameters<Database<typeof schema>["transaction"]>[0]>[0];
 export type VerificationRequestRow = typeof verificationRequests.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
-export const schema = { users, refreshTokens, notifications, notificationPreferences, pushSubscriptions, verificationRequests, accountDeletions, welcomeGrants };
+export const schema = { users, refreshTokens, notifications, notificationPreferences, pushSubscriptions, verificationRequests, accountDeletions, welcomeGrants, emailChanges };

@@ -11,9 +11,9 @@ export interface PasswordEmailOptions {
   appUrl: string;
 }
 
-const when = (date: Date) => date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+export const when = (date: Date) => date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 
-function render(subject: string, paragraphs: string[], link?: { text: string; url: string }): RenderedEmail {
+export function render(subject: string, paragraphs: string[], link?: { text: string; url: string }): RenderedEmail {
   const footer = "You get this email because of a change to your LocalEx account's sign-in.";
   return {
     subject,

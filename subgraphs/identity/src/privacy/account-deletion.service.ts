@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { enqueueJob, InternalCallError, TASKS, unavailable, userError, type Database, type EventBus, type InternalClient, type Logger, type RateLimiter, type UserError } from "@localex/common";
 import {
   accountDeletions,
+  emailChanges,
   notificationPreferences,
   notifications,
   pushSubscriptions,
@@ -191,6 +192,8 @@ export class AccountDeletionService {
       await tx.delete(notificationPreferences).where(eq(notificationPreferences.userId, userId));
       await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.userId, userId));
       await tx.delete(verificationRequests).where(eq(verificationRequests.userId, userId));
+      // Old and new addresses, and the reservation of an old one for an undo: gone with the profile.
+      await tx.delete(emailChanges).where(eq(emailChanges.userId, userId));
       await tx
         .update(accountDeletions)
         .set({ stepsDone: [...DELETION_STEPS], completedAt: sql`now()`, lastError: null })

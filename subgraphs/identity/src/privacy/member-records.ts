@@ -1,17 +1,18 @@
 import { asc, eq } from "drizzle-orm";
 import type { MemberRecordSection } from "@localex/common";
-import { notificationPreferences, notifications, pushSubscriptions, refreshTokens, users, verificationRequests, type schema } from "../db/schema.ts";
+import { emailChanges, notificationPreferences, notifications, pushSubscriptions, refreshTokens, users, verificationRequests, type schema } from "../db/schema.ts";
 import type { Database } from "@localex/common";
 
 /** identity's section of a member's data export: the profile and everything kept about the account. */
 export async function identitySection(db: Database<typeof schema>, userId: string): Promise<MemberRecordSection> {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
-  const [inbox, preferences, push, sessions, requests] = await Promise.all([
+  const [inbox, preferences, push, sessions, requests, addressChanges] = await Promise.all([
     db.select().from(notifications).where(eq(notifications.userId, userId)).orderBy(asc(notifications.createdAt)),
     db.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId)),
     db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)),
     db.select().from(refreshTokens).where(eq(refreshTokens.userId, userId)).orderBy(asc(refreshTokens.createdAt)),
     db.select().from(verificationRequests).where(eq(verificationRequests.userId, userId)).orderBy(asc(verificationRequests.submittedAt)),
+    db.select().from(emailChanges).where(eq(emailChanges.userId, userId)).orderBy(asc(emailChanges.requestedAt)),
   ]);
   return {
     name: "profile",
@@ -26,6 +27,7 @@ export async function identitySection(db: Database<typeof schema>, userId: strin
       "notifications[]": "Your inbox: kind, message, the trade it is about, when you read it.",
       "notificationPreferences[]": "Per kind, whether email and push are on (kinds not listed use the defaults).",
       "pushSubscriptions[]": "Browsers that receive your push notifications (their endpoints).",
+      "emailChanges[]": "Each change of email address you asked for: from and to, when it was asked for, confirmed, undone or replaced by a newer one.",
       "verificationRequests[]": "Your requests to be verified: status, reason, dates (the documents themselves are in the media section while kept).",
     },
     records: {
@@ -57,6 +59,14 @@ export async function identitySection(db: Database<typeof schema>, userId: strin
       })),
       notificationPreferences: preferences.map((p) => ({ kind: p.kind, email: p.email, push: p.push })),
       pushSubscriptions: push.map((p) => ({ endpoint: p.endpoint, createdAt: p.createdAt.toISOString() })),
+      emailChanges: addressChanges.map((c) => ({
+        oldEmail: c.oldEmail,
+        newEmail: c.newEmail,
+        requestedAt: c.requestedAt.toISOString(),
+        confirmedAt: c.confirmedAt?.toISOString() ?? null,
+        undoneAt: c.undoneAt?.toISOString() ?? null,
+        supersededAt: c.supersededAt?.toISOString() ?? null,
+      })),
       verificationRequests: requests.map((r) => ({
         id: r.id,
         status: r.status,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { enqueueJob, jobTask, TASKS, type Database, type RateLimiter, type Logger, type SqlExecutor, type Task } from "@localex/common";
-import { users, welcomeGrants, type UserRow, type schema } from "../db/schema.ts";
+import { users, welcomeGrants, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
 import { DeliveryFailed, renderVerificationEmail, type EmailChannel } from "../notifications/channels/index.ts";
 import { canonicalEmail } from "./canonical-email.ts";
 import { LINK_TOKEN_MAX, readLinkToken, signLinkToken, type LinkPurpose } from "./link-tokens.ts";
@@ -52,6 +52,21 @@ const MESSAGES: Record<VerificationErrorCode, string> = {
 export const mailboxDigest = (email: string): string => createHash("sha256").update(canonicalEmail(email), "utf8").digest("hex");
 
 const refusal = (code: VerificationErrorCode): Verification => ({ ok: false, code, message: MESSAGES[code] });
+
+/**
+ * Claims the mailbox of a member's newly verified address (welcomeGrants, in the caller's
+ * transaction) and, when `grant` and the claim is new, enqueues the welcome grant. Verifying
+ * an address grants (`grant`); confirming a changed address claims its mailbox too, and grants
+ * only a member not verified before (email-change/), so moving to an address cannot grant twice.
+ */
+export async function claimMailbox(tx: IdentityTx, member: Pick<UserRow, "id" | "email">, grant: boolean): Promise<void> {
+  const claimed = await tx
+    .insert(welcomeGrants)
+    .values({ mailboxSha256: mailboxDigest(member.email) })
+    .onConflictDoNothing()
+    .returning({ mailbox: welcomeGrants.mailboxSha256 });
+  if (grant && claimed.length > 0) await enqueueJob(tx, TASKS.welcomeGrant, { userId: member.id }, { jobKey: `welcome-grant:${member.id}` });
+}
 
 /**
  * Enqueues the verification email (in the caller's transaction); a pending one for the member is
@@ -111,12 +126,7 @@ export class EmailVerificationService {
         .where(and(eq(users.id, userId), eq(users.email, email), eq(users.emailVerified, false)))
         .returning();
       if (!row) return null;
-      const claimed = await tx
-        .insert(welcomeGrants)
-        .values({ mailboxSha256: mailboxDigest(row.email) })
-        .onConflictDoNothing()
-        .returning({ mailbox: welcomeGrants.mailboxSha256 });
-      if (claimed.length > 0) await enqueueJob(tx, TASKS.welcomeGrant, { userId: row.id }, { jobKey: `welcome-grant:${row.id}` });
+      await claimMailbox(tx, row, true);
       return row;
     });
     // Lost a race with another use of a link: that one verified the address.

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { isUuid, type Database, type ErrorCode } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
+import { addressTaken, lockAddress } from "./email-claims.ts";
 import { enqueueVerificationEmail } from "./email-verification.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { checkDisplayName, normaliseDisplayName } from "./validation.ts";
@@ -33,6 +34,9 @@ export class UsersService {
   async create(email: string, password: string, displayName: string): Promise<UserRow | null> {
     const passwordHash = await hashPassword(password);
     return this.db.transaction(async (tx) => {
+      // An address a confirmed email change keeps for its undo is taken (email-claims.ts).
+      await lockAddress(tx, email);
+      if (await addressTaken(tx, email, null)) return null;
       const [row] = await tx
         .insert(users)
         .values({ email, passwordHash, displayName, role: "user" })
