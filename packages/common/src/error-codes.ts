@@ -87,6 +87,8 @@ export const ERROR_CODES = {
   PASSWORD_RESET_TOKEN_EXPIRED: refusal("The password-reset link has expired; ask for a new one (resetPassword, as data).", false),
   PASSWORD_RESET_TOKEN_USED: refusal("The password-reset link was used, or the password changed since it was sent; ask for a new one (resetPassword, as data).", false),
   PASSWORD_UNCHANGED: refusal("The new password is the current one; choose another (changePassword, as data).", false),
+  HANDLE_TAKEN: refusal("Another member has that handle (case does not matter); choose another (updateProfile, as data)."),
+  HANDLE_RESERVED: refusal("That handle is reserved (the service's own names, words a front end routes on); choose another (updateProfile, as data)."),
   EMAIL_UNCHANGED: refusal("The new email is the account's address already (changeEmail, as data).", false),
   EMAIL_TAKEN: refusal("Another account uses that email, as registering with it would say (changeEmail, confirmEmailChange, undoEmailChange; as data).", false),
   EMAIL_CHANGE_TOKEN_INVALID: refusal("The email-change link is not one we sent (or its member is gone); ask for the change again (confirmEmailChange, undoEmailChange; as data).", false),

@@ -145,6 +145,8 @@ export type RegisterInput = {
   /** 1 to 60 characters. */
   displayName: string;
   email: string;
+  /** A public handle to be found and paid by (`@ann`): 3 to 20 letters a-z, digits or underscores, unique whatever the case; may be chosen later with updateProfile. */
+  handle?: string | null | undefined;
   /** At least 10 characters. */
   password: string;
 };

@@ -15,6 +15,12 @@ export const users = identity.table(
     email: text("email").notNull(),
     passwordHash: text("password_hash").notNull(),
     displayName: text("display_name").notNull(),
+    /** The public handle (`@ann`), stored lower-case without the `@` (users/profile-rules.ts); unique; null until chosen. */
+    handle: text("handle"),
+    /** A short text about the member, shown on their profile (BIO_MAX characters). */
+    bio: text("bio"),
+    /** The coarse area they trade in, as they put it ("Utrecht Oost"); free text, AREA_MAX characters. */
+    area: text("area"),
     role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
     /** Documents checked and approved by an admin (a verification request). */
     verified: boolean("verified").notNull().default(false),
@@ -27,7 +33,12 @@ export const users = identity.table(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("users_email_key").on(t.email), check("users_role_check", sql`${t.role} in ('user', 'admin')`)],
+  (t) => [
+    uniqueIndex("users_email_key").on(t.email),
+    uniqueIndex("users_handle_key").on(t.handle),
+    check("users_role_check", sql`${t.role} in ('user', 'admin')`),
+    check("users_handle_check", sql`${t.handle} ~ '^[a-z0-9_]{3,20}$'`),
+  ],
 );
 
 /**

@@ -177,6 +177,10 @@ export class AccountDeletionService {
         .update(users)
         .set({
           displayName: DELETED_MEMBER_NAME,
+          // The handle is free for others from here on; bio and area go with the profile.
+          handle: null,
+          bio: null,
+          area: null,
           email: `deleted-${userId}@deleted.invalid`,
           passwordHash: "!deleted",
           role: "user",

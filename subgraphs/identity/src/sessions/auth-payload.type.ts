@@ -6,6 +6,11 @@ export class RegisterInput {
   @Field(() => String) email!: string;
   @Field(() => String, { description: "At least 10 characters." }) password!: string;
   @Field(() => String, { description: "1 to 60 characters." }) displayName!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "A public handle to be found and paid by (`@ann`): 3 to 20 letters a-z, digits or underscores, unique whatever the case; may be chosen later with updateProfile.",
+  })
+  handle?: string | null;
 }
 
 @InputType()

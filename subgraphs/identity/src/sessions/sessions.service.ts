@@ -3,6 +3,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
 import { apiError, addressKey, badUserInput, issueAccessToken, type Config, type RateLimiter, type Database, type EventBus } from "@localex/common";
 import { refreshTokens, users, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
+import { handleProblem, normaliseHandle } from "../users/profile-rules.ts";
 import type { UsersService } from "../users/users.service.ts";
 import {
   checkDisplayName,
@@ -49,19 +50,22 @@ export class SessionsService {
   ) {}
 
   /** `clientAddress`: where the request came from, as the gateway saw it (rate limits). */
-  async register(input: { email: string; password: string; displayName: string }, clientAddress: string | null): Promise<Session> {
+  async register(input: { email: string; password: string; displayName: string; handle?: string | null }, clientAddress: string | null): Promise<Session> {
     // Every attempt counts, refused ones too: probing which emails exist is limited as much.
     await this.limits.consume("REGISTER_PER_ADDRESS", address(clientAddress));
     const email = normaliseEmail(input.email);
     const displayName = normaliseDisplayName(input.displayName);
+    const handle = input.handle == null ? null : normaliseHandle(input.handle);
     const problem =
       field("input.email", checkEmail(email)) ??
       field("input.password", checkPassword(input.password)) ??
-      field("input.displayName", checkDisplayName(displayName));
+      field("input.displayName", checkDisplayName(displayName)) ??
+      field("input.handle", handle === null ? null : (handleProblem(handle)?.message ?? null));
     if (problem) throw badUserInput(problem.message, problem.field);
 
-    const user = await this.users.create(email, input.password, displayName);
-    if (!user) throw badUserInput("An account with this email already exists.", "input.email");
+    const user = await this.users.create(email, input.password, displayName, handle);
+    if (user === "email-taken") throw badUserInput("An account with this email already exists.", "input.email");
+    if (user === "handle-taken") throw badUserInput(`@${handle} is taken; choose another handle.`, "input.handle");
     return this.startSession(user, await signDeviceToken(this.config.JWT_SECRET, user.id));
   }
 

@@ -24,6 +24,10 @@ export class User {
     description: "Whether the member's email address is verified (verifyEmail, with the link mailed at registration); the welcome credits follow it.",
   })
   emailVerified!: boolean;
+  /** handle, bio and area: resolved by field resolvers that hide a departing member's. */
+  handle!: string | null;
+  bio!: string | null;
+  area!: string | null;
   deletedAt!: Date | null;
   deletionRequestedAt!: Date | null;
   @Field(() => Date) createdAt!: Date;
@@ -33,12 +37,21 @@ export class User {
 export class UpdateProfileInput {
   @Field(() => String, { nullable: true, description: "1 to 60 characters." })
   displayName?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "Your public handle (`@ann` or `ann`): 3 to 20 letters a-z, digits or underscores, unique whatever the case, reserved words refused. Your old handle is free for others from then on.",
+  })
+  handle?: string | null;
+  @Field(() => String, { nullable: true, description: "A few words about you, up to 500 characters (line breaks kept); empty removes it." })
+  bio?: string | null;
+  @Field(() => String, { nullable: true, description: "The area you trade in, as coarse as you like (\"Utrecht Oost\"), up to 80 characters; empty removes it." })
+  area?: string | null;
 }
 
 @ObjectType()
 export class UserPayload {
   @Field(() => User, { nullable: true }) user!: User | null;
-  @Field(() => [UserError]) errors!: UserError[];
+  @Field(() => [UserError], { description: "INVALID_INPUT (the field named), HANDLE_TAKEN, HANDLE_RESERVED (input.handle)." }) errors!: UserError[];
 }
 
 @ObjectType()

@@ -19,6 +19,31 @@ export class UsersResolver {
     return ctx.loaders.userById.load(id);
   }
 
+  @Query(() => User, { nullable: true, description: "The member with this handle (`@ann` or `ann`, any case); null when nobody has it or the member deleted their account." })
+  userByHandle(@Arg("handle", () => String) handle: string, @Ctx() ctx: IdentityContext): Promise<User | null> {
+    return ctx.services.users.byHandle(handle);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "The public handle, without the `@` (lower-case); null until chosen, and for a deleted member." })
+  handle(@Root() user: User): string | null {
+    return user.deletionRequestedAt ? null : user.handle;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "What the member wrote about themself; null if nothing, and for a deleted member." })
+  bio(@Root() user: User): string | null {
+    return user.deletionRequestedAt ? null : user.bio;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "The coarse area the member trades in, as they put it; null if not given, and for a deleted member." })
+  area(@Root() user: User): string | null {
+    return user.deletionRequestedAt ? null : user.area;
+  }
+
+  @FieldResolver(() => Date, { description: "When the member joined (registered)." })
+  memberSince(@Root() user: User): Date {
+    return user.createdAt;
+  }
+
   @FieldResolver(() => String, { nullable: true, description: "Visible to the user themself and to admins only." })
   async email(@Root() user: User, @Ctx() ctx: IdentityContext): Promise<string | null> {
     return (await canSeePrivate(user, ctx)) ? user.email : null;

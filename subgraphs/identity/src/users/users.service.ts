@@ -4,7 +4,15 @@ import { users, type UserRow, type schema } from "../db/schema.ts";
 import { addressTaken, lockAddress } from "./email-claims.ts";
 import { enqueueVerificationEmail } from "./email-verification.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
+import { areaProblem, bioProblem, claimHandle, handleProblem, HANDLE_PATTERN, normaliseArea, normaliseBio, normaliseHandle } from "./profile-rules.ts";
 import { checkDisplayName, normaliseDisplayName } from "./validation.ts";
+
+export interface ProfileInput {
+  displayName?: string | null;
+  handle?: string | null;
+  bio?: string | null;
+  area?: string | null;
+}
 
 export type ProfileChange = { ok: true; user: UserRow } | { ok: false; field: string; code: ErrorCode; message: string };
 
@@ -27,25 +35,35 @@ export class UsersService {
   }
 
   /**
-   * Inserts a member (role `user`, address unverified) and, in the same transaction, the job that
-   * mails the verification link. The welcome credits wait for verification (email-verification.ts).
-   * Returns null when the (normalised) email is already taken.
+   * Inserts a member (role `user`, address unverified, with the handle if one is given) and, in
+   * the same transaction, the job that mails the verification link. The welcome credits wait for
+   * verification (email-verification.ts). Says which is taken when the (normalised) email or the
+   * handle is.
    */
-  async create(email: string, password: string, displayName: string): Promise<UserRow | null> {
+  async create(email: string, password: string, displayName: string, handle: string | null = null): Promise<UserRow | "email-taken" | "handle-taken"> {
     const passwordHash = await hashPassword(password);
     return this.db.transaction(async (tx) => {
       // An address a confirmed email change keeps for its undo is taken (email-claims.ts).
       await lockAddress(tx, email);
-      if (await addressTaken(tx, email, null)) return null;
+      if (await addressTaken(tx, email, null)) return "email-taken";
+      if (handle !== null && (await claimHandle(tx, handle, null)) === "taken") return "handle-taken";
       const [row] = await tx
         .insert(users)
-        .values({ email, passwordHash, displayName, role: "user" })
+        .values({ email, passwordHash, displayName, handle, role: "user" })
         .onConflictDoNothing({ target: users.email })
         .returning();
-      if (!row) return null;
+      if (!row) return "email-taken";
       await enqueueVerificationEmail(tx, row.id);
       return row;
     });
+  }
+
+  /** The member with this handle (normalised), unless they are departing or gone. */
+  async byHandle(handle: string): Promise<UserRow | null> {
+    const normalised = normaliseHandle(handle);
+    if (!HANDLE_PATTERN.test(normalised)) return null;
+    const [row] = await this.db.select().from(users).where(and(eq(users.handle, normalised), isNull(users.deletionRequestedAt)));
+    return row ?? null;
   }
 
   /** The user whose password this is, or null; takes the same time whether or not the email exists. */
@@ -63,7 +81,8 @@ export class UsersService {
     return (await verifyPassword(user.passwordHash, password)) ? user : null;
   }
 
-  async updateProfile(userId: string, change: { displayName?: string | null }): Promise<ProfileChange> {
+  /** Changes the fields given; `bio` or `area` given empty are removed. A taken handle is refused as data. */
+  async updateProfile(userId: string, change: ProfileInput): Promise<ProfileChange> {
     const set: Partial<UserRow> = {};
     if (change.displayName != null) {
       const displayName = normaliseDisplayName(change.displayName);
@@ -71,12 +90,32 @@ export class UsersService {
       if (problem) return { ok: false, field: "input.displayName", code: "INVALID_INPUT", message: problem };
       set.displayName = displayName;
     }
-    const [row] = await this.db
-      .update(users)
-      .set({ ...set, updatedAt: sql`now()` })
-      .where(and(eq(users.id, userId), isNull(users.deletionRequestedAt)))
-      .returning();
-    if (!row) return { ok: false, field: "id", code: "NOT_FOUND", message: "Your account no longer exists." };
-    return { ok: true, user: row };
+    if (change.bio != null) {
+      set.bio = normaliseBio(change.bio);
+      const problem = bioProblem(set.bio);
+      if (problem) return { ok: false, field: "input.bio", code: "INVALID_INPUT", message: problem };
+    }
+    if (change.area != null) {
+      set.area = normaliseArea(change.area);
+      const problem = areaProblem(set.area);
+      if (problem) return { ok: false, field: "input.area", code: "INVALID_INPUT", message: problem };
+    }
+    if (change.handle != null) {
+      set.handle = normaliseHandle(change.handle);
+      const problem = handleProblem(set.handle);
+      if (problem) return { ok: false, field: "input.handle", ...problem };
+    }
+    return this.db.transaction(async (tx): Promise<ProfileChange> => {
+      if (set.handle && (await claimHandle(tx, set.handle, userId)) === "taken") {
+        return { ok: false, field: "input.handle", code: "HANDLE_TAKEN", message: `@${set.handle} is taken; choose another handle.` };
+      }
+      const [row] = await tx
+        .update(users)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(and(eq(users.id, userId), isNull(users.deletionRequestedAt)))
+        .returning();
+      if (!row) return { ok: false, field: "id", code: "NOT_FOUND", message: "Your account no longer exists." };
+      return { ok: true, user: row };
+    });
   }
 }
