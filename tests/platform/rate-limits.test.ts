@@ -45,6 +45,7 @@ const PROPOSE = `mutation ($input: ProposeTradeInput!, $key: String!) { proposeT
 const CREATE_LISTING = `mutation ($input: CreateListingInput!) { createListing(input: $input) { errors { code } } }`;
 const CREATE_UPLOAD = `mutation ($input: CreateUploadInput!) { createUpload(input: $input) { upload { media { id } } errors { code } } }`;
 const SEARCH = `query ($q: String!) { search(query: $q, first: 1) { totalCount } }`;
+const MEMBERS = `query ($q: String!) { members(query: $q, first: 1) { totalCount } }`;
 
 /**
  * Each per-member limit: the member's requests up to the limit are answered (refusals of the
@@ -62,6 +63,7 @@ const perMember: { name: RateLimitName; what: string; query: string; variables: 
     variables: () => ({ input: { filename: "x.exe", contentType: "application/x-msdownload", byteSize: 10, purpose: "AVATAR" } }),
   },
   { name: "SEARCH_PER_CLIENT", what: "search", query: SEARCH, variables: (_, i) => ({ q: `rate ${i}` }) },
+  { name: "MEMBER_LOOKUP_PER_CLIENT", what: "members", query: MEMBERS, variables: (_, i) => ({ q: `rate ${i}` }) },
 ];
 
 describe("rate limits per member", () => {

@@ -13,6 +13,7 @@ import type { EmailVerificationService } from "./users/email-verification.ts";
 import type { AccountDeletionService } from "./privacy/account-deletion.service.ts";
 import type { VerificationService } from "./verification/verification.service.ts";
 import type { UsersService } from "./users/users.service.ts";
+import type { MembersService } from "./members/members.service.ts";
 
 export interface IdentityServices {
   /** Domain events, for live subscriptions. */
@@ -21,6 +22,8 @@ export interface IdentityServices {
   accessTokenTtlSeconds: number;
   db: Database<typeof schema>;
   users: UsersService;
+  /** members(query:): finding members by handle or display name. */
+  members: MembersService;
   verification: EmailVerificationService;
   sessions: SessionsService;
   /** changePassword: a new password, every other session ended. */

@@ -14,6 +14,8 @@ import { SessionsService } from "./sessions/sessions.service.ts";
 import { EmailVerificationService, sendVerificationEmailTask } from "./users/email-verification.ts";
 import { UsersResolver } from "./users/users.resolver.ts";
 import { UsersService } from "./users/users.service.ts";
+import { MembersResolver } from "./members/members.resolver.ts";
+import { MembersService } from "./members/members.service.ts";
 import { AccountDeletionService } from "./privacy/account-deletion.service.ts";
 import { deleteAccountTask } from "./privacy/delete-account.task.ts";
 import { RESUME_DELETIONS_CRONTAB, resumeDeletionsTask } from "./privacy/deletion-sweep.ts";
@@ -34,7 +36,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
   name: "identity",
   buildSchema: () =>
     buildFederatedSchema<IdentityContext>({
-      resolvers: [UsersResolver, SessionsResolver, PasswordChangeResolver, PasswordResetResolver, EmailChangeResolver, NotificationsResolver, NotificationSubjectsResolver, PrivacyResolver, VerificationResolver],
+      resolvers: [UsersResolver, MembersResolver, SessionsResolver, PasswordChangeResolver, PasswordResetResolver, EmailChangeResolver, NotificationsResolver, NotificationSubjectsResolver, PrivacyResolver, VerificationResolver],
       orphanedTypes: [Job, Media],
       referenceResolvers: {
         User: (ref: { id: string }, ctx) => ctx.loaders.userById.load(ref.id),
@@ -53,6 +55,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       db,
       users,
+      members: new MembersService(db),
       verification: new EmailVerificationService(db, { ...config, appUrl: publicAppUrl(config) }, limits),
       sessions: new SessionsService(db, users, config, limits, events),
       passwordChange: new PasswordChangeService(db, limits, events, config.ACCESS_TOKEN_TTL_SECONDS),

@@ -36,6 +36,9 @@ export const users = identity.table(
   (t) => [
     uniqueIndex("users_email_key").on(t.email),
     uniqueIndex("users_handle_key").on(t.handle),
+    // members(query:): prefix and trigram matching of handles and display names (pg_trgm, migration 0007), living members only.
+    index("users_handle_trgm_idx").using("gin", t.handle.op("gin_trgm_ops")).where(sql`deletion_requested_at is null`),
+    index("users_display_name_trgm_idx").using("gin", sql`lower(${t.displayName}) gin_trgm_ops`).where(sql`deletion_requested_at is null`),
     check("users_role_check", sql`${t.role} in ('user', 'admin')`),
     check("users_handle_check", sql`${t.handle} ~ '^[a-z0-9_]{3,20}$'`),
   ],

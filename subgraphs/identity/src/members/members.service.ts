@@ -1,0 +1,100 @@
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
+import { badUserInput, decodeCursor, isUuid, textProblem, toConnection, type Connection, type Database } from "@localex/common";
+import { users, type UserRow, type schema } from "../db/schema.ts";
+
+/** The longest query taken: longer than any handle or display name (60) needs. */
+export const MEMBER_QUERY_MAX = 60;
+/** Fuzzy (trigram) matching starts at this many characters; shorter queries match prefixes only. */
+const FUZZY_MIN = 3;
+
+/**
+ * How a member matches, best first: 0 the handle exactly, 1 a handle starting with the query,
+ * 2 a display name or one of its words starting with it, 3 similar (pg_trgm) to the handle or
+ * to a word of the display name. Within a rank, the more similar first, then by id.
+ */
+type Rank = 0 | 1 | 2 | 3;
+interface Match {
+  user: UserRow;
+  rank: Rank;
+  score: number;
+}
+
+const COLUMNS = Object.entries(getTableColumns(users));
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * members(query:): finding members by handle or display name, never by email (no address is
+ * matched or returned here; User.email keeps its own rule). Departing and deleted members are
+ * left out. One SQL statement per page, whatever its size: the matches, their count and the
+ * page's rows with every column (the User fields resolve from them), on the trigram indexes of
+ * migration 0007.
+ */
+export class MembersService {
+  constructor(private readonly db: Database<typeof schema>) {}
+
+  async find(query: string, first: number, after: string | null): Promise<Connection<UserRow>> {
+    const text = query.normalize("NFC").trim().replace(/\s+/g, " ").toLowerCase();
+    const problem = textProblem(text, { label: "query", max: MEMBER_QUERY_MAX, min: 1 });
+    if (problem) throw badUserInput(problem, "query");
+    const cursor = decodeMatchCursor(after);
+    const bare = text.replace(/^@/, "");
+    const handle = /^[a-z0-9_]+$/.test(bare) ? bare : null;
+    const name = text.startsWith("@") ? bare : text;
+    const fuzzy = name.length >= FUZZY_MIN;
+
+    const namePrefix = `${escapeLike(name)}%`;
+    const wordPrefix = `% ${escapeLike(name)}%`;
+    const handlePrefix = handle ? `${escapeLike(handle)}%` : null;
+    const dn = sql`lower(u.display_name)`;
+    const matched: SQL[] = [sql`${dn} like ${namePrefix}`, sql`${dn} like ${wordPrefix}`];
+    if (handlePrefix) matched.push(sql`u.handle like ${handlePrefix}`);
+    if (fuzzy) matched.push(sql`${name} <% ${dn}`);
+    if (fuzzy && handle) matched.push(sql`u.handle % ${handle}`);
+    const rank = sql`case
+      when u.handle = ${handle} then 0
+      when u.handle like ${handlePrefix} then 1
+      when ${dn} like ${namePrefix} or ${dn} like ${wordPrefix} then 2
+      else 3 end`;
+    const score = sql`greatest(similarity(u.handle, ${handle}), word_similarity(${name}, ${dn}), similarity(${dn}, ${name}))::float8`;
+    const page = cursor ? sql`where (m.rank, -m.score, m.id) > (${cursor.rank}::int, ${-cursor.score}::float8, ${cursor.id}::uuid)` : sql``;
+    const columns = sql.join(
+      COLUMNS.map(([key, column]) => sql`u.${sql.identifier(column.name)} as ${sql.identifier(key)}`),
+      sql`, `,
+    );
+    const rows = await this.db.execute<Record<string, unknown> & { rank: Rank | null; score: number | null; total: number }>(sql`
+      with matches as (
+        select u.id, ${rank} as rank, coalesce(${score}, 0) as score
+        from identity.users u
+        where u.deletion_requested_at is null and (${sql.join(matched, sql` or `)})
+      )
+      select c.total, p.*
+      from (select count(*)::int as total from matches) c
+      left join lateral (
+        select m.rank, m.score, ${columns}
+        from matches m join identity.users u on u.id = m.id
+        ${page}
+        order by m.rank, m.score desc, m.id
+        limit ${first + 1}
+      ) p on true
+      order by p.rank, p.score desc, p.id`);
+    const total = rows[0]?.total ?? 0;
+    const matches: Match[] = rows.filter((r) => r.rank !== null).map((r) => ({ user: toUserRow(r), rank: r.rank!, score: r.score! }));
+    const connection = toConnection(matches, first, (m) => [m.rank, m.score, m.user.id], total, cursor !== null);
+    return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.user })) };
+  }
+}
+
+/** A row of the page, selected with each column under its field's name, as drizzle would map it. */
+function toUserRow(raw: Record<string, unknown>): UserRow {
+  return Object.fromEntries(COLUMNS.map(([key, column]) => [key, raw[key] == null ? null : column.mapFromDriverValue(raw[key])])) as UserRow;
+}
+
+function decodeMatchCursor(after: string | null): { rank: number; score: number; id: string } | null {
+  const key = decodeCursor(after, 3);
+  if (!key) return null;
+  const [rank, score, id] = key;
+  if (typeof rank !== "number" || ![0, 1, 2, 3].includes(rank) || typeof score !== "number" || !Number.isFinite(score) || typeof id !== "string" || !isUuid(id)) {
+    throw badUserInput("`after` is not a cursor from this list.", "after");
+  }
+  return { rank, score, id };
+}
