@@ -124,7 +124,7 @@ export const ERROR_CODES = {
   INSUFFICIENT_FUNDS: refusal("Not enough available credits."),
   INVALID_AMOUNT: refusal("The amount of credits is not a whole number in range."),
   SELF_TRANSFER: refusal("Credits cannot be sent to oneself."),
-  RECIPIENT_NOT_FOUND: refusal("There is no member with that id."),
+  RECIPIENT_NOT_FOUND: refusal("There is no member with that id or handle."),
   WELCOME_CREDITS_NOT_TRANSFERABLE: refusal("Welcome credits can be spent on trades but not sent to another member."),
   HOLD_NOT_FOUND: refusal("Between trades and ledger only: no escrow hold with that key.", false),
   HOLD_ALREADY_SETTLED: refusal("Between trades and ledger only: the escrow hold was already settled.", false),

@@ -10,6 +10,9 @@ export interface AccountBalance {
 }
 
 const USER_EXISTS = /* GraphQL */ `query LedgerUserExists($id: ID!) { user(id: $id) { id deleted } }`;
+const USER_BY_HANDLE = /* GraphQL */ `query LedgerUserByHandle($handle: String!) { userByHandle(handle: $handle) { id } }`;
+/** Longer than any handle identity takes (`@` and 20 characters, with room for spaces): not asked. */
+const HANDLE_INPUT_MAX = 64;
 /** Accounts are never deleted, so a process may remember which exist; bounded all the same. */
 const KNOWN_LIMIT = 100_000;
 
@@ -36,6 +39,16 @@ export class AccountsService {
     if (this.known.has(userId)) return;
     await retrying(() => this.sql`insert into ledger.accounts (id, kind) values (${userId}, 'user') on conflict do nothing`);
     this.remember(userId);
+  }
+
+  /**
+   * The member a public handle names, asked of identity (its `userByHandle`, which leaves departing
+   * and deleted members out), or null. The ledger never reads identity's tables.
+   */
+  async idForHandle(handle: string): Promise<string | null> {
+    if (handle.length === 0 || handle.length > HANDLE_INPUT_MAX) return null;
+    const { userByHandle } = await this.internal.request<{ userByHandle: { id: string } | null }>("identity", USER_BY_HANDLE, { handle });
+    return userByHandle?.id ?? null;
   }
 
   /**

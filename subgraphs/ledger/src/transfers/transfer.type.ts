@@ -4,7 +4,13 @@ import { User } from "../accounts/account.type.ts";
 
 @InputType()
 export class TransferInput {
-  @Field(() => ID, { description: "The member who receives the credits." }) toUserId!: string;
+  @Field(() => ID, { nullable: true, description: "The member who receives the credits, by id; or give toHandle instead (exactly one of the two)." })
+  toUserId?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "The member who receives the credits, by their public handle (`@ann` or `ann`, any case); or give toUserId instead. A replay with the same idempotencyKey matches on the member the handle named.",
+  })
+  toHandle?: string | null;
   @Field(() => Int, { description: "Whole credits, 1 to 1000000." }) amount!: number;
   @Field(() => String, { nullable: true, description: "Up to 200 characters, shown to both sides." }) memo?: string | null;
 }

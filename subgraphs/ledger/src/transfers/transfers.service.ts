@@ -46,25 +46,36 @@ export class TransfersService {
     private readonly accounts: AccountsService,
   ) {}
 
-  /** A member sends credits to another; keys are scoped to the sender. */
+  /**
+   * A member sends credits to another, named by id or by handle (identity says whose it is);
+   * keys are scoped to the sender, and the request hash names the recipient's id, so a replay
+   * by handle or by id of the same transfer is the same request.
+   */
   async transferCredits(
     callerId: string,
-    input: { toUserId: string; amount: number; memo?: string | null },
+    input: { toUserId?: string | null; toHandle?: string | null; amount: number; memo?: string | null },
     idempotencyKey: string,
   ): Promise<TransferResult> {
     const memo = normaliseMemo(input.memo);
+    const byHandle = input.toHandle != null;
+    const recipientField = byHandle ? "input.toHandle" : "input.toUserId";
     const problem =
       checkIdempotencyKey(idempotencyKey) ??
+      ((input.toUserId != null) === byHandle
+        ? { code: "INVALID_INPUT" as const, message: "Name the recipient by toUserId or by toHandle (one of the two).", field: "input" }
+        : null) ??
       checkAmount(input.amount, "input.amount") ??
-      checkMemo(memo, "input.memo", false) ??
-      (input.toUserId === callerId
-        ? { code: "SELF_TRANSFER", message: "You cannot send credits to yourself.", field: "input.toUserId" }
-        : null);
+      checkMemo(memo, "input.memo", false);
     if (problem) return refuse(problem);
-    if (!(await this.accounts.openForUser(input.toUserId))) {
-      return refuse({ code: "RECIPIENT_NOT_FOUND", message: "There is no member with that id.", field: "input.toUserId" });
+    const toUserId = byHandle ? await this.accounts.idForHandle(input.toHandle!) : input.toUserId!;
+    if (toUserId === null) {
+      return refuse({ code: "RECIPIENT_NOT_FOUND", message: "There is no member with that handle.", field: recipientField });
     }
-    const { toUserId, amount } = input;
+    if (toUserId === callerId) return refuse({ code: "SELF_TRANSFER", message: "You cannot send credits to yourself.", field: recipientField });
+    if (!(await this.accounts.openForUser(toUserId))) {
+      return refuse({ code: "RECIPIENT_NOT_FOUND", message: `There is no member with that ${byHandle ? "handle" : "id"}.`, field: recipientField });
+    }
+    const { amount } = input;
     return this.move({
       scope: callerId,
       key: idempotencyKey,
