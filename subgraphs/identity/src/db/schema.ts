@@ -36,9 +36,14 @@ export const users = identity.table(
   (t) => [
     uniqueIndex("users_email_key").on(t.email),
     uniqueIndex("users_handle_key").on(t.handle),
-    // members(query:): prefix and trigram matching of handles and display names (pg_trgm, migration 0007), living members only.
-    index("users_handle_trgm_idx").using("gin", t.handle.op("gin_trgm_ops")).where(sql`deletion_requested_at is null`),
-    index("users_display_name_trgm_idx").using("gin", sql`lower(${t.displayName}) gin_trgm_ops`).where(sql`deletion_requested_at is null`),
+    // members(query:), living members only (migration 0007): prefixes of handles and display names
+    // (btree, pattern ops), words and similar ones (pg_trgm's GIN).
+    index("users_handle_prefix_idx").using("btree", t.handle.op("text_pattern_ops")).where(sql`deletion_requested_at is null`),
+    index("users_display_name_prefix_idx").using("btree", sql`lower(${t.displayName}) text_pattern_ops`).where(sql`deletion_requested_at is null`),
+    // fastupdate off: members register seldom and are looked up often; a pending list (up to 4 MB,
+    // until autovacuum) is read by every lookup, which cost 20-50 ms at 100 000 in the bench.
+    index("users_handle_trgm_idx").using("gin", t.handle.op("gin_trgm_ops")).with({ fastupdate: false }).where(sql`deletion_requested_at is null`),
+    index("users_display_name_trgm_idx").using("gin", sql`lower(${t.displayName}) gin_trgm_ops`).with({ fastupdate: false }).where(sql`deletion_requested_at is null`),
     check("users_role_check", sql`${t.role} in ('user', 'admin')`),
     check("users_handle_check", sql`${t.handle} ~ '^[a-z0-9_]{3,20}$'`),
   ],
