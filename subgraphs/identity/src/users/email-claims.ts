@@ -1,5 +1,5 @@
-import { and, eq, gt, isNotNull, isNull, ne, sql } from "drizzle-orm";
-import { emailChanges, users, type IdentityTx } from "../db/schema.ts";
+import { sql } from "drizzle-orm";
+import type { IdentityTx } from "../db/schema.ts";
 
 /**
  * Who may hold an address. The unique index on users.email keeps two accounts off one address;
@@ -13,26 +13,14 @@ export async function lockAddress(tx: IdentityTx, email: string): Promise<void> 
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`identity:email:${email}`}, 0))`);
 }
 
-/** Whether another member has the address, or a confirmed change of another member reserves it for its undo. */
+/** Whether another member has the address, or a confirmed change of another member reserves it for its undo (one statement). */
 export async function addressTaken(tx: IdentityTx, email: string, exceptUserId: string | null): Promise<boolean> {
-  const [held] = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.email, email), exceptUserId ? ne(users.id, exceptUserId) : undefined))
-    .limit(1);
-  if (held) return true;
-  const [reserved] = await tx
-    .select({ id: emailChanges.id })
-    .from(emailChanges)
-    .where(
-      and(
-        eq(emailChanges.oldEmail, email),
-        isNotNull(emailChanges.confirmedAt),
-        isNull(emailChanges.undoneAt),
-        gt(emailChanges.undoExpiresAt, sql`now()`),
-        exceptUserId ? ne(emailChanges.userId, exceptUserId) : undefined,
-      ),
-    )
-    .limit(1);
-  return reserved !== undefined;
+  const [row] = await tx.execute<{ taken: boolean }>(sql`
+    select exists (select 1 from identity.users where email = ${email} and id is distinct from ${exceptUserId}::uuid)
+      or exists (
+        select 1 from identity.email_changes
+        where old_email = ${email} and confirmed_at is not null and undone_at is null and undo_expires_at > now()
+          and user_id is distinct from ${exceptUserId}::uuid
+      ) as taken`);
+  return row?.taken === true;
 }
