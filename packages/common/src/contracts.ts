@@ -173,12 +173,27 @@ export const JOB_POLICIES: { readonly [T in TaskName]?: JobPolicy<T> } = {
   [TASKS.refreshRecalls]: { maxAttempts: 3 },
 };
 
-/** Event-bus topics; payloads carry ids only, subscribers fetch what they select. */
+declare const payloadOf: unique symbol;
+/**
+ * An event-bus topic: its name, typed with the payload its events carry, so a publisher can only
+ * send, and a subscriber only receive, that topic's payload (`EventBus.publish`/`subscribe`).
+ * Topics are made here only: a bare string is not a Topic.
+ */
+export type Topic<Payload> = string & { readonly [payloadOf]: Payload };
+
+/** What every event carries: the id of what changed. Subscribers read it fresh, as they select it. */
+export interface Changed {
+  id: string;
+}
+
+const topic = <Payload = Changed>(name: string) => name as Topic<Payload>;
+
+/** Every event-bus topic, with its payload. */
 export const TOPICS = {
-  trade: (tradeId: string) => `trade:${tradeId}`,
-  userTrades: (userId: string) => `user:${userId}:trades`,
-  userNotifications: (userId: string) => `user:${userId}:notifications`,
-  job: (jobId: string) => `job:${jobId}`,
+  trade: (tradeId: string) => topic(`trade:${tradeId}`),
+  userTrades: (userId: string) => topic(`user:${userId}:trades`),
+  userNotifications: (userId: string) => topic(`user:${userId}:notifications`),
+  job: (jobId: string) => topic(`job:${jobId}`),
   /** Sessions ended (logout, a reused refresh token), `{ id: sessionId }`: their live connections close. One topic, so a gateway listens once. */
-  sessionsEnded: "sessions:ended",
+  sessionsEnded: topic("sessions:ended"),
 } as const;
