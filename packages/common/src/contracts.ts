@@ -52,6 +52,8 @@ export const NOTIFICATION_KINDS = [
   "TRADE_COMPLETED",
   "TRADE_DISPUTED",
   "TRADE_RESOLVED",
+  /** The counterpart wrote on a trade; one unread per trade at a time (identity's notify collapses a burst). */
+  "TRADE_MESSAGE",
   "CREDITS_RECEIVED",
   "PHOTO_READY",
   "PHOTO_FAILED",

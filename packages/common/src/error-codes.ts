@@ -108,6 +108,7 @@ export const ERROR_CODES = {
   NOTHING_TO_EXCHANGE: refusal("A trade must exchange something (listings or credits)."),
   NOT_YOUR_TURN: refusal("The other party must answer first."),
   TRADE_EXPIRED: refusal("The trade expired before it was accepted."),
+  TRADE_CLOSED: refusal("The trade is closed (completed, declined, cancelled, expired or resolved): nothing more can be sent or shared on it."),
   ALREADY_CONFIRMED: refusal("The caller already confirmed this trade's completion."),
   ALREADY_GIVEN: refusal("The caller already left feedback on this trade."),
   ESCROW_REFUSED: refusal("The escrow hold was refused for a reason other than funds (the message says which)."),

@@ -28,6 +28,8 @@ export const RATE_LIMIT_RULES = {
   MONEY_PER_ACCOUNT: { production: "30/60", development: "60/60" },
   /** Trade proposals and counter-offers per account. */
   PROPOSE_TRADE_PER_ACCOUNT: { production: "20/600", development: "60/60" },
+  /** Trade messages sent and hand-over points shared, per account. */
+  TRADE_MESSAGE_PER_ACCOUNT: { production: "30/60", development: "120/60" },
   /** New listings per account. */
   CREATE_LISTING_PER_ACCOUNT: { production: "30/3600", development: "60/60" },
   /** Uploads started (photos, avatars, documents) per account. */

@@ -120,6 +120,7 @@ export type NotificationKind =
   | 'TRADE_DECLINED'
   | 'TRADE_DISPUTED'
   | 'TRADE_EXPIRED'
+  | 'TRADE_MESSAGE'
   | 'TRADE_PROPOSED'
   | 'TRADE_RESOLVED'
   | 'UPLOAD_INFECTED'
