@@ -1,4 +1,4 @@
-import { buildFederatedSchema, database, jobTask, MAX_BODY_BYTES, startJobWorker, TASKS, uploadPace, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, jobTask, startJobWorker, TASKS, uploadLimits, uploadPace, type SubgraphModule } from "@localex/common";
 import { AvatarsResolver } from "./avatars/avatars.resolver.ts";
 import { User } from "./avatars/user.type.ts";
 import { CleanupResolver } from "./cleanup/cleanup.resolver.ts";
@@ -35,9 +35,6 @@ import type { IntakeLimits } from "./uploads/intake.ts";
 
 export type { MediaContext, MediaServices };
 
-/** Files in one multipart request: a few photos at a time. */
-const MAX_FILES_PER_REQUEST = 4;
-
 export const media: SubgraphModule<MediaServices, MediaContext> = {
   name: "media",
   buildSchema: () =>
@@ -57,11 +54,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
         User: (ref: { id: string }) => ({ id: ref.id }),
       },
     }),
-  uploadLimits: (config) => ({
-    maxFileSize: Math.max(config.MEDIA_MAX_IMAGE_BYTES, config.MEDIA_MAX_DOCUMENT_BYTES),
-    maxFiles: MAX_FILES_PER_REQUEST,
-    maxFieldSize: MAX_BODY_BYTES,
-  }),
+  uploadLimits,
   createServices({ sql, config, events, log, internal, listeningUrl, limits: rateLimits }) {
     const db = database(sql, schema);
     const limits: IntakeLimits = {

@@ -1,7 +1,7 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
-import { decodeInstantCursor, enqueueJob, isUuid, TASKS, textProblem, toConnection, userError, type Caller, type Connection, type Logger, type UserError } from "@localex/common";
+import { decodeInstantCursor, enqueueJob, isUuid, TASKS, textProblem, toConnection, userError, type Caller, type Connection, type Logger, type UserError, idempotencyKeyProblem } from "@localex/common";
 import { tradeMessages, trades, type TradeMessageRow, type TradeRow, type Tx } from "../db/schema.ts";
-import { errors, idempotencyKeyProblem, isClosed, isParty, otherParty } from "../trades/rules.ts";
+import { errors, isClosed, isParty, otherParty } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 
 export const MAX_BODY = 2000;

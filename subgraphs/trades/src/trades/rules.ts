@@ -78,10 +78,3 @@ export function isClosed(row: TradeRow, now = new Date()): boolean {
   return CLOSED.includes(row.status) || isExpired(row, now);
 }
 
-export const MAX_IDEMPOTENCY_KEY = 200;
-
-/** An idempotency key (proposeTrade, acceptTrade): 1 to 200 characters after trimming, one line, no control characters. */
-export function idempotencyKeyProblem(key: string): UserError | null {
-  const problem = textProblem(key, { label: "The idempotency key", max: MAX_IDEMPOTENCY_KEY, min: 1 });
-  return problem ? userError("INVALID_INPUT", problem, "idempotencyKey") : null;
-}
