@@ -55,7 +55,7 @@ export interface MediaContext {
     avatarByUser: DataLoader<string, MediaRow | null>;
     /**
      * Whether identity still stores the caller's admin role (load with any key): the document
-     * URLs of one response ask identity once; never cached, as a subscription's context lives long.
+     * URLs of one response ask identity once per tick, never cached.
      */
     currentAdmin: DataLoader<string, boolean>;
   };

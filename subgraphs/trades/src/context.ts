@@ -41,13 +41,13 @@ export interface TradesContext {
     tradeById: DataLoader<string, TradeRow | null>;
     eventsByTrade: DataLoader<string, TradeEventRow[]>;
     statsByUser: DataLoader<string, UserStats | null>;
-    /** Listings as they are now (for `changedSinceProposed`): one internal call per tick, never cached (subscriptions live long). */
+    /** Listings as they are now (for `changedSinceProposed`): one internal call per tick, never cached. */
     listingNow: DataLoader<string, ListingInfo | null>;
-    /** Batched per tick, never cached: a subscription's context lives long and the point changes. */
+    /** Batched per tick, never cached. */
     handOverPointByTrade: DataLoader<string, HandOverPointRow | null>;
     /**
      * Whether identity still stores the caller's admin role (load with any key): asked once per
-     * response, never cached (a subscription's context lives long).
+     * tick, never cached.
      */
     currentAdmin: DataLoader<string, boolean>;
   };
