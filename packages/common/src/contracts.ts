@@ -27,6 +27,8 @@ export const TASKS = {
   sendNotificationPush: "identity:send-notification-push",
   /** identity → media, in the transaction of `requestDataExport`: gather the member's data into one archive. */
   exportMemberData: "media:export-member-data",
+  /** ledger → media, in the transaction of `requestStatement`: write the member's statement for a range as CSV. */
+  ledgerStatement: "media:ledger-statement",
   /** identity → media, scheduled in the transaction that decides a verification request: delete its documents. */
   deleteDocuments: "media:delete-documents",
   /** identity, in the transaction of `deleteMyAccount`: take the account apart, step by step, resumably. */
@@ -119,6 +121,8 @@ export const JOB_PAYLOADS = {
   /** `userId`: the notification's member, whose pushes wait in one line (JOB_POLICIES). */
   [TASKS.sendNotificationPush]: z.object({ notificationId: z.uuid(), userId: z.uuid() }),
   [TASKS.exportMemberData]: z.object({ jobId: z.uuid() }),
+  /** The range and kinds are the job row's `input` (so retryJob runs the same statement again). */
+  [TASKS.ledgerStatement]: z.object({ jobId: z.uuid() }),
   [TASKS.deleteDocuments]: z.object({ ownerId: z.uuid(), mediaIds: z.array(z.uuid()).min(1).max(10) }),
   [TASKS.deleteAccount]: z.object({ userId: z.uuid() }),
   // Scheduled by graphile-worker's crontab, which sends its own bookkeeping.

@@ -40,6 +40,8 @@ export const RATE_LIMIT_RULES = {
   WS_CONNECT_PER_ADDRESS: { production: "30/60", development: "1000/60" },
   /** Data exports requested per account (each gathers everything from every subgraph). */
   DATA_EXPORT_PER_ACCOUNT: { production: "3/86400", development: "30/60" },
+  /** Ledger statements (CSV, by job) requested per account, counted once the range and kinds are accepted. */
+  STATEMENT_PER_ACCOUNT: { production: "10/3600", development: "30/60" },
   /** Password-reset links asked for, per address and per email (registered or not), counted before the email is looked up. */
   PASSWORD_RESET_PER_ADDRESS: { production: "10/3600", development: "600/60" },
   PASSWORD_RESET_PER_EMAIL: { production: "3/3600", development: "5/60" },
