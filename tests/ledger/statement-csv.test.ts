@@ -240,9 +240,9 @@ describe("[own ledger, media on S3 and gateway] requestStatement: a statement as
     const refused = async (variables: Record<string, unknown>) => (await on(ann).data<Requested>(REQUEST, variables)).requestStatement;
     expect(await refused({ from: "2026-02-01T00:00:00.000Z", to: "2026-01-01T00:00:00.000Z" })).toEqual({
       job: null,
-      errors: [{ code: "BAD_USER_INPUT", message: "`to` is before `from`.", field: "to" }],
+      errors: [{ code: "INVALID_INPUT", message: "`to` is before `from`.", field: "to" }],
     });
-    expect(await refused({ kinds: ["transfer", "bribe"] })).toMatchObject({ job: null, errors: [{ code: "BAD_USER_INPUT", field: "kinds" }] });
+    expect(await refused({ kinds: ["transfer", "bribe"] })).toMatchObject({ job: null, errors: [{ code: "INVALID_INPUT", field: "kinds" }] });
     // The control: the same range the right way round, and known kinds.
     const accepted = await refused({ from: "2026-01-01T00:00:00.000Z", to: "2026-02-01T00:00:00.000Z", kinds: ["transfer"] });
     expect(accepted).toMatchObject({ job: { kind: "media:ledger-statement" }, errors: [] });

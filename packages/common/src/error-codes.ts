@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   // The request: GraphQL (several raised by Apollo Server itself), HTTP, auth, limits.
   GRAPHQL_PARSE_FAILED: request("The document is not valid GraphQL syntax; fix the operation."),
   GRAPHQL_VALIDATION_FAILED: request("The operation does not fit the schema or breaks an operation limit (depth, aliases, tokens); fix the operation."),
-  BAD_USER_INPUT: request("An argument or variable is invalid (`extensions.field` names it when known); fix the input. requestStatement answers it as data, with `field` (`to`: a backwards range; `kinds`: an unknown kind)."),
+  BAD_USER_INPUT: request("An argument or variable is invalid (`extensions.field` names it when known); fix the input."),
   BAD_REQUEST: request("The HTTP request is malformed (body, headers, multipart upload that did not arrive in full); fix the request."),
   OPERATION_RESOLUTION_FAILURE: request("The operation to run could not be chosen (name missing or unknown); name an operation the document holds."),
   PERSISTED_QUERY_NOT_FOUND: request("The server does not know this persisted query's hash yet; send the query text with its hash."),

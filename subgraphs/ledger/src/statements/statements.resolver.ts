@@ -10,7 +10,7 @@ import { MAX_STATEMENT_PAGE_SIZE, STATEMENT_PAGE_SIZE } from "./statements.servi
 export class StatementsResolver {
   @Mutation(() => RequestStatementPayload, {
     description:
-      "Your statement for a range (`from` inclusive, `to` exclusive; a range reaching past now ends now) and, optionally, kinds, as a CSV written by a job: follow it with jobUpdated, then download it from Job.downloadUrl (yours alone, for a few minutes at a time). Refused as data: BAD_USER_INPUT (field `to`: the range ends before it begins; `kinds`: an unknown kind), MEMBER_DEPARTING. RATE_LIMITED past STATEMENT_PER_ACCOUNT.",
+      "Your statement for a range (`from` inclusive, `to` exclusive; a range reaching past now ends now) and, optionally, kinds, as a CSV written by a job: follow it with jobUpdated, then download it from Job.downloadUrl (yours alone, for a few minutes at a time). Refused as data: INVALID_INPUT (field `to`: the range ends before it begins; `kinds`: an unknown kind), MEMBER_DEPARTING. RATE_LIMITED past STATEMENT_PER_ACCOUNT.",
   })
   async requestStatement(
     @Arg("from", () => Date, { nullable: true, description: "Entries created at or after this instant; from the first without it." }) from: Date | null,

@@ -31,7 +31,7 @@ export class StatementsService {
 
   async request(userId: string, args: { from: Date | null; to: Date | null; kinds: string[] | null }, now = new Date()): Promise<RequestStatementPayload> {
     const checked = checkEntryFilter(args.from, args.to, args.kinds);
-    if (checked.problem) return { job: null, errors: [userError("BAD_USER_INPUT", checked.problem.message, checked.problem.field)] };
+    if (checked.problem) return { job: null, errors: [userError("INVALID_INPUT", checked.problem.message, checked.problem.field)] };
     await this.limits.consume("STATEMENT_PER_ACCOUNT", `account:${userId}`);
     const range = statementRange(checked.filter, now);
     try {
