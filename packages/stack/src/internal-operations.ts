@@ -73,7 +73,8 @@ export function internalCodegenConfig(files: InternalDocumentFile[]): CodegenCon
         // Nullable fields are `T | null`, as the callee answers them, not optional.
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
         defaultScalarType: "unknown",
-        scalars: { ID: { input: "string", output: "string" } },
+        // A DateTime goes out as JSON: a Date (serialised by JSON.stringify) or its ISO string; it comes back a string.
+        scalars: { ID: { input: "string", output: "string" }, DateTime: { input: "Date | string", output: "string" } },
         skipTypename: true,
       },
     };
