@@ -38,7 +38,7 @@ describe("a statement's CSV fields", () => {
 function fakeLedger(count: number, options: { totalsCount?: number } = {}) {
   const log: string[] = [];
   const internal = {
-    request(_target: string, _query: string, variables: { after: string | null; first: number; withTotals: boolean }) {
+    request(_target: string, _document: unknown, variables: { after: string | null; first: number; withTotals: boolean }) {
       const start = variables.after === null ? 0 : Number(variables.after);
       const end = Math.min(start + variables.first, count);
       log.push(`page ${start}-${end}`);

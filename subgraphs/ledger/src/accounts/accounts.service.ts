@@ -1,5 +1,6 @@
 import { retrying } from "../db/transaction.ts";
-import { isUuid, type InternalClient, type Sql } from "@localex/common";
+import { isUuid, type InternalRequester, type Sql } from "@localex/common";
+import { userById } from "./identity-client.ts";
 
 export interface AccountBalance {
   id: string;
@@ -9,7 +10,6 @@ export interface AccountBalance {
   welcomeLocked: number;
 }
 
-const USER_EXISTS = /* GraphQL */ `query LedgerUserExists($id: ID!) { user(id: $id) { id deleted } }`;
 /** Accounts are never deleted, so a process may remember which exist; bounded all the same. */
 const KNOWN_LIMIT = 100_000;
 
@@ -18,7 +18,7 @@ export class AccountsService {
 
   constructor(
     private readonly sql: Sql,
-    private readonly internal: InternalClient,
+    private readonly internal: InternalRequester,
   ) {}
 
   async byIds(ids: readonly string[]): Promise<AccountBalance[]> {
@@ -49,7 +49,7 @@ export class AccountsService {
     const [row] = await retrying(() => this.sql<{ closed: boolean }[]>`select closed_at is not null as closed from ledger.accounts where id = ${userId} and kind = 'user'`);
     if (row?.closed) return false;
     if (!row) {
-      const { user } = await this.internal.request<{ user: { id: string; deleted: boolean } | null }>("identity", USER_EXISTS, { id: userId });
+      const user = await userById(this.internal, userId);
       if (!user || user.deleted) return false;
       await retrying(() => this.sql`insert into ledger.accounts (id, kind) values (${userId}, 'user') on conflict do nothing`);
     }

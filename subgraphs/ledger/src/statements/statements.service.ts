@@ -1,6 +1,7 @@
-import { encodeCursor, InternalCallError, unavailable, userError, type InternalClient, type RateLimiter } from "@localex/common";
+import { encodeCursor, InternalCallError, unavailable, userError, type InternalRequester, type RateLimiter } from "@localex/common";
 import type { EntriesService } from "../entries/entries.service.ts";
 import { checkEntryFilter, type EntryFilter } from "../entries/entry-filter.ts";
+import { startLedgerStatement } from "./media-client.ts";
 import type { LedgerStatementPage, RequestStatementPayload } from "./statement.types.ts";
 
 /** Rows per page of `ledgerStatement`: the default, and the most one call answers. */
@@ -25,7 +26,7 @@ export function statementRange(filter: EntryFilter, now: Date): EntryFilter & { 
 export class StatementsService {
   constructor(
     private readonly entries: EntriesService,
-    private readonly internal: InternalClient,
+    private readonly internal: InternalRequester,
     private readonly limits: RateLimiter,
   ) {}
 
@@ -35,11 +36,7 @@ export class StatementsService {
     await this.limits.consume("STATEMENT_PER_ACCOUNT", `account:${userId}`);
     const range = statementRange(checked.filter, now);
     try {
-      const { startLedgerStatement: id } = await this.internal.request<{ startLedgerStatement: string }>(
-        "media",
-        `mutation ($userId: ID!, $from: DateTime, $to: DateTime!, $kinds: [String!]) { startLedgerStatement(userId: $userId, from: $from, to: $to, kinds: $kinds) }`,
-        { userId, from: range.from, to: range.to, kinds: range.kinds },
-      );
+      const id = await startLedgerStatement(this.internal, { userId, from: range.from, to: range.to, kinds: range.kinds });
       return { job: { id }, errors: [] };
     } catch (e) {
       if (e instanceof InternalCallError && e.code === "MEMBER_DEPARTING") {

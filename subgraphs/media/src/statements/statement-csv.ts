@@ -4,27 +4,9 @@
  * whole credits, never signed: what came in is `credited`, what went out `debited`.
  */
 
+import type { StatementRow, StatementTotals } from "./ledger-client.ts";
+
 export const STATEMENT_COLUMNS = ["date", "kind", "description", "counterpart_id", "credited", "debited", "balance_after"] as const;
-
-/** What ledgerEntries' `totals` says about the range (the ledger's LedgerTotals). */
-export interface StatementTotals {
-  count: number;
-  credited: number;
-  debited: number;
-  net: number;
-  openingBalance: number;
-  closingBalance: number;
-}
-
-/** One entry as the ledger's `ledgerStatement` answers it. */
-export interface StatementRow {
-  at: string;
-  kind: string;
-  memo: string | null;
-  counterpartyId: string | null;
-  amount: number;
-  balanceAfter: number;
-}
 
 type Field = string | number | null;
 

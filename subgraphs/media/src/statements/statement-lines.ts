@@ -1,6 +1,7 @@
-import type { InternalClient } from "@localex/common";
+import type { InternalRequester } from "@localex/common";
+import type { StatementTotals } from "./ledger-client.ts";
 import { ledgerStatementPages, STATEMENT_PAGE_ROWS, type StatementInput } from "./ledger-pages.ts";
-import { entryLine, headerLine, openingLine, totalsLine, type StatementTotals } from "./statement-csv.ts";
+import { entryLine, headerLine, openingLine, totalsLine } from "./statement-csv.ts";
 
 /** The ledger's entries changed under the job (a posting in the range committed late): the attempt fails and is retried. */
 export class StatementMoved extends Error {
@@ -18,7 +19,7 @@ export class StatementMoved extends Error {
  * so the upload is abandoned and the attempt retried.
  */
 export async function* statementLines(
-  internal: InternalClient,
+  internal: InternalRequester,
   userId: string,
   input: StatementInput,
   progress: (fraction: number) => Promise<void>,
