@@ -3,7 +3,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "packages/client/src/gql/**", ".data/**", "**/dist/**"] },
+  { ignores: ["**/node_modules/**", "packages/client/src/gql/**", "**/*.generated.ts", ".data/**", "**/dist/**"] },
   {
     files: ["**/*.ts"],
     languageOptions: {

@@ -17,6 +17,7 @@ import {
   RateLimiter,
   serveHealth,
   serveMetrics,
+  uploadLimits,
   uploadPace,
   type CallerKeys,
   type Config,
@@ -33,7 +34,6 @@ import { InFlightFetches } from "./deduplication.ts";
 import { costGuard, MAX_TOKENS, protection, rateLimitedAsHttp429 } from "./protection.ts";
 import { listSizesOf } from "./cost.ts";
 import { uploadAdmission } from "./uploads/admission.ts";
-import { gatewayUploadLimits } from "./uploads/limits.ts";
 import { routingUrl, serveDevelopmentInbox } from "./dev-inbox.ts";
 import { serveWebSocket } from "./websocket.ts";
 import { measuredFetches } from "./metrics.ts";
@@ -72,7 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const endedSessions = new EndedSessions(options.events, config.ACCESS_TOKEN_TTL_SECONDS, log);
   await endedSessions.ready;
   let apiSchema: GraphQLSchema | undefined;
-  const uploadLimits = gatewayUploadLimits(config);
+  const multipartLimits = uploadLimits(config);
   const dataSources = new Map<string, { url: string; source: CallerDataSource }>();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
@@ -80,7 +80,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     buildService: ({ name, url }) => {
       const address = options.subgraphUrls[name as SubgraphName] ?? url ?? "";
       const source = new CallerDataSource(name as SubgraphName, address, keys, {
-        maxFileBytes: uploadLimits.maxFileSize,
+        maxFileBytes: multipartLimits.maxFileSize,
         timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
         connections: config.GATEWAY_SUBGRAPH_CONNECTIONS,
         uploadConnections: config.GATEWAY_UPLOAD_CONNECTIONS,
@@ -152,7 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The client's bytes arrive here: here they are paced, and each member's uploads counted (a
   // slot lapses, should this process die holding it, after the longest an upload can last).
   const uploadSlots = ConcurrencyLimiter.create(config, config.UPLOAD_MAX_SECONDS * 1000 + ANSWER_TIMEOUT_MS, log);
-  acceptGraphQLUploads(app, GRAPHQL_PATHS, uploadLimits, { pace: uploadPace(config), admit: uploadAdmission(config, uploadSlots, endedSessions) });
+  acceptGraphQLUploads(app, GRAPHQL_PATHS, multipartLimits, { pace: uploadPace(config), admit: uploadAdmission(config, uploadSlots, endedSessions) });
   for (const path of GRAPHQL_PATHS) {
     await app.register(fastifyApollo(apollo), {
       path,

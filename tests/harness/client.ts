@@ -143,6 +143,17 @@ export async function verificationToken(address: string, options: { after?: numb
   }
 }
 
+/** The token of the newest reset-password link mailed to `address`, once `count` of them have arrived. */
+export async function resetToken(address: string, count = 1): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const links = (await mailTo(address)).map((m) => linkTokenIn(m.raw, "reset-password")).filter((t): t is string => t !== null);
+    if (links.length >= count) return links.at(-1)!;
+    if (Date.now() > deadline) throw new Error(`reset link ${count} for ${address} did not arrive: ${links.length} did`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Verifies `address` as its owner would: the link's token from the mail, to verifyEmail through the gateway. */
 export async function verifyEmailOf(address: string): Promise<void> {
   const token = await verificationToken(address);

@@ -102,7 +102,12 @@ describe("a budget of failed logins per account, from any address", () => {
   it("counts guesses for an email nobody registered the same way, so refusals reveal no account", async () => {
     const email = `nobody-${randomUUID()}@localex.test`;
     await spendBudget(email);
-    expect(await login({ email, password: "one more guess" }, randomAddress())).toMatchObject({ status: 429, code: "RATE_LIMITED" });
+    // Refused as a member's would be. The first wait is a second: on a loaded machine it may pass
+    // before the next guess arrives, which is then checked (and counted) and the wait doubles.
+    const answers: Answer[] = [];
+    for (let i = 0; i < 4 && answers.at(-1)?.status !== 429; i++) answers.push(await login({ email, password: `one more guess ${i}` }, randomAddress()));
+    expect(answers.slice(0, -1).map((a) => a.code)).toEqual(answers.slice(0, -1).map(() => "UNAUTHENTICATED"));
+    expect(answers.at(-1)).toMatchObject({ status: 429, code: "RATE_LIMITED" });
   });
 
   it("limits guesses through one known device too, so a stolen device token is no way around the budget", async () => {

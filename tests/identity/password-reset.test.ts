@@ -3,7 +3,7 @@
 // session and mails a notice; forged, expired, reused and racing links are refused as data.
 import { describe, expect, it } from "vitest";
 import { signResetToken } from "../../subgraphs/identity/src/password-reset/reset-token.ts";
-import { GatewayClient, linkTokenIn, mailTo, randomAddress, registerUser, type TestUser } from "../harness/client.ts";
+import { GatewayClient, mailTo, randomAddress, registerUser, resetToken, type TestUser } from "../harness/client.ts";
 import { eventually } from "../harness/eventually.ts";
 import { TEST_JWT_SECRET } from "../harness/secrets.ts";
 
@@ -21,16 +21,6 @@ function requestReset(email: string) {
 
 function reset(token: string, next: string) {
   return anonymous().data<Reset>(RESET, { token, next });
-}
-
-/** The token of the newest reset link mailed to `address`, once `count` of them have arrived. */
-async function resetToken(address: string, count = 1): Promise<string> {
-  const links = await eventually(
-    `reset link ${count} for ${address}`,
-    async () => (await mailTo(address)).map((m) => linkTokenIn(m.raw, "reset-password")).filter((t): t is string => t !== null),
-    (tokens) => tokens.length >= count,
-  );
-  return links.at(-1)!;
 }
 
 async function signsIn(member: TestUser, password: string): Promise<boolean> {

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../harness/eventually.ts";
-import { GatewayClient, registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
+import { GatewayClient, registerUser, signInAdmin, wsClient, type TestUser } from "../harness/client.ts";
+import { Subscription } from "../harness/subscription.ts";
+import { grantTo } from "../ledger/helpers.ts";
 import { pdf } from "../media/image-fixtures.ts";
 import { JOB, storedBlobsOf, untilJobEnds, uploadDirect } from "../media/helpers.ts";
 
@@ -119,6 +121,39 @@ describe("verification with private documents", () => {
     expect((await ann.client.data<{ me: { verified: boolean } }>(MINE)).me.verified).toBe(false);
     const again = await submit(ann, [await documentOf(ann, "second.pdf")]);
     expect(again).toMatchObject({ request: { status: "PENDING" }, errors: [] });
+  });
+
+  it("delivers each notificationAdded with the request's member as they are then: unverified on the rejection, verified on the approval", async () => {
+    const ann = await registerUser();
+    const first = await submit(ann, [await documentOf(ann)]);
+    const socket = wsClient(ann.accessToken);
+    type Live = { notificationAdded: { kind: string; verificationRequest: { id: string; member: { id: string; verified: boolean } } | null } };
+    try {
+      const live = new Subscription<Live>(socket, `subscription { notificationAdded { kind verificationRequest { id member { id verified } } } }`);
+      // A feed delivers nothing first: it is shown to be listening by credits granted until one arrives.
+      for (let i = 0; ; i++) {
+        await grantTo(ann, 1);
+        try {
+          await live.until((r) => r.data?.notificationAdded.kind === "CREDITS_RECEIVED", "a probe", 1500);
+          break;
+        } catch (e) {
+          if (i === 10) throw e;
+        }
+      }
+      const admin = await signInAdmin();
+      expect((await admin.data<{ rejectVerification: Payload }>(REJECT, { id: first.request!.id, reason: "Blurred." })).rejectVerification.errors).toEqual([]);
+      const rejected = await live.until((r) => r.data?.notificationAdded.kind === "VERIFICATION_REJECTED", "the rejection");
+      expect(rejected.data!.notificationAdded.verificationRequest).toEqual({ id: first.request!.id, member: { id: ann.id, verified: false } });
+
+      const second = await submit(ann, [await documentOf(ann, "second.pdf")]);
+      expect((await admin.data<{ approveVerification: Payload }>(APPROVE, { id: second.request!.id })).approveVerification.errors).toEqual([]);
+      const approved = await live.until((r) => r.data?.notificationAdded.kind === "VERIFICATION_APPROVED", "the approval");
+      expect(approved.data!.notificationAdded.verificationRequest).toEqual({ id: second.request!.id, member: { id: ann.id, verified: true } });
+      expect((await ann.client.data<{ me: { verified: boolean } }>(MINE)).me.verified).toBe(true);
+      live.dispose();
+    } finally {
+      await socket.dispose();
+    }
   });
 
   it("refuses what is not the member's processed document, a second pending request, and a double click", async () => {

@@ -57,7 +57,7 @@ describe("concurrency", () => {
     expect(failures).toEqual([]);
     expect(await accountOf(a)).toEqual({ balance: 100, held: 0, available: 100 });
     expect(await accountOf(b)).toEqual({ balance: 100, held: 0, available: 100 });
-  });
+  }, 120_000); // a thousand transfers: on a loaded 2-core machine they can take more than the default 30 s
 
   it("resolves a hold once when settle and release race", async () => {
     const [payer, payee] = await Promise.all([fundedUser(), fundedUser()]);

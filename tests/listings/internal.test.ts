@@ -1,5 +1,6 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { signCallerToken } from "@localex/common";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { createLogger, InternalClient, signCallerToken, SubgraphDirectory, type ListingDocument as IndexedListing, type SubgraphName } from "@localex/common";
+import { listingDocumentPages } from "../../subgraphs/search/src/indexing/reindex.ts";
 import { GatewayClient, registerUser } from "../harness/client.ts";
 import { TEST_CALLER_KEYS } from "../harness/secrets.ts";
 import {
@@ -147,6 +148,21 @@ describe("listingDocuments, for search's full reindex", () => {
     const metres = Math.hypot((lat - 52.37) * 111_320, (lon - 4.9) * 111_320 * Math.cos((52.37 * Math.PI) / 180));
     expect(metres).toBeLessThanOrEqual(354);
     expect({ lat, lon }).not.toEqual({ lat: 52.37, lon: 4.9 });
+  });
+
+  it("is what search's full reindex reads through its typed listings client (listingDocumentPages)", async () => {
+    const ann = await registerUser();
+    const draft = await createListing(ann, { title: "Reindexed through search" }, { draft: true });
+    const directory = new SubgraphDirectory();
+    for (const [name, url] of Object.entries(inject("subgraphUrls"))) directory.set(name as SubgraphName, url);
+    const internal = new InternalClient("search", TEST_CALLER_KEYS, directory);
+    try {
+      const found: IndexedListing[] = [];
+      for await (const page of listingDocumentPages(internal, createLogger("silent"), 200)) found.push(...page.filter((d) => d.id === draft.id));
+      expect(found).toMatchObject([{ id: draft.id, ownerId: ann.id, title: "Reindexed through search", status: "DRAFT" }]);
+    } finally {
+      await internal.close();
+    }
   });
 
   it("refuses a cursor that is not an id", async () => {

@@ -100,6 +100,37 @@ describe("processing jobs", () => {
     expect(again).toEqual({ job: null, errors: [{ code: "CONFLICT", field: "id", message: expect.stringMatching(/only a DEAD job/) }] });
   });
 
+  it("delivers each jobUpdated with its media as it is then, from a retry to the success", async () => {
+    const ann = await registerUser();
+    const path = await flat(dir, "live.png", 320, 240, "png");
+    const presigned = (await createUpload(ann, path, { contentType: "image/png" })).upload!;
+    expect((await putBytes(presigned, await readFile(path))).status).toBeLessThan(300);
+    const repair = await breakFinishing(presigned.media.id);
+    const { completeUpload } = await ann.client.data<{ completeUpload: MediaPayloadData }>(COMPLETE_UPLOAD, { id: presigned.media.id });
+    const jobId = completeUpload.media!.job!.id;
+    await until(() => jobOf(ann, jobId), (j) => j?.status === "RETRYING", "the first failure");
+
+    const socket = wsClient(ann.accessToken);
+    type Live = { jobUpdated: { status: string; media: { id: string; status: string } | null } };
+    try {
+      const live = new Subscription<Live>(socket, `subscription ($id: ID!) { jobUpdated(id: $id) { status media { id status } } }`, { id: jobId });
+      // The current state, media included, read through the same path as the updates below.
+      const current = await live.until(() => true, "the job's current state");
+      expect(current.data!.jobUpdated.media).toMatchObject({ id: presigned.media.id });
+      expect(current.data!.jobUpdated.media!.status).not.toBe("READY");
+      await repair();
+      await db`update graphile_worker._private_jobs set run_at = now() where key = ${`media-process:${jobId}`}`;
+      const done = await live.until((r) => r.data?.jobUpdated.status === "SUCCEEDED", "the job's success", 60_000);
+      // The update delivers the media as it is now, as a query does.
+      expect(done.data!.jobUpdated.media).toEqual({ id: presigned.media.id, status: "READY" });
+      const { job } = await ann.client.data<{ job: { media: { status: string } } }>(JOB, { id: jobId });
+      expect(job.media.status).toBe("READY");
+      live.dispose();
+    } finally {
+      await socket.dispose();
+    }
+  });
+
   it("refuses to retry a job whose file was refused", async () => {
     const ann = await registerUser();
     const { truncatedJpeg } = await import("./image-fixtures.ts");

@@ -10,6 +10,7 @@ import { GatewayClient, registerUser, type TestUser } from "../harness/client.ts
 import { ARCHIVE, createListing } from "../listings/helpers.ts";
 import { asService } from "../trades/helpers.ts";
 import { sqlStatements } from "../harness/metrics.ts";
+import { eventually } from "../harness/eventually.ts";
 import { flat } from "./image-fixtures.ts";
 import { createUpload, storedBlobsOf, untilJobEnds, uploadDirect, type MediaData } from "./helpers.ts";
 
@@ -101,6 +102,7 @@ describe("avatars", () => {
     const ann = await registerUser();
     const first = await uploadDirect(ann, await flat(dir, "a1.png", 400, 400, "png"), { contentType: "image/png" });
     await untilJobEnds(ann, first.media!.job!.id);
+    expect(await storedBlobsOf(first.media!.id)).not.toEqual([]);
     const second = await uploadDirect(ann, await flat(dir, "a2.png", 500, 500, "png"), { contentType: "image/png" });
     await untilJobEnds(ann, second.media!.job!.id);
     const { user } = await new GatewayClient().data<{ user: { avatar: { id: string; width: number } } }>(
@@ -108,7 +110,8 @@ describe("avatars", () => {
       { id: ann.id },
     );
     expect(user.avatar).toEqual({ id: second.media!.id, width: 500 });
-    expect(await storedBlobsOf(first.media!.id)).toEqual([]);
+    // The old one's row went with the new one's READY; its blobs go right after that commit.
+    await eventually("the old avatar's blobs deleted", () => storedBlobsOf(first.media!.id), (keys) => keys.length === 0);
   });
 });
 

@@ -32,7 +32,7 @@ import {
   TradeUpdatedDocument,
   UploadListingPhotoDocument,
 } from "../../packages/client/src/index.ts";
-import { randomAddress, verificationToken } from "../harness/client.ts";
+import { randomAddress, resetToken, verificationToken } from "../harness/client.ts";
 import { untilListeningToTrades } from "../trades/helpers.ts";
 
 const typedDocuments = Object.entries(documents).filter(([name]) => name.endsWith("Document")) as [string, DocumentNode][];
@@ -59,18 +59,19 @@ describe("@localex/client", () => {
       return result;
     };
 
-    it("walks the journey: sign up, list, search, propose, receive it live, counter, accept, confirm", async () => {
+    it("walks the journey: sign up, reset a forgotten password, list, search, propose, talk, receive it live, counter, accept, share where to meet, confirm, leave feedback, send thanks", async () => {
       const lines: string[] = [];
       result = await journey({
         gatewayUrl,
         wsUrl: inject("wsUrl"),
         verificationToken: (email) => verificationToken(email),
+        resetToken: (email) => resetToken(email),
         memberHeaders: member,
         // graphql-ws does not acknowledge a subscription's start: probe proposals tell when Ann's is live.
         untilListening: (ann, live) => untilListeningToTrades({ id: ann.id } as Parameters<typeof untilListeningToTrades>[0], live),
         log: (line) => lines.push(line),
       });
-      const { ann, ben, listingId, found, receivedLive, notification, completed, balances } = result;
+      const { ann, ben, listingId, found, receivedLive, notification, completed, handOver, feedback, balances } = result;
       expect(found.edges.map((e) => e.node.id)).toContain(listingId);
       expect(found.facets.categories.length).toBeGreaterThan(0);
       expect(receivedLive).toMatchObject({ status: "PROPOSED", proposer: { id: ben.id }, recipient: { id: ann.id }, offeredCredits: 20 });
@@ -78,8 +79,13 @@ describe("@localex/client", () => {
       expect(notification).toMatchObject({ kind: "TRADE_PROPOSED", read: false, trade: { id: receivedLive.id } });
       expect(completed).toMatchObject({ status: "COMPLETED", offeredCredits: 25, escrow: { amount: 25, status: "SETTLED" } });
       expect(completed.requestedListings).toEqual([expect.objectContaining({ id: listingId, status: "TRADED" })]);
-      expect(balances.ann.account).toMatchObject({ balance: 125, held: 0 });
-      expect(balances.ben.account).toMatchObject({ balance: 75, held: 0 });
+      expect(handOver).toMatchObject({ lat: 52.09123, lon: 5.12187, note: "Blue door, ring twice", sharedBy: { id: ann.id } });
+      expect(feedback?.edges.map((e) => e.node)).toEqual([
+        expect.objectContaining({ rating: 5, comment: "Drill as described, friendly hand-over.", author: { id: ben.id, displayName: "Ben", deleted: false } }),
+      ]);
+      // 25 for the drill, then 5 as thanks.
+      expect(balances.ann.account).toMatchObject({ balance: 130, held: 0 });
+      expect(balances.ben.account).toMatchObject({ balance: 70, held: 0 });
       expect(lines.length).toBeGreaterThan(5);
     }, 120_000);
 

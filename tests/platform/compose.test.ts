@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateCallerKeys, publicKeysText, signingKeyText } from "@localex/common";
 import { journey, type JourneyResult } from "../../packages/client/examples/journey.ts";
 import { peersOf } from "../../packages/stack/src/peers.ts";
-import { GatewayClient, REGISTER, VERIFY_EMAIL, verificationTokenIn } from "../harness/client.ts";
+import { GatewayClient, linkTokenIn, REGISTER, VERIFY_EMAIL } from "../harness/client.ts";
 import { interpolate, localEnvironment, localHealthcheck, readComposeFile, type ComposeService, type LocalPlan } from "../harness/compose.ts";
 import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
 import { mailIn, startMailServer, type MailServer } from "../harness/mail-server.ts";
@@ -105,16 +105,18 @@ const serve = (service: ComposeService, env: Record<string, string>) => running.
 
 const gatewayUrl = () => `http://127.0.0.1:${plan.ports[gateway.name]}/graphql`;
 
-async function mailedToken(email: string): Promise<string> {
+/** The newest link to `path` (verify-email, reset-password) mailed to an address. */
+const mailedLinkToken = (path: string) => async (email: string): Promise<string> => {
   for (let i = 0; i < 400; i++) {
     for (const { raw } of (await mailIn(mailDir, email)).reverse()) {
-      const token = verificationTokenIn(raw);
+      const token = linkTokenIn(raw, path);
       if (token) return token;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`no verification mail reached ${email}`);
-}
+  throw new Error(`no ${path} mail reached ${email}`);
+};
+const mailedToken = mailedLinkToken("verify-email");
 
 /** A verified member with welcome credits, who proposes 1-credit trades to `recipientId` until the subscription shows one. */
 async function untilListening(recipientId: string, live: { until(match: (r: { data?: unknown }) => boolean, what: string, timeoutMs: number): Promise<unknown> }) {
@@ -224,6 +226,7 @@ describe.skipIf(!hasRedisServer)(
       const result: JourneyResult = await journey({
         gatewayUrl: gatewayUrl(),
         verificationToken: mailedToken,
+        resetToken: mailedLinkToken("reset-password"),
         untilListening: (ann, live) => untilListening(ann.id, live),
       });
       expect(result.found.edges.map((e) => e.node.id)).toContain(result.listingId);

@@ -125,6 +125,14 @@ const CASES: Record<InternalField, Case> = {
   "Query.exportListingRecords": exportSection("listings", "exportListingRecords"),
   "Query.exportTradeRecords": exportSection("trades", "exportTradeRecords"),
   "Query.exportLedgerRecords": exportSection("ledger", "exportLedgerRecords"),
+  "Query.ledgerStatement": async () => {
+    const owner = await fundedUser(); // the welcome grant: one entry
+    return {
+      query: `query ($userId: ID!) { ledgerStatement(userId: $userId, first: 10) { rows { kind amount balanceAfter } nextCursor totals { count credited } } }`,
+      variables: { userId: owner.id },
+      answer: (v) => expect(v).toEqual({ rows: [{ kind: "welcome", amount: 100, balanceAfter: 100 }], nextCursor: null, totals: { count: 1, credited: 100 } }),
+    };
+  },
 
   "Query.tradeListingInfo": async () => {
     const { owner, listingId } = await listingOf();
@@ -272,6 +280,16 @@ const CASES: Record<InternalField, Case> = {
     return {
       query: `mutation ($userId: ID!) { startDataExport(userId: $userId) }`,
       variables: { userId: owner.id },
+      state: () => mediaCount(owner.id, "jobs"),
+      changed: 1,
+      answer: (v) => expect(v).toMatch(UUID),
+    };
+  },
+  "Mutation.startLedgerStatement": async () => {
+    const owner = await registerUser();
+    return {
+      query: `mutation ($userId: ID!, $to: DateTime!) { startLedgerStatement(userId: $userId, to: $to) }`,
+      variables: { userId: owner.id, to: new Date().toISOString() },
       state: () => mediaCount(owner.id, "jobs"),
       changed: 1,
       answer: (v) => expect(v).toMatch(UUID),

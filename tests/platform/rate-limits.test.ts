@@ -46,6 +46,7 @@ const CREATE_LISTING = `mutation ($input: CreateListingInput!) { createListing(i
 const CREATE_UPLOAD = `mutation ($input: CreateUploadInput!) { createUpload(input: $input) { upload { media { id } } errors { code } } }`;
 const SEARCH = `query ($q: String!) { search(query: $q, first: 1) { totalCount } }`;
 const MEMBERS = `query ($q: String!) { members(query: $q, first: 1) { totalCount } }`;
+const SEND_MESSAGE = `mutation ($tradeId: ID!, $body: String!) { sendTradeMessage(tradeId: $tradeId, body: $body) { errors { code } } }`;
 
 /**
  * Each per-member limit: the member's requests up to the limit are answered (refusals of the
@@ -55,6 +56,7 @@ const MEMBERS = `query ($q: String!) { members(query: $q, first: 1) { totalCount
 const perMember: { name: RateLimitName; what: string; query: string; variables: (other: TestUser, i: number) => Record<string, unknown> }[] = [
   { name: "MONEY_PER_ACCOUNT", what: "transferCredits", query: TRANSFER, variables: (other) => ({ input: { toUserId: other.id, amount: 0 }, key: randomUUID() }) },
   { name: "PROPOSE_TRADE_PER_ACCOUNT", what: "proposeTrade", query: PROPOSE, variables: () => ({ input: { recipientId: randomUUID(), offeredCredits: 1 }, key: randomUUID() }) },
+  { name: "TRADE_MESSAGE_PER_ACCOUNT", what: "sendTradeMessage", query: SEND_MESSAGE, variables: () => ({ tradeId: randomUUID(), body: "hello" }) },
   { name: "CREATE_LISTING_PER_ACCOUNT", what: "createListing", query: CREATE_LISTING, variables: () => ({ input: { title: "", description: "", categoryId: randomUUID(), condition: "GOOD" } }) },
   {
     name: "UPLOAD_PER_ACCOUNT",
@@ -84,7 +86,7 @@ describe("rate limits per member", () => {
     // The limit is the member's own: someone else is answered.
     const control = await post(other, query, variables(member, 0));
     expect(control.status).toBe(200);
-  });
+  }, 90_000); // a limit's worth of requests first: more than 30 s on a loaded 2-core machine
 
   it("says RATE_LIMITED over WebSocket too, for the same member and the same limit", async () => {
     const [member, other] = await Promise.all([registerUser(), registerUser()]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { registerUser, wsClient } from "../harness/client.ts";
 import { Subscription } from "../harness/subscription.ts";
-import { accept, proposed, twoTraders, untilListeningToTrades } from "./helpers.ts";
+import { accept, COUNTER, mutate, proposed, tradeAs, twoTraders, untilListeningToTrades } from "./helpers.ts";
 
 interface Update {
   tradeUpdated: { id: string; status: string; proposer: { id: string }; escrow: { amount: number } | null };
@@ -48,6 +48,36 @@ describe("tradeUpdated", () => {
       for (const s of [bobs, anns, carlsFeed]) s.dispose();
     } finally {
       await Promise.all([annWs.dispose(), bobWs.dispose(), carlWs.dispose()]);
+    }
+  });
+});
+
+describe("tradeUpdated, followed through several changes", () => {
+  // Each delivery is the trade as it is then, fields read through the subgraph's loaders
+  // included: the history on the third delivery holds the second change.
+  it("delivers each change with the trade's history as it is at that change", async () => {
+    const { ann, bob, bobListings } = await twoTraders();
+    const trade = await proposed(ann, { recipientId: bob.id, requestedListingIds: bobListings, offeredCredits: 5 });
+    const annWs = wsClient(ann.accessToken);
+    type Live = { tradeUpdated: { id: string; status: string; events: { kind: string }[] } };
+    const live = new Subscription<Live>(annWs, `subscription ($id: ID) { tradeUpdated(id: $id) { id status events { kind } } }`, { id: trade.id });
+    const kinds = (r: { data?: Live | null }) => r.data?.tradeUpdated.events.map((e) => e.kind);
+    try {
+      const current = await live.until((r) => r.data?.tradeUpdated.status === "PROPOSED", "the trade's current state");
+      expect(kinds(current)).toEqual(["PROPOSED"]);
+
+      expect((await mutate(bob, COUNTER, { id: trade.id, input: { offeredCredits: 7 } })).errors).toEqual([]);
+      const countered = await live.until((r) => r.data?.tradeUpdated.status === "COUNTERED", "the counter-offer");
+      expect(kinds(countered)).toEqual(["PROPOSED", "COUNTERED"]);
+
+      expect((await accept(ann, trade.id)).errors).toEqual([]);
+      const accepted = await live.until((r) => r.data?.tradeUpdated.status === "ACCEPTED", "the acceptance");
+      expect(kinds(accepted)).toEqual(["PROPOSED", "COUNTERED", "ACCEPTED"]);
+      // Through the same path as a query: the history the subscription delivered is the trade's.
+      expect((await tradeAs(ann, trade.id))!.events.map((e) => e.kind)).toEqual(["PROPOSED", "COUNTERED", "ACCEPTED"]);
+      live.dispose();
+    } finally {
+      await annWs.dispose();
     }
   });
 });

@@ -1,5 +1,5 @@
 import type { FileNotForwarded } from "./multipart.ts";
-import { apiError } from "@localex/common";
+import { apiError, formatBytes } from "@localex/common";
 
 /**
  * What the client is told when one of its files could not be sent on: over the size limit
@@ -30,8 +30,3 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} bytes`;
-}

@@ -1,7 +1,10 @@
 // The journey a front end walks, with the typed documents of @localex/client only:
-// two members sign up (and verify their email, which brings the welcome credits), Ann lists a
-// drill and publishes it, Ben finds it by search and proposes a trade, Ann receives it live over
-// graphql-ws, counters, Ben accepts (credits held in escrow), both confirm (the escrow settles).
+// two members sign up (and verify their email, which brings the welcome credits); Ben forgets his
+// password, resets it from the mailed link and signs in again; Ann lists a drill and publishes
+// it, Ben finds it by search and proposes a trade with a message, Ann receives it live over
+// graphql-ws, answers, counters, Ben accepts (credits held in escrow), Ann shares where to meet,
+// both confirm (the escrow settles), Ben leaves feedback that anyone reads on Ann's profile, and
+// sends her a few credits more as thanks.
 //
 //   npx -y pnpm@12 start            # the graph, in another terminal
 //   npx -y pnpm@12 client:example   # GATEWAY_URL=http://localhost:4000/graphql by default
@@ -18,21 +21,32 @@ import {
   CreateListingDocument,
   createSubscriptionClient,
   InboxDocument,
+  LeaveFeedbackDocument,
   ListingDetailDocument,
   LocalexClient,
+  LoginDocument,
   MarkNotificationsReadDocument,
   MeDocument,
+  MemberProfileDocument,
   NotificationAddedDocument,
   ProposeTradeDocument,
   PublishListingDocument,
   RegisterDocument,
+  RequestPasswordResetDocument,
+  ResetPasswordDocument,
   SearchListingsDocument,
+  SendTradeMessageDocument,
+  ShareHandOverPointDocument,
   subscribe,
+  TradeConversationDocument,
   TradeUpdatedDocument,
+  TransferCreditsDocument,
   VerifyEmailDocument,
+  type MemberProfileQuery,
   type MeQuery,
   type NotificationAddedSubscription,
   type SearchListingsQuery,
+  type TradeConversationQuery,
   type TradeDetailsFragment,
   type TradeUpdatedSubscription,
 } from "../src/index.ts";
@@ -44,6 +58,8 @@ export interface JourneyOptions {
   wsUrl?: string;
   /** The token of the verification link mailed to `email` (in development: GET /dev/mail?to=…). */
   verificationToken: (email: string) => Promise<string>;
+  /** The token of the password-reset link mailed to `email`. */
+  resetToken: (email: string) => Promise<string>;
   /** Headers each new member's requests carry (a test gives each its own client address). */
   memberHeaders?: () => Record<string, string>;
   /**
@@ -111,6 +127,10 @@ export interface JourneyResult {
   receivedLive: TradeUpdatedSubscription["tradeUpdated"];
   notification: NotificationAddedSubscription["notificationAdded"];
   completed: TradeDetailsFragment;
+  /** Where Ann asked to meet, as Ben reads it. */
+  handOver: NonNullable<NonNullable<TradeConversationQuery["trade"]>["handOverPoint"]>;
+  /** Ann's feedback, as anyone reads it on her profile. */
+  feedback: NonNullable<MemberProfileQuery["user"]>["feedback"];
   balances: { ann: NonNullable<MeQuery["me"]>; ben: NonNullable<MeQuery["me"]> };
 }
 
@@ -145,9 +165,18 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
   }
 
   const ann = await signUp("Ann");
-  const ben = await signUp("Ben");
+  let ben = await signUp("Ben");
   await Promise.all([welcomeCredits(ann), welcomeCredits(ben)]);
   log(`both have ${WELCOME_CREDITS} welcome credits`);
+
+  // Ben forgot his password: a link by mail, a new password (every session ends), a new sign-in.
+  expectNoErrors("requestPasswordReset", (await ben.client.withToken(undefined).request(RequestPasswordResetDocument, { email: ben.email })).requestPasswordReset);
+  const newPassword = "a brand new battery staple";
+  const token = await options.resetToken(ben.email);
+  expectNoErrors("resetPassword", (await ben.client.withToken(undefined).request(ResetPasswordDocument, { token, newPassword })).resetPassword);
+  const { login } = await ben.client.withToken(undefined).request(LoginDocument, { input: { email: ben.email, password: newPassword } });
+  ben = { ...ben, accessToken: login.accessToken, client: ben.client.withToken(login.accessToken) };
+  log("Ben forgot his password, reset it from the mailed link and signed in again");
 
   const word = `drill${run}`;
   const created = await ann.client.request(CreateListingDocument, {
@@ -193,6 +222,8 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     });
     const trade = expectNoErrors("proposeTrade", proposal.proposeTrade).trade!;
     log(`Ben proposed trade ${trade.id}: 20 credits for the drill`);
+    const sent = await ben.client.request(SendTradeMessageDocument, { tradeId: trade.id, body: "Does it come with the charger?", idempotencyKey: `journey-${run}-m1` });
+    expectNoErrors("sendTradeMessage", sent.sendTradeMessage);
 
     const about = (status: string) => (r: { data?: unknown }) => {
       const t = (r.data as TradeUpdatedSubscription | undefined)?.tradeUpdated;
@@ -203,6 +234,13 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
       await notifications.until((r) => (r.data as NotificationAddedSubscription | undefined)?.notificationAdded.trade?.id === trade.id, "the TRADE_PROPOSED notification")
     ).data.notificationAdded;
     log(`Ann received it live: ${receivedLive.status} from ${receivedLive.proposer?.displayName ?? "(unavailable)"}; notification "${notification.message}"`);
+
+    const asked = await poll("Ben's message in the conversation", async () => {
+      const { trade: talk } = await ann.client.request(TradeConversationDocument, { id: trade.id, first: 20 });
+      return talk?.messages?.totalCount ? talk.messages : null;
+    });
+    expectNoErrors("sendTradeMessage", (await ann.client.request(SendTradeMessageDocument, { tradeId: trade.id, body: "Yes, and both batteries." })).sendTradeMessage);
+    log(`Ann read "${asked.edges[0]?.node.body}" from ${asked.edges[0]?.node.author.displayName} and answered`);
 
     const countered = expectNoErrors(
       "counterTrade",
@@ -215,10 +253,29 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     ).trade!;
     log(`Ben accepted: ${accepted.status}, escrow ${accepted.escrow?.amount} ${accepted.escrow?.status}`);
 
+    // Where to meet: exact, for Ben only (listings show a point within about 500 m).
+    const meet = { lat: 52.09123, lon: 5.12187 };
+    expectNoErrors("shareHandOverPoint", (await ann.client.request(ShareHandOverPointDocument, { tradeId: trade.id, point: meet, note: "Blue door, ring twice" })).shareHandOverPoint);
+    const { trade: agreed } = await ben.client.request(TradeConversationDocument, { id: trade.id, first: 20 });
+    const handOver = agreed?.handOverPoint;
+    if (!handOver) throw new Error("Ben does not see the hand-over point");
+    log(`Ann shared where to meet; Ben sees ${handOver.lat}, ${handOver.lon} ("${handOver.note}") and ${agreed.messages?.totalCount} messages`);
+
     expectNoErrors("confirmTradeCompletion", (await ann.client.request(ConfirmTradeCompletionDocument, { id: trade.id })).confirmTradeCompletion);
     expectNoErrors("confirmTradeCompletion", (await ben.client.request(ConfirmTradeCompletionDocument, { id: trade.id })).confirmTradeCompletion);
     const completed = (await trades.until(about("COMPLETED"), "the completed trade, live")).data.tradeUpdated;
     log(`both confirmed: ${completed.status}, escrow ${completed.escrow?.status}`);
+
+    const left = await ben.client.request(LeaveFeedbackDocument, { tradeId: trade.id, rating: 5, comment: "Drill as described, friendly hand-over." });
+    expectNoErrors("leaveFeedback", left.leaveFeedback);
+    const { user: profile } = await anonymous.request(MemberProfileDocument, { id: ann.id, first: 5 });
+    const feedback = profile?.feedback?.edges[0]?.node;
+    log(`Ben left feedback; anyone reads it on Ann's profile: ${feedback?.rating}/5 "${feedback?.comment}" by ${feedback?.author.displayName} (rating ${profile?.rating})`);
+
+    // A thank-you: credits sent straight to Ann (a member sends their welcome credits only after a completed trade).
+    const thanks = await ben.client.request(TransferCreditsDocument, { idempotencyKey: `journey-${run}-thanks`, input: { toUserId: ann.id, amount: 5, memo: "Thanks for the drill!" } });
+    expectNoErrors("transferCredits", thanks.transferCredits);
+    log(`Ben sent Ann ${thanks.transferCredits.transfer?.amount} credits: "${thanks.transferCredits.transfer?.memo}"`);
 
     const { notifications: inbox } = await ann.client.request(InboxDocument, { first: 20, unreadOnly: true });
     const read = await ann.client.request(MarkNotificationsReadDocument, { ids: inbox.edges.map((e) => e.node.id) });
@@ -226,7 +283,7 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
 
     const balances = { ann: (await ann.client.request(MeDocument)).me!, ben: (await ben.client.request(MeDocument)).me! };
     log(`balances: Ann ${balances.ann.account?.balance}, Ben ${balances.ben.account?.balance}`);
-    return { ann, ben, listingId: listing.id, found, receivedLive, notification, completed, balances };
+    return { ann, ben, listingId: listing.id, found, receivedLive, notification, completed, handOver, feedback: profile?.feedback ?? null, balances };
   } finally {
     await socket.dispose();
   }
@@ -247,16 +304,19 @@ async function poll<T>(what: string, attempt: () => Promise<T | null>, timeoutMs
   }
 }
 
-/** The verification token from the development inbox (`GET /dev/mail?to=`, newest first) on the gateway. */
-export function devInboxVerificationToken(gatewayUrl: string): (email: string) => Promise<string> {
+/**
+ * The token of the newest link to `path` (verify-email, reset-password) mailed to an address, from
+ * the development inbox (`GET /dev/mail?to=`, newest first) on the gateway.
+ */
+export function devInboxLinkToken(gatewayUrl: string, path: "verify-email" | "reset-password"): (email: string) => Promise<string> {
   return (email) =>
-    poll(`the verification mail to ${email}`, async () => {
+    poll(`the ${path} mail to ${email}`, async () => {
       const response = await fetch(new URL(`/dev/mail?to=${encodeURIComponent(email)}`, gatewayUrl), { headers: { accept: "application/json" } });
       if (response.status === 404) throw new Error("this graph sends mail to SMTP_URL: there is no development inbox at /dev/mail");
       if (!response.ok) return null;
       const mail = (await response.json()) as { to: string; subject: string; text: string; html: string }[];
       for (const m of mail) {
-        const token = /verify-email\?token=([A-Za-z0-9_.-]+)/.exec(`${m.text}\n${m.html.replace(/&amp;/g, "&")}`)?.[1];
+        const token = new RegExp(`${path}\\?token=([A-Za-z0-9_.-]+)`).exec(`${m.text}\n${m.html.replace(/&amp;/g, "&")}`)?.[1];
         if (token) return token;
       }
       return null;
@@ -266,7 +326,13 @@ export function devInboxVerificationToken(gatewayUrl: string): (email: string) =
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const gatewayUrl = process.env.GATEWAY_URL ?? "http://localhost:4000/graphql";
   try {
-    await journey({ gatewayUrl, wsUrl: process.env.GATEWAY_WS_URL, verificationToken: devInboxVerificationToken(gatewayUrl), log: (line) => console.log(`• ${line}`) });
+    await journey({
+      gatewayUrl,
+      wsUrl: process.env.GATEWAY_WS_URL,
+      verificationToken: devInboxLinkToken(gatewayUrl, "verify-email"),
+      resetToken: devInboxLinkToken(gatewayUrl, "reset-password"),
+      log: (line) => console.log(`• ${line}`),
+    });
     console.log("The journey is complete.");
   } catch (error) {
     console.error(`The journey failed against ${gatewayUrl}: ${error instanceof Error ? error.message : String(error)}`);

@@ -301,6 +301,9 @@ const schema = z
 
 export type Config = z.output<typeof schema>;
 
+/** Every variable the configuration reads (listed, with its default, in .env.example). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as readonly (keyof Config)[];
+
 /** WS_ANONYMOUS_CONNECTIONS_PER_ADDRESS, else the environment's default. */
 export function anonymousSocketsPerAddress(config: Pick<Config, "NODE_ENV" | "WS_ANONYMOUS_CONNECTIONS_PER_ADDRESS">): number {
   return config.WS_ANONYMOUS_CONNECTIONS_PER_ADDRESS ?? (config.NODE_ENV === "production" ? 20 : 1000);

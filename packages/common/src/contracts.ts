@@ -27,6 +27,8 @@ export const TASKS = {
   sendNotificationPush: "identity:send-notification-push",
   /** identity → media, in the transaction of `requestDataExport`: gather the member's data into one archive. */
   exportMemberData: "media:export-member-data",
+  /** ledger → media, in the transaction of `requestStatement`: write the member's statement for a range as CSV. */
+  ledgerStatement: "media:ledger-statement",
   /** identity → media, scheduled in the transaction that decides a verification request: delete its documents. */
   deleteDocuments: "media:delete-documents",
   /** identity, in the transaction of `deleteMyAccount`: take the account apart, step by step, resumably. */
@@ -54,6 +56,8 @@ export const NOTIFICATION_KINDS = [
   "TRADE_COMPLETED",
   "TRADE_DISPUTED",
   "TRADE_RESOLVED",
+  /** The counterpart wrote on a trade; one unread per trade at a time (identity's notify collapses a burst). */
+  "TRADE_MESSAGE",
   "CREDITS_RECEIVED",
   "PHOTO_READY",
   "PHOTO_FAILED",
@@ -119,6 +123,8 @@ export const JOB_PAYLOADS = {
   /** `userId`: the notification's member, whose pushes wait in one line (JOB_POLICIES). */
   [TASKS.sendNotificationPush]: z.object({ notificationId: z.uuid(), userId: z.uuid() }),
   [TASKS.exportMemberData]: z.object({ jobId: z.uuid() }),
+  /** The range and kinds are the job row's `input` (so retryJob runs the same statement again). */
+  [TASKS.ledgerStatement]: z.object({ jobId: z.uuid() }),
   [TASKS.deleteDocuments]: z.object({ ownerId: z.uuid(), mediaIds: z.array(z.uuid()).min(1).max(10) }),
   [TASKS.deleteAccount]: z.object({ userId: z.uuid() }),
   // Scheduled by graphile-worker's crontab, which sends its own bookkeeping.
@@ -178,12 +184,27 @@ export const JOB_POLICIES: { readonly [T in TaskName]?: JobPolicy<T> } = {
   [TASKS.refreshRecalls]: { maxAttempts: 3 },
 };
 
-/** Event-bus topics; payloads carry ids only, subscribers fetch what they select. */
+declare const payloadOf: unique symbol;
+/**
+ * An event-bus topic: its name, typed with the payload its events carry, so a publisher can only
+ * send, and a subscriber only receive, that topic's payload (`EventBus.publish`/`subscribe`).
+ * Topics are made here only: a bare string is not a Topic.
+ */
+export type Topic<Payload> = string & { readonly [payloadOf]: Payload };
+
+/** What every event carries: the id of what changed. Subscribers read it fresh, as they select it. */
+export interface Changed {
+  id: string;
+}
+
+const topic = <Payload = Changed>(name: string) => name as Topic<Payload>;
+
+/** Every event-bus topic, with its payload. */
 export const TOPICS = {
-  trade: (tradeId: string) => `trade:${tradeId}`,
-  userTrades: (userId: string) => `user:${userId}:trades`,
-  userNotifications: (userId: string) => `user:${userId}:notifications`,
-  job: (jobId: string) => `job:${jobId}`,
+  trade: (tradeId: string) => topic(`trade:${tradeId}`),
+  userTrades: (userId: string) => topic(`user:${userId}:trades`),
+  userNotifications: (userId: string) => topic(`user:${userId}:notifications`),
+  job: (jobId: string) => topic(`job:${jobId}`),
   /** Sessions ended (logout, a reused refresh token), `{ id: sessionId }`: their live connections close. One topic, so a gateway listens once. */
-  sessionsEnded: "sessions:ended",
+  sessionsEnded: topic("sessions:ended"),
 } as const;

@@ -1,8 +1,7 @@
 import { requireAdmin, type Caller } from "./auth.ts";
 import { forbidden } from "./errors.ts";
-import { unavailable, type InternalClient } from "./internal.ts";
-
-const MEMBER_ROLE = /* GraphQL */ `query CurrentAdmin($userId: ID!) { memberRole(userId: $userId) }`;
+import { memberRole } from "./identity-client.ts";
+import { unavailable, type InternalRequester } from "./internal.ts";
 
 /**
  * Whether identity still stores the admin role for a caller whose token claims it. The claim is
@@ -11,16 +10,14 @@ const MEMBER_ROLE = /* GraphQL */ `query CurrentAdmin($userId: ID!) { memberRole
  * token must not outlive (minting credits, resolving disputes, reading private documents) asks
  * identity each time. Fails closed: identity not answering refuses with SUBGRAPH_UNAVAILABLE.
  */
-export async function isCurrentAdmin(internal: Pick<InternalClient, "request">, caller: Caller | null): Promise<boolean> {
+export async function isCurrentAdmin(internal: InternalRequester, caller: Caller | null): Promise<boolean> {
   if (caller?.role !== "admin") return false;
-  const { memberRole } = await internal
-    .request<{ memberRole: string | null }>("identity", MEMBER_ROLE, { userId: caller.userId })
-    .catch((e: unknown) => Promise.reject(unavailable("identity", e)));
-  return memberRole === "ADMIN";
+  const role = await memberRole(internal, caller.userId).catch((e: unknown) => Promise.reject(unavailable("identity", e)));
+  return role === "ADMIN";
 }
 
 /** requireAdmin, and identity agrees the role is still held: FORBIDDEN otherwise. */
-export async function requireCurrentAdmin(internal: Pick<InternalClient, "request">, caller: Caller | null): Promise<Caller> {
+export async function requireCurrentAdmin(internal: InternalRequester, caller: Caller | null): Promise<Caller> {
   const admin = requireAdmin(caller);
   if (!(await isCurrentAdmin(internal, admin))) throw forbidden("Only administrators may do this.");
   return admin;

@@ -79,7 +79,7 @@ export const ERROR_CODES = {
   CONFLICT: refusal("The job cannot be retried (retryJob, as data): only a DEAD job can, and a FAILED one never succeeds on another run.", false),
   IN_PROGRESS: refusal("Someone else is updating the same thing right now; try again in a moment."),
   IDEMPOTENCY_CONFLICT: refusal("This idempotency key was already used for a different request; use a new key."),
-  MEMBER_DEPARTING: refusal("The member's account is being deleted: nothing new starts with them (as data; media also answers it to identity as an error)."),
+  MEMBER_DEPARTING: refusal("The member's account is being deleted: nothing new starts with them (as data; media also answers it to identity and the ledger as an error)."),
 
   // identity
   WRONG_PASSWORD: refusal("The password given is wrong (deleteMyAccount's password, changePassword's currentPassword; as data).", false),
@@ -115,6 +115,7 @@ export const ERROR_CODES = {
   NOTHING_TO_EXCHANGE: refusal("A trade must exchange something (listings or credits)."),
   NOT_YOUR_TURN: refusal("The other party must answer first."),
   TRADE_EXPIRED: refusal("The trade expired before it was accepted."),
+  TRADE_CLOSED: refusal("The trade is closed (completed, declined, cancelled, expired or resolved): nothing more can be sent or shared on it."),
   ALREADY_CONFIRMED: refusal("The caller already confirmed this trade's completion."),
   ALREADY_GIVEN: refusal("The caller already left feedback on this trade."),
   ESCROW_REFUSED: refusal("The escrow hold was refused for a reason other than funds (the message says which)."),

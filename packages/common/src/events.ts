@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { Redis } from "ioredis";
+import type { Changed, Topic } from "./contracts.ts";
 import type { Logger } from "./logger.ts";
 
 /**
@@ -11,7 +12,7 @@ export interface EventBus {
    * Sends the event and returns at once: live delivery is best-effort and never holds up the
    * change that caused it (a hung or dead Redis costs a logged warning, not a slow mutation).
    */
-  publish(topic: string, payload: unknown): void;
+  publish<P>(topic: Topic<P>, payload: NoInfer<P>): void;
   /**
    * Publishes `{ id }` and keeps the id under the topic for `ttlSeconds`, so a process that
    * starts later still learns of it (`recent`): e.g. an ended session, whose access tokens
@@ -20,11 +21,11 @@ export interface EventBus {
    * background, until it is kept or its time is up. A caller that answers "done" awaits it (with
    * a bound of its own: a hung Redis never settles the first try).
    */
-  publishRetained(topic: string, id: string, ttlSeconds: number): Promise<void>;
+  publishRetained(topic: Topic<Changed>, id: string, ttlSeconds: number): Promise<void>;
   /** The ids published with publishRetained on the topic that have not expired yet. */
-  recent(topic: string): Promise<string[]>;
+  recent(topic: Topic<Changed>): Promise<string[]>;
   /** Returns an unsubscribe function. */
-  subscribe(topic: string, listener: (payload: unknown) => void): Promise<() => Promise<void>>;
+  subscribe<P>(topic: Topic<P>, listener: (payload: P) => void): Promise<() => Promise<void>>;
   /** Told when delivery to this process stops (its Redis connection is lost) and when it resumes. */
   onDeliveryChange(listener: (state: DeliveryState) => void): () => void;
   /** Whether events can be published and received now (for readiness checks). */
@@ -39,7 +40,7 @@ export class InProcessEventBus implements EventBus {
   /** topic → id → when it expires (ms). */
   private readonly retained = new Map<string, Map<string, number>>();
 
-  async publishRetained(topic: string, id: string, ttlSeconds: number): Promise<void> {
+  async publishRetained(topic: Topic<Changed>, id: string, ttlSeconds: number): Promise<void> {
     const kept = this.retained.get(topic) ?? new Map<string, number>();
     const now = Date.now();
     for (const [old, until] of kept) if (until <= now) kept.delete(old);
@@ -48,18 +49,18 @@ export class InProcessEventBus implements EventBus {
     this.publish(topic, { id });
   }
 
-  async recent(topic: string): Promise<string[]> {
+  async recent(topic: Topic<Changed>): Promise<string[]> {
     const now = Date.now();
     return [...(this.retained.get(topic) ?? [])].filter(([, until]) => until > now).map(([id]) => id);
   }
 
-  publish(topic: string, payload: unknown): void {
+  publish<P>(topic: Topic<P>, payload: NoInfer<P>): void {
     // Round-trip through JSON so subscribers see what they would see through Redis.
     const copy: unknown = JSON.parse(JSON.stringify(payload));
     queueMicrotask(() => this.emitter.emit(topic, copy));
   }
 
-  async subscribe(topic: string, listener: (payload: unknown) => void) {
+  async subscribe<P>(topic: Topic<P>, listener: (payload: P) => void) {
     this.emitter.on(topic, listener);
     return async () => {
       this.emitter.off(topic, listener);
@@ -126,7 +127,7 @@ export class RedisEventBus implements EventBus {
     });
   }
 
-  publish(topic: string, payload: unknown): void {
+  publish<P>(topic: Topic<P>, payload: NoInfer<P>): void {
     this.pub.publish(this.prefix + topic, JSON.stringify(payload)).catch((err: unknown) => {
       this.log?.warn({ err, topic }, "an event was not published; live subscribers miss it (the change itself is saved)");
     });
@@ -137,18 +138,21 @@ export class RedisEventBus implements EventBus {
    * away and the id still matters, so a process that missed the event finds it kept once Redis
    * is back. Only a stop of this process meanwhile loses it.
    */
-  publishRetained(topic: string, id: string, ttlSeconds: number): Promise<void> {
+  publishRetained(topic: Topic<Changed>, id: string, ttlSeconds: number): Promise<void> {
     const key = `${this.prefix}${topic}:recent`;
     const until = Date.now() + ttlSeconds * 1000;
     let warned = false;
     const attempt = (retryMs: number): Promise<void> => {
       const now = Date.now();
-      // A sorted set scored by expiry: one key per topic, trimmed as it is written.
+      // A sorted set scored by expiry: one key per topic, trimmed as it is written. The key lives
+      // as long as its longest-lived id: set when it has no expiry yet (NX), only ever lengthened
+      // (GT), so a short-lived id never takes longer-lived ones with it (Redis 7).
       return this.pub
         .multi()
         .zadd(key, until, id)
         .zremrangebyscore(key, "-inf", now)
-        .pexpire(key, until - now)
+        .pexpire(key, until - now, "NX")
+        .pexpire(key, until - now, "GT")
         .publish(this.prefix + topic, JSON.stringify({ id }))
         .exec()
         .then(
@@ -169,11 +173,11 @@ export class RedisEventBus implements EventBus {
     return attempt(500);
   }
 
-  async recent(topic: string): Promise<string[]> {
+  async recent(topic: Topic<Changed>): Promise<string[]> {
     return this.pub.zrangebyscore(`${this.prefix}${topic}:recent`, Date.now(), "+inf");
   }
 
-  async subscribe(topic: string, listener: (payload: unknown) => void) {
+  async subscribe<P>(topic: Topic<P>, listener: (payload: P) => void) {
     const channel = this.prefix + topic;
     if (this.local.listenerCount(channel) === 0) await this.sub.subscribe(channel);
     this.local.on(channel, listener);

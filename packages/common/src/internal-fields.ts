@@ -28,6 +28,7 @@ export const INTERNAL_FIELD_CALLERS = {
   "Mutation.recoverTrades": [],
   // ledger
   "Query.exportLedgerRecords": ["media"],
+  "Query.ledgerStatement": ["media"],
   "Mutation.closeMemberAccount": ["identity"],
   "Mutation.placeHold": ["trades"],
   "Mutation.settleHold": ["trades"],
@@ -35,6 +36,7 @@ export const INTERNAL_FIELD_CALLERS = {
   // media
   "Query.verificationDocuments": ["identity"],
   "Mutation.startDataExport": ["identity"],
+  "Mutation.startLedgerStatement": ["ledger"],
   "Mutation.forgetMemberMedia": ["identity"],
   "Mutation.runMediaCleanup": [],
 } as const satisfies Record<string, readonly SubgraphName[]>;

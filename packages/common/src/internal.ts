@@ -1,4 +1,5 @@
-import { GraphQLError } from "graphql";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { print, type DocumentNode, type GraphQLError } from "graphql";
 import { Pool } from "undici";
 import { CALLER_HEADER, serviceCaller, signCallerToken } from "./auth.ts";
 import type { CallerKeys } from "./caller-keys.ts";
@@ -11,6 +12,19 @@ const requestIdHeader = (): Record<string, string> => {
   const id = currentRequestId();
   return id ? { [REQUEST_ID_HEADER]: id } : {};
 };
+
+export type { TypedDocumentNode };
+
+/** A document's text, printed once (documents are module constants, generated beside their callers). */
+const texts = new WeakMap<DocumentNode, string>();
+function textOf(document: DocumentNode): string {
+  let text = texts.get(document);
+  if (text === undefined) {
+    text = print(document);
+    texts.set(document, text);
+  }
+  return text;
+}
 
 /** Where each subgraph listens; filled in as they start. */
 export class SubgraphDirectory {
@@ -42,7 +56,10 @@ export class InternalCallError extends Error {
 /**
  * Calls another subgraph's internal fields (marked `@inaccessible`, so absent from the public
  * API) with a service identity signed with this service's own key. Subgraphs never import each
- * other; this, federation and the job queue are how they meet.
+ * other; this, federation and the job queue are how they meet. Every call sends a typed document
+ * generated from the callee's schema (`<callee>-client.graphql` beside the caller, `pnpm
+ * internal:generate`; docs/contracts.md), so its variables and result are typed by what the
+ * callee serves, never by a string and a hand-written type.
  */
 export class InternalClient {
   /** Keep-alive connections per subgraph address (undici, as the gateway's own calls). */
@@ -63,17 +80,21 @@ export class InternalClient {
     return pool;
   }
 
-  async request<T>(target: SubgraphName, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async request<Result, Variables extends Record<string, unknown>>(
+    target: SubgraphName,
+    document: TypedDocumentNode<Result, Variables>,
+    variables: Variables,
+  ): Promise<Result> {
     const token = await signCallerToken(this.keys, serviceCaller(this.from), { signer: this.from, audience: target });
     const url = new URL(this.directory.urlOf(target));
     const response = await this.poolFor(url).request({
       path: `${url.pathname}${url.search}`,
       method: "POST",
       headers: { "content-type": "application/json", [CALLER_HEADER]: token, ...requestIdHeader() },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ query: textOf(document), variables }),
       signal: AbortSignal.timeout(10_000),
     });
-    const body = (await response.body.json()) as { data?: T; errors?: GraphQLError[] };
+    const body = (await response.body.json()) as { data?: Result; errors?: GraphQLError[] };
     const error = body.errors?.[0];
     if (error) {
       throw new InternalCallError(target, String(error.extensions?.code ?? "INTERNAL_SERVER_ERROR"), error.message);
@@ -88,6 +109,9 @@ export class InternalClient {
     this.pools.clear();
   }
 }
+
+/** What a typed client (`<callee>-client.ts`) needs of InternalClient. */
+export type InternalRequester = Pick<InternalClient, "request">;
 
 /**
  * What a member is told when a call to another subgraph, made to answer them, failed on our

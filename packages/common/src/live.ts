@@ -1,4 +1,5 @@
 import { EventEmitter, on } from "node:events";
+import type { Changed, Topic } from "./contracts.ts";
 import type { DeliveryState, EventBus } from "./events.ts";
 import { apiError } from "./errors.ts";
 
@@ -19,11 +20,11 @@ export function deliveredOrNotice<T>(root: T | DeliveryNotice): T {
     : apiError("LIVE_DELIVERY_RESUMED", "Live updates have resumed; refetch what may have changed while they were interrupted.");
 }
 
-export interface LiveOptions<T> {
+export interface LiveOptions<T, P> {
   /** What to deliver first, once listening (an entity's current state); null: nothing. */
   initial?: () => Promise<T | null>;
   /** What an event becomes for this subscriber; null skips it (not theirs to see). */
-  next: (payload: unknown) => Promise<T | null>;
+  next: (payload: P) => Promise<T | null>;
 }
 
 /**
@@ -32,7 +33,7 @@ export interface LiveOptions<T> {
  * value and each event's value, in order, one at a time. Returning (the client went away)
  * removes every listener.
  */
-export async function liveStream<T>(events: EventBus, topics: readonly string[], options: LiveOptions<T>): Promise<AsyncIterableIterator<T | DeliveryNotice>> {
+export async function liveStream<T, P>(events: EventBus, topics: readonly Topic<P>[], options: LiveOptions<T, P>): Promise<AsyncIterableIterator<T | DeliveryNotice>> {
   const local = new EventEmitter();
   const abort = new AbortController();
   const incoming = on(local, "event", { signal: abort.signal });
@@ -63,7 +64,7 @@ export async function liveStream<T>(events: EventBus, topics: readonly string[],
         }
         if (event.done) break;
         if (event.value[0] instanceof DeliveryNotice) return { done: false, value: event.value[0] };
-        const value = await options.next(event.value[0]);
+        const value = await options.next(event.value[0] as P);
         if (value !== null) return { done: false, value };
       }
       return { done: true, value: undefined };
@@ -83,8 +84,11 @@ export async function liveStream<T>(events: EventBus, topics: readonly string[],
   return iterator;
 }
 
-/** The id an event's payload carries (`{ id }`), or null for a malformed one. */
-export function eventId(payload: unknown): string | null {
+/**
+ * The id an event carries, or null for a malformed one: events arrive as JSON from Redis, where
+ * anything sharing the channel prefix could have written them, so the type is checked once here.
+ */
+export function eventId(payload: Changed): string | null {
   const id = (payload as { id?: unknown } | null)?.id;
   return typeof id === "string" ? id : null;
 }

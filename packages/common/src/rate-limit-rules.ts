@@ -28,6 +28,8 @@ export const RATE_LIMIT_RULES = {
   MONEY_PER_ACCOUNT: { production: "30/60", development: "60/60" },
   /** Trade proposals and counter-offers per account. */
   PROPOSE_TRADE_PER_ACCOUNT: { production: "20/600", development: "60/60" },
+  /** Trade messages sent and hand-over points shared, per account. */
+  TRADE_MESSAGE_PER_ACCOUNT: { production: "30/60", development: "120/60" },
   /** New listings per account. */
   CREATE_LISTING_PER_ACCOUNT: { production: "30/3600", development: "60/60" },
   /** Uploads started (photos, avatars, documents) per account. */
@@ -40,6 +42,8 @@ export const RATE_LIMIT_RULES = {
   WS_CONNECT_PER_ADDRESS: { production: "30/60", development: "1000/60" },
   /** Data exports requested per account (each gathers everything from every subgraph). */
   DATA_EXPORT_PER_ACCOUNT: { production: "3/86400", development: "30/60" },
+  /** Ledger statements (CSV, by job) requested per account, counted once the range and kinds are accepted. */
+  STATEMENT_PER_ACCOUNT: { production: "10/3600", development: "30/60" },
   /** Password-reset links asked for, per address and per email (registered or not), counted before the email is looked up. */
   PASSWORD_RESET_PER_ADDRESS: { production: "10/3600", development: "600/60" },
   PASSWORD_RESET_PER_EMAIL: { production: "3/3600", development: "5/60" },

@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import { GraphQLError, parse, validate, type GraphQLSchema } from "graphql";
+import { createSourceEventStream, execute, GraphQLError, parse, validate, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { verifyCallerToken, type RequestOrigin } from "./auth.ts";
@@ -30,6 +30,10 @@ export const SUBGRAPH_MAX_TOKENS = 20_000;
  * token the gateway signed for itself (connectionParams.caller), and each subscription carries
  * its subscriber's signed token in `extensions.caller` (none: anonymous). The subgraph then
  * authorises and serves the subscription like any operation: the rules live with the field.
+ *
+ * A context is built for the subscription (its `subscribe` reads the caller from it) and then
+ * again for each event it delivers, from the same verified caller: a context's loaders cache
+ * what they read for one execution, so each delivery reads the data as it is at that event.
  */
 export function serveSubscriptions<TContext extends object>(options: {
   httpServer: Server;
@@ -47,9 +51,18 @@ export function serveSubscriptions<TContext extends object>(options: {
     if (typeof token !== "string" || !token) throw new Error("unsigned");
     return verifyCallerToken(options.keys, token, options.subgraph);
   };
+  // Each subscription's context, to the caller it was built for: its events get contexts of their own.
+  const origins = new WeakMap<object, RequestOrigin>();
   const server = useServer(
     {
       schema: options.schema,
+      subscribe: async (args) => {
+        const origin = origins.get(args.contextValue as object);
+        if (!origin) return { errors: [new GraphQLError("The subscription has no verified caller.")] };
+        const stream = await createSourceEventStream(args);
+        if (!(Symbol.asyncIterator in stream)) return stream; // refused: the result says why
+        return mapEvents(stream, (event) => execute({ ...args, rootValue: event, contextValue: options.createContext(origin) }));
+      },
       connectionInitWaitTimeout: 5_000,
       onConnect: async (ctx) => {
         const origin = await verify(ctx.connectionParams?.caller).catch(() => null);
@@ -63,7 +76,9 @@ export function serveSubscriptions<TContext extends object>(options: {
         if (!/^\s*subscription\b/.test(payload.query)) return [new GraphQLError("Only subscriptions are served over this socket.")];
         let contextValue: TContext;
         try {
-          contextValue = options.createContext(await verify(payload.extensions?.caller));
+          const origin = await verify(payload.extensions?.caller);
+          contextValue = options.createContext(origin);
+          origins.set(contextValue, origin);
         } catch {
           return [apiError("UNAUTHENTICATED", "The subscriber's identity could not be verified.")];
         }
@@ -86,6 +101,36 @@ export function serveSubscriptions<TContext extends object>(options: {
       closeForRestart(wss.clients);
       await server.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Each event of `source` as `map` makes it, one at a time, as graphql-js's own `subscribe` maps
+ * them. `return` reaches the source at once, even while a `next` waits on it (graphql-ws calls it
+ * when the client completes): an async generator would hold it until the source's next event.
+ */
+function mapEvents(source: AsyncIterable<unknown>, map: (event: unknown) => Promise<ExecutionResult> | ExecutionResult): AsyncIterableIterator<ExecutionResult> {
+  const events = source[Symbol.asyncIterator]();
+  const close = async () => void (await events.return?.());
+  const mapped = async (result: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> => {
+    if (result.done) return { done: true, value: undefined };
+    try {
+      return { done: false, value: await map(result.value) };
+    } catch (e) {
+      await close().catch(() => {});
+      throw e;
+    }
+  };
+  return {
+    next: async () => mapped(await events.next()),
+    return: async () => (await close(), { done: true, value: undefined }),
+    async throw(error?: unknown) {
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
     },
   };
 }

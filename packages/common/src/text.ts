@@ -1,4 +1,5 @@
 import { badUserInput } from "./errors.ts";
+import { userError, type UserError } from "./graphql/user-error.ts";
 
 /**
  * The one rule for text people type: C0/C1 controls, zero-width characters, bidirectional
@@ -46,4 +47,20 @@ export const LIST_MAX = 100;
 /** Refuses a list argument longer than `max` (BAD_USER_INPUT naming it), before any work on its items. */
 export function checkListSize(list: readonly unknown[] | null | undefined, field: string, max: number = LIST_MAX): void {
   if (list && list.length > max) throw badUserInput(`\`${field}\` may hold at most ${max} items.`, field);
+}
+
+/** Longest idempotency key any mutation takes (a UUID is a good choice). */
+export const IDEMPOTENCY_KEY_MAX = 200;
+
+/** An idempotency key (createListing, proposeTrade, acceptTrade, transferCredits, ...): 1 to 200 characters, one line. */
+export function idempotencyKeyProblem(key: string): UserError | null {
+  const problem = textProblem(key, { label: "The idempotency key", max: IDEMPOTENCY_KEY_MAX, min: 1 });
+  return problem ? userError("INVALID_INPUT", problem, "idempotencyKey") : null;
+}
+
+/** A size as people read it in a message: "25 MB", "300 KB", "12 bytes". */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
 }

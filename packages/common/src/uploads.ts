@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { FileUpload } from "graphql-upload/processRequest.mjs";
 import processRequest from "graphql-upload/processRequest.mjs";
 import Upload from "graphql-upload/Upload.mjs";
+import type { Config } from "./config.ts";
 import type { ErrorCode } from "./error-codes.ts";
+import { MAX_BODY_BYTES } from "./http.ts";
 import { errorBody } from "./errors.ts";
 import { PacedUpload, UploadTooSlow, type UploadPace } from "./upload-pace.ts";
 
@@ -16,6 +18,22 @@ export interface UploadLimits {
   maxFiles: number;
   /** Largest `operations` or `map` field, in bytes. */
   maxFieldSize: number;
+}
+
+/** Files in one multipart request: a few photos at a time. */
+export const MAX_FILES_PER_REQUEST = 4;
+
+/**
+ * The limits of a multipart request, alike where the client's bytes arrive (the gateway) and
+ * where they are used (media), so a request the gateway lets through is never refused behind it
+ * for its size.
+ */
+export function uploadLimits(config: Pick<Config, "MEDIA_MAX_IMAGE_BYTES" | "MEDIA_MAX_DOCUMENT_BYTES">): UploadLimits {
+  return {
+    maxFileSize: Math.max(config.MEDIA_MAX_IMAGE_BYTES, config.MEDIA_MAX_DOCUMENT_BYTES),
+    maxFiles: MAX_FILES_PER_REQUEST,
+    maxFieldSize: MAX_BODY_BYTES,
+  };
 }
 
 /** An HTTP-level refusal of a request before its body is read. */

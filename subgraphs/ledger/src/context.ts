@@ -6,6 +6,7 @@ import type { EntriesService } from "./entries/entries.service.ts";
 import type { HoldsService, HoldSummary } from "./holds/holds.service.ts";
 import type { QuotesService } from "./quotes/quotes.service.ts";
 import type { ReconciliationService } from "./reconciliation/reconciliation.service.ts";
+import type { StatementsService } from "./statements/statements.service.ts";
 import type { TransfersService } from "./transfers/transfers.service.ts";
 
 export interface LedgerServices {
@@ -15,6 +16,8 @@ export interface LedgerServices {
   transfers: TransfersService;
   holds: HoldsService;
   entries: EntriesService;
+  /** Statements as CSV (issue 22): requested here, written by a media job that reads them back page by page. */
+  statements: StatementsService;
   reconciliation: ReconciliationService;
   quotes: QuotesService;
   limits: RateLimiter;

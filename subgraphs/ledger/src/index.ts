@@ -14,6 +14,9 @@ import { QuotesResolver } from "./quotes/quotes.resolver.ts";
 import { createQuotesService } from "./quotes/quotes.service.ts";
 import { ReconciliationResolver } from "./reconciliation/reconciliation.resolver.ts";
 import { ReconciliationService } from "./reconciliation/reconciliation.service.ts";
+import { Job } from "./statements/statement.types.ts";
+import { StatementsResolver } from "./statements/statements.resolver.ts";
+import { StatementsService } from "./statements/statements.service.ts";
 import { TransfersResolver } from "./transfers/transfers.resolver.ts";
 import { TransfersService } from "./transfers/transfers.service.ts";
 import { tradeCompletedTask } from "./transfers/trade-completed.ts";
@@ -25,8 +28,8 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
   name: "ledger",
   buildSchema: () =>
     buildFederatedSchema<LedgerContext>({
-      resolvers: [AccountsResolver, TransfersResolver, HoldsResolver, EntriesResolver, ReconciliationResolver, QuotesResolver, MemberLedgerResolver],
-      orphanedTypes: [User, Trade],
+      resolvers: [AccountsResolver, TransfersResolver, HoldsResolver, EntriesResolver, ReconciliationResolver, QuotesResolver, MemberLedgerResolver, StatementsResolver],
+      orphanedTypes: [User, Trade, Job],
       referenceResolvers: {
         User: (ref: { id: string }) => ({ id: ref.id }),
         Trade: (ref: { id: string }) => ({ id: ref.id }),
@@ -48,6 +51,7 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
       holds: new HoldsService(sql, accounts),
       entries,
       members: new MemberLedgerService(sql, accounts, entries),
+      statements: new StatementsService(entries, internal, limits),
       reconciliation: new ReconciliationService(sql),
       quotes,
       limits,

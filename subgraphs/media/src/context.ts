@@ -6,12 +6,14 @@ import type { MemberMediaService } from "./members/member-media.service.ts";
 import type { JobRow, MediaRow } from "./db/schema.ts";
 import type { JobsService } from "./jobs/jobs.service.ts";
 import type { JobsStore } from "./jobs/jobs.store.ts";
+import type { ResultJobs } from "./jobs/result-jobs.ts";
 import type { LibraryService } from "./library/library.service.ts";
 import type { MediaService } from "./media/media.service.ts";
 import type { MediaStore } from "./media/media.store.ts";
 import type { PhotosService } from "./photos/photos.service.ts";
 import type { IsolatedDecoder } from "./processing/decoder/index.ts";
 import type { BlobStore } from "./storage/index.ts";
+import type { StatementsService } from "./statements/statements.service.ts";
 import type { PresignedUploadsService } from "./uploads/presigned.service.ts";
 import type { UploadsService } from "./uploads/uploads.service.ts";
 
@@ -29,8 +31,12 @@ export interface MediaServices {
   cleanup: CleanupService;
   /** "My files": a member's storage use and their own media. */
   library: LibraryService;
+  /** Jobs whose result is a private file for their owner (exports, statements): their lifecycle and download links. */
+  results: ResultJobs;
   /** Members' data exports (issue 12). */
   exports: DataExportsService;
+  /** Ledger statements as CSV (issue 22), asked for by the ledger's requestStatement. */
+  statements: StatementsService;
   /** A member's files as identity asks about them: verification documents, account deletion. */
   members: MemberMediaService;
   /** Rate limits: uploads started per account. */
@@ -55,7 +61,7 @@ export interface MediaContext {
     avatarByUser: DataLoader<string, MediaRow | null>;
     /**
      * Whether identity still stores the caller's admin role (load with any key): the document
-     * URLs of one response ask identity once; never cached, as a subscription's context lives long.
+     * URLs of one response ask identity once per tick, never cached.
      */
     currentAdmin: DataLoader<string, boolean>;
   };

@@ -1,4 +1,4 @@
-import { buildFederatedSchema, database, jobTask, MAX_BODY_BYTES, startJobWorker, TASKS, uploadPace, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, jobTask, startJobWorker, TASKS, uploadLimits, uploadPace, type SubgraphModule } from "@localex/common";
 import { AvatarsResolver } from "./avatars/avatars.resolver.ts";
 import { User } from "./avatars/user.type.ts";
 import { CleanupResolver } from "./cleanup/cleanup.resolver.ts";
@@ -13,6 +13,7 @@ import { JobsResolver } from "./jobs/jobs.resolver.ts";
 import { canSeeJob } from "./jobs/visibility.ts";
 import { JobsService } from "./jobs/jobs.service.ts";
 import { JobsStore } from "./jobs/jobs.store.ts";
+import { ResultJobs } from "./jobs/result-jobs.ts";
 import { processMediaTask } from "./jobs/process-media.ts";
 import { LibraryResolver, OwnMediaResolver } from "./library/library.resolver.ts";
 import { LibraryService } from "./library/library.service.ts";
@@ -27,6 +28,8 @@ import { PhotosService } from "./photos/photos.service.ts";
 import { IsolatedDecoder } from "./processing/decoder/index.ts";
 import { IMAGE_JOB_CONCURRENCY } from "./processing/index.ts";
 import { createMalwareScanner } from "./scanning/index.ts";
+import { StatementsResolver } from "./statements/statements.resolver.ts";
+import { StatementsService } from "./statements/statements.service.ts";
 import { createBlobStore, registerBlobRoutes } from "./storage/index.ts";
 import { PresignedUploadsService } from "./uploads/presigned.service.ts";
 import { UploadsResolver } from "./uploads/uploads.resolver.ts";
@@ -35,14 +38,11 @@ import type { IntakeLimits } from "./uploads/intake.ts";
 
 export type { MediaContext, MediaServices };
 
-/** Files in one multipart request: a few photos at a time. */
-const MAX_FILES_PER_REQUEST = 4;
-
 export const media: SubgraphModule<MediaServices, MediaContext> = {
   name: "media",
   buildSchema: () =>
     buildFederatedSchema<MediaContext>({
-      resolvers: [UploadsResolver, MediaResolver, JobsResolver, PhotosResolver, AvatarsResolver, CleanupResolver, DataExportsResolver, MemberMediaResolver, LibraryResolver, OwnMediaResolver],
+      resolvers: [UploadsResolver, MediaResolver, JobsResolver, PhotosResolver, AvatarsResolver, CleanupResolver, DataExportsResolver, StatementsResolver, MemberMediaResolver, LibraryResolver, OwnMediaResolver],
       orphanedTypes: [Listing, User],
       referenceResolvers: {
         Media: async (ref: { id: string }, ctx) => {
@@ -57,11 +57,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
         User: (ref: { id: string }) => ({ id: ref.id }),
       },
     }),
-  uploadLimits: (config) => ({
-    maxFileSize: Math.max(config.MEDIA_MAX_IMAGE_BYTES, config.MEDIA_MAX_DOCUMENT_BYTES),
-    maxFiles: MAX_FILES_PER_REQUEST,
-    maxFieldSize: MAX_BODY_BYTES,
-  }),
+  uploadLimits,
   createServices({ sql, config, events, log, internal, listeningUrl, limits: rateLimits }) {
     const db = database(sql, schema);
     const limits: IntakeLimits = {
@@ -76,7 +72,9 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
     const blobs = createBlobStore(config, { listeningUrl });
     const listings = new ListingOwners(internal);
     const decoder = new IsolatedDecoder({ uid: config.MEDIA_DECODER_UID, gid: config.MEDIA_DECODER_GID });
-    const exports = new DataExportsService(jobsStore, store, blobs, internal, { ttlHours: config.DATA_EXPORT_TTL_HOURS, linkTtlSeconds: limits.urlTtlSeconds }, log);
+    const results = new ResultJobs(jobsStore, store, blobs, { ttlHours: config.DATA_EXPORT_TTL_HOURS, linkTtlSeconds: limits.urlTtlSeconds }, log);
+    const exports = new DataExportsService(jobsStore, results, blobs, internal);
+    const statements = new StatementsService(results, blobs, internal);
     return {
       events,
       store,
@@ -86,10 +84,12 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       uploads: new UploadsService(store, jobsStore, blobs, listings, limits, decoder),
       presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits, decoder),
       photos: new PhotosService(store, listings),
-      processing: new JobsService(jobsStore, store, exports),
+      processing: new JobsService(jobsStore, store, { [TASKS.exportMemberData]: exports, [TASKS.ledgerStatement]: statements }),
       cleanup: new CleanupService(store, blobs, listings, log),
       library: new LibraryService(store, limits.quotaBytes),
+      results,
       exports,
+      statements,
       members: new MemberMediaService(store, blobs),
       rateLimits,
       internal,
@@ -130,10 +130,13 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
         [TASKS.processMedia]: jobTask(TASKS.processMedia, runtime.log, processMedia),
         [TASKS.cleanUpMedia]: jobTask(TASKS.cleanUpMedia, runtime.log, async () => {
           await services.cleanup.run();
-          await services.exports.expireArchives();
+          await services.results.expire();
         }),
         [TASKS.exportMemberData]: jobTask(TASKS.exportMemberData, runtime.log, ({ jobId }, helpers) =>
           services.exports.run(jobId, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }),
+        ),
+        [TASKS.ledgerStatement]: jobTask(TASKS.ledgerStatement, runtime.log, ({ jobId }, helpers) =>
+          services.statements.run(jobId, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }),
         ),
         [TASKS.deleteDocuments]: jobTask(TASKS.deleteDocuments, runtime.log, async ({ ownerId, mediaIds }) => {
           await services.members.deleteDocuments(ownerId, mediaIds);

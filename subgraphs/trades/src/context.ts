@@ -1,9 +1,13 @@
 import type { DeparturesService } from "./departures/departures.service.ts";
 import DataLoader from "dataloader";
-import { groupLoader, rowLoader, type Caller, type EventBus, type RateLimiter } from "@localex/common";
-import type { TradeEventRow, TradeRow } from "./db/schema.ts";
+import { groupLoader, isCurrentAdmin, rowLoader, type Caller, type EventBus, type InternalClient, type RateLimiter } from "@localex/common";
+import type { HandOverPointRow, TradeEventRow, TradeRow } from "./db/schema.ts";
+import { handOverPointsOf } from "./hand-over/hand-over-points.ts";
+import type { HandOverService } from "./hand-over/hand-over.service.ts";
+import type { MessagesService } from "./messages/messages.service.ts";
 import type { FeedbackService, UserStats } from "./feedback/feedback.service.ts";
-import type { ListingInfo, TradePartners } from "./partners/partners.ts";
+import type { ListingInfo } from "./partners/listings-client.ts";
+import type { TradePartners } from "./partners/partners.ts";
 import type { ProposalsService } from "./proposals/proposals.service.ts";
 import type { AcceptService } from "./saga/accept.service.ts";
 import type { RecoveryService } from "./saga/recovery.service.ts";
@@ -21,6 +25,11 @@ export interface TradesServices {
   settlement: SettlementService;
   recovery: RecoveryService;
   feedback: FeedbackService;
+  /** What the parties say to each other (messages/), and where they meet (hand-over/). */
+  messages: MessagesService;
+  handOver: HandOverService;
+  /** Asks identity whether an admin's role still holds (reading a disputed trade's messages). */
+  internal: Pick<InternalClient, "request">;
   /** The listings and ledger subgraphs' internal fields. */
   partners: TradePartners;
   limits: RateLimiter;
@@ -33,8 +42,15 @@ export interface TradesContext {
     tradeById: DataLoader<string, TradeRow | null>;
     eventsByTrade: DataLoader<string, TradeEventRow[]>;
     statsByUser: DataLoader<string, UserStats | null>;
-    /** Listings as they are now (for `changedSinceProposed`): one internal call per tick, never cached (subscriptions live long). */
+    /** Listings as they are now (for `changedSinceProposed`): one internal call per tick, never cached. */
     listingNow: DataLoader<string, ListingInfo | null>;
+    /** Batched per tick, never cached. */
+    handOverPointByTrade: DataLoader<string, HandOverPointRow | null>;
+    /**
+     * Whether identity still stores the caller's admin role (load with any key): asked once per
+     * tick, never cached.
+     */
+    currentAdmin: DataLoader<string, boolean>;
   };
 }
 
@@ -52,6 +68,20 @@ export function createContext(services: TradesServices, caller: Caller | null): 
           return ids.map((id) => infos.get(id) ?? null);
         },
         { cache: false, maxBatchSize: 500 },
+      ),
+      handOverPointByTrade: new DataLoader(
+        async (ids) => {
+          const points = new Map((await handOverPointsOf(services.store.db, ids)).map((p) => [p.tradeId, p]));
+          return ids.map((id) => points.get(id) ?? null);
+        },
+        { cache: false },
+      ),
+      currentAdmin: new DataLoader(
+        async (keys) => {
+          const answer = await isCurrentAdmin(services.internal, caller);
+          return keys.map(() => answer);
+        },
+        { cache: false },
       ),
     },
   };

@@ -6,6 +6,10 @@ import { schema } from "./db/schema.ts";
 import { FeedbackResolver } from "./feedback/feedback.resolver.ts";
 import { FeedbackReadingResolver, UserFeedbackResolver } from "./feedback/feedback-reading.resolver.ts";
 import { FeedbackService } from "./feedback/feedback.service.ts";
+import { HandOverPointResolver, TradeHandOverResolver } from "./hand-over/hand-over.resolver.ts";
+import { HandOverService } from "./hand-over/hand-over.service.ts";
+import { TradeMessageResolver, TradeMessagesResolver } from "./messages/messages.resolver.ts";
+import { MessagesService } from "./messages/messages.service.ts";
 import { TradePartners } from "./partners/partners.ts";
 import { ProposalsResolver } from "./proposals/proposals.resolver.ts";
 import { ProposalsService } from "./proposals/proposals.service.ts";
@@ -25,7 +29,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
   name: "trades",
   buildSchema: () =>
     buildFederatedSchema<TradesContext>({
-      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver, UserFeedbackResolver, FeedbackReadingResolver, DeparturesResolver],
+      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver, UserFeedbackResolver, FeedbackReadingResolver, DeparturesResolver, TradeMessagesResolver, TradeMessageResolver, TradeHandOverResolver, HandOverPointResolver],
       orphanedTypes: [User, Listing],
       referenceResolvers: {
         Trade: async (ref: { id: string }, ctx) => {
@@ -50,6 +54,9 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
       settlement: new SettlementService(store, driver, internal),
       recovery: new RecoveryService(store, driver, log),
       feedback: new FeedbackService(db, store),
+      messages: new MessagesService(store, log),
+      handOver: new HandOverService(store),
+      internal,
       partners,
       limits,
     };

@@ -1,4 +1,5 @@
-import { afterCommit, enqueueJob, jobTask, unitOfWork, TASKS, TOPICS, databaseErrorCodes, type Database, type EventBus, type Logger, type Task } from "@localex/common";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { afterCommit, enqueueJob, jobTask, unitOfWork, TASKS, TOPICS, databaseErrorCodes, type Database, type EventBus, type Logger, type NotificationKindName, type Task } from "@localex/common";
 import { notifications, type IdentityTx, type schema } from "../db/schema.ts";
 import { notificationMessage } from "./channels/templates.ts";
 import type { PreferencesService } from "./preferences.service.ts";
@@ -12,18 +13,23 @@ export interface NotifyDeps {
   digestSeconds: number;
 }
 
+/** Kinds that come in bursts: while one about a trade is unread, more about it record nothing (nor mail, nor push). */
+const ONE_UNREAD_PER_TRADE = new Set<NotificationKindName>(["TRADE_MESSAGE"]);
+
 /**
  * `identity:notify`: records the notification in the member's inbox (once per key, however
  * often the job runs) and, in the same transaction, the email and push jobs the member's
  * preferences ask for; then tells the member's live subscribers. The email job is keyed by
  * member and kind and keeps its first run time, so what arrives within the digest window
- * leaves in one email.
+ * leaves in one email. Kinds that come in bursts (a trade's messages) record nothing while the
+ * member has one unread about the same trade: one notification per burst, until read.
  */
 export function notifyTask(deps: NotifyDeps): Task {
   return jobTask(TASKS.notify, deps.log, async ({ userId, kind, key, tradeId, mediaId, jobId, transferId, verificationRequestId, details }) => {
     const channels = await deps.preferences.channelsFor(userId, kind);
     try {
       await unitOfWork<IdentityTx, { id: string } | null>((work) => deps.db.transaction(work), async (tx) => {
+        if (tradeId && ONE_UNREAD_PER_TRADE.has(kind) && (await unreadAbout(tx, userId, kind, tradeId))) return null;
         const [row] = await tx
           .insert(notifications)
           .values({ userId, kind, key, tradeId, mediaId, jobId, transferId, verificationRequestId, message: notificationMessage(kind, details) })
@@ -47,4 +53,15 @@ export function notifyTask(deps: NotifyDeps): Task {
       throw e;
     }
   });
+}
+
+/** Whether the member has an unread `kind` about the trade, under a lock on that question (two jobs at once record one). */
+async function unreadAbout(tx: IdentityTx, userId: string, kind: NotificationKindName, tradeId: string): Promise<boolean> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`notify:${userId}:${kind}:${tradeId}`}))`);
+  const [unread] = await tx
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(and(eq(notifications.userId, userId), eq(notifications.kind, kind), eq(notifications.tradeId, tradeId), isNull(notifications.readAt)))
+    .limit(1);
+  return unread !== undefined;
 }

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { enqueueJob, InternalCallError, TASKS, unavailable, userError, type Database, type EventBus, type InternalClient, type Logger, type RateLimiter, type UserError } from "@localex/common";
+import { enqueueJob, InternalCallError, TASKS, unavailable, userError, type Database, type EventBus, type InternalRequester, type Logger, type RateLimiter, type UserError } from "@localex/common";
 import {
   accountDeletions,
   emailChanges,
@@ -13,6 +13,10 @@ import {
 } from "../db/schema.ts";
 import { announceSessionsEnded, endAllSessions } from "../sessions/ended-sessions.ts";
 import { verifyPassword } from "../users/passwords.ts";
+import { closeMemberAccount } from "./ledger-client.ts";
+import { withdrawMemberListings } from "./listings-client.ts";
+import { forgetMemberMedia } from "./media-client.ts";
+import { abandonMemberDeparture, beginMemberDeparture, closeMemberTrades } from "./trades-client.ts";
 
 type IdentityDatabase = Database<typeof schema>;
 
@@ -70,7 +74,7 @@ export class DeletionStepFailed extends Error {
 export class AccountDeletionService {
   constructor(
     private readonly db: IdentityDatabase,
-    private readonly internal: InternalClient,
+    private readonly internal: InternalRequester,
     private readonly events: EventBus,
     private readonly limits: RateLimiter,
     private readonly accessTokenTtlSeconds: number,
@@ -84,9 +88,7 @@ export class AccountDeletionService {
     if (!user) return refused(userError("NOT_FOUND", "Your account no longer exists."));
     if (user.deletionRequestedAt) return accepted(); // already under way: a second click changes nothing
     if (!(await verifyPassword(user.passwordHash, password))) return wrongPassword();
-    const { beginMemberDeparture: blockers } = await this.internal
-      .request<{ beginMemberDeparture: string[] }>("trades", `mutation ($userId: ID!) { beginMemberDeparture(userId: $userId) }`, { userId })
-      .catch((e: unknown) => Promise.reject(unavailable("trades", e)));
+    const blockers = await beginMemberDeparture(this.internal, userId).catch((e: unknown) => Promise.reject(unavailable("trades", e)));
     if (blockers.length > 0) {
       const message = `Your account cannot be deleted while credits are held in escrow for a trade: complete, cancel or settle the dispute of ${blockers.join(", ")} first.`;
       return refused(userError("MEMBER_HAS_ACTIVE_TRADES", message), blockers);
@@ -114,11 +116,9 @@ export class AccountDeletionService {
 
   /** The deletion was not recorded: the member may trade again. Failing that, asking again (or support) finishes what was begun. */
   private async abandonDeparture(userId: string): Promise<void> {
-    await this.internal
-      .request("trades", `mutation ($userId: ID!) { abandonMemberDeparture(userId: $userId) }`, { userId })
-      .catch((err: unknown) =>
-        this.log.error({ err, userId }, "a deletion was not recorded, and trades still refuses the member's new trades (MEMBER_DEPARTING) until they ask again"),
-      );
+    await abandonMemberDeparture(this.internal, userId).catch((err: unknown) =>
+      this.log.error({ err, userId }, "a deletion was not recorded, and trades still refuses the member's new trades (MEMBER_DEPARTING) until they ask again"),
+    );
   }
 
   /** Runs the steps not yet done, recording each; throws DeletionStepFailed (and is retried) at the first that fails. */
@@ -146,19 +146,18 @@ export class AccountDeletionService {
   }
 
   private async run(step: DeletionStep, userId: string): Promise<void> {
-    const vars = { userId };
     switch (step) {
       case "close-trades":
-        await this.internal.request("trades", `mutation ($userId: ID!) { closeMemberTrades(userId: $userId) }`, vars);
+        await closeMemberTrades(this.internal, userId);
         return;
       case "withdraw-listings":
-        await this.internal.request("listings", `mutation ($userId: ID!) { withdrawMemberListings(userId: $userId) }`, vars);
+        await withdrawMemberListings(this.internal, userId);
         return;
       case "forget-media":
-        await this.internal.request("media", `mutation ($userId: ID!) { forgetMemberMedia(userId: $userId) }`, vars);
+        await forgetMemberMedia(this.internal, userId);
         return;
       case "close-account":
-        await this.internal.request("ledger", `mutation ($userId: ID!) { closeMemberAccount(userId: $userId) }`, vars);
+        await closeMemberAccount(this.internal, userId);
         return;
       case "anonymise-profile":
         await this.anonymise(userId);

@@ -1,4 +1,5 @@
-import { InternalCallError, unavailable, userError, type InternalClient, type UserError } from "@localex/common";
+import { InternalCallError, unavailable, userError, type InternalRequester, type UserError } from "@localex/common";
+import { startDataExport as startExportJob } from "./media-client.ts";
 
 /** requestDataExport's result: the export's job, or why none was started. */
 export interface ExportOutcome {
@@ -12,15 +13,10 @@ const departing = (): ExportOutcome => ({ job: null, errors: [userError("MEMBER_
  * Asks media for a new export job. A member whose deletion was asked for gets none: refused here
  * when identity knows it, or by media (MEMBER_DEPARTING) once it forgot the member's files.
  */
-export async function startDataExport(internal: InternalClient, member: { id: string; deletionRequestedAt: Date | null } | null | undefined): Promise<ExportOutcome> {
+export async function startDataExport(internal: InternalRequester, member: { id: string; deletionRequestedAt: Date | null } | null | undefined): Promise<ExportOutcome> {
   if (!member || member.deletionRequestedAt) return departing();
   try {
-    const { startDataExport: id } = await internal.request<{ startDataExport: string }>(
-      "media",
-      `mutation ($userId: ID!) { startDataExport(userId: $userId) }`,
-      { userId: member.id },
-    );
-    return { job: { id }, errors: [] };
+    return { job: { id: await startExportJob(internal, member.id) }, errors: [] };
   } catch (e) {
     if (e instanceof InternalCallError && e.code === "MEMBER_DEPARTING") return departing();
     throw unavailable("media", e);

@@ -15,6 +15,7 @@ import {
   type UserError,
 } from "@localex/common";
 import { users, verificationRequests, type schema, type VerificationRequestRow } from "../db/schema.ts";
+import { verificationDocuments } from "./media-client.ts";
 
 export const MAX_DOCUMENTS = 2;
 export const MAX_REASON = 500;
@@ -46,13 +47,8 @@ export class VerificationService {
     const [user] = await this.db.select().from(users).where(eq(users.id, userId));
     if (!user || user.deletionRequestedAt) return refuse("NOT_FOUND", "Your account no longer exists.");
     if (user.verified) return refuse("ALREADY_VERIFIED", "You are already verified.");
-    const { verificationDocuments } = await this.internal
-      .request<{ verificationDocuments: string[] }>("media", `query ($userId: ID!, $ids: [ID!]!) { verificationDocuments(userId: $userId, ids: $ids) }`, {
-        userId,
-        ids,
-      })
-      .catch((e: unknown) => Promise.reject(unavailable("media", e)));
-    const missing = ids.filter((id) => !verificationDocuments.includes(id));
+    const ready = await verificationDocuments(this.internal, userId, ids).catch((e: unknown) => Promise.reject(unavailable("media", e)));
+    const missing = ids.filter((id) => !ready.includes(id));
     if (missing.length > 0) {
       return refuse("DOCUMENT_NOT_READY", `Not one of your processed private documents (upload with purpose DOCUMENT and wait for READY): ${missing.join(", ")}.`, "documentIds");
     }

@@ -1,5 +1,6 @@
 import { retrying } from "../db/transaction.ts";
-import { isUuid, type InternalClient, type Sql } from "@localex/common";
+import { isUuid, type InternalRequester, type Sql } from "@localex/common";
+import { userByHandle, userById } from "./identity-client.ts";
 
 export interface AccountBalance {
   id: string;
@@ -9,8 +10,6 @@ export interface AccountBalance {
   welcomeLocked: number;
 }
 
-const USER_EXISTS = /* GraphQL */ `query LedgerUserExists($id: ID!) { user(id: $id) { id deleted } }`;
-const USER_BY_HANDLE = /* GraphQL */ `query LedgerUserByHandle($handle: String!) { userByHandle(handle: $handle) { id } }`;
 /** Longer than any handle identity takes (`@` and 20 characters, with room for spaces): not asked. */
 const HANDLE_INPUT_MAX = 64;
 /** Accounts are never deleted, so a process may remember which exist; bounded all the same. */
@@ -21,7 +20,7 @@ export class AccountsService {
 
   constructor(
     private readonly sql: Sql,
-    private readonly internal: InternalClient,
+    private readonly internal: InternalRequester,
   ) {}
 
   async byIds(ids: readonly string[]): Promise<AccountBalance[]> {
@@ -47,8 +46,7 @@ export class AccountsService {
    */
   async idForHandle(handle: string): Promise<string | null> {
     if (handle.length === 0 || handle.length > HANDLE_INPUT_MAX) return null;
-    const { userByHandle } = await this.internal.request<{ userByHandle: { id: string } | null }>("identity", USER_BY_HANDLE, { handle });
-    return userByHandle?.id ?? null;
+    return (await userByHandle(this.internal, handle))?.id ?? null;
   }
 
   /**
@@ -62,7 +60,7 @@ export class AccountsService {
     const [row] = await retrying(() => this.sql<{ closed: boolean }[]>`select closed_at is not null as closed from ledger.accounts where id = ${userId} and kind = 'user'`);
     if (row?.closed) return false;
     if (!row) {
-      const { user } = await this.internal.request<{ user: { id: string; deleted: boolean } | null }>("identity", USER_EXISTS, { id: userId });
+      const user = await userById(this.internal, userId);
       if (!user || user.deleted) return false;
       await retrying(() => this.sql`insert into ledger.accounts (id, kind) values (${userId}, 'user') on conflict do nothing`);
     }

@@ -28,7 +28,7 @@ export class EntriesService {
   /** An account's postings, newest first, keyset-paged by posting id (ids grow in lock order per account). */
   async page(accountId: string, limit: number, beforeSeq: number | null, filter: EntryFilter = EVERYTHING): Promise<EntryPage> {
     const [rows, [count]] = await Promise.all([
-      this.postings(accountId, { newestFirst: true, limit, beforeSeq, filter }),
+      this.postings(accountId, { newestFirst: true, limit, beforeSeq, afterSeq: null, filter }),
       this.sql<{ n: string }[]>`select count(*) as n from ledger.postings p join ledger.transfers t on t.id = p.transfer_id
         where p.account_id = ${accountId} ${this.selecting(filter)}`,
     ]);
@@ -50,7 +50,15 @@ export class EntriesService {
 
   /** Every posting of the account, oldest first (a member's data export). */
   all(accountId: string): Promise<PostingRow[]> {
-    return this.postings(accountId, { newestFirst: false, limit: null, beforeSeq: null, filter: EVERYTHING });
+    return this.postings(accountId, { newestFirst: false, limit: null, beforeSeq: null, afterSeq: null, filter: EVERYTHING });
+  }
+
+  /**
+   * One page of a statement: the postings `filter` selects, oldest first, after the posting
+   * `afterSeq` (keyset on the posting id, by the (account_id, id) index), at most `limit`.
+   */
+  statementPage(accountId: string, filter: EntryFilter, afterSeq: number | null, limit: number): Promise<PostingRow[]> {
+    return this.postings(accountId, { newestFirst: false, limit, beforeSeq: null, afterSeq, filter });
   }
 
   /**
@@ -83,7 +91,10 @@ export class EntriesService {
       ${filter.kinds ? this.sql`and t.kind in ${this.sql(filter.kinds)}` : none}`;
   }
 
-  private async postings(accountId: string, options: { newestFirst: boolean; limit: number | null; beforeSeq: number | null; filter: EntryFilter }): Promise<PostingRow[]> {
+  private async postings(
+    accountId: string,
+    options: { newestFirst: boolean; limit: number | null; beforeSeq: number | null; afterSeq: number | null; filter: EntryFilter },
+  ): Promise<PostingRow[]> {
     const rows = await this.sql<
       { seq: string; transferId: string; kind: string; amount: string; balanceAfter: string; memo: string | null; counterpartyId: string; counterpartyKind: string; createdAt: Date }[]
     >`
@@ -92,7 +103,8 @@ export class EntriesService {
       from ledger.postings p
       join ledger.transfers t on t.id = p.transfer_id
       join ledger.accounts c on c.id = p.counterparty_id
-      where p.account_id = ${accountId} ${options.beforeSeq === null ? this.sql`` : this.sql`and p.id < ${options.beforeSeq}`} ${this.selecting(options.filter)}
+      where p.account_id = ${accountId} ${options.beforeSeq === null ? this.sql`` : this.sql`and p.id < ${options.beforeSeq}`}
+        ${options.afterSeq === null ? this.sql`` : this.sql`and p.id > ${options.afterSeq}`} ${this.selecting(options.filter)}
       order by p.id ${options.newestFirst ? this.sql`desc` : this.sql`asc`}
       ${options.limit === null ? this.sql`` : this.sql`limit ${options.limit}`}`;
     return rows.map((r) => ({ ...r, seq: Number(r.seq), amount: Number(r.amount), balanceAfter: Number(r.balanceAfter) }));

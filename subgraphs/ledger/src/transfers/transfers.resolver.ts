@@ -33,7 +33,7 @@ export class TransfersResolver {
 }
 
 function toPayload(result: TransferResult): TransferPayload {
-  if (!result.ok) return { transfer: null, errors: [userError(result.code, result.message, result.field)] };
+  if (!result.ok) return { transfer: null, errors: [userError(result.code, result.message, result.field ?? undefined)] };
   const t = result.transfer;
   return {
     transfer: {

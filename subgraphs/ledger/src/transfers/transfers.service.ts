@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { Sql } from "@localex/common";
+import { idempotencyKeyProblem, type Sql } from "@localex/common";
 import type { AccountsService } from "../accounts/accounts.service.ts";
 import { requestHash } from "../db/idempotency.ts";
 import { moveCredits, type TransferKind } from "../db/postings.ts";
 import { ISSUANCE_ACCOUNT_ID } from "../db/schema.ts";
 import { retrying } from "../db/transaction.ts";
 import { WELCOME_GRANT } from "./limits.ts";
-import { checkAmount, checkIdempotencyKey, checkMemo, normaliseMemo, type Problem } from "./validation.ts";
+import { checkAmount, checkMemo, normaliseMemo, type Problem } from "./validation.ts";
 
 /** A transfer as stored with its idempotency key and returned to the client. */
 export interface TransferRecord {
@@ -60,7 +60,7 @@ export class TransfersService {
     const byHandle = input.toHandle != null;
     const recipientField = byHandle ? "input.toHandle" : "input.toUserId";
     const problem =
-      checkIdempotencyKey(idempotencyKey) ??
+      idempotencyKeyProblem(idempotencyKey) ??
       ((input.toUserId != null) === byHandle
         ? { code: "INVALID_INPUT" as const, message: "Name the recipient by toUserId or by toHandle (one of the two).", field: "input" }
         : null) ??
@@ -94,7 +94,7 @@ export class TransfersService {
   /** An admin issues new credits to a member; keys are scoped to the admin. */
   async grantCredits(adminId: string, userId: string, amount: number, rawMemo: string, idempotencyKey: string): Promise<TransferResult> {
     const memo = normaliseMemo(rawMemo);
-    const problem = checkIdempotencyKey(idempotencyKey) ?? checkAmount(amount, "amount") ?? checkMemo(memo, "memo", true);
+    const problem = idempotencyKeyProblem(idempotencyKey) ?? checkAmount(amount, "amount") ?? checkMemo(memo, "memo", true);
     if (problem) return refuse(problem);
     if (!(await this.accounts.openForUser(userId))) {
       return refuse({ code: "RECIPIENT_NOT_FOUND", message: "There is no member with that id.", field: "userId" });

@@ -1,13 +1,8 @@
-import type { ErrorCode } from "@localex/common";
-import { IDEMPOTENCY_KEY_MAX, MAX_AMOUNT, MEMO_MAX } from "./limits.ts";
+import { textProblem, type UserError } from "@localex/common";
+import { MAX_AMOUNT, MEMO_MAX } from "./limits.ts";
 
-export interface Problem {
-  code: ErrorCode;
-  message: string;
-  field: string;
-}
-
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/;
+/** Why a transfer is refused, as the member is told (a UserError). */
+export type Problem = UserError;
 
 export function checkAmount(amount: number, field: string): Problem | null {
   if (!Number.isInteger(amount) || amount <= 0) {
@@ -26,18 +21,7 @@ export function normaliseMemo(memo: string | null | undefined): string | null {
 
 export function checkMemo(memo: string | null, field: string, required: boolean): Problem | null {
   if (memo === null) return required ? { code: "INVALID_INPUT", message: "Memo must not be empty.", field } : null;
-  if (memo.length > MEMO_MAX) return { code: "INVALID_INPUT", message: `Memo must be at most ${MEMO_MAX} characters.`, field };
-  if (CONTROL.test(memo)) return { code: "INVALID_INPUT", message: "Memo must not contain control characters.", field };
-  return null;
+  const problem = textProblem(memo, { label: "Memo", max: MEMO_MAX });
+  return problem ? { code: "INVALID_INPUT", message: problem, field } : null;
 }
 
-export function checkIdempotencyKey(key: string): Problem | null {
-  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX || CONTROL.test(key)) {
-    return {
-      code: "INVALID_INPUT",
-      message: `idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_MAX} printable characters (a UUID is a good choice).`,
-      field: "idempotencyKey",
-    };
-  }
-  return null;
-}

@@ -3,20 +3,10 @@ import { badUserInput, isUuid, type ListingStatusName } from "@localex/common";
 import { retryDatabaseWork } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { bumped, enqueueIndexing } from "../listings/documents.ts";
+import type { ListingHandOver, ListingReservation } from "./trade-listing.type.ts";
 
 const MAX_LISTINGS_PER_TRADE = 100;
 const MAX_INFO_IDS = 500;
-
-export interface HandOver {
-  ok: boolean;
-  completed: number;
-  unavailableListingIds: string[];
-}
-
-export interface Reservation {
-  ok: boolean;
-  unavailableListingIds: string[];
-}
 
 /**
  * The listings side of a trade: holding listings for it, freeing them, handing them over.
@@ -45,7 +35,7 @@ export class TradeListingsService {
   }
 
   /** All or nothing: every listing ACTIVE, or already RESERVED for this trade, ends RESERVED for it. */
-  async reserve(tradeId: string, listingIds: readonly string[]): Promise<Reservation> {
+  async reserve(tradeId: string, listingIds: readonly string[]): Promise<ListingReservation> {
     const ids = [...new Set(listingIds)];
     if (ids.length > MAX_LISTINGS_PER_TRADE) {
       throw badUserInput(`A trade may hold at most ${MAX_LISTINGS_PER_TRADE} listings.`, "listingIds");
@@ -56,7 +46,7 @@ export class TradeListingsService {
     return retryDatabaseWork(() => this.db.transaction((tx) => this.reserveIn(tx, tradeId, ids)));
   }
 
-  private async reserveIn(tx: Tx, tradeId: string, ids: string[]): Promise<Reservation> {
+  private async reserveIn(tx: Tx, tradeId: string, ids: string[]): Promise<ListingReservation> {
     // Locked in id order, so two reservations over overlapping listings cannot deadlock.
     const rows = await tx.select().from(listings).where(inArray(listings.id, ids)).orderBy(asc(listings.id)).for("update");
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -93,7 +83,7 @@ export class TradeListingsService {
    * was released, or is held for another trade), nothing changes and those ids return, so the
    * trade can stop before it moves anything it cannot complete.
    */
-  async handOver(tradeId: string, listingIds: readonly string[]): Promise<HandOver> {
+  async handOver(tradeId: string, listingIds: readonly string[]): Promise<ListingHandOver> {
     const ids = [...new Set(listingIds)];
     if (ids.length > MAX_LISTINGS_PER_TRADE) {
       throw badUserInput(`A trade may hold at most ${MAX_LISTINGS_PER_TRADE} listings.`, "listingIds");
@@ -104,7 +94,7 @@ export class TradeListingsService {
     return retryDatabaseWork(() => this.db.transaction((tx) => this.handOverIn(tx, tradeId, ids)));
   }
 
-  private async handOverIn(tx: Tx, tradeId: string, ids: string[]): Promise<HandOver> {
+  private async handOverIn(tx: Tx, tradeId: string, ids: string[]): Promise<ListingHandOver> {
     const rows = await tx.select().from(listings).where(inArray(listings.id, ids)).orderBy(asc(listings.id)).for("update");
     const byId = new Map(rows.map((r) => [r.id, r]));
     const unavailable = ids.filter((id) => {

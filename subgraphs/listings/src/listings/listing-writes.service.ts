@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { isUuid, userError, type Caller, type UserError } from "@localex/common";
+import { idempotencyKeyProblem, isUuid, userError, type Caller, type UserError } from "@localex/common";
 import { categories, listings, type CategoryRow, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { recallCheckRequired, type RecallsService } from "../recalls/recalls.service.ts";
 import { bumped, enqueueIndexing } from "./documents.ts";
@@ -10,7 +10,6 @@ import {
   checkAttributes,
   checkCreditPrice,
   checkDescription,
-  checkIdempotencyKey,
   checkLocation,
   checkTitle,
   normaliseLine,
@@ -46,7 +45,7 @@ export class ListingWritesService {
     let fingerprint: string | null = null;
     if (idempotencyKey != null) {
       key = idempotencyKey.trim(); // as proposeTrade and acceptTrade read theirs
-      const keyProblem = checkIdempotencyKey(key);
+      const keyProblem = idempotencyKeyProblem(key);
       if (keyProblem) return failed(keyProblem);
       fingerprint = fingerprintOf(input);
       const replay = await this.replay(owner, key, fingerprint);

@@ -7,7 +7,6 @@ export const DESCRIPTION_MAX = 5000;
 export const CREDIT_PRICE_MAX = 1_000_000;
 export const ATTRIBUTES_MAX = 20;
 export const ATTRIBUTE_VALUE_MAX = 200;
-export const IDEMPOTENCY_KEY_MAX = 200;
 /** Most ids or values a list in a filter may carry (`ListingFilter.categoryIds`, `.conditions`). */
 export const FILTER_LIST_MAX = LIST_MAX;
 
@@ -31,11 +30,6 @@ export function checkDescription(description: string, errors: UserError[]): void
   if (problem) errors.push(invalid("input.description", problem));
 }
 
-/** The optional idempotency key of `createListing`: 1 to 200 characters, one line. */
-export function checkIdempotencyKey(key: string): UserError | null {
-  const problem = textProblem(key, { label: "The idempotency key", max: IDEMPOTENCY_KEY_MAX, min: 1 });
-  return problem ? userError("INVALID_INPUT", problem, "idempotencyKey") : null;
-}
 
 export function checkCreditPrice(price: number | null, errors: UserError[]): void {
   if (price == null) return;

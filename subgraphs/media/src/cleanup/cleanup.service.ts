@@ -16,15 +16,15 @@ export interface CleanupReport {
 const FAILED_KEPT_MS = 7 * 86_400_000;
 const STRAY_AFTER_MS = 3_600_000;
 const ID_IN_KEY = /^(?:staging|received|public\/media|private\/documents)\/([0-9a-f-]{36})(?:\/|$)/;
-/** Data-export archives (exports.service.ts): kept only while a job names them (its resultKey). */
-const ARCHIVES = "private/exports/";
+/** Job results (jobs/result-jobs.ts: data-export archives, ledger statements): kept only while a job names them (its resultKey). */
+const RESULT_PREFIXES = ["private/exports/", "private/statements/"];
 /** Upload bytes waiting for a job: kept only while their row still points at them (its stagingKey). */
 const WAITING_PREFIXES = new Set(["staging/", "received/"]);
 
 /**
  * Orphan cleanup, run hourly (`media:cleanup`) and on demand: presigned uploads never completed,
  * FAILED media after a week, photos of listings archived or gone, and blobs no media row (or, for
- * an export archive, no job) names (left by a crash between storing and recording).
+ * a job's result, no job) names (left by a crash between storing and recording).
  */
 export class CleanupService {
   constructor(
@@ -92,13 +92,15 @@ export class CleanupService {
   }
 
   /**
-   * Export archives no job names: left by a crash between writing one and recording (or
-   * discarding) it, say an export of a member deleted meanwhile. Expired ones go with expireArchives.
+   * Job results no job names: left by a crash between writing one and recording (or
+   * discarding) it, say an export of a member deleted meanwhile. Expired ones go with ResultJobs.expire.
    */
   private async removeStrayArchives(now: Date): Promise<number> {
     const keys: string[] = [];
-    for await (const blob of this.blobs.list(ARCHIVES)) {
-      if (now.getTime() - blob.lastModified.getTime() >= STRAY_AFTER_MS) keys.push(blob.key);
+    for (const prefix of RESULT_PREFIXES) {
+      for await (const blob of this.blobs.list(prefix)) {
+        if (now.getTime() - blob.lastModified.getTime() >= STRAY_AFTER_MS) keys.push(blob.key);
+      }
     }
     let removed = 0;
     for (let i = 0; i < keys.length; i += 500) {

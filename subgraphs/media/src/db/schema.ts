@@ -85,7 +85,9 @@ export const jobs = mediaSchema.table(
     /** False when the input itself was refused: running it again cannot help. */
     retryable: boolean("retryable").notNull().default(true),
     mediaId: uuid("media_id"),
-    /** What the job made (a data export's archive): a private blob, offered by signed link until resultExpiresAt. */
+    /** What the job was asked for beyond its owner (a ledger statement's range and kinds), so a retry runs the same work. */
+    input: jsonb("input").$type<Record<string, unknown>>(),
+    /** What the job made (a data export's archive, a statement's CSV): a private blob, offered by signed link until resultExpiresAt. */
     resultKey: text("result_key"),
     resultExpiresAt: timestamp("result_expires_at", ms),
     createdAt: timestamp("created_at", ms).notNull().defaultNow(),

@@ -9,10 +9,10 @@ export class DataExportsResolver {
   @FieldResolver(() => String, {
     nullable: true,
     description:
-      "A data export's archive (zip: data.json and a README of its fields), by a signed link that works for a few minutes; answered to the job's owner only, while the archive is kept (DATA_EXPORT_TTL_HOURS). Null for every other job.",
+      "What the job made, by a signed link that works for a few minutes: a data export's archive (zip: data.json and a README of its fields), or a ledger statement (CSV). Answered to the job's owner only, once SUCCEEDED and while the file is kept (DATA_EXPORT_TTL_HOURS). Null for every other job.",
   })
   downloadUrl(@Root() job: JobRow, @Ctx() ctx: MediaContext): Promise<string | null> {
-    return ctx.services.exports.downloadUrl(job, ctx.caller);
+    return ctx.services.results.downloadUrl(job, ctx.caller);
   }
 
   @Mutation(() => ID, { description: "identity's requestDataExport: a new export job for the member; its id." })

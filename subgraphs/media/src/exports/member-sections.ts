@@ -1,28 +1,16 @@
-import { InternalCallError, type InternalClient, type MemberRecordSection } from "@localex/common";
+import type { InternalRequester, MemberRecordSection } from "@localex/common";
 import type { MediaRow } from "../db/schema.ts";
+import { exportIdentityRecords } from "./identity-client.ts";
+import { exportLedgerRecords } from "./ledger-client.ts";
+import { exportListingRecords } from "./listings-client.ts";
+import { exportTradeRecords } from "./trades-client.ts";
 
-/** Where each other subgraph answers its section of a member's export (docs/contracts.md). */
-const SECTION_FIELDS = {
-  identity: "exportIdentityRecords",
-  listings: "exportListingRecords",
-  trades: "exportTradeRecords",
-  ledger: "exportLedgerRecords",
-} as const;
+/** Each other subgraph's section of a member's export, asked of its internal field (docs/contracts.md). */
+const SECTIONS = [exportIdentityRecords, exportListingRecords, exportTradeRecords, exportLedgerRecords];
 
 /** Every other subgraph's section, asked in parallel; a subgraph that fails fails the export (it is retried). */
-export async function gatherSections(internal: InternalClient, userId: string): Promise<MemberRecordSection[]> {
-  return Promise.all(
-    Object.entries(SECTION_FIELDS).map(async ([subgraph, field]) => {
-      const data = await internal.request<Record<string, string>>(
-        subgraph as keyof typeof SECTION_FIELDS,
-        `query ($userId: ID!) { ${field}(userId: $userId) }`,
-        { userId },
-      );
-      const text = data[field];
-      if (typeof text !== "string") throw new InternalCallError(subgraph as keyof typeof SECTION_FIELDS, "INTERNAL_SERVER_ERROR", `${field} answered nothing`);
-      return JSON.parse(text) as MemberRecordSection;
-    }),
-  );
+export async function gatherSections(internal: InternalRequester, userId: string): Promise<MemberRecordSection[]> {
+  return Promise.all(SECTIONS.map(async (section) => JSON.parse(await section(internal, userId)) as MemberRecordSection));
 }
 
 /** Media's own section: the member's files, with links to the public ones (documents are listed, never linked). */

@@ -16,11 +16,11 @@ registerEnumType(JobStatus, {
     "QUEUED → RUNNING → SUCCEEDED. FAILED: its input was refused (running it again cannot help). After a fault on our side, RETRYING (with backoff) until its last attempt, then DEAD (`retryJob` runs it again).",
 });
 
-@ObjectType({ description: "Background work (image processing, exports) and its progress; visible to its owner and admins." })
+@ObjectType({ description: "Background work (image processing, data exports, ledger statements) and its progress; visible to its owner and admins." })
 @Directive('@key(fields: "id")')
 export class Job {
   @Field(() => ID) id!: string;
-  @Field(() => String, { description: "What the job does, e.g. media:process." }) kind!: string;
+  @Field(() => String, { description: "What the job does: media:process, media:export-member-data or media:ledger-statement." }) kind!: string;
   @Field(() => JobStatus) status!: JobStatusName;
   @Field(() => Float, { nullable: true, description: "0 to 1 while RUNNING." }) progress!: number | null;
   @Field(() => Int, { description: "Attempts so far." }) attempts!: number;

@@ -1,4 +1,4 @@
-import { TASKS, userError, type Caller, type UserError } from "@localex/common";
+import { userError, type Caller, type UserError } from "@localex/common";
 import type { JobRow, Tx } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import type { JobsStore } from "./jobs.store.ts";
@@ -16,7 +16,8 @@ export class JobsService {
   constructor(
     private readonly jobs: JobsStore,
     private readonly media: MediaStore,
-    private readonly exports: { enqueue(tx: Tx, jobId: string): Promise<void> },
+    /** Jobs whose result is a file (exports, statements), by kind: how each is queued again. */
+    private readonly resultJobs: Record<string, { enqueue(tx: Tx, jobId: string): Promise<void> }>,
   ) {}
 
   /** A FAILED job queued again, with its attempts starting over; refused when it cannot help. */
@@ -26,10 +27,11 @@ export class JobsService {
     const conflict = (message: string) => refused(userError("CONFLICT", message, "id"));
     if (job.status === "FAILED") return conflict(`The job cannot succeed on another run: ${job.error ?? "its input was refused"}`);
     if (job.status !== "DEAD") return conflict(`The job is ${job.status}; only a DEAD job can be retried.`);
-    if (job.kind === TASKS.exportMemberData) {
+    const resultJob = Object.hasOwn(this.resultJobs, job.kind) ? this.resultJobs[job.kind] : undefined;
+    if (resultJob) {
       const queued = await this.jobs.transaction(async (tx) => {
         const again = await this.jobs.update(tx, id, { status: "QUEUED", error: null, progress: null });
-        await this.exports.enqueue(tx, id);
+        await resultJob.enqueue(tx, id);
         return again!;
       });
       return { job: queued, errors: [] };

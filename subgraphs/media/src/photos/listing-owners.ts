@@ -1,26 +1,16 @@
-import type { ErrorCode, InternalClient } from "@localex/common";
-
-export interface ListingOwnership {
-  id: string;
-  ownerId: string;
-  status: string;
-}
+import type { ErrorCode, InternalRequester } from "@localex/common";
+import { listingOwners, type ListingOwnership } from "./listings-client.ts";
 
 /** Statuses in which a listing's photos may still change. */
 const EDITABLE = new Set(["DRAFT", "ACTIVE", "RESERVED"]);
 
 /** Who owns a listing, asked of the listings subgraph's internal field (docs/contracts.md). */
 export class ListingOwners {
-  constructor(private readonly internal: InternalClient) {}
+  constructor(private readonly internal: InternalRequester) {}
 
   async of(ids: readonly string[]): Promise<ListingOwnership[]> {
     if (ids.length === 0) return [];
-    const data = await this.internal.request<{ tradeListingInfo: ListingOwnership[] }>(
-      "listings",
-      `query MediaListingOwners($ids: [ID!]!) { tradeListingInfo(ids: $ids) { id ownerId status } }`,
-      { ids },
-    );
-    return data.tradeListingInfo;
+    return listingOwners(this.internal, ids);
   }
 
   /** Why `userId` may not change this listing's photos, or null when they may. */

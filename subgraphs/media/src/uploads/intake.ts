@@ -1,4 +1,4 @@
-import { userError, type UserError } from "@localex/common";
+import { formatBytes, userError, type UserError } from "@localex/common";
 import type { MediaRow, Tx, UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
@@ -6,7 +6,6 @@ import { departingError, hasDeparted } from "../members/departures.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
 import type { IsolatedDecoder } from "../processing/decoder/index.ts";
 import { isMediaRejected, type DetectedType } from "../processing/index.ts";
-import { formatBytes } from "./spool.ts";
 
 export interface IntakeLimits {
   maxImageBytes: number;

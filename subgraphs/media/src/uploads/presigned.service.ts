@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq, isNull } from "drizzle-orm";
-import { userError, type Caller, type ErrorCode, textProblem, type UserError } from "@localex/common";
+import { formatBytes, userError, type Caller, type ErrorCode, textProblem, type UserError } from "@localex/common";
 import { media, type MediaRow, type UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
@@ -13,7 +13,6 @@ import type { IsolatedDecoder } from "../processing/decoder/index.ts";
 import { acceptedTypesText, canDecodeHeic, IMAGE_TYPES, PDF } from "../processing/index.ts";
 import type { BlobStore, PresignedPut } from "../storage/index.ts";
 import { checkFile, checkTarget, cleanFilename, recordMedia, startProcessing, type IntakeLimits } from "./intake.ts";
-import { formatBytes } from "./spool.ts";
 import type { UploadOutcome } from "./uploads.service.ts";
 
 export interface UploadRequest {

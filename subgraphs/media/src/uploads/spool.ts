@@ -1,6 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { formatBytes } from "@localex/common";
 
 export class FileTooLarge extends Error {
   constructor(readonly limit: number) {
@@ -30,8 +31,3 @@ export async function spoolToFile(stream: Readable, path: string, limit: number)
   return bytes;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} bytes`;
-}

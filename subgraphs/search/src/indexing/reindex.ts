@@ -1,31 +1,19 @@
-import type { InternalClient, ListingDocument, Logger } from "@localex/common";
+import type { InternalRequester, ListingDocument, Logger } from "@localex/common";
 import type { SearchIndex } from "../index-port/search-index.ts";
 import { parseListingDocument } from "./listing-document.ts";
-
-const LISTING_DOCUMENTS = /* GraphQL */ `
-  query ListingDocuments($after: String, $first: Int) {
-    listingDocuments(after: $after, first: $first) { documents nextCursor }
-  }
-`;
-
-interface ListingDocumentPage {
-  listingDocuments: { documents: string[]; nextCursor: string | null };
-}
+import { listingDocuments, type ListingDocumentPage } from "./listings-client.ts";
 
 /** Every listing, any status, page by page from the listings subgraph's internal query. */
 export async function* listingDocumentPages(
-  internal: InternalClient,
+  internal: InternalRequester,
   log: Logger,
   pageSize = 100,
 ): AsyncGenerator<ListingDocument[]> {
   let after: string | null = null;
   do {
-    const page: ListingDocumentPage = await internal.request<ListingDocumentPage>("listings", LISTING_DOCUMENTS, {
-      after,
-      first: pageSize,
-    });
+    const page: ListingDocumentPage = await listingDocuments(internal, after, pageSize);
     const documents: ListingDocument[] = [];
-    for (const json of page.listingDocuments.documents) {
+    for (const json of page.documents) {
       let value: unknown;
       try {
         value = JSON.parse(json);
@@ -37,14 +25,14 @@ export async function* listingDocumentPages(
       else log.error({ problem: parsed.problem }, "reindex skipped a malformed listing document");
     }
     yield documents;
-    after = page.listingDocuments.nextCursor;
+    after = page.nextCursor;
   } while (after);
 }
 
 /** `pnpm search:reindex`: rebuilds the whole index from the listings subgraph. */
 export async function reindexFromListings(
   index: SearchIndex,
-  internal: InternalClient,
+  internal: InternalRequester,
   log: Logger,
 ): Promise<{ documents: number }> {
   return index.rebuild(listingDocumentPages(internal, log));

@@ -1,8 +1,5 @@
-import type { InternalClient, Logger } from "@localex/common";
-
-const UNFINDABLE = /* GraphQL */ `
-  query UnfindableListingIds($ids: [ID!]!) { unfindableListingIds(ids: $ids) }
-`;
+import type { InternalRequester, Logger } from "@localex/common";
+import { unfindableListingIds } from "./listings-client.ts";
 
 /**
  * The index lags the listings subgraph by one job: a listing unpublished, reserved or traded a
@@ -12,7 +9,7 @@ const UNFINDABLE = /* GraphQL */ `
  */
 export class FindableListings {
   constructor(
-    private readonly internal: InternalClient,
+    private readonly internal: InternalRequester,
     private readonly log: Logger,
   ) {}
 
@@ -21,9 +18,7 @@ export class FindableListings {
     if (ids.length === 0) return [];
     let unfindable: string[];
     try {
-      ({ unfindableListingIds: unfindable } = await this.internal.request<{ unfindableListingIds: string[] }>("listings", UNFINDABLE, {
-        ids: [...new Set(ids)],
-      }));
+      unfindable = await unfindableListingIds(this.internal, [...new Set(ids)]);
     } catch (e) {
       // Listings down: the gateway cannot resolve these listings either, and says so; the hits
       // (ids, scores, facets) are still worth answering with.

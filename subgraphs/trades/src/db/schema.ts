@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, doublePrecision, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { Database, ErrorCode } from "@localex/common";
 
 export const tradesSchema = pgSchema("trades");
@@ -169,9 +169,59 @@ export const departures = tradesSchema.table("departures", {
   since: timestamp("since", ms).notNull().defaultNow(),
 });
 
+/**
+ * What the two parties of a trade say to each other (issue 22), oldest first. Kept when the
+ * trade closes (it is their history) and when an author leaves (shown as a deleted member).
+ * `clientKey`: the sender's idempotency key, so a resent message is stored once.
+ */
+export const tradeMessages = tradesSchema.table(
+  "trade_messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tradeId: uuid("trade_id")
+      .notNull()
+      .references(() => trades.id, { onDelete: "cascade" }),
+    authorId: uuid("author_id").notNull(),
+    body: text("body").notNull(),
+    clientKey: text("client_key"),
+    sentAt: timestamp("sent_at", ms).notNull().defaultNow(),
+  },
+  (t) => [
+    index("trade_messages_trade_idx").on(t.tradeId, t.sentAt, t.id),
+    index("trade_messages_author_idx").on(t.authorId),
+    uniqueIndex("trade_messages_client_key").on(t.tradeId, t.authorId, t.clientKey),
+  ],
+);
+
+/**
+ * Where the parties of an accepted trade mean to meet: exact, for the two of them only, one per
+ * trade (the last shared), and deleted in the transaction that closes the trade
+ * (TradeStore.record). Never copied to listings or search.
+ */
+export const handOverPoints = tradesSchema.table(
+  "hand_over_points",
+  {
+    tradeId: uuid("trade_id")
+      .primaryKey()
+      .references(() => trades.id, { onDelete: "cascade" }),
+    sharedBy: uuid("shared_by").notNull(),
+    lat: doublePrecision("lat").notNull(),
+    lon: doublePrecision("lon").notNull(),
+    note: text("note"),
+    sharedAt: timestamp("shared_at", ms).notNull().defaultNow(),
+  },
+  (t) => [
+    index("hand_over_points_shared_by_idx").on(t.sharedBy),
+    check("hand_over_points_lat_check", sql`${t.lat} between -90 and 90`),
+    check("hand_over_points_lon_check", sql`${t.lon} between -180 and 180`),
+  ],
+);
+
 export type TradeRow = typeof trades.$inferSelect;
 export type TradeEventRow = typeof tradeEvents.$inferSelect;
 export type FeedbackRow = typeof feedback.$inferSelect;
-export const schema = { trades, tradeEvents, feedback, departures };
+export type TradeMessageRow = typeof tradeMessages.$inferSelect;
+export type HandOverPointRow = typeof handOverPoints.$inferSelect;
+export const schema = { trades, tradeEvents, feedback, departures, tradeMessages, handOverPoints };
 export type TradesDatabase = Database<typeof schema>;
 export type Tx = Parameters<Parameters<TradesDatabase["transaction"]>[0]>[0];

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, or } from "drizzle-orm";
 import { GraphQLError } from "graphql";
 import { apiError, type MemberRecordSection } from "@localex/common";
-import { departures, feedback, tradeEvents, trades, type TradeRow, type TradesDatabase, type Tx } from "../db/schema.ts";
+import { departures, feedback, handOverPoints, tradeEvents, tradeMessages, trades, type TradeRow, type TradesDatabase, type Tx } from "../db/schema.ts";
 import { NEGOTIATING } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import type { TradePartners } from "../partners/partners.ts";
@@ -73,6 +73,8 @@ export class DeparturesService {
   async closeAll(userId: string): Promise<number> {
     const blocking = await this.begin(userId);
     if (blocking.length > 0) throw activeTrades(blocking);
+    // Points are shared on ACCEPTED and DISPUTED trades only, which block a departure, so none should be left; none may be.
+    await this.store.db.delete(handOverPoints).where(eq(handOverPoints.sharedBy, userId));
     const open = await this.store.db
       .select({ id: trades.id })
       .from(trades)
@@ -102,9 +104,13 @@ export class DeparturesService {
       .from(feedback)
       .where(or(eq(feedback.authorId, userId), eq(feedback.subjectId, userId)))
       .orderBy(asc(feedback.createdAt));
+    const [written, points] = await Promise.all([
+      this.store.db.select().from(tradeMessages).where(eq(tradeMessages.authorId, userId)).orderBy(asc(tradeMessages.sentAt), asc(tradeMessages.id)),
+      this.store.db.select().from(handOverPoints).where(eq(handOverPoints.sharedBy, userId)),
+    ]);
     return {
       name: "trades",
-      about: "Every trade you proposed or received, its history, and the feedback you gave and received.",
+      about: "Every trade you proposed or received, its history, the messages you wrote on them, the hand-over points you are sharing, and the feedback you gave and received.",
       fields: {
         "trades[].id": "The trade's id.",
         "trades[].role": "PROPOSER or RECIPIENT: which side you were on.",
@@ -114,6 +120,8 @@ export class DeparturesService {
         "trades[].offeredCredits / requestedCredits": "The credits on each side.",
         "trades[].message": "The proposal's message.",
         "trades[].events": "Its history: what happened, who did it (actorId), when.",
+        "messages[]": "The messages you wrote to the other party of a trade (tradeId, body, sentAt). What they wrote to you is theirs.",
+        "handOverPoints[]": "Where you asked the other party of an open trade to meet (tradeId, lat, lon, note, sharedAt); deleted when the trade closes.",
         "feedbackGiven[]": "Ratings (1 to 5) and comments you left, by trade.",
         "feedbackReceived[]": "Ratings and comments others left about you, by trade.",
       },
@@ -135,6 +143,8 @@ export class DeparturesService {
             .filter((e) => e.tradeId === t.id)
             .map((e) => ({ kind: e.kind, actorId: e.actorId, note: e.note, at: e.at.toISOString() })),
         })),
+        messages: written.map((m) => ({ tradeId: m.tradeId, body: m.body, sentAt: m.sentAt.toISOString() })),
+        handOverPoints: points.map((p) => ({ tradeId: p.tradeId, lat: p.lat, lon: p.lon, note: p.note, sharedAt: p.sharedAt.toISOString() })),
         feedbackGiven: notes.filter((f) => f.authorId === userId).map(feedbackRecord),
         feedbackReceived: notes.filter((f) => f.subjectId === userId).map(feedbackRecord),
       },

@@ -1,33 +1,17 @@
 import { LRUCache } from "lru-cache";
-import { InternalCallError, retry, type InternalClient, type Logger } from "@localex/common";
-
-export interface ListingInfo {
-  id: string;
-  ownerId: string;
-  status: string;
-  /** The trade holding it (RESERVED) or that took it (TRADED). */
-  tradeId: string | null;
-  title: string;
-  condition: string;
-  creditPrice: number | null;
-}
-
-export interface HandOver {
-  ok: boolean;
-  completed: number;
-  unavailableListingIds: string[];
-}
-
-export interface Reservation {
-  ok: boolean;
-  unavailableListingIds: string[];
-}
-
-export interface HoldOutcome {
-  ok: boolean;
-  code: string | null;
-  status: string | null;
-}
+import { InternalCallError, retry, type InternalRequester, type Logger } from "@localex/common";
+import { userById } from "./identity-client.ts";
+import { placeHold, releaseHold, settleHold, type HoldOutcome } from "./ledger-client.ts";
+import {
+  completeListingsForTrade,
+  handOverListingsForTrade,
+  releaseListingsForTrade,
+  reserveListingsForTrade,
+  tradeListingInfo,
+  type HandOver,
+  type ListingInfo,
+  type Reservation,
+} from "./listings-client.ts";
 
 /** One escrow hold behind an accepted trade: what one party owes the other. */
 export interface Hold {
@@ -47,87 +31,45 @@ const PERMANENT = new Set(["BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "FORBI
  */
 export class TradePartners {
   constructor(
-    private readonly internal: InternalClient,
+    private readonly internal: InternalRequester,
     private readonly log: Logger,
   ) {}
 
   async listingInfo(ids: readonly string[]): Promise<ListingInfo[]> {
     if (ids.length === 0) return [];
-    const data = await this.call<{ tradeListingInfo: ListingInfo[] }>(
-      "listings",
-      `query ($ids: [ID!]!) { tradeListingInfo(ids: $ids) { id ownerId status tradeId title condition creditPrice } }`,
-      { ids },
-    );
-    return data.tradeListingInfo;
+    return this.call("listings", () => tradeListingInfo(this.internal, ids));
   }
 
   async reserveListings(tradeId: string, listingIds: readonly string[]): Promise<Reservation> {
     if (listingIds.length === 0) return { ok: true, unavailableListingIds: [] };
-    const data = await this.call<{ reserveListingsForTrade: Reservation }>(
-      "listings",
-      `mutation ($tradeId: ID!, $listingIds: [ID!]!) {
-        reserveListingsForTrade(tradeId: $tradeId, listingIds: $listingIds) { ok unavailableListingIds } }`,
-      { tradeId, listingIds },
-    );
-    return data.reserveListingsForTrade;
+    return this.call("listings", () => reserveListingsForTrade(this.internal, tradeId, listingIds));
   }
 
   async releaseListings(tradeId: string): Promise<number> {
-    const data = await this.call<{ releaseListingsForTrade: number }>(
-      "listings",
-      `mutation ($tradeId: ID!) { releaseListingsForTrade(tradeId: $tradeId) }`,
-      { tradeId },
-    );
-    return data.releaseListingsForTrade;
+    return this.call("listings", () => releaseListingsForTrade(this.internal, tradeId));
   }
 
   async completeListings(tradeId: string): Promise<number> {
-    const data = await this.call<{ completeListingsForTrade: number }>(
-      "listings",
-      `mutation ($tradeId: ID!) { completeListingsForTrade(tradeId: $tradeId) }`,
-      { tradeId },
-    );
-    return data.completeListingsForTrade;
+    return this.call("listings", () => completeListingsForTrade(this.internal, tradeId));
   }
 
   /** All or nothing: the trade's listings become TRADED only if every one is still RESERVED for it. */
   async handOverListings(tradeId: string, listingIds: readonly string[]): Promise<HandOver> {
     if (listingIds.length === 0) return { ok: true, completed: 0, unavailableListingIds: [] };
-    const data = await this.call<{ handOverListingsForTrade: HandOver }>(
-      "listings",
-      `mutation ($tradeId: ID!, $listingIds: [ID!]!) {
-        handOverListingsForTrade(tradeId: $tradeId, listingIds: $listingIds) { ok completed unavailableListingIds } }`,
-      { tradeId, listingIds },
-    );
-    return data.handOverListingsForTrade;
+    return this.call("listings", () => handOverListingsForTrade(this.internal, tradeId, listingIds));
   }
 
   async placeHold(tradeId: string, hold: Hold): Promise<HoldOutcome> {
-    const data = await this.call<{ placeHold: HoldOutcome }>(
-      "ledger",
-      `mutation ($holdKey: String!, $tradeId: ID!, $payerId: ID!, $payeeId: ID!, $amount: Int!) {
-        placeHold(holdKey: $holdKey, tradeId: $tradeId, payerId: $payerId, payeeId: $payeeId, amount: $amount) { ok code status } }`,
-      { holdKey: hold.key, tradeId, payerId: hold.payerId, payeeId: hold.payeeId, amount: hold.amount },
-    );
-    return data.placeHold;
+    const variables = { holdKey: hold.key, tradeId, payerId: hold.payerId, payeeId: hold.payeeId, amount: hold.amount };
+    return this.call("ledger", () => placeHold(this.internal, variables));
   }
 
   async settleHold(holdKey: string): Promise<HoldOutcome> {
-    const data = await this.call<{ settleHold: HoldOutcome }>(
-      "ledger",
-      `mutation ($holdKey: String!) { settleHold(holdKey: $holdKey) { ok code status } }`,
-      { holdKey },
-    );
-    return data.settleHold;
+    return this.call("ledger", () => settleHold(this.internal, holdKey));
   }
 
   async releaseHold(holdKey: string): Promise<HoldOutcome> {
-    const data = await this.call<{ releaseHold: HoldOutcome }>(
-      "ledger",
-      `mutation ($holdKey: String!) { releaseHold(holdKey: $holdKey) { ok code status } }`,
-      { holdKey },
-    );
-    return data.releaseHold;
+    return this.call("ledger", () => releaseHold(this.internal, holdKey));
   }
 
   /**
@@ -140,10 +82,8 @@ export class TradePartners {
 
   async userExists(userId: string): Promise<boolean> {
     if (this.knownUsers.has(userId)) return true;
-    const data = await this.call<{ user: { id: string; deleted: boolean } | null }>("identity", `query ($id: ID!) { user(id: $id) { id deleted } }`, {
-      id: userId,
-    });
-    const member = data.user !== null && !data.user.deleted;
+    const user = await this.call("identity", () => userById(this.internal, userId));
+    const member = user !== null && !user.deleted;
     if (member) this.knownUsers.set(userId, true);
     return member;
   }
@@ -153,8 +93,9 @@ export class TradePartners {
     this.knownUsers.delete(userId);
   }
 
-  private call<T>(target: "listings" | "ledger" | "identity", query: string, variables: Record<string, unknown>): Promise<T> {
-    return retry(() => this.internal.request<T>(target, query, variables), {
+  /** One typed call to `target` (the clients beside this file), retried a few times unless it was refused as wrong. */
+  private call<T>(target: "listings" | "ledger" | "identity", run: () => Promise<T>): Promise<T> {
+    return retry(run, {
       attempts: 3,
       minDelayMs: 100,
       maxDelayMs: 1000,

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { isUuid, userError, type Caller, type UserError } from "@localex/common";
+import { isUuid, userError, type Caller, type UserError, idempotencyKeyProblem } from "@localex/common";
 import { trades, type TradeRow } from "../db/schema.ts";
 import { departingAmong, isDeparting } from "../departures/departure-marks.ts";
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";
 import { scheduleExpiry } from "../trades/expiry-job.ts";
-import { checkNegotiatingMove, errors, failed, idempotencyKeyProblem, otherParty, succeeded, type Change, type TradeResult } from "../trades/rules.ts";
+import { checkNegotiatingMove, errors, failed, otherParty, succeeded, type Change, type TradeResult } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import { checkListings, checkTermsShape, mergeTerms, NO_TERMS, sameTerms, type ListingCheck, type Terms, type TermsInput } from "./terms.ts";
 

@@ -1,6 +1,7 @@
 import { isUuid, textProblem, userError, type UserError } from "@localex/common";
 import type { ListingSnapshot, TermsSnapshot } from "../db/schema.ts";
-import type { ListingInfo, TradePartners } from "../partners/partners.ts";
+import type { ListingInfo } from "../partners/listings-client.ts";
+import type { TradePartners } from "../partners/partners.ts";
 
 /** What each side gives: the proposer the offered side, the recipient the requested side. */
 export interface Terms {

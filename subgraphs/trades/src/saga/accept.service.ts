@@ -1,8 +1,8 @@
-import { userError, type Caller, type UserError } from "@localex/common";
+import { userError, type Caller, type UserError, idempotencyKeyProblem } from "@localex/common";
 import { isTransientDatabaseError, retry } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import { departingAmong } from "../departures/departure-marks.ts";
-import { checkNegotiatingMove, errors, failed, idempotencyKeyProblem, isExpired, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
+import { checkNegotiatingMove, errors, failed, isExpired, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import type { SagaDriver } from "./saga.driver.ts";
 

@@ -41,6 +41,8 @@ export const errors = {
   inProgress: () =>
     userError("IN_PROGRESS", "This trade is being updated right now; try again in a moment.", "id"),
   expired: () => userError("TRADE_EXPIRED", "This trade expired before it was accepted.", "id"),
+  closed: (row: TradeRow, field = "tradeId") =>
+    userError("TRADE_CLOSED", `This trade is ${isExpired(row) ? "EXPIRED" : row.status}: nothing more can be sent or shared on it.`, field),
   /** A party asked to delete their account (issue 20): nothing new starts with them. */
   departing: (field = "id") =>
     userError("MEMBER_DEPARTING", "This member is leaving LocalEx (their account is being deleted): no trade can start with them.", field),
@@ -68,10 +70,11 @@ export function isExpired(row: TradeRow, now = new Date()): boolean {
   return NEGOTIATING.includes(row.status) && row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime();
 }
 
-export const MAX_IDEMPOTENCY_KEY = 200;
+/** Where a trade ends: nothing more is said or shared on it. DISPUTED is still open (an admin decides). */
+export const CLOSED: readonly TradeStatusName[] = ["COMPLETED", "DECLINED", "CANCELLED", "EXPIRED", "RESOLVED"];
 
-/** An idempotency key (proposeTrade, acceptTrade): 1 to 200 characters after trimming, one line, no control characters. */
-export function idempotencyKeyProblem(key: string): UserError | null {
-  const problem = textProblem(key, { label: "The idempotency key", max: MAX_IDEMPOTENCY_KEY, min: 1 });
-  return problem ? userError("INVALID_INPUT", problem, "idempotencyKey") : null;
+/** Closed, or a proposal past its time that the expiry job has not reached yet. */
+export function isClosed(row: TradeRow, now = new Date()): boolean {
+  return CLOSED.includes(row.status) || isExpired(row, now);
 }
+

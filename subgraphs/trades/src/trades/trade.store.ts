@@ -12,6 +12,7 @@ import {
   type TradeStatusName,
   type Tx,
 } from "../db/schema.ts";
+import { forgetHandOverPoint } from "../hand-over/hand-over-points.ts";
 import { notifyParties } from "./notifications.ts";
 import { failed, succeeded, type Change, type TradeResult } from "./rules.ts";
 
@@ -23,6 +24,9 @@ export interface EventRecord {
   actorId: string | null;
   note?: string | null;
 }
+
+/** The events that close a trade (rules.ts CLOSED). */
+const CLOSING_EVENTS = new Set<TradeEventKindName>(["DECLINED", "CANCELLED", "EXPIRED", "COMPLETED", "RESOLVED"]);
 
 /** Reads and writes trade rows and their history; every change is recorded as an event. */
 export class TradeStore {
@@ -136,12 +140,17 @@ export class TradeStore {
     return row;
   }
 
-  /** Adds to the trade's history, and tells its parties (notifyParties), in the caller's transaction. */
+  /**
+   * Adds to the trade's history, and tells its parties (notifyParties), in the caller's
+   * transaction. Every way a trade closes records its event here, so the hand-over point goes
+   * with the same transaction.
+   */
   async record(tx: Tx, trade: Pick<TradeRow, "id" | "proposerId" | "recipientId">, event: EventRecord): Promise<void> {
     const [recorded] = await tx
       .insert(tradeEvents)
       .values({ tradeId: trade.id, kind: event.kind, actorId: event.actorId, note: event.note ?? null })
       .returning({ id: tradeEvents.id });
+    if (CLOSING_EVENTS.has(event.kind)) await forgetHandOverPoint(tx, trade.id);
     await notifyParties(tx, trade, recorded!.id, event);
     this.announceAfterCommit(tx, trade);
   }
@@ -152,8 +161,11 @@ export class TradeStore {
     return succeeded(change.row);
   }
 
-  /** Once `tx` commits: tells live subscribers of the trade and of both parties (never waits on them). */
-  private announceAfterCommit(tx: Tx, row: Pick<TradeRow, "id" | "proposerId" | "recipientId">): void {
+  /**
+   * Once `tx` commits: tells live subscribers of the trade and of both parties (never waits on
+   * them). For what changes a trade without changing its row (a message, a hand-over point).
+   */
+  announceAfterCommit(tx: Tx, row: Pick<TradeRow, "id" | "proposerId" | "recipientId">): void {
     afterCommit(tx, `trade:${row.id}`, () => {
       const payload = { id: row.id };
       for (const topic of [TOPICS.trade(row.id), TOPICS.userTrades(row.proposerId), TOPICS.userTrades(row.recipientId)]) {

@@ -36,6 +36,7 @@ const WORDING: Record<NotificationKind, Wording> = {
   TRADE_COMPLETED: { one: "Trade completed", several: (n) => `${n} trades completed` },
   TRADE_DISPUTED: { one: "A trade is disputed", several: (n) => `${n} trades disputed` },
   TRADE_RESOLVED: { one: "A dispute was resolved", several: (n) => `${n} disputes resolved` },
+  TRADE_MESSAGE: { one: "New messages on your trade", several: (n) => `New messages on ${n} trades` },
   CREDITS_RECEIVED: { one: "You received credits", several: (n) => `${n} credit transfers received` },
   PHOTO_READY: { one: "Your photo is ready", several: (n) => `${n} photos ready` },
   PHOTO_FAILED: { one: "A photo could not be processed", several: (n) => `${n} photos could not be processed` },
@@ -196,6 +197,9 @@ export function notificationMessage(kind: NotificationKind, details: Details): s
       return "A dispute was opened on your trade; an administrator will look at it.";
     case "TRADE_RESOLVED":
       return `An administrator resolved the dispute on your trade${details.outcome === "COMPLETE" ? ": it is completed" : details.outcome === "CANCEL" ? ": it is cancelled" : ""}.`;
+    case "TRADE_MESSAGE":
+      // Never the text itself: it stays in the trade, not in mail or push services.
+      return "The other party of your trade sent you a message.";
     case "CREDITS_RECEIVED":
       return `You received ${credits(details.amount)}${details.memo ? `: ${details.memo}` : "."}`;
     case "PHOTO_READY":

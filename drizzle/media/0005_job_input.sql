@@ -1,0 +1,1 @@
+ALTER TABLE "media"."jobs" ADD COLUMN "input" jsonb;

@@ -1,0 +1,72 @@
+import { eq, sql } from "drizzle-orm";
+import { isUuid, textProblem, userError, type Caller, type UserError } from "@localex/common";
+import { handOverPoints, trades, type TradeRow, type TradeStatusName, type Tx } from "../db/schema.ts";
+import { errors, isClosed, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
+import type { TradeStore } from "../trades/trade.store.ts";
+import { forgetHandOverPoint } from "./hand-over-points.ts";
+import type { HandOverPointInput } from "./hand-over.type.ts";
+
+export const MAX_NOTE = 300;
+
+/** A hand-over point can be shared once the trade is accepted, until it closes. */
+const SHARING: readonly TradeStatusName[] = ["ACCEPTED", "DISPUTED"];
+
+/**
+ * Where to meet (issue 22): one exact point per trade, shared by either party once the trade is
+ * ACCEPTED, replaced by the next share, seen by the two parties only, and deleted in the
+ * transaction that closes the trade (TradeStore.record). Each change is announced on
+ * `tradeUpdated` after it commits.
+ */
+export class HandOverService {
+  constructor(private readonly store: TradeStore) {}
+
+  async share(caller: Caller, tradeId: string, point: HandOverPointInput, note: string | null | undefined): Promise<TradeResult> {
+    const problem = pointProblem(point);
+    if (problem) return { trade: null, errors: [problem] };
+    const text = note?.normalize("NFC").trim() || null;
+    const noteProblem = text && textProblem(text, { label: "The note", max: MAX_NOTE, multiline: true });
+    if (noteProblem) return { trade: null, errors: [userError("INVALID_INPUT", noteProblem, "note")] };
+    return this.onOpenTrade(caller, tradeId, async (tx, row) => {
+      if (!SHARING.includes(row.status)) {
+        return userError("INVALID_STATE", `This trade is ${row.status}; a hand-over point can be shared once it is accepted.`, "tradeId");
+      }
+      const values = { tradeId: row.id, sharedBy: caller.userId, lat: point.lat, lon: point.lon, note: text };
+      await tx
+        .insert(handOverPoints)
+        .values(values)
+        .onConflictDoUpdate({ target: handOverPoints.tradeId, set: { ...values, sharedAt: sql`now()` } });
+      return null;
+    });
+  }
+
+  async clear(caller: Caller, tradeId: string): Promise<TradeResult> {
+    return this.onOpenTrade(caller, tradeId, async (tx, row) => {
+      await forgetHandOverPoint(tx, row.id);
+      return null;
+    });
+  }
+
+  /**
+   * Runs `work` on an open trade the caller is party to, under a shared lock on its row (a
+   * closing transaction waits for it, or it sees the trade closed), and announces the trade
+   * once it commits. Anyone else's trade is NOT_FOUND, a closed one TRADE_CLOSED.
+   */
+  private async onOpenTrade(caller: Caller, tradeId: string, work: (tx: Tx, row: TradeRow) => Promise<UserError | null>): Promise<TradeResult> {
+    if (!isUuid(tradeId)) return { trade: null, errors: [errors.notFound("tradeId")] };
+    return this.store.transaction(async (tx): Promise<TradeResult> => {
+      const [row] = await tx.select().from(trades).where(eq(trades.id, tradeId)).for("share");
+      if (!row || !isParty(row, caller.userId)) return { trade: null, errors: [errors.notFound("tradeId")] };
+      if (isClosed(row)) return { trade: row, errors: [errors.closed(row)] };
+      const refused = await work(tx, row);
+      if (refused) return { trade: row, errors: [refused] };
+      this.store.announceAfterCommit(tx, row);
+      return succeeded(row);
+    });
+  }
+}
+
+function pointProblem(point: HandOverPointInput): UserError | null {
+  if (!Number.isFinite(point.lat) || point.lat < -90 || point.lat > 90) return userError("INVALID_INPUT", "The latitude must be -90 to 90.", "point.lat");
+  if (!Number.isFinite(point.lon) || point.lon < -180 || point.lon > 180) return userError("INVALID_INPUT", "The longitude must be -180 to 180.", "point.lon");
+  return null;
+}
