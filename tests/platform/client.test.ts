@@ -59,7 +59,7 @@ describe("@localex/client", () => {
       return result;
     };
 
-    it("walks the journey: sign up, reset a forgotten password, list, search, propose, talk, receive it live, counter, accept, share where to meet, confirm, leave feedback, send thanks", async () => {
+    it("walks the journey: sign up, reset a forgotten password, list, search, propose, talk, receive it live, counter, accept, share where to meet, confirm, leave feedback, find a member by handle and send thanks", async () => {
       const lines: string[] = [];
       result = await journey({
         gatewayUrl,

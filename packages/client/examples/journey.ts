@@ -20,6 +20,7 @@ import {
   CounterTradeDocument,
   CreateListingDocument,
   createSubscriptionClient,
+  FindMembersDocument,
   InboxDocument,
   LeaveFeedbackDocument,
   ListingDetailDocument,
@@ -74,6 +75,8 @@ export interface Member {
   id: string;
   email: string;
   displayName: string;
+  /** The public handle chosen at registration (`@ann_…`). */
+  handle: string;
   accessToken: string;
   client: LocalexClient;
 }
@@ -149,11 +152,12 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
   async function signUp(displayName: string): Promise<Member> {
     const email = `${displayName.toLowerCase()}-${run}@example.org`;
     const client = anonymous.withHeaders(options.memberHeaders?.() ?? {});
-    const { register } = await client.request(RegisterDocument, { input: { email, password: "correct horse battery staple", displayName } });
+    const handle = `${displayName.toLowerCase()}_${run}`;
+    const { register } = await client.request(RegisterDocument, { input: { email, password: "correct horse battery staple", displayName, handle } });
     const { verifyEmail } = await client.request(VerifyEmailDocument, { token: await options.verificationToken(email) });
     if (!verifyEmail.user?.emailVerified) throw new Error(`verifyEmail refused ${email}: ${JSON.stringify(verifyEmail.errors)}`);
-    log(`${displayName} registered as ${email} and verified the address`);
-    return { id: register.user.id, email, displayName, accessToken: register.accessToken, client: client.withToken(register.accessToken) };
+    log(`${displayName} registered as ${email} (@${handle}) and verified the address`);
+    return { id: register.user.id, email, displayName, handle, accessToken: register.accessToken, client: client.withToken(register.accessToken) };
   }
 
   async function welcomeCredits(member: Member): Promise<NonNullable<MeQuery["me"]>> {
@@ -272,8 +276,13 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     const feedback = profile?.feedback?.edges[0]?.node;
     log(`Ben left feedback; anyone reads it on Ann's profile: ${feedback?.rating}/5 "${feedback?.comment}" by ${feedback?.author.displayName} (rating ${profile?.rating})`);
 
-    // A thank-you: credits sent straight to Ann (a member sends their welcome credits only after a completed trade).
-    const thanks = await ben.client.request(TransferCreditsDocument, { idempotencyKey: `journey-${run}-thanks`, input: { toUserId: ann.id, amount: 5, memo: "Thanks for the drill!" } });
+    // A thank-you: Ben finds Ann by her handle and sends credits to it (a member sends their
+    // welcome credits to another only after a completed trade).
+    const { members } = await ben.client.request(FindMembersDocument, { query: `@${ann.handle}`, first: 5 });
+    const foundAnn = members.edges[0]?.node;
+    if (foundAnn?.id !== ann.id) throw new Error(`looking up @${ann.handle} found ${JSON.stringify(members.edges.map((e) => e.node))}`);
+    log(`Ben found @${foundAnn.handle} (${foundAnn.displayName}) among ${members.totalCount} member(s)`);
+    const thanks = await ben.client.request(TransferCreditsDocument, { idempotencyKey: `journey-${run}-thanks`, input: { toHandle: ann.handle, amount: 5, memo: "Thanks for the drill!" } });
     expectNoErrors("transferCredits", thanks.transferCredits);
     log(`Ben sent Ann ${thanks.transferCredits.transfer?.amount} credits: "${thanks.transferCredits.transfer?.memo}"`);
 
