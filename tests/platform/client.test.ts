@@ -87,6 +87,8 @@ describe("@localex/client", () => {
       expect(balances.ann.account).toMatchObject({ balance: 130, held: 0 });
       expect(balances.ben.account).toMatchObject({ balance: 70, held: 0 });
       expect(lines.length).toBeGreaterThan(5);
+      // The inbox links each notification to its subject.
+      expect(lines.find((l) => l.startsWith("Ann's inbox"))).toMatch(new RegExp(`TRADE_PROPOSED → trade ${receivedLive.id}`));
     }, 120_000);
 
     it("browses with a filter, uploads a listing photo and reads the listing with photos and owner", async () => {

@@ -46,6 +46,7 @@ import {
   type MemberProfileQuery,
   type MeQuery,
   type NotificationAddedSubscription,
+  type NotificationSubjectFragment,
   type SearchListingsQuery,
   type TradeConversationQuery,
   type TradeDetailsFragment,
@@ -288,7 +289,9 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
 
     const { notifications: inbox } = await ann.client.request(InboxDocument, { first: 20, unreadOnly: true });
     const read = await ann.client.request(MarkNotificationsReadDocument, { ids: inbox.edges.map((e) => e.node.id) });
-    log(`Ann's inbox had ${inbox.unreadCount} unread (${inbox.edges.map((e) => e.node.kind).join(", ")}); marked ${read.markNotificationsRead} read`);
+    // Each notification links to what it is about, for the inbox to open it.
+    const subjects = inbox.edges.map(({ node: n }) => `${n.kind} → ${subjectOf(n)}`);
+    log(`Ann's inbox had ${inbox.unreadCount} unread (${subjects.join("; ")}); marked ${read.markNotificationsRead} read`);
 
     const balances = { ann: (await ann.client.request(MeDocument)).me!, ben: (await ben.client.request(MeDocument)).me! };
     log(`balances: Ann ${balances.ann.account?.balance}, Ben ${balances.ben.account?.balance}`);
@@ -296,6 +299,16 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
   } finally {
     await socket.dispose();
   }
+}
+
+/** Where a notification links to: its trade, photo (and job), export job, transfer or verification request. */
+export function subjectOf(n: NotificationSubjectFragment): string {
+  if (n.trade) return `trade ${n.trade.id} (${n.trade.status})`;
+  if (n.media) return `media ${n.media.id} (${n.media.status})`;
+  if (n.job) return `${n.job.kind} job ${n.job.id} (${n.job.status})`;
+  if (n.transferId) return `transfer ${n.transferId} (in ledgerEntries)`;
+  if (n.verificationRequest) return `verification request ${n.verificationRequest.id} (${n.verificationRequest.status})`;
+  return "nothing to open";
 }
 
 function expectNoErrors<T extends { errors: { code: string; message: string; field: string | null }[] }>(what: string, payload: T): T {
