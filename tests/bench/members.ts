@@ -6,16 +6,14 @@
 //   DATABASE_URL   a server to use (a fresh database is created and dropped); unset: an embedded PostgreSQL in a temporary directory
 //   BENCH_MEMBERS  how many members to seed (default 100000); BENCH_QUERIES per kind (default 100); BENCH_CLIENTS (default 8)
 import { randomUUID } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, createLogger, database, loadConfig } from "@localex/common";
 import { schema } from "../../subgraphs/identity/src/db/schema.ts";
 import { MembersService } from "../../subgraphs/identity/src/members/members.service.ts";
 import { startStack } from "@localex/stack";
-import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
+import { ANY_PORTS, freshDatabase } from "../harness/databases.ts";
 import { sample, scrape } from "../harness/metrics.ts";
-import { BENCH_RATE_LIMITS, gql, stage, type Session } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage, useEmbeddedPostgres, type Session } from "./support.ts";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 100);
@@ -77,11 +75,7 @@ async function main(): Promise<void> {
     cleanups.push(db.drop);
     env.DATABASE_URL = db.url;
   } else {
-    const dataDir = await mkdtemp(join(tmpdir(), "localex-bench-"));
-    await chmod(dataDir, 0o755);
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    env.DATA_DIR = dataDir;
-    env.EMBEDDED_POSTGRES_PORT = String(await freePort());
+    await useEmbeddedPostgres(env, cleanups);
   }
   const config = loadConfig(env);
   stage("starting the stack");

