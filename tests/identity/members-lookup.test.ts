@@ -129,12 +129,15 @@ describe("members(query:)", () => {
       return (await statements()).map((n, i) => n - before[i]!);
     };
     // Other work on the graph (other files, jobs) only ever adds statements: per subgraph, the
-    // least of eight tries is the page's own cost.
+    // least of many tries is the page's own cost. At least eight tries; while another file keeps
+    // the graph busy, up to forty, until the two least costs agree (a page of 50 that cost more
+    // never can: its least cannot fall below its own cost).
     const least = [[Infinity, Infinity, Infinity], [Infinity, Infinity, Infinity]];
-    for (let i = 0; i < 8; i++) {
+    const total = (perSubgraph: number[]) => perSubgraph.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < 40 && (i < 8 || total(least[0]!) !== total(least[1]!)); i++) {
       for (const [j, first] of [10, 50].entries()) (await cost(first)).forEach((n, k) => (least[j]![k] = Math.min(least[j]![k]!, n)));
     }
-    const [ten, fifty] = least.map((perSubgraph) => perSubgraph.reduce((a, b) => a + b, 0));
+    const [ten, fifty] = least.map(total);
     expect(ten).toBeGreaterThan(0);
     expect(fifty).toBe(ten);
   });
