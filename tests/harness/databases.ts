@@ -27,14 +27,32 @@ export async function freshDatabase(serverUrl: string, prefix = "localex_test"):
   };
 }
 
+/**
+ * Ports for servers a test starts and must name before they listen (pieces, stand-ins). Not a
+ * port the system picks (listen on 0): that is from the ephemeral range, which outgoing
+ * connections and the other worker's pieces draw from too, so between the pick and the piece's
+ * listen another process could take it (seen: a compose test's gateway port answered by another
+ * file's listings). Instead: below the ephemeral range (32768–60999 on Linux), a block of its own
+ * per vitest worker (VITEST_POOL_ID; 0 outside vitest), taken in turn, each checked free.
+ */
+const PORT_BLOCK = 1000;
+const FIRST_PORT = 20_000;
+let portsTaken = 0;
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const block = Number(process.env.VITEST_POOL_ID ?? 0) % 12;
+  for (let tries = 0; tries < PORT_BLOCK; tries++) {
+    const port = FIRST_PORT + block * PORT_BLOCK + (portsTaken++ % PORT_BLOCK);
+    if (await isFree(port)) return port;
+  }
+  throw new Error(`no free port in ${FIRST_PORT + block * PORT_BLOCK}–${FIRST_PORT + (block + 1) * PORT_BLOCK - 1}`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
