@@ -32,20 +32,34 @@ export async function freshDatabase(serverUrl: string, prefix = "localex_test"):
  * port the system picks (listen on 0): that is from the ephemeral range, which outgoing
  * connections and the other worker's pieces draw from too, so between the pick and the piece's
  * listen another process could take it (seen: a compose test's gateway port answered by another
- * file's listings). Instead: below the ephemeral range (32768–60999 on Linux), a block of its own
- * per vitest worker (VITEST_POOL_ID; 0 outside vitest), taken in turn, each checked free.
+ * file's listings). Instead, in a vitest worker: below the ephemeral range (32768–60999 on
+ * Linux), a block of its own per worker (VITEST_POOL_ID), taken in turn, each checked free.
  */
 const PORT_BLOCK = 1000;
 const FIRST_PORT = 20_000;
 let portsTaken = 0;
 
 export async function freePort(): Promise<number> {
-  const block = Number(process.env.VITEST_POOL_ID ?? 0) % 12;
+  // Outside a vitest worker (global setup, benches, a child test run): one process alone picks
+  // ports there, and several of them may start at once, so the system picks.
+  if (!process.env.VITEST_POOL_ID) return systemPickedPort();
+  const block = Number(process.env.VITEST_POOL_ID) % 12;
   for (let tries = 0; tries < PORT_BLOCK; tries++) {
     const port = FIRST_PORT + block * PORT_BLOCK + (portsTaken++ % PORT_BLOCK);
     if (await isFree(port)) return port;
   }
   throw new Error(`no free port in ${FIRST_PORT + block * PORT_BLOCK}–${FIRST_PORT + (block + 1) * PORT_BLOCK - 1}`);
+}
+
+function systemPickedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
 }
 
 function isFree(port: number): Promise<boolean> {
