@@ -19,6 +19,6 @@ export async function pendingJobsFor(db: postgres.Sql, userId: string, task: str
  * before it (the grant posts the credits and enqueues the notification; recording the
  * notification enqueues its email), so with none of any task left, the member's mail has arrived.
  */
-export async function untilNoJobFor(db: postgres.Sql, userId: string, task: string | null = null): Promise<void> {
-  await eventually(`jobs (${task ?? "any task"}) pending for ${userId}`, () => pendingJobsFor(db, userId, task), (n) => n === 0);
+export async function untilNoJobFor(db: postgres.Sql, userId: string, task: string | null = null, timeoutMs = 30_000): Promise<void> {
+  await eventually(`jobs (${task ?? "any task"}) pending for ${userId}`, () => pendingJobsFor(db, userId, task), (n) => n === 0, timeoutMs);
 }

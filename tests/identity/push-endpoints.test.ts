@@ -72,7 +72,7 @@ describe("pushes to a member's endpoints", () => {
     const { ann, bob: mallory } = await twoMembers();
     try {
       // Her granted credits' push done first, so every push the tarpit sees is of what follows.
-      await untilNoJobFor(db, mallory.id);
+      await untilNoJobFor(db, mallory.id, null, 90_000);
       const { keys } = browser();
       for (let n = 0; n < 20; n++) expect((await registerPush(mallory, { endpoint: trap.endpoint(mallory.id, n), ...keys })).errors).toBeUndefined();
       // More notifications than identity's worker had slots (4): pushed one endpoint after another,
@@ -107,7 +107,7 @@ describe("pushes to a member's endpoints", () => {
     // One more member than identity's worker had slots (4), and more than push has.
     const [funder, ...members] = await Promise.all(Array.from({ length: 6 }, () => grantedUser()));
     try {
-      for (const member of members) await untilNoJobFor(db, member.id);
+      for (const member of members) await untilNoJobFor(db, member.id, null, 90_000);
       const { keys } = browser();
       for (const member of members) expect((await registerPush(member, { endpoint: trap.endpoint(member.id, 0), ...keys })).errors).toBeUndefined();
       for (const member of members) await send(funder!, member.id, 1);
@@ -139,14 +139,14 @@ describe("an endpoint registered by two members", () => {
 
       await send(ann, bob.id, 1);
       const toBob = await untilPushed(bobBrowser, (r) => r.payload?.kind === "CREDITS_RECEIVED", "to Bob's own browser");
-      await untilNoJobFor(db, bob.id);
+      await untilNoJobFor(db, bob.id, null, 90_000);
       expect(annBrowser.received.filter((r) => r.payload === null || r.payload.id === toBob.payload?.id)).toEqual([]);
       expect(await endpointsOf(ann)).toEqual([annBrowser.subscription.endpoint]);
       expect(await endpointsOf(bob)).toEqual([bobBrowser.subscription.endpoint]);
     } finally {
       await Promise.all([annBrowser.close(), bobBrowser.close()]);
     }
-  });
+  }, 120_000); // its waits end when jobs give up on tarpits: longer on a slow machine
 });
 
 describe("unregistering a push endpoint", () => {
@@ -160,7 +160,7 @@ describe("unregistering a push endpoint", () => {
       await send(ann, bob.id, 1);
       await untilPushed(forgotten, (r) => r.payload?.kind === "CREDITS_RECEIVED", "to the endpoint that answers 404");
       await untilPushed(working, (r) => r.payload?.kind === "CREDITS_RECEIVED", "to the endpoint that answers 201");
-      await untilNoJobFor(db, bob.id);
+      await untilNoJobFor(db, bob.id, null, 90_000);
 
       const answers = await Promise.all([
         unregisterPush(bob, forgotten.subscription.endpoint),
@@ -174,13 +174,13 @@ describe("unregistering a push endpoint", () => {
       await send(ann, bob.id, 1);
       const credits = () => control.received.filter((r) => r.payload?.kind === "CREDITS_RECEIVED").length;
       await eventually("the second push to the endpoint still registered", async () => credits(), (n) => n >= 2);
-      await untilNoJobFor(db, bob.id);
+      await untilNoJobFor(db, bob.id, null, 90_000);
       expect(working.received).toHaveLength(before);
       expect(await endpointsOf(bob)).toEqual([control.subscription.endpoint]);
     } finally {
       await Promise.all([forgotten.close(), working.close(), control.close()]);
     }
-  });
+  }, 120_000);
 });
 
 describe("the connection to a push endpoint", () => {
