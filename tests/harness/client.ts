@@ -6,6 +6,7 @@ import { createClient, type Client, type FormattedExecutionResult } from "graphq
 import { inject } from "vitest";
 import WebSocket from "ws";
 import { setRoleOn } from "../../subgraphs/identity/src/users/roles.ts";
+import { eventually } from "./eventually.ts";
 import { mailIn, type ReceivedMail } from "./mail-server.ts";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -145,13 +146,12 @@ export async function verificationToken(address: string, options: { after?: numb
 
 /** The token of the newest reset-password link mailed to `address`, once `count` of them have arrived. */
 export async function resetToken(address: string, count = 1): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const links = (await mailTo(address)).map((m) => linkTokenIn(m.raw, "reset-password")).filter((t): t is string => t !== null);
-    if (links.length >= count) return links.at(-1)!;
-    if (Date.now() > deadline) throw new Error(`reset link ${count} for ${address} did not arrive: ${links.length} did`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const links = await eventually(
+    `reset link ${count} for ${address}`,
+    async () => (await mailTo(address)).map((m) => linkTokenIn(m.raw, "reset-password")).filter((t): t is string => t !== null),
+    (tokens) => tokens.length >= count,
+  );
+  return links.at(-1)!;
 }
 
 /** Verifies `address` as its owner would: the link's token from the mail, to verifyEmail through the gateway. */
