@@ -37,3 +37,4 @@ export * from "./telemetry/spans.ts";
 export * from "./privacy.ts";
 export * from "./upload-pace.ts";
 export * from "./concurrency-limit.ts";
+export * from "./outcome.ts";

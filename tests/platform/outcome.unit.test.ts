@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { accepted, andThen, refusal, toPayload, type Outcome } from "@localex/common";
+
+// The one mapping from what a service answers to what a mutation returns (issue 21).
+describe("toPayload", () => {
+  it("puts an accepted value under its key, with no errors", () => {
+    expect(toPayload(accepted({ id: "t1" }), "trade")).toEqual({ trade: { id: "t1" }, errors: [] });
+  });
+
+  it("answers a refusal as the payload's one error, its field null and the key's value null", () => {
+    const refused: Outcome<{ id: string }> = refusal("INVALID_STATE", "This trade is CANCELLED.", "tradeId");
+    expect(toPayload(refused, "trade")).toEqual({ trade: null, errors: [{ code: "INVALID_STATE", message: "This trade is CANCELLED.", field: "tradeId" }] });
+    expect(toPayload(refusal("NOT_FOUND", "There is no such trade."), "trade").errors[0]!.field).toBeNull();
+  });
+
+  it("spreads an accepted value that is the payload's fields, and leaves them out on a refusal", () => {
+    expect(toPayload(accepted({ trade: 1, quote: 2 }))).toEqual({ trade: 1, quote: 2, errors: [] });
+    expect(toPayload(refusal("FORBIDDEN", "Not yours.") as Outcome<{ trade: number }>)).toEqual({ errors: [{ code: "FORBIDDEN", message: "Not yours.", field: null }] });
+  });
+});
+
+describe("andThen", () => {
+  it("runs the next step on an accepted value and passes a refusal through without running it", async () => {
+    let ran = 0;
+    const next = (n: number) => {
+      ran++;
+      return accepted(n + 1);
+    };
+    expect(await andThen(accepted(1), next)).toEqual(accepted(2));
+    const refused = refusal("NOT_FOUND", "Gone.");
+    expect(await andThen(refused as Outcome<number>, next)).toBe(refused);
+    expect(ran).toBe(1);
+  });
+});
