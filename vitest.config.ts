@@ -36,6 +36,10 @@ export default defineConfig({
     // connections are budgeted for it (tests/harness/global-setup.ts). Both projects share it.
     maxWorkers: Number(process.env.LOCALEX_TEST_WORKERS ?? 2),
     reporters: ["default"],
+    // Transformed test and harness modules kept on disk (node_modules/.experimental-vitest-cache):
+    // the second worker, the second .ci/run mode and a developer's rerun read them instead of
+    // compiling every file again. The SWC options above are fixed, so content is the whole key.
+    experimental: { fsModuleCache: true },
     sequence: { sequencer: SpacedSequencer },
     projects: [
       { extends: true, test: { name: "unit", include: ["tests/**/*.unit.test.ts"] } },
