@@ -4,7 +4,7 @@
 //
 // Why not @swc-node/register: its hooks run on a separate loader thread (module.register), and
 // the main thread waits on that thread for every import; a piece spent about 35 % more CPU
-// starting (`pnpm admin --help`: 3.2 s against 4.9 s of CPU, docs/testing.md). module.registerHooks
+// starting (`pnpm admin --help`: 3.2 s against 4.9 s of CPU, docs/benchmarks/test-suite.md). module.registerHooks
 // runs in the thread that imports.
 import { enableCompileCache, registerHooks } from "node:module";
 import { createHash } from "node:crypto";
