@@ -164,7 +164,7 @@ describe("GET /dev/mail on the gateway, in development without SMTP_URL", () => 
     const input = { email, password: "correct horse battery", displayName: "Only" };
     const { register } = await client.data<Registered>(REGISTER, { input });
     const granted = await setRoleOn(database.url, { email }, "admin");
-    expect(granted).toMatchObject({ ok: true, changed: true });
+    expect(granted).toMatchObject({ ok: true, value: { changed: true } });
     const { login } = await client.data<{ login: { accessToken: string } }>(`mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`, { input: { email, password: input.password } });
     const admin = client.withToken(login.accessToken);
     const { revokeAdmin } = await admin.data(`mutation ($id: ID!) { revokeAdmin(userId: $id) { user { id } errors { code message field } } }`, { id: register.user.id });

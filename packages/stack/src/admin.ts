@@ -60,17 +60,20 @@ if (embedded && config.NODE_ENV === "production") {
 const url = config.DATABASE_URL ?? embeddedPostgresUrl(config.EMBEDDED_POSTGRES_PORT);
 
 async function changeRole(email: string): Promise<void> {
-  const result = await setRoleOn(url, { email }, command === "grant" ? "admin" : "user", { allowNoAdmins: force });
-  if (!result.ok) {
-    console.error(`refused: ${result.message}`);
+  const outcome = await setRoleOn(url, { email }, command === "grant" ? "admin" : "user", { allowNoAdmins: force });
+  if (!outcome.ok) {
+    console.error(`refused: ${outcome.message}`);
     process.exitCode = 1;
-  } else if (!result.changed) {
-    console.log(`${result.user.email} is already ${command === "grant" ? "an admin" : "not an admin"}; nothing changed.`);
+    return;
+  }
+  const { user, changed, endedSessions } = outcome.value;
+  if (!changed) {
+    console.log(`${user.email} is already ${command === "grant" ? "an admin" : "not an admin"}; nothing changed.`);
   } else {
     console.log(
       command === "grant"
-        ? `${result.user.email} is now an admin (their ${result.endedSessions.length} session(s) ended: the role comes with their next sign-in).`
-        : `${result.user.email} is no longer an admin (their ${result.endedSessions.length} session(s) ended; an access token they hold expires within ${config.ACCESS_TOKEN_TTL_SECONDS} s).`,
+        ? `${user.email} is now an admin (their ${endedSessions.length} session(s) ended: the role comes with their next sign-in).`
+        : `${user.email} is no longer an admin (their ${endedSessions.length} session(s) ended; an access token they hold expires within ${config.ACCESS_TOKEN_TTL_SECONDS} s).`,
     );
   }
 }

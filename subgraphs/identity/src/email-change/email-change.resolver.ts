@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
-import { requireCaller, userError } from "@localex/common";
+import { accepted, andThen, requireCaller, toPayload } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import { ChangeEmailPayload, ConfirmEmailChangePayload, UndoEmailChangePayload } from "./email-change.type.ts";
 
@@ -15,19 +15,19 @@ export class EmailChangeResolver {
     @Ctx() ctx: IdentityContext,
   ): Promise<ChangeEmailPayload> {
     const caller = requireCaller(ctx.caller);
-    const result = await ctx.services.emailChange.request(caller.userId, newEmail, password);
-    if (!result.ok) return { accepted: false, pendingEmail: null, errors: [userError(result.code, result.message, result.field)] };
-    return { accepted: true, pendingEmail: result.pendingEmail, errors: [] };
+    const requested = await ctx.services.emailChange.request(caller.userId, newEmail, password);
+    return { ...toPayload(requested, "pendingEmail"), accepted: requested.ok }; // non-null: false when refused
   }
 
   @Mutation(() => ConfirmEmailChangePayload, {
     description: "Confirms a change of email address with the token from the link mailed to the new address (`<PUBLIC_APP_URL>/confirm-email-change?token=…`); works once, signed in or not.",
   })
   async confirmEmailChange(@Arg("token", () => String) token: string, @Ctx() ctx: IdentityContext): Promise<ConfirmEmailChangePayload> {
-    const result = await ctx.services.emailChange.confirm(token);
-    if (!result.ok) return { user: null, errors: [userError(result.code, result.message, result.field)] };
-    ctx.loaders.userById.clear(result.user.id).prime(result.user.id, result.user);
-    return { user: result.user, errors: [] };
+    const confirmed = await andThen(await ctx.services.emailChange.confirm(token), (user) => {
+      ctx.loaders.userById.clear(user.id).prime(user.id, user);
+      return accepted(user);
+    });
+    return toPayload(confirmed, "user");
   }
 
   @Mutation(() => UndoEmailChangePayload, {
@@ -35,9 +35,10 @@ export class EmailChangeResolver {
       "Undoes a change of email address with the token from the notice mailed to the old address (`<PUBLIC_APP_URL>/undo-email-change?token=…`): the old address is the account's again, a change still pending is cancelled, and every session ends. Works once, signed in or not.",
   })
   async undoEmailChange(@Arg("token", () => String) token: string, @Ctx() ctx: IdentityContext): Promise<UndoEmailChangePayload> {
-    const result = await ctx.services.emailChange.undo(token);
-    if (!result.ok) return { undone: false, errors: [userError(result.code, result.message, result.field)] };
-    ctx.loaders.userById.clear(result.user.id);
-    return { undone: true, errors: [] };
+    const undone = await andThen(await ctx.services.emailChange.undo(token), (user) => {
+      ctx.loaders.userById.clear(user.id);
+      return accepted(true);
+    });
+    return { ...toPayload(undone, "undone"), undone: undone.ok }; // non-null: false when refused
   }
 }

@@ -1,5 +1,5 @@
 import { and, eq, gte, isNull, sql } from "drizzle-orm";
-import { enqueueJob, isUuid, TASKS, type Database, type ErrorCode, type EventBus, type RateLimiter } from "@localex/common";
+import { accepted, andThen, enqueueJob, isUuid, refusal, TASKS, type Database, type EventBus, type Outcome, type RateLimiter, type Refusal } from "@localex/common";
 import { emailChanges, users, type EmailChangeRow, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
 import { announceSessionsEnded, endAllSessions } from "../sessions/ended-sessions.ts";
 import { addressTaken, lockAddress } from "../users/email-claims.ts";
@@ -8,18 +8,13 @@ import { verifyPassword } from "../users/passwords.ts";
 import { checkEmail, checkLoginPassword, normaliseEmail } from "../users/validation.ts";
 import { readChangeToken } from "./change-tokens.ts";
 
-type Refusal<F extends string> = { ok: false; code: ErrorCode; message: string; field: F };
-export type EmailChangeRequest = { ok: true; pendingEmail: string } | Refusal<"password" | "newEmail">;
-export type EmailChangeConfirmation = { ok: true; user: UserRow } | Refusal<"token">;
-export type EmailChangeUndo = { ok: true; user: UserRow } | Refusal<"token">;
-
 const TOKEN_MESSAGES = {
   EMAIL_CHANGE_TOKEN_INVALID: "This link is not valid. Use the latest link we emailed you, or ask for the change again.",
   EMAIL_CHANGE_TOKEN_EXPIRED: "This link has expired. Ask for the change again.",
   EMAIL_CHANGE_TOKEN_USED: "This link was already used, or the change was undone or replaced by a newer one.",
 } as const;
-const tokenRefusal = (code: keyof typeof TOKEN_MESSAGES): Refusal<"token"> => ({ ok: false, code, message: TOKEN_MESSAGES[code], field: "token" });
-const wrongPassword = (): Refusal<"password"> => ({ ok: false, code: "WRONG_PASSWORD", message: "The password is wrong.", field: "password" });
+const tokenRefusal = (code: keyof typeof TOKEN_MESSAGES): Refusal => refusal(code, TOKEN_MESSAGES[code], "token");
+const wrongPassword = (): Refusal => refusal("WRONG_PASSWORD", "The password is wrong.", "password");
 const TAKEN = "An account with this email already exists.";
 
 export interface EmailChangeOptions {
@@ -50,20 +45,21 @@ export class EmailChangeService {
    * taken is said only after the password is right: a stolen access token alone learns nothing,
    * and the password's holder learns what registering with the address would tell anyone.
    */
-  async request(userId: string, newEmail: string, password: string): Promise<EmailChangeRequest> {
+  /** Answers the address waiting for confirmation (as it will be stored). */
+  async request(userId: string, newEmail: string, password: string): Promise<Outcome<string>> {
     await this.limits.consume("EMAIL_CHANGE_PER_ACCOUNT", userId);
     if (checkLoginPassword(password)) return wrongPassword();
     const email = normaliseEmail(newEmail);
     const invalid = checkEmail(email);
-    if (invalid) return { ok: false, code: "INVALID_INPUT", message: invalid, field: "newEmail" };
+    if (invalid) return refusal("INVALID_INPUT", invalid, "newEmail");
     const [current] = await this.db.select().from(users).where(eq(users.id, userId));
     if (!current || current.deletionRequestedAt || !(await verifyPassword(current.passwordHash, password))) return wrongPassword();
-    return this.db.transaction(async (tx): Promise<EmailChangeRequest> => {
+    return this.db.transaction(async (tx): Promise<Outcome<string>> => {
       const user = await lockMember(tx, userId);
       if (!user || user.deletionRequestedAt) return wrongPassword();
-      if (user.email === email) return { ok: false, code: "EMAIL_UNCHANGED", message: "That is already your email address.", field: "newEmail" };
+      if (user.email === email) return refusal("EMAIL_UNCHANGED", "That is already your email address.", "newEmail");
       await lockAddress(tx, email);
-      if (await addressTaken(tx, email, userId)) return { ok: false, code: "EMAIL_TAKEN", message: TAKEN, field: "newEmail" };
+      if (await addressTaken(tx, email, userId)) return refusal("EMAIL_TAKEN", TAKEN, "newEmail");
       // One change pending at a time: an earlier one's confirmation link stops working.
       await tx
         .update(emailChanges)
@@ -83,24 +79,24 @@ export class EmailChangeService {
       for (const kind of ["confirm-link", "undo-notice"] as const) {
         await enqueueJob(tx, TASKS.sendEmailChangeEmail, { changeId: change!.id, kind }, { jobKey: `email-change:${change!.id}:${kind}` });
       }
-      return { ok: true, pendingEmail: email };
+      return accepted(email);
     });
   }
 
-  /** The link mailed to the new address: the address becomes the account's, verified. */
-  async confirm(token: string): Promise<EmailChangeConfirmation> {
+  /** The link mailed to the new address: the address becomes the account's, verified. Answers the member. */
+  async confirm(token: string): Promise<Outcome<UserRow>> {
     const reading = await readChangeToken(this.options.JWT_SECRET, "confirm", token);
     if (reading.state === "invalid" || !isUuid(reading.userId) || !isUuid(reading.changeId)) return tokenRefusal("EMAIL_CHANGE_TOKEN_INVALID");
-    return this.db.transaction(async (tx): Promise<EmailChangeConfirmation> => {
+    return this.db.transaction(async (tx): Promise<Outcome<UserRow>> => {
       const found = await lockChange(tx, reading.userId, reading.changeId);
       if (!found.ok) return found;
-      const { user, change } = found;
+      const { user, change } = found.value;
       // Replaced, undone or confirmed already: a replay, a race lost, or an older link.
       if (change.confirmedAt || change.undoneAt || change.supersededAt || user.email !== change.oldEmail) return tokenRefusal("EMAIL_CHANGE_TOKEN_USED");
       if (reading.state === "expired" || change.confirmExpiresAt.getTime() <= Date.now()) return tokenRefusal("EMAIL_CHANGE_TOKEN_EXPIRED");
       await lockAddress(tx, change.newEmail);
       // Someone registered with the address after it was asked for.
-      if (await addressTaken(tx, change.newEmail, user.id)) return { ok: false, code: "EMAIL_TAKEN", message: TAKEN, field: "token" };
+      if (await addressTaken(tx, change.newEmail, user.id)) return refusal("EMAIL_TAKEN", TAKEN, "token");
       const [changed] = await tx
         .update(users)
         .set({ email: change.newEmail, emailVerified: true, updatedAt: sql`now()` })
@@ -109,25 +105,25 @@ export class EmailChangeService {
       await tx.update(emailChanges).set({ confirmedAt: sql`now()` }).where(eq(emailChanges.id, change.id));
       // The new address is verified by this link: its mailbox is claimed, and a member never verified before is granted now.
       await claimMailbox(tx, changed!, !user.emailVerified);
-      return { ok: true, user: changed! };
+      return accepted(changed!);
     });
   }
 
-  /** The link mailed to the old address: it is the account's again, any change pending is cancelled, and every session ends. */
-  async undo(token: string): Promise<EmailChangeUndo> {
+  /** The link mailed to the old address: it is the account's again, any change pending is cancelled, and every session ends. Answers the member. */
+  async undo(token: string): Promise<Outcome<UserRow>> {
     const reading = await readChangeToken(this.options.JWT_SECRET, "undo", token);
     if (reading.state === "invalid" || !isUuid(reading.userId) || !isUuid(reading.changeId)) return tokenRefusal("EMAIL_CHANGE_TOKEN_INVALID");
-    const outcome = await this.db.transaction(async (tx): Promise<Refusal<"token"> | { ok: true; user: UserRow; endedSessions: string[] }> => {
+    const outcome = await this.db.transaction(async (tx): Promise<Outcome<{ user: UserRow; endedSessions: string[] }>> => {
       const found = await lockChange(tx, reading.userId, reading.changeId);
       if (!found.ok) return found;
-      const { user, change } = found;
+      const { user, change } = found.value;
       if (change.undoneAt) return tokenRefusal("EMAIL_CHANGE_TOKEN_USED");
       if (reading.state === "expired" || change.undoExpiresAt.getTime() <= Date.now()) return tokenRefusal("EMAIL_CHANGE_TOKEN_EXPIRED");
       let restored = user;
       if (user.email !== change.oldEmail) {
         await lockAddress(tx, change.oldEmail);
         // Reserved for this undo since the confirmation; taken only if it was never confirmed and someone took it since.
-        if (await addressTaken(tx, change.oldEmail, user.id)) return { ok: false, code: "EMAIL_TAKEN", message: TAKEN, field: "token" };
+        if (await addressTaken(tx, change.oldEmail, user.id)) return refusal("EMAIL_TAKEN", TAKEN, "token");
         const [row] = await tx
           .update(users)
           .set({ email: change.oldEmail, emailVerified: change.oldEmailVerified, updatedAt: sql`now()` })
@@ -140,11 +136,12 @@ export class EmailChangeService {
         .update(emailChanges)
         .set({ undoneAt: sql`now()` })
         .where(and(eq(emailChanges.userId, user.id), gte(emailChanges.requestedAt, change.requestedAt), isNull(emailChanges.undoneAt)));
-      return { ok: true, user: restored, endedSessions: await endAllSessions(tx, user.id) };
+      return accepted({ user: restored, endedSessions: await endAllSessions(tx, user.id) });
     });
-    if (!outcome.ok) return outcome;
-    await announceSessionsEnded(this.events, outcome.endedSessions, this.options.ACCESS_TOKEN_TTL_SECONDS);
-    return { ok: true, user: outcome.user };
+    return andThen(outcome, async ({ user, endedSessions }) => {
+      await announceSessionsEnded(this.events, endedSessions, this.options.ACCESS_TOKEN_TTL_SECONDS);
+      return accepted(user);
+    });
   }
 }
 
@@ -158,9 +155,9 @@ async function lockChange(
   tx: IdentityTx,
   userId: string,
   changeId: string,
-): Promise<{ ok: true; user: UserRow; change: EmailChangeRow } | Refusal<"token">> {
+): Promise<Outcome<{ user: UserRow; change: EmailChangeRow }>> {
   const user = await lockMember(tx, userId);
   if (!user || user.deletionRequestedAt) return tokenRefusal("EMAIL_CHANGE_TOKEN_INVALID");
   const [change] = await tx.select().from(emailChanges).where(and(eq(emailChanges.id, changeId), eq(emailChanges.userId, userId)));
-  return change ? { ok: true, user, change } : tokenRefusal("EMAIL_CHANGE_TOKEN_INVALID");
+  return change ? accepted({ user, change }) : tokenRefusal("EMAIL_CHANGE_TOKEN_INVALID");
 }

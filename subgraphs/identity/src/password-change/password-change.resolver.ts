@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
-import { requireCaller, userError } from "@localex/common";
+import { accepted, andThen, requireCaller, toPayload } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import { ChangePasswordPayload } from "./password-change.type.ts";
 
@@ -14,9 +14,12 @@ export class PasswordChangeResolver {
     @Ctx() ctx: IdentityContext,
   ): Promise<ChangePasswordPayload> {
     const caller = requireCaller(ctx.caller);
-    const result = await ctx.services.passwordChange.changePassword(caller, currentPassword, newPassword);
-    if (!result.ok) return { user: null, endedSessions: 0, errors: [userError(result.code, result.message, result.field)] };
-    ctx.loaders.userById.clear(result.user.id).prime(result.user.id, result.user);
-    return { user: result.user, endedSessions: result.endedSessions, errors: [] };
+    const changed = await andThen(await ctx.services.passwordChange.changePassword(caller, currentPassword, newPassword), (change) => {
+      ctx.loaders.userById.clear(change.user.id).prime(change.user.id, change.user);
+      return accepted(change);
+    });
+    const payload = toPayload(changed);
+    // Refused: no member, and no session ended.
+    return { ...payload, user: payload.user ?? null, endedSessions: payload.endedSessions ?? 0 };
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
-import { userError } from "@localex/common";
+import { accepted, andThen, toPayload } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import { RequestPasswordResetPayload, ResetPasswordPayload } from "./password-reset.type.ts";
 
@@ -9,8 +9,9 @@ export class PasswordResetResolver {
     description: "Mails a single-use link to reset the password (PASSWORD_RESET_TTL_SECONDS) if the email has an account; the answer is the same either way.",
   })
   async requestPasswordReset(@Arg("email", () => String) email: string, @Ctx() ctx: IdentityContext): Promise<RequestPasswordResetPayload> {
-    await ctx.services.passwordReset.requestReset(email, ctx.clientAddress);
-    return { accepted: true, errors: [] };
+    const requested = await ctx.services.passwordReset.requestReset(email, ctx.clientAddress);
+    // `accepted` is non-null: whether the outcome was (always, so nobody learns who is a member).
+    return { ...toPayload(requested, "accepted"), accepted: requested.ok };
   }
 
   @Mutation(() => ResetPasswordPayload, {
@@ -21,9 +22,10 @@ export class PasswordResetResolver {
     @Arg("newPassword", () => String, { description: "At least 10 characters." }) newPassword: string,
     @Ctx() ctx: IdentityContext,
   ): Promise<ResetPasswordPayload> {
-    const result = await ctx.services.passwordReset.resetPassword(token, newPassword);
-    if (!result.ok) return { reset: false, errors: [userError(result.code, result.message, result.field)] };
-    ctx.loaders.userById.clear(result.user.id);
-    return { reset: true, errors: [] };
+    const reset = await andThen(await ctx.services.passwordReset.resetPassword(token, newPassword), (user) => {
+      ctx.loaders.userById.clear(user.id);
+      return accepted(true);
+    });
+    return { ...toPayload(reset, "reset"), reset: reset.ok }; // non-null: false when refused
   }
 }

@@ -1,5 +1,19 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { enqueueJob, InternalCallError, TASKS, unavailable, userError, type Database, type EventBus, type InternalRequester, type Logger, type RateLimiter, type UserError } from "@localex/common";
+import {
+  accepted,
+  enqueueJob,
+  InternalCallError,
+  refusal,
+  TASKS,
+  unavailable,
+  type Accepted,
+  type Database,
+  type EventBus,
+  type InternalRequester,
+  type Logger,
+  type RateLimiter,
+  type Refusal,
+} from "@localex/common";
 import {
   accountDeletions,
   emailChanges,
@@ -30,16 +44,13 @@ export const DELETED_MEMBER_NAME = "Deleted member";
 export const DELETION_STEPS = ["close-trades", "withdraw-listings", "forget-media", "close-account", "anonymise-profile"] as const;
 export type DeletionStep = (typeof DELETION_STEPS)[number];
 
-/** deleteMyAccount's result: accepted, or why not (with the trades that stand in the way). */
-export interface DeletionOutcome {
-  accepted: boolean;
-  activeTradeIds: string[];
-  errors: UserError[];
-}
+/** A refused deletion, with the trades that stand in the way (MEMBER_HAS_ACTIVE_TRADES; none otherwise): deleteMyAccount names them. */
+export type DeletionRefusal = Refusal & { readonly activeTradeIds: string[] };
+/** deleteMyAccount's outcome: an Outcome whose refusals say which trades stand in the way. */
+export type DeletionOutcome = Accepted<void> | DeletionRefusal;
 
-const accepted = (): DeletionOutcome => ({ accepted: true, activeTradeIds: [], errors: [] });
-const refused = (error: UserError, activeTradeIds: string[] = []): DeletionOutcome => ({ accepted: false, activeTradeIds, errors: [error] });
-const wrongPassword = () => refused(userError("WRONG_PASSWORD", "The password is wrong.", "password"));
+const refused = (reason: Refusal, activeTradeIds: string[] = []): DeletionRefusal => ({ ...reason, activeTradeIds });
+const wrongPassword = () => refused(refusal("WRONG_PASSWORD", "The password is wrong.", "password"));
 
 /** The deletion's job: one per member (a key, and a queue of its own: JOB_POLICIES), however often it is queued again. */
 export const deletionJobKey = (userId: string) => `account-deletion:${userId}`;
@@ -85,13 +96,13 @@ export class AccountDeletionService {
     await this.limits.consume("DELETE_ACCOUNT_PER_ACCOUNT", userId);
     if (password.length > 256) return wrongPassword();
     const [user] = await this.db.select().from(users).where(eq(users.id, userId));
-    if (!user) return refused(userError("NOT_FOUND", "Your account no longer exists."));
+    if (!user) return refused(refusal("NOT_FOUND", "Your account no longer exists."));
     if (user.deletionRequestedAt) return accepted(); // already under way: a second click changes nothing
     if (!(await verifyPassword(user.passwordHash, password))) return wrongPassword();
     const blockers = await beginMemberDeparture(this.internal, userId).catch((e: unknown) => Promise.reject(unavailable("trades", e)));
     if (blockers.length > 0) {
       const message = `Your account cannot be deleted while credits are held in escrow for a trade: complete, cancel or settle the dispute of ${blockers.join(", ")} first.`;
-      return refused(userError("MEMBER_HAS_ACTIVE_TRADES", message), blockers);
+      return refused(refusal("MEMBER_HAS_ACTIVE_TRADES", message), blockers);
     }
     let sessions: string[] | null;
     try {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { apiError, addressKey, badUserInput, issueAccessToken, type Config, type RateLimiter, type Database, type EventBus } from "@localex/common";
+import { accepted, apiError, addressKey, badUserInput, issueAccessToken, refusal, type Config, type Database, type EventBus, type Outcome, type RateLimiter } from "@localex/common";
 import { refreshTokens, users, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
 import { handleProblem, normaliseHandle } from "../users/profile-rules.ts";
 import type { UsersService } from "../users/users.service.ts";
@@ -31,7 +31,11 @@ function refused(message: string): GraphQLError {
   return apiError("UNAUTHENTICATED", message);
 }
 
-type Rotation = { error: string; revokedFamily?: string } | { user: UserRow; familyId: string; refreshToken: string };
+/** A refresh refused: the caller has no session to go on with. */
+const signedOut = (message: string) => refusal("UNAUTHENTICATED", message);
+
+/** A refresh token rotated: the member, their session, and the token that replaces the one used. */
+type Rotation = { user: UserRow; familyId: string; refreshToken: string };
 
 type Tx = IdentityTx;
 
@@ -63,10 +67,10 @@ export class SessionsService {
       field("input.handle", handle === null ? null : (handleProblem(handle)?.message ?? null));
     if (problem) throw badUserInput(problem.message, problem.field);
 
-    const user = await this.users.create(email, input.password, displayName, handle);
-    if (user === "email-taken") throw badUserInput("An account with this email already exists.", "input.email");
-    if (user === "handle-taken") throw badUserInput(`@${handle} is taken; choose another handle.`, "input.handle");
-    return this.startSession(user, await signDeviceToken(this.config.JWT_SECRET, user.id));
+    const created = await this.users.create(email, input.password, displayName, handle);
+    // register answers no payload: a taken email or handle is an error of its input.
+    if (!created.ok) throw badUserInput(created.message, created.field ?? "input");
+    return this.startSession(created.value, await signDeviceToken(this.config.JWT_SECRET, created.value.id));
   }
 
   /**
@@ -114,30 +118,31 @@ export class SessionsService {
     await this.limits.consume("REFRESH_PER_ADDRESS", address(clientAddress));
     const [known] = await this.db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, digestOf(token)));
     if (known) await this.limits.consume("REFRESH_PER_SESSION", `session:${known.familyId}`);
-    const outcome = await this.db.transaction(async (tx): Promise<Rotation> => {
+    let revokedFamily = null as string | null; // set in the transaction when a reused token revoked its session
+    const rotation = await this.db.transaction(async (tx): Promise<Outcome<Rotation>> => {
       const [row] = await tx
         .select()
         .from(refreshTokens)
         .where(eq(refreshTokens.tokenHash, digestOf(token)))
         .for("update");
-      if (!row) return { error: "The refresh token is not recognised." };
-      if (row.revokedAt) return { error: "This session has been signed out." };
+      if (!row) return signedOut("The refresh token is not recognised.");
+      if (row.revokedAt) return signedOut("This session has been signed out.");
       if (row.usedAt) {
         await revokeFamily(tx, row.familyId);
-        return { error: "This refresh token was already used; the session has been revoked. Sign in again.", revokedFamily: row.familyId };
+        revokedFamily = row.familyId;
+        return signedOut("This refresh token was already used; the session has been revoked. Sign in again.");
       }
-      if (row.expiresAt.getTime() <= Date.now()) return { error: "The refresh token has expired. Sign in again." };
+      if (row.expiresAt.getTime() <= Date.now()) return signedOut("The refresh token has expired. Sign in again.");
       await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.id));
       const [user] = await tx.select().from(users).where(eq(users.id, row.userId));
-      if (!user || user.deletionRequestedAt) return { error: "The account no longer exists." };
+      if (!user || user.deletionRequestedAt) return signedOut("The account no longer exists.");
       const next = await this.storeRefreshToken(tx, user.id, row.familyId);
-      return { user, familyId: row.familyId, refreshToken: next };
+      return accepted({ user, familyId: row.familyId, refreshToken: next });
     });
-    if ("error" in outcome) {
-      if (outcome.revokedFamily) await announceSessionsEnded(this.events, [outcome.revokedFamily], this.config.ACCESS_TOKEN_TTL_SECONDS);
-      throw refused(outcome.error);
-    }
-    return this.sessionFor(outcome.user, outcome.familyId, outcome.refreshToken, null);
+    if (revokedFamily) await announceSessionsEnded(this.events, [revokedFamily], this.config.ACCESS_TOKEN_TTL_SECONDS);
+    // refreshSession answers no payload: a refused refresh is the caller's missing session.
+    if (!rotation.ok) throw refused(rotation.message);
+    return this.sessionFor(rotation.value.user, rotation.value.familyId, rotation.value.refreshToken, null);
   }
 
   /** Ends the session the access token belongs to: its refresh tokens stop working. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { enqueueJob, jobTask, TASKS, type Database, type RateLimiter, type Logger, type SqlExecutor, type Task } from "@localex/common";
+import { accepted, enqueueJob, jobTask, refusal, TASKS, type Database, type Logger, type Outcome, type RateLimiter, type Refusal, type SqlExecutor, type Task } from "@localex/common";
 import { users, welcomeGrants, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
 import { DeliveryFailed, renderVerificationEmail, type EmailChannel } from "../notifications/channels/index.ts";
 import { canonicalEmail } from "./canonical-email.ts";
@@ -39,8 +39,6 @@ async function readVerificationToken(secret: string, token: string): Promise<Tok
 }
 
 export type VerificationErrorCode = "VERIFICATION_TOKEN_INVALID" | "VERIFICATION_TOKEN_EXPIRED" | "VERIFICATION_TOKEN_USED";
-export type Verification = { ok: true; user: UserRow } | { ok: false; code: VerificationErrorCode; message: string };
-export type Resend = { ok: true } | { ok: false; code: "ALREADY_VERIFIED" | "NOT_FOUND"; message: string };
 
 const MESSAGES: Record<VerificationErrorCode, string> = {
   VERIFICATION_TOKEN_INVALID: "This verification link is not valid. Use the latest link we emailed you, or ask for a new one.",
@@ -51,7 +49,7 @@ const MESSAGES: Record<VerificationErrorCode, string> = {
 /** How welcomeGrants names a mailbox: the SHA-256 of its canonical address, never the address. */
 export const mailboxDigest = (email: string): string => createHash("sha256").update(canonicalEmail(email), "utf8").digest("hex");
 
-const refusal = (code: VerificationErrorCode): Verification => ({ ok: false, code, message: MESSAGES[code] });
+const tokenRefusal = (code: VerificationErrorCode): Refusal => refusal(code, MESSAGES[code], "token");
 
 /**
  * Claims the mailbox of a member's newly verified address (welcomeGrants, in the caller's
@@ -110,15 +108,17 @@ export class EmailVerificationService {
    * mailbox has never had one: its claim in welcomeGrants is unique, so of two accounts on one
    * mailbox verified at once, one is granted.
    */
-  async verify(token: string): Promise<Verification> {
+  async verify(token: string): Promise<Outcome<UserRow>> {
+    // Longer than any link we send: refused before any HMAC work.
+    if (token.length > VERIFICATION_TOKEN_MAX) return refusal("VERIFICATION_TOKEN_INVALID", "This verification link is not valid.", "token");
     const reading = await readVerificationToken(this.options.JWT_SECRET, token);
-    if (reading.state === "invalid") return refusal("VERIFICATION_TOKEN_INVALID");
+    if (reading.state === "invalid") return tokenRefusal("VERIFICATION_TOKEN_INVALID");
     const { userId, email } = reading;
     const [current] = await this.db.select().from(users).where(eq(users.id, userId));
     // The account is gone, or its address is no longer the one the link was mailed to.
-    if (!current || current.email !== email) return refusal("VERIFICATION_TOKEN_INVALID");
-    if (current.emailVerified) return refusal("VERIFICATION_TOKEN_USED");
-    if (reading.state === "expired") return refusal("VERIFICATION_TOKEN_EXPIRED");
+    if (!current || current.email !== email) return tokenRefusal("VERIFICATION_TOKEN_INVALID");
+    if (current.emailVerified) return tokenRefusal("VERIFICATION_TOKEN_USED");
+    if (reading.state === "expired") return tokenRefusal("VERIFICATION_TOKEN_EXPIRED");
     const verified = await this.db.transaction(async (tx) => {
       const [row] = await tx
         .update(users)
@@ -130,17 +130,17 @@ export class EmailVerificationService {
       return row;
     });
     // Lost a race with another use of a link: that one verified the address.
-    return verified ? { ok: true, user: verified } : refusal("VERIFICATION_TOKEN_USED");
+    return verified ? accepted(verified) : tokenRefusal("VERIFICATION_TOKEN_USED");
   }
 
   /** Mails a fresh link to a signed-in member whose address is not verified yet. */
-  async resend(userId: string): Promise<Resend> {
+  async resend(userId: string): Promise<Outcome<void>> {
     const [user] = await this.db.select().from(users).where(eq(users.id, userId));
-    if (!user) return { ok: false, code: "NOT_FOUND", message: "Your account no longer exists." };
-    if (user.emailVerified) return { ok: false, code: "ALREADY_VERIFIED", message: "Your email address is already verified." };
+    if (!user) return refusal("NOT_FOUND", "Your account no longer exists.");
+    if (user.emailVerified) return refusal("ALREADY_VERIFIED", "Your email address is already verified.");
     await this.limits.consume("VERIFICATION_EMAIL_PER_ACCOUNT", `account:${userId}`);
     await enqueueVerificationEmail(this.db, userId);
-    return { ok: true };
+    return accepted();
   }
 }
 

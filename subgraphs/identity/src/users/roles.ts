@@ -1,5 +1,5 @@
 import { count, eq, sql } from "drizzle-orm";
-import { connect, database, isUuid, type Database } from "@localex/common";
+import { accepted, connect, database, isUuid, refusal, type Database, type Outcome } from "@localex/common";
 import { schema, users, type UserRow } from "../db/schema.ts";
 import { endAllSessions } from "../sessions/ended-sessions.ts";
 import { normaliseEmail } from "./validation.ts";
@@ -14,43 +14,44 @@ import { normaliseEmail } from "./validation.ts";
 
 export type Role = UserRow["role"];
 export type RoleTarget = { userId: string } | { email: string };
-export type RoleChange =
-  /** `endedSessions`: the member's sessions the change ended, to announce (announceSessionsEnded). */
-  | { ok: true; user: UserRow; changed: boolean; endedSessions: string[] }
-  | { ok: false; code: "NOT_FOUND" | "LAST_ADMIN"; message: string };
+export interface RoleChange {
+  user: UserRow;
+  /** False when the member already had the role. */
+  changed: boolean;
+  /** The member's sessions the change ended, to announce (announceSessionsEnded). */
+  endedSessions: string[];
+}
 
 /**
  * Sets a member's role. Refuses to leave the exchange without any admin (an admin revoking
  * themselves as the last one, say) unless `allowNoAdmins`. Role changes take one transaction-wide
- * lock, so two admins revoking each other at once cannot both pass the check.
+ * lock, so two admins revoking each other at once cannot both pass the check. A refusal names the
+ * `userId` argument when the member is named by id (grantAdmin, revokeAdmin).
  */
 export async function setRole(
   db: Database<typeof schema>,
   target: RoleTarget,
   role: Role,
   options: { allowNoAdmins?: boolean } = {},
-): Promise<RoleChange> {
-  const notFound = {
-    ok: false,
-    code: "NOT_FOUND",
-    message: "userId" in target ? "No member has this id." : `No member has the email ${normaliseEmail(target.email)}.`,
-  } as const;
+): Promise<Outcome<RoleChange>> {
+  const field = "userId" in target ? "userId" : null;
+  const notFound = refusal("NOT_FOUND", "userId" in target ? "No member has this id." : `No member has the email ${normaliseEmail(target.email)}.`, field);
   if ("userId" in target && !isUuid(target.userId)) return notFound;
-  return db.transaction(async (tx) => {
+  return db.transaction(async (tx): Promise<Outcome<RoleChange>> => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('localex:identity:roles'))`);
     const where = "userId" in target ? eq(users.id, target.userId) : eq(users.email, normaliseEmail(target.email));
     const [user] = await tx.select().from(users).where(where).for("update");
     if (!user) return notFound;
-    if (user.role === role) return { ok: true, user, changed: false, endedSessions: [] };
+    if (user.role === role) return accepted({ user, changed: false, endedSessions: [] });
     if (role !== "admin" && !options.allowNoAdmins) {
       const [admins] = await tx.select({ n: count() }).from(users).where(eq(users.role, "admin"));
       if ((admins?.n ?? 0) <= 1) {
-        return { ok: false, code: "LAST_ADMIN", message: `${user.email} is the only admin; grant the role to someone else first.` };
+        return refusal("LAST_ADMIN", `${user.email} is the only admin; grant the role to someone else first.`, field);
       }
     }
     const [changed] = await tx.update(users).set({ role, updatedAt: sql`now()` }).where(eq(users.id, user.id)).returning();
     const endedSessions = await endAllSessions(tx, user.id);
-    return { ok: true, user: changed!, changed: true, endedSessions };
+    return accepted({ user: changed!, changed: true, endedSessions });
   });
 }
 
@@ -62,7 +63,7 @@ export async function roleOf(db: Database<typeof schema>, userId: string): Promi
 }
 
 /** For the operator's CLI and the test harness: one role change on the database at `url`, then disconnect. */
-export async function setRoleOn(url: string, target: RoleTarget, role: Role, options: { allowNoAdmins?: boolean } = {}): Promise<RoleChange> {
+export async function setRoleOn(url: string, target: RoleTarget, role: Role, options: { allowNoAdmins?: boolean } = {}): Promise<Outcome<RoleChange>> {
   const sql = connect(url, { max: 1, applicationName: "localex-admin" });
   try {
     return await setRole(database(sql, schema), target, role, options);

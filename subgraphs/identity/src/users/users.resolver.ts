@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { forbidden, requireAdmin, requireCaller, requireService, userError } from "@localex/common";
+import { accepted, andThen, forbidden, requireAdmin, requireCaller, requireService, toPayload } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
-import { VERIFICATION_TOKEN_MAX } from "./email-verification.ts";
+import type { UserRow } from "../db/schema.ts";
 import { announceSessionsEnded } from "../sessions/ended-sessions.ts";
 import { roleOf, setRole, type Role } from "./roles.ts";
 import { ResendVerificationEmailPayload, UpdateProfileInput, User, UserPayload, UserRole, VerifyEmailPayload } from "./user.type.ts";
@@ -68,10 +68,8 @@ export class UsersResolver {
     @Ctx() ctx: IdentityContext,
   ): Promise<UserPayload> {
     const caller = requireCaller(ctx.caller);
-    const result = await ctx.services.users.updateProfile(caller.userId, input);
-    if (!result.ok) return { user: null, errors: [userError(result.code, result.message, result.field)] };
-    ctx.loaders.userById.clear(caller.userId).prime(caller.userId, result.user);
-    return { user: result.user, errors: [] };
+    const updated = await andThen(await ctx.services.users.updateProfile(caller.userId, input), (user) => accepted(primed(ctx, user)));
+    return toPayload(updated, "user");
   }
 
   @Mutation(() => VerifyEmailPayload, {
@@ -79,13 +77,8 @@ export class UsersResolver {
       "Verifies the member's email address with the token from the link mailed at registration (`?token=`); works once, signed in or not. Starts the welcome grant.",
   })
   async verifyEmail(@Arg("token", () => String) token: string, @Ctx() ctx: IdentityContext): Promise<VerifyEmailPayload> {
-    if (token.length > VERIFICATION_TOKEN_MAX) {
-      return { user: null, errors: [userError("VERIFICATION_TOKEN_INVALID", "This verification link is not valid.", "token")] };
-    }
-    const result = await ctx.services.verification.verify(token);
-    if (!result.ok) return { user: null, errors: [userError(result.code, result.message, "token")] };
-    ctx.loaders.userById.clear(result.user.id).prime(result.user.id, result.user);
-    return { user: result.user, errors: [] };
+    const verified = await andThen(await ctx.services.verification.verify(token), (user) => accepted(primed(ctx, user)));
+    return toPayload(verified, "user");
   }
 
   @Mutation(() => ResendVerificationEmailPayload, {
@@ -93,9 +86,8 @@ export class UsersResolver {
   })
   async resendVerificationEmail(@Ctx() ctx: IdentityContext): Promise<ResendVerificationEmailPayload> {
     const caller = requireCaller(ctx.caller);
-    const result = await ctx.services.verification.resend(caller.userId);
-    if (!result.ok) return { sent: false, errors: [userError(result.code, result.message)] };
-    return { sent: true, errors: [] };
+    const resent = await ctx.services.verification.resend(caller.userId);
+    return { ...toPayload(resent, "sent"), sent: resent.ok }; // non-null: false when refused
   }
 
   @Mutation(() => UserPayload, {
@@ -128,12 +120,18 @@ export class UsersResolver {
     const caller = requireAdmin(ctx.caller);
     // The token's role may be up to one access-token lifetime old: a revoked admin is stopped here at once.
     if ((await roleOf(ctx.services.db, caller.userId)) !== "admin") throw forbidden("Only administrators may do this.");
-    const result = await setRole(ctx.services.db, { userId }, role);
-    if (!result.ok) return { user: null, errors: [userError(result.code, result.message, "userId")] };
-    await announceSessionsEnded(ctx.services.events, result.endedSessions, ctx.services.accessTokenTtlSeconds);
-    ctx.loaders.userById.clear(result.user.id).prime(result.user.id, result.user);
-    return { user: result.user, errors: [] };
+    const changed = await andThen(await setRole(ctx.services.db, { userId }, role), async ({ user, endedSessions }) => {
+      await announceSessionsEnded(ctx.services.events, endedSessions, ctx.services.accessTokenTtlSeconds);
+      return accepted(primed(ctx, user));
+    });
+    return toPayload(changed, "user");
   }
+}
+
+/** The rest of this request reads the member as just written. */
+function primed(ctx: IdentityContext, user: UserRow): UserRow {
+  ctx.loaders.userById.clear(user.id).prime(user.id, user);
+  return user;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import { isUuid, type Database, type ErrorCode } from "@localex/common";
+import { accepted, isUuid, refusal, type Database, type Outcome } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
 import { addressTaken, lockAddress } from "./email-claims.ts";
 import { enqueueVerificationEmail } from "./email-verification.ts";
@@ -14,11 +14,11 @@ export interface ProfileInput {
   area?: string | null;
 }
 
-export type ProfileChange = { ok: true; user: UserRow } | { ok: false; field: string; code: ErrorCode; message: string };
-
 // A hash of a random password: login for an unknown email still pays for one verification,
 // so response time does not reveal which emails are registered.
 const TIMING_DUMMY_HASH = hashPassword(crypto.randomUUID());
+
+const emailTaken = () => refusal("EMAIL_TAKEN", "An account with this email already exists.", "input.email");
 
 export class UsersService {
   constructor(private readonly db: Database<typeof schema>) {}
@@ -37,24 +37,24 @@ export class UsersService {
   /**
    * Inserts a member (role `user`, address unverified, with the handle if one is given) and, in
    * the same transaction, the job that mails the verification link. The welcome credits wait for
-   * verification (email-verification.ts). Says which is taken when the (normalised) email or the
-   * handle is.
+   * verification (email-verification.ts). Refused (EMAIL_TAKEN, HANDLE_TAKEN, naming register's
+   * input) when the (normalised) email or the handle is taken.
    */
-  async create(email: string, password: string, displayName: string, handle: string | null = null): Promise<UserRow | "email-taken" | "handle-taken"> {
+  async create(email: string, password: string, displayName: string, handle: string | null = null): Promise<Outcome<UserRow>> {
     const passwordHash = await hashPassword(password);
-    return this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx): Promise<Outcome<UserRow>> => {
       // An address a confirmed email change keeps for its undo is taken (email-claims.ts).
       await lockAddress(tx, email);
-      if (await addressTaken(tx, email, null)) return "email-taken";
-      if (handle !== null && (await claimHandle(tx, handle, null)) === "taken") return "handle-taken";
+      if (await addressTaken(tx, email, null)) return emailTaken();
+      if (handle !== null && (await claimHandle(tx, handle, null)) === "taken") return refusal("HANDLE_TAKEN", `@${handle} is taken; choose another handle.`, "input.handle");
       const [row] = await tx
         .insert(users)
         .values({ email, passwordHash, displayName, handle, role: "user" })
         .onConflictDoNothing({ target: users.email })
         .returning();
-      if (!row) return "email-taken";
+      if (!row) return emailTaken();
       await enqueueVerificationEmail(tx, row.id);
-      return row;
+      return accepted(row);
     });
   }
 
@@ -82,40 +82,40 @@ export class UsersService {
   }
 
   /** Changes the fields given; `bio` or `area` given empty are removed. A taken handle is refused as data. */
-  async updateProfile(userId: string, change: ProfileInput): Promise<ProfileChange> {
+  async updateProfile(userId: string, change: ProfileInput): Promise<Outcome<UserRow>> {
     const set: Partial<UserRow> = {};
     if (change.displayName != null) {
       const displayName = normaliseDisplayName(change.displayName);
       const problem = checkDisplayName(displayName);
-      if (problem) return { ok: false, field: "input.displayName", code: "INVALID_INPUT", message: problem };
+      if (problem) return refusal("INVALID_INPUT", problem, "input.displayName");
       set.displayName = displayName;
     }
     if (change.bio != null) {
       set.bio = normaliseBio(change.bio);
       const problem = bioProblem(set.bio);
-      if (problem) return { ok: false, field: "input.bio", code: "INVALID_INPUT", message: problem };
+      if (problem) return refusal("INVALID_INPUT", problem, "input.bio");
     }
     if (change.area != null) {
       set.area = normaliseArea(change.area);
       const problem = areaProblem(set.area);
-      if (problem) return { ok: false, field: "input.area", code: "INVALID_INPUT", message: problem };
+      if (problem) return refusal("INVALID_INPUT", problem, "input.area");
     }
     if (change.handle != null) {
       set.handle = normaliseHandle(change.handle);
       const problem = handleProblem(set.handle);
-      if (problem) return { ok: false, field: "input.handle", ...problem };
+      if (problem) return refusal(problem.code, problem.message, "input.handle");
     }
-    return this.db.transaction(async (tx): Promise<ProfileChange> => {
+    return this.db.transaction(async (tx): Promise<Outcome<UserRow>> => {
       if (set.handle && (await claimHandle(tx, set.handle, userId)) === "taken") {
-        return { ok: false, field: "input.handle", code: "HANDLE_TAKEN", message: `@${set.handle} is taken; choose another handle.` };
+        return refusal("HANDLE_TAKEN", `@${set.handle} is taken; choose another handle.`, "input.handle");
       }
       const [row] = await tx
         .update(users)
         .set({ ...set, updatedAt: sql`now()` })
         .where(and(eq(users.id, userId), isNull(users.deletionRequestedAt)))
         .returning();
-      if (!row) return { ok: false, field: "id", code: "NOT_FOUND", message: "Your account no longer exists." };
-      return { ok: true, user: row };
+      if (!row) return refusal("NOT_FOUND", "Your account no longer exists.", "id");
+      return accepted(row);
     });
   }
 }

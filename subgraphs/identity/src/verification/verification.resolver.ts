@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { checkListSize, forbidden, pageSize, requireAdmin, requireCaller, type Caller, type Connection } from "@localex/common";
+import { checkListSize, forbidden, pageSize, requireAdmin, requireCaller, toPayload, type Caller, type Connection } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { UserRow, VerificationRequestRow } from "../db/schema.ts";
 import { roleOf } from "../users/roles.ts";
@@ -12,10 +12,10 @@ export class VerificationResolver {
     description:
       "Asks to be verified with one or two of your private documents (createUpload or uploads with purpose DOCUMENT, once READY). Only you and admins can ever see them; they are deleted a while after the decision (VERIFICATION_DOCUMENT_RETENTION_HOURS).",
   })
-  requestVerification(@Arg("documentIds", () => [ID]) documentIds: string[], @Ctx() ctx: IdentityContext): Promise<VerificationRequestPayload> {
+  async requestVerification(@Arg("documentIds", () => [ID]) documentIds: string[], @Ctx() ctx: IdentityContext): Promise<VerificationRequestPayload> {
     const caller = requireCaller(ctx.caller);
     checkListSize(documentIds, "documentIds", MAX_DOCUMENTS * 5);
-    return ctx.services.documentVerification.submit(caller.userId, documentIds);
+    return toPayload(await ctx.services.documentVerification.submit(caller.userId, documentIds), "request");
   }
 
   @Query(() => VerificationRequest, { nullable: true, description: "Your latest verification request, if any." })
@@ -38,7 +38,7 @@ export class VerificationResolver {
   @Mutation(() => VerificationRequestPayload, { description: "Admins only: approves a PENDING request; the member becomes verified and is notified." })
   async approveVerification(@Arg("id", () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<VerificationRequestPayload> {
     const admin = await currentAdmin(ctx);
-    return ctx.services.documentVerification.decide(admin.userId, id, { approve: true });
+    return toPayload(await ctx.services.documentVerification.decide(admin.userId, id, { approve: true }), "request");
   }
 
   @Mutation(() => VerificationRequestPayload, { description: "Admins only: rejects a PENDING request with a reason (1 to 500 characters) the member is told." })
@@ -48,7 +48,7 @@ export class VerificationResolver {
     @Ctx() ctx: IdentityContext,
   ): Promise<VerificationRequestPayload> {
     const admin = await currentAdmin(ctx);
-    return ctx.services.documentVerification.decide(admin.userId, id, { approve: false, reason });
+    return toPayload(await ctx.services.documentVerification.decide(admin.userId, id, { approve: false, reason }), "request");
   }
 
   @FieldResolver(() => User, { description: "The member asking." })

@@ -1,18 +1,18 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import {
+  accepted,
   decodeInstantCursor,
   enqueueJob,
   isUuid,
+  refusal,
   TASKS,
   textProblem,
   toConnection,
   unavailable,
-  userError,
   type Connection,
   type Database,
-  type ErrorCode,
   type InternalClient,
-  type UserError,
+  type Outcome,
 } from "@localex/common";
 import { users, verificationRequests, type schema, type VerificationRequestRow } from "../db/schema.ts";
 import { verificationDocuments } from "./media-client.ts";
@@ -20,13 +20,7 @@ import { verificationDocuments } from "./media-client.ts";
 export const MAX_DOCUMENTS = 2;
 export const MAX_REASON = 500;
 
-export type VerificationOutcome = { request: VerificationRequestRow | null; errors: UserError[] };
 type Status = VerificationRequestRow["status"];
-
-const refuse = (code: ErrorCode, message: string, field: string | null = null): VerificationOutcome => ({
-  request: null,
-  errors: [userError(code, message, field ?? undefined)],
-});
 
 /**
  * Verification with private documents (issue 12): a member submits one or two of their own
@@ -41,24 +35,24 @@ export class VerificationService {
     private readonly retentionHours: number,
   ) {}
 
-  async submit(userId: string, documentIds: string[]): Promise<VerificationOutcome> {
+  async submit(userId: string, documentIds: string[]): Promise<Outcome<VerificationRequestRow>> {
     const ids = [...new Set(documentIds)];
-    if (ids.length < 1 || ids.length > MAX_DOCUMENTS) return refuse("INVALID_INPUT", `Send one or two documents (${ids.length} given).`, "documentIds");
+    if (ids.length < 1 || ids.length > MAX_DOCUMENTS) return refusal("INVALID_INPUT", `Send one or two documents (${ids.length} given).`, "documentIds");
     const [user] = await this.db.select().from(users).where(eq(users.id, userId));
-    if (!user || user.deletionRequestedAt) return refuse("NOT_FOUND", "Your account no longer exists.");
-    if (user.verified) return refuse("ALREADY_VERIFIED", "You are already verified.");
+    if (!user || user.deletionRequestedAt) return refusal("NOT_FOUND", "Your account no longer exists.");
+    if (user.verified) return refusal("ALREADY_VERIFIED", "You are already verified.");
     const ready = await verificationDocuments(this.internal, userId, ids).catch((e: unknown) => Promise.reject(unavailable("media", e)));
     const missing = ids.filter((id) => !ready.includes(id));
     if (missing.length > 0) {
-      return refuse("DOCUMENT_NOT_READY", `Not one of your processed private documents (upload with purpose DOCUMENT and wait for READY): ${missing.join(", ")}.`, "documentIds");
+      return refusal("DOCUMENT_NOT_READY", `Not one of your processed private documents (upload with purpose DOCUMENT and wait for READY): ${missing.join(", ")}.`, "documentIds");
     }
     const [row] = await this.db
       .insert(verificationRequests)
       .values({ userId, documentIds: ids })
       .onConflictDoNothing() // the one-PENDING-per-member index: a double click makes one request
       .returning();
-    if (!row) return refuse("ALREADY_PENDING", "You already have a request waiting for an admin.");
-    return { request: row, errors: [] };
+    if (!row) return refusal("ALREADY_PENDING", "You already have a request waiting for an admin.");
+    return accepted(row);
   }
 
   async latestOf(userId: string): Promise<VerificationRequestRow | null> {
@@ -101,22 +95,22 @@ export class VerificationService {
    * wins and the other is told ALREADY_DECIDED. In the same transaction: the member's flag, their
    * notification, and the documents' deletion job.
    */
-  async decide(adminId: string, id: string, decision: { approve: true } | { approve: false; reason: string }): Promise<VerificationOutcome> {
+  async decide(adminId: string, id: string, decision: { approve: true } | { approve: false; reason: string }): Promise<Outcome<VerificationRequestRow>> {
     let reason: string | null = null;
     if (!decision.approve) {
       reason = decision.reason.normalize("NFC").trim();
       const problem = textProblem(reason, { label: "The reason", max: MAX_REASON, min: 1, multiline: true });
-      if (problem) return refuse("INVALID_INPUT", problem, "reason");
+      if (problem) return refusal("INVALID_INPUT", problem, "reason");
     }
     const existing = await this.byId(id);
-    if (!existing) return refuse("NOT_FOUND", "There is no such verification request.", "id");
-    return this.db.transaction(async (tx) => {
+    if (!existing) return refusal("NOT_FOUND", "There is no such verification request.", "id");
+    return this.db.transaction(async (tx): Promise<Outcome<VerificationRequestRow>> => {
       const [row] = await tx
         .update(verificationRequests)
         .set({ status: decision.approve ? "APPROVED" : "REJECTED", reason, decidedBy: adminId, decidedAt: sql`now()` })
         .where(and(eq(verificationRequests.id, id), eq(verificationRequests.status, "PENDING")))
         .returning();
-      if (!row) return refuse("ALREADY_DECIDED", `This request was already ${existing.status === "PENDING" ? "decided" : existing.status.toLowerCase()}.`, "id");
+      if (!row) return refusal("ALREADY_DECIDED", `This request was already ${existing.status === "PENDING" ? "decided" : existing.status.toLowerCase()}.`, "id");
       if (decision.approve) await tx.update(users).set({ verified: true, updatedAt: sql`now()` }).where(eq(users.id, row.userId));
       await enqueueJob(tx, TASKS.notify, {
         userId: row.userId,
@@ -127,7 +121,7 @@ export class VerificationService {
       });
       const runAt = new Date(row.decidedAt!.getTime() + this.retentionHours * 3_600_000);
       await enqueueJob(tx, TASKS.deleteDocuments, { ownerId: row.userId, mediaIds: row.documentIds }, { runAt, jobKey: `verification-documents:${row.id}` });
-      return { request: row, errors: [] };
+      return accepted(row);
     });
   }
 }
