@@ -1,13 +1,8 @@
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
-import { decodeInstantCursor, isUuid, textProblem, toConnection, userError, type Caller, type Connection, type ErrorCode, type UserError } from "@localex/common";
+import { accepted, decodeInstantCursor, isUuid, refusal, textProblem, toConnection, type Caller, type Connection, type Outcome } from "@localex/common";
 import { feedback, type FeedbackRow, type TradeRow, type TradesDatabase } from "../db/schema.ts";
 import { isParty, otherParty } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
-
-export interface FeedbackResult {
-  feedback: FeedbackRow | null;
-  errors: UserError[];
-}
 
 export interface UserStats {
   userId: string;
@@ -29,26 +24,22 @@ export class FeedbackService {
     private readonly store: TradeStore,
   ) {}
 
-  async leave(caller: Caller, tradeId: string, rating: number, comment: string | null | undefined): Promise<FeedbackResult> {
-    const refuse = (code: ErrorCode, message: string, field: string): FeedbackResult => ({
-      feedback: null,
-      errors: [userError(code, message, field)],
-    });
-    if (!Number.isInteger(rating) || rating < 1 || rating > 5) return refuse("INVALID_INPUT", "The rating must be 1 to 5.", "rating");
+  async leave(caller: Caller, tradeId: string, rating: number, comment: string | null | undefined): Promise<Outcome<FeedbackRow>> {
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) return refusal("INVALID_INPUT", "The rating must be 1 to 5.", "rating");
     const text = comment?.normalize("NFC").trim() || null;
     const problem = text && textProblem(text, { label: "The comment", max: MAX_COMMENT, multiline: true });
-    if (problem) return refuse("INVALID_INPUT", problem, "comment");
+    if (problem) return refusal("INVALID_INPUT", problem, "comment");
     const trade = await this.store.byId(tradeId);
-    if (!trade) return refuse("NOT_FOUND", "There is no such trade.", "tradeId");
-    if (!isParty(trade, caller.userId)) return refuse("FORBIDDEN", "Only the parties to this trade may leave feedback.", "tradeId");
-    if (!isCompleted(trade)) return refuse("INVALID_STATE", `This trade is ${trade.status}; feedback follows a completed trade.`, "tradeId");
+    if (!trade) return refusal("NOT_FOUND", "There is no such trade.", "tradeId");
+    if (!isParty(trade, caller.userId)) return refusal("FORBIDDEN", "Only the parties to this trade may leave feedback.", "tradeId");
+    if (!isCompleted(trade)) return refusal("INVALID_STATE", `This trade is ${trade.status}; feedback follows a completed trade.`, "tradeId");
     const [row] = await this.db
       .insert(feedback)
       .values({ tradeId, authorId: caller.userId, subjectId: otherParty(trade, caller.userId), rating, comment: text })
       .onConflictDoNothing({ target: [feedback.tradeId, feedback.authorId] })
       .returning();
-    if (!row) return refuse("ALREADY_GIVEN", "You have already left feedback on this trade.", "tradeId");
-    return { feedback: row, errors: [] };
+    if (!row) return refusal("ALREADY_GIVEN", "You have already left feedback on this trade.", "tradeId");
+    return accepted(row);
   }
 
   /** Feedback `subjectId` received, newest first (keyset pages on created_at, id). */

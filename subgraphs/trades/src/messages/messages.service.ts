@@ -1,17 +1,10 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
-import { decodeInstantCursor, enqueueJob, isUuid, TASKS, textProblem, toConnection, userError, type Caller, type Connection, type Logger, type UserError, idempotencyKeyProblem } from "@localex/common";
+import { accepted, decodeInstantCursor, enqueueJob, idempotencyKeyProblem, isUuid, refusal, TASKS, textProblem, toConnection, type Caller, type Connection, type Logger, type Outcome } from "@localex/common";
 import { tradeMessages, trades, type TradeMessageRow, type TradeRow, type Tx } from "../db/schema.ts";
-import { errors, isClosed, isParty, otherParty } from "../trades/rules.ts";
+import { isClosed, isParty, otherParty, refusalOf, refuse } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 
 export const MAX_BODY = 2000;
-
-export interface SendResult {
-  message: TradeMessageRow | null;
-  errors: UserError[];
-}
-
-type Sent = { message: TradeMessageRow; error?: never } | { message?: never; error: UserError };
 
 /**
  * The two parties of a trade talking (issue 22), from the proposal until the trade closes.
@@ -25,22 +18,22 @@ export class MessagesService {
     private readonly log: Logger,
   ) {}
 
-  async send(caller: Caller, tradeId: string, body: string, idempotencyKey: string | null | undefined): Promise<SendResult> {
+  async send(caller: Caller, tradeId: string, body: string, idempotencyKey: string | null | undefined): Promise<Outcome<TradeMessageRow>> {
     const text = body.normalize("NFC").trim();
     const problem = textProblem(text, { label: "The message", max: MAX_BODY, min: 1, multiline: true });
-    if (problem) return refuse(userError("INVALID_INPUT", problem, "body"));
+    if (problem) return refusal("INVALID_INPUT", problem, "body");
     const key = idempotencyKey == null ? null : idempotencyKey.trim();
     const keyProblem = key === null ? null : idempotencyKeyProblem(key);
-    if (keyProblem) return refuse(keyProblem);
-    if (!isUuid(tradeId)) return refuse(errors.notFound("tradeId"));
+    if (keyProblem) return refusalOf(keyProblem);
+    if (!isUuid(tradeId)) return refuse.notFound("tradeId");
 
-    const sent = await this.store.transaction(async (tx): Promise<Sent> => {
+    return this.store.transaction(async (tx): Promise<Outcome<TradeMessageRow>> => {
       // Shared: messages go side by side, and the transaction that closes the trade waits for them (or they see it closed).
       const [row] = await tx.select().from(trades).where(eq(trades.id, tradeId)).for("share");
-      if (!row || !isParty(row, caller.userId)) return { error: errors.notFound("tradeId") };
+      if (!row || !isParty(row, caller.userId)) return refuse.notFound("tradeId");
       const earlier = key === null ? null : await sentWithKey(tx, row.id, caller.userId, key);
-      if (earlier) return earlier.body === text ? { message: earlier } : { error: conflict() };
-      if (isClosed(row)) return { error: errors.closed(row) };
+      if (earlier) return earlier.body === text ? accepted(earlier) : conflict();
+      if (isClosed(row)) return refuse.closed(row);
       const [message] = await tx
         .insert(tradeMessages)
         .values({ tradeId: row.id, authorId: caller.userId, body: text, clientKey: key })
@@ -49,13 +42,12 @@ export class MessagesService {
       if (!message) {
         // The same key, sent at the same moment, committed first: answer as its replay.
         const first = await sentWithKey(tx, row.id, caller.userId, key!);
-        return first && first.body === text ? { message: first } : { error: conflict() };
+        return first && first.body === text ? accepted(first) : conflict();
       }
       await this.tellCounterpart(tx, row, caller.userId, message);
       this.store.announceAfterCommit(tx, row);
-      return { message };
+      return accepted(message);
     });
-    return sent.error ? refuse(sent.error) : { message: sent.message, errors: [] };
   }
 
   /** The trade's messages, oldest first (keyset pages on sent_at, id). The caller decides who may read. */
@@ -88,6 +80,4 @@ async function sentWithKey(tx: Tx, tradeId: string, authorId: string, key: strin
   return row ?? null;
 }
 
-const refuse = (error: UserError): SendResult => ({ message: null, errors: [error] });
-
-const conflict = () => userError("IDEMPOTENCY_CONFLICT", "This idempotency key was already used for another message on this trade.", "idempotencyKey");
+const conflict = () => refusal("IDEMPOTENCY_CONFLICT", "This idempotency key was already used for another message on this trade.", "idempotencyKey");

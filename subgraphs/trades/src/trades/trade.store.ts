@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
-import { afterCommit, decodeInstantCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, unitOfWork, type Caller, type Connection, type EventBus } from "@localex/common";
+import { afterCommit, decodeInstantCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, unitOfWork, type Connection, type EventBus } from "@localex/common";
 import {
   tradeEvents,
   trades,
@@ -14,7 +14,6 @@ import {
 } from "../db/schema.ts";
 import { forgetHandOverPoint } from "../hand-over/hand-over-points.ts";
 import { notifyParties } from "./notifications.ts";
-import { failed, succeeded, type Change, type TradeResult } from "./rules.ts";
 
 /** Column values for an update; SQL where the database's clock must decide (leases). */
 export type TradeChange = { [K in keyof TradeRow]?: TradeRow[K] | SQL };
@@ -153,12 +152,6 @@ export class TradeStore {
     if (CLOSING_EVENTS.has(event.kind)) await forgetHandOverPoint(tx, trade.id);
     await notifyParties(tx, trade, recorded!.id, event);
     this.announceAfterCommit(tx, trade);
-  }
-
-  /** Answers a committed change (announced by its transaction), or explains the refusal. */
-  async settled(change: Change, caller: Caller): Promise<TradeResult> {
-    if (change.error) return failed(change.row, caller, change.error);
-    return succeeded(change.row);
   }
 
   /**
