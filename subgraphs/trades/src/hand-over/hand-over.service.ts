@@ -1,9 +1,8 @@
-import { eq, sql } from "drizzle-orm";
 import { accepted, isUuid, refusal, showing, textProblem, type Caller, type Outcome, type Refusal } from "@localex/common";
-import { handOverPoints, trades, type TradeRow, type TradeStatusName, type Tx } from "../db/schema.ts";
+import type { TradeRow, TradeStatusName, Tx } from "../db/schema.ts";
 import { isClosed, isParty, refuse } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
-import { forgetHandOverPoint } from "./hand-over-points.ts";
+import { forgetHandOverPoint, keepHandOverPoint } from "./hand-over-points.ts";
 import type { HandOverPointInput } from "./hand-over.type.ts";
 
 export const MAX_NOTE = 300;
@@ -30,11 +29,7 @@ export class HandOverService {
       if (!SHARING.includes(row.status)) {
         return refusal("INVALID_STATE", `This trade is ${row.status}; a hand-over point can be shared once it is accepted.`, "tradeId");
       }
-      const values = { tradeId: row.id, sharedBy: caller.userId, lat: point.lat, lon: point.lon, note: text };
-      await tx
-        .insert(handOverPoints)
-        .values(values)
-        .onConflictDoUpdate({ target: handOverPoints.tradeId, set: { ...values, sharedAt: sql`now()` } });
+      await keepHandOverPoint(tx, { tradeId: row.id, sharedBy: caller.userId, lat: point.lat, lon: point.lon, note: text });
       return null;
     });
   }
@@ -54,7 +49,7 @@ export class HandOverService {
   private async onOpenTrade(caller: Caller, tradeId: string, work: (tx: Tx, row: TradeRow) => Promise<Refusal | null>): Promise<Outcome<TradeRow>> {
     if (!isUuid(tradeId)) return refuse.notFound("tradeId");
     return this.store.transaction(async (tx): Promise<Outcome<TradeRow>> => {
-      const [row] = await tx.select().from(trades).where(eq(trades.id, tradeId)).for("share");
+      const row = await this.store.lockShared(tx, tradeId);
       if (!row || !isParty(row, caller.userId)) return refuse.notFound("tradeId");
       if (isClosed(row)) return showing(refuse.closed(row), row);
       const refused = await work(tx, row);

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { and, eq } from "drizzle-orm";
 import { accepted, idempotencyKeyProblem, isUuid, refusal, refusals, showing, type Caller, type Outcome, type Refusal } from "@localex/common";
-import { trades, type TradeRow } from "../db/schema.ts";
+import type { TradeRow } from "../db/schema.ts";
 import { departingAmong, isDeparting } from "../departures/departure-marks.ts";
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";
@@ -39,21 +38,17 @@ export class ProposalsService {
     const created = await this.store.transaction(async (tx): Promise<TradeRow | null | "departing"> => {
       // Decided under the parties' locks (departure-marks.ts): checked before, a departure could come in between.
       if ((await departingAmong(tx, [caller.userId, input.recipientId])).length > 0) return "departing";
-      const [row] = await tx
-        .insert(trades)
-        .values({
-          proposerId: caller.userId,
-          recipientId: input.recipientId,
-          status: "PROPOSED",
-          turnUserId: input.recipientId,
-          ...terms,
-          listingSnapshot: snapshot,
-          proposeKey: key,
-          proposeFingerprint: fingerprint,
-          expiresAt,
-        })
-        .onConflictDoNothing({ target: [trades.proposerId, trades.proposeKey] })
-        .returning();
+      const row = await this.store.create(tx, {
+        proposerId: caller.userId,
+        recipientId: input.recipientId,
+        status: "PROPOSED",
+        turnUserId: input.recipientId,
+        ...terms,
+        listingSnapshot: snapshot,
+        proposeKey: key,
+        proposeFingerprint: fingerprint,
+        expiresAt,
+      });
       if (!row) return null;
       await this.store.record(tx, row, { kind: "PROPOSED", actorId: caller.userId, note: terms.message });
       await scheduleExpiry(tx, row.id, expiresAt);
@@ -129,10 +124,7 @@ export class ProposalsService {
   }
 
   private async replay(proposerId: string, key: string, fingerprint: string): Promise<Outcome<TradeRow> | null> {
-    const [first] = await this.store.db
-      .select()
-      .from(trades)
-      .where(and(eq(trades.proposerId, proposerId), eq(trades.proposeKey, key)));
+    const first = await this.store.byProposeKey(proposerId, key);
     if (!first) return null;
     if (first.proposeFingerprint !== fingerprint) {
       return refusal("IDEMPOTENCY_CONFLICT", "This idempotency key was already used for a different proposal.", "idempotencyKey");
