@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accepted, andThen, refusal, toPayload, type Outcome } from "@localex/common";
+import { accepted, andThen, refusal, refusals, showing, toPayload, type Outcome } from "@localex/common";
 
 // The one mapping from what a service answers to what a mutation returns (issue 21).
 describe("toPayload", () => {
@@ -30,5 +30,29 @@ describe("andThen", () => {
     const refused = refusal("NOT_FOUND", "Gone.");
     expect(await andThen(refused as Outcome<number>, next)).toBe(refused);
     expect(ran).toBe(1);
+  });
+});
+
+describe("refusals and showing", () => {
+  it("answers several refusals of one request as the payload's errors, the first leading", () => {
+    const all = refusals([refusal("INVALID_INPUT", "Bad id.", "input.recipientId"), refusal("NOTHING_TO_EXCHANGE", "Offer something.", "input")]);
+    expect(toPayload(all!, "trade")).toEqual({
+      trade: null,
+      errors: [
+        { code: "INVALID_INPUT", message: "Bad id.", field: "input.recipientId" },
+        { code: "NOTHING_TO_EXCHANGE", message: "Offer something.", field: "input" },
+      ],
+    });
+    expect(refusals([refusal("NOT_FOUND", "Gone.")])).toEqual(refusal("NOT_FOUND", "Gone."));
+    expect(refusals([])).toBeNull();
+  });
+
+  it("shows the refused thing as it stands beside the error, under its key or spread", () => {
+    const refused = showing(refusal("IN_PROGRESS", "Busy.", "id"), { id: "t1" });
+    expect(toPayload(refused, "trade")).toEqual({ trade: { id: "t1" }, errors: [{ code: "IN_PROGRESS", message: "Busy.", field: "id" }] });
+    expect(toPayload(showing(refusal("IN_PROGRESS", "Busy."), { trade: 1 }) as Outcome<{ trade: number }>)).toEqual({
+      trade: 1,
+      errors: [{ code: "IN_PROGRESS", message: "Busy.", field: null }],
+    });
   });
 });

@@ -6,9 +6,11 @@ import { schema } from "./db/schema.ts";
 import { FeedbackResolver } from "./feedback/feedback.resolver.ts";
 import { FeedbackReadingResolver, UserFeedbackResolver } from "./feedback/feedback-reading.resolver.ts";
 import { FeedbackService } from "./feedback/feedback.service.ts";
+import { FeedbackStore } from "./feedback/feedback.store.ts";
 import { HandOverPointResolver, TradeHandOverResolver } from "./hand-over/hand-over.resolver.ts";
 import { HandOverService } from "./hand-over/hand-over.service.ts";
 import { TradeMessageResolver, TradeMessagesResolver } from "./messages/messages.resolver.ts";
+import { MessageStore } from "./messages/message.store.ts";
 import { MessagesService } from "./messages/messages.service.ts";
 import { TradePartners } from "./partners/partners.ts";
 import { ProposalsResolver } from "./proposals/proposals.resolver.ts";
@@ -17,6 +19,7 @@ import { AcceptService } from "./saga/accept.service.ts";
 import { startTradeBackground } from "./saga/background.ts";
 import { RecoveryService } from "./saga/recovery.service.ts";
 import { SagaDriver } from "./saga/saga.driver.ts";
+import { SagaStore } from "./saga/saga.store.ts";
 import { SagaResolver } from "./saga/saga.resolver.ts";
 import { SettlementService } from "./saga/settlement.service.ts";
 import { canSee } from "./trades/rules.ts";
@@ -44,17 +47,20 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
     const db = database(sql, schema);
     const store = new TradeStore(db, events);
     const partners = new TradePartners(internal, log);
-    const driver = new SagaDriver(store, partners, settings, log);
+    const sagas = new SagaStore(db);
+    const driver = new SagaDriver(store, sagas, partners, settings, log);
+    const messages = new MessageStore(db);
+    const feedback = new FeedbackStore(db);
     return {
       events,
       store,
-      departures: new DeparturesService(store, partners),
+      departures: new DeparturesService(store, messages, feedback, partners),
       proposals: new ProposalsService(store, partners, settings),
       acceptance: new AcceptService(store, driver),
       settlement: new SettlementService(store, driver, internal),
-      recovery: new RecoveryService(store, driver, log),
-      feedback: new FeedbackService(db, store),
-      messages: new MessagesService(store, log),
+      recovery: new RecoveryService(store, sagas, driver, log),
+      feedback: new FeedbackService(feedback, store),
+      messages: new MessagesService(store, messages, log),
       handOver: new HandOverService(store),
       internal,
       partners,

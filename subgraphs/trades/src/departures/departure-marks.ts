@@ -24,8 +24,19 @@ export async function lockForDeparture(tx: Tx, userId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(userId)})`);
 }
 
-/** Whether the member is leaving, without a lock: a quick answer before any other work (the locked read decides). */
-export async function isDeparting(db: TradesDatabase, userId: string): Promise<boolean> {
+/** Whether the member is marked leaving: without a lock a quick answer before any other work (the locked read decides). */
+export async function isDeparting(db: TradesDatabase | Tx, userId: string): Promise<boolean> {
   const [row] = await db.select({ userId: departures.userId }).from(departures).where(eq(departures.userId, userId));
   return row !== undefined;
+}
+
+/** Marks the member leaving, in the caller's transaction (under their exclusive lock). */
+export async function markDeparting(tx: Tx, userId: string): Promise<void> {
+  await tx.insert(departures).values({ userId }).onConflictDoNothing();
+}
+
+/** Takes the member's mark back; true when there was one. */
+export async function unmarkDeparting(db: TradesDatabase, userId: string): Promise<boolean> {
+  const removed = await db.delete(departures).where(eq(departures.userId, userId)).returning({ userId: departures.userId });
+  return removed.length > 0;
 }

@@ -1,11 +1,13 @@
-import { and, asc, eq, inArray, isNotNull, or } from "drizzle-orm";
 import { GraphQLError } from "graphql";
 import { apiError, type MemberRecordSection } from "@localex/common";
-import { departures, feedback, handOverPoints, tradeEvents, tradeMessages, trades, type TradeRow, type TradesDatabase, type Tx } from "../db/schema.ts";
+import type { FeedbackRow, TradeRow, Tx } from "../db/schema.ts";
+import type { FeedbackStore } from "../feedback/feedback.store.ts";
+import { forgetPointsSharedBy, pointsSharedBy } from "../hand-over/hand-over-points.ts";
+import type { MessageStore } from "../messages/message.store.ts";
 import { NEGOTIATING } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import type { TradePartners } from "../partners/partners.ts";
-import { lockForDeparture } from "./departure-marks.ts";
+import { isDeparting, lockForDeparture, markDeparting, unmarkDeparting } from "./departure-marks.ts";
 
 /** What holds a member's departure back: escrow is held, or a step is under way. */
 const BLOCKING = ["ACCEPTED", "DISPUTED"] as const;
@@ -24,6 +26,8 @@ export interface TradeBlocker {
 export class DeparturesService {
   constructor(
     private readonly store: TradeStore,
+    private readonly messages: MessageStore,
+    private readonly feedback: FeedbackStore,
     private readonly partners: Pick<TradePartners, "forgetMember">,
   ) {}
 
@@ -39,28 +43,22 @@ export class DeparturesService {
     this.partners.forgetMember(userId);
     return this.store.transaction(async (tx) => {
       await lockForDeparture(tx, userId);
-      const [marked] = await tx.select().from(departures).where(eq(departures.userId, userId));
-      if (marked) return [];
+      if (await isDeparting(tx, userId)) return [];
       const blocking = await this.blockers(userId, tx);
       if (blocking.length > 0) return blocking;
-      await tx.insert(departures).values({ userId }).onConflictDoNothing();
+      await markDeparting(tx, userId);
       return [];
     });
   }
 
   /** Takes the mark back: identity could not record the deletion it was for. True when there was one. */
-  async abandon(userId: string): Promise<boolean> {
-    const removed = await this.store.db.delete(departures).where(eq(departures.userId, userId)).returning({ userId: departures.userId });
-    return removed.length > 0;
+  abandon(userId: string): Promise<boolean> {
+    return unmarkDeparting(this.store.db, userId);
   }
 
   /** Trades that must finish first: ACCEPTED or DISPUTED (escrow held), or any in the middle of a step. */
-  async blockers(userId: string, executor: TradesDatabase | Tx = this.store.db): Promise<TradeBlocker[]> {
-    return executor
-      .select({ id: trades.id, status: trades.status })
-      .from(trades)
-      .where(and(partyTo(userId), or(inArray(trades.status, [...BLOCKING]), isNotNull(trades.saga))))
-      .orderBy(asc(trades.createdAt));
+  blockers(userId: string, executor?: Tx): Promise<TradeBlocker[]> {
+    return this.store.ofPartyInOrMidStep(userId, BLOCKING, executor);
   }
 
   /**
@@ -74,14 +72,10 @@ export class DeparturesService {
     const blocking = await this.begin(userId);
     if (blocking.length > 0) throw activeTrades(blocking);
     // Points are shared on ACCEPTED and DISPUTED trades only, which block a departure, so none should be left; none may be.
-    await this.store.db.delete(handOverPoints).where(eq(handOverPoints.sharedBy, userId));
-    const open = await this.store.db
-      .select({ id: trades.id })
-      .from(trades)
-      .where(and(partyTo(userId), inArray(trades.status, [...NEGOTIATING])))
-      .orderBy(asc(trades.createdAt), asc(trades.id));
+    await forgetPointsSharedBy(this.store.db, userId);
+    const open = await this.store.idsOfPartyIn(userId, NEGOTIATING);
     let closed = 0;
-    for (const { id } of open) {
+    for (const id of open) {
       const changed = await this.store.decide(
         id,
         async (tx, row, changeId): Promise<TradeRow | null> => {
@@ -96,18 +90,10 @@ export class DeparturesService {
   }
 
   async exportSection(userId: string): Promise<MemberRecordSection> {
-    const rows = await this.store.db.select().from(trades).where(partyTo(userId)).orderBy(asc(trades.createdAt));
-    const ids = rows.map((r) => r.id);
-    const events = ids.length > 0 ? await this.store.db.select().from(tradeEvents).where(inArray(tradeEvents.tradeId, ids)).orderBy(asc(tradeEvents.id)) : [];
-    const notes = await this.store.db
-      .select()
-      .from(feedback)
-      .where(or(eq(feedback.authorId, userId), eq(feedback.subjectId, userId)))
-      .orderBy(asc(feedback.createdAt));
-    const [written, points] = await Promise.all([
-      this.store.db.select().from(tradeMessages).where(eq(tradeMessages.authorId, userId)).orderBy(asc(tradeMessages.sentAt), asc(tradeMessages.id)),
-      this.store.db.select().from(handOverPoints).where(eq(handOverPoints.sharedBy, userId)),
-    ]);
+    const rows = await this.store.ofParty(userId);
+    const events = await this.store.eventsOf(rows.map((r) => r.id));
+    const notes = await this.feedback.givenOrReceivedBy(userId);
+    const [written, points] = await Promise.all([this.messages.writtenBy(userId), pointsSharedBy(this.store.db, userId)]);
     return {
       name: "trades",
       about: "Every trade you proposed or received, its history, the messages you wrote on them, the hand-over points you are sharing, and the feedback you gave and received.",
@@ -152,9 +138,7 @@ export class DeparturesService {
   }
 }
 
-const partyTo = (userId: string) => or(eq(trades.proposerId, userId), eq(trades.recipientId, userId));
-
-const feedbackRecord = (f: typeof feedback.$inferSelect) => ({
+const feedbackRecord = (f: FeedbackRow) => ({
   tradeId: f.tradeId,
   authorId: f.authorId,
   subjectId: f.subjectId,

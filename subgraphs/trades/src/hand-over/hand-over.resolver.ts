@@ -1,8 +1,9 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
+import { toPayload } from "@localex/common";
 import type { TradesContext } from "../context.ts";
 import type { HandOverPointRow, TradeRow } from "../db/schema.ts";
-import { isClosed, isParty, type TradeResult } from "../trades/rules.ts";
-import { Trade, TradePayload, User } from "../trades/trade.type.ts";
+import { isClosed, isParty } from "../trades/rules.ts";
+import { Trade, TradePayload, User, type TradePayloadOf } from "../trades/trade.type.ts";
 import { HandOverPoint, HandOverPointInput } from "./hand-over.type.ts";
 
 @Resolver(() => Trade)
@@ -26,15 +27,15 @@ export class TradeHandOverResolver {
     @Arg("point", () => HandOverPointInput) point: HandOverPointInput,
     @Arg("note", () => String, { nullable: true, description: "At most 300 characters." }) note: string | null,
     @Ctx() ctx: TradesContext,
-  ): Promise<TradeResult> {
+  ): Promise<TradePayloadOf> {
     const caller = await ctx.services.limits.signedIn("TRADE_MESSAGE_PER_ACCOUNT", ctx.caller);
-    return ctx.services.handOver.share(caller, tradeId, point, note);
+    return toPayload(await ctx.services.handOver.share(caller, tradeId, point, note), "trade");
   }
 
   @Mutation(() => TradePayload, { description: "A party takes the trade's hand-over point back (whoever shared it); nothing to clear is not an error." })
-  async clearHandOverPoint(@Arg("tradeId", () => ID) tradeId: string, @Ctx() ctx: TradesContext): Promise<TradeResult> {
+  async clearHandOverPoint(@Arg("tradeId", () => ID) tradeId: string, @Ctx() ctx: TradesContext): Promise<TradePayloadOf> {
     const caller = await ctx.services.limits.signedIn("TRADE_MESSAGE_PER_ACCOUNT", ctx.caller);
-    return ctx.services.handOver.clear(caller, tradeId);
+    return toPayload(await ctx.services.handOver.clear(caller, tradeId), "trade");
   }
 }
 

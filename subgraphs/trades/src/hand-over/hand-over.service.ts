@@ -1,9 +1,8 @@
-import { eq, sql } from "drizzle-orm";
-import { isUuid, textProblem, userError, type Caller, type UserError } from "@localex/common";
-import { handOverPoints, trades, type TradeRow, type TradeStatusName, type Tx } from "../db/schema.ts";
-import { errors, isClosed, isParty, succeeded, type TradeResult } from "../trades/rules.ts";
+import { accepted, isUuid, refusal, showing, textProblem, type Caller, type Outcome, type Refusal } from "@localex/common";
+import type { TradeRow, TradeStatusName, Tx } from "../db/schema.ts";
+import { isClosed, isParty, refuse } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
-import { forgetHandOverPoint } from "./hand-over-points.ts";
+import { forgetHandOverPoint, keepHandOverPoint } from "./hand-over-points.ts";
 import type { HandOverPointInput } from "./hand-over.type.ts";
 
 export const MAX_NOTE = 300;
@@ -20,26 +19,22 @@ const SHARING: readonly TradeStatusName[] = ["ACCEPTED", "DISPUTED"];
 export class HandOverService {
   constructor(private readonly store: TradeStore) {}
 
-  async share(caller: Caller, tradeId: string, point: HandOverPointInput, note: string | null | undefined): Promise<TradeResult> {
+  async share(caller: Caller, tradeId: string, point: HandOverPointInput, note: string | null | undefined): Promise<Outcome<TradeRow>> {
     const problem = pointProblem(point);
-    if (problem) return { trade: null, errors: [problem] };
+    if (problem) return problem;
     const text = note?.normalize("NFC").trim() || null;
     const noteProblem = text && textProblem(text, { label: "The note", max: MAX_NOTE, multiline: true });
-    if (noteProblem) return { trade: null, errors: [userError("INVALID_INPUT", noteProblem, "note")] };
+    if (noteProblem) return refusal("INVALID_INPUT", noteProblem, "note");
     return this.onOpenTrade(caller, tradeId, async (tx, row) => {
       if (!SHARING.includes(row.status)) {
-        return userError("INVALID_STATE", `This trade is ${row.status}; a hand-over point can be shared once it is accepted.`, "tradeId");
+        return refusal("INVALID_STATE", `This trade is ${row.status}; a hand-over point can be shared once it is accepted.`, "tradeId");
       }
-      const values = { tradeId: row.id, sharedBy: caller.userId, lat: point.lat, lon: point.lon, note: text };
-      await tx
-        .insert(handOverPoints)
-        .values(values)
-        .onConflictDoUpdate({ target: handOverPoints.tradeId, set: { ...values, sharedAt: sql`now()` } });
+      await keepHandOverPoint(tx, { tradeId: row.id, sharedBy: caller.userId, lat: point.lat, lon: point.lon, note: text });
       return null;
     });
   }
 
-  async clear(caller: Caller, tradeId: string): Promise<TradeResult> {
+  async clear(caller: Caller, tradeId: string): Promise<Outcome<TradeRow>> {
     return this.onOpenTrade(caller, tradeId, async (tx, row) => {
       await forgetHandOverPoint(tx, row.id);
       return null;
@@ -51,22 +46,22 @@ export class HandOverService {
    * closing transaction waits for it, or it sees the trade closed), and announces the trade
    * once it commits. Anyone else's trade is NOT_FOUND, a closed one TRADE_CLOSED.
    */
-  private async onOpenTrade(caller: Caller, tradeId: string, work: (tx: Tx, row: TradeRow) => Promise<UserError | null>): Promise<TradeResult> {
-    if (!isUuid(tradeId)) return { trade: null, errors: [errors.notFound("tradeId")] };
-    return this.store.transaction(async (tx): Promise<TradeResult> => {
-      const [row] = await tx.select().from(trades).where(eq(trades.id, tradeId)).for("share");
-      if (!row || !isParty(row, caller.userId)) return { trade: null, errors: [errors.notFound("tradeId")] };
-      if (isClosed(row)) return { trade: row, errors: [errors.closed(row)] };
+  private async onOpenTrade(caller: Caller, tradeId: string, work: (tx: Tx, row: TradeRow) => Promise<Refusal | null>): Promise<Outcome<TradeRow>> {
+    if (!isUuid(tradeId)) return refuse.notFound("tradeId");
+    return this.store.transaction(async (tx): Promise<Outcome<TradeRow>> => {
+      const row = await this.store.lockShared(tx, tradeId);
+      if (!row || !isParty(row, caller.userId)) return refuse.notFound("tradeId");
+      if (isClosed(row)) return showing(refuse.closed(row), row);
       const refused = await work(tx, row);
-      if (refused) return { trade: row, errors: [refused] };
+      if (refused) return showing(refused, row);
       this.store.announceAfterCommit(tx, row);
-      return succeeded(row);
+      return accepted(row);
     });
   }
 }
 
-function pointProblem(point: HandOverPointInput): UserError | null {
-  if (!Number.isFinite(point.lat) || point.lat < -90 || point.lat > 90) return userError("INVALID_INPUT", "The latitude must be -90 to 90.", "point.lat");
-  if (!Number.isFinite(point.lon) || point.lon < -180 || point.lon > 180) return userError("INVALID_INPUT", "The longitude must be -180 to 180.", "point.lon");
+function pointProblem(point: HandOverPointInput): Refusal | null {
+  if (!Number.isFinite(point.lat) || point.lat < -90 || point.lat > 90) return refusal("INVALID_INPUT", "The latitude must be -90 to 90.", "point.lat");
+  if (!Number.isFinite(point.lon) || point.lon < -180 || point.lon > 180) return refusal("INVALID_INPUT", "The longitude must be -180 to 180.", "point.lon");
   return null;
 }

@@ -1,10 +1,9 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from "type-graphql";
-import { emptyConnection, pageSize, type Connection } from "@localex/common";
+import { emptyConnection, pageSize, toPayload, type Connection, type PayloadOf } from "@localex/common";
 import type { TradesContext } from "../context.ts";
 import type { TradeMessageRow, TradeRow } from "../db/schema.ts";
 import { isParty } from "../trades/rules.ts";
 import { Trade, User } from "../trades/trade.type.ts";
-import type { SendResult } from "./messages.service.ts";
 import { SendTradeMessagePayload, TradeMessage, TradeMessageConnection } from "./message.type.ts";
 
 @Resolver(() => Trade)
@@ -37,9 +36,9 @@ export class TradeMessagesResolver {
     @Arg("idempotencyKey", () => String, { nullable: true, description: "Optional, 1 to 200 characters: a resend with the same key stores nothing new." })
     idempotencyKey: string | null,
     @Ctx() ctx: TradesContext,
-  ): Promise<SendResult> {
+  ): Promise<PayloadOf<{ message: TradeMessageRow }>> {
     const caller = await ctx.services.limits.signedIn("TRADE_MESSAGE_PER_ACCOUNT", ctx.caller);
-    return ctx.services.messages.send(caller, tradeId, body, idempotencyKey);
+    return toPayload(await ctx.services.messages.send(caller, tradeId, body, idempotencyKey), "message");
   }
 }
 

@@ -1,8 +1,7 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
-import { requireCaller } from "@localex/common";
+import { requireCaller, toPayload } from "@localex/common";
 import type { TradesContext } from "../context.ts";
-import { TradePayload } from "../trades/trade.type.ts";
-import type { TradeResult } from "../trades/rules.ts";
+import { TradePayload, type TradePayloadOf } from "../trades/trade.type.ts";
 import { CounterTradeInput, ProposeTradeInput } from "./proposal.inputs.ts";
 
 @Resolver()
@@ -12,9 +11,9 @@ export class ProposalsResolver {
     @Arg("input", () => ProposeTradeInput) input: ProposeTradeInput,
     @Arg("idempotencyKey", () => String) idempotencyKey: string,
     @Ctx() ctx: TradesContext,
-  ): Promise<TradeResult> {
+  ): Promise<TradePayloadOf> {
     const caller = await ctx.services.limits.signedIn("PROPOSE_TRADE_PER_ACCOUNT", ctx.caller);
-    return ctx.services.proposals.propose(caller, input, idempotencyKey);
+    return toPayload(await ctx.services.proposals.propose(caller, input, idempotencyKey), "trade");
   }
 
   @Mutation(() => TradePayload, { description: "The party whose turn it is changes the terms; the turn passes to the other." })
@@ -22,13 +21,13 @@ export class ProposalsResolver {
     @Arg("id", () => ID) id: string,
     @Arg("input", () => CounterTradeInput) input: CounterTradeInput,
     @Ctx() ctx: TradesContext,
-  ): Promise<TradeResult> {
+  ): Promise<TradePayloadOf> {
     const caller = await ctx.services.limits.signedIn("PROPOSE_TRADE_PER_ACCOUNT", ctx.caller);
-    return ctx.services.proposals.counter(caller, id, input);
+    return toPayload(await ctx.services.proposals.counter(caller, id, input), "trade");
   }
 
   @Mutation(() => TradePayload, { description: "The party whose turn it is turns the trade down." })
-  declineTrade(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradeResult> {
-    return ctx.services.proposals.decline(requireCaller(ctx.caller), id);
+  async declineTrade(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradePayloadOf> {
+    return toPayload(await ctx.services.proposals.decline(requireCaller(ctx.caller), id), "trade");
   }
 }

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
-import { and, eq } from "drizzle-orm";
-import { isUuid, userError, type Caller, type UserError, idempotencyKeyProblem } from "@localex/common";
-import { trades, type TradeRow } from "../db/schema.ts";
+import { accepted, idempotencyKeyProblem, isUuid, refusal, refusals, showing, type Caller, type Outcome, type Refusal } from "@localex/common";
+import type { TradeRow } from "../db/schema.ts";
 import { departingAmong, isDeparting } from "../departures/departure-marks.ts";
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";
 import { scheduleExpiry } from "../trades/expiry-job.ts";
-import { checkNegotiatingMove, errors, failed, otherParty, succeeded, type Change, type TradeResult } from "../trades/rules.ts";
+import { checkNegotiatingMove, otherParty, refusalOf, refuse, refusedOn } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import { checkListings, checkTermsShape, mergeTerms, NO_TERMS, sameTerms, type ListingCheck, type Terms, type TermsInput } from "./terms.ts";
 
@@ -22,74 +21,72 @@ export class ProposalsService {
     private readonly settings: TradeSettings,
   ) {}
 
-  async propose(caller: Caller, input: ProposeInput, idempotencyKey: string): Promise<TradeResult> {
+  async propose(caller: Caller, input: ProposeInput, idempotencyKey: string): Promise<Outcome<TradeRow>> {
     const key = idempotencyKey.trim();
     const keyProblem = idempotencyKeyProblem(key);
-    if (keyProblem) return { trade: null, errors: [keyProblem] };
+    if (keyProblem) return refusalOf(keyProblem);
     const terms = mergeTerms(NO_TERMS, input);
     const fingerprint = createHash("sha256").update(JSON.stringify({ recipientId: input.recipientId, terms })).digest("hex");
     const replay = await this.replay(caller.userId, key, fingerprint);
     if (replay) return replay;
 
     const { problems, snapshot } = await this.checkProposal(caller, input.recipientId, terms);
-    if (problems.length > 0) return { trade: null, errors: problems };
+    const refused = refusals(problems);
+    if (refused) return refused;
 
     const expiresAt = this.expiryFromNow();
     const created = await this.store.transaction(async (tx): Promise<TradeRow | null | "departing"> => {
       // Decided under the parties' locks (departure-marks.ts): checked before, a departure could come in between.
       if ((await departingAmong(tx, [caller.userId, input.recipientId])).length > 0) return "departing";
-      const [row] = await tx
-        .insert(trades)
-        .values({
-          proposerId: caller.userId,
-          recipientId: input.recipientId,
-          status: "PROPOSED",
-          turnUserId: input.recipientId,
-          ...terms,
-          listingSnapshot: snapshot,
-          proposeKey: key,
-          proposeFingerprint: fingerprint,
-          expiresAt,
-        })
-        .onConflictDoNothing({ target: [trades.proposerId, trades.proposeKey] })
-        .returning();
+      const row = await this.store.create(tx, {
+        proposerId: caller.userId,
+        recipientId: input.recipientId,
+        status: "PROPOSED",
+        turnUserId: input.recipientId,
+        ...terms,
+        listingSnapshot: snapshot,
+        proposeKey: key,
+        proposeFingerprint: fingerprint,
+        expiresAt,
+      });
       if (!row) return null;
       await this.store.record(tx, row, { kind: "PROPOSED", actorId: caller.userId, note: terms.message });
       await scheduleExpiry(tx, row.id, expiresAt);
       return row;
     });
-    if (created === "departing") return { trade: null, errors: [errors.departing("input.recipientId")] };
+    if (created === "departing") return refuse.departing("input.recipientId");
     if (!created) {
       // Another request with the same key won the insert: answer as its replay.
       const replay = await this.replay(caller.userId, key, fingerprint);
       if (!replay) throw new Error("a proposal key conflicted with no stored proposal");
       return replay;
     }
-    return succeeded(created);
+    return accepted(created);
   }
 
-  async counter(caller: Caller, id: string, input: TermsInput): Promise<TradeResult> {
+  async counter(caller: Caller, id: string, input: TermsInput): Promise<Outcome<TradeRow>> {
     const current = await this.store.byId(id);
-    if (!current) return failed(null, caller, errors.notFound());
+    if (!current) return refuse.notFound();
     const refused = checkNegotiatingMove(current, caller, "countered");
-    if (refused) return failed(current, caller, refused);
+    if (refused) return refusedOn(current, caller, refused);
     const terms = mergeTerms(termsOf(current), input);
-    const shape = checkTermsShape(terms);
-    if (shape.length > 0) return { trade: current, errors: shape };
+    const shape = refusals(checkTermsShape(terms));
+    if (shape) return showing(shape, current);
     if (sameTerms(terms, termsOf(current))) {
-      return { trade: current, errors: [userError("NO_CHANGE", "A counter-offer must change the terms.", "input")] };
+      return showing(refusal("NO_CHANGE", "A counter-offer must change the terms.", "input"), current);
     }
-    const { problems: listingProblems, snapshot } = await checkListings(this.partners, terms, current.proposerId, current.recipientId);
-    if (listingProblems.length > 0) return { trade: current, errors: listingProblems };
+    const { problems, snapshot } = await checkListings(this.partners, terms, current.proposerId, current.recipientId);
+    const listingProblems = refusals(problems);
+    if (listingProblems) return showing(listingProblems, current);
 
     const expiresAt = this.expiryFromNow();
-    const outcome = await this.store.decide(
+    return this.store.decide(
       id,
-      async (tx, row, changeId): Promise<Change> => {
-        if (!row) return { row, error: errors.notFound() };
+      async (tx, row, changeId): Promise<Outcome<TradeRow>> => {
+        if (!row) return refuse.notFound();
         const stale = checkNegotiatingMove(row, caller, "countered");
-        if (stale) return { row, error: stale };
-        if ((await departingAmong(tx, [row.proposerId, row.recipientId])).length > 0) return { row, error: errors.departing() };
+        if (stale) return refusedOn(row, caller, stale);
+        if ((await departingAmong(tx, [row.proposerId, row.recipientId])).length > 0) return refusedOn(row, caller, refuse.departing());
         const changed = await this.store.change(
           tx,
           id,
@@ -99,21 +96,20 @@ export class ProposalsService {
           changeId,
         );
         await scheduleExpiry(tx, id, expiresAt);
-        return { row: changed, error: null };
+        return accepted(changed);
       },
-      (row) => ({ row, error: null }),
+      (row) => accepted(row),
     );
-    return this.store.settled(outcome, caller);
   }
 
   /** The party whose turn it is says no; nothing was held yet, so nothing is released. */
-  async decline(caller: Caller, id: string): Promise<TradeResult> {
-    const outcome = await this.store.decide(
+  async decline(caller: Caller, id: string): Promise<Outcome<TradeRow>> {
+    return this.store.decide(
       id,
-      async (tx, row, changeId): Promise<Change> => {
-        if (!row) return { row, error: errors.notFound() };
+      async (tx, row, changeId): Promise<Outcome<TradeRow>> => {
+        if (!row) return refuse.notFound();
         const refused = checkNegotiatingMove(row, caller, "declined");
-        if (refused) return { row, error: refused };
+        if (refused) return refusedOn(row, caller, refused);
         const changed = await this.store.change(
           tx,
           id,
@@ -121,44 +117,37 @@ export class ProposalsService {
           { kind: "DECLINED", actorId: caller.userId },
           changeId,
         );
-        return { row: changed, error: null };
+        return accepted(changed);
       },
-      (row) => ({ row, error: null }),
+      (row) => accepted(row),
     );
-    return this.store.settled(outcome, caller);
   }
 
-  private async replay(proposerId: string, key: string, fingerprint: string): Promise<TradeResult | null> {
-    const [first] = await this.store.db
-      .select()
-      .from(trades)
-      .where(and(eq(trades.proposerId, proposerId), eq(trades.proposeKey, key)));
+  private async replay(proposerId: string, key: string, fingerprint: string): Promise<Outcome<TradeRow> | null> {
+    const first = await this.store.byProposeKey(proposerId, key);
     if (!first) return null;
     if (first.proposeFingerprint !== fingerprint) {
-      return {
-        trade: null,
-        errors: [userError("IDEMPOTENCY_CONFLICT", "This idempotency key was already used for a different proposal.", "idempotencyKey")],
-      };
+      return refusal("IDEMPOTENCY_CONFLICT", "This idempotency key was already used for a different proposal.", "idempotencyKey");
     }
-    return succeeded(first);
+    return accepted(first);
   }
 
   private async checkProposal(caller: Caller, recipientId: string, terms: Terms): Promise<ListingCheck> {
-    const problems: UserError[] = [];
+    const problems: Refusal[] = [];
     const none = { at: new Date().toISOString(), listings: {} };
     if (!isUuid(recipientId)) {
-      problems.push(userError("INVALID_INPUT", "The recipient must be a user's id.", "input.recipientId"));
+      problems.push(refusal("INVALID_INPUT", "The recipient must be a user's id.", "input.recipientId"));
     } else if (recipientId === caller.userId) {
-      problems.push(userError("INVALID_INPUT", "You cannot trade with yourself.", "input.recipientId"));
+      problems.push(refusal("INVALID_INPUT", "You cannot trade with yourself.", "input.recipientId"));
     }
     problems.push(...checkTermsShape(terms));
     if (problems.length > 0) return { problems, snapshot: none };
-    if (await isDeparting(this.store.db, recipientId)) return { problems: [errors.departing("input.recipientId")], snapshot: none };
+    if (await isDeparting(this.store.db, recipientId)) return { problems: [refuse.departing("input.recipientId")], snapshot: none };
     const [exists, listings] = await Promise.all([
       this.partners.userExists(recipientId),
       checkListings(this.partners, terms, caller.userId, recipientId),
     ]);
-    if (!exists) return { problems: [userError("NOT_FOUND", "There is no such user.", "input.recipientId")], snapshot: none };
+    if (!exists) return { problems: [refusal("NOT_FOUND", "There is no such user.", "input.recipientId")], snapshot: none };
     return listings;
   }
 

@@ -1,4 +1,4 @@
-import { isUuid, textProblem, userError, type UserError } from "@localex/common";
+import { isUuid, refusal, textProblem, type Refusal } from "@localex/common";
 import type { ListingSnapshot, TermsSnapshot } from "../db/schema.ts";
 import type { ListingInfo } from "../partners/listings-client.ts";
 import type { TradePartners } from "../partners/partners.ts";
@@ -38,43 +38,43 @@ function normaliseMessage(message: string | null): string | null {
 }
 
 /** Everything that can be checked without asking listings. */
-export function checkTermsShape(terms: Terms): UserError[] {
-  const problems: UserError[] = [];
+export function checkTermsShape(terms: Terms): Refusal[] {
+  const problems: Refusal[] = [];
   for (const side of ["offeredListingIds", "requestedListingIds"] as const) {
     const ids = terms[side];
     if (ids.length > MAX_LISTINGS_PER_SIDE) {
-      problems.push(userError("INVALID_INPUT", `At most ${MAX_LISTINGS_PER_SIDE} listings per side.`, `input.${side}`));
+      problems.push(refusal("INVALID_INPUT", `At most ${MAX_LISTINGS_PER_SIDE} listings per side.`, `input.${side}`));
     } else if (ids.some((id) => !isUuid(id))) {
-      problems.push(userError("INVALID_INPUT", "Every listing id must be a listing's id.", `input.${side}`));
+      problems.push(refusal("INVALID_INPUT", "Every listing id must be a listing's id.", `input.${side}`));
     } else if (new Set(ids).size !== ids.length) {
-      problems.push(userError("INVALID_INPUT", "A listing may appear only once.", `input.${side}`));
+      problems.push(refusal("INVALID_INPUT", "A listing may appear only once.", `input.${side}`));
     }
   }
   const requested = new Set(terms.requestedListingIds);
   if (terms.offeredListingIds.some((id) => requested.has(id))) {
-    problems.push(userError("INVALID_INPUT", "A listing cannot be both offered and requested.", "input.requestedListingIds"));
+    problems.push(refusal("INVALID_INPUT", "A listing cannot be both offered and requested.", "input.requestedListingIds"));
   }
   for (const side of ["offeredCredits", "requestedCredits"] as const) {
     const credits = terms[side];
     if (!Number.isInteger(credits) || credits < 0 || credits > MAX_CREDITS) {
-      problems.push(userError("INVALID_INPUT", `Credits must be a whole number from 0 to ${MAX_CREDITS}.`, `input.${side}`));
+      problems.push(refusal("INVALID_INPUT", `Credits must be a whole number from 0 to ${MAX_CREDITS}.`, `input.${side}`));
     }
   }
   const messageProblem = terms.message === null ? null : textProblem(terms.message, { label: "The message", max: MAX_MESSAGE, multiline: true });
-  if (messageProblem) problems.push(userError("INVALID_INPUT", messageProblem, "input.message"));
+  if (messageProblem) problems.push(refusal("INVALID_INPUT", messageProblem, "input.message"));
   const nothing =
     terms.offeredListingIds.length === 0 &&
     terms.requestedListingIds.length === 0 &&
     terms.offeredCredits === 0 &&
     terms.requestedCredits === 0;
   if (nothing) {
-    problems.push(userError("NOTHING_TO_EXCHANGE", "Offer or request at least one listing or some credits.", "input"));
+    problems.push(refusal("NOTHING_TO_EXCHANGE", "Offer or request at least one listing or some credits.", "input"));
   }
   return problems;
 }
 
 export interface ListingCheck {
-  problems: UserError[];
+  problems: Refusal[];
   /** The terms' listings as they are now: what the other party is offered (Trade.*ListingLines). */
   snapshot: TermsSnapshot;
 }
@@ -88,7 +88,7 @@ export async function checkListings(
 ): Promise<ListingCheck> {
   const infos = await partners.listingInfo([...terms.offeredListingIds, ...terms.requestedListingIds]);
   const byId = new Map(infos.map((i) => [i.id, i]));
-  const problems: UserError[] = [];
+  const problems: Refusal[] = [];
   const sides = [
     { field: "offeredListingIds", ids: terms.offeredListingIds, owner: proposerId, whose: "your own" },
     { field: "requestedListingIds", ids: terms.requestedListingIds, owner: recipientId, whose: "the recipient's" },
@@ -98,11 +98,11 @@ export async function checkListings(
     const inactive = side.ids.filter((id) => byId.get(id)?.ownerId === side.owner && byId.get(id)?.status !== "ACTIVE");
     if (missing.length > 0) {
       problems.push(
-        userError("NOT_OWNER", `Listings ${missing.join(", ")} are not ${side.whose} listings.`, `input.${side.field}`),
+        refusal("NOT_OWNER", `Listings ${missing.join(", ")} are not ${side.whose} listings.`, `input.${side.field}`),
       );
     } else if (inactive.length > 0) {
       problems.push(
-        userError("LISTING_UNAVAILABLE", `Listings ${inactive.join(", ")} are not ACTIVE.`, `input.${side.field}`),
+        refusal("LISTING_UNAVAILABLE", `Listings ${inactive.join(", ")} are not ACTIVE.`, `input.${side.field}`),
       );
     }
   }

@@ -1,9 +1,8 @@
-import { and, eq, inArray, isNotNull, isNull, lte, lt, sql } from "drizzle-orm";
 import type { Logger } from "@localex/common";
-import { trades } from "../db/schema.ts";
 import { NEGOTIATING } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";
 import type { SagaDriver } from "./saga.driver.ts";
+import type { SagaStore } from "./saga.store.ts";
 
 export const OVERDUE_REASON =
   "Not confirmed by both parties in time: the credits stay held and the listings reserved until an administrator settles or releases the trade.";
@@ -27,18 +26,16 @@ export interface RecoveryReport {
 export class RecoveryService {
   constructor(
     private readonly store: TradeStore,
+    private readonly sagas: SagaStore,
     private readonly driver: SagaDriver,
     private readonly log: Logger,
   ) {}
 
   async sweep(ignoreLeases = false): Promise<RecoveryReport> {
-    const stuck = await this.store.db
-      .select({ id: trades.id })
-      .from(trades)
-      .where(and(isNotNull(trades.saga), ignoreLeases ? undefined : lt(trades.sagaLeaseUntil, sql`now()`)));
+    const stuck = await this.sagas.sagasToRecover(ignoreLeases);
     let recovered = 0;
     let pending = 0;
-    for (const { id } of stuck) {
+    for (const id of stuck) {
       const claimed = await this.driver.claim(id, ignoreLeases);
       if (!claimed) continue;
       this.log.info({ tradeId: id, saga: claimed.row.saga }, "recovering a trade left between steps");
@@ -59,18 +56,7 @@ export class RecoveryService {
    */
   async disputeOverdue(tradeId?: string): Promise<number> {
     const rows = await this.store.transaction(async (tx) => {
-      const due = await tx
-        .update(trades)
-        .set({ status: "DISPUTED", disputeReason: OVERDUE_REASON, updatedAt: sql`now()` })
-        .where(
-          and(
-            tradeId ? eq(trades.id, tradeId) : undefined,
-            eq(trades.status, "ACCEPTED"),
-            isNull(trades.saga),
-            lte(trades.confirmBy, sql`now()`),
-          ),
-        )
-        .returning();
+      const due = await this.store.disputeOverdue(tx, OVERDUE_REASON, tradeId);
       for (const row of due) await this.store.record(tx, row, { kind: "DISPUTED", actorId: null, note: OVERDUE_REASON });
       return due;
     });
@@ -80,18 +66,7 @@ export class RecoveryService {
   /** Expires open trades past their time (one, or all that are due). Nothing is held before acceptance. */
   async expire(tradeId?: string): Promise<number> {
     const rows = await this.store.transaction(async (tx) => {
-      const due = await tx
-        .update(trades)
-        .set({ status: "EXPIRED", turnUserId: null, updatedAt: sql`now()` })
-        .where(
-          and(
-            tradeId ? eq(trades.id, tradeId) : undefined,
-            inArray(trades.status, [...NEGOTIATING]),
-            isNull(trades.saga),
-            lte(trades.expiresAt, sql`now()`),
-          ),
-        )
-        .returning();
+      const due = await this.store.expireDue(tx, NEGOTIATING, tradeId);
       for (const row of due) await this.store.record(tx, row, { kind: "EXPIRED", actorId: null });
       return due;
     });

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Logger } from "@localex/common";
 import { retryDatabaseWork } from "@localex/common";
-import { trades, type SagaName, type StoredUserError, type TradeRow, type TradeStatusName, type Tx } from "../db/schema.ts";
+import type { SagaName, StoredUserError, TradeRow, TradeStatusName, Tx } from "../db/schema.ts";
 import type { TradePartners } from "../partners/partners.ts";
 import type { TradeSettings } from "../settings.ts";
 import type { EventRecord, TradeChange, TradeStore } from "../trades/trade.store.ts";
+import { leaseEnd, type SagaStore } from "./saga.store.ts";
 import { scheduleExpiry } from "../trades/expiry-job.ts";
 import { acceptSteps, LeaseLost, releaseSteps, settleSteps, type AcceptFailure, type Renew } from "./steps.ts";
 import { announceCompletedTrade } from "./completed-trade.ts";
@@ -30,6 +30,7 @@ export interface Driven {
 export class SagaDriver {
   constructor(
     private readonly store: TradeStore,
+    private readonly sagas: SagaStore,
     private readonly partners: TradePartners,
     private readonly settings: TradeSettings,
     private readonly log: Logger,
@@ -40,7 +41,7 @@ export class SagaDriver {
     const owner = randomUUID();
     return {
       owner,
-      set: { saga, sagaTarget: target, sagaActorId: actorId, sagaOwner: owner, sagaLeaseUntil: this.leaseEnd() },
+      set: { saga, sagaTarget: target, sagaActorId: actorId, sagaOwner: owner, sagaLeaseUntil: leaseEnd(this.settings.TRADE_SAGA_LEASE_SECONDS) },
     };
   }
 
@@ -48,19 +49,7 @@ export class SagaDriver {
   async claim(id: string, ignoreLease: boolean): Promise<{ row: TradeRow; owner: string } | null> {
     const owner = randomUUID();
     // A retry after a lost answer finds the lease already ours (no longer run out).
-    const [row] = await retryDatabaseWork(() =>
-      this.store.db
-        .update(trades)
-        .set({ sagaOwner: owner, sagaLeaseUntil: this.leaseEnd() })
-        .where(
-          and(
-            eq(trades.id, id),
-            isNotNull(trades.saga),
-            ignoreLease ? undefined : or(lt(trades.sagaLeaseUntil, sql`now()`), eq(trades.sagaOwner, owner)),
-          ),
-        )
-        .returning(),
-    );
+    const row = await retryDatabaseWork(() => this.sagas.takeSaga(id, owner, this.settings.TRADE_SAGA_LEASE_SECONDS, ignoreLease));
     return row ? { row, owner } : null;
   }
 
@@ -119,12 +108,7 @@ export class SagaDriver {
   /** Lets the next driver (a retried request, the recovery sweep) take over at once. */
   private async giveUp(row: TradeRow, owner: string): Promise<void> {
     try {
-      await retryDatabaseWork(() =>
-        this.store.db
-          .update(trades)
-          .set({ sagaLeaseUntil: sql`now()` })
-          .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner))),
-      );
+      await retryDatabaseWork(() => this.sagas.dropSagaLease(row.id, owner));
     } catch (err) {
       // The lease then runs out by itself.
       this.log.warn({ err, tradeId: row.id }, "could not give up a saga's lease");
@@ -138,18 +122,7 @@ export class SagaDriver {
   private async switchToUndo(row: TradeRow, owner: string, failure: AcceptFailure): Promise<TradeRow> {
     const stored: StoredUserError = { code: failure.error.code, message: failure.error.message, field: failure.error.field ?? null };
     // UNDO_ACCEPT too: a retry after a lost answer finds the switch already made.
-    const [next] = await retryDatabaseWork(() =>
-      this.store.db
-        .update(trades)
-        .set({
-          saga: "UNDO_ACCEPT",
-          acceptError: stored,
-          sagaLeaseUntil: this.leaseEnd(),
-          updatedAt: sql`now()`,
-        })
-        .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), inArray(trades.saga, ["ACCEPT", "UNDO_ACCEPT"])))
-        .returning(),
-    );
+    const next = await retryDatabaseWork(() => this.sagas.undoAccept(row.id, owner, stored, this.settings.TRADE_SAGA_LEASE_SECONDS));
     if (!next) throw new LeaseLost(row.id);
     return next;
   }
@@ -173,11 +146,7 @@ export class SagaDriver {
   }
 
   private async end(tx: Tx, row: TradeRow, owner: string, set: TradeChange, event: SagaEvent): Promise<TradeRow> {
-    const [next] = await tx
-      .update(trades)
-      .set({ ...set, saga: null, sagaTarget: null, sagaActorId: null, sagaOwner: null, sagaLeaseUntil: null, updatedAt: sql`now()` })
-      .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), eq(trades.saga, row.saga ?? "ACCEPT")))
-      .returning();
+    const next = await this.sagas.endSaga(tx, row.id, owner, row.saga ?? "ACCEPT", set);
     if (!next) throw new LeaseLost(row.id);
     await this.store.record(tx, row, { actorId: row.sagaActorId, ...event });
     return next;
@@ -186,18 +155,8 @@ export class SagaDriver {
   /** Before each step: extend the lease, or stop if another driver has taken over. */
   private renewer(row: TradeRow, owner: string): Renew {
     return async () => {
-      const [held] = await retryDatabaseWork(() =>
-        this.store.db
-          .update(trades)
-          .set({ sagaLeaseUntil: this.leaseEnd() })
-          .where(and(eq(trades.id, row.id), eq(trades.sagaOwner, owner), isNotNull(trades.saga)))
-          .returning({ id: trades.id }),
-      );
+      const held = await retryDatabaseWork(() => this.sagas.renewSaga(row.id, owner, this.settings.TRADE_SAGA_LEASE_SECONDS));
       if (!held) throw new LeaseLost(row.id);
     };
-  }
-
-  private leaseEnd(): SQL {
-    return sql`now() + make_interval(secs => ${this.settings.TRADE_SAGA_LEASE_SECONDS})`;
   }
 }

@@ -1,8 +1,7 @@
 import { Arg, Ctx, Directive, ID, Mutation, Resolver } from "type-graphql";
-import { requireCaller, requireService } from "@localex/common";
+import { requireCaller, requireService, toPayload } from "@localex/common";
 import type { TradesContext } from "../context.ts";
-import { DisputeOutcome, type DisputeOutcomeName, TradePayload } from "../trades/trade.type.ts";
-import type { TradeResult } from "../trades/rules.ts";
+import { DisputeOutcome, type DisputeOutcomeName, TradePayload, type TradePayloadOf } from "../trades/trade.type.ts";
 import type { RecoveryReport } from "./recovery.service.ts";
 import { TradeRecoveryReport } from "./saga.type.ts";
 
@@ -16,41 +15,41 @@ export class SagaResolver {
     @Arg("id", () => ID) id: string,
     @Arg("idempotencyKey", () => String) idempotencyKey: string,
     @Ctx() ctx: TradesContext,
-  ): Promise<TradeResult> {
+  ): Promise<TradePayloadOf> {
     // Accepting places holds, confirming settles them: both move money.
     const caller = await ctx.services.limits.signedIn("MONEY_PER_ACCOUNT", ctx.caller);
-    return ctx.services.acceptance.accept(caller, id, idempotencyKey);
+    return toPayload(await ctx.services.acceptance.accept(caller, id, idempotencyKey), "trade");
   }
 
   @Mutation(() => TradePayload, { description: "The proposer withdraws before completion; anything held is released." })
-  cancelTrade(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradeResult> {
-    return ctx.services.settlement.cancel(requireCaller(ctx.caller), id);
+  async cancelTrade(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradePayloadOf> {
+    return toPayload(await ctx.services.settlement.cancel(requireCaller(ctx.caller), id), "trade");
   }
 
   @Mutation(() => TradePayload, {
     description: "Each party confirms the exchange took place; after both, the escrow settles and the listings are TRADED.",
   })
-  async confirmTradeCompletion(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradeResult> {
+  async confirmTradeCompletion(@Arg("id", () => ID) id: string, @Ctx() ctx: TradesContext): Promise<TradePayloadOf> {
     const caller = await ctx.services.limits.signedIn("MONEY_PER_ACCOUNT", ctx.caller);
-    return ctx.services.settlement.confirm(caller, id);
+    return toPayload(await ctx.services.settlement.confirm(caller, id), "trade");
   }
 
   @Mutation(() => TradePayload, { description: "A party disputes an accepted trade; an administrator resolves it." })
-  openDispute(
+  async openDispute(
     @Arg("id", () => ID) id: string,
     @Arg("reason", () => String, { description: "1 to 1000 characters." }) reason: string,
     @Ctx() ctx: TradesContext,
-  ): Promise<TradeResult> {
-    return ctx.services.settlement.openDispute(requireCaller(ctx.caller), id, reason);
+  ): Promise<TradePayloadOf> {
+    return toPayload(await ctx.services.settlement.openDispute(requireCaller(ctx.caller), id, reason), "trade");
   }
 
   @Mutation(() => TradePayload, { description: "Administrators: COMPLETE settles the escrow, CANCEL releases it." })
-  resolveDispute(
+  async resolveDispute(
     @Arg("id", () => ID) id: string,
     @Arg("outcome", () => DisputeOutcome) outcome: DisputeOutcomeName,
     @Ctx() ctx: TradesContext,
-  ): Promise<TradeResult> {
-    return ctx.services.settlement.resolve(requireCaller(ctx.caller), id, outcome);
+  ): Promise<TradePayloadOf> {
+    return toPayload(await ctx.services.settlement.resolve(requireCaller(ctx.caller), id, outcome), "trade");
   }
 
   @Mutation(() => TradeRecoveryReport, {

@@ -1,4 +1,4 @@
-import { userError, type Logger, type UserError } from "@localex/common";
+import { refusal, type Logger, type Refusal } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import type { Hold, TradePartners } from "../partners/partners.ts";
 
@@ -33,7 +33,7 @@ export type Renew = () => Promise<void>;
 
 /** Why an accept attempt failed, as the user is told (a fault included: the attempt is undone). */
 export interface AcceptFailure {
-  error: UserError;
+  error: Refusal;
 }
 
 /**
@@ -47,7 +47,7 @@ export async function acceptSteps(partners: TradePartners, row: TradeRow, renew:
     if (!reservation.ok) {
       const offered = reservation.unavailableListingIds.some((id) => row.offeredListingIds.includes(id));
       return {
-        error: userError(
+        error: refusal(
           "LISTING_UNAVAILABLE",
           `Listings ${reservation.unavailableListingIds.join(", ")} are no longer available.`,
           offered ? "offeredListings" : "requestedListings",
@@ -63,8 +63,8 @@ export async function acceptSteps(partners: TradePartners, row: TradeRow, renew:
       const field = proposerPays ? "offeredCredits" : "requestedCredits";
       const error =
         outcome.code === "INSUFFICIENT_FUNDS"
-          ? userError("INSUFFICIENT_FUNDS", `${who} does not have ${hold.amount} credits available.`, field)
-          : userError("ESCROW_REFUSED", `The escrow hold was refused (${outcome.code ?? "unknown"}).`, field);
+          ? refusal("INSUFFICIENT_FUNDS", `${who} does not have ${hold.amount} credits available.`, field)
+          : refusal("ESCROW_REFUSED", `The escrow hold was refused (${outcome.code ?? "unknown"}).`, field);
       return { error };
     }
     return null;
@@ -72,7 +72,7 @@ export async function acceptSteps(partners: TradePartners, row: TradeRow, renew:
     if (err instanceof LeaseLost) throw err;
     log.warn({ err, tradeId: row.id }, "accept step failed; undoing");
     return {
-      error: userError(
+      error: refusal(
         "SERVICE_UNAVAILABLE",
         "Escrow or listings could not be reached, so nothing was held or reserved. Try again.",
         "id",

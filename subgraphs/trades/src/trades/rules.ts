@@ -1,11 +1,5 @@
-import { textProblem, userError, type Caller, type UserError } from "@localex/common";
+import { refusal, showing, type Caller, type Refusal, type UserError } from "@localex/common";
 import type { TradeRow, TradeStatusName } from "../db/schema.ts";
-
-/** What a trade mutation returns: the trade as the caller may see it, and why nothing happened. */
-export interface TradeResult {
-  trade: TradeRow | null;
-  errors: UserError[];
-}
 
 export const NEGOTIATING: readonly TradeStatusName[] = ["PROPOSED", "COUNTERED"];
 
@@ -21,33 +15,32 @@ export function otherParty(row: Pick<TradeRow, "proposerId" | "recipientId">, us
   return row.proposerId === userId ? row.recipientId : row.proposerId;
 }
 
-export function failed(row: TradeRow | null, caller: Caller, error: UserError): TradeResult {
-  return { trade: row && canSee(row, caller) ? row : null, errors: [error] };
+/** The refusal, showing the trade as it stands to a caller who may see it. */
+export function refusedOn(row: TradeRow | null, caller: Caller, refused: Refusal): Refusal {
+  return row && canSee(row, caller) ? showing(refused, row) : refused;
 }
 
-/** The outcome of a locked change: the row after it, or why it was refused. */
-export type Change = { row: TradeRow; error: null } | { row: TradeRow | null; error: UserError };
-
-export function succeeded(row: TradeRow): TradeResult {
-  return { trade: row, errors: [] };
+/** A problem a shared check (idempotency key, text) reported, as a refusal. */
+export function refusalOf(problem: UserError): Refusal {
+  return refusal(problem.code, problem.message, problem.field);
 }
 
-export const errors = {
-  notFound: (field = "id") => userError("NOT_FOUND", "There is no such trade.", field),
-  forbidden: (message = "Only the parties to this trade may do this.", field = "id") => userError("FORBIDDEN", message, field),
-  notYourTurn: () => userError("NOT_YOUR_TURN", "It is the other party's turn to answer this trade.", "id"),
+export const refuse = {
+  notFound: (field = "id") => refusal("NOT_FOUND", "There is no such trade.", field),
+  forbidden: (message = "Only the parties to this trade may do this.", field = "id") => refusal("FORBIDDEN", message, field),
+  notYourTurn: () => refusal("NOT_YOUR_TURN", "It is the other party's turn to answer this trade.", "id"),
   invalidState: (row: TradeRow, action: string) =>
-    userError("INVALID_STATE", `This trade is ${row.status}; it can no longer be ${action}.`, "id"),
+    refusal("INVALID_STATE", `This trade is ${row.status}; it can no longer be ${action}.`, "id"),
   inProgress: () =>
-    userError("IN_PROGRESS", "This trade is being updated right now; try again in a moment.", "id"),
-  expired: () => userError("TRADE_EXPIRED", "This trade expired before it was accepted.", "id"),
+    refusal("IN_PROGRESS", "This trade is being updated right now; try again in a moment.", "id"),
+  expired: () => refusal("TRADE_EXPIRED", "This trade expired before it was accepted.", "id"),
   closed: (row: TradeRow, field = "tradeId") =>
-    userError("TRADE_CLOSED", `This trade is ${isExpired(row) ? "EXPIRED" : row.status}: nothing more can be sent or shared on it.`, field),
+    refusal("TRADE_CLOSED", `This trade is ${isExpired(row) ? "EXPIRED" : row.status}: nothing more can be sent or shared on it.`, field),
   /** A party asked to delete their account (issue 20): nothing new starts with them. */
   departing: (field = "id") =>
-    userError("MEMBER_DEPARTING", "This member is leaving LocalEx (their account is being deleted): no trade can start with them.", field),
+    refusal("MEMBER_DEPARTING", "This member is leaving LocalEx (their account is being deleted): no trade can start with them.", field),
   unavailable: () =>
-    userError(
+    refusal(
       "SERVICE_UNAVAILABLE",
       "Escrow or listings could not be reached, so nothing was held or reserved. Try again.",
       "id",
@@ -58,11 +51,11 @@ export const errors = {
  * Whether `caller` may make a negotiating move (counter, accept, decline) on the trade now:
  * a party, whose turn it is, while the trade is open and not in the middle of a step.
  */
-export function checkNegotiatingMove(row: TradeRow, caller: Caller, action: string): UserError | null {
-  if (!isParty(row, caller.userId)) return errors.forbidden();
-  if (row.saga) return errors.inProgress();
-  if (!NEGOTIATING.includes(row.status)) return errors.invalidState(row, action);
-  if (row.turnUserId !== caller.userId) return errors.notYourTurn();
+export function checkNegotiatingMove(row: TradeRow, caller: Caller, action: string): Refusal | null {
+  if (!isParty(row, caller.userId)) return refuse.forbidden();
+  if (row.saga) return refuse.inProgress();
+  if (!NEGOTIATING.includes(row.status)) return refuse.invalidState(row, action);
+  if (row.turnUserId !== caller.userId) return refuse.notYourTurn();
   return null;
 }
 

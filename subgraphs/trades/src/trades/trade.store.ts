@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
-import { afterCommit, decodeInstantCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, unitOfWork, type Caller, type Connection, type EventBus } from "@localex/common";
+import { afterCommit, decodeInstantCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, unitOfWork, type Connection, type EventBus } from "@localex/common";
 import {
   tradeEvents,
   trades,
@@ -14,7 +14,6 @@ import {
 } from "../db/schema.ts";
 import { forgetHandOverPoint } from "../hand-over/hand-over-points.ts";
 import { notifyParties } from "./notifications.ts";
-import { failed, succeeded, type Change, type TradeResult } from "./rules.ts";
 
 /** Column values for an update; SQL where the database's clock must decide (leases). */
 export type TradeChange = { [K in keyof TradeRow]?: TradeRow[K] | SQL };
@@ -24,6 +23,11 @@ export interface EventRecord {
   actorId: string | null;
   note?: string | null;
 }
+
+/** A new trade's columns. */
+export type NewTrade = typeof trades.$inferInsert;
+
+const partyTo = (userId: string) => or(eq(trades.proposerId, userId), eq(trades.recipientId, userId));
 
 /** The events that close a trade (rules.ts CLOSED). */
 const CLOSING_EVENTS = new Set<TradeEventKindName>(["DECLINED", "CANCELLED", "EXPIRED", "COMPLETED", "RESOLVED"]);
@@ -75,7 +79,7 @@ export class TradeStore {
     after: string | null,
   ): Promise<Connection<TradeRow>> {
     const cursor = decodeInstantCursor(after);
-    const mine = or(eq(trades.proposerId, userId), eq(trades.recipientId, userId));
+    const mine = partyTo(userId);
     const filter = and(mine, status ? eq(trades.status, status) : undefined);
     const page: SQL | undefined = cursor ? sql`(${trades.createdAt}, ${trades.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
     const [rows, [count]] = await Promise.all([
@@ -90,10 +94,59 @@ export class TradeStore {
     return toConnection(rows, first, (r) => [r.createdAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);
   }
 
+  /** The member's trades, oldest first (their export). */
+  async ofParty(userId: string): Promise<TradeRow[]> {
+    return this.db.select().from(trades).where(partyTo(userId)).orderBy(asc(trades.createdAt));
+  }
+
+  /** The member's trades in one of `statuses` or in the middle of a step, oldest first, in `executor` (a transaction's, to see its locks' world). */
+  async ofPartyInOrMidStep(userId: string, statuses: readonly TradeStatusName[], executor: TradesDatabase | Tx = this.db): Promise<{ id: string; status: TradeStatusName }[]> {
+    return executor
+      .select({ id: trades.id, status: trades.status })
+      .from(trades)
+      .where(and(partyTo(userId), or(inArray(trades.status, [...statuses]), isNotNull(trades.saga))))
+      .orderBy(asc(trades.createdAt));
+  }
+
+  /** The ids of the member's trades in one of `statuses`, oldest first. */
+  async idsOfPartyIn(userId: string, statuses: readonly TradeStatusName[]): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: trades.id })
+      .from(trades)
+      .where(and(partyTo(userId), inArray(trades.status, [...statuses])))
+      .orderBy(asc(trades.createdAt), asc(trades.id));
+    return rows.map((r) => r.id);
+  }
+
   /** Locks the trade for the rest of the transaction. */
   async lock(tx: Tx, id: string): Promise<TradeRow | null> {
     if (!isUuid(id)) return null;
     const [row] = await tx.select().from(trades).where(eq(trades.id, id)).for("update");
+    return row ?? null;
+  }
+
+  /**
+   * Locks the trade shared for the rest of the transaction: work beside it (messages, a
+   * hand-over point) goes side by side, and a transaction that changes the trade waits for it.
+   */
+  async lockShared(tx: Tx, id: string): Promise<TradeRow | null> {
+    if (!isUuid(id)) return null;
+    const [row] = await tx.select().from(trades).where(eq(trades.id, id)).for("share");
+    return row ?? null;
+  }
+
+  /** The trade the proposer made with this idempotency key, if any. */
+  async byProposeKey(proposerId: string, key: string): Promise<TradeRow | null> {
+    const [row] = await this.db
+      .select()
+      .from(trades)
+      .where(and(eq(trades.proposerId, proposerId), eq(trades.proposeKey, key)));
+    return row ?? null;
+  }
+
+  /** Adds a trade in the caller's transaction; null when the proposer already used its key (that trade stands). */
+  async create(tx: Tx, values: NewTrade): Promise<TradeRow | null> {
+    const [row] = await tx.insert(trades).values(values).onConflictDoNothing({ target: [trades.proposerId, trades.proposeKey] }).returning();
     return row ?? null;
   }
 
@@ -155,10 +208,22 @@ export class TradeStore {
     this.announceAfterCommit(tx, trade);
   }
 
-  /** Answers a committed change (announced by its transaction), or explains the refusal. */
-  async settled(change: Change, caller: Caller): Promise<TradeResult> {
-    if (change.error) return failed(change.row, caller, change.error);
-    return succeeded(change.row);
+  /** ACCEPTED trades past their confirmation deadline and not mid-step (one, or all), → DISPUTED with `reason`. */
+  async disputeOverdue(tx: Tx, reason: string, tradeId?: string): Promise<TradeRow[]> {
+    return tx
+      .update(trades)
+      .set({ status: "DISPUTED", disputeReason: reason, updatedAt: sql`now()` })
+      .where(and(tradeId ? eq(trades.id, tradeId) : undefined, eq(trades.status, "ACCEPTED"), isNull(trades.saga), lte(trades.confirmBy, sql`now()`)))
+      .returning();
+  }
+
+  /** Open trades past their time and not mid-step (one, or all), → EXPIRED. */
+  async expireDue(tx: Tx, open: readonly TradeStatusName[], tradeId?: string): Promise<TradeRow[]> {
+    return tx
+      .update(trades)
+      .set({ status: "EXPIRED", turnUserId: null, updatedAt: sql`now()` })
+      .where(and(tradeId ? eq(trades.id, tradeId) : undefined, inArray(trades.status, [...open]), isNull(trades.saga), lte(trades.expiresAt, sql`now()`)))
+      .returning();
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { ConnectionType, UserError } from "@localex/common";
+import { ConnectionType, UserError, type PayloadOf } from "@localex/common";
 import { TRADE_EVENT_KINDS, TRADE_STATUSES, type TradeEventKindName, type TradeRow, type TradeStatusName } from "../db/schema.ts";
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -87,6 +87,9 @@ export class TradePayload {
   @Field(() => Trade, { nullable: true }) trade!: TradeRow | null;
   @Field(() => [UserError]) errors!: UserError[];
 }
+
+/** What a trade mutation's resolver answers: `toPayload(outcome, "trade")`. */
+export type TradePayloadOf = PayloadOf<{ trade: TradeRow }>;
 
 @ObjectType()
 export class TradeConnection extends ConnectionType("Trade", Trade) {}
