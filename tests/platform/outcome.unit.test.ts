@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accepted, andThen, refusal, toPayload, type Outcome } from "@localex/common";
+import { accepted, andThen, refusal, refusals, toPayload, type Outcome } from "@localex/common";
 
 // The one mapping from what a service answers to what a mutation returns (issue 21).
 describe("toPayload", () => {
@@ -16,6 +16,21 @@ describe("toPayload", () => {
   it("spreads an accepted value that is the payload's fields, and leaves them out on a refusal", () => {
     expect(toPayload(accepted({ trade: 1, quote: 2 }))).toEqual({ trade: 1, quote: 2, errors: [] });
     expect(toPayload(refusal("FORBIDDEN", "Not yours.") as Outcome<{ trade: number }>)).toEqual({ errors: [{ code: "FORBIDDEN", message: "Not yours.", field: null }] });
+  });
+});
+
+describe("refusals", () => {
+  it("answers every refusal of one check, in order, as the payload's errors", () => {
+    const all = refusals(refusal("INVALID_INPUT", "Title must not be empty.", "input.title"), refusal("INVALID_INPUT", "Too dear.", "input.creditPrice"));
+    expect(toPayload(all as Outcome<number>, "listing")).toEqual({
+      listing: null,
+      errors: [
+        { code: "INVALID_INPUT", message: "Title must not be empty.", field: "input.title" },
+        { code: "INVALID_INPUT", message: "Too dear.", field: "input.creditPrice" },
+      ],
+    });
+    const one = refusal("NOT_FOUND", "Gone.");
+    expect(refusals(one)).toBe(one);
   });
 });
 

@@ -20,6 +20,8 @@ export interface Refusal {
   readonly message: string;
   /** The input at fault, as the dotted path of the mutation's argument (`input.handle`), when one is. */
   readonly field: string | null;
+  /** Further refusals found in the same check (a form's every invalid field), answered after this one. */
+  readonly also?: readonly Refusal[];
 }
 
 export function accepted<T>(value: T): Accepted<T>;
@@ -30,6 +32,11 @@ export function accepted<T>(value?: T): Accepted<T | undefined> {
 
 export function refusal(code: ErrorCode, message: string, field?: string | null): Refusal {
   return { ok: false, code, message, field: field ?? null };
+}
+
+/** Every refusal of a check that reports all it finds at once: the first, carrying the others. */
+export function refusals(first: Refusal, ...others: Refusal[]): Refusal {
+  return others.length === 0 ? first : { ...first, also: [...(first.also ?? []), ...others] };
 }
 
 /** A payload's `errors`: the refusal, or none. */
@@ -44,7 +51,7 @@ export function toPayload<K extends string, T>(outcome: Outcome<T>, key: K): Pay
 export function toPayload<F extends object>(outcome: Outcome<F>): Partial<PayloadOf<F>> & { errors: UserError[] };
 export function toPayload(outcome: Outcome<unknown>, key?: string): Record<string, unknown> {
   if (!outcome.ok) {
-    const errors = [userError(outcome.code, outcome.message, outcome.field ?? undefined)];
+    const errors = [outcome, ...(outcome.also ?? [])].map((r) => userError(r.code, r.message, r.field ?? undefined));
     return key === undefined ? { errors } : { [key]: null, errors };
   }
   if (key !== undefined) return { [key]: outcome.value, errors: [] };
