@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { accepted, badUserInput, isUuid, refusal, type Outcome, type Sql } from "@localex/common";
+import { accepted, badUserInput, isUuid, type Outcome, type Sql } from "@localex/common";
 import { claimKey, requestHash, storeResult } from "../db/idempotency.ts";
 import { availableOf, lockAccounts, postTransfer } from "../db/postings.ts";
 import { inTransaction, type Tx } from "../db/transaction.ts";
