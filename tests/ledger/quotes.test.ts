@@ -128,14 +128,14 @@ function quotes(env: Record<string, string>, now?: () => number) {
 }
 
 function expectError(result: QuoteResult, code: string): Extract<QuoteResult, { ok: false }> {
-  if (result.ok) throw new Error(`expected ${code}, got a quote: ${JSON.stringify(result.quote)}`);
+  if (result.ok) throw new Error(`expected ${code}, got a quote: ${JSON.stringify(result.value)}`);
   expect(result.code).toBe(code);
   return result;
 }
 
 function expectQuote(result: QuoteResult) {
   if (!result.ok) throw new Error(`expected a quote, got ${result.code}: ${result.message}`);
-  return result.quote;
+  return result.value;
 }
 
 // ---------------------------------------------------------------------------------------------

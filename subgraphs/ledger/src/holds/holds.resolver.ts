@@ -1,13 +1,14 @@
 import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Resolver, Root } from "type-graphql";
 import { requireService } from "@localex/common";
 import type { LedgerContext } from "../context.ts";
+import { asHoldOutcome } from "./hold-result.ts";
 import { Escrow, EscrowStatus, HoldOutcome, Trade } from "./hold.type.ts";
 
 @Resolver(() => Trade)
 export class HoldsResolver {
   @Mutation(() => HoldOutcome, { description: "Holds amount of the payer's available credits for the payee, once per holdKey." })
   @Directive("@inaccessible")
-  placeHold(
+  async placeHold(
     @Arg("holdKey", () => String) holdKey: string,
     @Arg("tradeId", () => ID) tradeId: string,
     @Arg("payerId", () => ID) payerId: string,
@@ -16,21 +17,21 @@ export class HoldsResolver {
     @Ctx() ctx: LedgerContext,
   ): Promise<HoldOutcome> {
     requireService(ctx.caller, "Mutation.placeHold");
-    return ctx.services.holds.placeHold({ holdKey, tradeId, payerId, payeeId, amount });
+    return asHoldOutcome(await ctx.services.holds.placeHold({ holdKey, tradeId, payerId, payeeId, amount }));
   }
 
   @Mutation(() => HoldOutcome, { description: "Moves the held credits to the payee; resolves a hold at most once." })
   @Directive("@inaccessible")
-  settleHold(@Arg("holdKey", () => String) holdKey: string, @Ctx() ctx: LedgerContext): Promise<HoldOutcome> {
+  async settleHold(@Arg("holdKey", () => String) holdKey: string, @Ctx() ctx: LedgerContext): Promise<HoldOutcome> {
     requireService(ctx.caller, "Mutation.settleHold");
-    return ctx.services.holds.settleHold(holdKey);
+    return asHoldOutcome(await ctx.services.holds.settleHold(holdKey));
   }
 
   @Mutation(() => HoldOutcome, { description: "Gives the held credits back to the payer; resolves a hold at most once." })
   @Directive("@inaccessible")
-  releaseHold(@Arg("holdKey", () => String) holdKey: string, @Ctx() ctx: LedgerContext): Promise<HoldOutcome> {
+  async releaseHold(@Arg("holdKey", () => String) holdKey: string, @Ctx() ctx: LedgerContext): Promise<HoldOutcome> {
     requireService(ctx.caller, "Mutation.releaseHold");
-    return ctx.services.holds.releaseHold(holdKey);
+    return asHoldOutcome(await ctx.services.holds.releaseHold(holdKey));
   }
 
   @FieldResolver(() => Escrow, {

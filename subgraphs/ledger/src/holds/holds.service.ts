@@ -1,19 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { badUserInput, isUuid, type Sql } from "@localex/common";
+import { accepted, badUserInput, isUuid, type Outcome, type Sql } from "@localex/common";
 import { claimKey, requestHash, storeResult } from "../db/idempotency.ts";
 import { availableOf, lockAccounts, postTransfer } from "../db/postings.ts";
 import { inTransaction, type Tx } from "../db/transaction.ts";
 import type { AccountsService } from "../accounts/accounts.service.ts";
 import { MAX_AMOUNT } from "../transfers/limits.ts";
+import { asHoldOutcome, fromHoldOutcome, holdRefusal, type HoldOutcomeJson } from "./hold-result.ts";
 
 export type HoldStatus = "HELD" | "SETTLED" | "RELEASED";
 export type HoldCode = "INSUFFICIENT_FUNDS" | "HOLD_ALREADY_SETTLED" | "HOLD_ALREADY_RELEASED" | "HOLD_NOT_FOUND" | "IDEMPOTENCY_CONFLICT";
 
-export interface HoldOutcome {
-  ok: boolean;
-  code: HoldCode | null;
-  status: HoldStatus | null;
-}
+/** What a hold operation answers: the hold's status now, or why not. */
+export type HoldResult = Outcome<HoldStatus>;
 
 export interface PlaceHoldInput {
   holdKey: string;
@@ -35,8 +33,6 @@ export interface HoldSummary {
 const SCOPE = "holds";
 /** Marks a key released before any hold was placed under it, so a late placeHold holds nothing. */
 const RELEASED_BEFORE_PLACED = "released-before-placed";
-const failed = (code: HoldCode, status: HoldStatus | null = null): HoldOutcome => ({ ok: false, code, status });
-const done = (status: HoldStatus): HoldOutcome => ({ ok: true, code: null, status });
 
 /**
  * Escrow as two-phase transfers: a hold moves nothing but sets credits aside (the account's
@@ -48,23 +44,23 @@ export class HoldsService {
     private readonly accounts: AccountsService,
   ) {}
 
-  async placeHold(input: PlaceHoldInput): Promise<HoldOutcome> {
+  async placeHold(input: PlaceHoldInput): Promise<HoldResult> {
     checkPlaceHold(input);
     const hash = requestHash("placeHold", { ...input });
     // Trades vouches for both users; their accounts may not have been opened yet.
     await this.accounts.ensureUserAccount(input.payerId);
     await this.accounts.ensureUserAccount(input.payeeId);
     return inTransaction(this.sql, async (tx) => {
-      const claim = await claimKey<HoldOutcome>(tx, SCOPE, input.holdKey, hash);
-      if (claim.state === "replay") return claim.result;
-      if (claim.state === "conflict") return claim.requestHash === RELEASED_BEFORE_PLACED ? failed("HOLD_ALREADY_RELEASED", "RELEASED") : failed("IDEMPOTENCY_CONFLICT");
+      const claim = await claimKey<HoldOutcomeJson>(tx, SCOPE, input.holdKey, hash);
+      if (claim.state === "replay") return fromHoldOutcome(claim.result);
+      if (claim.state === "conflict") return claim.requestHash === RELEASED_BEFORE_PLACED ? holdRefusal("HOLD_ALREADY_RELEASED") : holdRefusal("IDEMPOTENCY_CONFLICT");
       const payer = (await lockAccounts(tx, [input.payerId])).get(input.payerId);
       if (!payer || availableOf(payer) < input.amount) {
-        const outcome = failed("INSUFFICIENT_FUNDS");
-        await storeResult(tx, SCOPE, input.holdKey, outcome);
+        const outcome = holdRefusal("INSUFFICIENT_FUNDS");
+        await storeResult(tx, SCOPE, input.holdKey, asHoldOutcome(outcome));
         return outcome;
       }
-      const outcome = done("HELD");
+      const outcome = accepted<HoldStatus>("HELD");
       await tx`
         with h as (
           insert into ledger.holds (hold_key, trade_id, payer_id, payee_id, amount)
@@ -72,16 +68,16 @@ export class HoldsService {
         ), a as (
           update ledger.accounts set held = held + ${input.amount}, updated_at = now() where id = ${input.payerId}
         )
-        update ledger.idempotency_keys set result = ${tx.json(outcome as never)} where scope = ${SCOPE} and key = ${input.holdKey}`;
+        update ledger.idempotency_keys set result = ${tx.json(asHoldOutcome(outcome) as never)} where scope = ${SCOPE} and key = ${input.holdKey}`;
       return outcome;
     });
   }
 
-  settleHold(holdKey: string): Promise<HoldOutcome> {
+  settleHold(holdKey: string): Promise<HoldResult> {
     return this.resolve(holdKey, "SETTLED");
   }
 
-  releaseHold(holdKey: string): Promise<HoldOutcome> {
+  releaseHold(holdKey: string): Promise<HoldResult> {
     return this.resolve(holdKey, "RELEASED");
   }
 
@@ -97,34 +93,34 @@ export class HoldsService {
    * a marker makes that placeHold hold nothing when it lands; if a placeHold claimed the key
    * first, its outcome (no hold: it failed) stands and there is nothing to release.
    */
-  private async releaseUnplaced(tx: Tx, holdKey: string): Promise<HoldOutcome> {
+  private async releaseUnplaced(tx: Tx, holdKey: string): Promise<HoldResult> {
     const claimed = await tx`
       insert into ledger.idempotency_keys (scope, key, request_hash, result)
-      values (${SCOPE}, ${holdKey}, ${RELEASED_BEFORE_PLACED}, ${tx.json(failed("HOLD_ALREADY_RELEASED", "RELEASED") as never)})
+      values (${SCOPE}, ${holdKey}, ${RELEASED_BEFORE_PLACED}, ${tx.json(asHoldOutcome(holdRefusal("HOLD_ALREADY_RELEASED")) as never)})
       on conflict do nothing returning 1 as claimed`;
-    if (claimed.length > 0) return done("RELEASED");
+    if (claimed.length > 0) return accepted<HoldStatus>("RELEASED");
     const [hold] = await tx`select 1 from ledger.holds where hold_key = ${holdKey}`;
     // A placeHold committed meanwhile: release again, now that its hold exists.
     if (hold) throw Object.assign(new Error("hold placed concurrently"), { code: "40001" });
-    return failed("HOLD_NOT_FOUND");
+    return holdRefusal("HOLD_NOT_FOUND");
   }
 
   /** The hold row lock makes a racing settle and release queue; the second sees the first's result. */
-  private resolve(holdKey: string, target: "SETTLED" | "RELEASED"): Promise<HoldOutcome> {
+  private resolve(holdKey: string, target: "SETTLED" | "RELEASED"): Promise<HoldResult> {
     return inTransaction(this.sql, async (tx) => {
       const [hold] = await tx<{ id: string; tradeId: string; payerId: string; payeeId: string; amount: string; status: HoldStatus }[]>`
         select id, trade_id as "tradeId", payer_id as "payerId", payee_id as "payeeId", amount, status
         from ledger.holds where hold_key = ${holdKey} for update`;
-      if (!hold) return target === "RELEASED" ? this.releaseUnplaced(tx, holdKey) : failed("HOLD_NOT_FOUND");
-      if (hold.status === target) return done(target);
-      if (hold.status !== "HELD") return failed(hold.status === "SETTLED" ? "HOLD_ALREADY_SETTLED" : "HOLD_ALREADY_RELEASED", hold.status);
+      if (!hold) return target === "RELEASED" ? this.releaseUnplaced(tx, holdKey) : holdRefusal("HOLD_NOT_FOUND");
+      if (hold.status === target) return accepted<HoldStatus>(target);
+      if (hold.status !== "HELD") return holdRefusal(hold.status === "SETTLED" ? "HOLD_ALREADY_SETTLED" : "HOLD_ALREADY_RELEASED");
       const amount = Number(hold.amount);
       const transferId = target === "SETTLED" && amount > 0 ? await settle(tx, hold, amount) : null;
       if (target === "RELEASED") {
         await tx`update ledger.accounts set held = held - ${amount}, updated_at = now() where id = ${hold.payerId}`;
       }
       await tx`update ledger.holds set status = ${target}, transfer_id = ${transferId}, resolved_at = now() where id = ${hold.id}`;
-      return done(target);
+      return accepted<HoldStatus>(target);
     });
   }
 }

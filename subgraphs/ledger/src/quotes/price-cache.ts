@@ -1,6 +1,7 @@
 // The BTC price with its age: asked of the source at most once per max age, one request at a
 // time, and never older than the max age when used. A price that is too old and cannot be
 // refreshed is an error (PRICE_STALE, with its age), not a quote.
+import { accepted, refusal, type Accepted, type Refusal } from "@localex/common";
 import type { BtcPriceSource } from "./price-source.ts";
 import { PriceSourceError } from "./price-source.ts";
 
@@ -11,10 +12,10 @@ export interface CachedPrice {
   source: BtcPriceSource["name"];
 }
 
-export type PriceLookup =
-  | { ok: true; price: CachedPrice; ageSeconds: number }
-  | { ok: false; code: "PRICE_STALE"; message: string; last: CachedPrice; ageSeconds: number }
-  | { ok: false; code: "PRICE_UNAVAILABLE"; message: string };
+/** PRICE_UNAVAILABLE, or PRICE_STALE with when the last price known was fetched and its age. */
+export type PriceRefusal = Refusal & { lastPriceAt?: Date; lastPriceAgeSeconds?: number };
+
+export type PriceLookup = Accepted<{ price: CachedPrice; ageSeconds: number }> | PriceRefusal;
 
 export interface PriceCacheOptions {
   maxAgeMs: number;
@@ -69,15 +70,16 @@ export class PriceCache {
   private lookup(): PriceLookup {
     const last = this.last;
     const ageSeconds = last ? Math.max(0, Math.floor((this.now() - last.fetchedAt) / 1000)) : 0;
-    if (last && this.fresh()) return { ok: true, price: last, ageSeconds };
+    if (last && this.fresh()) return accepted({ price: last, ageSeconds });
     const reason = this.failure?.reason ?? "the BTC price could not be fetched";
-    if (!last) return { ok: false, code: "PRICE_UNAVAILABLE", message: `No BTC price is available: ${reason}.` };
+    if (!last) return refusal("PRICE_UNAVAILABLE", `No BTC price is available: ${reason}.`);
     return {
-      ok: false,
-      code: "PRICE_STALE",
-      message: `The last BTC price is ${ageSeconds} s old (the most allowed is ${Math.round(this.options.maxAgeMs / 1000)} s) and could not be refreshed: ${reason}.`,
-      last,
-      ageSeconds,
+      ...refusal(
+        "PRICE_STALE",
+        `The last BTC price is ${ageSeconds} s old (the most allowed is ${Math.round(this.options.maxAgeMs / 1000)} s) and could not be refreshed: ${reason}.`,
+      ),
+      lastPriceAt: new Date(last.fetchedAt),
+      lastPriceAgeSeconds: ageSeconds,
     };
   }
 }

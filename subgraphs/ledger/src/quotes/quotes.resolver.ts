@@ -1,5 +1,5 @@
 import { Arg, Ctx, Int, Query, Resolver } from "type-graphql";
-import { userError } from "@localex/common";
+import { toPayload } from "@localex/common";
 import type { LedgerContext } from "../context.ts";
 import { CreditQuote, CreditQuotePayload } from "./quote.type.ts";
 
@@ -10,12 +10,7 @@ export class QuotesResolver {
   })
   async creditQuote(@Arg("credits", () => Int) credits: number, @Ctx() ctx: LedgerContext): Promise<CreditQuotePayload> {
     const result = await ctx.services.quotes.quote(credits);
-    if (result.ok) return { quote: result.quote, errors: [], lastPriceAt: null, lastPriceAgeSeconds: null };
-    return {
-      quote: null,
-      errors: [userError(result.code, result.message, result.field)],
-      lastPriceAt: result.lastPriceAt ?? null,
-      lastPriceAgeSeconds: result.lastPriceAgeSeconds ?? null,
-    };
+    const stale = result.ok ? null : result;
+    return { ...toPayload(result, "quote"), lastPriceAt: stale?.lastPriceAt ?? null, lastPriceAgeSeconds: stale?.lastPriceAgeSeconds ?? null };
   }
 }

@@ -1,8 +1,8 @@
 // Quotes of credits in the reference currency and in BTC: a configured value per credit
 // (CREDIT_VALUE_MINOR of CREDIT_CURRENCY) and a BTC price from the configured source, cached
 // with its age. Off unless configured: then every quote answers QUOTES_NOT_CONFIGURED.
-import type { Config, ErrorCode } from "@localex/common";
-import { PriceCache, type CachedPrice } from "./price-cache.ts";
+import { accepted, refusal, type Accepted, type Config } from "@localex/common";
+import { PriceCache, type CachedPrice, type PriceRefusal } from "./price-cache.ts";
 import { FixedPriceSource, HttpTickerPriceSource, type BtcPriceSource } from "./price-source.ts";
 import { divideRounded, minorDigits, minorToDecimal, SATOSHIS_PER_BTC } from "./money.ts";
 
@@ -26,9 +26,8 @@ export interface CreditQuoteData {
   source: string;
 }
 
-export type QuoteResult =
-  | { ok: true; quote: CreditQuoteData }
-  | { ok: false; code: ErrorCode; message: string; field?: string; lastPriceAt?: Date; lastPriceAgeSeconds?: number };
+/** A quote, or why not (with PRICE_STALE, the last price known and its age). */
+export type QuoteResult = Accepted<CreditQuoteData> | PriceRefusal;
 
 export interface QuoteSettings {
   creditValueMinor: number;
@@ -61,17 +60,14 @@ export class QuotesService {
   async quote(credits: number): Promise<QuoteResult> {
     const settings = this.settings;
     if (!settings || !this.cache) {
-      return { ok: false, code: "QUOTES_NOT_CONFIGURED", message: "Credit quotes are not configured on this server (CREDIT_VALUE_MINOR and BTC_PRICE_SOURCE)." };
+      return refusal("QUOTES_NOT_CONFIGURED", "Credit quotes are not configured on this server (CREDIT_VALUE_MINOR and BTC_PRICE_SOURCE).");
     }
     if (!Number.isSafeInteger(credits) || credits < 0 || credits > MAX_QUOTE_CREDITS) {
-      return { ok: false, code: "INVALID_AMOUNT", message: `Credits must be a whole number from 0 to ${MAX_QUOTE_CREDITS}.`, field: "credits" };
+      return refusal("INVALID_AMOUNT", `Credits must be a whole number from 0 to ${MAX_QUOTE_CREDITS}.`, "credits");
     }
     const lookup = await this.cache.current();
-    if (!lookup.ok) {
-      if (lookup.code === "PRICE_UNAVAILABLE") return { ok: false, code: lookup.code, message: lookup.message };
-      return { ok: false, code: lookup.code, message: lookup.message, lastPriceAt: new Date(lookup.last.fetchedAt), lastPriceAgeSeconds: lookup.ageSeconds };
-    }
-    return this.price(credits, settings, lookup.price, lookup.ageSeconds);
+    if (!lookup.ok) return lookup;
+    return this.price(credits, settings, lookup.value.price, lookup.value.ageSeconds);
   }
 
   private price(credits: number, settings: QuoteSettings, price: CachedPrice, ageSeconds: number): QuoteResult {
@@ -80,25 +76,22 @@ export class QuotesService {
     const satoshis = divideRounded(valueMinor * SATOSHIS_PER_BTC, price.priceMinor);
     const max = BigInt(Number.MAX_SAFE_INTEGER);
     if (satoshis > max || price.priceMinor > max) {
-      return { ok: false, code: "INVALID_AMOUNT", message: "That many credits are too many to quote at this price.", field: "credits" };
+      return refusal("INVALID_AMOUNT", "That many credits are too many to quote at this price.", "credits");
     }
-    return {
-      ok: true,
-      quote: {
-        credits,
-        currency: settings.currency,
-        creditValueMinor: settings.creditValueMinor,
-        valueMinor: Number(valueMinor),
-        value: minorToDecimal(valueMinor, this.digits),
-        satoshis: Number(satoshis),
-        btc: minorToDecimal(satoshis, 8),
-        btcPriceMinor: Number(price.priceMinor),
-        btcPrice: minorToDecimal(price.priceMinor, this.digits),
-        priceAt: new Date(price.fetchedAt),
-        ageSeconds,
-        source: price.source,
-      },
-    };
+    return accepted({
+      credits,
+      currency: settings.currency,
+      creditValueMinor: settings.creditValueMinor,
+      valueMinor: Number(valueMinor),
+      value: minorToDecimal(valueMinor, this.digits),
+      satoshis: Number(satoshis),
+      btc: minorToDecimal(satoshis, 8),
+      btcPriceMinor: Number(price.priceMinor),
+      btcPrice: minorToDecimal(price.priceMinor, this.digits),
+      priceAt: new Date(price.fetchedAt),
+      ageSeconds,
+      source: price.source,
+    });
   }
 }
 

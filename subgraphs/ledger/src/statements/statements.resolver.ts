@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { badInput, decodeCursor, memberIdArgument, requireCaller, requireService } from "@localex/common";
+import { badInput, decodeCursor, memberIdArgument, requireCaller, requireService, toPayload } from "@localex/common";
 import type { LedgerContext } from "../context.ts";
 import { entryFilter } from "../entries/entry-filter.ts";
 import { LedgerTotals } from "../entries/ledger-entry.type.ts";
@@ -19,7 +19,7 @@ export class StatementsResolver {
     @Ctx() ctx: LedgerContext,
   ): Promise<RequestStatementPayload> {
     const caller = requireCaller(ctx.caller);
-    return ctx.services.statements.request(caller.userId, { from: from ?? null, to: to ?? null, kinds: kinds ?? null });
+    return toPayload(await ctx.services.statements.request(caller.userId, { from: from ?? null, to: to ?? null, kinds: kinds ?? null }), "job");
   }
 
   @Query(() => LedgerStatementPage, { description: "media's statement job: a page of the member's entries the filter selects, oldest first." })

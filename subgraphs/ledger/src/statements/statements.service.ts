@@ -1,8 +1,8 @@
-import { encodeCursor, InternalCallError, unavailable, userError, type InternalRequester, type RateLimiter } from "@localex/common";
+import { accepted, encodeCursor, InternalCallError, refusal, unavailable, type InternalRequester, type Outcome, type RateLimiter } from "@localex/common";
 import type { EntriesService } from "../entries/entries.service.ts";
 import { checkEntryFilter, type EntryFilter } from "../entries/entry-filter.ts";
 import { startLedgerStatement } from "./media-client.ts";
-import type { LedgerStatementPage, RequestStatementPayload } from "./statement.types.ts";
+import type { Job, LedgerStatementPage } from "./statement.types.ts";
 
 /** Rows per page of `ledgerStatement`: the default, and the most one call answers. */
 export const STATEMENT_PAGE_SIZE = 500;
@@ -30,17 +30,17 @@ export class StatementsService {
     private readonly limits: RateLimiter,
   ) {}
 
-  async request(userId: string, args: { from: Date | null; to: Date | null; kinds: string[] | null }, now = new Date()): Promise<RequestStatementPayload> {
+  async request(userId: string, args: { from: Date | null; to: Date | null; kinds: string[] | null }, now = new Date()): Promise<Outcome<Job>> {
     const checked = checkEntryFilter(args.from, args.to, args.kinds);
-    if (checked.problem) return { job: null, errors: [userError("INVALID_INPUT", checked.problem.message, checked.problem.field)] };
+    if (checked.problem) return refusal("INVALID_INPUT", checked.problem.message, checked.problem.field);
     await this.limits.consume("STATEMENT_PER_ACCOUNT", `account:${userId}`);
     const range = statementRange(checked.filter, now);
     try {
       const id = await startLedgerStatement(this.internal, { userId, from: range.from, to: range.to, kinds: range.kinds });
-      return { job: { id }, errors: [] };
+      return accepted({ id });
     } catch (e) {
       if (e instanceof InternalCallError && e.code === "MEMBER_DEPARTING") {
-        return { job: null, errors: [userError("MEMBER_DEPARTING", "Your account is being deleted.")] };
+        return refusal("MEMBER_DEPARTING", "Your account is being deleted.");
       }
       throw unavailable("media", e);
     }

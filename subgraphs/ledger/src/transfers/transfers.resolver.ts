@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from "type-graphql";
-import { requireCurrentAdmin, userError } from "@localex/common";
+import { accepted, requireCurrentAdmin, toPayload } from "@localex/common";
 import type { LedgerContext } from "../context.ts";
 import { Transfer, TransferInput, TransferPayload } from "./transfer.type.ts";
-import type { TransferResult } from "./transfers.service.ts";
+import type { TransferRecord, TransferResult } from "./transfers.service.ts";
 
 @Resolver(() => Transfer)
 export class TransfersResolver {
@@ -15,7 +15,7 @@ export class TransfersResolver {
     @Ctx() ctx: LedgerContext,
   ): Promise<TransferPayload> {
     const caller = await ctx.services.limits.signedIn("MONEY_PER_ACCOUNT", ctx.caller);
-    return toPayload(await ctx.services.transfers.transferCredits(caller.userId, input, idempotencyKey));
+    return transferPayload(await ctx.services.transfers.transferCredits(caller.userId, input, idempotencyKey));
   }
 
   @Mutation(() => TransferPayload, { description: "Admins only: issues new credits to a member." })
@@ -28,23 +28,22 @@ export class TransfersResolver {
   ): Promise<TransferPayload> {
     // Minting must not outlive the role: the stored role is asked, not only the token's claim.
     const admin = await requireCurrentAdmin(ctx.services.internal, ctx.caller);
-    return toPayload(await ctx.services.transfers.grantCredits(admin.userId, userId, amount, memo, idempotencyKey));
+    return transferPayload(await ctx.services.transfers.grantCredits(admin.userId, userId, amount, memo, idempotencyKey));
   }
 }
 
-function toPayload(result: TransferResult): TransferPayload {
-  if (!result.ok) return { transfer: null, errors: [userError(result.code, result.message, result.field ?? undefined)] };
-  const t = result.transfer;
+function transferPayload(result: TransferResult): TransferPayload {
+  return toPayload(result.ok ? accepted(asTransfer(result.value)) : result, "transfer");
+}
+
+function asTransfer(t: TransferRecord): Transfer {
   return {
-    transfer: {
-      id: t.id,
-      kind: t.kind,
-      amount: t.amount,
-      memo: t.memo,
-      from: t.fromUserId ? { id: t.fromUserId } : null,
-      to: { id: t.toUserId },
-      createdAt: new Date(t.createdAt),
-    },
-    errors: [],
+    id: t.id,
+    kind: t.kind,
+    amount: t.amount,
+    memo: t.memo,
+    from: t.fromUserId ? { id: t.fromUserId } : null,
+    to: { id: t.toUserId },
+    createdAt: new Date(t.createdAt),
   };
 }

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { idempotencyKeyProblem, type Sql } from "@localex/common";
+import { accepted, refusal, type Outcome, type Sql } from "@localex/common";
 import type { AccountsService } from "../accounts/accounts.service.ts";
 import { requestHash } from "../db/idempotency.ts";
 import { moveCredits, type TransferKind } from "../db/postings.ts";
 import { ISSUANCE_ACCOUNT_ID } from "../db/schema.ts";
 import { retrying } from "../db/transaction.ts";
 import { WELCOME_GRANT } from "./limits.ts";
-import { checkAmount, checkMemo, normaliseMemo, type Problem } from "./validation.ts";
+import { fromStored, toStored } from "./stored-result.ts";
+import { checkAmount, checkIdempotencyKey, checkMemo, normaliseMemo } from "./validation.ts";
 
 /** A transfer as stored with its idempotency key and returned to the client. */
 export interface TransferRecord {
@@ -20,7 +21,7 @@ export interface TransferRecord {
   createdAt: string;
 }
 
-export type TransferResult = { ok: true; transfer: TransferRecord } | ({ ok: false } & Problem);
+export type TransferResult = Outcome<TransferRecord>;
 
 interface MoveRequest {
   scope: string;
@@ -37,8 +38,6 @@ interface MoveRequest {
   /** A member's transfer: their welcome credits stay until they complete a trade (WELCOME_CREDITS_NOT_TRANSFERABLE). */
   keepWelcomeCredits?: boolean;
 }
-
-const refuse = (problem: Problem): TransferResult => ({ ok: false, ...problem });
 
 export class TransfersService {
   constructor(
@@ -60,20 +59,18 @@ export class TransfersService {
     const byHandle = input.toHandle != null;
     const recipientField = byHandle ? "input.toHandle" : "input.toUserId";
     const problem =
-      idempotencyKeyProblem(idempotencyKey) ??
-      ((input.toUserId != null) === byHandle
-        ? { code: "INVALID_INPUT" as const, message: "Name the recipient by toUserId or by toHandle (one of the two).", field: "input" }
-        : null) ??
+      checkIdempotencyKey(idempotencyKey) ??
+      ((input.toUserId != null) === byHandle ? refusal("INVALID_INPUT", "Name the recipient by toUserId or by toHandle (one of the two).", "input") : null) ??
       checkAmount(input.amount, "input.amount") ??
       checkMemo(memo, "input.memo", false);
-    if (problem) return refuse(problem);
+    if (problem) return problem;
     const toUserId = byHandle ? await this.accounts.idForHandle(input.toHandle!) : input.toUserId!;
     if (toUserId === null) {
-      return refuse({ code: "RECIPIENT_NOT_FOUND", message: "There is no member with that handle.", field: recipientField });
+      return refusal("RECIPIENT_NOT_FOUND", "There is no member with that handle.", recipientField);
     }
-    if (toUserId === callerId) return refuse({ code: "SELF_TRANSFER", message: "You cannot send credits to yourself.", field: recipientField });
+    if (toUserId === callerId) return refusal("SELF_TRANSFER", "You cannot send credits to yourself.", recipientField);
     if (!(await this.accounts.openForUser(toUserId))) {
-      return refuse({ code: "RECIPIENT_NOT_FOUND", message: `There is no member with that ${byHandle ? "handle" : "id"}.`, field: recipientField });
+      return refusal("RECIPIENT_NOT_FOUND", `There is no member with that ${byHandle ? "handle" : "id"}.`, recipientField);
     }
     const { amount } = input;
     return this.move({
@@ -94,10 +91,10 @@ export class TransfersService {
   /** An admin issues new credits to a member; keys are scoped to the admin. */
   async grantCredits(adminId: string, userId: string, amount: number, rawMemo: string, idempotencyKey: string): Promise<TransferResult> {
     const memo = normaliseMemo(rawMemo);
-    const problem = idempotencyKeyProblem(idempotencyKey) ?? checkAmount(amount, "amount") ?? checkMemo(memo, "memo", true);
-    if (problem) return refuse(problem);
+    const problem = checkIdempotencyKey(idempotencyKey) ?? checkAmount(amount, "amount") ?? checkMemo(memo, "memo", true);
+    if (problem) return problem;
     if (!(await this.accounts.openForUser(userId))) {
-      return refuse({ code: "RECIPIENT_NOT_FOUND", message: "There is no member with that id.", field: "userId" });
+      return refusal("RECIPIENT_NOT_FOUND", "There is no member with that id.", "userId");
     }
     return this.move({
       scope: adminId,
@@ -132,7 +129,8 @@ export class TransfersService {
 
   /**
    * One statement, one transaction (`ledger.move_credits`): claim the key (a replay returns the
-   * stored result), lock both accounts in id order, check funds, post, store the result.
+   * stored result), lock both accounts in id order, check funds, post, store the result (in its
+   * stored format, which a replay reads back).
    */
   private async move(r: MoveRequest): Promise<TransferResult> {
     const createdAt = new Date();
@@ -145,8 +143,8 @@ export class TransfersService {
       toUserId: r.toId,
       createdAt: createdAt.toISOString(),
     };
-    const success: TransferResult = { ok: true, transfer };
-    const refusal = refuse({ code: "INSUFFICIENT_FUNDS", message: "You do not have enough available credits.", field: r.amountField });
+    const success = toStored(accepted(transfer));
+    const poor = toStored(refusal("INSUFFICIENT_FUNDS", "You do not have enough available credits.", r.amountField));
     // The recipient hears of it, once: the job is keyed by the transfer.
     const notify = {
       userId: r.toId,
@@ -156,18 +154,16 @@ export class TransfersService {
       details: (r.memo ? { amount: r.amount, memo: r.memo } : { amount: r.amount }) as Record<string, string | number>,
     };
     const locked = r.keepWelcomeCredits
-      ? refuse({
-          code: "WELCOME_CREDITS_NOT_TRANSFERABLE",
-          message: "Welcome credits can be spent in trades, but sent to another member only once you have completed a trade.",
-          field: r.amountField,
-        })
+      ? toStored(
+          refusal(
+            "WELCOME_CREDITS_NOT_TRANSFERABLE",
+            "Welcome credits can be spent in trades, but sent to another member only once you have completed a trade.",
+            r.amountField,
+          ),
+        )
       : null;
-    const outcome = await retrying(() => moveCredits(this.sql, r, { ...r, id: transfer.id, createdAt }, success, refusal, notify, locked));
-    if (outcome.state !== "conflict") return outcome.result;
-    return refuse({
-      code: "IDEMPOTENCY_CONFLICT",
-      message: "This idempotency key was already used for a different request; use a new key.",
-      field: "idempotencyKey",
-    });
+    const outcome = await retrying(() => moveCredits(this.sql, r, { ...r, id: transfer.id, createdAt }, success, poor, notify, locked));
+    if (outcome.state !== "conflict") return fromStored(outcome.result);
+    return refusal("IDEMPOTENCY_CONFLICT", "This idempotency key was already used for a different request; use a new key.", "idempotencyKey");
   }
 }

@@ -27,13 +27,14 @@ export class InternalResolver {
     description: "All or nothing: every listing ACTIVE (or already RESERVED for this trade) becomes RESERVED for it.",
   })
   @Directive("@inaccessible")
-  reserveListingsForTrade(
+  async reserveListingsForTrade(
     @Arg("tradeId", () => ID) tradeId: string,
     @Arg("listingIds", () => [ID]) listingIds: string[],
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingReservation> {
     requireService(ctx.caller, "Mutation.reserveListingsForTrade");
-    return ctx.services.tradeListings.reserve(checkTradeId(tradeId), listingIds);
+    const reservation = await ctx.services.tradeListings.reserve(checkTradeId(tradeId), listingIds);
+    return { ok: reservation.ok, unavailableListingIds: reservation.ok ? [] : reservation.unavailableListingIds };
   }
 
   @Mutation(() => Int, { description: "RESERVED for this trade → ACTIVE. How many changed (0 on a replay)." })
@@ -55,13 +56,15 @@ export class InternalResolver {
       "All or nothing: when every listed listing is RESERVED for this trade (or already TRADED for it), the RESERVED ones become TRADED; otherwise nothing changes and the others return.",
   })
   @Directive("@inaccessible")
-  handOverListingsForTrade(
+  async handOverListingsForTrade(
     @Arg("tradeId", () => ID) tradeId: string,
     @Arg("listingIds", () => [ID]) listingIds: string[],
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingHandOver> {
     requireService(ctx.caller, "Mutation.handOverListingsForTrade");
-    return ctx.services.tradeListings.handOver(checkTradeId(tradeId), listingIds);
+    const handOver = await ctx.services.tradeListings.handOver(checkTradeId(tradeId), listingIds);
+    if (!handOver.ok) return { ok: false, completed: 0, unavailableListingIds: handOver.unavailableListingIds };
+    return { ok: true, completed: handOver.value, unavailableListingIds: [] };
   }
 
   @Query(() => ListingDocumentPage, { description: "Every listing in id order, any status, for search's full reindex." })

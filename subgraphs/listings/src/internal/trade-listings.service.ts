@@ -1,12 +1,22 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { badUserInput, isUuid, type ListingStatusName } from "@localex/common";
+import { accepted, badUserInput, isUuid, refusal, type Accepted, type ListingStatusName, type Refusal } from "@localex/common";
 import { retryDatabaseWork } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { bumped, enqueueIndexing } from "../listings/documents.ts";
-import type { ListingHandOver, ListingReservation } from "./trade-listing.type.ts";
 
 const MAX_LISTINGS_PER_TRADE = 100;
 const MAX_INFO_IDS = 500;
+
+/** LISTING_UNAVAILABLE, naming the listings a trade cannot have (nothing changed). */
+export type UnavailableListings = Refusal & { unavailableListingIds: string[] };
+/** Every listing reserved for the trade, or the ones that cannot be. */
+export type Reservation = Accepted<void> | UnavailableListings;
+/** How many listings became TRADED now (0 on a replay), or the ones that cannot be handed over. */
+export type HandOver = Accepted<number> | UnavailableListings;
+
+function unavailableListings(ids: string[]): UnavailableListings {
+  return { ...refusal("LISTING_UNAVAILABLE", `These listings are not available to this trade: ${ids.join(", ")}.`), unavailableListingIds: ids };
+}
 
 /**
  * The listings side of a trade: holding listings for it, freeing them, handing them over.
@@ -35,18 +45,18 @@ export class TradeListingsService {
   }
 
   /** All or nothing: every listing ACTIVE, or already RESERVED for this trade, ends RESERVED for it. */
-  async reserve(tradeId: string, listingIds: readonly string[]): Promise<ListingReservation> {
+  async reserve(tradeId: string, listingIds: readonly string[]): Promise<Reservation> {
     const ids = [...new Set(listingIds)];
     if (ids.length > MAX_LISTINGS_PER_TRADE) {
       throw badUserInput(`A trade may hold at most ${MAX_LISTINGS_PER_TRADE} listings.`, "listingIds");
     }
     const malformed = ids.filter((id) => !isUuid(id));
-    if (malformed.length > 0) return { ok: false, unavailableListingIds: malformed };
-    if (ids.length === 0) return { ok: true, unavailableListingIds: [] };
+    if (malformed.length > 0) return unavailableListings(malformed);
+    if (ids.length === 0) return accepted();
     return retryDatabaseWork(() => this.db.transaction((tx) => this.reserveIn(tx, tradeId, ids)));
   }
 
-  private async reserveIn(tx: Tx, tradeId: string, ids: string[]): Promise<ListingReservation> {
+  private async reserveIn(tx: Tx, tradeId: string, ids: string[]): Promise<Reservation> {
     // Locked in id order, so two reservations over overlapping listings cannot deadlock.
     const rows = await tx.select().from(listings).where(inArray(listings.id, ids)).orderBy(asc(listings.id)).for("update");
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -54,7 +64,7 @@ export class TradeListingsService {
       const row = byId.get(id);
       return !row || !(row.status === "ACTIVE" || (row.status === "RESERVED" && row.tradeId === tradeId));
     });
-    if (unavailable.length > 0) return { ok: false, unavailableListingIds: unavailable };
+    if (unavailable.length > 0) return unavailableListings(unavailable);
     const toReserve = rows.filter((r) => r.status === "ACTIVE").map((r) => r.id);
     if (toReserve.length > 0) {
       const changed = await tx
@@ -64,7 +74,7 @@ export class TradeListingsService {
         .returning();
       await enqueueIndexing(tx, changed);
     }
-    return { ok: true, unavailableListingIds: [] };
+    return accepted();
   }
 
   /** RESERVED for this trade → ACTIVE; how many changed (0 on a replay). */
@@ -83,34 +93,34 @@ export class TradeListingsService {
    * was released, or is held for another trade), nothing changes and those ids return, so the
    * trade can stop before it moves anything it cannot complete.
    */
-  async handOver(tradeId: string, listingIds: readonly string[]): Promise<ListingHandOver> {
+  async handOver(tradeId: string, listingIds: readonly string[]): Promise<HandOver> {
     const ids = [...new Set(listingIds)];
     if (ids.length > MAX_LISTINGS_PER_TRADE) {
       throw badUserInput(`A trade may hold at most ${MAX_LISTINGS_PER_TRADE} listings.`, "listingIds");
     }
     const malformed = ids.filter((id) => !isUuid(id));
-    if (malformed.length > 0) return { ok: false, completed: 0, unavailableListingIds: malformed };
-    if (ids.length === 0) return { ok: true, completed: 0, unavailableListingIds: [] };
+    if (malformed.length > 0) return unavailableListings(malformed);
+    if (ids.length === 0) return accepted(0);
     return retryDatabaseWork(() => this.db.transaction((tx) => this.handOverIn(tx, tradeId, ids)));
   }
 
-  private async handOverIn(tx: Tx, tradeId: string, ids: string[]): Promise<ListingHandOver> {
+  private async handOverIn(tx: Tx, tradeId: string, ids: string[]): Promise<HandOver> {
     const rows = await tx.select().from(listings).where(inArray(listings.id, ids)).orderBy(asc(listings.id)).for("update");
     const byId = new Map(rows.map((r) => [r.id, r]));
     const unavailable = ids.filter((id) => {
       const row = byId.get(id);
       return !row || row.tradeId !== tradeId || (row.status !== "RESERVED" && row.status !== "TRADED");
     });
-    if (unavailable.length > 0) return { ok: false, completed: 0, unavailableListingIds: unavailable };
+    if (unavailable.length > 0) return unavailableListings(unavailable);
     const toComplete = rows.filter((r) => r.status === "RESERVED").map((r) => r.id);
-    if (toComplete.length === 0) return { ok: true, completed: 0, unavailableListingIds: [] };
+    if (toComplete.length === 0) return accepted(0);
     const changed = await tx
       .update(listings)
       .set({ status: "TRADED", ...bumped })
       .where(inArray(listings.id, toComplete))
       .returning();
     await enqueueIndexing(tx, changed);
-    return { ok: true, completed: changed.length, unavailableListingIds: [] };
+    return accepted(changed.length);
   }
 
   private async moveReserved(tradeId: string, to: "ACTIVE" | "TRADED"): Promise<number> {

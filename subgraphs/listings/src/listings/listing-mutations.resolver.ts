@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
-import { requireCaller } from "@localex/common";
+import { requireCaller, toPayload } from "@localex/common";
 import type { ListingsContext } from "../context.ts";
-import type { Outcome } from "./listing-writes.service.ts";
+import type { ListingOutcome } from "./listing-writes.service.ts";
 import { CreateListingInput, UpdateListingInput } from "./listing.inputs.ts";
 import { ListingPayload } from "./listing.type.ts";
 
@@ -49,7 +49,7 @@ export class ListingMutationsResolver {
   }
 }
 
-function payload(ctx: ListingsContext, outcome: Outcome): ListingPayload {
-  if (outcome.listing) ctx.loaders.listingById.clear(outcome.listing.id).prime(outcome.listing.id, outcome.listing);
-  return outcome;
+function payload(ctx: ListingsContext, outcome: ListingOutcome): ListingPayload {
+  if (outcome.ok) ctx.loaders.listingById.clear(outcome.value.id).prime(outcome.value.id, outcome.value);
+  return toPayload(outcome, "listing");
 }

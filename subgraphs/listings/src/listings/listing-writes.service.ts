@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { idempotencyKeyProblem, isUuid, userError, type Caller, type UserError } from "@localex/common";
+import { accepted, idempotencyKeyProblem, isUuid, refusal, refusals, type Caller, type Outcome, type Refusal } from "@localex/common";
 import { categories, listings, type CategoryRow, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { recallCheckRequired, type RecallsService } from "../recalls/recalls.service.ts";
 import { bumped, enqueueIndexing } from "./documents.ts";
@@ -16,13 +16,10 @@ import {
   normaliseText,
 } from "./validation.ts";
 
-export interface Outcome {
-  listing: ListingRow | null;
-  errors: UserError[];
-}
+/** The listing as the change left it, or why it was refused. */
+export type ListingOutcome = Outcome<ListingRow>;
 
-const failed = (...errors: UserError[]): Outcome => ({ listing: null, errors });
-const invalid = (field: string, message: string) => userError("INVALID_INPUT", message, field);
+const invalid = (field: string, message: string) => refusal("INVALID_INPUT", message, field);
 
 /**
  * Creating, editing, publishing and archiving listings: by their owner only, each change
@@ -40,29 +37,30 @@ export class ListingWritesService {
    * Concurrent requests with one key race on the unique (owner, key) index: one inserts, the
    * others wait for it and answer as its replay.
    */
-  async create(owner: Caller, input: CreateListingInput, idempotencyKey: string | null = null): Promise<Outcome> {
+  async create(owner: Caller, input: CreateListingInput, idempotencyKey: string | null = null): Promise<ListingOutcome> {
     let key: string | null = null;
     let fingerprint: string | null = null;
     if (idempotencyKey != null) {
       key = idempotencyKey.trim(); // as proposeTrade and acceptTrade read theirs
       const keyProblem = idempotencyKeyProblem(key);
-      if (keyProblem) return failed(keyProblem);
+      if (keyProblem) return refusal(keyProblem.code, keyProblem.message, keyProblem.field);
       fingerprint = fingerprintOf(input);
       const replay = await this.replay(owner, key, fingerprint);
       if (replay) return replay;
     }
-    const errors: UserError[] = [];
+    const problems: Refusal[] = [];
     const title = normaliseLine(input.title);
     const description = normaliseText(input.description);
-    checkTitle(title, errors);
-    checkDescription(description, errors);
-    checkCreditPrice(input.creditPrice ?? null, errors);
-    checkLocation(input.location ?? null, errors);
-    const created = await this.db.transaction(async (tx) => {
+    checkTitle(title, problems);
+    checkDescription(description, problems);
+    checkCreditPrice(input.creditPrice ?? null, problems);
+    checkLocation(input.location ?? null, problems);
+    const created = await this.db.transaction(async (tx): Promise<ListingOutcome | null> => {
       const category = await categoryById(tx, input.categoryId);
-      if (!category) errors.push(unknownCategory());
-      const attributes = category ? checkAttributes(input.attributes ?? [], category, errors) : {};
-      if (errors.length > 0) return failed(...errors);
+      if (!category) problems.push(unknownCategory());
+      const attributes = category ? checkAttributes(input.attributes ?? [], category, problems) : {};
+      const refused = refusals(problems);
+      if (refused) return refused;
       const [row] = await tx
         .insert(listings)
         .values({
@@ -83,7 +81,7 @@ export class ListingWritesService {
       if (!row) return null; // another request with this key committed first
       await this.recalls.check(tx, row.id, row);
       await enqueueIndexing(tx, [row]);
-      return { listing: row, errors: [] };
+      return accepted(row);
     });
     if (created) return created;
     const replay = await this.replay(owner, key!, fingerprint!);
@@ -91,58 +89,59 @@ export class ListingWritesService {
     return replay;
   }
 
-  private async replay(owner: Caller, key: string, fingerprint: string): Promise<Outcome | null> {
+  private async replay(owner: Caller, key: string, fingerprint: string): Promise<ListingOutcome | null> {
     const [first] = await this.db
       .select()
       .from(listings)
       .where(and(eq(listings.ownerId, owner.userId), eq(listings.createKey, key)));
     if (!first) return null;
     if (first.createFingerprint !== fingerprint) {
-      return failed(userError("IDEMPOTENCY_CONFLICT", "This idempotency key was already used to create a different listing.", "idempotencyKey"));
+      return refusal("IDEMPOTENCY_CONFLICT", "This idempotency key was already used to create a different listing.", "idempotencyKey");
     }
-    return { listing: first, errors: [] };
+    return accepted(first);
   }
 
   /** Changes only the fields given; null clears creditPrice and location and leaves the required fields. */
-  async update(caller: Caller, id: string, input: UpdateListingInput): Promise<Outcome> {
+  async update(caller: Caller, id: string, input: UpdateListingInput): Promise<ListingOutcome> {
     return this.db.transaction(async (tx) => {
       const found = await this.lockOwned(tx, caller, id);
-      if ("errors" in found) return found;
-      const current = found.row;
-      if (current.status === "RESERVED" || current.status === "TRADED") return failed(locked(current, "edited"));
-      const errors: UserError[] = [];
+      if (!found.ok) return found;
+      const current = found.value;
+      if (current.status === "RESERVED" || current.status === "TRADED") return locked(current, "edited");
+      const problems: Refusal[] = [];
       const set: Partial<ListingRow> = {};
       if (input.title != null) {
         set.title = normaliseLine(input.title);
-        checkTitle(set.title, errors);
+        checkTitle(set.title, problems);
       }
       if (input.description != null) {
         set.description = normaliseText(input.description);
-        checkDescription(set.description, errors);
+        checkDescription(set.description, problems);
       }
       if (input.condition != null) set.condition = input.condition;
       if (input.creditPrice !== undefined) {
-        checkCreditPrice(input.creditPrice, errors);
+        checkCreditPrice(input.creditPrice, problems);
         set.creditPrice = input.creditPrice;
       }
       if (input.location !== undefined) {
-        checkLocation(input.location, errors);
+        checkLocation(input.location, problems);
         set.lat = input.location?.lat ?? null;
         set.lon = input.location?.lon ?? null;
       }
       let category: CategoryRow | null | undefined;
       if (input.categoryId != null) {
         category = await categoryById(tx, input.categoryId);
-        if (!category) errors.push(unknownCategory());
+        if (!category) problems.push(unknownCategory());
         else set.categoryId = category.id;
       }
       if (input.attributes != null || (category && category.id !== current.categoryId)) {
         category ??= await categoryById(tx, current.categoryId);
-        if (input.attributes != null) set.attributes = checkAttributes(input.attributes, category!, errors);
-        else refuseStrayAttributes(current.attributes, category!, errors);
+        if (input.attributes != null) set.attributes = checkAttributes(input.attributes, category!, problems);
+        else refuseStrayAttributes(current.attributes, category!, problems);
       }
-      if (errors.length > 0) return failed(...errors);
-      if (Object.keys(set).length === 0) return { listing: current, errors: [] };
+      const refused = refusals(problems);
+      if (refused) return refused;
+      if (Object.keys(set).length === 0) return accepted(current);
       if (set.title !== undefined || set.attributes !== undefined) {
         await this.recalls.check(tx, current.id, { title: set.title ?? current.title, attributes: set.attributes ?? current.attributes });
         // Edited into a match: back to DRAFT, out of lists and search, until the match is resolved.
@@ -153,16 +152,17 @@ export class ListingWritesService {
   }
 
   /** DRAFT → ACTIVE: the listing becomes findable; not while a recall match is open (RECALL_CHECK_REQUIRED). */
-  async publish(caller: Caller, id: string): Promise<Outcome> {
+  async publish(caller: Caller, id: string): Promise<ListingOutcome> {
     return this.db.transaction(async (tx) => {
       const found = await this.lockOwned(tx, caller, id);
-      if ("errors" in found) return found;
-      if (found.row.status !== "DRAFT") return failed(illegal(found.row, "published; only a draft can be"));
+      if (!found.ok) return found;
+      const row = found.value;
+      if (row.status !== "DRAFT") return illegal(row, "published; only a draft can be");
       // Checked again against the recalls fetched since the draft was written; the matches found
       // are kept even though publishing is refused.
-      await this.recalls.check(tx, found.row.id, found.row);
-      const open = await this.recalls.openMatches(tx, found.row.id);
-      if (open.length > 0) return failed(recallCheckRequired(open));
+      await this.recalls.check(tx, row.id, row);
+      const open = await this.recalls.openMatches(tx, row.id);
+      if (open.length > 0) return recallCheckRequired(open);
       return this.apply(tx, id, { status: "ACTIVE" });
     });
   }
@@ -172,34 +172,33 @@ export class ListingWritesService {
    * completes or is cancelled, so it is refused (LISTING_LOCKED): archiving it would let the trade
    * settle the credits without the item.
    */
-  async archive(caller: Caller, id: string): Promise<Outcome> {
+  async archive(caller: Caller, id: string): Promise<ListingOutcome> {
     return this.db.transaction(async (tx) => {
       const found = await this.lockOwned(tx, caller, id);
-      if ("errors" in found) return found;
-      if (found.row.status === "RESERVED") return failed(locked(found.row, "archived"));
-      if (found.row.status === "TRADED" || found.row.status === "ARCHIVED") {
-        return failed(illegal(found.row, "archived"));
-      }
+      if (!found.ok) return found;
+      const row = found.value;
+      if (row.status === "RESERVED") return locked(row, "archived");
+      if (row.status === "TRADED" || row.status === "ARCHIVED") return illegal(row, "archived");
       return this.apply(tx, id, { status: "ARCHIVED" });
     });
   }
 
-  private async apply(tx: Tx, id: string, set: Partial<ListingRow>): Promise<Outcome> {
+  private async apply(tx: Tx, id: string, set: Partial<ListingRow>): Promise<ListingOutcome> {
     const [row] = await tx
       .update(listings)
       .set({ ...set, ...bumped })
       .where(eq(listings.id, id))
       .returning();
     await enqueueIndexing(tx, [row!]);
-    return { listing: row!, errors: [] };
+    return accepted(row!);
   }
 
   /** The listing, locked for this change, when the caller owns it; NOT_FOUND hides others' drafts. */
-  private async lockOwned(tx: Tx, caller: Caller, id: string): Promise<{ row: ListingRow } | Outcome> {
+  private async lockOwned(tx: Tx, caller: Caller, id: string): Promise<ListingOutcome> {
     const [row] = isUuid(id) ? await tx.select().from(listings).where(eq(listings.id, id)).for("update") : [];
-    if (!row || !canSee(row, caller)) return failed(userError("NOT_FOUND", "This listing was not found.", "id"));
-    if (row.ownerId !== caller.userId) return failed(userError("FORBIDDEN", "Only the listing's owner may change it.", "id"));
-    return { row };
+    if (!row || !canSee(row, caller)) return refusal("NOT_FOUND", "This listing was not found.", "id");
+    if (row.ownerId !== caller.userId) return refusal("FORBIDDEN", "Only the listing's owner may change it.", "id");
+    return accepted(row);
   }
 }
 
@@ -209,17 +208,17 @@ async function categoryById(tx: Tx, id: string): Promise<CategoryRow | null> {
   return row ?? null;
 }
 
-function unknownCategory(): UserError {
+function unknownCategory(): Refusal {
   return invalid("input.categoryId", "Unknown category; choose one from `categories`.");
 }
 
 /** RESERVED (an accepted trade holds it) or TRADED (a trade took it): the owner may not change it. */
-function locked(row: ListingRow, what: string): UserError {
+function locked(row: ListingRow, what: string): Refusal {
   const message =
     row.status === "RESERVED"
       ? `This listing is reserved for an accepted trade and cannot be ${what} until that trade is completed or cancelled.`
       : `A traded listing cannot be ${what}.`;
-  return userError("LISTING_LOCKED", message, "id");
+  return refusal("LISTING_LOCKED", message, "id");
 }
 
 /** The create input as a stable string: the same request always gives the same fingerprint. */
@@ -236,15 +235,15 @@ function fingerprintOf(input: CreateListingInput): string {
   return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
 }
 
-function illegal(row: ListingRow, what: string): UserError {
-  return userError("INVALID_TRANSITION", `This listing is ${row.status} and cannot be ${what}.`, "id");
+function illegal(row: ListingRow, what: string): Refusal {
+  return refusal("INVALID_TRANSITION", `This listing is ${row.status} and cannot be ${what}.`, "id");
 }
 
 /** Moving to another category keeps the attributes only if the new category allows them all. */
-function refuseStrayAttributes(attributes: Record<string, string>, category: CategoryRow, errors: UserError[]): void {
+function refuseStrayAttributes(attributes: Record<string, string>, category: CategoryRow, problems: Refusal[]): void {
   const stray = Object.keys(attributes).filter((k) => !category.allowedAttributes.includes(k));
   if (stray.length > 0) {
-    errors.push(
+    problems.push(
       invalid("input.attributes", `The ${category.name} category does not allow ${stray.join(", ")}; give attributes it allows.`),
     );
   }

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
-import { requireAdmin, requireCaller } from "@localex/common";
+import { requireAdmin, requireCaller, toPayload } from "@localex/common";
 import type { ListingsContext } from "../context.ts";
 import { Listing, ListingPayload } from "../listings/listing.type.ts";
 import { RecallMatch, RecallRefreshPayload } from "./recall.type.ts";
@@ -38,7 +38,7 @@ export class RecallsResolver {
   ): Promise<ListingPayload> {
     const outcome = await ctx.services.recalls.resolve(requireCaller(ctx.caller), listingId, recallNumber, "CONFIRMED");
     ctx.loaders.recallMatchesByListing.clear(listingId);
-    return outcome;
+    return toPayload(outcome, "listing");
   }
 
   @Mutation(() => ListingPayload, { description: "Admins only: clears a listing's recall match (it is not the recalled product)." })
@@ -49,7 +49,7 @@ export class RecallsResolver {
   ): Promise<ListingPayload> {
     const outcome = await ctx.services.recalls.resolve(requireAdmin(ctx.caller), listingId, recallNumber, "CLEARED");
     ctx.loaders.recallMatchesByListing.clear(listingId);
-    return outcome;
+    return toPayload(outcome, "listing");
   }
 
   @Mutation(() => RecallRefreshPayload, {

@@ -1,5 +1,5 @@
 import { and, arrayOverlaps, asc, count, eq, inArray, or, sql } from "drizzle-orm";
-import { isUuid, userError, type Caller, type Logger, type UserError } from "@localex/common";
+import { accepted, isUuid, refusal, type Caller, type Logger, type Outcome, type Refusal } from "@localex/common";
 import {
   listings,
   recallMatches,
@@ -150,12 +150,12 @@ export class RecallsService {
     listingId: string,
     recallNumber: string,
     as: Exclude<RecallMatchStatusName, "OPEN">,
-  ): Promise<{ listing: ListingRow | null; errors: UserError[] }> {
+  ): Promise<Outcome<ListingRow>> {
     return this.db.transaction(async (tx) => {
       const [row] = isUuid(listingId) ? await tx.select().from(listings).where(eq(listings.id, listingId)) : [];
-      if (!row || !canSee(row, caller)) return { listing: null, errors: [userError("NOT_FOUND", "This listing was not found.", "listingId")] };
+      if (!row || !canSee(row, caller)) return refusal("NOT_FOUND", "This listing was not found.", "listingId");
       if (as === "CONFIRMED" && row.ownerId !== caller.userId) {
-        return { listing: null, errors: [userError("FORBIDDEN", "Only the listing's owner may confirm it is not the recalled product.", "listingId")] };
+        return refusal("FORBIDDEN", "Only the listing's owner may confirm it is not the recalled product.", "listingId");
       }
       const [match] = await tx
         .select()
@@ -163,7 +163,7 @@ export class RecallsService {
         .where(and(eq(recallMatches.listingId, row.id), eq(recallMatches.recallNumber, recallNumber.trim())))
         .for("update");
       if (!match) {
-        return { listing: null, errors: [userError("NOT_FOUND", "This listing has no match with that recall.", "recallNumber")] };
+        return refusal("NOT_FOUND", "This listing has no match with that recall.", "recallNumber");
       }
       if (match.status === "OPEN") {
         await tx
@@ -171,15 +171,15 @@ export class RecallsService {
           .set({ status: as, resolvedBy: caller.userId, resolvedAt: sql`now()` })
           .where(and(eq(recallMatches.listingId, row.id), eq(recallMatches.recallNumber, match.recallNumber)));
       }
-      return { listing: row, errors: [] };
+      return accepted(row);
     });
   }
 }
 
 /** publishListing's refusal while a match is open. */
-export function recallCheckRequired(open: readonly RecallMatchRow[]): UserError {
+export function recallCheckRequired(open: readonly RecallMatchRow[]): Refusal {
   const names = open.map((m) => `${m.title} (${m.recallNumber})`).join("; ");
-  return userError(
+  return refusal(
     "RECALL_CHECK_REQUIRED",
     `This listing looks like a recalled product: ${names}. See recallMatches; confirm it is not that product (confirmNotRecalled) or ask an admin, then publish.`,
     "id",
