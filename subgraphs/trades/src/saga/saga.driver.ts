@@ -72,7 +72,7 @@ export class SagaDriver {
           const failure = await acceptSteps(this.partners, row, renew, this.log);
           if (!failure) {
             // From now on escrow is held: both parties have TRADE_CONFIRMATION_DAYS to confirm, or it goes to an administrator.
-            const confirmBy = new Date(Date.now() + this.settings.TRADE_CONFIRMATION_DAYS * 86_400_000);
+            const confirmBy = new Date(Date.now() + this.settings.confirmationDays * 86_400_000);
             const set = { status: "ACCEPTED", turnUserId: null, expiresAt: null, confirmBy } as const;
             const done = await this.finish(row, owner, set, { kind: "ACCEPTED" }, (tx) => scheduleExpiry(tx, row.id, confirmBy));
             return { row: done, acceptFailure: null };
@@ -198,6 +198,6 @@ export class SagaDriver {
   }
 
   private leaseEnd(): SQL {
-    return sql`now() + make_interval(secs => ${this.settings.TRADE_SAGA_LEASE_SECONDS})`;
+    return sql`now() + make_interval(secs => ${this.settings.sagaLeaseSeconds})`;
   }
 }
