@@ -2,7 +2,7 @@
 // requires, and types as set, the variables it needs; each piece reads only its own sections; and
 // every problem still names the environment variable an operator sets.
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { CONFIG_VARIABLES, ConfigError, loadConfig, SUBGRAPH_NAMES, type Piece } from "@localex/common";
+import { CONFIG_VARIABLES, ConfigError, loadConfig, pieceVariables, SECRET_USERS, SUBGRAPH_NAMES, usesSecret, type Piece, type SecretName } from "@localex/common";
 
 const problemsOf = (env: NodeJS.ProcessEnv, piece: Piece = "graph"): string[] => {
   try {
@@ -69,6 +69,17 @@ describe("each piece validates only the sections it reads", () => {
     );
     expect(media).toHaveLength(3);
     expect(problemsOf(mediaOnly, "graph")).toHaveLength(3);
+  });
+
+  it("reads a secret exactly where piece-secrets.ts says it is used (what `pnpm serve` warns about)", () => {
+    const pieces: Piece[] = ["gateway", ...SUBGRAPH_NAMES, "operator", "graph"];
+    for (const piece of pieces) {
+      for (const secret of Object.keys(SECRET_USERS) as SecretName[]) {
+        expect(pieceVariables(piece).includes(secret), `${piece} reads ${secret}`).toBe(usesSecret(piece, secret));
+      }
+    }
+    expect(pieceVariables("gateway")).not.toContain("S3_BUCKET");
+    expect(pieceVariables("media")).toContain("S3_BUCKET");
   });
 
   it("a subgraph served on its own needs DATABASE_URL; the gateway has no database", () => {

@@ -69,8 +69,11 @@ export type SubgraphConfig = Pick<Config, "app" | "subgraphs" | "redis" | "rateL
 /** What one subgraph's module reads: its piece's sections (its database is startSubgraph's business). */
 export type SubgraphModuleConfig<N extends SubgraphName> = Omit<PieceConfig<N>, "database"> & SubgraphConfig;
 
+/** The variables `piece` reads: its sections'. */
+export const pieceVariables = (piece: Piece): readonly string[] => [...new Set(Object.values(PIECES[piece] as Record<string, z.ZodType>).flatMap(variablesOf))];
+
 /** Every variable the configuration reads (listed, with its default, in .env.example). */
-export const CONFIG_VARIABLES: readonly string[] = [...new Set(Object.values(PIECES.graph).flatMap(variablesOf))];
+export const CONFIG_VARIABLES: readonly string[] = pieceVariables("graph");
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
