@@ -6,7 +6,6 @@ import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastif
 import type { GraphQLSchema } from "graphql";
 import {
   acceptGraphQLUploads,
-  anonymousSocketsPerAddress,
   bearerIs,
   callerKeysFor,
   ConcurrencyLimiter,
@@ -20,7 +19,7 @@ import {
   uploadLimits,
   uploadPace,
   type CallerKeys,
-  type Config,
+  type PieceConfig,
   type EventBus,
   type Logger,
   type SubgraphName,
@@ -44,7 +43,8 @@ import { SubgraphSockets } from "./subscriptions/upstream.ts";
 const GRAPHQL_PATHS = ["/graphql", "/"] as const;
 
 export interface GatewayOptions {
-  config: Config;
+  /** The gateway piece's sections (the whole graph's configuration has them too). */
+  config: PieceConfig<"gateway">;
   log: Logger;
   supergraphSdl: string;
   /** Where each subgraph actually listens; overrides the routing URLs in the supergraph. */
@@ -65,11 +65,11 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config } = options;
   const log = options.log.child({ component: "gateway" });
-  const production = config.NODE_ENV === "production";
-  const keys = options.keys ?? callerKeysFor(config, "gateway");
+  const production = config.app.env === "production";
+  const keys = options.keys ?? callerKeysFor(config.callers, "gateway");
 
   // Access tokens of sessions identity ended are refused from the event on, not at their expiry.
-  const endedSessions = new EndedSessions(options.events, config.ACCESS_TOKEN_TTL_SECONDS, log);
+  const endedSessions = new EndedSessions(options.events, config.sessions.accessTokenTtlSeconds, log);
   await endedSessions.ready;
   let apiSchema: GraphQLSchema | undefined;
   const multipartLimits = uploadLimits(config);
@@ -81,10 +81,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const address = options.subgraphUrls[name as SubgraphName] ?? url ?? "";
       const source = new CallerDataSource(name as SubgraphName, address, keys, {
         maxFileBytes: multipartLimits.maxFileSize,
-        timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
-        connections: config.GATEWAY_SUBGRAPH_CONNECTIONS,
-        uploadConnections: config.GATEWAY_UPLOAD_CONNECTIONS,
-        inFlight: config.GATEWAY_DEDUPLICATE_FETCHES ? new InFlightFetches(() => log.debug({ subgraph: name }, "joined an identical subgraph fetch in flight")) : undefined,
+        timeoutMs: config.server.subgraphTimeoutSeconds * 1000,
+        connections: config.server.subgraphConnections,
+        uploadConnections: config.server.uploadConnections,
+        inFlight: config.server.deduplicateFetches ? new InFlightFetches(() => log.debug({ subgraph: name }, "joined an identical subgraph fetch in flight")) : undefined,
       });
       dataSources.set(name, { url: address, source });
       return measuredFetches(name, source);
@@ -97,11 +97,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   const app = createHttpServer(log);
-  const clientAddressOf = clientAddressResolver(trustProxySetting(config.TRUST_PROXY));
+  const clientAddressOf = clientAddressResolver(trustProxySetting(config.server.trustProxy));
   const armor = protection(production);
   const limits = RateLimiter.create(config, log);
-  const cost = costGuard(config.MAX_OPERATION_COST, listSizesOf(options.supergraphSdl));
-  const persisted = await PersistedOperations.load(config.PERSISTED_OPERATIONS, config.PERSISTED_OPERATIONS_MANIFEST);
+  const cost = costGuard(config.server.maxOperationCost, listSizesOf(options.supergraphSdl));
+  const persisted = await PersistedOperations.load(config.server.persistedOperations, config.server.persistedOperationsManifest);
   log.info({ mode: persisted.mode, manifestOperations: persisted.size }, "persisted operations");
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -132,7 +132,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // Ready when Redis (session-ended events, rate limits) and every subgraph answer. The port is
   // public: in production, which piece is down is told only with the metrics token.
-  const readinessDetail = production ? bearerIs(config.METRICS_TOKEN) : () => true;
+  const readinessDetail = production ? bearerIs(config.app.metricsToken) : () => true;
   serveHealth(app, "gateway", {
     events: async () => options.events.connected() || "Redis is not connected",
     ...Object.fromEntries(
@@ -146,18 +146,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ),
   }, readinessDetail);
   // The public port: metrics only with METRICS_TOKEN, or outside production (docs/operability.md).
-  serveMetrics(app, { token: config.METRICS_TOKEN, open: !production });
+  serveMetrics(app, { token: config.app.metricsToken, open: !production });
   if (!production) serveDevelopmentInbox(app, options.subgraphUrls.identity ?? routingUrl(options.supergraphSdl, "identity"));
   // File uploads (GraphQL multipart requests); JSON requests keep fastify's 1 MiB body limit.
   // The client's bytes arrive here: here they are paced, and each member's uploads counted (a
   // slot lapses, should this process die holding it, after the longest an upload can last).
-  const uploadSlots = ConcurrencyLimiter.create(config, config.UPLOAD_MAX_SECONDS * 1000 + ANSWER_TIMEOUT_MS, log);
+  const uploadSlots = ConcurrencyLimiter.create(config.redis, config.uploads.pace.maxSeconds * 1000 + ANSWER_TIMEOUT_MS, log);
   acceptGraphQLUploads(app, GRAPHQL_PATHS, multipartLimits, { pace: uploadPace(config), admit: uploadAdmission(config, uploadSlots, endedSessions) });
   for (const path of GRAPHQL_PATHS) {
     await app.register(fastifyApollo(apollo), {
       path,
       context: async (request): Promise<GatewayContext> => ({
-        caller: await callerFromAuthorization(config.JWT_SECRET, request.headers.authorization, endedSessions),
+        caller: await callerFromAuthorization(config.auth.jwtSecret, request.headers.authorization, endedSessions),
         clientAddress: clientAddressOf(request.raw),
       }),
     });
@@ -177,10 +177,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     costCheck: cost.check,
     production,
     maxTokens: MAX_TOKENS,
-    jwtSecret: config.JWT_SECRET,
+    jwtSecret: config.auth.jwtSecret,
     clientAddressOf,
     limits,
-    anonymousPerAddress: anonymousSocketsPerAddress(config),
+    anonymousPerAddress: config.server.anonymousSocketsPerAddress,
     subscriptions: {
       planner: () => planner,
       sockets,
@@ -190,7 +190,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
   });
 
-  const url = `${await listen(app, config.HOST, options.port)}/graphql`;
+  const url = `${await listen(app, config.server.host, options.port)}/graphql`;
   log.info({ url }, "gateway listening");
   return {
     url,

@@ -175,9 +175,9 @@ async function benchBigUpload(gateway: { child: ChildProcess; url: string }, med
     input: { email: `bench-${Date.now()}@localex.bench`, password: "correct horse battery", displayName: "Bench" },
   });
   const token = register.accessToken;
-  const caller = await verifyAccessToken(config.JWT_SECRET, token);
+  const caller = await verifyAccessToken(config.auth.jwtSecret, token);
   const viaGateway = { authorization: `Bearer ${token}` };
-  const direct = async () => ({ [CALLER_HEADER]: await signCallerToken(callerKeysFor(config, "graph"), caller, { signer: "gateway", audience: "media" }) });
+  const direct = async () => ({ [CALLER_HEADER]: await signCallerToken(callerKeysFor(config.callers, "graph"), caller, { signer: "gateway", audience: "media" }) });
 
   stage("(b) warm-up uploads");
   // Twice through the gateway: its first uploads run before V8 has optimised the streaming path.
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
     };
     const config = loadConfig(env);
     stage("starting the stack");
-    const stack = await startStack(config, createLogger(config.LOG_LEVEL));
+    const stack = await startStack(config, createLogger(config.app.logLevel));
     cleanups.unshift(stack.stop);
     const subgraphUrls = Object.fromEntries(stack.subgraphs.map((s) => [s.name, s.url]));
     const gateway = await startGatewayProcess(env, subgraphUrls);

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   }
   const config = loadConfig(env);
   stage("starting the stack");
-  const stack = await startStack(config, createLogger(config.LOG_LEVEL));
+  const stack = await startStack(config, createLogger(config.app.logLevel));
   cleanups.unshift(() => stack.stop());
   const sql = connect(stack.databaseUrl, { max: 2, applicationName: "localex-bench" });
   cleanups.unshift(() => sql.end({ timeout: 5 }));

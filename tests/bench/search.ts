@@ -134,7 +134,7 @@ async function throughput(label: string, total: number, run: () => Promise<void>
 
 async function openStack(env: NodeJS.ProcessEnv): Promise<{ config: Config; stack: RunningStack }> {
   const config = loadConfig({ ...env, ...BENCH_RATE_LIMITS });
-  return { config, stack: await startStack(config, createLogger(config.LOG_LEVEL)) };
+  return { config, stack: await startStack(config, createLogger(config.app.logLevel)) };
 }
 
 async function main(): Promise<void> {

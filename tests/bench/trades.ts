@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const db = await freshDatabase(SERVER, "localex_bench_trades");
   const config = loadConfig({ ...ANY_PORTS, ...BENCH_RATE_LIMITS, NODE_ENV: "test", LOG_LEVEL: "warn", DATABASE_URL: db.url });
   stage(`starting the stack on ${db.name}`);
-  const stack = await startStack(config, createLogger(config.LOG_LEVEL));
+  const stack = await startStack(config, createLogger(config.app.logLevel));
   try {
     const url = stack.gatewayUrl;
     const { categories } = await gql<{ categories: { id: string }[] }>(url, CATEGORIES, {});

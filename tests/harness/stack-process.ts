@@ -26,7 +26,7 @@ export type StackMessage = { ready: StackReady } | { fault: string };
 const STAGED_FAULT = process.env.LOCALEX_TEST_STACK_FAULT ?? "";
 
 const config = loadConfig();
-const log = createLogger(config.LOG_LEVEL);
+const log = createLogger(config.app.logLevel);
 const stack = await startStack(config, log);
 
 const tell = (message: StackMessage) => {
@@ -47,7 +47,7 @@ async function stop(): Promise<void> {
     throw err;
   }
 }
-stopOnExitSignals(stop, log, config.SHUTDOWN_TIMEOUT_SECONDS);
+stopOnExitSignals(stop, log, config.app.shutdownTimeoutSeconds);
 tell({
   ready: {
     gatewayUrl: stack.gatewayUrl,

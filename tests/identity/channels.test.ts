@@ -11,6 +11,7 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createEmailChannel,
+  DEVELOPMENT_APP_URL,
   createPushChannel,
   DeliveryFailed,
   DevelopmentMailbox,
@@ -173,7 +174,7 @@ describe("email over SMTP, against a real SMTP server", () => {
     smtp.listen(0, "127.0.0.1");
     await once(smtp.server, "listening");
     port = (smtp.server.address() as AddressInfo).port;
-    channel = createEmailChannel({ SMTP_URL: `smtp://${SMTP_USER}:${encodeURIComponent(SMTP_PASSWORD)}@127.0.0.1:${port}`, MAIL_FROM });
+    channel = createEmailChannel({ transport: { kind: "smtp", url: `smtp://${SMTP_USER}:${encodeURIComponent(SMTP_PASSWORD)}@127.0.0.1:${port}` }, from: MAIL_FROM, appUrl: DEVELOPMENT_APP_URL });
   });
 
   afterAll(async () => {
@@ -313,7 +314,7 @@ describe("email when the SMTP server is not there", () => {
 
 describe("email without SMTP_URL: the development mailbox", () => {
   it("keeps the latest messages in memory, newest first, listed per recipient", async () => {
-    const mailbox = createEmailChannel({ SMTP_URL: undefined, MAIL_FROM });
+    const mailbox = createEmailChannel({ transport: { kind: "inbox" }, from: MAIL_FROM, appUrl: DEVELOPMENT_APP_URL });
     expect(mailbox).toBeInstanceOf(DevelopmentMailbox);
     expect(mailbox.describe()).toMatch(/development mailbox/);
     const ann = recipient("Ann");
@@ -471,12 +472,11 @@ describe("Web Push, against a local push service that decrypts what it receives"
 
   it("in production a plain-http push endpoint is refused, and nothing is sent to it", async () => {
     const production = createPushChannel({
-      VAPID_PUBLIC_KEY: vapid.publicKey,
-      VAPID_PRIVATE_KEY: vapid.privateKey,
-      VAPID_SUBJECT: subject,
-      NODE_ENV: "production",
-      PUSH_ENDPOINT_HOSTS: ["push.localex.test"],
-      PUSH_ALLOW_LOOPBACK: false,
+      vapid: { publicKey: vapid.publicKey, privateKey: vapid.privateKey, subject },
+      endpointHosts: ["push.localex.test"],
+      allowLoopback: false,
+      allowPlainHttp: false,
+      sendBudgetSeconds: 5,
     });
     const path = `/push/${randomUUID()}`;
 

@@ -9,7 +9,7 @@ import { TEST_RATE_LIMITS } from "../harness/secrets.ts";
 
 const inForce = (name: RateLimitName) => rateRule(name, { NODE_ENV: "test", ...TEST_RATE_LIMITS });
 // The graph under test runs on the defaults: the wait starts at the base and doubles to the cap.
-const { LOGIN_BACKOFF_MAX_SECONDS: cap } = loadConfig({ NODE_ENV: "test" });
+const { maxSeconds: cap } = loadConfig({ NODE_ENV: "test" }).accounts.loginBackoff;
 
 const LOGIN = `mutation ($input: LoginInput!) { login(input: $input) { accessToken deviceToken user { id } } }`;
 type LoggedIn = { login: { accessToken: string; deviceToken: string | null; user: { id: string } } };

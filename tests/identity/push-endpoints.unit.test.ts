@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "@localex/common";
 import { endpointRefusal, pushEndpointRules } from "../../subgraphs/identity/src/notifications/channels/index.ts";
 
-const production = pushEndpointRules({ ...loadConfig({}), NODE_ENV: "production" });
+// Production: the default hosts, and https only (allowPlainHttp is false there).
+const production = pushEndpointRules({ ...loadConfig({}).push, allowPlainHttp: false });
 const refusal = (endpoint: string, rules = production) => endpointRefusal(new URL(endpoint), rules);
 
 describe("push endpoints in production", () => {
@@ -42,7 +43,7 @@ describe("push endpoints in production", () => {
 });
 
 describe("push endpoints in development with PUSH_ALLOW_LOOPBACK", () => {
-  const development = pushEndpointRules(loadConfig({ PUSH_ALLOW_LOOPBACK: "true", PUSH_ENDPOINT_HOSTS: "push.localex.test" }));
+  const development = pushEndpointRules(loadConfig({ PUSH_ALLOW_LOOPBACK: "true", PUSH_ENDPOINT_HOSTS: "push.localex.test" }).push);
 
   it("accepts a local stand-in on loopback, on any port, over http", () => {
     for (const endpoint of ["http://127.0.0.1:8123/push/x", "http://localhost:8123/push/x", "http://[::1]:8123/push/x", "https://push.localex.test/x"]) {
@@ -57,7 +58,7 @@ describe("push endpoints in development with PUSH_ALLOW_LOOPBACK", () => {
   });
 
   it("without it, refuses loopback too", () => {
-    const strict = pushEndpointRules(loadConfig({ PUSH_ENDPOINT_HOSTS: "push.localex.test" }));
+    const strict = pushEndpointRules(loadConfig({ PUSH_ENDPOINT_HOSTS: "push.localex.test" }).push);
     expect(refusal("http://127.0.0.1:8123/push/x", strict)).not.toBeNull();
   });
 });

@@ -124,7 +124,7 @@ function testClock() {
 }
 
 function quotes(env: Record<string, string>, now?: () => number) {
-  return createQuotesService(loadConfig({ NODE_ENV: "test", ...env }), now);
+  return createQuotesService(loadConfig({ NODE_ENV: "test", ...env }).pricing, now);
 }
 
 function expectError(result: QuoteResult, code: string): Extract<QuoteResult, { ok: false }> {

@@ -273,8 +273,8 @@ describe("createBlobStore", () => {
     const stores: BlobStore[] = [];
     try {
       let listening: string | undefined;
-      const byAddress = createBlobStore(loadConfig({ DATA_DIR: dataDir }), { listeningUrl: () => listening });
-      const byConfig = createBlobStore(loadConfig({ DATA_DIR: dataDir, MEDIA_PUBLIC_URL: "https://files.localex.test/" }), { listeningUrl: () => listening });
+      const byAddress = createBlobStore(loadConfig({ DATA_DIR: dataDir }).storage, { listeningUrl: () => listening });
+      const byConfig = createBlobStore(loadConfig({ DATA_DIR: dataDir, MEDIA_PUBLIC_URL: "https://files.localex.test/" }).storage, { listeningUrl: () => listening });
       stores.push(byAddress, byConfig);
       expect(byAddress.driver).toBe("disk");
       expect(() => byAddress.publicUrl("public/a.webp")).toThrow(/MEDIA_PUBLIC_URL/);
@@ -301,7 +301,7 @@ describe("createBlobStore", () => {
         S3_ACCESS_KEY_ID: "key",
         S3_SECRET_ACCESS_KEY: "secret",
         MEDIA_CDN_BASE_URL: "https://cdn.localex.test",
-      }),
+      }).storage,
     );
     try {
       expect(store.driver).toBe("s3");
@@ -314,7 +314,7 @@ describe("createBlobStore", () => {
 
   it("refuses half a pair of S3 credentials", () => {
     expect(() =>
-      createBlobStore(loadConfig({ STORAGE_DRIVER: "s3", S3_BUCKET: "localex-media", S3_ACCESS_KEY_ID: "key" })),
+      createBlobStore(loadConfig({ STORAGE_DRIVER: "s3", S3_BUCKET: "localex-media", S3_ACCESS_KEY_ID: "key" }).storage),
     ).toThrow(/S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/);
   });
 });

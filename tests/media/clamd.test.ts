@@ -75,7 +75,7 @@ describe.skipIf(!installed)(`ClamdScanner against a real clamd${installed ? "" :
   });
 
   it("refuses an infected upload as INFECTED and lets a clean one through", async () => {
-    const scanner = createMalwareScanner({ CLAMAV_URL: clamd!.tcpUrl });
+    const scanner = createMalwareScanner({ clamavUrl: clamd!.tcpUrl });
     expect(scanner.describe()).toContain(clamd!.tcpUrl);
     const refused = await rejectInfected(scanner, files.eicar).then(
       () => null,
@@ -151,7 +151,7 @@ describe("ClamdScanner when clamd misbehaves", () => {
   });
 
   it("scans nothing when CLAMAV_URL is unset, and says so", async () => {
-    const scanner = createMalwareScanner({ CLAMAV_URL: undefined });
+    const scanner = createMalwareScanner({ clamavUrl: undefined });
     expect(scanner).toBeInstanceOf(DisabledScanner);
     expect(scanner.describe()).toMatch(/off/);
     expect(await scanner.scanFile(file)).toEqual({ infected: false });

@@ -24,9 +24,9 @@ import {
 const admin: Caller = { userId: "admin-1", role: "admin", sessionId: "s1" };
 const every = generateCallerKeys();
 const settingsOf = (piece: ServiceName) => ({
-  NODE_ENV: "production" as const,
-  CALLER_SIGNING_KEY: signingKeyText(every.get(piece)!),
-  CALLER_PUBLIC_KEYS: publicKeysText([...every].filter(([signer]) => signer !== "operator")),
+  env: "production" as const,
+  signingKey: signingKeyText(every.get(piece)!),
+  publicKeys: publicKeysText([...every].filter(([signer]) => signer !== "operator")),
 });
 /** What each process holds in production: its own private key, and the public keys. */
 const ledger = callerKeysFor(settingsOf("ledger"), "ledger");
@@ -71,7 +71,7 @@ describe("caller tokens", () => {
     const operatorToken = await signCallerToken(operator, serviceCaller("operator"), { signer: "operator", audience: "ledger" });
     expect(await refusal(verifyCallerToken(ledger, operatorToken, "ledger"))).toBe("UNAUTHENTICATED");
     // Positive control: the same token, where the operator's key is known.
-    const withOperator = callerKeysFor({ ...settingsOf("ledger"), CALLER_PUBLIC_KEYS: publicKeysText(every) }, "ledger");
+    const withOperator = callerKeysFor({ ...settingsOf("ledger"), publicKeys: publicKeysText(every) }, "ledger");
     expect((await verifyCallerToken(withOperator, operatorToken, "ledger")).signer).toBe("operator");
   });
 
@@ -89,16 +89,16 @@ describe("caller tokens", () => {
 
 describe("caller keys", () => {
   it("derives every key from the seed in development, the same each time, and a seed's keys are its own", () => {
-    const development = callerKeysFor({ NODE_ENV: "development" }, "media");
+    const development = callerKeysFor({ env: "development" }, "media");
     expect(publicKeyText(development.signingKey("media"))).toBe(publicKeyText(derivedSigningKey("dev-only-insecure-caller-key-seed-do-not-use-in-production", "media")));
     expect(() => development.signingKey("gateway")).toThrow();
-    expect(publicKeyText(development.publicKey("gateway")!)).toBe(publicKeyText(callerKeysFor({ NODE_ENV: "test" }, "gateway").signingKey("gateway")));
+    expect(publicKeyText(development.publicKey("gateway")!)).toBe(publicKeyText(callerKeysFor({ env: "test" }, "gateway").signingKey("gateway")));
     const other = CallerKeyring.fromSeed("another-seed-for-this-test-only-0123456789");
     expect(publicKeyText(other.signingKey("gateway"))).not.toBe(publicKeyText(development.publicKey("gateway")!));
   });
 
   it("derives nothing in production: only the keys it is given", () => {
-    const keys = callerKeysFor({ NODE_ENV: "production", CALLER_PUBLIC_KEYS: publicKeysText([["gateway", every.get("gateway")!]]) }, "ledger");
+    const keys = callerKeysFor({ env: "production", publicKeys: publicKeysText([["gateway", every.get("gateway")!]]) }, "ledger");
     expect(keys.publicKey("gateway")).toBeDefined();
     expect(keys.publicKey("trades")).toBeUndefined();
     expect(() => keys.signingKey("ledger")).toThrow(/CALLER_SIGNING_KEY/);

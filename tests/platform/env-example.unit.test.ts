@@ -20,6 +20,15 @@ function variablesIn(text: string): Line[] {
   });
 }
 
+/** Where two configurations differ: each setting's section path and its value in `defaults`. */
+function differences(config: object, defaults: object, path = ""): string[] {
+  return Object.entries(defaults).flatMap(([key, value]) => {
+    const other = (config as Record<string, unknown>)[key];
+    if (value && typeof value === "object" && !Array.isArray(value) && other && typeof other === "object") return differences(other, value, `${path}${key}.`);
+    return JSON.stringify(other) === JSON.stringify(value) ? [] : [`${path}${key}: ${JSON.stringify(value)}`];
+  });
+}
+
 /** What is wrong with an env file as the documentation of the configuration. */
 function problemsOf(text: string): string[] {
   const lines = variablesIn(text);
@@ -41,10 +50,8 @@ function problemsOf(text: string): string[] {
       problems.push(`${line.name}=${line.value} is refused: ${(e as Error).message}`);
       continue;
     }
-    const name = line.name as keyof typeof defaults;
-    if (JSON.stringify(parsed[name]) !== JSON.stringify(defaults[name])) {
-      problems.push(`${line.name}=${line.value} is not its default (${JSON.stringify(defaults[name])})`);
-    }
+    const changed = differences(parsed, defaults);
+    if (changed.length > 0) problems.push(`${line.name}=${line.value} is not its default (${changed.join(", ")})`);
   }
   return problems;
 }
@@ -61,6 +68,6 @@ describe(".env.example", () => {
     const withoutFirst = example.replace(new RegExp(`^${first!.name}=.*$`, "m"), "");
     expect(problemsOf(withoutFirst)).toEqual([`${first!.name} is read by the configuration but missing`]);
     expect(problemsOf(`${example}\nNOT_A_SETTING=1\n`)).toEqual(["NOT_A_SETTING is listed but the configuration does not read it"]);
-    expect(problemsOf(example.replace(/^SUBGRAPH_TIMEOUT_SECONDS=30$/m, "SUBGRAPH_TIMEOUT_SECONDS=31"))).toEqual(["SUBGRAPH_TIMEOUT_SECONDS=31 is not its default (30)"]);
+    expect(problemsOf(example.replace(/^SUBGRAPH_TIMEOUT_SECONDS=30$/m, "SUBGRAPH_TIMEOUT_SECONDS=31"))).toEqual(["SUBGRAPH_TIMEOUT_SECONDS=31 is not its default (server.subgraphTimeoutSeconds: 30)"]);
   });
 });

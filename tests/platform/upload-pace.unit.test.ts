@@ -94,7 +94,7 @@ describe("an upload's pace", () => {
 
 describe("concurrent uploads per member, counted in this process", () => {
   it("refuses a slot beyond the limit until one is released; releasing twice frees one", async () => {
-    const slots = ConcurrencyLimiter.create({ REDIS_URL: undefined, REDIS_PREFIX: "unit:" }, 60_000);
+    const slots = ConcurrencyLimiter.create({ url: undefined, prefix: "unit:" }, 60_000);
     const first = await slots.take("uploads", "account:ann", 2);
     const second = await slots.take("uploads", "account:ann", 2);
     expect(first).not.toBeNull();

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import type { ConcurrencyLimiter, Config, UploadIntake } from "@localex/common";
+import type { ConcurrencyLimiter, PieceConfig, UploadIntake } from "@localex/common";
 import { callerFromAuthorization } from "../caller.ts";
 import type { EndedSessions } from "../ended-sessions.ts";
 
@@ -11,12 +11,12 @@ type Admit = NonNullable<UploadIntake["admit"]>;
  * to be refused), with fewer than UPLOAD_CONCURRENCY_PER_MEMBER of their uploads in progress on
  * any gateway. Each upload holds a slot until its request is over.
  */
-export function uploadAdmission(config: Config, slots: ConcurrencyLimiter, ended: Pick<EndedSessions, "check">): Admit {
-  const limit = config.UPLOAD_CONCURRENCY_PER_MEMBER;
+export function uploadAdmission(config: Pick<PieceConfig<"gateway">, "uploads" | "auth">, slots: ConcurrencyLimiter, ended: Pick<EndedSessions, "check">): Admit {
+  const limit = config.uploads.concurrencyPerMember;
   return async (request) => {
     let caller;
     try {
-      caller = await callerFromAuthorization(config.JWT_SECRET, request.headers.authorization, ended);
+      caller = await callerFromAuthorization(config.auth.jwtSecret, request.headers.authorization, ended);
     } catch (e) {
       if (e instanceof GraphQLError) return { status: 401, code: "UNAUTHENTICATED", message: e.message };
       throw e;

@@ -57,7 +57,8 @@ export class CallerKeyring implements CallerKeys {
   }
 }
 
-type KeySettings = Pick<Config, "NODE_ENV" | "CALLER_KEY_SEED" | "CALLER_SIGNING_KEY" | "CALLER_PUBLIC_KEYS">;
+/** The caller-keys section (config-platform.ts); unset keys derive from the seed outside production. */
+type KeySettings = Pick<Config["callers"], "env"> & Partial<Omit<Config["callers"], "env">>;
 
 /**
  * The caller keys of a process that serves `piece` (config.ts has checked the settings):
@@ -67,11 +68,11 @@ type KeySettings = Pick<Config, "NODE_ENV" | "CALLER_KEY_SEED" | "CALLER_SIGNING
  *   from a seed made at start in production (it never leaves the process).
  */
 export function callerKeysFor(config: KeySettings, piece: ServiceName | "graph"): CallerKeys {
-  const production = config.NODE_ENV === "production";
-  if (piece === "graph") return CallerKeyring.fromSeed(config.CALLER_KEY_SEED ?? (production ? processSeed() : DEV_CALLER_KEY_SEED));
-  const seed = production ? undefined : (config.CALLER_KEY_SEED ?? DEV_CALLER_KEY_SEED);
-  const own = config.CALLER_SIGNING_KEY ? parseSigningKey(config.CALLER_SIGNING_KEY) : seed ? derivedSigningKey(seed, piece) : undefined;
-  const named = config.CALLER_PUBLIC_KEYS ? parsePublicKeys(config.CALLER_PUBLIC_KEYS) : new Map<ServiceName, KeyObject>();
+  const production = config.env === "production";
+  if (piece === "graph") return CallerKeyring.fromSeed(config.seed ?? (production ? processSeed() : DEV_CALLER_KEY_SEED));
+  const seed = production ? undefined : (config.seed ?? DEV_CALLER_KEY_SEED);
+  const own = config.signingKey ? parseSigningKey(config.signingKey) : seed ? derivedSigningKey(seed, piece) : undefined;
+  const named = config.publicKeys ? parsePublicKeys(config.publicKeys) : new Map<ServiceName, KeyObject>();
   const verifying = new Map<ServiceName, KeyObject>();
   for (const signer of SERVICE_NAMES) {
     const key = named.get(signer) ?? (seed ? createPublicKey(derivedSigningKey(seed, signer)) : undefined);

@@ -39,12 +39,12 @@ export class ConcurrencyLimiter {
     private readonly leaseMs: number,
   ) {}
 
-  static create(config: Pick<Config, "REDIS_URL" | "REDIS_PREFIX">, leaseMs: number, log?: Logger): ConcurrencyLimiter {
-    if (!config.REDIS_URL) return new ConcurrencyLimiter(null, config.REDIS_PREFIX, leaseMs);
-    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 }) as SlotRedis;
+  static create(settings: Config["redis"], leaseMs: number, log?: Logger): ConcurrencyLimiter {
+    if (!settings.url) return new ConcurrencyLimiter(null, settings.prefix, leaseMs);
+    const redis = new Redis(settings.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500 }) as SlotRedis;
     redis.defineCommand("takeSlot", { numberOfKeys: 1, lua: TAKE_SLOT });
     redis.on("error", (err) => log?.debug({ err }, "concurrency-limit Redis error; counting in memory meanwhile"));
-    return new ConcurrencyLimiter(redis, config.REDIS_PREFIX, leaseMs);
+    return new ConcurrencyLimiter(redis, settings.prefix, leaseMs);
   }
 
   /** One of `limit` slots under `key`, or null when all are held. */

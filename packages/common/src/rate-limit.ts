@@ -87,15 +87,15 @@ export class RateLimiter {
     private readonly rules: (name: RateLimitName) => RateRule,
   ) {}
 
-  static create(config: Pick<Config, "REDIS_URL" | "REDIS_PREFIX" | "NODE_ENV"> & Partial<Record<`RATE_LIMIT_${RateLimitName}`, string>>, log?: Logger): RateLimiter {
-    const rules = (name: RateLimitName) => rateRule(name, config);
-    if (!config.REDIS_URL) return new RateLimiter(null, config.REDIS_PREFIX, rules);
-    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, lazyConnect: false }) as SlidingRedis;
+  static create(config: Pick<Config, "app" | "redis" | "rateLimits">, log?: Logger): RateLimiter {
+    const rules = (name: RateLimitName) => rateRule(name, { NODE_ENV: config.app.env, [`RATE_LIMIT_${name}`]: config.rateLimits[name] });
+    if (!config.redis.url) return new RateLimiter(null, config.redis.prefix, rules);
+    const redis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, lazyConnect: false }) as SlidingRedis;
     redis.defineCommand("slidingWindow", { numberOfKeys: 1, lua: SLIDING_WINDOW });
     redis.defineCommand("backoff", { numberOfKeys: 1, lua: BACKOFF });
     redis.defineCommand("releaseBackoff", { numberOfKeys: 1, lua: RELEASE });
     redis.on("error", (err) => log?.debug({ err }, "rate-limit Redis error; counting in memory meanwhile"));
-    return new RateLimiter(redis, config.REDIS_PREFIX, rules);
+    return new RateLimiter(redis, config.redis.prefix, rules);
   }
 
   rule(name: RateLimitName): RateRule {

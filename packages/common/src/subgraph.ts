@@ -4,7 +4,7 @@ import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastif
 import type { GraphQLSchema } from "graphql";
 import { CALLER_HEADER, verifyCallerToken, type Caller, type RequestOrigin } from "./auth.ts";
 import { callerKeysFor, type CallerKeys } from "./caller-keys.ts";
-import type { Config, SubgraphName } from "./config.ts";
+import type { SubgraphConfig, SubgraphName } from "./config.ts";
 import { connect, migrateSubgraph, type Sql } from "./database.ts";
 import { errorBody, formatError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
@@ -20,8 +20,9 @@ import { serveHealth } from "./health.ts";
 import { countJobsWith, operationMetrics, serveMetrics } from "./telemetry/metrics.ts";
 
 /** What a subgraph's services are built from. */
-export interface SubgraphRuntime {
-  config: Config;
+export interface SubgraphRuntime<TConfig extends SubgraphConfig = SubgraphConfig> {
+  /** The sections its piece reads (config.ts). */
+  config: TConfig;
   databaseUrl: string;
   sql: Sql;
   log: Logger;
@@ -35,8 +36,8 @@ export interface SubgraphRuntime {
 }
 
 /** What the process that starts a subgraph provides. */
-export interface SubgraphEnvironment {
-  config: Config;
+export interface SubgraphEnvironment<TConfig extends SubgraphConfig = SubgraphConfig> {
+  config: TConfig;
   databaseUrl: string;
   log: Logger;
   events: EventBus;
@@ -49,20 +50,20 @@ export interface SubgraphEnvironment {
 }
 
 /** What every subgraph exports: its name, its schema and how to wire its services and per-request context. */
-export interface SubgraphModule<TServices, TContext extends object> {
+export interface SubgraphModule<TServices, TContext extends object, TConfig extends SubgraphConfig = SubgraphConfig> {
   name: SubgraphName;
   buildSchema(): Promise<GraphQLSchema>;
-  createServices(runtime: SubgraphRuntime): TServices;
+  createServices(runtime: SubgraphRuntime<TConfig>): TServices;
   /** Called once per request; per-request DataLoaders live here. `origin` says who signed it and the client's address. */
   createContext(services: TServices, caller: Caller | null, origin: RequestOrigin): TContext;
   /** Releases what createServices opened (connections other than `sql`). */
   disposeServices?(services: TServices): Promise<void>;
   /** File uploads (GraphQL multipart requests) this subgraph accepts, and their limits. */
-  uploadLimits?(config: Config): UploadLimits;
+  uploadLimits?(config: TConfig): UploadLimits;
   /** HTTP routes of its own beside /graphql, registered before the server listens. */
   registerRoutes?(app: FastifyInstance, services: TServices): Promise<void>;
   /** Background work (job workers, schedulers) started after the server listens. */
-  startBackground?(services: TServices, runtime: SubgraphRuntime): Promise<() => Promise<void>>;
+  startBackground?(services: TServices, runtime: SubgraphRuntime<TConfig>): Promise<() => Promise<void>>;
 }
 
 export interface RunningSubgraph {
@@ -72,19 +73,19 @@ export interface RunningSubgraph {
 }
 
 /** Migrates the subgraph's schema, then serves it over HTTP on `port` (0 picks a free one). */
-export async function startSubgraph<TServices, TContext extends object>(
-  module: SubgraphModule<TServices, TContext>,
-  env: SubgraphEnvironment,
+export async function startSubgraph<TServices, TContext extends object, TConfig extends SubgraphConfig>(
+  module: SubgraphModule<TServices, TContext, TConfig>,
+  env: SubgraphEnvironment<TConfig>,
   port: number,
 ): Promise<RunningSubgraph> {
   const log = env.log.child({ subgraph: module.name });
   await migrateSubgraph(env.databaseUrl, module.name);
   await prepareJobQueue(env.databaseUrl);
   const applicationName = `localex-${module.name}`;
-  const sql = connect(env.databaseUrl, { applicationName, max: env.config.DATABASE_POOL_SIZE });
+  const sql = connect(env.databaseUrl, { applicationName, max: env.config.database.poolSize });
   let listeningUrl: string | undefined;
-  const keys = env.keys ?? callerKeysFor(env.config, module.name);
-  const full: SubgraphRuntime = {
+  const keys = env.keys ?? callerKeysFor(env.config.callers, module.name);
+  const full: SubgraphRuntime<TConfig> = {
     config: env.config,
     databaseUrl: env.databaseUrl,
     events: env.events,
@@ -101,7 +102,7 @@ export async function startSubgraph<TServices, TContext extends object>(
   const apollo = new ApolloServer<TContext>({
     schema,
     // The gateway composes from the supergraph file, never by introspection; developers may look.
-    introspection: env.config.NODE_ENV !== "production",
+    introspection: env.config.app.env !== "production",
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: SUBGRAPH_MAX_TOKENS },
     // Our process handles SIGINT/SIGTERM (stopOnExitSignals): Apollo's own handler would stop
@@ -125,7 +126,7 @@ export async function startSubgraph<TServices, TContext extends object>(
     events: async () => env.events.connected() || "Redis is not connected",
   });
   // Subgraphs listen on the private SUBGRAPH_HOST: metrics are open unless METRICS_TOKEN is set.
-  serveMetrics(app, { token: env.config.METRICS_TOKEN, open: true });
+  serveMetrics(app, { token: env.config.app.metricsToken, open: true });
   const stopCountingJobs = countJobsWith(env.databaseUrl, sql);
   const uploadLimits = module.uploadLimits?.(env.config);
   if (uploadLimits) acceptGraphQLUploads(app, "/graphql", uploadLimits);
@@ -156,7 +157,7 @@ export async function startSubgraph<TServices, TContext extends object>(
   const subscriptions = schema.getSubscriptionType()
     ? serveSubscriptions({ httpServer: app.server, path: "/graphql", subgraph: module.name, schema, keys, createContext: (origin) => module.createContext(services, origin.caller, origin), log })
     : null;
-  listeningUrl = await listen(app, env.config.SUBGRAPH_HOST, port);
+  listeningUrl = await listen(app, env.config.subgraphs.host, port);
   const url = `${listeningUrl}/graphql`;
   env.directory.set(module.name, url);
   const stopBackground = (await module.startBackground?.(services, full)) ?? (async () => {});

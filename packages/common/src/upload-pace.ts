@@ -10,8 +10,8 @@ export interface UploadPace {
   maxSeconds: number;
 }
 
-export function uploadPace(config: Pick<Config, "UPLOAD_MIN_BYTES_PER_SECOND" | "UPLOAD_RATE_WINDOW_SECONDS" | "UPLOAD_MAX_SECONDS">): UploadPace {
-  return { minBytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND, windowSeconds: config.UPLOAD_RATE_WINDOW_SECONDS, maxSeconds: config.UPLOAD_MAX_SECONDS };
+export function uploadPace(config: Pick<Config, "uploads">): UploadPace {
+  return config.uploads.pace;
 }
 
 /**

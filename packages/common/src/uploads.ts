@@ -28,9 +28,9 @@ export const MAX_FILES_PER_REQUEST = 4;
  * where they are used (media), so a request the gateway lets through is never refused behind it
  * for its size.
  */
-export function uploadLimits(config: Pick<Config, "MEDIA_MAX_IMAGE_BYTES" | "MEDIA_MAX_DOCUMENT_BYTES">): UploadLimits {
+export function uploadLimits(config: Pick<Config, "uploads">): UploadLimits {
   return {
-    maxFileSize: Math.max(config.MEDIA_MAX_IMAGE_BYTES, config.MEDIA_MAX_DOCUMENT_BYTES),
+    maxFileSize: Math.max(config.uploads.maxImageBytes, config.uploads.maxDocumentBytes),
     maxFiles: MAX_FILES_PER_REQUEST,
     maxFieldSize: MAX_BODY_BYTES,
   };

@@ -3,7 +3,7 @@
 // every account deletion not finished, queued again. Exits 0 when done (or when there was nothing
 // to change), 1 when refused (no such member, the last admin), 2 when it cannot run (usage,
 // configuration, database).
-import { loadConfig, type Config } from "@localex/common";
+import { loadConfig, type PieceConfig } from "@localex/common";
 import { resumeDeletionsOn } from "@localex/identity/deletions";
 import { setRoleOn } from "@localex/identity/roles";
 import { embeddedPostgresUrl } from "./embedded-postgres.ts";
@@ -45,19 +45,16 @@ if (!resuming && ((command !== "grant" && command !== "revoke") || !email || res
   process.exit(2);
 }
 
-let config: Config;
+let config: PieceConfig<"operator">;
 try {
   config = loadConfig(process.env, "operator");
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(2);
 }
-const embedded = !config.DATABASE_URL;
-if (embedded && config.NODE_ENV === "production") {
-  console.error("pnpm admin needs DATABASE_URL in production (the database identity runs on).");
-  process.exit(2);
-}
-const url = config.DATABASE_URL ?? embeddedPostgresUrl(config.EMBEDDED_POSTGRES_PORT);
+// In production the configuration requires DATABASE_URL (the database identity runs on).
+const embedded = !config.database.url;
+const url = config.database.url ?? embeddedPostgresUrl(config.database.embeddedPort);
 
 async function changeRole(email: string): Promise<void> {
   const outcome = await setRoleOn(url, { email }, command === "grant" ? "admin" : "user", { allowNoAdmins: force });
@@ -73,7 +70,7 @@ async function changeRole(email: string): Promise<void> {
     console.log(
       command === "grant"
         ? `${user.email} is now an admin (their ${endedSessions.length} session(s) ended: the role comes with their next sign-in).`
-        : `${user.email} is no longer an admin (their ${endedSessions.length} session(s) ended; an access token they hold expires within ${config.ACCESS_TOKEN_TTL_SECONDS} s).`,
+        : `${user.email} is no longer an admin (their ${endedSessions.length} session(s) ended; an access token they hold expires within ${config.sessions.accessTokenTtlSeconds} s).`,
     );
   }
 }
@@ -93,7 +90,7 @@ try {
   console.error(`pnpm admin could not run: ${detail}`);
   if (embedded) {
     console.error(
-      `No DATABASE_URL is set, so it tried the embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}: is \`pnpm start\` running (same DATA_DIR and EMBEDDED_POSTGRES_PORT)? Or set DATABASE_URL.`,
+      `No DATABASE_URL is set, so it tried the embedded PostgreSQL on 127.0.0.1:${config.database.embeddedPort}: is \`pnpm start\` running (same DATA_DIR and EMBEDDED_POSTGRES_PORT)? Or set DATABASE_URL.`,
     );
   }
   process.exitCode = 2;

@@ -7,7 +7,7 @@ import { startStack } from "./stack.ts";
 
 const config = loadConfigOrExit(process.env, "graph");
 
-const log = createLogger(config.LOG_LEVEL);
+const log = createLogger(config.app.logLevel);
 const started = Date.now();
 const stack = await startStack(config, log).catch((e: unknown) => {
   log.fatal({ err: e }, "could not start");
@@ -19,7 +19,7 @@ console.log(
   `\nLocalEx is up in ${process.uptime().toFixed(1)} s (${((Date.now() - started) / 1000).toFixed(1)} s after loading the code)\n` +
     `  gateway   ${stack.gatewayUrl}  (Apollo Sandbox at ${stack.gatewayUrl.replace(/graphql$/, "")})\n` +
     `  websocket ${stack.wsUrl}\n${rows}\n` +
-    `  database  ${config.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL in ${config.DATA_DIR}/postgres`}\n`,
+    `  database  ${config.database.url ? "DATABASE_URL" : `embedded PostgreSQL in ${config.app.dataDir}/postgres`}\n`,
 );
 
-stopOnExitSignals(() => stack.stop(), log, config.SHUTDOWN_TIMEOUT_SECONDS);
+stopOnExitSignals(() => stack.stop(), log, config.app.shutdownTimeoutSeconds);

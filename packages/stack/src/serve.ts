@@ -2,9 +2,9 @@
 // per process, as docker-compose and production run it. The gateway finds subgraphs through
 // <NAME>_URL, and a subgraph the peers it calls (peers.ts); in production each of those is
 // required, in development they default to the routing URLs in schema/supergraph.graphql
-// (the gateway) or SUBGRAPH_HOST:<NAME>_PORT (a subgraph). Each piece requires, in production,
-// only the secrets it uses (packages/common/src/piece-secrets.ts), and there says which others it
-// was given for nothing.
+// (the gateway) or SUBGRAPH_HOST:<NAME>_PORT (a subgraph). Each piece reads (and in production
+// requires) only the settings and secrets it uses (packages/common/src/config.ts), and says which
+// other secrets it was given for nothing (piece-secrets.ts).
 // First: tracing patches libraries as they load (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
 import "@localex/common/telemetry/register";
 import {
@@ -14,15 +14,13 @@ import {
   startSubgraph,
   SUBGRAPH_NAMES,
   SubgraphDirectory,
-  subgraphPort,
-  subgraphUrlOverrides,
   unusedSecrets,
   type SubgraphName,
 } from "@localex/common";
 import { loadSubgraph } from "./load-subgraph.ts";
 import { readSupergraph } from "./supergraph-file.ts";
 import { stopOnExitSignals } from "./lifecycle.ts";
-import { missingPeerUrls, peerUrls } from "./peers.ts";
+import { peerUrls } from "./peers.ts";
 
 const target = process.argv[2];
 if (target !== "gateway" && !SUBGRAPH_NAMES.includes(target as SubgraphName)) {
@@ -33,43 +31,38 @@ if (target !== "gateway" && !SUBGRAPH_NAMES.includes(target as SubgraphName)) {
 const module = target === "gateway" ? null : await loadSubgraph(target as SubgraphName);
 
 const piece = target as SubgraphName | "gateway";
-const config = loadConfigOrExit(process.env, piece);
-const missing = missingPeerUrls(target as SubgraphName | "gateway", config);
-if (missing.length > 0) {
-  console.error(`Invalid configuration:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
-  process.exit(1);
-}
-const log = createLogger(config.LOG_LEVEL, `localex-${target}`);
-const unused = config.NODE_ENV === "production" ? unusedSecrets(process.env, piece) : [];
+/** Only this piece's sections: it does not fail on, nor hold, another piece's settings. */
+const { app } = loadConfigOrExit(process.env, piece);
+const log = createLogger(app.logLevel, `localex-${target}`);
+const unused = app.env === "production" ? unusedSecrets(process.env, piece) : [];
 if (unused.length > 0) log.warn({ unused }, `${target} does not use ${unused.join(", ")}: give them only to the pieces that do`);
 
 let stop: () => Promise<void>;
 if (module) {
-  if (!config.DATABASE_URL) {
-    console.error("DATABASE_URL is required to serve one subgraph on its own (`pnpm start` runs the embedded database).");
-    process.exit(1);
-  }
-  const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
+  // Its database is DATABASE_URL (the configuration requires it of a subgraph served on its own).
+  const config = loadConfigOrExit(process.env, module.name);
+  const events = createEventBus(config.redis.url, config.redis.prefix, log);
   // Other subgraphs, for internal calls (peers.ts).
   const directory = new SubgraphDirectory();
   for (const [name, url] of Object.entries(peerUrls(config))) directory.set(name as SubgraphName, url);
-  const env = { config, databaseUrl: config.DATABASE_URL, log, events, directory };
-  const running = await startSubgraph(module, env, subgraphPort(config, module.name));
+  const env = { config, databaseUrl: config.database.url, log, events, directory };
+  const running = await startSubgraph(module, env, config.subgraphs.ports[module.name]);
   stop = async () => {
     await running.stop();
     await events.close();
   };
 } else {
-  const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
-  if (!config.REDIS_URL) log.warn("REDIS_URL is not set: a logout in identity's process does not close this gateway's sockets (they close at token expiry)");
+  const config = loadConfigOrExit(process.env, "gateway");
+  const events = createEventBus(config.redis.url, config.redis.prefix, log);
+  if (!config.redis.url) log.warn("REDIS_URL is not set: a logout in identity's process does not close this gateway's sockets (they close at token expiry)");
   const { startGateway } = await import("@localex/gateway");
   const gateway = await startGateway({
     events,
     config,
     log,
     supergraphSdl: await readSupergraph(),
-    subgraphUrls: subgraphUrlOverrides(config),
-    port: config.PORT,
+    subgraphUrls: config.subgraphs.urls,
+    port: config.server.port,
   });
   stop = async () => {
     await gateway.stop();
@@ -77,4 +70,4 @@ if (module) {
   };
 }
 
-stopOnExitSignals(stop, log, config.SHUTDOWN_TIMEOUT_SECONDS);
+stopOnExitSignals(stop, log, app.shutdownTimeoutSeconds);

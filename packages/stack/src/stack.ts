@@ -4,8 +4,6 @@ import {
   createEventBus,
   startSubgraph,
   SubgraphDirectory,
-  subgraphPort,
-  subgraphUrlOverrides,
   type Config,
   type Logger,
   type RunningSubgraph,
@@ -34,25 +32,25 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
     for (const stop of stops.reverse()) await stop().catch((e: unknown) => log.error({ err: e }, "stop failed"));
   };
   try {
-    let databaseUrl = config.DATABASE_URL;
+    let databaseUrl = config.database.url;
     if (!databaseUrl) {
-      const embedded = await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, log);
+      const embedded = await startEmbeddedPostgres(config.app.dataDir, config.database.embeddedPort, log);
       stops.push(embedded.stop);
       databaseUrl = embedded.url;
     }
-    const events = createEventBus(config.REDIS_URL, config.REDIS_PREFIX, log);
+    const events = createEventBus(config.redis.url, config.redis.prefix, log);
     stops.push(() => events.close());
-    if (!config.REDIS_URL) log.info("REDIS_URL is not set: events fan out in-process only");
+    if (!config.redis.url) log.info("REDIS_URL is not set: events fan out in-process only");
 
     // One process, one set of keys: every piece's, from CALLER_KEY_SEED (development) or made at start.
-    const keys = callerKeysFor(config, "graph");
+    const keys = callerKeysFor(config.callers, "graph");
     const directory = new SubgraphDirectory();
-    const elsewhere = subgraphUrlOverrides(config);
+    const elsewhere = config.subgraphs.urls;
     for (const [name, url] of Object.entries(elsewhere)) directory.set(name as SubgraphName, url);
     const subgraphs = await Promise.all(
       SUBGRAPHS.filter((module) => !elsewhere[module.name]).map(async (module) => {
         const env = { config, databaseUrl, log, events, directory, keys };
-        const running = await startSubgraph(module, env, subgraphPort(config, module.name));
+        const running = await startSubgraph(module, env, config.subgraphs.ports[module.name]);
         stops.push(running.stop);
         return running;
       }),
@@ -62,7 +60,7 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
       log,
       supergraphSdl: await readSupergraph(),
       subgraphUrls: { ...elsewhere, ...Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) },
-      port: config.PORT,
+      port: config.server.port,
       events,
       keys,
     });

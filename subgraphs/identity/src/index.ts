@@ -1,10 +1,10 @@
-import { buildFederatedSchema, database, startJobWorker, TASKS, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, startJobWorker, TASKS, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
 import { createContext, type IdentityContext, type IdentityServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
 import { InboxService } from "./notifications/inbox.service.ts";
 import { NotificationsResolver } from "./notifications/notifications.resolver.ts";
 import { NotificationSubjectsResolver } from "./notifications/notification-subjects.resolver.ts";
-import { createEmailChannel, createPushChannel, DevelopmentMailbox, publicAppUrl, pushEndpointRules } from "./notifications/channels/index.ts";
+import { createEmailChannel, createPushChannel, DevelopmentMailbox, pushEndpointRules } from "./notifications/channels/index.ts";
 import { deliveryTasks } from "./notifications/delivery.tasks.ts";
 import { notifyTask } from "./notifications/notify.task.ts";
 import { PreferencesService } from "./notifications/preferences.service.ts";
@@ -32,7 +32,22 @@ import { EmailChangeService } from "./email-change/email-change.service.ts";
 import { VerificationResolver } from "./verification/verification.resolver.ts";
 import { VerificationService } from "./verification/verification.service.ts";
 
-export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
+type IdentityConfig = SubgraphModuleConfig<"identity">;
+
+/** What the mailed links are signed with, how long they work and where they point. */
+function linkOptions(config: Pick<IdentityConfig, "auth" | "sessions" | "accounts" | "mail">) {
+  return {
+    JWT_SECRET: config.auth.jwtSecret,
+    ACCESS_TOKEN_TTL_SECONDS: config.sessions.accessTokenTtlSeconds,
+    EMAIL_VERIFICATION_TTL_SECONDS: config.accounts.emailVerificationTtlSeconds,
+    PASSWORD_RESET_TTL_SECONDS: config.accounts.passwordResetTtlSeconds,
+    EMAIL_CHANGE_TTL_SECONDS: config.accounts.emailChangeTtlSeconds,
+    EMAIL_CHANGE_UNDO_TTL_SECONDS: config.accounts.emailChangeUndoTtlSeconds,
+    appUrl: config.mail.appUrl,
+  };
+}
+
+export const identity: SubgraphModule<IdentityServices, IdentityContext, IdentityConfig> = {
   name: "identity",
   buildSchema: () =>
     buildFederatedSchema<IdentityContext>({
@@ -43,33 +58,32 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
       },
     }),
   createServices({ sql, config, events, log, limits, internal }) {
-    // First, so production without SMTP_URL (or PUBLIC_APP_URL) stops here, naming the variable.
-    const email = createEmailChannel(config);
-    if (config.ADMIN_EMAILS.length > 0) {
+    const email = createEmailChannel(config.mail);
+    if (config.accounts.adminEmails.length > 0) {
       log.warn("ADMIN_EMAILS is no longer read: registering never makes an admin. Grant the role with `pnpm admin grant <email>`.");
     }
     const db = database(sql, schema);
     const users = new UsersService(db);
     return {
       events,
-      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      accessTokenTtlSeconds: config.sessions.accessTokenTtlSeconds,
       db,
       users,
       members: new MembersService(db),
-      verification: new EmailVerificationService(db, { ...config, appUrl: publicAppUrl(config) }, limits),
+      verification: new EmailVerificationService(db, linkOptions(config), limits),
       sessions: new SessionsService(db, users, config, limits, events),
-      passwordChange: new PasswordChangeService(db, limits, events, config.ACCESS_TOKEN_TTL_SECONDS),
-      passwordReset: new PasswordResetService(db, users, limits, events, config),
-      emailChange: new EmailChangeService(db, limits, events, config),
+      passwordChange: new PasswordChangeService(db, limits, events, config.sessions.accessTokenTtlSeconds),
+      passwordReset: new PasswordResetService(db, users, limits, events, linkOptions(config)),
+      emailChange: new EmailChangeService(db, limits, events, linkOptions(config)),
       inbox: new InboxService(db),
       preferences: new PreferencesService(db),
-      pushSubscriptions: new PushSubscriptionsService(db, pushEndpointRules(config)),
+      pushSubscriptions: new PushSubscriptionsService(db, pushEndpointRules(config.push)),
       email,
-      push: createPushChannel(config),
+      push: createPushChannel(config.push),
       internal,
       limits,
-      documentVerification: new VerificationService(db, internal, config.VERIFICATION_DOCUMENT_RETENTION_HOURS),
-      deletion: new AccountDeletionService(db, internal, events, limits, config.ACCESS_TOKEN_TTL_SECONDS, log),
+      documentVerification: new VerificationService(db, internal, config.accounts.verificationDocumentRetentionHours),
+      deletion: new AccountDeletionService(db, internal, events, limits, config.sessions.accessTokenTtlSeconds, log),
     };
   },
   createContext,
@@ -86,20 +100,20 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext> = {
           preferences: services.preferences,
           events: runtime.events,
           log: runtime.log,
-          digestSeconds: runtime.config.NOTIFICATION_DIGEST_SECONDS,
+          digestSeconds: runtime.config.accounts.notificationDigestSeconds,
         }),
-        ...deliveryTasks({ ...services, db, log: runtime.log, pushBudgetMs: runtime.config.PUSH_SEND_BUDGET_SECONDS * 1000 }),
+        ...deliveryTasks({ ...services, db, log: runtime.log, pushBudgetMs: runtime.config.push.sendBudgetSeconds * 1000 }),
         [TASKS.sendVerificationEmail]: sendVerificationEmailTask({ db, verification: services.verification, email: services.email, log: runtime.log }),
         [TASKS.sendPasswordEmail]: sendPasswordEmailTask({
           db,
           email: services.email,
-          options: { ...runtime.config, appUrl: publicAppUrl(runtime.config) },
+          options: linkOptions(runtime.config),
           log: runtime.log,
         }),
         [TASKS.sendEmailChangeEmail]: sendEmailChangeEmailTask({
           db,
           email: services.email,
-          options: { ...runtime.config, appUrl: publicAppUrl(runtime.config) },
+          options: linkOptions(runtime.config),
           log: runtime.log,
         }),
         [TASKS.deleteAccount]: deleteAccountTask(services.deletion, runtime.log),

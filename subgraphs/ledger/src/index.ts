@@ -1,6 +1,6 @@
 import { MemberLedgerResolver } from "./members/members.resolver.ts";
 import { MemberLedgerService } from "./members/member-ledger.service.ts";
-import { buildFederatedSchema, startJobWorker, TASKS, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, startJobWorker, TASKS, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
 import { User } from "./accounts/account.type.ts";
 import { AccountsResolver } from "./accounts/accounts.resolver.ts";
 import { AccountsService } from "./accounts/accounts.service.ts";
@@ -24,7 +24,7 @@ import { welcomeGrantTask } from "./transfers/welcome-grant.ts";
 
 export type { LedgerContext, LedgerServices };
 
-export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
+export const ledger: SubgraphModule<LedgerServices, LedgerContext, SubgraphModuleConfig<"ledger">> = {
   name: "ledger",
   buildSchema: () =>
     buildFederatedSchema<LedgerContext>({
@@ -38,11 +38,9 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext> = {
   createServices({ sql, internal, limits, config, log }) {
     const accounts = new AccountsService(sql, internal);
     const entries = new EntriesService(sql);
-    const quotes = createQuotesService(config);
+    const quotes = createQuotesService(config.pricing);
     log.info(
-      quotes.configured
-        ? { source: config.BTC_PRICE_SOURCE, currency: config.CREDIT_CURRENCY, maxAgeSeconds: config.BTC_PRICE_MAX_AGE_SECONDS }
-        : {},
+      quotes.configured ? { source: config.pricing.source, currency: config.pricing.currency, maxAgeSeconds: config.pricing.maxAgeSeconds } : {},
       quotes.configured ? "credit quotes on" : "credit quotes off (CREDIT_VALUE_MINOR and BTC_PRICE_SOURCE unset)",
     );
     return {

@@ -1,6 +1,6 @@
 import { MemberListingsResolver } from "./members/members.resolver.ts";
 import { MemberListingsService } from "./members/member-listings.service.ts";
-import { buildFederatedSchema, database, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
 import { CategoriesResolver } from "./categories/categories.resolver.ts";
 import { CategoriesService } from "./categories/categories.service.ts";
 import { createContext, type ListingsContext, type ListingsServices } from "./context.ts";
@@ -19,7 +19,7 @@ import { RecallsService } from "./recalls/recalls.service.ts";
 import { startRecallRefresh } from "./recalls/refresh-job.ts";
 import { UserListingsResolver } from "./users/user-listings.resolver.ts";
 
-export const listings: SubgraphModule<ListingsServices, ListingsContext> = {
+export const listings: SubgraphModule<ListingsServices, ListingsContext, SubgraphModuleConfig<"listings">> = {
   name: "listings",
   buildSchema: () =>
     buildFederatedSchema<ListingsContext>({
@@ -37,7 +37,7 @@ export const listings: SubgraphModule<ListingsServices, ListingsContext> = {
     }),
   createServices({ sql, limits, config, log }) {
     const db = database(sql, schema);
-    const recalls = new RecallsService(db, config.RECALLS_URL ? new CpscHttpRecallSource(config.RECALLS_URL) : null, log);
+    const recalls = new RecallsService(db, config.recalls.url ? new CpscHttpRecallSource(config.recalls.url) : null, log);
     return {
       db,
       categories: new CategoriesService(db),
@@ -56,7 +56,7 @@ export const listings: SubgraphModule<ListingsServices, ListingsContext> = {
       runtime.log.info("recall check off (RECALLS_URL is not set)");
       return async () => {};
     }
-    const minutes = runtime.config.RECALLS_REFRESH_MINUTES;
+    const minutes = runtime.config.recalls.refreshMinutes;
     runtime.log.info({ source: services.recalls.source.description, everyMinutes: minutes }, "recall check on");
     return startRecallRefresh({ db: services.db, url: runtime.databaseUrl, recalls: services.recalls, minutes, log: runtime.log });
   },

@@ -1,4 +1,4 @@
-import { buildFederatedSchema, database, jobTask, startJobWorker, TASKS, uploadLimits, uploadPace, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, jobTask, startJobWorker, TASKS, uploadLimits, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
 import { AvatarsResolver } from "./avatars/avatars.resolver.ts";
 import { User } from "./avatars/user.type.ts";
 import { CleanupResolver } from "./cleanup/cleanup.resolver.ts";
@@ -38,7 +38,7 @@ import type { IntakeLimits } from "./uploads/intake.ts";
 
 export type { MediaContext, MediaServices };
 
-export const media: SubgraphModule<MediaServices, MediaContext> = {
+export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleConfig<"media">> = {
   name: "media",
   buildSchema: () =>
     buildFederatedSchema<MediaContext>({
@@ -61,18 +61,18 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
   createServices({ sql, config, events, log, internal, listeningUrl, limits: rateLimits }) {
     const db = database(sql, schema);
     const limits: IntakeLimits = {
-      maxImageBytes: config.MEDIA_MAX_IMAGE_BYTES,
-      maxDocumentBytes: config.MEDIA_MAX_DOCUMENT_BYTES,
-      maxPixels: config.MEDIA_MAX_PIXELS,
-      quotaBytes: config.MEDIA_QUOTA_BYTES,
-      urlTtlSeconds: config.MEDIA_URL_TTL_SECONDS,
+      maxImageBytes: config.uploads.maxImageBytes,
+      maxDocumentBytes: config.uploads.maxDocumentBytes,
+      maxPixels: config.media.maxPixels,
+      quotaBytes: config.media.quotaBytes,
+      urlTtlSeconds: config.media.urlTtlSeconds,
     };
     const store = new MediaStore(db);
     const jobsStore = new JobsStore(db, events);
-    const blobs = createBlobStore(config, { listeningUrl });
+    const blobs = createBlobStore(config.storage, { listeningUrl });
     const listings = new ListingOwners(internal);
-    const decoder = new IsolatedDecoder({ uid: config.MEDIA_DECODER_UID, gid: config.MEDIA_DECODER_GID });
-    const results = new ResultJobs(jobsStore, store, blobs, { ttlHours: config.DATA_EXPORT_TTL_HOURS, linkTtlSeconds: limits.urlTtlSeconds }, log);
+    const decoder = new IsolatedDecoder(config.media.decoder);
+    const results = new ResultJobs(jobsStore, store, blobs, { ttlHours: config.media.dataExportTtlHours, linkTtlSeconds: limits.urlTtlSeconds }, log);
     const exports = new DataExportsService(jobsStore, results, blobs, internal);
     const statements = new StatementsService(results, blobs, internal);
     return {
@@ -93,7 +93,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       members: new MemberMediaService(store, blobs),
       rateLimits,
       internal,
-      uploadPace: uploadPace(config),
+      uploadPace: config.uploads.pace,
       decoder,
     };
   },
@@ -107,7 +107,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
     await Promise.all([services.blobs.close(), services.decoder.close()]);
   },
   startBackground(services, runtime) {
-    const scanner = createMalwareScanner(runtime.config);
+    const scanner = createMalwareScanner(runtime.config.media);
     runtime.log.info({ scanner: scanner.describe(), storage: services.blobs.driver }, "media processing");
     // Loading a decoder takes a moment (Node, swc, libvips): the first upload need not wait for it.
     services.decoder.warm();
@@ -117,7 +117,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       blobs: services.blobs,
       scanner,
       decoder: services.decoder,
-      maxPixels: runtime.config.MEDIA_MAX_PIXELS,
+      maxPixels: runtime.config.media.maxPixels,
       log: runtime.log,
     });
     return startJobWorker({

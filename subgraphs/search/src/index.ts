@@ -1,4 +1,4 @@
-import { buildFederatedSchema, startJobWorker, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, startJobWorker, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
 import { createContext, type SearchContext, type SearchServices } from "./context.ts";
 import { createSearchIndex } from "./index-port/create-index.ts";
 import { indexListingTasks } from "./indexing/index-listing.task.ts";
@@ -17,7 +17,7 @@ export { toSearchRequest } from "./search/search-args.ts";
 export { ItemCondition, SearchSort } from "./search/search.type.ts";
 export type { SearchArgs } from "./search/search-args.ts";
 
-export const search: SubgraphModule<SearchServices, SearchContext> = {
+export const search: SubgraphModule<SearchServices, SearchContext, SubgraphModuleConfig<"search">> = {
   name: "search",
   buildSchema: () =>
     buildFederatedSchema<SearchContext>({
@@ -26,7 +26,7 @@ export const search: SubgraphModule<SearchServices, SearchContext> = {
       referenceResolvers: { Listing: (ref: { id: string }) => ({ id: ref.id }) },
     }),
   createServices: ({ config, sql, limits, internal, log }) => ({
-    search: new SearchService(createSearchIndex(config, sql), new FindableListings(internal, log)),
+    search: new SearchService(createSearchIndex(config.search, sql), new FindableListings(internal, log)),
     limits,
   }),
   createContext,

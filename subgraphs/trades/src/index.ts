@@ -1,6 +1,6 @@
 import { DeparturesResolver } from "./departures/departures.resolver.ts";
 import { DeparturesService } from "./departures/departures.service.ts";
-import { buildFederatedSchema, database, type SubgraphModule } from "@localex/common";
+import { buildFederatedSchema, database, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
 import { createContext, type TradesContext, type TradesServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
 import { FeedbackResolver } from "./feedback/feedback.resolver.ts";
@@ -28,7 +28,7 @@ import { TradeEventResolver, TradesResolver } from "./trades/trades.resolver.ts"
 import { TradeStore } from "./trades/trade.store.ts";
 import { UserTradesResolver } from "./trades/user-trades.resolver.ts";
 
-export const trades: SubgraphModule<TradesServices, TradesContext> = {
+export const trades: SubgraphModule<TradesServices, TradesContext, SubgraphModuleConfig<"trades">> = {
   name: "trades",
   buildSchema: () =>
     buildFederatedSchema<TradesContext>({
@@ -43,7 +43,8 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
         Listing: (ref: { id: string }) => ({ id: ref.id }),
       },
     }),
-  createServices({ sql, events, internal, log, limits, config: settings }) {
+  createServices({ sql, events, internal, log, limits, config }) {
+    const settings = config.trades;
     const db = database(sql, schema);
     const store = new TradeStore(db, events);
     const partners = new TradePartners(internal, log);
@@ -68,5 +69,5 @@ export const trades: SubgraphModule<TradesServices, TradesContext> = {
     };
   },
   createContext,
-  startBackground: (services, runtime) => startTradeBackground(services.recovery, runtime, runtime.config),
+  startBackground: (services, runtime) => startTradeBackground(services.recovery, runtime, runtime.config.trades),
 };

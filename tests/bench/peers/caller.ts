@@ -8,9 +8,9 @@ import { CALLER_HEADER, callerKeysFor, loadConfig, signCallerToken, type Caller,
 import { callerFromAuthorization } from "../../../gateway/src/caller.ts";
 
 const config = loadConfig(process.env, "gateway");
-const jwtSecret = config.JWT_SECRET;
+const jwtSecret = config.auth.jwtSecret;
 /** The gateway's caller key, as ours has it (CALLER_SIGNING_KEY, or from the graph's CALLER_KEY_SEED). */
-const keys = callerKeysFor(config, "gateway");
+const keys = callerKeysFor(config.callers, "gateway");
 
 /** The caller of `Authorization: Bearer <access token>`; no header is anonymous, a bad one is refused (401). */
 export function callerOf(authorization: string | null | undefined): Promise<Caller | null> {

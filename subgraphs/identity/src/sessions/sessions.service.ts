@@ -43,10 +43,7 @@ export class SessionsService {
   constructor(
     private readonly db: Database<typeof schema>,
     private readonly users: UsersService,
-    private readonly config: Pick<
-      Config,
-      "JWT_SECRET" | "ACCESS_TOKEN_TTL_SECONDS" | "REFRESH_TOKEN_TTL_SECONDS" | "LOGIN_BACKOFF_BASE_SECONDS" | "LOGIN_BACKOFF_MAX_SECONDS"
-    >,
+    private readonly config: Pick<Config, "auth" | "sessions" | "accounts">,
     /** Registrations, login attempts and refreshes per address (and per email, per session). */
     private readonly limits: RateLimiter,
     /** Tells the gateway a session ended, so its live connections close. */
@@ -70,7 +67,7 @@ export class SessionsService {
     const created = await this.users.create(email, input.password, displayName, handle);
     // register answers no payload: a taken email or handle is an error of its input.
     if (!created.ok) throw badUserInput(created.message, created.field ?? "input");
-    return this.startSession(created.value, await signDeviceToken(this.config.JWT_SECRET, created.value.id));
+    return this.startSession(created.value, await signDeviceToken(this.config.auth.jwtSecret, created.value.id));
   }
 
   /**
@@ -93,18 +90,18 @@ export class SessionsService {
     const device = await this.knownDevice(email, input.deviceToken);
     const account = `email:${email}`;
     if (device) await this.limits.consume("LOGIN_PER_DEVICE", `device:${device.deviceId}`);
-    else await this.limits.attemptWithin("LOGIN_FAILURES_PER_ACCOUNT", account, { baseSeconds: this.config.LOGIN_BACKOFF_BASE_SECONDS, maxSeconds: this.config.LOGIN_BACKOFF_MAX_SECONDS });
+    else await this.limits.attemptWithin("LOGIN_FAILURES_PER_ACCOUNT", account, this.config.accounts.loginBackoff);
     const user = await this.users.authenticate(email, input.password);
     if (!user) throw refused("The email or password is wrong.");
     await this.limits.reset("LOGIN_PER_EMAIL_AND_ADDRESS", guess);
     if (device) await this.limits.reset("LOGIN_PER_DEVICE", `device:${device.deviceId}`);
     else await this.limits.release("LOGIN_FAILURES_PER_ACCOUNT", account);
-    return this.startSession(user, await signDeviceToken(this.config.JWT_SECRET, user.id, device?.deviceId));
+    return this.startSession(user, await signDeviceToken(this.config.auth.jwtSecret, user.id, device?.deviceId));
   }
 
   /** The device its token names, when the token is ours and names the account `email` belongs to. */
   private async knownDevice(email: string, deviceToken: string | null | undefined) {
-    const device = await readDeviceToken(this.config.JWT_SECRET, deviceToken);
+    const device = await readDeviceToken(this.config.auth.jwtSecret, deviceToken);
     if (!device) return null;
     const owner = await this.users.byEmail(email);
     return owner?.id === device.userId ? device : null;
@@ -139,7 +136,7 @@ export class SessionsService {
       const next = await this.storeRefreshToken(tx, user.id, row.familyId);
       return accepted({ user, familyId: row.familyId, refreshToken: next });
     });
-    if (revokedFamily) await announceSessionsEnded(this.events, [revokedFamily], this.config.ACCESS_TOKEN_TTL_SECONDS);
+    if (revokedFamily) await announceSessionsEnded(this.events, [revokedFamily], this.config.sessions.accessTokenTtlSeconds);
     // refreshSession answers no payload: a refused refresh is the caller's missing session.
     if (!rotation.ok) throw refused(rotation.message);
     return this.sessionFor(rotation.value.user, rotation.value.familyId, rotation.value.refreshToken, null);
@@ -151,7 +148,7 @@ export class SessionsService {
       .update(refreshTokens)
       .set({ revokedAt: sql`now()` })
       .where(and(eq(refreshTokens.familyId, sessionId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
-    await announceSessionsEnded(this.events, [sessionId], this.config.ACCESS_TOKEN_TTL_SECONDS);
+    await announceSessionsEnded(this.events, [sessionId], this.config.sessions.accessTokenTtlSeconds);
   }
 
 
@@ -167,16 +164,16 @@ export class SessionsService {
       familyId,
       userId,
       tokenHash: digest,
-      expiresAt: new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000),
+      expiresAt: new Date(Date.now() + this.config.sessions.refreshTokenTtlSeconds * 1000),
     });
     return token;
   }
 
   private async sessionFor(user: UserRow, familyId: string, refreshToken: string, deviceToken: string | null): Promise<Session> {
     const { token } = await issueAccessToken(
-      this.config.JWT_SECRET,
+      this.config.auth.jwtSecret,
       { userId: user.id, role: user.role, sessionId: familyId },
-      this.config.ACCESS_TOKEN_TTL_SECONDS,
+      this.config.sessions.accessTokenTtlSeconds,
     );
     return { sessionId: familyId, accessToken: token, refreshToken, user, deviceToken };
   }

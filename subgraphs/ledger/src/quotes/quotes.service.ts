@@ -96,17 +96,12 @@ export class QuotesService {
 }
 
 /** The service the configuration describes: off, a fixed price, or the HTTP ticker. */
-export function createQuotesService(config: Config, now?: () => number): QuotesService {
-  if (!config.BTC_PRICE_SOURCE || config.CREDIT_VALUE_MINOR === undefined) return new QuotesService(null);
-  const currency = config.CREDIT_CURRENCY;
+export function createQuotesService(pricing: Config["pricing"], now?: () => number): QuotesService {
+  if (pricing.source === "off") return new QuotesService(null);
+  const currency = pricing.currency;
   const source: BtcPriceSource =
-    config.BTC_PRICE_SOURCE === "fixed"
-      ? new FixedPriceSource(BigInt(config.BTC_FIXED_PRICE_MINOR!))
-      : new HttpTickerPriceSource({
-          url: config.BTC_PRICE_URL!,
-          currency,
-          digits: minorDigits(currency),
-          timeoutMs: Math.round(config.BTC_PRICE_TIMEOUT_SECONDS * 1000),
-        });
-  return new QuotesService({ creditValueMinor: config.CREDIT_VALUE_MINOR, currency, source, maxAgeSeconds: config.BTC_PRICE_MAX_AGE_SECONDS, now });
+    pricing.source === "fixed"
+      ? new FixedPriceSource(BigInt(pricing.fixedPriceMinor))
+      : new HttpTickerPriceSource({ url: pricing.url, currency, digits: minorDigits(currency), timeoutMs: Math.round(pricing.timeoutSeconds * 1000) });
+  return new QuotesService({ creditValueMinor: pricing.creditValueMinor, currency, source, maxAgeSeconds: pricing.maxAgeSeconds, now });
 }

@@ -4,11 +4,11 @@ import { connect, loadConfig } from "@localex/common";
 import { ReconciliationService } from "./reconciliation.service.ts";
 
 const config = loadConfig(process.env, "operator");
-if (!config.DATABASE_URL) {
+if (!config.database.url) {
   console.error("ledger:reconcile needs DATABASE_URL (the database the ledger runs on).");
   process.exit(2);
 }
-const sql = connect(config.DATABASE_URL, { max: 1, applicationName: "localex-ledger-reconcile" });
+const sql = connect(config.database.url, { max: 1, applicationName: "localex-ledger-reconcile" });
 try {
   const report = await new ReconciliationService(sql).reconcile();
   console.log(`accounts checked: ${report.accountsChecked}`);

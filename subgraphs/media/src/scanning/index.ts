@@ -9,6 +9,6 @@ export { rejectInfected } from "./reject-infected.ts";
 export { ScanFailed, type MalwareScanner, type ScanResult } from "./malware-scanner.ts";
 
 /** clamd when CLAMAV_URL is set, otherwise no scanning (which describe() says at start-up). */
-export function createMalwareScanner(config: Pick<Config, "CLAMAV_URL">): MalwareScanner {
-  return config.CLAMAV_URL ? new ClamdScanner({ url: config.CLAMAV_URL }) : new DisabledScanner();
+export function createMalwareScanner(media: Pick<Config["media"], "clamavUrl">): MalwareScanner {
+  return media.clamavUrl ? new ClamdScanner({ url: media.clamavUrl }) : new DisabledScanner();
 }

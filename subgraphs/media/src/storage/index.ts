@@ -21,31 +21,18 @@ export interface BlobStoreRuntime {
   clock?: () => Date;
 }
 
-/** The adapter STORAGE_DRIVER names; config.ts has already checked S3_BUCKET is set for S3. */
-export function createBlobStore(config: Config, runtime: BlobStoreRuntime = {}): BlobStore {
-  if (config.STORAGE_DRIVER === "s3") {
-    if (!config.S3_BUCKET) throw new Error("STORAGE_DRIVER=s3 needs S3_BUCKET");
-    if (Boolean(config.S3_ACCESS_KEY_ID) !== Boolean(config.S3_SECRET_ACCESS_KEY))
-      throw new Error("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credentials");
-    return new S3BlobStore({
-      bucket: config.S3_BUCKET,
-      region: config.S3_REGION,
-      forcePathStyle: config.S3_FORCE_PATH_STYLE,
-      endpoint: config.S3_ENDPOINT,
-      credentials:
-        config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
-          ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
-          : undefined,
-      cdnBaseUrl: config.MEDIA_CDN_BASE_URL,
-      clock: runtime.clock,
-    });
+/** The adapter STORAGE_DRIVER names. */
+export function createBlobStore(storage: Config["storage"], runtime: BlobStoreRuntime = {}): BlobStore {
+  if (storage.driver === "s3") {
+    const { bucket, region, forcePathStyle, endpoint, credentials, cdnBaseUrl } = storage;
+    return new S3BlobStore({ bucket, region, forcePathStyle, endpoint, credentials, cdnBaseUrl, clock: runtime.clock });
   }
-  const publicUrl = config.MEDIA_PUBLIC_URL;
+  const publicUrl = storage.publicUrl;
   return new DiskBlobStore({
-    root: resolve(config.DATA_DIR, "media"),
+    root: resolve(storage.dataDir, "media"),
     baseUrl: publicUrl ?? (() => runtime.listeningUrl?.()),
-    signingSecret: config.MEDIA_SIGNING_SECRET,
-    cdnBaseUrl: config.MEDIA_CDN_BASE_URL,
+    signingSecret: storage.signingSecret,
+    cdnBaseUrl: storage.cdnBaseUrl,
     clock: runtime.clock,
   });
 }

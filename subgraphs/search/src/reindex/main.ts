@@ -9,28 +9,23 @@ import {
   migrateSubgraph,
   SUBGRAPH_NAMES,
   SubgraphDirectory,
-  subgraphPort,
-  subgraphUrlOverrides,
 } from "@localex/common";
 import { createSearchIndex } from "../index-port/create-index.ts";
 import { reindexFromListings } from "../indexing/reindex.ts";
 
+// Search's settings: DATABASE_URL is required (the reindex runs against the database the graph uses).
 const config = loadConfigOrExit(process.env, "search");
-if (!config.DATABASE_URL) {
-  console.error("DATABASE_URL is required: the reindex runs against the database the graph uses.");
-  process.exit(1);
-}
-const log = createLogger(config.LOG_LEVEL, "localex-search-reindex");
+const log = createLogger(config.app.logLevel, "localex-search-reindex");
 const directory = new SubgraphDirectory();
-const overrides = subgraphUrlOverrides(config);
+const { urls, host, ports } = config.subgraphs;
 for (const name of SUBGRAPH_NAMES) {
-  directory.set(name, overrides[name] ?? `http://${config.SUBGRAPH_HOST}:${subgraphPort(config, name)}/graphql`);
+  directory.set(name, urls[name] ?? `http://${host}:${ports[name]}/graphql`);
 }
 
-await migrateSubgraph(config.DATABASE_URL, "search");
-const sql = connect(config.DATABASE_URL, { max: 2, applicationName: "localex-search-reindex" });
-const index = createSearchIndex(config, sql);
-const internal = new InternalClient("search", callerKeysFor(config, "search"), directory);
+await migrateSubgraph(config.database.url, "search");
+const sql = connect(config.database.url, { max: 2, applicationName: "localex-search-reindex" });
+const index = createSearchIndex(config.search, sql);
+const internal = new InternalClient("search", callerKeysFor(config.callers, "search"), directory);
 const started = Date.now();
 try {
   await index.prepare();

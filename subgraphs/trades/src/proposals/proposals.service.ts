@@ -152,7 +152,7 @@ export class ProposalsService {
   }
 
   private expiryFromNow(): Date {
-    return new Date(Date.now() + this.settings.TRADE_EXPIRY_HOURS * 3_600_000);
+    return new Date(Date.now() + this.settings.expiryHours * 3_600_000);
   }
 }
 

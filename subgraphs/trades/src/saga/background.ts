@@ -37,7 +37,7 @@ export async function startTradeBackground(
     return running;
   };
   void sweep();
-  const timer = setInterval(() => void sweep(), settings.TRADE_RECOVERY_INTERVAL_SECONDS * 1000);
+  const timer = setInterval(() => void sweep(), settings.recoveryIntervalSeconds * 1000);
   timer.unref();
 
   return async () => {

@@ -41,7 +41,7 @@ export class SagaDriver {
     const owner = randomUUID();
     return {
       owner,
-      set: { saga, sagaTarget: target, sagaActorId: actorId, sagaOwner: owner, sagaLeaseUntil: leaseEnd(this.settings.TRADE_SAGA_LEASE_SECONDS) },
+      set: { saga, sagaTarget: target, sagaActorId: actorId, sagaOwner: owner, sagaLeaseUntil: leaseEnd(this.settings.sagaLeaseSeconds) },
     };
   }
 
@@ -49,7 +49,7 @@ export class SagaDriver {
   async claim(id: string, ignoreLease: boolean): Promise<{ row: TradeRow; owner: string } | null> {
     const owner = randomUUID();
     // A retry after a lost answer finds the lease already ours (no longer run out).
-    const row = await retryDatabaseWork(() => this.sagas.takeSaga(id, owner, this.settings.TRADE_SAGA_LEASE_SECONDS, ignoreLease));
+    const row = await retryDatabaseWork(() => this.sagas.takeSaga(id, owner, this.settings.sagaLeaseSeconds, ignoreLease));
     return row ? { row, owner } : null;
   }
 
@@ -61,7 +61,7 @@ export class SagaDriver {
           const failure = await acceptSteps(this.partners, row, renew, this.log);
           if (!failure) {
             // From now on escrow is held: both parties have TRADE_CONFIRMATION_DAYS to confirm, or it goes to an administrator.
-            const confirmBy = new Date(Date.now() + this.settings.TRADE_CONFIRMATION_DAYS * 86_400_000);
+            const confirmBy = new Date(Date.now() + this.settings.confirmationDays * 86_400_000);
             const set = { status: "ACCEPTED", turnUserId: null, expiresAt: null, confirmBy } as const;
             const done = await this.finish(row, owner, set, { kind: "ACCEPTED" }, (tx) => scheduleExpiry(tx, row.id, confirmBy));
             return { row: done, acceptFailure: null };
@@ -122,7 +122,7 @@ export class SagaDriver {
   private async switchToUndo(row: TradeRow, owner: string, failure: AcceptFailure): Promise<TradeRow> {
     const stored: StoredUserError = { code: failure.error.code, message: failure.error.message, field: failure.error.field ?? null };
     // UNDO_ACCEPT too: a retry after a lost answer finds the switch already made.
-    const next = await retryDatabaseWork(() => this.sagas.undoAccept(row.id, owner, stored, this.settings.TRADE_SAGA_LEASE_SECONDS));
+    const next = await retryDatabaseWork(() => this.sagas.undoAccept(row.id, owner, stored, this.settings.sagaLeaseSeconds));
     if (!next) throw new LeaseLost(row.id);
     return next;
   }
@@ -155,7 +155,7 @@ export class SagaDriver {
   /** Before each step: extend the lease, or stop if another driver has taken over. */
   private renewer(row: TradeRow, owner: string): Renew {
     return async () => {
-      const held = await retryDatabaseWork(() => this.sagas.renewSaga(row.id, owner, this.settings.TRADE_SAGA_LEASE_SECONDS));
+      const held = await retryDatabaseWork(() => this.sagas.renewSaga(row.id, owner, this.settings.sagaLeaseSeconds));
       if (!held) throw new LeaseLost(row.id);
     };
   }

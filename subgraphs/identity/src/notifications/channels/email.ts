@@ -1,4 +1,4 @@
-import { ConfigError, type Config } from "@localex/common";
+import type { Config } from "@localex/common";
 import { createTransport, type SMTPPoolOptions, type SMTPPoolSentMessageInfo, type Transporter } from "nodemailer";
 import { DeliveryFailed, type EmailChannel, type OutgoingNotification, type Recipient } from "./channel.ts";
 import { renderEmail, type RenderedEmail } from "./templates.ts";
@@ -117,37 +117,17 @@ export class DevelopmentMailbox implements EmailChannel {
 }
 
 /** Where links in mail point when PUBLIC_APP_URL is unset (development and tests only). */
-export const DEVELOPMENT_APP_URL = "http://localhost:3000";
+/** Where links in mail point when PUBLIC_APP_URL is unset (development only). */
+export { DEVELOPMENT_APP_URL } from "@localex/common";
 
 /**
- * SMTP when SMTP_URL is set, otherwise the in-memory development mailbox. In production the
- * mailbox would swallow every email (verification links included) and PUBLIC_APP_URL has no
- * sensible default, so both are required there: start-up fails with a message naming them.
+ * SMTP when SMTP_URL is set, otherwise the in-memory development mailbox (the configuration
+ * refuses production without SMTP_URL and PUBLIC_APP_URL, naming them).
  */
-export function createEmailChannel(
-  config: Pick<Config, "SMTP_URL" | "MAIL_FROM"> & Partial<Pick<Config, "NODE_ENV" | "PUBLIC_APP_URL">>,
-): SmtpEmailChannel | DevelopmentMailbox {
-  const problems = mailConfigurationProblems(config);
-  if (problems.length > 0) throw new ConfigError(problems);
-  const appUrl = publicAppUrl(config);
-  return config.SMTP_URL
-    ? new SmtpEmailChannel({ url: config.SMTP_URL, from: config.MAIL_FROM, appUrl })
-    : new DevelopmentMailbox({ from: config.MAIL_FROM, appUrl });
-}
-
-/** What production needs for mail, as ConfigError lines (`VARIABLE: why`). */
-export function mailConfigurationProblems(config: Partial<Pick<Config, "NODE_ENV" | "SMTP_URL" | "PUBLIC_APP_URL">>): string[] {
-  if (config.NODE_ENV !== "production") return [];
-  const problems: string[] = [];
-  if (!config.SMTP_URL)
-    problems.push("SMTP_URL: is required in production (smtp://user:pass@host:port); without it mail would go to the development inbox, which production does not serve");
-  if (!config.PUBLIC_APP_URL) problems.push("PUBLIC_APP_URL: is required in production (the web app's https address that links in mail point to)");
-  return problems;
-}
-
-/** The base of links in mail, without a trailing slash. */
-export function publicAppUrl(config: Partial<Pick<Config, "PUBLIC_APP_URL">>): string {
-  return (config.PUBLIC_APP_URL ?? DEVELOPMENT_APP_URL).replace(/\/+$/, "");
+export function createEmailChannel(mail: Config["mail"]): SmtpEmailChannel | DevelopmentMailbox {
+  return mail.transport.kind === "smtp"
+    ? new SmtpEmailChannel({ url: mail.transport.url, from: mail.from, appUrl: mail.appUrl })
+    : new DevelopmentMailbox({ from: mail.from, appUrl: mail.appUrl });
 }
 
 /** The URL for logs and errors: the password stays out of both. */

@@ -11,8 +11,6 @@ export {
   createEmailChannel,
   DEVELOPMENT_APP_URL,
   DevelopmentMailbox,
-  mailConfigurationProblems,
-  publicAppUrl,
   SmtpEmailChannel,
   type DevelopmentMail,
   type SmtpEmailOptions,

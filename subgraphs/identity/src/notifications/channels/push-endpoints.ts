@@ -17,8 +17,8 @@ export interface PushEndpointRules {
 
 export const PUBLIC_PUSH_ENDPOINTS: PushEndpointRules = { hosts: PUBLIC_PUSH_SERVICE_HOSTS, allowLoopback: false, allowPlainHttp: false };
 
-export function pushEndpointRules(config: Pick<Config, "PUSH_ENDPOINT_HOSTS" | "PUSH_ALLOW_LOOPBACK" | "NODE_ENV">): PushEndpointRules {
-  return { hosts: config.PUSH_ENDPOINT_HOSTS, allowLoopback: config.PUSH_ALLOW_LOOPBACK, allowPlainHttp: config.NODE_ENV !== "production" };
+export function pushEndpointRules(push: Pick<Config["push"], "endpointHosts" | "allowLoopback" | "allowPlainHttp">): PushEndpointRules {
+  return { hosts: push.endpointHosts, allowLoopback: push.allowLoopback, allowPlainHttp: push.allowPlainHttp };
 }
 
 /** Why `endpoint` is not one we push to, in words for the member; null when it is. */

@@ -128,14 +128,10 @@ export class WebPushChannel implements PushChannel {
 }
 
 /** VAPID and the endpoints we push to from the configuration; plain-http push endpoints only outside production. */
-export function createPushChannel(
-  config: Pick<Config, "VAPID_PUBLIC_KEY" | "VAPID_PRIVATE_KEY" | "VAPID_SUBJECT" | "NODE_ENV" | "PUSH_ENDPOINT_HOSTS" | "PUSH_ALLOW_LOOPBACK">,
-): WebPushChannel {
-  const rules = pushEndpointRules(config);
+export function createPushChannel(push: Config["push"]): WebPushChannel {
+  const rules = pushEndpointRules(push);
   return new WebPushChannel({
-    publicKey: config.VAPID_PUBLIC_KEY,
-    privateKey: config.VAPID_PRIVATE_KEY,
-    subject: config.VAPID_SUBJECT,
+    ...push.vapid,
     allowPlainHttp: rules.allowPlainHttp,
     endpoints: { hosts: rules.hosts, allowLoopback: rules.allowLoopback },
   });
