@@ -73,7 +73,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
     const listings = new ListingOwners(internal);
     const decoder = new IsolatedDecoder({ uid: config.MEDIA_DECODER_UID, gid: config.MEDIA_DECODER_GID });
     const results = new ResultJobs(jobsStore, store, blobs, { ttlHours: config.DATA_EXPORT_TTL_HOURS, linkTtlSeconds: limits.urlTtlSeconds }, log);
-    const exports = new DataExportsService(jobsStore, results, blobs, internal);
+    const exports = new DataExportsService(store, results, blobs, internal);
     const statements = new StatementsService(results, blobs, internal);
     return {
       events,
@@ -85,12 +85,12 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits, decoder),
       photos: new PhotosService(store, listings),
       processing: new JobsService(jobsStore, store, { [TASKS.exportMemberData]: exports, [TASKS.ledgerStatement]: statements }),
-      cleanup: new CleanupService(store, blobs, listings, log),
+      cleanup: new CleanupService(store, jobsStore, blobs, listings, log),
       library: new LibraryService(store, limits.quotaBytes),
       results,
       exports,
       statements,
-      members: new MemberMediaService(store, blobs),
+      members: new MemberMediaService(store, jobsStore, blobs),
       rateLimits,
       internal,
       uploadPace: uploadPace(config),

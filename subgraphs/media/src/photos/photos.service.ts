@@ -1,6 +1,5 @@
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import { accepted, refusal, type Caller, type Outcome } from "@localex/common";
-import { media, type MediaRow } from "../db/schema.ts";
+import type { MediaRow } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import type { ListingOwners } from "./listing-owners.ts";
 
@@ -16,27 +15,13 @@ export class PhotosService {
     if (denied) return refusal(denied.code, denied.message, "listingId");
     return this.store.db.transaction(async (tx): Promise<Outcome<MediaRow[]>> => {
       await this.store.lockOwner(tx, caller.userId);
-      const current = await tx
-        .select({ id: media.id })
-        .from(media)
-        .where(and(eq(media.listingId, listingId), ne(media.status, "FAILED")));
-      const expected = new Set(current.map((r) => r.id));
+      const expected = new Set(await this.store.photoIdsOf(tx, listingId));
       const given = new Set(mediaIds);
       if (given.size !== mediaIds.length || given.size !== expected.size || ![...given].every((id) => expected.has(id))) {
         return refusal("INVALID_INPUT", `mediaIds must name each of the listing's ${expected.size} photos exactly once.`, "mediaIds");
       }
       if (mediaIds.length === 0) return accepted([]);
-      const positions = sql.join(
-        mediaIds.map((id, i) => sql`when ${id}::uuid then ${i}::int`),
-        sql` `,
-      );
-      const photos = await tx
-        .update(media)
-        .set({ position: sql`case ${media.id} ${positions} end`, updatedAt: sql`now()` })
-        .where(inArray(media.id, mediaIds))
-        .returning()
-        .then((rows) => rows.sort((a, b) => a.position - b.position));
-      return accepted(photos);
+      return accepted(await this.store.setPositions(tx, mediaIds));
     });
   }
 }

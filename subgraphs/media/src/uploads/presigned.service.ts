@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { and, eq, isNull } from "drizzle-orm";
 import { accepted, formatBytes, refusal, type Caller, type ErrorCode, type Outcome, textProblem } from "@localex/common";
-import { media, type MediaRow, type UploadPurposeName } from "../db/schema.ts";
+import type { MediaRow, UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import { isOwnerOrAdmin } from "../media/visibility.ts";
@@ -128,11 +127,7 @@ export class PresignedUploadsService {
     }
     const started = await this.jobs.transaction(async (tx) => {
       // Claims the upload: of two completes at once, one starts the job.
-      const [claimed] = await tx
-        .update(media)
-        .set({ uploadExpiresAt: null, stagingKey: received })
-        .where(and(eq(media.id, row.id), isNull(media.jobId)))
-        .returning();
+      const claimed = await this.media.claimUpload(tx, row.id, received);
       return claimed ? startProcessing(tx, this.media, this.jobs, claimed) : null;
     });
     if (!started) {
