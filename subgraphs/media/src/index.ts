@@ -80,7 +80,7 @@ export const media: SubgraphModule<MediaServices, MediaContext> = {
       store,
       jobsStore,
       blobs,
-      media: new MediaService(store, blobs, limits.urlTtlSeconds),
+      media: new MediaService(store, jobsStore, blobs, limits.urlTtlSeconds),
       uploads: new UploadsService(store, jobsStore, blobs, listings, limits, decoder),
       presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits, decoder),
       photos: new PhotosService(store, listings),

@@ -2,6 +2,7 @@ import { TASKS, type Logger } from "@localex/common";
 import type { MediaRow } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
+import { removeMedia } from "../media/remove-media.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
 import type { BlobStore } from "../storage/index.ts";
 
@@ -110,7 +111,7 @@ export class CleanupService {
   private async removeAll(rows: MediaRow[]): Promise<number> {
     let removed = 0;
     for (const row of rows) {
-      const gone = await this.store.remove(this.store.db, row.id);
+      const gone = await removeMedia({ media: this.store, jobs: this.jobs }, row.id);
       if (!gone) continue;
       await this.blobs.delete(blobKeysOf(gone));
       removed++;

@@ -84,6 +84,15 @@ export class JobsStore {
     });
   }
 
+  /**
+   * Deletes the processing jobs of media rows just removed, in one statement. Unannounced, as
+   * they always were: their subscribers' `jobUpdated` has nothing more to say.
+   */
+  async removeProcessingOf(executor: Tx | MediaDatabase, removed: readonly { jobId: string | null }[]): Promise<void> {
+    const ids = removed.flatMap((r) => (r.jobId ? [r.jobId] : []));
+    if (ids.length > 0) await executor.delete(jobs).where(inArray(jobs.id, ids));
+  }
+
   /** Deletes every job of the member, unannounced (their account is going); answers the result files they named. */
   async removeAllOf(ownerId: string): Promise<string[]> {
     const rows = await this.db.delete(jobs).where(eq(jobs.ownerId, ownerId)).returning({ resultKey: jobs.resultKey });

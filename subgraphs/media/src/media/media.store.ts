@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import { decodeInstantCursor, isUuid, toConnection, type Connection } from "@localex/common";
-import { jobs, media, type MediaDatabase, type MediaRow, type Tx, type UploadPurposeName } from "../db/schema.ts";
+import { media, type MediaDatabase, type MediaRow, type Tx, type UploadPurposeName } from "../db/schema.ts";
 
 /** Every SQL statement on media rows (reads, locks, writes); it returns rows and decides nothing. */
 export class MediaStore {
@@ -190,31 +190,26 @@ export class MediaStore {
     await tx.delete(media).where(eq(media.id, id));
   }
 
-  /** Removes the row and its job; the caller deletes the blobs it names. */
+  /** Removes the row; the caller removes its job (JobsStore.removeProcessingOf) and the blobs it names. */
   async remove(tx: Tx | MediaDatabase, id: string): Promise<MediaRow | null> {
     const [row] = await tx.delete(media).where(eq(media.id, id)).returning();
-    if (row?.jobId) await tx.delete(jobs).where(eq(jobs.id, row.jobId));
     return row ?? null;
   }
 
-  /** Removes the member's documents among `ids`, with their jobs; answers the rows, for their blobs. */
+  /** Removes the member's documents among `ids`; answers the rows, for their jobs and blobs. */
   async removeDocuments(ownerId: string, ids: readonly string[]): Promise<MediaRow[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
     return this.removeWhere(and(eq(media.ownerId, ownerId), eq(media.purpose, "DOCUMENT"), inArray(media.id, valid))!);
   }
 
-  /** Removes every item of the member, with their jobs; answers the rows, for their blobs. */
+  /** Removes every item of the member; answers the rows, for their jobs and blobs. */
   async removeAllOf(ownerId: string): Promise<MediaRow[]> {
     return this.removeWhere(eq(media.ownerId, ownerId));
   }
 
-  // The rows in one statement, then their jobs.
   private async removeWhere(where: SQL): Promise<MediaRow[]> {
-    const rows = await this.db.delete(media).where(where).returning();
-    const jobIds = rows.flatMap((r) => (r.jobId ? [r.jobId] : []));
-    if (jobIds.length > 0) await this.db.delete(jobs).where(inArray(jobs.id, jobIds));
-    return rows;
+    return this.db.delete(media).where(where).returning();
   }
 }
 

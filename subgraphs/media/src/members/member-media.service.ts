@@ -23,7 +23,7 @@ export class MemberMediaService {
 
   /** Deletes the member's documents among `ids`, rows and bytes; returns how many rows went. */
   async deleteDocuments(ownerId: string, ids: readonly string[]): Promise<number> {
-    return this.removeBlobsOf(await this.store.removeDocuments(ownerId, ids));
+    return this.afterRemoving(await this.store.removeDocuments(ownerId, ids));
   }
 
   /**
@@ -32,14 +32,15 @@ export class MemberMediaService {
    */
   async forgetMember(ownerId: string): Promise<number> {
     await markDeparted(this.store, ownerId);
-    const removed = await this.removeBlobsOf(await this.store.removeAllOf(ownerId));
+    const removed = await this.afterRemoving(await this.store.removeAllOf(ownerId));
     await this.blobs.delete(await this.jobs.removeAllOf(ownerId));
     return removed;
   }
 
-  // Rows first, in one statement; then their bytes. A crash between leaves bytes that the
-  // hourly orphan cleanup removes (it deletes objects no row points at), never a row without bytes.
-  private async removeBlobsOf(rows: MediaRow[]): Promise<number> {
+  // The rows went first, in one statement; then their jobs, then their bytes. A crash between
+  // leaves bytes that the hourly orphan cleanup removes (it deletes objects no row points at), never a row without bytes.
+  private async afterRemoving(rows: MediaRow[]): Promise<number> {
+    await this.jobs.removeProcessingOf(this.jobs.db, rows);
     await this.blobs.delete(rows.flatMap(blobKeysOf));
     return rows.length;
   }

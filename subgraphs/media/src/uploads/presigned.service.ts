@@ -6,6 +6,7 @@ import { accepted, formatBytes, refusal, type Caller, type ErrorCode, type Outco
 import type { MediaRow, UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
+import { removeMedia } from "../media/remove-media.ts";
 import { isOwnerOrAdmin } from "../media/visibility.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
 import type { IsolatedDecoder } from "../processing/decoder/index.ts";
@@ -152,6 +153,6 @@ export class PresignedUploadsService {
   /** Removes a refused upload: its blob, then its row (which releases its quota). */
   private async discard(row: MediaRow): Promise<void> {
     if (row.stagingKey) await this.blobs.delete([row.stagingKey]);
-    await this.media.remove(this.media.db, row.id);
+    await removeMedia({ media: this.media, jobs: this.jobs }, row.id);
   }
 }
