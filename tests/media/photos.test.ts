@@ -95,6 +95,24 @@ describe("listing photos", () => {
     expect(await photoIds(ann.client, listing.id)).toEqual([kept.id]);
     expect((await fetch(gone.thumbnail!)).status).toBe(404);
   });
+
+  it("deletes the photo's processing job with it; a kept photo's job stays", async () => {
+    const ann = await registerUser();
+    const listing = await createListing(ann);
+    const uploaded = async (width: number) => {
+      const path = await flat(dir, `${randomUUID()}.png`, width, 100, "png");
+      const { media } = await uploadDirect(ann, path, { purpose: "LISTING_PHOTO", listingId: listing.id, contentType: "image/png" });
+      await untilJobEnds(ann, media!.job!.id);
+      return { mediaId: media!.id, jobId: media!.job!.id };
+    };
+    const kept = await uploaded(300);
+    const gone = await uploaded(310);
+    const JOB_ID = `query ($id: ID!) { job(id: $id) { id } }`;
+    expect(await ann.client.data(JOB_ID, { id: gone.jobId })).toEqual({ job: { id: gone.jobId } });
+    expect(await ann.client.data(DELETE_MEDIA, { id: gone.mediaId })).toEqual({ deleteMedia: { deleted: true, errors: [] } });
+    expect(await ann.client.data(JOB_ID, { id: gone.jobId })).toEqual({ job: null });
+    expect(await ann.client.data(JOB_ID, { id: kept.jobId })).toEqual({ job: { id: kept.jobId } });
+  });
 });
 
 describe("avatars", () => {

@@ -73,24 +73,24 @@ export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleCo
     const listings = new ListingOwners(internal);
     const decoder = new IsolatedDecoder(config.media.decoder);
     const results = new ResultJobs(jobsStore, store, blobs, { ttlHours: config.media.dataExportTtlHours, linkTtlSeconds: limits.urlTtlSeconds }, log);
-    const exports = new DataExportsService(jobsStore, results, blobs, internal);
+    const exports = new DataExportsService(store, results, blobs, internal);
     const statements = new StatementsService(results, blobs, internal);
     return {
       events,
       store,
       jobsStore,
       blobs,
-      media: new MediaService(store, blobs, limits.urlTtlSeconds),
+      media: new MediaService(store, jobsStore, blobs, limits.urlTtlSeconds),
       uploads: new UploadsService(store, jobsStore, blobs, listings, limits, decoder),
       presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits, decoder),
       photos: new PhotosService(store, listings),
       processing: new JobsService(jobsStore, store, { [TASKS.exportMemberData]: exports, [TASKS.ledgerStatement]: statements }),
-      cleanup: new CleanupService(store, blobs, listings, log),
+      cleanup: new CleanupService(store, jobsStore, blobs, listings, log),
       library: new LibraryService(store, limits.quotaBytes),
       results,
       exports,
       statements,
-      members: new MemberMediaService(store, blobs),
+      members: new MemberMediaService(store, jobsStore, blobs),
       rateLimits,
       internal,
       uploadPace: config.uploads.pace,

@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import { TASKS, type Logger } from "@localex/common";
-import { jobs, media, type MediaRow } from "../db/schema.ts";
+import type { MediaRow } from "../db/schema.ts";
+import type { JobsStore } from "../jobs/jobs.store.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
+import { removeMedia } from "../media/remove-media.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
 import type { BlobStore } from "../storage/index.ts";
 
@@ -29,21 +30,15 @@ const WAITING_PREFIXES = new Set(["staging/", "received/"]);
 export class CleanupService {
   constructor(
     private readonly store: MediaStore,
+    private readonly jobs: JobsStore,
     private readonly blobs: BlobStore,
     private readonly listings: ListingOwners,
     private readonly log: Logger,
   ) {}
 
   async run(now = new Date()): Promise<CleanupReport> {
-    const db = this.store.db;
-    const abandoned = await db
-      .select()
-      .from(media)
-      .where(and(eq(media.status, "PENDING"), isNull(media.jobId), lt(media.uploadExpiresAt, now)));
-    const failed = await db
-      .select()
-      .from(media)
-      .where(and(eq(media.status, "FAILED"), lt(media.updatedAt, new Date(now.getTime() - FAILED_KEPT_MS))));
+    const abandoned = await this.store.abandonedUploads(now);
+    const failed = await this.store.failedBefore(new Date(now.getTime() - FAILED_KEPT_MS));
     const report: CleanupReport = {
       abandonedUploads: await this.removeAll(abandoned),
       failedMedia: await this.removeAll(failed),
@@ -55,14 +50,14 @@ export class CleanupService {
   }
 
   private async removePhotosOfGoneListings(): Promise<number> {
-    const rows = await this.store.db.selectDistinct({ listingId: media.listingId }).from(media).where(isNotNull(media.listingId));
+    const listingIds = await this.store.listingIds();
     let removed = 0;
-    for (let i = 0; i < rows.length; i += 500) {
-      const ids = rows.slice(i, i + 500).map((r) => r.listingId!);
+    for (let i = 0; i < listingIds.length; i += 500) {
+      const ids = listingIds.slice(i, i + 500);
       const known = new Map((await this.listings.of(ids)).map((l) => [l.id, l.status]));
       const gone = ids.filter((id) => !known.has(id) || known.get(id) === "ARCHIVED");
       if (gone.length === 0) continue;
-      removed += await this.removeAll(await this.store.db.select().from(media).where(inArray(media.listingId, gone)));
+      removed += await this.removeAll(await this.store.allOfListings(gone));
     }
     return removed;
   }
@@ -105,7 +100,7 @@ export class CleanupService {
     let removed = 0;
     for (let i = 0; i < keys.length; i += 500) {
       const batch = keys.slice(i, i + 500);
-      const named = new Set((await this.store.db.select({ key: jobs.resultKey }).from(jobs).where(inArray(jobs.resultKey, batch))).map((j) => j.key));
+      const named = await this.jobs.namedResults(batch);
       const stray = batch.filter((key) => !named.has(key));
       await this.blobs.delete(stray);
       removed += stray.length;
@@ -116,7 +111,7 @@ export class CleanupService {
   private async removeAll(rows: MediaRow[]): Promise<number> {
     let removed = 0;
     for (const row of rows) {
-      const gone = await this.store.remove(this.store.db, row.id);
+      const gone = await removeMedia({ media: this.store, jobs: this.jobs }, row.id);
       if (!gone) continue;
       await this.blobs.delete(blobKeysOf(gone));
       removed++;

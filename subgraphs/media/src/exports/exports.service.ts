@@ -1,9 +1,8 @@
 import { Readable } from "node:stream";
-import { eq } from "drizzle-orm";
 import { enqueueJob, TASKS, type InternalClient } from "@localex/common";
-import { media, type JobRow } from "../db/schema.ts";
-import type { JobsStore } from "../jobs/jobs.store.ts";
+import type { JobRow } from "../db/schema.ts";
 import type { ResultJobs, ResultWork } from "../jobs/result-jobs.ts";
+import type { MediaStore } from "../media/media.store.ts";
 import type { BlobStore } from "../storage/index.ts";
 import { buildMemberArchive } from "./member-archive.ts";
 import { gatherSections, mediaSection } from "./member-sections.ts";
@@ -19,7 +18,7 @@ export class DataExportsService {
   private readonly work: ResultWork;
 
   constructor(
-    private readonly jobs: JobsStore,
+    private readonly media: MediaStore,
     private readonly results: ResultJobs,
     private readonly blobs: BlobStore,
     private readonly internal: InternalClient,
@@ -49,7 +48,7 @@ export class DataExportsService {
   private async writeArchive(job: JobRow, progress: (fraction: number) => Promise<void>): Promise<string> {
     const sections = await gatherSections(this.internal, job.ownerId);
     await progress(0.6);
-    const files = await this.jobs.db.select().from(media).where(eq(media.ownerId, job.ownerId));
+    const files = await this.media.allOf(job.ownerId);
     const archive = buildMemberArchive({ id: job.ownerId, exportedAt: new Date() }, [...sections, mediaSection(files, (k) => this.blobs.publicUrl(k))]);
     const key = `private/exports/${job.ownerId}/${job.id}.zip`;
     await this.blobs.putStream(key, Readable.from([archive]), { contentType: "application/zip", cacheControl: "private, no-store" });

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
-import { deliveredOrNotice, pageSize, requireAdmin, requireCaller, type Connection, type DeliveryNotice } from "@localex/common";
+import { deliveredOrNotice, pageSize, requireAdmin, requireCaller, toPayload, type Connection, type DeliveryNotice } from "@localex/common";
 import type { MediaContext } from "../context.ts";
 import type { JobRow, JobStatusName, MediaRow } from "../db/schema.ts";
 import { Media } from "../media/media.type.ts";
@@ -42,7 +42,7 @@ export class JobsResolver {
     description: "Runs a DEAD job again; its owner or an admin. Refused as data: NOT_FOUND, CONFLICT (not DEAD, or its input was refused).",
   })
   async retryJob(@Arg("id", () => ID) id: string, @Ctx() ctx: MediaContext): Promise<RetryJobPayload> {
-    return ctx.services.processing.retry(requireCaller(ctx.caller), id);
+    return toPayload(await ctx.services.processing.retry(requireCaller(ctx.caller), id), "job");
   }
 
   @FieldResolver(() => Media, { nullable: true, description: "The media the job processes." })

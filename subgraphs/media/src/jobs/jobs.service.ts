@@ -1,16 +1,8 @@
-import { userError, type Caller, type UserError } from "@localex/common";
+import { accepted, refusal, type Caller, type Outcome } from "@localex/common";
 import type { JobRow, Tx } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import type { JobsStore } from "./jobs.store.ts";
 import { canSeeJob } from "./visibility.ts";
-
-/** retryJob's result: the job queued again, or why it was not. */
-export interface RetryOutcome {
-  job: JobRow | null;
-  errors: UserError[];
-}
-
-const refused = (error: UserError): RetryOutcome => ({ job: null, errors: [error] });
 
 export class JobsService {
   constructor(
@@ -21,10 +13,10 @@ export class JobsService {
   ) {}
 
   /** A FAILED job queued again, with its attempts starting over; refused when it cannot help. */
-  async retry(caller: Caller, id: string): Promise<RetryOutcome> {
+  async retry(caller: Caller, id: string): Promise<Outcome<JobRow>> {
     const job = await this.jobs.byId(id);
-    if (!job || !canSeeJob(job, caller)) return refused(userError("NOT_FOUND", "There is no job with that id.", "id"));
-    const conflict = (message: string) => refused(userError("CONFLICT", message, "id"));
+    if (!job || !canSeeJob(job, caller)) return refusal("NOT_FOUND", "There is no job with that id.", "id");
+    const conflict = (message: string) => refusal("CONFLICT", message, "id");
     if (job.status === "FAILED") return conflict(`The job cannot succeed on another run: ${job.error ?? "its input was refused"}`);
     if (job.status !== "DEAD") return conflict(`The job is ${job.status}; only a DEAD job can be retried.`);
     const resultJob = Object.hasOwn(this.resultJobs, job.kind) ? this.resultJobs[job.kind] : undefined;
@@ -34,7 +26,7 @@ export class JobsService {
         await resultJob.enqueue(tx, id);
         return again!;
       });
-      return { job: queued, errors: [] };
+      return accepted(queued);
     }
     const row = job.mediaId ? await this.media.byId(job.mediaId) : null;
     if (!row?.stagingKey) return conflict("The upload this job processed is gone; upload the file again.");
@@ -44,6 +36,6 @@ export class JobsService {
       await this.jobs.enqueue(tx, id);
       return again!;
     });
-    return { job: queued, errors: [] };
+    return accepted(queued);
   }
 }

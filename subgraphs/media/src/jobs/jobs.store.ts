@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
 import { afterCommit, decodeInstantCursor, enqueueJob, isUuid, TASKS, TOPICS, toConnection, unitOfWork, type Connection, type EventBus } from "@localex/common";
 import { jobs, type JobRow, type JobStatusName, type MediaDatabase, type Tx } from "../db/schema.ts";
 
@@ -6,10 +6,10 @@ export const PROCESS_MEDIA_ATTEMPTS = 5;
 
 
 /**
- * Job rows (what members follow) and their graphile-worker jobs (what runs them). Every write of
- * a job row announces it to `jobUpdated` subscribers, nobody by hand: at once when written
- * outside a transaction (the statement has committed), after the commit when written in one
- * begun by `transaction` (and never when it rolls back).
+ * Every SQL statement on job rows (what members follow), and their graphile-worker jobs (what
+ * runs them). Every write of a job row queues its announcement to `jobUpdated` subscribers
+ * (afterCommit), nobody by hand: a write outside a transaction runs in its own unit of work, so
+ * the announcement follows its commit too (and never a rollback).
  */
 export class JobsStore {
   constructor(
@@ -63,36 +63,75 @@ export class JobsStore {
     await enqueueJob(tx, TASKS.processMedia, { jobId }, { jobKey: `media-process:${jobId}`, maxAttempts: PROCESS_MEDIA_ATTEMPTS });
   }
 
-  async update(tx: Tx | MediaDatabase, id: string, set: Partial<typeof jobs.$inferInsert>): Promise<JobRow | null> {
-    const [row] = await tx
-      .update(jobs)
-      .set({ ...set, updatedAt: sql`now()` })
-      .where(eq(jobs.id, id))
-      .returning();
-    if (row) this.announceWhenCommitted(tx, id);
-    return row ?? null;
+  async update(executor: Tx | MediaDatabase, id: string, set: Partial<typeof jobs.$inferInsert>): Promise<JobRow | null> {
+    return this.within(executor, async (tx) => {
+      const [row] = await tx
+        .update(jobs)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(eq(jobs.id, id))
+        .returning();
+      if (row) this.announceWhenCommitted(tx, id);
+      return row ?? null;
+    });
   }
 
   /** Deletes a job row (its subscribers learn it is gone: `jobUpdated` answers null); returns what it held. */
-  async remove(tx: Tx | MediaDatabase, id: string): Promise<JobRow | null> {
-    const [row] = await tx.delete(jobs).where(eq(jobs.id, id)).returning();
-    this.announceWhenCommitted(tx, id);
-    return row ?? null;
+  async remove(executor: Tx | MediaDatabase, id: string): Promise<JobRow | null> {
+    return this.within(executor, async (tx) => {
+      const [row] = await tx.delete(jobs).where(eq(jobs.id, id)).returning();
+      this.announceWhenCommitted(tx, id);
+      return row ?? null;
+    });
+  }
+
+  /**
+   * Deletes the processing jobs of media rows just removed, in one statement. Unannounced, as
+   * they always were: their subscribers' `jobUpdated` has nothing more to say.
+   */
+  async removeProcessingOf(executor: Tx | MediaDatabase, removed: readonly { jobId: string | null }[]): Promise<void> {
+    const ids = removed.flatMap((r) => (r.jobId ? [r.jobId] : []));
+    if (ids.length > 0) await executor.delete(jobs).where(inArray(jobs.id, ids));
+  }
+
+  /** Deletes every job of the member, unannounced (their account is going); answers the result files they named. */
+  async removeAllOf(ownerId: string): Promise<string[]> {
+    const rows = await this.db.delete(jobs).where(eq(jobs.ownerId, ownerId)).returning({ resultKey: jobs.resultKey });
+    return rows.flatMap((j) => (j.resultKey ? [j.resultKey] : []));
   }
 
   /** A running job's progress; never written over a job that has ended. */
   async recordProgress(id: string, progress: number): Promise<void> {
-    await this.db
-      .update(jobs)
-      .set({ progress, updatedAt: sql`now()` })
-      .where(and(eq(jobs.id, id), eq(jobs.status, "RUNNING")));
-    this.announceWhenCommitted(this.db, id);
+    await this.transaction(async (tx) => {
+      await tx
+        .update(jobs)
+        .set({ progress, updatedAt: sql`now()` })
+        .where(and(eq(jobs.id, id), eq(jobs.status, "RUNNING")));
+      this.announceWhenCommitted(tx, id);
+    });
+  }
+
+  /** Jobs whose result expired by `now`, and the file each names. */
+  async expiredResults(now: Date): Promise<{ id: string; resultKey: string }[]> {
+    const rows = await this.db
+      .select({ id: jobs.id, resultKey: jobs.resultKey })
+      .from(jobs)
+      .where(and(isNotNull(jobs.resultKey), lt(jobs.resultExpiresAt, now)));
+    return rows.map((r) => ({ id: r.id, resultKey: r.resultKey! }));
+  }
+
+  /** The keys among `keys` that a job names as its result. */
+  async namedResults(keys: readonly string[]): Promise<Set<string>> {
+    const rows = await this.db.select({ key: jobs.resultKey }).from(jobs).where(inArray(jobs.resultKey, [...keys]));
+    return new Set(rows.flatMap((j) => (j.key ? [j.key] : [])));
+  }
+
+  /** `write` in the caller's transaction, or else in a unit of work of its own. */
+  private within<R>(executor: Tx | MediaDatabase, write: (tx: Tx) => Promise<R>): Promise<R> {
+    return executor === this.db ? this.transaction(write) : write(executor as Tx);
   }
 
   /** Tells `jobUpdated` subscribers once the write is committed (never waits on them). */
-  private announceWhenCommitted(executor: Tx | MediaDatabase, jobId: string): void {
-    const announce = () => this.events.publish(TOPICS.job(jobId), { id: jobId });
-    if (executor === this.db) announce();
-    else afterCommit(executor, `job:${jobId}`, announce);
+  private announceWhenCommitted(tx: Tx, jobId: string): void {
+    afterCommit(tx, `job:${jobId}`, () => this.events.publish(TOPICS.job(jobId), { id: jobId }));
   }
 }

@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { and, eq, ne } from "drizzle-orm";
 import type { JobHelpers, JobPayload, Logger, TASKS } from "@localex/common";
-import { media, type MediaRow, type StoredVariant, type StoredVariants } from "../db/schema.ts";
+import type { MediaRow, StoredVariant, StoredVariants } from "../db/schema.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
 import type { IsolatedDecoder } from "../processing/decoder/index.ts";
 import { MediaRejected, type RenderedVariant } from "../processing/index.ts";
@@ -132,19 +131,9 @@ async function finish(
 ): Promise<void> {
   const storedBytes = Object.values(variants).reduce((sum, v) => sum + v.byteSize, 0);
   const outcome = await deps.jobs.transaction(async (tx) => {
-    const [ready] = await tx
-      .update(media)
-      .set({ status: "READY", variants, storedBytes, contentType, ...dimensions, stagingKey: null, error: null })
-      .where(and(eq(media.id, row.id), eq(media.status, "PROCESSING")))
-      .returning();
+    const ready = await deps.media.markReady(tx, row.id, { variants, storedBytes, contentType, ...dimensions, stagingKey: null, error: null });
     if (!ready) return { ready: null, replaced: [] as MediaRow[] };
-    const replaced =
-      row.purpose === "AVATAR"
-        ? await tx
-            .delete(media)
-            .where(and(eq(media.ownerId, row.ownerId), eq(media.purpose, "AVATAR"), eq(media.status, "READY"), ne(media.id, row.id)))
-            .returning()
-        : [];
+    const replaced = row.purpose === "AVATAR" ? await deps.media.removeOtherAvatars(tx, row.ownerId, row.id) : [];
     await deps.jobs.update(tx, jobId, { status: "SUCCEEDED", progress: 1, error: null });
     await notifyOwner(tx, row, "PHOTO_READY", jobId);
     return { ready, replaced };

@@ -1,6 +1,5 @@
-import { eq } from "drizzle-orm";
 import { enqueueJob, TASKS, type ErrorCode } from "@localex/common";
-import { media, type MediaRow, type Tx } from "../db/schema.ts";
+import type { MediaRow, Tx } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import { isMediaRejected } from "../processing/index.ts";
 import { ScanFailed } from "../scanning/index.ts";
@@ -38,7 +37,7 @@ export async function refuse(
   if (row.stagingKey) await deps.blobs.delete([row.stagingKey]);
   const infected = refusal.code === "INFECTED";
   await deps.jobs.transaction(async (tx) => {
-    if (infected) await tx.delete(media).where(eq(media.id, row.id));
+    if (infected) await deps.media.removeKeepingJob(tx, row.id);
     else await deps.media.update(tx, row.id, { status: "FAILED", error: refusal.message, stagingKey: null, storedBytes: 0 });
     await deps.jobs.update(tx, jobId, { status: "FAILED", error: refusal.message, errorCode: refusal.code, retryable: false, progress: null });
     if (infected) {

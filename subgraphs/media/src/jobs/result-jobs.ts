@@ -1,6 +1,5 @@
-import { and, isNotNull, lt } from "drizzle-orm";
 import type { Caller, Logger } from "@localex/common";
-import { jobs, type JobRow, type Tx } from "../db/schema.ts";
+import type { JobRow, Tx } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import { departing, hasDeparted } from "../members/departures.ts";
 import type { BlobStore } from "../storage/index.ts";
@@ -92,12 +91,9 @@ export class ResultJobs {
 
   /** Deletes results past their time (the hourly cleanup); returns how many. */
   async expire(now = new Date()): Promise<number> {
-    const expired = await this.jobs.db
-      .select({ id: jobs.id, resultKey: jobs.resultKey })
-      .from(jobs)
-      .where(and(isNotNull(jobs.resultKey), lt(jobs.resultExpiresAt, now)));
+    const expired = await this.jobs.expiredResults(now);
     if (expired.length === 0) return 0;
-    await this.blobs.delete(expired.map((j) => j.resultKey!));
+    await this.blobs.delete(expired.map((j) => j.resultKey));
     for (const job of expired) await this.jobs.update(this.jobs.db, job.id, { resultKey: null });
     return expired.length;
   }

@@ -1,6 +1,5 @@
-import { and, desc, eq, sql, type SQL } from "drizzle-orm";
-import { decodeInstantCursor, isUuid, toConnection, type Caller, type Connection } from "@localex/common";
-import { media, type MediaRow, type UploadPurposeName } from "../db/schema.ts";
+import type { Caller, Connection } from "@localex/common";
+import type { MediaRow, UploadPurposeName } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 
 export interface StorageUse {
@@ -21,21 +20,11 @@ export class LibraryService {
   }
 
   /**
-   * The owner's media, newest first (keyset pages on created_at, id), of one purpose if given.
-   * Deleted media have no row, so they are never listed. The cursor is checked before anything
-   * else, so a bad one is refused the same way whoever asks.
+   * The owner's media, newest first, of one purpose if given. Deleted media have no row, so they
+   * are never listed. A bad cursor is refused the same way whoever asks.
    */
-  async pageOf(ownerId: string, purpose: UploadPurposeName | null, first: number, after: string | null): Promise<Connection<MediaRow>> {
-    const cursor = decodeInstantCursor(after);
-    if (!isUuid(ownerId)) return toConnection([], first, () => [], 0, cursor !== null);
-    const selected = and(eq(media.ownerId, ownerId), purpose ? eq(media.purpose, purpose) : undefined);
-    const page: SQL | undefined = cursor ? sql`(${media.createdAt}, ${media.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
-    const db = this.store.db;
-    const [rows, [count]] = await Promise.all([
-      first === 0 ? Promise.resolve([]) : db.select().from(media).where(and(selected, page)).orderBy(desc(media.createdAt), desc(media.id)).limit(first + 1),
-      db.select({ n: sql<number>`count(*)::int` }).from(media).where(selected),
-    ]);
-    return toConnection(rows, first, (r) => [r.createdAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);
+  pageOf(ownerId: string, purpose: UploadPurposeName | null, first: number, after: string | null): Promise<Connection<MediaRow>> {
+    return this.store.pageOf(ownerId, purpose, first, after);
   }
 }
 

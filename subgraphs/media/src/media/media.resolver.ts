@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
-import { requireCaller } from "@localex/common";
+import { requireCaller, toPayload } from "@localex/common";
 import type { MediaContext } from "../context.ts";
 import type { ImageVariantName, MediaRow } from "../db/schema.ts";
 import { Job } from "../jobs/job.type.ts";
@@ -28,6 +28,7 @@ export class MediaResolver {
     description: "Deletes your photo, avatar or document, with every stored variant. Refused as data: NOT_FOUND, FORBIDDEN (not yours).",
   })
   async deleteMedia(@Arg("id", () => ID) id: string, @Ctx() ctx: MediaContext): Promise<DeleteMediaPayload> {
-    return ctx.services.media.delete(requireCaller(ctx.caller), id);
+    const outcome = await ctx.services.media.delete(requireCaller(ctx.caller), id);
+    return { ...toPayload(outcome, "deleted"), deleted: outcome.ok }; // `deleted` is non-null: false when refused
   }
 }

@@ -1,13 +1,16 @@
-import { forbidden, userError, type Caller, type UserError } from "@localex/common";
+import { accepted, forbidden, refusal, type Caller, type Outcome } from "@localex/common";
 import type { ImageVariantName, MediaRow } from "../db/schema.ts";
 import type { BlobStore } from "../storage/index.ts";
+import type { JobsStore } from "../jobs/jobs.store.ts";
 import { blobKeysOf, type MediaStore } from "./media.store.ts";
+import { removeMedia } from "./remove-media.ts";
 import { canSee, isOwnerOrAdmin } from "./visibility.ts";
 
 /** Reading and deleting media items. */
 export class MediaService {
   constructor(
     private readonly store: MediaStore,
+    private readonly jobs: JobsStore,
     private readonly blobs: BlobStore,
     private readonly urlTtlSeconds: number,
   ) {}
@@ -29,14 +32,14 @@ export class MediaService {
   }
 
   /** Deletes the item and every blob it has; its owner (or an admin) only. Refusals come back as data. */
-  async delete(caller: Caller, id: string): Promise<{ deleted: boolean; errors: UserError[] }> {
+  async delete(caller: Caller, id: string): Promise<Outcome<void>> {
     const row = await this.store.byId(id);
-    const notFound = { deleted: false, errors: [userError("NOT_FOUND", "There is no media with that id.", "id")] };
+    const notFound = refusal("NOT_FOUND", "There is no media with that id.", "id");
     if (!row || !canSee(row, caller)) return notFound;
-    if (!isOwnerOrAdmin(row, caller)) return { deleted: false, errors: [userError("FORBIDDEN", "Only the owner can delete this media.", "id")] };
-    const removed = await this.store.remove(this.store.db, id);
+    if (!isOwnerOrAdmin(row, caller)) return refusal("FORBIDDEN", "Only the owner can delete this media.", "id");
+    const removed = await removeMedia({ media: this.store, jobs: this.jobs }, id);
     if (!removed) return notFound; // deleted meanwhile, by another request
     await this.blobs.delete(blobKeysOf(removed));
-    return { deleted: true, errors: [] };
+    return accepted();
   }
 }

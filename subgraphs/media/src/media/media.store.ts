@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, inArray, ne, sql } from "drizzle-orm";
-import { isUuid } from "@localex/common";
-import { jobs, media, type MediaDatabase, type MediaRow, type Tx } from "../db/schema.ts";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
+import { decodeInstantCursor, isUuid, toConnection, type Connection } from "@localex/common";
+import { media, type MediaDatabase, type MediaRow, type Tx, type UploadPurposeName } from "../db/schema.ts";
 
-/** Reads and writes media rows. */
+/** Every SQL statement on media rows (reads, locks, writes); it returns rows and decides nothing. */
 export class MediaStore {
   constructor(readonly db: MediaDatabase) {}
 
@@ -25,6 +25,74 @@ export class MediaStore {
       .from(media)
       .where(and(inArray(media.listingId, valid), ne(media.status, "FAILED")))
       .orderBy(asc(media.listingId), asc(media.position), asc(media.createdAt));
+  }
+
+  /** The ids of a listing's photos (FAILED ones aside), in the caller's transaction. */
+  async photoIdsOf(tx: Tx, listingId: string): Promise<string[]> {
+    const rows = await tx
+      .select({ id: media.id })
+      .from(media)
+      .where(and(eq(media.listingId, listingId), ne(media.status, "FAILED")));
+    return rows.map((r) => r.id);
+  }
+
+  /** Every item of these listings, whatever its status (cleanup removes them). */
+  async allOfListings(listingIds: readonly string[]): Promise<MediaRow[]> {
+    return this.db.select().from(media).where(inArray(media.listingId, [...listingIds]));
+  }
+
+  /** Every listing that has an item. */
+  async listingIds(): Promise<string[]> {
+    const rows = await this.db.selectDistinct({ listingId: media.listingId }).from(media).where(isNotNull(media.listingId));
+    return rows.map((r) => r.listingId!);
+  }
+
+  /** Every item of the member (their data export). */
+  async allOf(ownerId: string): Promise<MediaRow[]> {
+    return this.db.select().from(media).where(eq(media.ownerId, ownerId));
+  }
+
+  /**
+   * The owner's items, newest first (keyset pages on created_at, id), of one purpose if given,
+   * with how many there are. The cursor is decoded first, so a bad one is refused whoever asks.
+   */
+  async pageOf(ownerId: string, purpose: UploadPurposeName | null, first: number, after: string | null): Promise<Connection<MediaRow>> {
+    const cursor = decodeInstantCursor(after);
+    if (!isUuid(ownerId)) return toConnection([], first, () => [], 0, cursor !== null);
+    const selected = and(eq(media.ownerId, ownerId), purpose ? eq(media.purpose, purpose) : undefined);
+    const page: SQL | undefined = cursor ? sql`(${media.createdAt}, ${media.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
+    const [rows, [count]] = await Promise.all([
+      first === 0 ? Promise.resolve([]) : this.db.select().from(media).where(and(selected, page)).orderBy(desc(media.createdAt), desc(media.id)).limit(first + 1),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(media).where(selected),
+    ]);
+    return toConnection(rows, first, (r) => [r.createdAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);
+  }
+
+  /** The ids among `ids` that are the member's own READY documents. */
+  async readyDocumentIds(ownerId: string, ids: readonly string[]): Promise<string[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    const rows = await this.db
+      .select({ id: media.id })
+      .from(media)
+      .where(and(eq(media.ownerId, ownerId), eq(media.purpose, "DOCUMENT"), eq(media.status, "READY"), inArray(media.id, valid)));
+    return rows.map((r) => r.id);
+  }
+
+  /** Presigned uploads never completed, their URL expired by `now`. */
+  async abandonedUploads(now: Date): Promise<MediaRow[]> {
+    return this.db
+      .select()
+      .from(media)
+      .where(and(eq(media.status, "PENDING"), isNull(media.jobId), lt(media.uploadExpiresAt, now)));
+  }
+
+  /** FAILED items unchanged since `before`. */
+  async failedBefore(before: Date): Promise<MediaRow[]> {
+    return this.db
+      .select()
+      .from(media)
+      .where(and(eq(media.status, "FAILED"), lt(media.updatedAt, before)));
   }
 
   /** Each user's current avatar: the newest READY one. */
@@ -74,11 +142,74 @@ export class MediaStore {
     return row ?? null;
   }
 
-  /** Removes the row and its job; the caller deletes the blobs it names. */
+  /** Puts these items in this order (positions 0, 1, …); answers them in it. */
+  async setPositions(tx: Tx, orderedIds: readonly string[]): Promise<MediaRow[]> {
+    if (orderedIds.length === 0) return [];
+    const positions = sql.join(
+      orderedIds.map((id, i) => sql`when ${id}::uuid then ${i}::int`),
+      sql` `,
+    );
+    const rows = await tx
+      .update(media)
+      .set({ position: sql`case ${media.id} ${positions} end`, updatedAt: sql`now()` })
+      .where(inArray(media.id, [...orderedIds]))
+      .returning();
+    return rows.sort((a, b) => a.position - b.position);
+  }
+
+  /** Claims a direct upload for its job: only while no job has it (of two claims at once, one gets the row). */
+  async claimUpload(tx: Tx, id: string, stagingKey: string): Promise<MediaRow | null> {
+    const [row] = await tx
+      .update(media)
+      .set({ uploadExpiresAt: null, stagingKey })
+      .where(and(eq(media.id, id), isNull(media.jobId)))
+      .returning();
+    return row ?? null;
+  }
+
+  /** Writes a processed item READY, if it is still PROCESSING (not deleted meanwhile). */
+  async markReady(tx: Tx, id: string, set: Partial<typeof media.$inferInsert>): Promise<MediaRow | null> {
+    const [row] = await tx
+      .update(media)
+      .set({ ...set, status: "READY" })
+      .where(and(eq(media.id, id), eq(media.status, "PROCESSING")))
+      .returning();
+    return row ?? null;
+  }
+
+  /** Deletes the owner's READY avatars other than `keptId`; answers them, for their blobs. */
+  async removeOtherAvatars(tx: Tx, ownerId: string, keptId: string): Promise<MediaRow[]> {
+    return tx
+      .delete(media)
+      .where(and(eq(media.ownerId, ownerId), eq(media.purpose, "AVATAR"), eq(media.status, "READY"), ne(media.id, keptId)))
+      .returning();
+  }
+
+  /** Deletes the row alone: its job stays, for whoever follows it. */
+  async removeKeepingJob(tx: Tx, id: string): Promise<void> {
+    await tx.delete(media).where(eq(media.id, id));
+  }
+
+  /** Removes the row; the caller removes its job (JobsStore.removeProcessingOf) and the blobs it names. */
   async remove(tx: Tx | MediaDatabase, id: string): Promise<MediaRow | null> {
     const [row] = await tx.delete(media).where(eq(media.id, id)).returning();
-    if (row?.jobId) await tx.delete(jobs).where(eq(jobs.id, row.jobId));
     return row ?? null;
+  }
+
+  /** Removes the member's documents among `ids`; answers the rows, for their jobs and blobs. */
+  async removeDocuments(ownerId: string, ids: readonly string[]): Promise<MediaRow[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    return this.removeWhere(and(eq(media.ownerId, ownerId), eq(media.purpose, "DOCUMENT"), inArray(media.id, valid))!);
+  }
+
+  /** Removes every item of the member; answers the rows, for their jobs and blobs. */
+  async removeAllOf(ownerId: string): Promise<MediaRow[]> {
+    return this.removeWhere(eq(media.ownerId, ownerId));
+  }
+
+  private async removeWhere(where: SQL): Promise<MediaRow[]> {
+    return this.db.delete(media).where(where).returning();
   }
 }
 

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { apiError, userError, type UserError } from "@localex/common";
+import { apiError, refusal, type Refusal } from "@localex/common";
 import { departures, type MediaDatabase, type Tx } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 
@@ -26,8 +26,8 @@ export async function hasDeparted(executor: Tx | MediaDatabase, ownerId: string)
 
 const MESSAGE = "This account is being deleted: nothing more is stored for it.";
 
-/** A refusal in a payload (uploads). */
-export const departingError = (field: string): UserError => userError("MEMBER_DEPARTING", MESSAGE, field);
+/** A refusal as data (uploads). */
+export const departingRefusal = (field: string): Refusal => refusal("MEMBER_DEPARTING", MESSAGE, field);
 
 /** A refusal as an error (identity's startDataExport). */
 export const departing = (): GraphQLError => apiError("MEMBER_DEPARTING", MESSAGE);

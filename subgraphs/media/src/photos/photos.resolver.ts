@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
-import { requireCaller, checkListSize } from "@localex/common";
+import { requireCaller, checkListSize, toPayload } from "@localex/common";
 import { MAX_PHOTOS_PER_LISTING } from "../uploads/intake.ts";
 import type { MediaContext } from "../context.ts";
 import type { MediaRow } from "../db/schema.ts";
@@ -30,6 +30,6 @@ export class PhotosResolver {
   ): Promise<ReorderListingPhotosPayload> {
     const caller = requireCaller(ctx.caller);
     checkListSize(mediaIds, "mediaIds", MAX_PHOTOS_PER_LISTING);
-    return ctx.services.photos.reorder(caller, listingId, mediaIds);
+    return toPayload(await ctx.services.photos.reorder(caller, listingId, mediaIds), "photos");
   }
 }

@@ -1,8 +1,8 @@
-import { formatBytes, userError, type UserError } from "@localex/common";
+import { accepted, formatBytes, refusal, type Outcome, type Refusal } from "@localex/common";
 import type { MediaRow, Tx, UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
-import { departingError, hasDeparted } from "../members/departures.ts";
+import { departingRefusal, hasDeparted } from "../members/departures.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
 import type { IsolatedDecoder } from "../processing/decoder/index.ts";
 import { isMediaRejected, type DetectedType } from "../processing/index.ts";
@@ -30,13 +30,13 @@ export function sizeLimit(purpose: UploadPurposeName, limits: IntakeLimits): num
 }
 
 /** Whether the caller may add media for this purpose (a listing photo: its owner, while editable). */
-export async function checkTarget(listings: ListingOwners, target: Target, field: string): Promise<UserError | null> {
+export async function checkTarget(listings: ListingOwners, target: Target, field: string): Promise<Refusal | null> {
   if (target.purpose !== "LISTING_PHOTO") {
-    return target.listingId ? userError("INVALID_INPUT", "Only a listing photo belongs to a listing.", field) : null;
+    return target.listingId ? refusal("INVALID_INPUT", "Only a listing photo belongs to a listing.", field) : null;
   }
-  if (!target.listingId) return userError("INVALID_INPUT", "A listing photo needs the listing's id.", field);
-  const refusal = await listings.refusal(target.ownerId, target.listingId);
-  return refusal ? userError(refusal.code, refusal.message, field) : null;
+  if (!target.listingId) return refusal("INVALID_INPUT", "A listing photo needs the listing's id.", field);
+  const denied = await listings.refusal(target.ownerId, target.listingId);
+  return denied ? refusal(denied.code, denied.message, field) : null;
 }
 
 /**
@@ -52,15 +52,15 @@ export async function checkFile(
   limits: IntakeLimits,
   declaredType: string | null,
   field: string,
-): Promise<{ detected: DetectedType } | { error: UserError }> {
+): Promise<Outcome<DetectedType>> {
   try {
     const detected = await decoder.detectMediaType(path, { allowPdf: purpose === "DOCUMENT", declaredType });
     const limit = detected.kind === "document" ? limits.maxDocumentBytes : limits.maxImageBytes;
-    if (byteSize > limit) return { error: userError("FILE_TOO_LARGE", `The file is larger than ${formatBytes(limit)}.`, field) };
+    if (byteSize > limit) return refusal("FILE_TOO_LARGE", `The file is larger than ${formatBytes(limit)}.`, field);
     if (detected.kind === "image") await decoder.inspectImage(path, { maxPixels: limits.maxPixels });
-    return { detected };
+    return accepted(detected);
   } catch (e) {
-    if (isMediaRejected(e)) return { error: userError(e.code, e.message, field) };
+    if (isMediaRejected(e)) return refusal(e.code, e.message, field);
     throw e;
   }
 }
@@ -76,24 +76,22 @@ export async function recordMedia(
   target: Target,
   values: { filename: string; contentType: string; byteSize: number; stagingKey: string; uploadExpiresAt?: Date | null; id?: string },
   quotaBytes: number,
-): Promise<{ row: MediaRow } | { error: UserError }> {
+): Promise<Outcome<MediaRow>> {
   await store.lockOwner(tx, target.ownerId);
-  if (await hasDeparted(tx, target.ownerId)) return { error: departingError("file") };
+  if (await hasDeparted(tx, target.ownerId)) return departingRefusal("file");
   const used = await store.storedBytesOf(tx, target.ownerId);
   if (used + values.byteSize > quotaBytes) {
-    return {
-      error: userError(
-        "QUOTA_EXCEEDED",
-        `This upload would take your storage past ${formatBytes(quotaBytes)} (${formatBytes(used)} used). Delete photos or documents you no longer need.`,
-        "file",
-      ),
-    };
+    return refusal(
+      "QUOTA_EXCEEDED",
+      `This upload would take your storage past ${formatBytes(quotaBytes)} (${formatBytes(used)} used). Delete photos or documents you no longer need.`,
+      "file",
+    );
   }
   let position = 0;
   if (target.listingId) {
     const photos = await store.photoCount(tx, target.listingId);
     if (photos.count >= MAX_PHOTOS_PER_LISTING) {
-      return { error: userError("TOO_MANY_PHOTOS", `A listing can have at most ${MAX_PHOTOS_PER_LISTING} photos.`, "listingId") };
+      return refusal("TOO_MANY_PHOTOS", `A listing can have at most ${MAX_PHOTOS_PER_LISTING} photos.`, "listingId");
     }
     position = photos.nextPosition;
   }
@@ -105,7 +103,7 @@ export async function recordMedia(
     position,
     storedBytes: values.byteSize,
   });
-  return { row };
+  return accepted(row);
 }
 
 /** Starts processing a recorded upload: its job, enqueued in the same transaction. */

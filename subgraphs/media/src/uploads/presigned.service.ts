@@ -2,18 +2,17 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { and, eq, isNull } from "drizzle-orm";
-import { formatBytes, userError, type Caller, type ErrorCode, textProblem, type UserError } from "@localex/common";
-import { media, type MediaRow, type UploadPurposeName } from "../db/schema.ts";
+import { accepted, formatBytes, refusal, type Caller, type ErrorCode, type Outcome, textProblem } from "@localex/common";
+import type { MediaRow, UploadPurposeName } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
+import { removeMedia } from "../media/remove-media.ts";
 import { isOwnerOrAdmin } from "../media/visibility.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
 import type { IsolatedDecoder } from "../processing/decoder/index.ts";
 import { acceptedTypesText, canDecodeHeic, IMAGE_TYPES, PDF } from "../processing/index.ts";
 import type { BlobStore, PresignedPut } from "../storage/index.ts";
 import { checkFile, checkTarget, cleanFilename, recordMedia, startProcessing, type IntakeLimits } from "./intake.ts";
-import type { UploadOutcome } from "./uploads.service.ts";
 
 export interface UploadRequest {
   filename: string;
@@ -26,15 +25,14 @@ export interface UploadRequest {
 /** Where a completed direct upload's checked bytes wait for the job: a new key per completion, under no upload URL. */
 const receivedKey = (mediaId: string) => `received/${mediaId}/${randomUUID()}`;
 
-const refused = (code: ErrorCode, message: string, field = "mediaId"): UploadOutcome => ({ media: null, errors: [userError(code, message, field)] });
+/** completeUpload's refusals name its one argument. */
+const refused = (code: ErrorCode, message: string) => refusal(code, message, "mediaId");
 
-/** createUpload's result: the recorded item and its URL, or why nothing was recorded. */
-export interface CreateOutcome {
-  upload: { media: MediaRow; put: PresignedPut } | null;
-  errors: UserError[];
+/** What createUpload recorded: the item, and the URL its bytes go to. */
+export interface CreatedUpload {
+  media: MediaRow;
+  put: PresignedPut;
 }
-
-const notCreated = (error: UserError): CreateOutcome => ({ upload: null, errors: [error] });
 
 /** recordMedia names the multipart fields; createUpload's refusals name its input's. */
 const INPUT_FIELDS: Record<string, string> = { file: "input.byteSize", listingId: "input.listingId" };
@@ -56,25 +54,25 @@ export class PresignedUploadsService {
   ) {}
 
   /** Refusals (the input, the listing, the quota, the photo limit) come back as data; nothing is recorded for them. */
-  async create(caller: Caller, input: UploadRequest): Promise<CreateOutcome> {
+  async create(caller: Caller, input: UploadRequest): Promise<Outcome<CreatedUpload>> {
     // A name the client typed is held to the rule for typed text; a multipart file's name, which
     // comes from the sender's disk, is cleaned instead (cleanFilename).
     const badName = textProblem(input.filename, { label: "filename", max: 255, min: 1 });
-    if (badName) return notCreated(userError("INVALID_INPUT", badName, "input.filename"));
+    if (badName) return refusal("INVALID_INPUT", badName, "input.filename");
     const contentType = input.contentType.split(";")[0]!.trim().toLowerCase();
     const document = contentType === PDF.mime;
     if (!(contentType in IMAGE_TYPES || (document && input.purpose === "DOCUMENT")) || (contentType === "image/heic" && !canDecodeHeic())) {
       const message = `${input.contentType} is not accepted; upload a ${acceptedTypesText(input.purpose === "DOCUMENT")} file.`;
-      return notCreated(userError("UNSUPPORTED_TYPE", message, "input.contentType"));
+      return refusal("UNSUPPORTED_TYPE", message, "input.contentType");
     }
     const limit = document ? this.limits.maxDocumentBytes : this.limits.maxImageBytes;
     if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1 || input.byteSize > limit) {
       const message = `byteSize must be from 1 to ${limit} (${formatBytes(limit)}).`;
-      return notCreated(userError(input.byteSize > limit ? "FILE_TOO_LARGE" : "INVALID_INPUT", message, "input.byteSize"));
+      return refusal(input.byteSize > limit ? "FILE_TOO_LARGE" : "INVALID_INPUT", message, "input.byteSize");
     }
     const target = { ownerId: caller.userId, purpose: input.purpose, listingId: input.listingId ?? null };
     const denied = await checkTarget(this.listings, target, "input.listingId");
-    if (denied) return notCreated(denied);
+    if (denied) return denied;
 
     const id = randomUUID();
     const stagingKey = `staging/${id}`;
@@ -88,17 +86,18 @@ export class PresignedUploadsService {
         this.limits.quotaBytes,
       ),
     );
-    if ("error" in recorded) return notCreated({ ...recorded.error, field: INPUT_FIELDS[recorded.error.field ?? ""] ?? null });
+    if (!recorded.ok) return refusal(recorded.code, recorded.message, INPUT_FIELDS[recorded.field ?? ""] ?? null);
     const put = await this.blobs.presignPut(stagingKey, { contentType, byteSize: input.byteSize, expiresInSeconds });
-    return { upload: { media: recorded.row, put }, errors: [] };
+    return accepted({ media: recorded.value, put });
   }
 
-  async complete(caller: Caller, mediaId: string): Promise<UploadOutcome> {
+  /** The item, processing; null only when a concurrent complete's item was deleted meanwhile. */
+  async complete(caller: Caller, mediaId: string): Promise<Outcome<MediaRow | null>> {
     const row = await this.media.byId(mediaId);
     if (!row || !isOwnerOrAdmin(row, caller)) {
       return refused("NOT_FOUND", "There is no upload with that id.");
     }
-    if (row.jobId) return { media: row, errors: [] }; // completed already: a replay or a double click
+    if (row.jobId) return accepted(row); // completed already: a replay or a double click
     if (!row.stagingKey || row.status !== "PENDING") return refused("INVALID_STATE", `This upload is ${row.status}.`);
     if (row.uploadExpiresAt && row.uploadExpiresAt.getTime() < Date.now()) {
       await this.discard(row);
@@ -119,9 +118,9 @@ export class PresignedUploadsService {
       const path = join(work, "file");
       await this.blobs.download(row.stagingKey, path);
       const checked = await checkFile(this.decoder, path, row.byteSize, row.purpose, this.limits, row.contentType, "mediaId");
-      if ("error" in checked) {
+      if (!checked.ok) {
         await this.discard(row);
-        return { media: null, errors: [checked.error] };
+        return checked;
       }
       await this.blobs.putFile(received, path, { contentType: row.contentType });
     } finally {
@@ -129,19 +128,15 @@ export class PresignedUploadsService {
     }
     const started = await this.jobs.transaction(async (tx) => {
       // Claims the upload: of two completes at once, one starts the job.
-      const [claimed] = await tx
-        .update(media)
-        .set({ uploadExpiresAt: null, stagingKey: received })
-        .where(and(eq(media.id, row.id), isNull(media.jobId)))
-        .returning();
+      const claimed = await this.media.claimUpload(tx, row.id, received);
       return claimed ? startProcessing(tx, this.media, this.jobs, claimed) : null;
     });
     if (!started) {
       await this.blobs.delete([received]); // the other complete's copy is the one its job reads
-      return { media: await this.media.byId(row.id), errors: [] };
+      return accepted(await this.media.byId(row.id));
     }
     await this.blobs.delete([row.stagingKey]);
-    return { media: started, errors: [] };
+    return accepted(started);
   }
 
   /**
@@ -158,6 +153,6 @@ export class PresignedUploadsService {
   /** Removes a refused upload: its blob, then its row (which releases its quota). */
   private async discard(row: MediaRow): Promise<void> {
     if (row.stagingKey) await this.blobs.delete([row.stagingKey]);
-    await this.media.remove(this.media.db, row.id);
+    await removeMedia({ media: this.media, jobs: this.jobs }, row.id);
   }
 }

@@ -1,10 +1,10 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
 import GraphQLUpload from "graphql-upload/GraphQLUpload.mjs";
-import { requireCaller, type FileUpload } from "@localex/common";
+import { accepted, andThen, requireCaller, toPayload, type FileUpload, type Outcome } from "@localex/common";
 import type { MediaContext } from "../context.ts";
+import type { MediaRow } from "../db/schema.ts";
 import { MediaPayload } from "../media/media.type.ts";
 import { CreateUploadInput, CreateUploadPayload } from "./upload.types.ts";
-import type { UploadOutcome } from "./uploads.service.ts";
 
 @Resolver()
 export class UploadsResolver {
@@ -32,11 +32,11 @@ export class UploadsResolver {
   })
   async createUpload(@Arg("input", () => CreateUploadInput) input: CreateUploadInput, @Ctx() ctx: MediaContext): Promise<CreateUploadPayload> {
     const caller = await startingUpload(ctx);
-    const { upload, errors } = await ctx.services.presigned.create(caller, input);
-    if (!upload) return { upload: null, errors };
-    const { media, put } = upload;
-    ctx.loaders.mediaById.prime(media.id, media);
-    return { upload: { media, url: put.url, method: put.method, headers: put.headers, expiresAt: put.expiresAt }, errors };
+    const created = await andThen(await ctx.services.presigned.create(caller, input), ({ media, put }) => {
+      ctx.loaders.mediaById.prime(media.id, media);
+      return accepted({ media, url: put.url, method: put.method, headers: put.headers, expiresAt: put.expiresAt });
+    });
+    return toPayload(created, "upload");
   }
 
   @Mutation(() => MediaPayload, { description: "Checks what arrived at the upload URL against what createUpload declared, and starts processing." })
@@ -46,9 +46,9 @@ export class UploadsResolver {
   }
 }
 
-function payload(ctx: MediaContext, outcome: UploadOutcome): MediaPayload {
-  if (outcome.media) ctx.loaders.mediaById.clear(outcome.media.id).prime(outcome.media.id, outcome.media);
-  return outcome;
+function payload(ctx: MediaContext, outcome: Outcome<MediaRow | null>): MediaPayload {
+  if (outcome.ok && outcome.value) ctx.loaders.mediaById.clear(outcome.value.id).prime(outcome.value.id, outcome.value);
+  return toPayload(outcome, "media");
 }
 
 /** The signed-in uploader, within UPLOAD_PER_ACCOUNT. */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiError, userError, type Caller, type FileUpload, type UserError } from "@localex/common";
+import { accepted, apiError, refusal, type Caller, type FileUpload, type Outcome } from "@localex/common";
 import type { MediaRow } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import type { MediaStore } from "../media/media.store.ts";
@@ -11,13 +11,6 @@ import type { IsolatedDecoder } from "../processing/decoder/index.ts";
 import type { BlobStore } from "../storage/index.ts";
 import { checkFile, checkTarget, cleanFilename, recordMedia, sizeLimit, startProcessing, type IntakeLimits, type Target } from "./intake.ts";
 import { FileTooLarge, spoolToFile } from "./spool.ts";
-
-export interface UploadOutcome {
-  media: MediaRow | null;
-  errors: UserError[];
-}
-
-const refused = (error: UserError): UploadOutcome => ({ media: null, errors: [error] });
 
 /**
  * The upload itself went wrong on the client's side (graphql-upload's 4xx: the request was cut
@@ -46,10 +39,10 @@ export class UploadsService {
     private readonly decoder: IsolatedDecoder,
   ) {}
 
-  async upload(caller: Caller, target: Omit<Target, "ownerId">, file: Promise<FileUpload>): Promise<UploadOutcome> {
+  async upload(caller: Caller, target: Omit<Target, "ownerId">, file: Promise<FileUpload>): Promise<Outcome<MediaRow>> {
     const full: Target = { ...target, ownerId: caller.userId };
     const denied = await checkTarget(this.listings, full, "listingId");
-    if (denied) return refused(denied);
+    if (denied) return denied;
     const upload = await Promise.resolve(file).catch(clientFault);
     const work = await mkdtemp(join(tmpdir(), "localex-upload-"));
     try {
@@ -58,35 +51,35 @@ export class UploadsService {
       try {
         byteSize = await spoolToFile(upload.createReadStream(), path, sizeLimit(full.purpose, this.limits));
       } catch (e) {
-        if (e instanceof FileTooLarge) return refused(userError("FILE_TOO_LARGE", e.message, "file"));
+        if (e instanceof FileTooLarge) return refusal("FILE_TOO_LARGE", e.message, "file");
         return clientFault(e);
       }
-      if (byteSize === 0) return refused(userError("INVALID_INPUT", "The file is empty.", "file"));
+      if (byteSize === 0) return refusal("INVALID_INPUT", "The file is empty.", "file");
       const checked = await checkFile(this.decoder, path, byteSize, full.purpose, this.limits, null, "file");
-      if ("error" in checked) return refused(checked.error);
-      return await this.store(full, path, { filename: cleanFilename(upload.filename), contentType: checked.detected.mime, byteSize });
+      if (!checked.ok) return checked;
+      return await this.store(full, path, { filename: cleanFilename(upload.filename), contentType: checked.value.mime, byteSize });
     } finally {
       await rm(work, { recursive: true, force: true });
     }
   }
 
   /** Stages the bytes, then records the media and its job; the staged blob goes if that fails. */
-  private async store(target: Target, path: string, file: { filename: string; contentType: string; byteSize: number }): Promise<UploadOutcome> {
+  private async store(target: Target, path: string, file: { filename: string; contentType: string; byteSize: number }): Promise<Outcome<MediaRow>> {
     const id = randomUUID();
     const stagingKey = `staging/${id}`;
     await this.blobs.putFile(stagingKey, path, { contentType: file.contentType });
-    let outcome: UploadOutcome;
+    let outcome: Outcome<MediaRow>;
     try {
       outcome = await this.jobs.transaction(async (tx) => {
         const recorded = await recordMedia(tx, this.media, target, { ...file, id, stagingKey }, this.limits.quotaBytes);
-        if ("error" in recorded) return refused(recorded.error);
-        return { media: await startProcessing(tx, this.media, this.jobs, recorded.row), errors: [] };
+        if (!recorded.ok) return recorded;
+        return accepted(await startProcessing(tx, this.media, this.jobs, recorded.value));
       });
     } catch (e) {
       await this.blobs.delete([stagingKey]);
       throw e;
     }
-    if (!outcome.media) await this.blobs.delete([stagingKey]);
+    if (!outcome.ok) await this.blobs.delete([stagingKey]);
     return outcome;
   }
 }
