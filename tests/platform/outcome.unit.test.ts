@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { accepted, andThen, refusal, refusals, showing, toPayload, type Outcome } from "@localex/common";
 
@@ -54,5 +56,30 @@ describe("refusals and showing", () => {
       trade: 1,
       errors: [{ code: "IN_PROGRESS", message: "Busy.", field: null }],
     });
+  });
+});
+
+/**
+ * Where payloads are built: only resolvers, and only through toPayload. A service or store that
+ * builds `{ ..., errors: [...] }` or a UserError is a second way to answer, which issue 21 removed.
+ */
+describe("the outcome convention in the subgraphs' source", () => {
+  const ROOT = join(import.meta.dirname, "../..");
+  const files = readdirSync(join(ROOT, "subgraphs"), { recursive: true, encoding: "utf8" })
+    .filter((path) => path.endsWith(".ts") && path.includes("/src/") && !path.split("/").includes("node_modules"))
+    .map((path) => join("subgraphs", path));
+  // Code only: a comment may name the convention.
+  const code = (path: string) => readFileSync(join(ROOT, path), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  const offences = (pattern: RegExp, allowed: (path: string) => boolean) => files.filter((path) => !allowed(path) && pattern.test(code(path)));
+  const isResolver = (path: string) => path.endsWith(".resolver.ts");
+
+  it("finds the subgraphs' source (the positive control: resolvers that build payloads with toPayload)", () => {
+    expect(files.length).toBeGreaterThan(100);
+    expect(files.filter((path) => isResolver(path) && /\btoPayload\(/.test(code(path))).length).toBeGreaterThan(10);
+  });
+
+  it("builds a payload's errors nowhere but in a resolver's toPayload", () => {
+    expect(offences(/\buserError\(|\berrors: \[/, () => false)).toEqual([]);
+    expect(offences(/\btoPayload\(/, isResolver)).toEqual([]);
   });
 });
