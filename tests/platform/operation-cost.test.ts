@@ -60,13 +60,16 @@ describe("operation cost counts what the operation would fetch", () => {
 describe("a production gateway hides field suggestions over WebSocket as over HTTP", () => {
   let gateway: RunningGateway;
   beforeAll(async () => {
-    // What a production gateway requires: a non-development JWT_SECRET and its own caller key.
+    // What a production gateway requires: a non-development JWT_SECRET, its own caller key, and
+    // where each subgraph listens.
+    const subgraphUrls = inject("subgraphUrls");
     const config = loadConfig(
       {
         ...testGraphEnvironment(),
         NODE_ENV: "production",
         JWT_SECRET: "production-like-jwt-secret-for-this-test-only-0123",
         ...testPieceKeys("gateway"),
+        ...Object.fromEntries(Object.entries(subgraphUrls).map(([name, url]) => [`${name.toUpperCase()}_URL`, url])),
         HOST: "127.0.0.1",
         PORT: "0",
       },
@@ -76,7 +79,7 @@ describe("a production gateway hides field suggestions over WebSocket as over HT
       config,
       log: createLogger("warn", "production-gateway"),
       supergraphSdl: await readSupergraph(),
-      subgraphUrls: inject("subgraphUrls") as Partial<Record<SubgraphName, string>>,
+      subgraphUrls: subgraphUrls as Partial<Record<SubgraphName, string>>,
       port: 0,
       events: createEventBus(undefined, "production-gateway:"),
     });
