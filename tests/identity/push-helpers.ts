@@ -98,11 +98,14 @@ export async function tarpit() {
   };
 }
 
-const REGISTER_PUSH = `mutation ($input: PushSubscriptionInput!) { registerPushSubscription(input: $input) }`;
+const REGISTER_PUSH = `mutation ($input: PushSubscriptionInput!) { registerPushSubscription(input: $input) { registered errors { code field } } }`;
 const UNREGISTER_PUSH = `mutation ($endpoint: String!) { unregisterPushSubscription(endpoint: $endpoint) }`;
 
 export const registerPush = (user: TestUser, input: { endpoint: string; p256dh: string; auth: string }) =>
-  user.client.request<{ registerPushSubscription: boolean }>(REGISTER_PUSH, { input });
+  user.client.request<{ registerPushSubscription: { registered: boolean; errors: { code: string; field: string | null }[] } }>(REGISTER_PUSH, { input });
+
+/** The answer to a registration that went through. */
+export const REGISTERED = { status: 200, data: { registerPushSubscription: { registered: true, errors: [] } } };
 
 export const unregisterPush = (user: TestUser, endpoint: string): Promise<GraphQLResponse<{ unregisterPushSubscription: boolean }>> =>
   user.client.request<{ unregisterPushSubscription: boolean }>(UNREGISTER_PUSH, { endpoint });

@@ -108,15 +108,15 @@ describe("formatError's allow-list, derived from the registry", () => {
       "NOT_FOUND", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "UPLOAD_TOO_SLOW", "PERSISTED_QUERY_NOT_FOUND",
       "PERSISTED_QUERY_NOT_SUPPORTED", "PERSISTED_QUERY_NOT_IN_LIST", "OPERATION_RESOLUTION_FAILURE", "COST_LIMIT_EXCEEDED",
       "SUBGRAPH_TIMEOUT", "SUBGRAPH_UNAVAILABLE", "MEMBER_HAS_ACTIVE_TRADES", "MEMBER_DEPARTING",
-      "PUSH_ENDPOINT_NOT_ALLOWED",
     ];
-    // CONFLICT (retryJob) and WRONG_PASSWORD (deleteMyAccount) were exposed only because those
-    // mutations threw them; they are data now, and masked should anything still throw them.
+    // CONFLICT (retryJob), WRONG_PASSWORD (deleteMyAccount) and PUSH_ENDPOINT_NOT_ALLOWED
+    // (registerPushSubscription) were exposed only because those mutations threw them; they are
+    // data now, and masked should anything still throw them.
     for (const code of before) expect(formatted(code), code).toEqual({ message: `raised with ${code}`, extensions: { code } });
   });
 
   it("masks a code that is not exposed, an unregistered one, and INTERNAL_SERVER_ERROR itself", () => {
-    for (const code of ["HOLD_NOT_FOUND", "CONFLICT", "WRONG_PASSWORD", "NOT_A_REGISTERED_CODE", "INTERNAL_SERVER_ERROR"]) {
+    for (const code of ["HOLD_NOT_FOUND", "CONFLICT", "WRONG_PASSWORD", "PUSH_ENDPOINT_NOT_ALLOWED", "NOT_A_REGISTERED_CODE", "INTERNAL_SERVER_ERROR"]) {
       expect(formatted(code), code).toMatchObject({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
     }
     expect(EXPOSED_ERROR_CODES.has("INTERNAL_SERVER_ERROR")).toBe(false);

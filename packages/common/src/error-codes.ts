@@ -95,7 +95,7 @@ export const ERROR_CODES = {
   EMAIL_CHANGE_TOKEN_EXPIRED: refusal("The email-change link has expired; ask for the change again (confirmEmailChange, undoEmailChange; as data).", false),
   EMAIL_CHANGE_TOKEN_USED: refusal("The email-change link was used, or the change was undone or replaced by a newer one (confirmEmailChange, undoEmailChange; as data).", false),
   MEMBER_HAS_ACTIVE_TRADES: refusal("The account cannot be deleted while trades are active (deleteMyAccount, as data; the payload's `activeTradeIds` names them); finish or cancel them. Trades also answers it to identity's deletion job as an error."),
-  PUSH_ENDPOINT_NOT_ALLOWED: refusal("The push subscription's endpoint is not a push service's."),
+  PUSH_ENDPOINT_NOT_ALLOWED: refusal("The push subscription's endpoint is not a push service's (registerPushSubscription, as data); register the browser's own PushSubscription.", false),
   VERIFICATION_TOKEN_INVALID: refusal("The email verification link is not valid; ask for a new one."),
   VERIFICATION_TOKEN_EXPIRED: refusal("The email verification link expired; ask for a new one."),
   VERIFICATION_TOKEN_USED: refusal("The email verification link was already used."),

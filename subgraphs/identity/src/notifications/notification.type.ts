@@ -1,5 +1,5 @@
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
-import { ConnectionType, NOTIFICATION_KINDS, type NotificationKindName } from "@localex/common";
+import { ConnectionType, NOTIFICATION_KINDS, UserError, type NotificationKindName } from "@localex/common";
 
 export const NotificationKind = Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, k])) as { [K in NotificationKindName]: K };
 registerEnumType(NotificationKind, { name: "NotificationKind", description: "What happened: a trade's step, credits received, a photo processed, an upload refused as malware." });
@@ -55,4 +55,16 @@ export class PushSubscriptionInput {
   @Field(() => String) endpoint!: string;
   @Field(() => String, { description: "keys.p256dh" }) p256dh!: string;
   @Field(() => String, { description: "keys.auth" }) auth!: string;
+}
+
+@ObjectType()
+export class PushSubscriptionPayload {
+  @Field(() => Boolean, {
+    description: "True when this browser receives your notifications by Web Push (also when the endpoint was already registered, by you or by anyone: the answer tells nothing about it).",
+  })
+  registered!: boolean;
+  @Field(() => [UserError], {
+    description: "INVALID_INPUT (not a URL, keys not base64url, 20 subscriptions already), PUSH_ENDPOINT_NOT_ALLOWED (the endpoint is not a push service's).",
+  })
+  errors!: UserError[];
 }

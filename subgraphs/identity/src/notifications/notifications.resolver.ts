@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
-import { deliveredOrNotice, pageSize, requireCaller, type DeliveryNotice, checkListSize } from "@localex/common";
+import { deliveredOrNotice, pageSize, requireCaller, toPayload, type DeliveryNotice, checkListSize } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { NotificationRow } from "../db/schema.ts";
 import type { InboxPage } from "./inbox.service.ts";
@@ -10,6 +10,7 @@ import {
   NotificationPreferences,
   NotificationPreferencesInput,
   PushSubscriptionInput,
+  PushSubscriptionPayload,
   Trade,
 } from "./notification.type.ts";
 
@@ -53,13 +54,16 @@ export class NotificationsResolver {
     return { kinds: await ctx.services.preferences.update(caller.userId, input.kinds) };
   }
 
-  @Mutation(() => Boolean, {
+  @Mutation(() => PushSubscriptionPayload, {
     description:
-      "Sends your notifications to this browser by Web Push too. The endpoint must be a push service's (PUSH_ENDPOINT_NOT_ALLOWED otherwise). An endpoint belongs to the member who registered it first: registered again from another account, it stays theirs, with the same answer. True.",
+      "Sends your notifications to this browser by Web Push too. The endpoint must be a push service's (PUSH_ENDPOINT_NOT_ALLOWED otherwise). An endpoint belongs to the member who registered it first: registered again from another account, it stays theirs, with the same answer.",
   })
-  async registerPushSubscription(@Arg("input", () => PushSubscriptionInput) input: PushSubscriptionInput, @Ctx() ctx: IdentityContext): Promise<boolean> {
-    await ctx.services.pushSubscriptions.register(requireCaller(ctx.caller).userId, input);
-    return true;
+  async registerPushSubscription(
+    @Arg("input", () => PushSubscriptionInput) input: PushSubscriptionInput,
+    @Ctx() ctx: IdentityContext,
+  ): Promise<PushSubscriptionPayload> {
+    const outcome = await ctx.services.pushSubscriptions.register(requireCaller(ctx.caller).userId, input);
+    return { ...toPayload(outcome, "registered"), registered: outcome.ok };
   }
 
   @Mutation(() => Boolean, {
