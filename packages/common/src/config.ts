@@ -157,6 +157,8 @@ const schema = z
     TRADE_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** How long a driver of a trade's step owns the trade before another may take over. */
     TRADE_SAGA_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+    /** How long an admin's claim on a dispute (takeDispute) lasts before another admin may take it. */
+    DISPUTE_CLAIM_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
     /** Where media blobs live: a folder under DATA_DIR (disk) or an S3-compatible bucket (s3). */
     STORAGE_DRIVER: z.enum(["disk", "s3"]).default("disk"),
     S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
