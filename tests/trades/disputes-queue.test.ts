@@ -163,6 +163,8 @@ describe("the disputes queue", { timeout: 60_000 }, () => {
     const admin = await anotherAdmin();
     expect((await admin.client.data<Take>(TAKE, { id })).takeDispute.errors).toEqual([]);
     const reason = "Both photos show the lamp working at hand-over.";
+    const blank = await admin.client.data<{ resolveDispute: { errors: unknown[] } }>(RESOLVE, { id, outcome: "COMPLETE", reason: "  " });
+    expect(blank.resolveDispute.errors).toEqual([expect.objectContaining({ code: "INVALID_INPUT", field: "reason" })]);
     const resolved = await admin.client.data<{ resolveDispute: { trade: { status: string }; errors: unknown[] } }>(RESOLVE, { id, outcome: "COMPLETE", reason });
     expect(resolved.resolveDispute).toMatchObject({ trade: { status: "RESOLVED" }, errors: [] });
 
