@@ -183,12 +183,15 @@ export const trades = z
     TRADE_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** How long a driver of a trade's step owns the trade before another may take over. */
     TRADE_SAGA_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+    /** How long an admin's claim on a dispute (takeDispute) lasts before another admin may take it. */
+    DISPUTE_CLAIM_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
   })
   .transform((v) => ({
     expiryHours: v.TRADE_EXPIRY_HOURS,
     confirmationDays: v.TRADE_CONFIRMATION_DAYS,
     recoveryIntervalSeconds: v.TRADE_RECOVERY_INTERVAL_SECONDS,
     sagaLeaseSeconds: v.TRADE_SAGA_LEASE_SECONDS,
+    disputeClaimMinutes: v.DISPUTE_CLAIM_MINUTES,
   }));
 
 /** Product recalls (listings' recall check). */

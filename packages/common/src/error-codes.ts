@@ -79,6 +79,7 @@ export const ERROR_CODES = {
   CONFLICT: refusal("The job cannot be retried (retryJob, as data): only a DEAD job can, and a FAILED one never succeeds on another run.", false),
   IN_PROGRESS: refusal("Someone else is updating the same thing right now; try again in a moment."),
   IDEMPOTENCY_CONFLICT: refusal("This idempotency key was already used for a different request; use a new key."),
+  DISPUTE_TAKEN: refusal("Another administrator has taken this dispute and their claim has not expired (takeDispute, resolveDispute; as data); pick another, or wait until `claimedUntil`."),
   MEMBER_DEPARTING: refusal("The member's account is being deleted: nothing new starts with them (as data; media also answers it to identity and the ledger as an error)."),
 
   // identity

@@ -1,4 +1,5 @@
 import type { DeparturesService } from "./departures/departures.service.ts";
+import type { DisputesService } from "./disputes/disputes.service.ts";
 import DataLoader from "dataloader";
 import { groupLoader, isCurrentAdmin, rowLoader, type Caller, type EventBus, type InternalClient, type RateLimiter } from "@localex/common";
 import type { HandOverPointRow, TradeEventRow, TradeRow } from "./db/schema.ts";
@@ -24,6 +25,8 @@ export interface TradesServices {
   proposals: ProposalsService;
   acceptance: AcceptService;
   settlement: SettlementService;
+  /** The administrators' disputes queue (listing, taking). */
+  disputes: DisputesService;
   recovery: RecoveryService;
   feedback: FeedbackService;
   /** What the parties say to each other (messages/), and where they meet (hand-over/). */

@@ -1,5 +1,8 @@
 import { DeparturesResolver } from "./departures/departures.resolver.ts";
 import { DeparturesService } from "./departures/departures.service.ts";
+import { DisputeStore } from "./disputes/dispute.store.ts";
+import { DisputesResolver } from "./disputes/disputes.resolver.ts";
+import { DisputesService } from "./disputes/disputes.service.ts";
 import { buildFederatedSchema, database, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
 import { createContext, type TradesContext, type TradesServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
@@ -32,7 +35,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext, SubgraphModul
   name: "trades",
   buildSchema: () =>
     buildFederatedSchema<TradesContext>({
-      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver, UserFeedbackResolver, FeedbackReadingResolver, DeparturesResolver, TradeMessagesResolver, TradeMessageResolver, TradeHandOverResolver, HandOverPointResolver],
+      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver, UserFeedbackResolver, FeedbackReadingResolver, DeparturesResolver, TradeMessagesResolver, TradeMessageResolver, TradeHandOverResolver, HandOverPointResolver, DisputesResolver],
       orphanedTypes: [User, Listing],
       referenceResolvers: {
         Trade: async (ref: { id: string }, ctx) => {
@@ -59,6 +62,7 @@ export const trades: SubgraphModule<TradesServices, TradesContext, SubgraphModul
       proposals: new ProposalsService(store, partners, settings),
       acceptance: new AcceptService(store, driver),
       settlement: new SettlementService(store, driver, internal),
+      disputes: new DisputesService(new DisputeStore(db), store, settings),
       recovery: new RecoveryService(store, sagas, driver, log),
       feedback: new FeedbackService(feedback, store),
       messages: new MessagesService(store, messages, log),

@@ -79,7 +79,17 @@ export const trades = tradesSchema.table(
     disputeReason: text("dispute_reason"),
     /** An ACCEPTED trade not confirmed by both parties by then moves to DISPUTED (TRADE_CONFIRMATION_DAYS). */
     confirmBy: timestamp("confirm_by", ms),
+    /** When the trade last became DISPUTED (the disputes queue's order); null if it never did. */
+    disputedAt: timestamp("disputed_at", ms),
+    /** The party who opened the dispute; null when the system did (confirmBy passed, settlement stopped). */
+    disputedBy: uuid("disputed_by"),
+    /** The admin who took the dispute (takeDispute); their claim lapses at `disputeClaimedUntil`. */
+    disputeAssigneeId: uuid("dispute_assignee_id"),
+    disputeClaimedUntil: timestamp("dispute_claimed_until", ms),
     resolution: text("resolution", { enum: ["COMPLETE", "CANCEL"] }),
+    /** The admin who resolved the dispute, and the reason both parties are told. */
+    resolvedBy: uuid("resolved_by"),
+    resolutionReason: text("resolution_reason"),
     saga: text("saga", { enum: SAGAS }),
     /** The status the saga ends in (for UNDO_ACCEPT: unchanged). */
     sagaTarget: text("saga_target", { enum: TRADE_STATUSES }),
@@ -101,6 +111,7 @@ export const trades = tradesSchema.table(
     index("trades_recipient_idx").on(t.recipientId, t.createdAt.desc(), t.id.desc()),
     index("trades_saga_idx").on(t.sagaLeaseUntil).where(sql`${t.saga} is not null`),
     index("trades_expiry_idx").on(t.expiresAt).where(sql`${t.status} in ('PROPOSED', 'COUNTERED')`),
+    index("trades_disputes_idx").on(t.status, t.disputedAt, t.id).where(sql`${t.disputedAt} is not null`),
     index("trades_confirm_by_idx").on(t.confirmBy).where(sql`${t.status} = 'ACCEPTED'`),
     check("trades_status_check", sql`${t.status} in (${list(TRADE_STATUSES)})`),
     check("trades_saga_check", sql`${t.saga} is null or ${t.saga} in (${list(SAGAS)})`),

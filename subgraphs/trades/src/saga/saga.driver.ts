@@ -9,6 +9,7 @@ import { leaseEnd, type SagaStore } from "./saga.store.ts";
 import { scheduleExpiry } from "../trades/expiry-job.ts";
 import { acceptSteps, LeaseLost, releaseSteps, settleSteps, type AcceptFailure, type Renew } from "./steps.ts";
 import { announceCompletedTrade } from "./completed-trade.ts";
+import { disputeOpening } from "../disputes/claims.ts";
 
 /** The event a saga's end records; by whoever started the saga unless `actorId` says otherwise (null: the system). */
 type SagaEvent = Omit<EventRecord, "actorId"> & { actorId?: string | null };
@@ -78,19 +79,19 @@ export class SagaDriver {
           const stopped = await settleSteps(this.partners, row, renew, this.log);
           if (stopped) {
             // Never half-settled: the trade is flagged for an administrator, with what happened.
-            const set: TradeChange = { status: "DISPUTED", disputeReason: stopped.reason, resolution: null };
+            const set: TradeChange = disputeOpening(stopped.reason, null);
             const flagged = await this.finish(row, owner, set, { kind: "DISPUTED", note: stopped.reason, actorId: null });
             return { row: flagged, acceptFailure: null };
           }
           const event: Omit<EventRecord, "actorId"> =
-            row.sagaTarget === "RESOLVED" ? { kind: "RESOLVED", note: "COMPLETE" } : { kind: "COMPLETED" };
+            row.sagaTarget === "RESOLVED" ? { kind: "RESOLVED", note: "COMPLETE", reason: row.resolutionReason } : { kind: "COMPLETED" };
           const completed = await this.finish(row, owner, { status: row.sagaTarget ?? "COMPLETED" }, event, (tx) => announceCompletedTrade(tx, row));
           return { row: completed, acceptFailure: null };
         }
         case "RELEASE": {
           await releaseSteps(this.partners, row, renew, this.log);
           const event: Omit<EventRecord, "actorId"> =
-            row.sagaTarget === "RESOLVED" ? { kind: "RESOLVED", note: "CANCEL" } : { kind: "CANCELLED" };
+            row.sagaTarget === "RESOLVED" ? { kind: "RESOLVED", note: "CANCEL", reason: row.resolutionReason } : { kind: "CANCELLED" };
           return { row: await this.finish(row, owner, { status: row.sagaTarget ?? "CANCELLED" }, event), acceptFailure: null };
         }
         default:

@@ -43,13 +43,21 @@ export class SagaResolver {
     return toPayload(await ctx.services.settlement.openDispute(requireCaller(ctx.caller), id, reason), "trade");
   }
 
-  @Mutation(() => TradePayload, { description: "Administrators: COMPLETE settles the escrow, CANCEL releases it." })
+  @Mutation(() => TradePayload, {
+    description:
+      "Administrators: COMPLETE settles the escrow, CANCEL releases it. Refused with DISPUTE_TAKEN while another administrator has taken the dispute (takeDispute).",
+  })
   async resolveDispute(
     @Arg("id", () => ID) id: string,
     @Arg("outcome", () => DisputeOutcome) outcome: DisputeOutcomeName,
+    @Arg("reason", () => String, {
+      nullable: true,
+      description: "Why (1 to 1000 characters): both parties are told it with the resolution, and the disputes queue keeps it.",
+    })
+    reason: string | null,
     @Ctx() ctx: TradesContext,
   ): Promise<TradePayloadOf> {
-    return toPayload(await ctx.services.settlement.resolve(requireCaller(ctx.caller), id, outcome), "trade");
+    return toPayload(await ctx.services.settlement.resolve(requireCaller(ctx.caller), id, outcome, reason ?? null), "trade");
   }
 
   @Mutation(() => TradeRecoveryReport, {

@@ -4,6 +4,8 @@ import type { DisputeOutcomeName } from "../trades/trade.type.ts";
 import { isParty, NEGOTIATING, refuse, refusedOn } from "../trades/rules.ts";
 import type { TradeChange, TradeStore, EventRecord } from "../trades/trade.store.ts";
 import type { SagaDriver } from "./saga.driver.ts";
+import { claimedByAnother, disputeOpening } from "../disputes/claims.ts";
+import { disputeTaken } from "../disputes/disputes.service.ts";
 
 /** What a step decided about a locked trade: refuse, or change it (and maybe start a saga). */
 type Decision =
@@ -75,15 +77,22 @@ export class SettlementService {
       if (row.status !== "ACCEPTED") return { refused: refuse.invalidState(row, "disputed") };
       return {
         refused: null,
-        set: { status: "DISPUTED", disputeReason: text },
+        set: disputeOpening(text, caller.userId),
         event: { kind: "DISPUTED", actorId: caller.userId, note: text },
         owner: null,
       };
     });
   }
 
-  /** An administrator settles a dispute: COMPLETE settles the escrow, CANCEL releases it. */
-  async resolve(caller: Caller, id: string, outcome: DisputeOutcomeName): Promise<Outcome<TradeRow>> {
+  /**
+   * An administrator settles a dispute: COMPLETE settles the escrow, CANCEL releases it. Who
+   * resolved it and their reason are kept, and the reason goes to both parties with the
+   * resolution. Refused while another administrator's claim on it is live (takeDispute).
+   */
+  async resolve(caller: Caller, id: string, outcome: DisputeOutcomeName, reason: string | null = null): Promise<Outcome<TradeRow>> {
+    const text = reason === null ? null : reason.normalize("NFC").trim();
+    const problem = text === null ? null : textProblem(text, { label: "The reason", max: MAX_REASON, min: 1, multiline: true });
+    if (problem) return refusal("INVALID_INPUT", problem, "reason");
     // Asked before the row lock is taken; a token whose role claim is no longer stored moves nothing.
     if (caller.role === "admin" && !(await isCurrentAdmin(this.internal, caller))) {
       return refuse.forbidden("Only administrators may resolve disputes.");
@@ -94,8 +103,10 @@ export class SettlementService {
       if (row.status !== "DISPUTED") {
         return { refused: refusal("INVALID_STATE", `This trade is ${row.status}; only a DISPUTED trade can be resolved.`, "id") };
       }
+      if (claimedByAnother(row, caller.userId)) return { refused: disputeTaken(row, "id") };
       const saga = this.driver.begin(outcome === "COMPLETE" ? "SETTLE" : "RELEASE", "RESOLVED", caller.userId);
-      return { refused: null, set: { ...saga.set, resolution: outcome }, event: null, owner: saga.owner };
+      const set: TradeChange = { ...saga.set, resolution: outcome, resolvedBy: caller.userId, resolutionReason: text };
+      return { refused: null, set, event: null, owner: saga.owner };
     });
   }
 

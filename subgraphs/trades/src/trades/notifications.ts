@@ -33,7 +33,9 @@ export async function notifyParties(
   if (!kind) return;
   const parties = [trade.proposerId, trade.recipientId];
   const told = BOTH_PARTIES.has(event.kind) ? parties : parties.filter((id) => id !== event.actorId);
-  const details: Record<string, string> = event.kind === "RESOLVED" && event.note ? { outcome: event.note } : {};
+  const details: Record<string, string> = {};
+  if (event.kind === "RESOLVED" && event.note) details.outcome = event.note;
+  if (event.kind === "RESOLVED" && event.reason) details.reason = event.reason;
   for (const userId of told) {
     await enqueueJob(tx, TASKS.notify, { userId, kind, key: `trade-event:${eventId}:${userId}`, tradeId: trade.id, details });
   }

@@ -12,6 +12,7 @@ import {
   type TradeStatusName,
   type Tx,
 } from "../db/schema.ts";
+import { disputeOpening } from "../disputes/claims.ts";
 import { forgetHandOverPoint } from "../hand-over/hand-over-points.ts";
 import { notifyParties } from "./notifications.ts";
 
@@ -22,6 +23,8 @@ export interface EventRecord {
   kind: TradeEventKindName;
   actorId: string | null;
   note?: string | null;
+  /** What the parties' notification says beyond the kind (not stored on the event): a resolving admin's reason. */
+  reason?: string | null;
 }
 
 /** A new trade's columns. */
@@ -212,7 +215,7 @@ export class TradeStore {
   async disputeOverdue(tx: Tx, reason: string, tradeId?: string): Promise<TradeRow[]> {
     return tx
       .update(trades)
-      .set({ status: "DISPUTED", disputeReason: reason, updatedAt: sql`now()` })
+      .set({ ...disputeOpening(reason, null), updatedAt: sql`now()` })
       .where(and(tradeId ? eq(trades.id, tradeId) : undefined, eq(trades.status, "ACCEPTED"), isNull(trades.saga), lte(trades.confirmBy, sql`now()`)))
       .returning();
   }

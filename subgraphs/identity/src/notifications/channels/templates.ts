@@ -196,7 +196,7 @@ export function notificationMessage(kind: NotificationKind, details: Details): s
     case "TRADE_DISPUTED":
       return "A dispute was opened on your trade; an administrator will look at it.";
     case "TRADE_RESOLVED":
-      return `An administrator resolved the dispute on your trade${details.outcome === "COMPLETE" ? ": it is completed" : details.outcome === "CANCEL" ? ": it is cancelled" : ""}.`;
+      return `An administrator resolved the dispute on your trade${details.outcome === "COMPLETE" ? ": it is completed" : details.outcome === "CANCEL" ? ": it is cancelled" : ""}.${details.reason ? ` Reason: ${details.reason}` : ""}`;
     case "TRADE_MESSAGE":
       // Never the text itself: it stays in the trade, not in mail or push services.
       return "The other party of your trade sent you a message.";
