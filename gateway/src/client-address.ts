@@ -15,6 +15,12 @@ export function trustProxySetting(value: string): TrustProxy {
  */
 export function clientAddressResolver(setting: TrustProxy): (request: IncomingMessage) => string {
   const trust =
-    setting === true ? () => true : setting === false ? () => false : typeof setting === "number" ? (_: string, hop: number) => hop < setting : proxyaddr.compile(setting);
+    setting === true
+      ? () => true
+      : setting === false
+        ? () => false
+        : typeof setting === "number"
+          ? (_: string, hop: number) => hop < setting
+          : proxyaddr.compile(setting);
   return (request) => proxyaddr(request, trust);
 }

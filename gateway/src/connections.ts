@@ -47,7 +47,10 @@ export class LiveConnections {
       return false;
     }
     this.perUser.set(caller.userId, open + 1);
-    const timer = setTimeout(() => close(socket, "The access token expired; refresh the session and reconnect."), Math.max(0, expiresAt.getTime() - Date.now()));
+    const timer = setTimeout(
+      () => close(socket, "The access token expired; refresh the session and reconnect."),
+      Math.max(0, expiresAt.getTime() - Date.now()),
+    );
     timer.unref();
     this.tracked.set(socket, { userId: caller.userId, sessionId: caller.sessionId, timer });
     const sockets = this.bySession.get(caller.sessionId) ?? new Set<WebSocket>();

@@ -60,5 +60,9 @@ export function operationCost(
 }
 
 export function costLimitExceeded(cost: number, limit: number): GraphQLError {
-  return apiError("COST_LIMIT_EXCEEDED", `This operation would cost ${cost}, over the limit of ${limit}: ask for fewer items (smaller \`first\`) or fewer nested lists.`, { cost, limit, http: { status: 400 } });
+  return apiError(
+    "COST_LIMIT_EXCEEDED",
+    `This operation would cost ${cost}, over the limit of ${limit}: ask for fewer items (smaller \`first\`) or fewer nested lists.`,
+    { cost, limit, http: { status: 400 } },
+  );
 }

@@ -37,7 +37,8 @@ export class PersistedOperations {
     try {
       text = await readFile(manifestPath, "utf8");
     } catch (error) {
-      if (mode === "safelist") throw new Error(`PERSISTED_OPERATIONS=safelist needs the manifest at ${manifestPath} (PERSISTED_OPERATIONS_MANIFEST): ${String(error)}`);
+      if (mode === "safelist")
+        throw new Error(`PERSISTED_OPERATIONS=safelist needs the manifest at ${manifestPath} (PERSISTED_OPERATIONS_MANIFEST): ${String(error)}`);
       return new PersistedOperations(mode, new Map());
     }
     const entries = Object.values(JSON.parse(text) as Record<string, unknown>).filter((d): d is string => typeof d === "string");
@@ -78,7 +79,8 @@ export class PersistedOperations {
 
   /** Refuses, in safelist mode, an HTTP operation whose text is not in the manifest (Apollo has hashed it by then). */
   plugin<TContext extends object>(): ApolloServerPlugin<TContext> {
-    const refusal = (hash: string | undefined, context: object) => (this.allows(hash) || (context as Record<symbol, unknown>)[CHECKED_OVER_SOCKET] === true ? null : notInList());
+    const refusal = (hash: string | undefined, context: object) =>
+      this.allows(hash) || (context as Record<symbol, unknown>)[CHECKED_OVER_SOCKET] === true ? null : notInList();
     return {
       async requestDidStart() {
         return {
@@ -110,5 +112,9 @@ export class PersistedOperations {
 }
 
 function notInList(): GraphQLError {
-  return apiError("PERSISTED_QUERY_NOT_IN_LIST", "This graph runs only the operations of its published clients (a safelist); this operation is not one of them.", { http: { status: 400 } });
+  return apiError(
+    "PERSISTED_QUERY_NOT_IN_LIST",
+    "This graph runs only the operations of its published clients (a safelist); this operation is not one of them.",
+    { http: { status: 400 } },
+  );
 }

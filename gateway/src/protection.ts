@@ -53,7 +53,12 @@ export function costGuard(limit: number, sizes: ListSizes) {
   // Costs already counted, per parsed document (Apollo Server hands the same object for the same
   // text) and variables: walking the document was 3% of the gateway's CPU on a repeated page.
   const counted = new WeakMap<DocumentNode, Map<string, number>>();
-  const check = (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): GraphQLError | null => {
+  const check = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Record<string, unknown> | undefined,
+    operationName?: string | null,
+  ): GraphQLError | null => {
     let byVariables = counted.get(document);
     if (!byVariables) counted.set(document, (byVariables = new Map()));
     const key = `${operationName ?? ""}\u0000${JSON.stringify(variables ?? {})}`;
@@ -66,7 +71,12 @@ export function costGuard(limit: number, sizes: ListSizes) {
     }
     return cost > limit ? costLimitExceeded(cost, limit) : null;
   };
-  const countCost = (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): number | GraphQLError => {
+  const countCost = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Record<string, unknown> | undefined,
+    operationName?: string | null,
+  ): number | GraphQLError => {
     try {
       return operationCost(schema, document, variables, operationName, sizes);
     } catch (e) {

@@ -84,7 +84,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         timeoutMs: config.server.subgraphTimeoutSeconds * 1000,
         connections: config.server.subgraphConnections,
         uploadConnections: config.server.uploadConnections,
-        inFlight: config.server.deduplicateFetches ? new InFlightFetches(() => log.debug({ subgraph: name }, "joined an identical subgraph fetch in flight")) : undefined,
+        inFlight: config.server.deduplicateFetches
+          ? new InFlightFetches(() => log.debug({ subgraph: name }, "joined an identical subgraph fetch in flight"))
+          : undefined,
       });
       dataSources.set(name, { url: address, source });
       return measuredFetches(name, source);
@@ -133,18 +135,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Ready when Redis (session-ended events, rate limits) and every subgraph answer. The port is
   // public: in production, which piece is down is told only with the metrics token.
   const readinessDetail = production ? bearerIs(config.app.metricsToken) : () => true;
-  serveHealth(app, "gateway", {
-    events: async () => options.events.connected() || "Redis is not connected",
-    ...Object.fromEntries(
-      [...dataSources].map(([name, { url }]) => [
-        name,
-        async () => {
-          const response = await fetch(new URL("/healthz", url), { signal: AbortSignal.timeout(1_500) });
-          return response.ok || `answered ${response.status}`;
-        },
-      ]),
-    ),
-  }, readinessDetail);
+  serveHealth(
+    app,
+    "gateway",
+    {
+      events: async () => options.events.connected() || "Redis is not connected",
+      ...Object.fromEntries(
+        [...dataSources].map(([name, { url }]) => [
+          name,
+          async () => {
+            const response = await fetch(new URL("/healthz", url), { signal: AbortSignal.timeout(1_500) });
+            return response.ok || `answered ${response.status}`;
+          },
+        ]),
+      ),
+    },
+    readinessDetail,
+  );
   // The public port: metrics only with METRICS_TOKEN, or outside production (docs/operability.md).
   serveMetrics(app, { token: config.app.metricsToken, open: !production });
   if (!production) serveDevelopmentInbox(app, options.subgraphUrls.identity ?? routingUrl(options.supergraphSdl, "identity"));

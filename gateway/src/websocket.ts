@@ -32,7 +32,12 @@ export interface WebSocketOptions {
   apiSchema: () => GraphQLSchema;
   validationRules: ValidationRule[];
   /** The cost check HTTP applies, with the subscription's variables; null when within the limit. */
-  costCheck: (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null) => GraphQLError | null;
+  costCheck: (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Record<string, unknown> | undefined,
+    operationName?: string | null,
+  ) => GraphQLError | null;
   /** Hide "Did you mean …?" suggestions, as HTTP does in production. */
   production: boolean;
   maxTokens: number;
@@ -83,7 +88,10 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
     }
     // Apollo answers formatted errors (plain objects); graphql-ws serialises GraphQLErrors.
     const { errors, ...rest } = response.body.singleResult;
-    return { ...(rest as ExecutionResult), ...(errors ? { errors: errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) } : {}) };
+    return {
+      ...(rest as ExecutionResult),
+      ...(errors ? { errors: errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) } : {}),
+    };
   };
 
   const live = new LiveConnections(options.endedSessions);
@@ -162,7 +170,10 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
         if (operation?.operation === "subscription") {
           // Every start counts, refused ones too (a limit counts attempts).
           const client = clientKey(extra.caller ?? null, extra.clientAddress);
-          const limited = await options.limits.consume("SUBSCRIBE_PER_CLIENT", client).then(() => null, (e: GraphQLError) => e);
+          const limited = await options.limits.consume("SUBSCRIBE_PER_CLIENT", client).then(
+            () => null,
+            (e: GraphQLError) => e,
+          );
           if (limited) return [limited];
         }
         const schema = options.apiSchema();
@@ -177,7 +188,10 @@ export function serveWebSocket(options: WebSocketOptions): { close(): Promise<vo
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: options.persisted.checkedSocketOperation({ caller: extra.caller ?? null, clientAddress: extra.clientAddress ?? null } satisfies GatewayContext),
+          contextValue: options.persisted.checkedSocketOperation({
+            caller: extra.caller ?? null,
+            clientAddress: extra.clientAddress ?? null,
+          } satisfies GatewayContext),
         };
       },
       // Each operation over the socket is a request of its own, with its own id in the logs.

@@ -27,13 +27,16 @@ export async function schemaChanges(released = releasedSchemaFile, current = cur
   const changes: Change[] = await diff(buildSchema(before), buildSchema(after));
   const order = { BREAKING: 0, DANGEROUS: 1, SAFE: 2 } as const;
   return changes
-    .map((c) => ({
-      level: c.criticality.level === CriticalityLevel.Breaking ? "BREAKING" : c.criticality.level === CriticalityLevel.Dangerous ? "DANGEROUS" : "SAFE",
-      type: c.type,
-      path: c.path,
-      message: c.message,
-      reason: c.criticality.reason,
-    }) satisfies SchemaChange)
+    .map(
+      (c) =>
+        ({
+          level: c.criticality.level === CriticalityLevel.Breaking ? "BREAKING" : c.criticality.level === CriticalityLevel.Dangerous ? "DANGEROUS" : "SAFE",
+          type: c.type,
+          path: c.path,
+          message: c.message,
+          reason: c.criticality.reason,
+        }) satisfies SchemaChange,
+    )
     .sort((a, b) => order[a.level] - order[b.level]);
 }
 

@@ -39,7 +39,9 @@ try {
     times.isolated.push(await timed(() => decoder.renderVariants(photo, join(work, `iso-${run}`), { maxPixels: MAX_PIXELS })));
   }
   const row = (name: string, values: number[]) =>
-    console.log(`${name.padEnd(34)} median ${seconds(median(values))}  best ${seconds(Math.min(...values))}  (${values.map((v) => v.toFixed(0)).join(", ")} ms)`);
+    console.log(
+      `${name.padEnd(34)} median ${seconds(median(values))}  best ${seconds(Math.min(...values))}  (${values.map((v) => v.toFixed(0)).join(", ")} ms)`,
+    );
   console.log(`12-MP photo, renderVariants, ${RUNS} runs each, interleaved`);
   row("in-process", times.inProcess);
   row("through the decoder (warm)", times.isolated);

@@ -57,7 +57,12 @@ async function startOurs(key: ContenderKey, name: string, env: NodeJS.ProcessEnv
  * Every contender, started one after another (ours are stopped with `pieces`, the peers with
  * `cleanups`). `env` is the graph's; the peers read the supergraph at `supergraphPath`.
  */
-export async function startContenders(env: NodeJS.ProcessEnv, supergraphPath: string, pieces: Piece[], cleanups: (() => Promise<void>)[]): Promise<Contender[]> {
+export async function startContenders(
+  env: NodeJS.ProcessEnv,
+  supergraphPath: string,
+  pieces: Piece[],
+  cleanups: (() => Promise<void>)[],
+): Promise<Contender[]> {
   // BENCH_PROFILE=<dir>: ours, dedup off, writes a V8 CPU profile there when it stops (node --cpu-prof).
   const profile = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
   const peerEnv = { ...env, SUPERGRAPH_PATH: supergraphPath };

@@ -126,7 +126,14 @@ export async function load(contender: Contender, seconds: number, connections: n
 
 /** The page as a shape to compare across gateways: ids, counts, no URLs (signed ones differ per request). */
 export function shapeOf(text: string): string {
-  const page = JSON.parse(text) as { data: { search: { totalCount: number; edges: { node: { id: string; photos: unknown[] | null; similar: { id: string }[] | null; owner: { id: string; avatar: unknown } } }[] } } };
+  const page = JSON.parse(text) as {
+    data: {
+      search: {
+        totalCount: number;
+        edges: { node: { id: string; photos: unknown[] | null; similar: { id: string }[] | null; owner: { id: string; avatar: unknown } } }[];
+      };
+    };
+  };
   const { search } = page.data;
   return JSON.stringify({
     totalCount: search.totalCount,

@@ -47,7 +47,9 @@ const ms = (value: number | null, width: number) => (value === null ? "n/a" : `$
 
 export function printTable(summaries: Summary[]): void {
   console.log("CPU per request: the gateway's process, the six subgraphs' processes, the bench's PostgreSQL server, all three");
-  console.log(`${"gateway".padEnd(40)}${"req/s".padStart(8)}${"p50".padStart(10)}${"p95".padStart(10)}${"p99".padStart(10)}${"gateway".padStart(11)}${"subgraphs".padStart(11)}${"Postgres".padStart(11)}${"all".padStart(11)}${"requests".padStart(10)}`);
+  console.log(
+    `${"gateway".padEnd(40)}${"req/s".padStart(8)}${"p50".padStart(10)}${"p95".padStart(10)}${"p99".padStart(10)}${"gateway".padStart(11)}${"subgraphs".padStart(11)}${"Postgres".padStart(11)}${"all".padStart(11)}${"requests".padStart(10)}`,
+  );
   for (const s of summaries) {
     const all = s.postgresCpu === null ? null : s.gatewayCpu + s.subgraphsCpu + s.postgresCpu;
     console.log(
@@ -55,7 +57,8 @@ export function printTable(summaries: Summary[]): void {
         `${ms(s.gatewayCpu, 11)}${ms(s.subgraphsCpu, 11)}${ms(s.postgresCpu, 11)}${ms(all, 11)}${String(s.requests).padStart(10)}`,
     );
   }
-  for (const s of summaries.filter((x) => x.failed > 0)) console.log(`${s.name}: ${s.failed} answers with errors (counted in req/s, not in latencies); the first: ${s.firstFailure!.slice(0, 300)}`);
+  for (const s of summaries.filter((x) => x.failed > 0))
+    console.log(`${s.name}: ${s.failed} answers with errors (counted in req/s, not in latencies); the first: ${s.firstFailure!.slice(0, 300)}`);
 }
 
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
@@ -66,7 +69,10 @@ export function printVerdicts(summaries: Summary[]): void {
   const line = (label: string, value: string) => console.log(`  ${label.padEnd(66)}${value}`);
   const cpu = (ours: Summary, peer: Summary, target?: number) => {
     const ratio = ours.gatewayCpu / peer.gatewayCpu;
-    line(`gateway CPU per request, ÷ ${peer.name}:`, `${ratio.toFixed(2)}${target === undefined ? "" : ` (target ≤ ${target.toFixed(2)}: ${verdict(ratio <= target)})`}`);
+    line(
+      `gateway CPU per request, ÷ ${peer.name}:`,
+      `${ratio.toFixed(2)}${target === undefined ? "" : ` (target ≤ ${target.toFixed(2)}: ${verdict(ratio <= target)})`}`,
+    );
   };
   const throughput = (ours: Summary, peer: Summary, target?: number) => {
     const ratio = ours.rps / peer.rps;

@@ -15,10 +15,19 @@ type Upload = MultipartResponse<Record<string, { media: { job: { id: string } } 
 /** A small JPEG, different per seed, like a phone photo scaled down. */
 async function photo(seed: number): Promise<Buffer> {
   const colour = { r: (seed * 53) % 256, g: (seed * 97) % 256, b: (seed * 193) % 256 };
-  return sharp({ create: { width: 640, height: 480, channels: 3, background: colour } }).jpeg({ quality: 80 }).toBuffer();
+  return sharp({ create: { width: 640, height: 480, channels: 3, background: colour } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
 }
 
-async function upload(gatewayUrl: string, token: string, mutation: string, field: string, variables: Record<string, unknown>, content: Buffer): Promise<string> {
+async function upload(
+  gatewayUrl: string,
+  token: string,
+  mutation: string,
+  field: string,
+  variables: Record<string, unknown>,
+  content: Buffer,
+): Promise<string> {
   const answer = (await postMultipart(gatewayUrl, {
     operations: { query: mutation, variables: { ...variables, file: null } },
     map: { "0": ["variables.file"] },
@@ -45,12 +54,25 @@ export async function seedCatalogue(gatewayUrl: string): Promise<void> {
   let listings = 0;
   for (let o = 0; o < OWNERS; o++) {
     const email = `bench-owner-${o}-${Date.now()}@localex.bench`;
-    const { register } = await gql<{ register: { accessToken: string } }>(gatewayUrl, `mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`, {
-      input: { email, password: "correct horse battery", displayName: `Owner ${o}` },
-    });
+    const { register } = await gql<{ register: { accessToken: string } }>(
+      gatewayUrl,
+      `mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`,
+      {
+        input: { email, password: "correct horse battery", displayName: `Owner ${o}` },
+      },
+    );
     const token = register.accessToken;
     await verifyEmail(gatewayUrl, email);
-    const jobs = [await upload(gatewayUrl, token, `mutation ($file: Upload!) { uploadAvatar(file: $file) { media { job { id } } errors { code message } } }`, "uploadAvatar", {}, await photo(o))];
+    const jobs = [
+      await upload(
+        gatewayUrl,
+        token,
+        `mutation ($file: Upload!) { uploadAvatar(file: $file) { media { job { id } } errors { code message } } }`,
+        "uploadAvatar",
+        {},
+        await photo(o),
+      ),
+    ];
     for (let l = 0; l < LISTINGS_PER_OWNER; l++) {
       const { createListing } = await gql<{ createListing: { listing: { id: string }; errors: unknown[] } }>(
         gatewayUrl,
@@ -70,7 +92,14 @@ export async function seedCatalogue(gatewayUrl: string): Promise<void> {
       await gql(gatewayUrl, `mutation ($id: ID!) { publishListing(id: $id) { errors { code } } }`, { id }, token);
       for (let p = 0; p < 2; p++) {
         jobs.push(
-          await upload(gatewayUrl, token, `mutation ($file: Upload!, $listingId: ID!) { uploadListingPhoto(file: $file, listingId: $listingId) { media { job { id } } errors { code message } } }`, "uploadListingPhoto", { listingId: id }, await photo(o * 100 + l * 10 + p)),
+          await upload(
+            gatewayUrl,
+            token,
+            `mutation ($file: Upload!, $listingId: ID!) { uploadListingPhoto(file: $file, listingId: $listingId) { media { job { id } } errors { code message } } }`,
+            "uploadListingPhoto",
+            { listingId: id },
+            await photo(o * 100 + l * 10 + p),
+          ),
         );
       }
       listings++;
@@ -80,7 +109,9 @@ export async function seedCatalogue(gatewayUrl: string): Promise<void> {
   }
   // The index follows listings through the job queue.
   for (let i = 0; i < 1000; i++) {
-    const { search } = await gql<{ search: { totalCount: number } }>(gatewayUrl, `query ($q: String) { search(query: $q, first: 1) { totalCount } }`, { q: SEARCH_WORD });
+    const { search } = await gql<{ search: { totalCount: number } }>(gatewayUrl, `query ($q: String) { search(query: $q, first: 1) { totalCount } }`, {
+      q: SEARCH_WORD,
+    });
     if (search.totalCount >= listings) return;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -46,7 +46,8 @@ function callersOption(): number {
   const callers = values.callers === undefined ? 0 : Number(values.callers);
   if (!Number.isInteger(callers) || callers < 0) throw new Error(`--callers takes a number of members, not ${values.callers}`);
   // Fewer members than connections would put one member in two requests at once.
-  if (callers > 0 && callers < CONNECTIONS) throw new Error(`--callers ${callers}: at least one member per connection (${CONNECTIONS}), so no two requests in flight share a caller`);
+  if (callers > 0 && callers < CONNECTIONS)
+    throw new Error(`--callers ${callers}: at least one member per connection (${CONNECTIONS}), so no two requests in flight share a caller`);
   return callers;
 }
 
@@ -96,7 +97,9 @@ async function checkContenders(contenders: Contender[], callers: BenchCaller[]):
   }
   if (shapes.size !== 1) throw new Error(`the gateways answer different pages:\n${[...shapes].join("\n")}`);
   const sample = JSON.parse([...shapes][0]!) as { totalCount: number; nodes: [string, string, boolean, number, string[]][] };
-  stage(`the page: ${sample.nodes.length} listings of ${sample.totalCount}, ${sample.nodes.filter((n) => n[2]).length} owners with avatars, ${sample.nodes.reduce((s, n) => s + (n[3] ?? 0), 0)} photos, ${sample.nodes.reduce((s, n) => s + (n[4]?.length ?? 0), 0)} similar listings`);
+  stage(
+    `the page: ${sample.nodes.length} listings of ${sample.totalCount}, ${sample.nodes.filter((n) => n[2]).length} owners with avatars, ${sample.nodes.reduce((s, n) => s + (n[3] ?? 0), 0)} photos, ${sample.nodes.reduce((s, n) => s + (n[4]?.length ?? 0), 0)} similar listings`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -143,7 +146,8 @@ async function main(): Promise<void> {
 
     // One supergraph for all: schema/supergraph.graphql with its routing URLs on these subgraphs.
     let supergraph = await readFile(join(ROOT, "schema/supergraph.graphql"), "utf8");
-    for (const name of SUBGRAPH_NAMES) supergraph = supergraph.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]+`), `$1${env[`${name.toUpperCase()}_URL`]}`);
+    for (const name of SUBGRAPH_NAMES)
+      supergraph = supergraph.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]+`), `$1${env[`${name.toUpperCase()}_URL`]}`);
     const supergraphPath = join(dataDir, "supergraph.graphql");
     await writeFile(supergraphPath, supergraph);
 
@@ -178,12 +182,20 @@ async function main(): Promise<void> {
     const othersDuring = (await othersTransactions(probe, database.name)) - othersBefore;
 
     const summaries = contenders.map((c) => summarise(c.key, c.name, slots.get(c.name)!));
-    const who = callerCount > 0 ? `a signed-in member per request (${callerCount} members in turn, none in two requests at once)` : "every request anonymous and identical";
-    console.log(`\nA search page (20 listings; owner, rating, avatar, 2 photos each, similar(first: 3) with owners and avatars), ${who}; ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SLOT_SECONDS} s per gateway`);
+    const who =
+      callerCount > 0
+        ? `a signed-in member per request (${callerCount} members in turn, none in two requests at once)`
+        : "every request anonymous and identical";
+    console.log(
+      `\nA search page (20 listings; owner, rating, avatar, 2 photos each, similar(first: 3) with owners and avatars), ${who}; ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SLOT_SECONDS} s per gateway`,
+    );
     printTable(summaries);
     printVerdicts(summaries);
     const loadAverage = (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ");
-    const postgresNote = postmaster === null ? "PostgreSQL's CPU not read" : `PostgreSQL is the whole server at DATABASE_URL; its other databases ran ${othersDuring.toFixed(0)} transactions during the rounds`;
+    const postgresNote =
+      postmaster === null
+        ? "PostgreSQL's CPU not read"
+        : `PostgreSQL is the whole server at DATABASE_URL; its other databases ran ${othersDuring.toFixed(0)} transactions during the rounds`;
     console.log(`\n(${postgresNote}. Load average at the end: ${loadAverage})`);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => stage(`cleanup: ${String(e)}`));

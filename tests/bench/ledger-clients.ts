@@ -41,10 +41,13 @@ async function runWindow(pool: Pool, origin: URL, pairs: ClientsInput["pairs"], 
   const measureFrom = Date.now() + warmupSeconds * 1000;
   const deadline = measureFrom + seconds * 1000;
   let started = 0;
-  setTimeout(() => {
-    started = performance.now();
-    parentPort?.postMessage(MEASURING);
-  }, Math.max(0, measureFrom - Date.now()));
+  setTimeout(
+    () => {
+      started = performance.now();
+      parentPort?.postMessage(MEASURING);
+    },
+    Math.max(0, measureFrom - Date.now()),
+  );
 
   await Promise.all(
     pairs.map(async ({ a, b }) => {

@@ -140,7 +140,15 @@ type CpuPerOperation = CpuReading;
 function cpuPer(before: CpuReading, after: CpuReading, count: number): CpuPerOperation {
   const per = (k: Exclude<keyof CpuReading, "postgres">) => (after[k] - before[k]) / count;
   const postgres = before.postgres === null || after.postgres === null ? null : (after.postgres - before.postgres) / count;
-  return { clients: per("clients"), gateway: per("gateway"), ledger: per("ledger"), identity: per("identity"), others: per("others"), postgres, pgbench: per("pgbench") };
+  return {
+    clients: per("clients"),
+    gateway: per("gateway"),
+    ledger: per("ledger"),
+    identity: per("identity"),
+    others: per("others"),
+    postgres,
+    pgbench: per("pgbench"),
+  };
 }
 
 interface LedgerWindow {
@@ -278,7 +286,9 @@ async function main(): Promise<void> {
     const honest = await startPgbench(Math.max(CLIENTS, 1), cleanups, cpu);
     const ours = [graph.db.name, contended.name, honest.name];
 
-    const clients = new Worker(new URL("./ledger-clients.ts", import.meta.url), { workerData: { gatewayUrl: graph.url, pairs: graph.pairs } satisfies ClientsInput });
+    const clients = new Worker(new URL("./ledger-clients.ts", import.meta.url), {
+      workerData: { gatewayUrl: graph.url, pairs: graph.pairs } satisfies ClientsInput,
+    });
     clients.on("error", (error) => stage(`the clients failed: ${error}`));
     cleanups.push(() => clients.terminate().then(() => {}));
 
@@ -345,15 +355,27 @@ async function main(): Promise<void> {
     const statements = median(ledgerWindows.map((w) => w.statements));
     const rounds = (windows: { tps: number }[]) => windows.map((w) => w.tps.toFixed(0)).join(", ");
     const pgbenchLine = (scale: number) => `pgbench TPC-B-like, scale ${scale} (-c ${CLIENTS} -j 2 -T ${SECONDS}): `.padEnd(49);
-    console.log(`${"ledger transfers through the gateway: ".padEnd(49)}${tps.toFixed(0)} /s median of ${ROUNDS} (${rounds(ledgerWindows)}); p50 ${ms(percentile(latencies, 50))} ms, p99 ${ms(percentile(latencies, 99))} ms; ${errors} refused or failed; ${statements.toFixed(1)} SQL statements per transfer`);
-    console.log(`${pgbenchLine(1)}${contendedTps.toFixed(0)} tps median of ${ROUNDS} (${rounds(contendedWindows)}): one branch row for ${CLIENTS} clients, mostly lock contention`);
+    console.log(
+      `${"ledger transfers through the gateway: ".padEnd(49)}${tps.toFixed(0)} /s median of ${ROUNDS} (${rounds(ledgerWindows)}); p50 ${ms(percentile(latencies, 50))} ms, p99 ${ms(percentile(latencies, 99))} ms; ${errors} refused or failed; ${statements.toFixed(1)} SQL statements per transfer`,
+    );
+    console.log(
+      `${pgbenchLine(1)}${contendedTps.toFixed(0)} tps median of ${ROUNDS} (${rounds(contendedWindows)}): one branch row for ${CLIENTS} clients, mostly lock contention`,
+    );
     console.log(`${pgbenchLine(honest.scale)}${honestTps.toFixed(0)} tps median of ${ROUNDS} (${rounds(honestWindows)}): scale >= clients`);
     const medianCpu = (windows: { cpu: CpuPerOperation | null }[]) => {
       const cpus = windows.map((w) => w.cpu).filter((c) => c !== null);
       if (cpus.length === 0) return null;
       const of = (k: Exclude<keyof CpuReading, "postgres">) => median(cpus.map((c) => c[k]));
       const postgres = cpus.every((c) => c.postgres !== null) ? median(cpus.map((c) => c.postgres!)) : null;
-      return { clients: of("clients"), gateway: of("gateway"), ledger: of("ledger"), identity: of("identity"), others: of("others"), postgres, pgbench: of("pgbench") };
+      return {
+        clients: of("clients"),
+        gateway: of("gateway"),
+        ledger: of("ledger"),
+        identity: of("identity"),
+        others: of("others"),
+        postgres,
+        pgbench: of("pgbench"),
+      };
     };
     const pg = (value: number | null) => (value === null ? "PostgreSQL n/a" : `PostgreSQL ${ms(value)}`);
     const transferCpu = medianCpu(ledgerWindows);
@@ -367,7 +389,10 @@ async function main(): Promise<void> {
       console.log(
         `  read once the job queue (the recipients' notifications) had drained after each window: ${drains.map((d) => (d === null ? "NOT within 300 s" : `${d.toFixed(1)} s`)).join(", ")} after it`,
       );
-      for (const [scale, windows] of [[1, contendedWindows], [honest.scale, honestWindows]] as const) {
+      for (const [scale, windows] of [
+        [1, contendedWindows],
+        [honest.scale, honestWindows],
+      ] as const) {
         const t = medianCpu(windows)!;
         console.log(`CPU per pgbench transaction, scale ${scale}: ${ms(t.pgbench + (t.postgres ?? 0))} ms = pgbench ${ms(t.pgbench)} + ${pg(t.postgres)}`);
       }
@@ -379,7 +404,10 @@ async function main(): Promise<void> {
         `  the graph at rest (during pgbench's windows): ${ms(restTotal)} ms of CPU per second = gateway ${ms(rest.gateway)} + ledger ${ms(rest.ledger)} + identity ${ms(rest.identity)} + ` +
           `${OTHERS.join(", ")} ${ms(rest.others)}; about ${ms(restShare)} ms of each transfer's figure above is that background`,
       );
-      if (p !== null) console.log(`  (PostgreSQL: every process of the bench's server, ${SERVER.replace(/\/\/[^@]*@/, "//")}; its other databases ran at least ${othersTxns.toFixed(0)} transactions during the rounds, in those figures too)`);
+      if (p !== null)
+        console.log(
+          `  (PostgreSQL: every process of the bench's server, ${SERVER.replace(/\/\/[^@]*@/, "//")}; its other databases ran at least ${othersTxns.toFixed(0)} transactions during the rounds, in those figures too)`,
+        );
     }
     console.log(`ratio against scale ${honest.scale}: ${(tps / honestTps).toFixed(2)} (target >= 0.5: ${tps / honestTps >= 0.5 ? "met" : "MISSED"})`);
     console.log(`ratio against scale 1: ${(tps / contendedTps).toFixed(2)} (the baseline this bench used before; contended, so flattering)`);

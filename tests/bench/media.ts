@@ -57,13 +57,17 @@ async function cameraJpeg(path: string): Promise<void> {
   const pixels = await noise(200, 150, 60).resize(width, height, { kernel: "cubic" }).raw().toBuffer();
   const grain = await noise(width, height, 16).raw().toBuffer();
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, pixels[i]! + grain[i]! - 128));
-  await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 88 }).toFile(path);
+  await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 88 })
+    .toFile(path);
 }
 
 /** A PNG of random RGB pixels, `side` × `side`: it does not compress, so it is as big as its pixels (5800² × 3 ≈ 100 MB). */
 async function noisePng(path: string, side: number): Promise<void> {
   const pixels = randomBytes(side * side * 3);
-  await sharp(pixels, { raw: { width: side, height: side, channels: 3 }, limitInputPixels: false }).png({ compressionLevel: 1 }).toFile(path);
+  await sharp(pixels, { raw: { width: side, height: side, channels: 3 }, limitInputPixels: false })
+    .png({ compressionLevel: 1 })
+    .toFile(path);
 }
 
 // ---- (a) variants --------------------------------------------------------------------------
@@ -97,7 +101,9 @@ async function benchVariants(photo: string, work: string): Promise<void> {
     for (const [name, run] of Object.entries(candidates)) times[name]!.push(await timed(run));
   }
   const { size } = await stat(photo);
-  console.log(`\n(a) THUMBNAIL, MEDIUM, LARGE (WebP) of a 4000 × 3000 JPEG (${mb(size)}); median of ${VARIANT_RUNS}, libvips concurrency ${sharp.concurrency()}`);
+  console.log(
+    `\n(a) THUMBNAIL, MEDIUM, LARGE (WebP) of a 4000 × 3000 JPEG (${mb(size)}); median of ${VARIANT_RUNS}, libvips concurrency ${sharp.concurrency()}`,
+  );
   for (const [name, list] of Object.entries(times)) console.log(`  ${name.padEnd(40)} ${seconds(median(list))}  (min ${seconds(Math.min(...list))})`);
   const ours = median(times["renderResizedVariants (ours)"]!);
   const raw = Math.min(median(times["sharp, 3 pipelines side by side"]!), median(times["sharp, 3 pipelines one after another"]!));
@@ -116,7 +122,13 @@ async function startGatewayProcess(env: Record<string, string>, subgraphUrls: Re
   });
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`the gateway process exited with ${child.exitCode}`);
-    if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) return { child, url: `http://127.0.0.1:${port}/graphql` };
+    if (
+      await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, url: `http://127.0.0.1:${port}/graphql` };
     await sleep(100);
   }
   child.kill();
@@ -140,7 +152,9 @@ const memory = {
 };
 
 const UPLOAD_AVATAR = `mutation ($file: Upload!) { uploadAvatar(file: $file) { media { id byteSize job { id } } errors { code message } } }`;
-type UploadAnswer = MultipartResponse<{ uploadAvatar: { media: { id: string; byteSize: number; job: { id: string } } | null; errors: { code: string; message: string }[] } }>;
+type UploadAnswer = MultipartResponse<{
+  uploadAvatar: { media: { id: string; byteSize: number; job: { id: string } } | null; errors: { code: string; message: string }[] };
+}>;
 
 function upload(url: string, path: string, headers: Record<string, string>): Promise<UploadAnswer> {
   return postMultipart(url, {
@@ -177,7 +191,9 @@ async function benchBigUpload(gateway: { child: ChildProcess; url: string }, med
   const token = register.accessToken;
   const caller = await verifyAccessToken(config.auth.jwtSecret, token);
   const viaGateway = { authorization: `Bearer ${token}` };
-  const direct = async () => ({ [CALLER_HEADER]: await signCallerToken(callerKeysFor(config.callers, "graph"), caller, { signer: "gateway", audience: "media" }) });
+  const direct = async () => ({
+    [CALLER_HEADER]: await signCallerToken(callerKeysFor(config.callers, "graph"), caller, { signer: "gateway", audience: "media" }),
+  });
 
   stage("(b) warm-up uploads");
   // Twice through the gateway: its first uploads run before V8 has optimised the streaming path.
@@ -242,7 +258,9 @@ async function benchUploadToReady(gatewayUrl: string, photo: string): Promise<vo
     uploadOnly.push(uploaded);
   }
   console.log(`\n(c) a ${mb(size)} 12-MP JPEG through the gateway, first byte sent to job SUCCEEDED (polled every 20 ms); median of ${READY_RUNS}`);
-  console.log(`  upload to READY ${seconds(median(times))} (min ${seconds(Math.min(...times))}, max ${seconds(Math.max(...times))}); of which the upload ${seconds(median(uploadOnly))}`);
+  console.log(
+    `  upload to READY ${seconds(median(times))} (min ${seconds(Math.min(...times))}, max ${seconds(Math.max(...times))}); of which the upload ${seconds(median(uploadOnly))}`,
+  );
 }
 
 // ---- main ------------------------------------------------------------------------------------

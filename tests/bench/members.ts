@@ -19,8 +19,110 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 100);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 
-const FIRST = ["Anna", "Emma", "Sophie", "Julia", "Lotte", "Sanne", "Eva", "Lisa", "Fleur", "Noor", "Daan", "Sem", "Lucas", "Levi", "Finn", "Milan", "Jesse", "Thijs", "Bram", "Ruben", "Jan", "Pieter", "Willem", "Maarten", "Joost", "Annemarie", "Marieke", "Marloes", "Hendrik", "Cornelis", "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Mia", "Charlie", "Grace", "Thomas", "Emily", "James", "Sophia", "William", "Olivia", "Mohammed", "Fatima", "Yusuf", "Aisha"];
-const LAST = ["de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits", "de Graaf", "van der Meer", "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "El Amrani", "Yilmaz", "Kaya", "Demir", "Bouzid"];
+const FIRST = [
+  "Anna",
+  "Emma",
+  "Sophie",
+  "Julia",
+  "Lotte",
+  "Sanne",
+  "Eva",
+  "Lisa",
+  "Fleur",
+  "Noor",
+  "Daan",
+  "Sem",
+  "Lucas",
+  "Levi",
+  "Finn",
+  "Milan",
+  "Jesse",
+  "Thijs",
+  "Bram",
+  "Ruben",
+  "Jan",
+  "Pieter",
+  "Willem",
+  "Maarten",
+  "Joost",
+  "Annemarie",
+  "Marieke",
+  "Marloes",
+  "Hendrik",
+  "Cornelis",
+  "Oliver",
+  "Amelia",
+  "George",
+  "Isla",
+  "Harry",
+  "Ava",
+  "Jack",
+  "Mia",
+  "Charlie",
+  "Grace",
+  "Thomas",
+  "Emily",
+  "James",
+  "Sophia",
+  "William",
+  "Olivia",
+  "Mohammed",
+  "Fatima",
+  "Yusuf",
+  "Aisha",
+];
+const LAST = [
+  "de Jong",
+  "Jansen",
+  "de Vries",
+  "van den Berg",
+  "van Dijk",
+  "Bakker",
+  "Janssen",
+  "Visser",
+  "Smit",
+  "Meijer",
+  "de Boer",
+  "Mulder",
+  "de Groot",
+  "Bos",
+  "Vos",
+  "Peters",
+  "Hendriks",
+  "van Leeuwen",
+  "Dekker",
+  "Brouwer",
+  "de Wit",
+  "Dijkstra",
+  "Smits",
+  "de Graaf",
+  "van der Meer",
+  "Smith",
+  "Jones",
+  "Taylor",
+  "Brown",
+  "Williams",
+  "Wilson",
+  "Johnson",
+  "Davies",
+  "Robinson",
+  "Wright",
+  "Thompson",
+  "Evans",
+  "Walker",
+  "White",
+  "Roberts",
+  "Green",
+  "Hall",
+  "Wood",
+  "Jackson",
+  "Clarke",
+  "El Amrani",
+  "Yilmaz",
+  "Kaya",
+  "Demir",
+  "Bouzid",
+];
 
 /** Pages of 20 by kind of query: what members type when looking for someone. */
 const KINDS: Record<string, (i: number) => string> = {
@@ -36,7 +138,9 @@ const KINDS: Record<string, (i: number) => string> = {
 /** The handle the seed gives member n (if n % 10 < 7), as seed() computes it in SQL. */
 function handleOf(n: number): string {
   const first = FIRST[n % FIRST.length]!.toLowerCase().slice(0, 8);
-  const last = LAST[Math.floor(n / FIRST.length) % LAST.length]!.toLowerCase().replace(/[^a-z]/g, "").slice(0, 5);
+  const last = LAST[Math.floor(n / FIRST.length) % LAST.length]!.toLowerCase()
+    .replace(/[^a-z]/g, "")
+    .slice(0, 5);
   return `${first}_${last}${n}`;
 }
 /** Two neighbouring letters swapped in the last word. */
@@ -89,9 +193,13 @@ async function main(): Promise<void> {
     await seed(sql);
     const [counted] = await sql<{ living: number }[]>`select count(*)::int as living from identity.users where deletion_requested_at is null`;
     const living = counted?.living ?? 0;
-    console.log(`members bench: ${MEMBERS} members seeded with bulk SQL in ${((performance.now() - started) / 1000).toFixed(1)} s (${living} not departing), PostgreSQL ${process.env.DATABASE_URL ? "at DATABASE_URL" : "embedded"}`);
+    console.log(
+      `members bench: ${MEMBERS} members seeded with bulk SQL in ${((performance.now() - started) / 1000).toFixed(1)} s (${living} not departing), PostgreSQL ${process.env.DATABASE_URL ? "at DATABASE_URL" : "embedded"}`,
+    );
     const input = { email: `asker-${randomUUID()}@members.bench`, password: "correct horse battery", displayName: "Asker" };
-    const { register } = await gql<Session<"register">>(url, `mutation ($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`, { input });
+    const { register } = await gql<Session<"register">>(url, `mutation ($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`, {
+      input,
+    });
     const token = register.accessToken;
 
     const PAGE = `query ($q: String!, $first: Int) { members(query: $q, first: $first) { totalCount edges { node { id handle displayName memberSince avatar { url } rating completedTrades } } } }`;
@@ -145,7 +253,9 @@ async function main(): Promise<void> {
     );
     const seconds = (performance.now() - started) / 1000;
     concurrent.sort((a, b) => a - b);
-    console.log(`\n${CLIENTS} clients at once, the kinds mixed: ${(total / seconds).toFixed(1)} pages/s, p50 ${ms(percentile(concurrent, 50))}, p95 ${ms(percentile(concurrent, 95))}`);
+    console.log(
+      `\n${CLIENTS} clients at once, the kinds mixed: ${(total / seconds).toFixed(1)} pages/s, p50 ${ms(percentile(concurrent, 50))}, p95 ${ms(percentile(concurrent, 95))}`,
+    );
 
     // One scrape per reading (the whole stack is this process: one scrape has every pool's count).
     const metrics = stack.subgraphs.find((s) => s.name === "identity")!.url.replace(/\/graphql$/, "/metrics");

@@ -109,7 +109,9 @@ async function main(): Promise<void> {
     stage("registering 101 members for the latency run");
     const register = async (name: string) => {
       const input = { email: `rt-${randomUUID()}@localex.bench`, password: "correct horse battery", displayName: name };
-      const { register } = await gql<Session<"register">>(gateway, `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`, { input });
+      const { register } = await gql<Session<"register">>(gateway, `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`, {
+        input,
+      });
       return { id: register.user.id, token: register.accessToken };
     };
     const proposer = await register("Proposer");
@@ -194,8 +196,12 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2000)); // let the subscriptions settle upstream
     const heldRss = await rss(gatewayPid);
     const perSubscriber = (heldRss - baseline) / held;
-    console.log(`idle subscribers held: ${held} (${atBudget ? "stopped at 1 GiB" : `BENCH_MAX_SUBSCRIBERS reached`}); gateway RSS ${mb(baseline)} → ${mb(heldRss)}, ${(perSubscriber / 1024).toFixed(1)} KiB per subscriber`);
-    console.log(`  projected within 1 GiB: ${Math.floor((RSS_BUDGET - baseline) / perSubscriber)} subscribers; trades subgraph RSS ${mb(await rss(tradesPid))}`);
+    console.log(
+      `idle subscribers held: ${held} (${atBudget ? "stopped at 1 GiB" : `BENCH_MAX_SUBSCRIBERS reached`}); gateway RSS ${mb(baseline)} → ${mb(heldRss)}, ${(perSubscriber / 1024).toFixed(1)} KiB per subscriber`,
+    );
+    console.log(
+      `  projected within 1 GiB: ${Math.floor((RSS_BUDGET - baseline) / perSubscriber)} subscribers; trades subgraph RSS ${mb(await rss(tradesPid))}`,
+    );
     // The same, after full garbage collections: what the subscribers themselves hold.
     const heapHeld = await heapAfterCollection(inspector);
     const perHeld = (a: HeapReading, b: HeapReading) => (b.heapUsed + b.external - (a.heapUsed + a.external)) / held / 1024;
@@ -218,7 +224,12 @@ async function main(): Promise<void> {
     ).proposeTrade.trade;
     const channels = async () => (await prefixProbe.pubsub("CHANNELS", "localex-topology-*")).length;
     await new Promise((r) => setTimeout(r, 2000));
-    const before = { gatewaySockets: await openSockets(gatewayPid), tradesSockets: await openSockets(tradesPid), channels: await channels(), rss: await rss(gatewayPid) };
+    const before = {
+      gatewaySockets: await openSockets(gatewayPid),
+      tradesSockets: await openSockets(tradesPid),
+      channels: await channels(),
+      rss: await rss(gatewayPid),
+    };
     stage(`${CYCLES} cycles: connect, subscribe to a trade (its current state arrives), disconnect; 10 at a time`);
     let next = 0;
     await Promise.all(
@@ -234,7 +245,12 @@ async function main(): Promise<void> {
     let after = before;
     for (let i = 0; i < 50; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      after = { gatewaySockets: await openSockets(gatewayPid), tradesSockets: await openSockets(tradesPid), channels: await channels(), rss: await rss(gatewayPid) };
+      after = {
+        gatewaySockets: await openSockets(gatewayPid),
+        tradesSockets: await openSockets(tradesPid),
+        channels: await channels(),
+        rss: await rss(gatewayPid),
+      };
       if (after.gatewaySockets <= before.gatewaySockets && after.channels <= before.channels) break;
     }
     console.log(

@@ -5,8 +5,12 @@
 // does; everything the adapter stores on write (search.listing_documents columns) is filled.
 import type { Sql } from "@localex/common";
 
-export const NOUNS = "bicycle chair table lamp guitar kettle sofa desk shelf mirror drill ladder tent stroller camera jacket boots skis piano rug blender toaster heater fan bookcase wardrobe bench printer monitor keyboard".split(" ");
-export const ADJECTIVES = "red blue green vintage modern wooden metal small large old new folding electric acoustic leather oak pine steel glass portable".split(" ");
+export const NOUNS =
+  "bicycle chair table lamp guitar kettle sofa desk shelf mirror drill ladder tent stroller camera jacket boots skis piano rug blender toaster heater fan bookcase wardrobe bench printer monitor keyboard".split(
+    " ",
+  );
+export const ADJECTIVES =
+  "red blue green vintage modern wooden metal small large old new folding electric acoustic leather oak pine steel glass portable".split(" ");
 export const CENTRE = { lat: 59.91, lon: 10.75 };
 /** Made-up brand names (12³ = 1 728 of them), so titles are not all alike: "Kalomi red oak chair". */
 const SYLLABLES = "ka lo mi ve tor sen dar bel ru zo fin gal".split(" ");

@@ -172,10 +172,17 @@ async function main(): Promise<void> {
 
   try {
     console.log(`PostgreSQL: ${embedded ? "embedded" : "DATABASE_URL's server"}; SEARCH_ENGINE=postgres; ${DOCUMENTS} documents`);
-    const unreadable = await sql`select 1 from pg_stat_statements limit 1`.then(() => null, (e: unknown) => String(e));
+    const unreadable = await sql`select 1 from pg_stat_statements limit 1`.then(
+      () => null,
+      (e: unknown) => String(e),
+    );
     if (unreadable) console.log(`PostgreSQL time per request: n/a (pg_stat_statements cannot be read in the bench's database: ${unreadable})`);
-    else if (planningTracked) console.log("PostgreSQL time per request (PG plan+exec): planning + execution, pg_stat_statements total_plan_time + total_exec_time (track_planning on)");
-    else console.log("PostgreSQL time per request (PG exec only): execution only, planning time NOT tracked (pg_stat_statements.track_planning could not be set on)");
+    else if (planningTracked)
+      console.log("PostgreSQL time per request (PG plan+exec): planning + execution, pg_stat_statements total_plan_time + total_exec_time (track_planning on)");
+    else
+      console.log(
+        "PostgreSQL time per request (PG exec only): execution only, planning time NOT tracked (pg_stat_statements.track_planning could not be set on)",
+      );
     const categories = await sql<{ id: string; slug: string }[]>`select id::text, slug from listings.categories order by position`;
     let started = performance.now();
     await seedDocuments(sql, DOCUMENTS, categories, (done) => stage(`seeded ${done}`));
@@ -186,7 +193,10 @@ async function main(): Promise<void> {
     for (const s of sizes) console.log(`Index size: search.${s.name} ${(s.bytes / 2 ** 20).toFixed(0)} MB (table, TOAST and indexes)`);
 
     const counts: Record<string, number[]> = { narrow: [], broad: [] };
-    for (const [name, args] of [["narrow", narrowSearch], ["broad", broadSearch]] as const) {
+    for (const [name, args] of [
+      ["narrow", narrowSearch],
+      ["broad", broadSearch],
+    ] as const) {
       for (let i = 0; i < 20; i++) counts[name]!.push((await index.search(toSearchRequest(args()))).totalCount);
     }
     console.log(`\nSearches, first 20, ${QUERIES} each, one at a time (warm cache):`);
@@ -202,7 +212,12 @@ async function main(): Promise<void> {
     console.log(`\nSimilar: a broad search's page of 20, similar(first: 3) on each listing:`);
     // Bulk-loaded documents have no neighbour lists yet (a listing indexed by a job gets its own
     // when indexed): the first read of each page computes them, once, as after an upgrade.
-    await measure(sql, "first read of each page (computes lists)", pages.length, async () => void (await index.similar(pages.shift()!, 3).then((r) => pages.push([...r.keys()]))));
+    await measure(
+      sql,
+      "first read of each page (computes lists)",
+      pages.length,
+      async () => void (await index.similar(pages.shift()!, 3).then((r) => pages.push([...r.keys()]))),
+    );
     let n = 0;
     await measure(sql, "similar for 20 ids, adapter", QUERIES, async () => void (await index.similar(pages[n++ % pages.length]!, 3)));
     await measure(sql, "search page + similar, gateway", QUERIES, () => post(gateway, SIMILAR_PAGE, broadSearch()));
@@ -217,9 +232,19 @@ async function main(): Promise<void> {
     for (let i = 0; i < LAG_SAMPLES; i++) {
       const now = new Date().toISOString();
       const doc: ListingDocument = {
-        id: randomUUID(), ownerId: randomUUID(), title: `Lagprobe${randomUUID().replaceAll("-", "").slice(0, 12)} ${pick(ADJECTIVES)} ${pick(NOUNS)}`,
-        description: "A probe.", categoryId: pick(categories).id, categorySlug: "bench", condition: "GOOD", status: "ACTIVE",
-        creditPrice: 10, location: { lat: CENTRE.lat, lon: CENTRE.lon }, createdAt: now, updatedAt: now, version: 1,
+        id: randomUUID(),
+        ownerId: randomUUID(),
+        title: `Lagprobe${randomUUID().replaceAll("-", "").slice(0, 12)} ${pick(ADJECTIVES)} ${pick(NOUNS)}`,
+        description: "A probe.",
+        categoryId: pick(categories).id,
+        categorySlug: "bench",
+        condition: "GOOD",
+        status: "ACTIVE",
+        creditPrice: 10,
+        location: { lat: CENTRE.lat, lon: CENTRE.lon },
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
       };
       await sql`select graphile_worker.add_job(${TASKS.indexListing}::text, ${JSON.stringify({ listing: doc })}::text::json)`;
       started = performance.now();
@@ -244,7 +269,10 @@ async function main(): Promise<void> {
     };
     const SIMILAR = SEARCH.replace("node { id }", "node { id similar(first: 3) { id } }");
     console.log("\nSQL statements per request (all subgraphs):");
-    for (const [label, query] of [["search", SEARCH], ["search + similar(first: 3) on every node", SIMILAR]] as const) {
+    for (const [label, query] of [
+      ["search", SEARCH],
+      ["search + similar(first: 3) on every node", SIMILAR],
+    ] as const) {
       for (const first of [10, 50]) {
         await statements();
         const { search } = await gql<{ search: { edges: unknown[] } }>(gateway, query, { query: pick(NOUNS), first, sort: SearchSort.RELEVANCE });

@@ -40,7 +40,11 @@ export async function verifyEmail(gatewayUrl: string, email: string): Promise<vo
     const mail = response.ok ? ((await response.json()) as { subject: string; text: string }[]) : [];
     const token = mail.map((m) => /verify-email\?token=([A-Za-z0-9_.-]+)/.exec(m.text)?.[1]).find(Boolean);
     if (token) {
-      const { verifyEmail } = await gql<{ verifyEmail: { errors: { code: string }[] } }>(gatewayUrl, `mutation ($token: String!) { verifyEmail(token: $token) { errors { code } } }`, { token });
+      const { verifyEmail } = await gql<{ verifyEmail: { errors: { code: string }[] } }>(
+        gatewayUrl,
+        `mutation ($token: String!) { verifyEmail(token: $token) { errors { code } } }`,
+        { token },
+      );
       if (verifyEmail.errors.length > 0) throw new Error(`verifyEmail refused ${email}: ${JSON.stringify(verifyEmail.errors)}`);
       return;
     }

@@ -79,9 +79,13 @@ async function main(): Promise<void> {
           const [a, b] = [members[2 * i]!, members[2 * i + 1]!];
           const input = { recipientId: b.id, offeredListingIds: [a.listing], requestedListingIds: [b.listing], offeredCredits: 20, requestedCredits: 5 };
           const { proposeTrade } = await timed(latency.propose, () => gql<TradeAnswer<"proposeTrade">>(url, PROPOSE, { input, key: randomUUID() }, a.token));
-          const { acceptTrade } = await timed(latency.accept, () => gql<TradeAnswer<"acceptTrade">>(url, ACCEPT, { id: proposeTrade.trade.id, key: randomUUID() }, b.token));
+          const { acceptTrade } = await timed(latency.accept, () =>
+            gql<TradeAnswer<"acceptTrade">>(url, ACCEPT, { id: proposeTrade.trade.id, key: randomUUID() }, b.token),
+          );
           await timed(latency.confirm, () => gql(url, CONFIRM, { id: proposeTrade.trade.id }, a.token));
-          const { confirmTradeCompletion } = await timed(latency.confirm, () => gql<TradeAnswer<"confirmTradeCompletion">>(url, CONFIRM, { id: proposeTrade.trade.id }, b.token));
+          const { confirmTradeCompletion } = await timed(latency.confirm, () =>
+            gql<TradeAnswer<"confirmTradeCompletion">>(url, CONFIRM, { id: proposeTrade.trade.id }, b.token),
+          );
           if (acceptTrade.trade.status !== "ACCEPTED" || confirmTradeCompletion.trade.status !== "COMPLETED") failures++;
         }
       }),
@@ -92,7 +96,9 @@ async function main(): Promise<void> {
       const sorted = [...xs].sort((x, y) => x - y);
       return `${step.padEnd(8)} p50 ${percentile(sorted, 50).toFixed(1)} ms  p95 ${percentile(sorted, 95).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms`;
     };
-    console.log(`trades bench: ${TRADES} trades, ${CLIENTS} clients, ${seconds.toFixed(1)} s (${(TRADES / seconds).toFixed(1)} complete trades/s), ${failures} not completed`);
+    console.log(
+      `trades bench: ${TRADES} trades, ${CLIENTS} clients, ${seconds.toFixed(1)} s (${(TRADES / seconds).toFixed(1)} complete trades/s), ${failures} not completed`,
+    );
     console.log(line("propose", latency.propose));
     console.log(line("accept", latency.accept));
     console.log(line("confirm", latency.confirm));

@@ -139,7 +139,8 @@ export async function verificationToken(address: string, options: { after?: numb
     const mail = (await mailTo(address)).filter((m) => /confirm your email/i.test(m.subject)).slice(options.after ?? 0);
     const token = mail.length > 0 ? verificationTokenIn(mail.at(-1)!.raw) : null;
     if (token) return token;
-    if (Date.now() > deadline) throw new Error(`no verification email arrived for ${address}: ${JSON.stringify((await mailTo(address)).map((m) => m.subject))}`);
+    if (Date.now() > deadline)
+      throw new Error(`no verification email arrived for ${address}: ${JSON.stringify((await mailTo(address)).map((m) => m.subject))}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -157,7 +158,9 @@ export async function resetToken(address: string, count = 1): Promise<string> {
 /** Verifies `address` as its owner would: the link's token from the mail, to verifyEmail through the gateway. */
 export async function verifyEmailOf(address: string): Promise<void> {
   const token = await verificationToken(address);
-  const { verifyEmail } = await new GatewayClient().data<{ verifyEmail: { user: { emailVerified: boolean } | null; errors: unknown[] } }>(VERIFY_EMAIL, { token });
+  const { verifyEmail } = await new GatewayClient().data<{ verifyEmail: { user: { emailVerified: boolean } | null; errors: unknown[] } }>(VERIFY_EMAIL, {
+    token,
+  });
   if (!verifyEmail.user?.emailVerified) throw new Error(`verifyEmail refused ${address}: ${JSON.stringify(verifyEmail.errors)}`);
 }
 
@@ -217,10 +220,9 @@ export function signInAdmin(): Promise<GatewayClient> {
     // Another worker may have registered it first: then this one only signs in.
     await anonymous.request(`mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }`, { input });
     await setAdminRole(ADMIN_EMAIL, true);
-    const { login } = await anonymous.data<{ login: { accessToken: string } }>(
-      `mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`,
-      { input: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } },
-    );
+    const { login } = await anonymous.data<{ login: { accessToken: string } }>(`mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`, {
+      input: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+    });
     return anonymous.withToken(login.accessToken);
   })();
   admin = { client, signedInAt: Date.now() };

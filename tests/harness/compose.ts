@@ -48,9 +48,7 @@ export async function readComposeFile(): Promise<ComposeFile> {
   const raw = parse(await readFile(`${ROOT}/docker-compose.yml`, "utf8"), { merge: true }) as { services: Record<string, RawService> };
   const services = Object.entries(raw.services).map(([name, s]): ComposeService => {
     if (Array.isArray(s.environment)) throw new Error(`${name}: environment as a list is not read here; write it as a mapping`);
-    const dependsOn = Array.isArray(s.depends_on)
-      ? Object.fromEntries(s.depends_on.map((d) => [d, { condition: "service_started" }]))
-      : (s.depends_on ?? {});
+    const dependsOn = Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, { condition: "service_started" }])) : (s.depends_on ?? {});
     return {
       name,
       command: typeof s.command === "string" ? s.command.split(" ") : (s.command ?? []),
@@ -112,7 +110,8 @@ export function localEnvironment(file: ComposeFile, service: ComposeService, pla
     const target = file.services.find((s) => s.name === url.hostname);
     if (!target) continue;
     if (target.application) {
-      if (url.port !== containerPorts.get(target.name)) throw new Error(`${service.name} ${key}: ${target.name} listens on ${containerPorts.get(target.name)}, not ${url.port}`);
+      if (url.port !== containerPorts.get(target.name))
+        throw new Error(`${service.name} ${key}: ${target.name} listens on ${containerPorts.get(target.name)}, not ${url.port}`);
       url.hostname = "127.0.0.1";
       url.port = String(plan.ports[target.name]);
       env[key] = url.toString();

@@ -18,7 +18,6 @@ import { TEST_RATE_LIMITS, testGraphEnvironment } from "./secrets.ts";
 import type { StackMessage, StackReady } from "./stack-process.ts";
 import { LOAD_TYPESCRIPT } from "./pieces.ts";
 
-
 const START_TIMEOUT_MS = 150_000;
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -175,7 +174,10 @@ async function stopStackProcess(): Promise<void> {
   }, STOP_TIMEOUT_MS);
   const [code, signal] = await exited;
   clearTimeout(timer);
-  if (hung) throw new Error(`the graph under test did not stop within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM and was killed${lastFault ? `; it said: ${lastFault}` : ""}`);
+  if (hung)
+    throw new Error(
+      `the graph under test did not stop within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM and was killed${lastFault ? `; it said: ${lastFault}` : ""}`,
+    );
   if (code !== 0) throw new Error(`the graph under test failed to stop cleanly: it ${exitDescription(code, signal)}`);
 }
 

@@ -20,5 +20,10 @@ export async function pendingJobsFor(db: postgres.Sql, userId: string, task: str
  * notification enqueues its email), so with none of any task left, the member's mail has arrived.
  */
 export async function untilNoJobFor(db: postgres.Sql, userId: string, task: string | null = null, timeoutMs = 30_000): Promise<void> {
-  await eventually(`jobs (${task ?? "any task"}) pending for ${userId}`, () => pendingJobsFor(db, userId, task), (n) => n === 0, timeoutMs);
+  await eventually(
+    `jobs (${task ?? "any task"}) pending for ${userId}`,
+    () => pendingJobsFor(db, userId, task),
+    (n) => n === 0,
+    timeoutMs,
+  );
 }

@@ -46,7 +46,11 @@ export async function startMailServer(dir: string): Promise<MailServer> {
   };
 }
 
-const recipientFolder = (address: string) => address.trim().toLowerCase().replace(/[^a-z0-9@.-]/gi, "_");
+const recipientFolder = (address: string) =>
+  address
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9@.-]/gi, "_");
 
 export interface ReceivedMail {
   file: string;

@@ -18,7 +18,9 @@ export async function scrape(url: string, headers: Record<string, string> = {}):
 
 /** One sample's value (0 when absent): `name` with exactly these labels, in prom-client's order (as given). */
 export function sample(samples: Map<string, number>, name: string, labels: Record<string, string> = {}): number {
-  const written = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(",");
+  const written = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(",");
   return samples.get(written ? `${name}{${written}}` : name) ?? 0;
 }
 

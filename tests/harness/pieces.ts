@@ -33,7 +33,13 @@ export async function untilHealthy(url: string, piece: { child: ChildProcess; ou
   const output = () => (piece.output ? `:\n${piece.output()}` : "");
   for (let i = 0; i < 1200; i++) {
     if (piece.child.exitCode !== null) throw new Error(`${url}: exited with ${piece.child.exitCode}${output()}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not become healthy${output()}`);

@@ -38,7 +38,10 @@ process.on("unhandledRejection", (err) => tell({ fault: `unhandled rejection: ${
 
 async function stop(): Promise<void> {
   try {
-    if (STAGED_FAULT === "throw-while-stopping") setImmediate(() => { throw new Error("staged: an exception while the graph stops"); });
+    if (STAGED_FAULT === "throw-while-stopping")
+      setImmediate(() => {
+        throw new Error("staged: an exception while the graph stops");
+      });
     if (STAGED_FAULT === "hang-on-stop") await new Promise(() => undefined);
     await stack.stop();
     if (STAGED_FAULT === "stop-fails") throw new Error("staged: the graph's stop failed");

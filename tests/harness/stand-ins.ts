@@ -53,7 +53,12 @@ function answers(port: number, command: string, expected: string): Promise<boole
 export async function startRedisServer(): Promise<StandIn> {
   const port = await freePort();
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  await until("redis-server", child, () => "", () => answers(port, "PING\r\n", "PONG"));
+  await until(
+    "redis-server",
+    child,
+    () => "",
+    () => answers(port, "PING\r\n", "PONG"),
+  );
   return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
@@ -75,13 +80,25 @@ export async function startS3rver(options: { bucket: string; accessKeyId: string
   const port = await freePort();
   const child = spawn(process.execPath, ["--openssl-legacy-provider", "-e", S3RVER_SCRIPT], {
     cwd: fileURLToPath(new URL("..", import.meta.url)), // tests/, whose node_modules has s3rver
-    env: { PATH: process.env.PATH, S3RVER_PORT: String(port), S3RVER_DIRECTORY: directory, S3_BUCKET: options.bucket, S3_ACCESS_KEY_ID: options.accessKeyId, S3_SECRET_ACCESS_KEY: options.secretAccessKey },
+    env: {
+      PATH: process.env.PATH,
+      S3RVER_PORT: String(port),
+      S3RVER_DIRECTORY: directory,
+      S3_BUCKET: options.bucket,
+      S3_ACCESS_KEY_ID: options.accessKeyId,
+      S3_SECRET_ACCESS_KEY: options.secretAccessKey,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  await until("s3rver", child, () => output, async () => output.includes("listening"));
+  await until(
+    "s3rver",
+    child,
+    () => output,
+    async () => output.includes("listening"),
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {

@@ -50,7 +50,12 @@ async function deletionOf(userId: string) {
 const retryNow = (userId: string) => db`update graphile_worker._private_jobs set run_at = now() where key = ${`account-deletion:${userId}`}`;
 
 async function untilDeleted(userId: string): Promise<void> {
-  await eventually("the deletion to complete", () => deletionOf(userId), (d) => d?.completed === true, 60_000);
+  await eventually(
+    "the deletion to complete",
+    () => deletionOf(userId),
+    (d) => d?.completed === true,
+    60_000,
+  );
 }
 
 /** What is left of the member to see and sign in with, once deleted. */
@@ -138,10 +143,18 @@ describe("a data export written while the member's account is deleted", () => {
       await held`begin`;
       await held`lock table identity.verification_requests in access exclusive mode`;
       annJob = (await ann.client.data<Exported>(EXPORT)).requestDataExport.job!.id;
-      await eventually("Ann's export to start", async () => (await ann.client.data<{ job: { status: string } }>(JOB, { id: annJob })).job.status, (s) => s === "RUNNING");
+      await eventually(
+        "Ann's export to start",
+        async () => (await ann.client.data<{ job: { status: string } }>(JOB, { id: annJob })).job.status,
+        (s) => s === "RUNNING",
+      );
       expect(await ann.client.data(DELETE, { password: ann.password })).toEqual(ACCEPTED);
       bobJob = (await bob.client.data<Exported>(EXPORT)).requestDataExport.job!.id;
-      await eventually("the deletion to reach its files", () => deletionOf(ann.id), (d) => d?.steps.includes("forget-media") === true);
+      await eventually(
+        "the deletion to reach its files",
+        () => deletionOf(ann.id),
+        (d) => d?.steps.includes("forget-media") === true,
+      );
       await held`rollback`;
     } finally {
       held.release();
@@ -156,7 +169,11 @@ describe("a data export written while the member's account is deleted", () => {
 
     // Ann's export ran to its end (Bob's ran after it on media's one slot); nothing of it is left.
     await untilDeleted(ann.id);
-    await eventually("Ann's export job to end", async () => (await db`select 1 from graphile_worker._private_jobs where key = ${`data-export:${annJob}`}`).length, (n) => n === 0);
+    await eventually(
+      "Ann's export job to end",
+      async () => (await db`select 1 from graphile_worker._private_jobs where key = ${`data-export:${annJob}`}`).length,
+      (n) => n === 0,
+    );
     expect(await storedBlobsOf(annJob)).toEqual([]);
     const [left] = await db<{ jobs: number; notifications: number }[]>`
       select (select count(*)::int from media.jobs where id = ${annJob}) as jobs,
@@ -186,7 +203,6 @@ describe("a data export written while the member's account is deleted", () => {
   });
 });
 
-
 describe("a deletion whose job gave up", () => {
   it("is listed with what remains and finished by `pnpm admin resume-deletions`", async () => {
     const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
@@ -199,7 +215,12 @@ describe("a deletion whose job gave up", () => {
       await held`begin`;
       await held`select id from media.media where owner_id = ${ann.id} for update`;
       expect(await ann.client.data(DELETE, { password: ann.password })).toEqual(ACCEPTED);
-      await eventually("the media step to fail", () => deletionOf(ann.id), (d) => d?.error?.startsWith("forget-media") === true, 60_000);
+      await eventually(
+        "the media step to fail",
+        () => deletionOf(ann.id),
+        (d) => d?.error?.startsWith("forget-media") === true,
+        60_000,
+      );
       const key = `account-deletion:${ann.id}`;
       await db`update graphile_worker._private_jobs set attempts = max_attempts where key = ${key}`;
       const idle = async () => (await db<{ idle: boolean }[]>`select locked_at is null as idle from graphile_worker._private_jobs where key = ${key}`)[0]?.idle;

@@ -24,7 +24,6 @@ const EMAIL_OF = `query ($id: ID!) { user(id: $id) { email } }`;
 type EmailOf = { user: { email: string | null } };
 type Refreshed = { refreshSession: { accessToken: string; refreshToken: string } };
 
-
 async function roleOf(user: TestUser, client: GatewayClient = user.client): Promise<string | null> {
   const { user: found } = await client.data<{ user: { role: string | null } }>(`query ($id: ID!) { user(id: $id) { role } }`, { id: user.id });
   return found.role;
@@ -95,7 +94,12 @@ describe("grantAdmin and revokeAdmin (admins only)", () => {
     const beaAdmin = await login(bea);
     expect((await beaAdmin.data<EmailOf>(EMAIL_OF, { id: other.id })).user.email).toBe(other.email);
     // The positive control for what follows: her admin token mints.
-    const minted = await beaAdmin.data<{ grantCredits: { errors: unknown[] } }>(GRANT_CREDITS, { userId: other.id, amount: 5, memo: "control", key: randomUUID() });
+    const minted = await beaAdmin.data<{ grantCredits: { errors: unknown[] } }>(GRANT_CREDITS, {
+      userId: other.id,
+      amount: 5,
+      memo: "control",
+      key: randomUUID(),
+    });
     expect(minted.grantCredits.errors).toEqual([]);
 
     // Revoked: every gateway refuses the token she still holds, at once, everywhere it is sent.
@@ -180,7 +184,12 @@ describe("a revocation that reaches no gateway (pnpm admin revoke, no event bus)
   it("the old admin token still passes the gateway, but can no longer mint credits, resolve a dispute, open a member's document, read their email or reconcile the ledger", async () => {
     await signInAdmin(); // another admin exists, so revoking Dora leaves one
     const dora = await registerUser({ verify: false });
-    const [other, member, first, second] = await Promise.all([registerUser({ verify: false }), registerUser({ verify: false }), disputedTrade(), disputedTrade()]);
+    const [other, member, first, second] = await Promise.all([
+      registerUser({ verify: false }),
+      registerUser({ verify: false }),
+      disputedTrade(),
+      disputedTrade(),
+    ]);
     const jobId = await documentJob(member);
     const asked = await member.client.data<{ requestVerification: { request: { id: string } | null; errors: unknown[] } }>(
       `mutation ($ids: [ID!]!) { requestVerification(documentIds: $ids) { request { id } errors { code } } }`,
@@ -191,7 +200,12 @@ describe("a revocation that reaches no gateway (pnpm admin revoke, no event bus)
     const doraAdmin = await login(dora);
 
     // Positive controls, with the token held from here on: each works while she is an admin.
-    const minted = await doraAdmin.data<{ grantCredits: { errors: unknown[] } }>(GRANT_CREDITS, { userId: other.id, amount: 5, memo: "control", key: randomUUID() });
+    const minted = await doraAdmin.data<{ grantCredits: { errors: unknown[] } }>(GRANT_CREDITS, {
+      userId: other.id,
+      amount: 5,
+      memo: "control",
+      key: randomUUID(),
+    });
     expect(minted.grantCredits.errors).toEqual([]);
     expect(await mutate({ client: doraAdmin }, RESOLVE, { id: first.id, outcome: "CANCEL" })).toMatchObject({ errors: [], trade: { status: "RESOLVED" } });
     const opened = await doraAdmin.data<DocumentUrl>(DOCUMENT_URL, { id: jobId });

@@ -45,7 +45,11 @@ async function signsIn(email: string, password: string): Promise<boolean> {
 
 /** What registering with `email` answers: "registered" or the refusal's field. */
 async function register(email: string): Promise<string> {
-  const res = await anonymous().request(REGISTER, { input: { email, password: "correct horse battery", displayName: "Squatter" } }, { "x-forwarded-for": randomAddress() });
+  const res = await anonymous().request(
+    REGISTER,
+    { input: { email, password: "correct horse battery", displayName: "Squatter" } },
+    { "x-forwarded-for": randomAddress() },
+  );
   return res.data ? "registered" : String(res.errors?.[0]?.extensions?.field);
 }
 
@@ -56,7 +60,11 @@ describe("changeEmail", () => {
   it("refuses a wrong password, and says an address is taken only once the password is right", async () => {
     const member = await registerUser();
     const other = await registerUser();
-    expect((await change(member, freshAddress(), "not the password")).changeEmail).toEqual({ accepted: false, pendingEmail: null, errors: [{ code: "WRONG_PASSWORD", field: "password" }] });
+    expect((await change(member, freshAddress(), "not the password")).changeEmail).toEqual({
+      accepted: false,
+      pendingEmail: null,
+      errors: [{ code: "WRONG_PASSWORD", field: "password" }],
+    });
     // Taken, with a wrong password: nothing but the wrong password is said.
     expect((await change(member, other.email, "not the password")).changeEmail.errors).toEqual([{ code: "WRONG_PASSWORD", field: "password" }]);
     expect((await change(member, other.email)).changeEmail.errors).toEqual([{ code: "EMAIL_TAKEN", field: "newEmail" }]);

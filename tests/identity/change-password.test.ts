@@ -40,7 +40,9 @@ describe("changePassword", () => {
   it("refuses a too-short new password and the current one given again, naming newPassword, changing nothing", async () => {
     const member = await registerUser();
     expect((await change(member.client, member.password, "short")).changePassword.errors).toEqual([{ code: "INVALID_INPUT", field: "newPassword" }]);
-    expect((await change(member.client, member.password, member.password)).changePassword.errors).toEqual([{ code: "PASSWORD_UNCHANGED", field: "newPassword" }]);
+    expect((await change(member.client, member.password, member.password)).changePassword.errors).toEqual([
+      { code: "PASSWORD_UNCHANGED", field: "newPassword" },
+    ]);
     expect(typeof (await signIn(member, member.password))).toBe("object");
   });
 
@@ -61,7 +63,9 @@ describe("changePassword", () => {
     expect((await anonymous().request(REFRESH, { token: elsewhere.refreshToken })).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     // This session still works, and can still refresh.
     expect(await member.client.data(ME)).toEqual({ me: { id: member.id } });
-    expect((await anonymous().data<{ refreshSession: { accessToken: string } }>(REFRESH, { token: member.refreshToken })).refreshSession.accessToken).toBeTruthy();
+    expect(
+      (await anonymous().data<{ refreshSession: { accessToken: string } }>(REFRESH, { token: member.refreshToken })).refreshSession.accessToken,
+    ).toBeTruthy();
     // The old password no longer signs in; the new one does.
     expect(await signIn(member, member.password)).toBe("UNAUTHENTICATED");
     expect(typeof (await signIn(member, next))).toBe("object");
@@ -69,7 +73,10 @@ describe("changePassword", () => {
 
   it("lets one of two changes made at once with the same current password through; the other is refused", async () => {
     const member = await registerUser();
-    const [a, b] = await Promise.all([change(member.client, member.password, "first new password"), change(member.client, member.password, "second new password")]);
+    const [a, b] = await Promise.all([
+      change(member.client, member.password, "first new password"),
+      change(member.client, member.password, "second new password"),
+    ]);
     const outcomes = [a, b].map((r) => r.changePassword.errors.map((e) => e.code).join() || "changed").sort();
     expect(outcomes).toEqual(["WRONG_PASSWORD", "changed"]);
     const winner = a.changePassword.errors.length === 0 ? "first new password" : "second new password";

@@ -166,7 +166,13 @@ describe("email over SMTP, against a real SMTP server", () => {
         stream.on("end", () => {
           // Kept before the server answers 250, so a resolved send() means it is here.
           const user = typeof session.user === "string" ? session.user : undefined;
-          received.push(readMail(Buffer.concat(chunks).toString("utf8"), session.envelope.rcptTo.map((r) => r.address), user));
+          received.push(
+            readMail(
+              Buffer.concat(chunks).toString("utf8"),
+              session.envelope.rcptTo.map((r) => r.address),
+              user,
+            ),
+          );
           callback();
         });
       },
@@ -174,7 +180,11 @@ describe("email over SMTP, against a real SMTP server", () => {
     smtp.listen(0, "127.0.0.1");
     await once(smtp.server, "listening");
     port = (smtp.server.address() as AddressInfo).port;
-    channel = createEmailChannel({ transport: { kind: "smtp", url: `smtp://${SMTP_USER}:${encodeURIComponent(SMTP_PASSWORD)}@127.0.0.1:${port}` }, from: MAIL_FROM, appUrl: DEVELOPMENT_APP_URL });
+    channel = createEmailChannel({
+      transport: { kind: "smtp", url: `smtp://${SMTP_USER}:${encodeURIComponent(SMTP_PASSWORD)}@127.0.0.1:${port}` },
+      from: MAIL_FROM,
+      appUrl: DEVELOPMENT_APP_URL,
+    });
   });
 
   afterAll(async () => {
@@ -322,10 +332,7 @@ describe("email without SMTP_URL: the development mailbox", () => {
 
     await mailbox.send(ann, [notification("PHOTO_READY", "Your photo of the drill is ready.", null)]);
     await mailbox.send(ben, [notification("PHOTO_FAILED", "Your photo of the tent could not be processed.", null)]);
-    await mailbox.send(ann, [
-      notification("TRADE_DECLINED", "Ben declined your trade."),
-      notification("TRADE_DECLINED", "Cleo declined your trade."),
-    ]);
+    await mailbox.send(ann, [notification("TRADE_DECLINED", "Ben declined your trade."), notification("TRADE_DECLINED", "Cleo declined your trade.")]);
 
     const annsMail = (mailbox as DevelopmentMailbox).list({ to: ann.email.toUpperCase() });
     expect(annsMail.map((m) => m.subject)).toEqual(["2 trades declined", "Your photo is ready"]);
@@ -440,11 +447,7 @@ describe("Web Push, against a local push service that decrypts what it receives"
       tradeId: countered.tradeId,
     });
 
-    const claims = await verifyVapid(
-      typeof request!.headers.authorization === "string" ? request!.headers.authorization : undefined,
-      vapid.publicKey,
-      origin,
-    );
+    const claims = await verifyVapid(typeof request!.headers.authorization === "string" ? request!.headers.authorization : undefined, vapid.publicKey, origin);
     expect(claims.sub).toBe(subject);
     expect(channel.publicKey).toBe(vapid.publicKey);
   });
@@ -461,7 +464,9 @@ describe("Web Push, against a local push service that decrypts what it receives"
   });
 
   it("a push service failing with 500 makes the send throw, as worth retrying", async () => {
-    const failure = await failureOf(channel.send(browserSubscription(`${origin}/push/broken`).target, notification("TRADE_COMPLETED", "Your trade is complete.")));
+    const failure = await failureOf(
+      channel.send(browserSubscription(`${origin}/push/broken`).target, notification("TRADE_COMPLETED", "Your trade is complete.")),
+    );
 
     expect(failure.channel).toBe("push");
     expect(failure.retryable).toBe(true);

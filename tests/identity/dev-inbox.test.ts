@@ -76,7 +76,12 @@ beforeAll(async () => {
   identity = servePiece("identity", development);
   await untilHealthy(`http://127.0.0.1:${identityPort}/health`, identity);
   gateway = servePiece("gateway", { ...development, PORT: String(gatewayPort) });
-  productionGateway = servePiece("gateway", { ...productionEnvironment("gateway", database.url), ...subgraphUrlEnv(identityUrl), HOST: "127.0.0.1", PORT: String(productionPort) });
+  productionGateway = servePiece("gateway", {
+    ...productionEnvironment("gateway", database.url),
+    ...subgraphUrlEnv(identityUrl),
+    HOST: "127.0.0.1",
+    PORT: String(productionPort),
+  });
   await Promise.all([
     untilHealthy(`http://127.0.0.1:${gatewayPort}/health`, gateway),
     untilHealthy(`http://127.0.0.1:${productionPort}/health`, productionGateway),
@@ -165,9 +170,13 @@ describe("GET /dev/mail on the gateway, in development without SMTP_URL", () => 
     const { register } = await client.data<Registered>(REGISTER, { input });
     const granted = await setRoleOn(database.url, { email }, "admin");
     expect(granted).toMatchObject({ ok: true, value: { changed: true } });
-    const { login } = await client.data<{ login: { accessToken: string } }>(`mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`, { input: { email, password: input.password } });
+    const { login } = await client.data<{ login: { accessToken: string } }>(`mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`, {
+      input: { email, password: input.password },
+    });
     const admin = client.withToken(login.accessToken);
-    const { revokeAdmin } = await admin.data(`mutation ($id: ID!) { revokeAdmin(userId: $id) { user { id } errors { code message field } } }`, { id: register.user.id });
+    const { revokeAdmin } = await admin.data(`mutation ($id: ID!) { revokeAdmin(userId: $id) { user { id } errors { code message field } } }`, {
+      id: register.user.id,
+    });
     expect(revokeAdmin).toEqual({
       user: null,
       errors: [{ code: "LAST_ADMIN", message: `${email} is the only admin; grant the role to someone else first.`, field: "userId" }],

@@ -110,7 +110,10 @@ describe("registration and the verification email", () => {
     ["garbage", () => "not-a-token"],
     ["an empty token", () => ""],
     ["a 512 KiB token", () => "x".repeat(512 * 1024)],
-    ["a token signed with another key", (u: TestUser) => signVerificationToken("another-secret-0123456789abcdef0123456789", { userId: u.id, email: u.email }, 3600).then((t) => t.token)],
+    [
+      "a token signed with another key",
+      (u: TestUser) => signVerificationToken("another-secret-0123456789abcdef0123456789", { userId: u.id, email: u.email }, 3600).then((t) => t.token),
+    ],
     ["the member's access token", (u: TestUser) => u.accessToken],
     [
       "a token signed with the JWT secret itself, as an access token is",
@@ -123,13 +126,19 @@ describe("registration and the verification email", () => {
           .setExpirationTime("1h")
           .sign(new TextEncoder().encode(TEST_JWT_SECRET)),
     ],
-    ["a token whose payload names another member", async (u: TestUser) => {
-      const real = await verificationToken(u.email);
-      const [header, , signature] = real.split(".");
-      const payload = Buffer.from(JSON.stringify({ sub: randomUUID(), email: u.email, exp: Math.floor(Date.now() / 1000) + 3600 })).toString("base64url");
-      return `${header}.${payload}.${signature}`;
-    }],
-    ["a genuine token for an address the account no longer has", (u: TestUser) => signVerificationToken(TEST_JWT_SECRET, { userId: u.id, email: `old-${u.email}` }, 3600).then((t) => t.token)],
+    [
+      "a token whose payload names another member",
+      async (u: TestUser) => {
+        const real = await verificationToken(u.email);
+        const [header, , signature] = real.split(".");
+        const payload = Buffer.from(JSON.stringify({ sub: randomUUID(), email: u.email, exp: Math.floor(Date.now() / 1000) + 3600 })).toString("base64url");
+        return `${header}.${payload}.${signature}`;
+      },
+    ],
+    [
+      "a genuine token for an address the account no longer has",
+      (u: TestUser) => signVerificationToken(TEST_JWT_SECRET, { userId: u.id, email: `old-${u.email}` }, 3600).then((t) => t.token),
+    ],
   ])("refuses %s as invalid, and changes nothing", async (_case, make) => {
     const user = await registerUser({ verify: false });
     const result = await verify(await make(user));
@@ -147,7 +156,8 @@ describe("the verification email under load", () => {
       select (graphile_worker.add_job('identity:notify', json_build_object(
         'userId', ${busy.id}::text, 'kind', 'CREDITS_RECEIVED', 'key', 'flood:' || ${randomUUID()}::text || ':' || n, 'details', json_build_object('amount', 1)
       ))).id::text as id from generate_series(1, 1500) n`;
-    const queued = async () => (await db<{ n: number }[]>`select count(*)::int as n from graphile_worker.jobs where id = any(${flood.map((f) => f.id)}::bigint[])`)[0]!.n;
+    const queued = async () =>
+      (await db<{ n: number }[]>`select count(*)::int as n from graphile_worker.jobs where id = any(${flood.map((f) => f.id)}::bigint[])`)[0]!.n;
     try {
       const newcomer = await registerUser({ verify: false });
       await verificationToken(newcomer.email, { timeoutMs: 15_000 });
@@ -183,7 +193,10 @@ describe("resendVerificationEmail", () => {
     const before = await mailTo(user.email);
     expect(before.filter((m) => /confirm/i.test(m.subject))).toHaveLength(1);
     const { resendVerificationEmail } = await user.client.data(RESEND);
-    expect(resendVerificationEmail).toEqual({ sent: false, errors: [{ code: "ALREADY_VERIFIED", message: "Your email address is already verified.", field: null }] });
+    expect(resendVerificationEmail).toEqual({
+      sent: false,
+      errors: [{ code: "ALREADY_VERIFIED", message: "Your email address is already verified.", field: null }],
+    });
     await untilNoJob(null, user.id);
     expect(await mailTo(user.email)).toEqual(before);
   });
@@ -219,7 +232,10 @@ describe("register", () => {
   it("still says when an email is taken (members need the message)", async () => {
     const user = await registerUser({ verify: false });
     const res = await anonymous.request(REGISTER, { input: { email: user.email, password: "another password", displayName: "Again" } });
-    expect(res.errors?.[0]).toMatchObject({ message: "An account with this email already exists.", extensions: { code: "BAD_USER_INPUT", field: "input.email" } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: "An account with this email already exists.",
+      extensions: { code: "BAD_USER_INPUT", field: "input.email" },
+    });
   });
 });
 
@@ -237,9 +253,15 @@ describe("one welcome grant per mailbox", () => {
   it("grants nothing to a plus-address or a dotted or googlemail.com Gmail address of a mailbox already granted; a different person's address is granted", async () => {
     const name = mailbox();
     const first = await registerUser({ email: `${name}@gmail.com` });
-    await eventually("the first address's welcome grant", () => me(first), (m) => m.balance === 100);
+    await eventually(
+      "the first address's welcome grant",
+      () => me(first),
+      (m) => m.balance === 100,
+    );
     const again = await Promise.all(
-      [`${name}+farm1@gmail.com`, `${name.slice(0, 2)}.${name.slice(2, 6)}.${name.slice(6)}@gmail.com`, `${name.toUpperCase()}+2@GoogleMail.com`].map((email) => registerUser({ email })),
+      [`${name}+farm1@gmail.com`, `${name.slice(0, 2)}.${name.slice(2, 6)}.${name.slice(6)}@gmail.com`, `${name.toUpperCase()}+2@GoogleMail.com`].map((email) =>
+        registerUser({ email }),
+      ),
     );
     for (const user of again) {
       expect(await me(user), user.email).toMatchObject({ emailVerified: true });
@@ -254,12 +276,20 @@ describe("one welcome grant per mailbox", () => {
 
     // Positive controls: different people, on the same domains, each get their grant.
     const people = await Promise.all([registerUser({ email: `${mailbox()}@gmail.com` }), registerUser({ email: `${other}.x@localex.test` })]);
-    for (const person of people) await eventually(`${person.email}'s welcome grant`, () => me(person), (m) => m.balance === 100);
+    for (const person of people)
+      await eventually(
+        `${person.email}'s welcome grant`,
+        () => me(person),
+        (m) => m.balance === 100,
+      );
   }, 60_000);
 
   it("grants one of two addresses of one mailbox verified at the same moment", async () => {
     const name = mailbox();
-    const [a, b] = await Promise.all([registerUser({ email: `${name}+a@gmail.com`, verify: false }), registerUser({ email: `${name.slice(0, 3)}.${name.slice(3)}+b@gmail.com`, verify: false })]);
+    const [a, b] = await Promise.all([
+      registerUser({ email: `${name}+a@gmail.com`, verify: false }),
+      registerUser({ email: `${name.slice(0, 3)}.${name.slice(3)}+b@gmail.com`, verify: false }),
+    ]);
     const tokens = await Promise.all([verificationToken(a.email), verificationToken(b.email)]);
     const results = await Promise.all(tokens.map((token) => verify(token)));
     expect(results.map((r) => r.verifyEmail.errors)).toEqual([[], []]);

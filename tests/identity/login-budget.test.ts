@@ -84,7 +84,9 @@ describe("a budget of failed logins per account, from any address", () => {
     // A device token of another account does not make a device known to this one, nor does a forged one.
     const attackersDevice = await ownersDevice(other);
     expect(await login({ email: victim.email, password: victim.password, deviceToken: attackersDevice }, randomAddress())).toMatchObject({ status: 429 });
-    expect(await login({ email: victim.email, password: victim.password, deviceToken: `${device.slice(0, -4)}AAAA` }, randomAddress())).toMatchObject({ status: 429 });
+    expect(await login({ email: victim.email, password: victim.password, deviceToken: `${device.slice(0, -4)}AAAA` }, randomAddress())).toMatchObject({
+      status: 429,
+    });
 
     // The owner's known device signs in, from whichever address it is on today.
     const owner = await login({ email: victim.email, password: victim.password, deviceToken: device }, randomAddress());
@@ -115,7 +117,9 @@ describe("a budget of failed logins per account, from any address", () => {
     const device = await ownersDevice(victim);
     const perDevice = inForce("LOGIN_PER_DEVICE").points;
     const guesses = await Promise.all(
-      Array.from({ length: perDevice + 3 }, (_, i) => login({ email: victim.email, password: `stolen device guess ${i}`, deviceToken: device }, randomAddress())),
+      Array.from({ length: perDevice + 3 }, (_, i) =>
+        login({ email: victim.email, password: `stolen device guess ${i}`, deviceToken: device }, randomAddress()),
+      ),
     );
     const codes = guesses.map((g) => g.code);
     expect(codes.filter((c) => c === "UNAUTHENTICATED")).toHaveLength(perDevice);

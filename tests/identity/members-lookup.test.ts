@@ -23,7 +23,11 @@ type Page = {
 };
 
 /** A word nobody else in the run has: 12 letters (display names are matched by words). */
-const uniqueWord = () => `q${randomUUID().replace(/[^a-f]/g, "").padEnd(11, "b").slice(0, 11)}`;
+const uniqueWord = () =>
+  `q${randomUUID()
+    .replace(/[^a-f]/g, "")
+    .padEnd(11, "b")
+    .slice(0, 11)}`;
 const find = (client: GatewayClient, q: string, first?: number, after?: string) => client.data<Page>(MEMBERS, { q, first, after });
 const ids = (page: Page) => page.members.edges.map((e) => e.node.id);
 
@@ -76,7 +80,10 @@ describe("members(query:)", () => {
     const leaving = await member(`${w} Leaving`);
     const asker = await registerUser({ verify: false });
     expect(ids(await find(asker.client, w))).toEqual([leaving.id]);
-    const { deleteMyAccount } = await leaving.client.data<{ deleteMyAccount: { accepted: boolean } }>(`mutation ($p: String!) { deleteMyAccount(password: $p) { accepted } }`, { p: leaving.password });
+    const { deleteMyAccount } = await leaving.client.data<{ deleteMyAccount: { accepted: boolean } }>(
+      `mutation ($p: String!) { deleteMyAccount(password: $p) { accepted } }`,
+      { p: leaving.password },
+    );
     expect(deleteMyAccount.accepted).toBe(true);
     expect((await find(asker.client, w)).members).toMatchObject({ totalCount: 0, edges: [] });
   });
@@ -97,7 +104,8 @@ describe("members(query:)", () => {
       after = page.members.pageInfo.endCursor ?? undefined;
     }
     expect(seen).toEqual(all);
-    const codes = async (q: string, after?: string) => (await asker.client.request(MEMBERS, { q, after })).errors?.map((e) => [e.extensions?.code, e.extensions?.field]);
+    const codes = async (q: string, after?: string) =>
+      (await asker.client.request(MEMBERS, { q, after })).errors?.map((e) => [e.extensions?.code, e.extensions?.field]);
     expect(await codes(" ")).toEqual([["BAD_USER_INPUT", "query"]]);
     expect(await codes("x".repeat(61))).toEqual([["BAD_USER_INPUT", "query"]]);
     expect(await codes(w, "bm90IGEgY3Vyc29y")).toEqual([["BAD_USER_INPUT", "after"]]);
@@ -109,7 +117,12 @@ describe("members(query:)", () => {
     const members = await Promise.all(Array.from({ length: 50 }, (_, i) => member(`${w} Member${i}`)));
     const asker = await registerUser({ verify: false });
     // Registration's own background work (the verification mail job reads the member) is done before counting.
-    for (const { email } of [...members, asker]) await eventually(`the verification mail to ${email}`, () => mailTo(email), (mail) => mail.length > 0);
+    for (const { email } of [...members, asker])
+      await eventually(
+        `the verification mail to ${email}`,
+        () => mailTo(email),
+        (mail) => mail.length > 0,
+      );
     // The graph under test is one process: one scrape reads every subgraph's count. One scrape per
     // reading, not one per subgraph: a scrape counts the job queue with a statement of its own, and
     // scrapes at once would each count the others' at random.
@@ -132,7 +145,10 @@ describe("members(query:)", () => {
     // least of many tries is the page's own cost. At least eight tries; while another file keeps
     // the graph busy, up to forty, until the two least costs agree (a page of 50 that cost more
     // never can: its least cannot fall below its own cost).
-    const least = [[Infinity, Infinity, Infinity], [Infinity, Infinity, Infinity]];
+    const least = [
+      [Infinity, Infinity, Infinity],
+      [Infinity, Infinity, Infinity],
+    ];
     const total = (perSubgraph: number[]) => perSubgraph.reduce((a, b) => a + b, 0);
     for (let i = 0; i < 40 && (i < 8 || total(least[0]!) !== total(least[1]!)); i++) {
       for (const [j, first] of [10, 50].entries()) (await cost(first)).forEach((n, k) => (least[j]![k] = Math.min(least[j]![k]!, n)));

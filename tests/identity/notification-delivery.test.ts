@@ -41,10 +41,9 @@ describe("notification email", () => {
 
   it("sends no email of a kind the member turned off, while other kinds still arrive", async () => {
     const { ann, bob } = await twoTraders(0);
-    const { updateNotificationPreferences } = await bob.client.data<{ updateNotificationPreferences: { kinds: { kind: string; email: boolean; push: boolean }[] } }>(
-      PREFERENCES,
-      { input: { kinds: [{ kind: "TRADE_PROPOSED", email: false }] } },
-    );
+    const { updateNotificationPreferences } = await bob.client.data<{
+      updateNotificationPreferences: { kinds: { kind: string; email: boolean; push: boolean }[] };
+    }>(PREFERENCES, { input: { kinds: [{ kind: "TRADE_PROPOSED", email: false }] } });
     expect(updateNotificationPreferences.kinds.find((k) => k.kind === "TRADE_PROPOSED")).toEqual({ kind: "TRADE_PROPOSED", email: false, push: true });
     await untilMail(bob.email, (m) => /credits/i.test(m.subject), "about the welcome credits");
     const trade = await proposed(ann, { recipientId: bob.id, offeredCredits: 2 });

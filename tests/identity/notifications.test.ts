@@ -78,8 +78,12 @@ describe("notifications", () => {
 
     // Ann cannot mark Bob's; Bob marks two, then the same two again (nothing more changes).
     expect(await ann.client.data(`mutation ($ids: [ID!]!) { markNotificationsRead(ids: $ids) }`, { ids })).toEqual({ markNotificationsRead: 0 });
-    expect(await bob.client.data(`mutation ($ids: [ID!]!) { markNotificationsRead(ids: $ids) }`, { ids: ids.slice(0, 2) })).toEqual({ markNotificationsRead: 2 });
-    expect(await bob.client.data(`mutation ($ids: [ID!]!) { markNotificationsRead(ids: $ids) }`, { ids: ids.slice(0, 2) })).toEqual({ markNotificationsRead: 0 });
+    expect(await bob.client.data(`mutation ($ids: [ID!]!) { markNotificationsRead(ids: $ids) }`, { ids: ids.slice(0, 2) })).toEqual({
+      markNotificationsRead: 2,
+    });
+    expect(await bob.client.data(`mutation ($ids: [ID!]!) { markNotificationsRead(ids: $ids) }`, { ids: ids.slice(0, 2) })).toEqual({
+      markNotificationsRead: 0,
+    });
     expect((await inbox(bob, { unreadOnly: true })).notifications).toMatchObject({ totalCount: 2, unreadCount: 2 });
     const signedOut = await new (await import("../harness/client.ts")).GatewayClient().request(INBOX);
     expect(signedOut.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
@@ -96,7 +100,10 @@ describe("notifications", () => {
       const bobs = new Subscription<{ notificationAdded: { kind: string; trade: { id: string } | null } }>(bobWs, query);
       const cleos = new Subscription<{ notificationAdded: { kind: string; trade: { id: string } | null } }>(cleoWs, query);
       // Listening: each is sent a probe of their own (a credit) until it arrives.
-      for (const [who, sub] of [[bob, bobs], [cleo, cleos]] as const) {
+      for (const [who, sub] of [
+        [bob, bobs],
+        [cleo, cleos],
+      ] as const) {
         for (let i = 0; ; i++) {
           await transfer(ann, who.id, 1);
           try {
@@ -114,7 +121,7 @@ describe("notifications", () => {
       // Cleo's feed is live (her probe arrived) and ordered: one more credit to her, and when it
       // arrives, Bob's notification has passed her by.
       await transfer(ann, cleo.id, 1);
-      await cleos.until((r, ) => r.data?.notificationAdded.kind === "CREDITS_RECEIVED" && cleos.results.indexOf(r) >= cleoBefore, "cleo's control");
+      await cleos.until((r) => r.data?.notificationAdded.kind === "CREDITS_RECEIVED" && cleos.results.indexOf(r) >= cleoBefore, "cleo's control");
       expect(cleos.results.slice(cleoBefore).map((r) => r.data?.notificationAdded.kind)).toEqual(["CREDITS_RECEIVED"]);
       expect((await mutate(bob, DECLINE, { id: trade.id })).errors).toEqual([]);
     } finally {

@@ -70,7 +70,11 @@ describe("resetPassword", () => {
     expect((await member.client.request(ME)).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     // Used: the link works no more.
     expect((await reset(token, "yet another password")).resetPassword.errors).toEqual([{ code: "PASSWORD_RESET_TOKEN_USED", field: "token" }]);
-    const notice = await eventually("the password-changed notice", () => mailTo(member.email), (mail) => mail.some((m) => /password was changed/i.test(m.subject)));
+    const notice = await eventually(
+      "the password-changed notice",
+      () => mailTo(member.email),
+      (mail) => mail.some((m) => /password was changed/i.test(m.subject)),
+    );
     expect(notice.filter((m) => /password was changed/i.test(m.subject))).toHaveLength(1);
   });
 
@@ -91,16 +95,22 @@ describe("resetPassword", () => {
     const token = await resetToken(member.email);
     const [header, payload] = token.split(".");
     // Forged: another key's signature, or the payload changed under ours.
-    expect((await reset(`${header}.${payload}.${"A".repeat(43)}`, "a forged new password")).resetPassword.errors).toEqual([{ code: "PASSWORD_RESET_TOKEN_INVALID", field: "token" }]);
+    expect((await reset(`${header}.${payload}.${"A".repeat(43)}`, "a forged new password")).resetPassword.errors).toEqual([
+      { code: "PASSWORD_RESET_TOKEN_INVALID", field: "token" },
+    ]);
     expect((await reset("not-a-token", "a forged new password")).resetPassword.errors).toEqual([{ code: "PASSWORD_RESET_TOKEN_INVALID", field: "token" }]);
     // Expired: signed with the graph's key an hour ago, for 30 minutes.
     const stale = await signResetToken(TEST_JWT_SECRET, { userId: member.id, passwordHash: "irrelevant" }, 1800, Date.now() - 3600_000);
     expect((await reset(stale.token, "an expired new password")).resetPassword.errors).toEqual([{ code: "PASSWORD_RESET_TOKEN_EXPIRED", field: "token" }]);
     // The member changes the password while signed in: the link mailed before stops working.
-    expect((await member.client.data<{ changePassword: { errors: unknown[] } }>(
-      `mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { errors { code } } }`,
-      { c: member.password, n: "changed while signed in" },
-    )).changePassword.errors).toEqual([]);
+    expect(
+      (
+        await member.client.data<{ changePassword: { errors: unknown[] } }>(
+          `mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { errors { code } } }`,
+          { c: member.password, n: "changed while signed in" },
+        )
+      ).changePassword.errors,
+    ).toEqual([]);
     expect((await reset(token, "too late a password")).resetPassword.errors).toEqual([{ code: "PASSWORD_RESET_TOKEN_USED", field: "token" }]);
     // Positive control: a link asked for now works.
     await requestReset(member.email);

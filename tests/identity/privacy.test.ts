@@ -13,7 +13,18 @@ import { eventually } from "../harness/eventually.ts";
 import { Subscription } from "../harness/subscription.ts";
 import { flat, pdf } from "../media/image-fixtures.ts";
 import { untilJobEnds, uploadDirect } from "../media/helpers.ts";
-import { accept, accountOf, adminClient as signInAdminClient, CONFIRM, createListing, FEEDBACK, fundedUser, mutate, proposed, RECONCILIATION } from "../trades/helpers.ts";
+import {
+  accept,
+  accountOf,
+  adminClient as signInAdminClient,
+  CONFIRM,
+  createListing,
+  FEEDBACK,
+  fundedUser,
+  mutate,
+  proposed,
+  RECONCILIATION,
+} from "../trades/helpers.ts";
 
 const EXPORT = `mutation { requestDataExport { job { id kind status } errors { code message field } } }`;
 const JOB_UPDATED = `subscription ($id: ID!) { jobUpdated(id: $id) { id status progress downloadUrl } }`;
@@ -104,7 +115,12 @@ describe("data export", () => {
     expect(data.listings.map((l: { id: string }) => l.id)).toContain(listing.id);
     expect(data.listings.find((l: { id: string }) => l.id === listing.id)).toMatchObject({ status: "TRADED", location: { lat: 52.37, lon: 4.9 } });
     const trades = data.trades.trades.map((t: { id: string; status: string; role: string }) => [t.id, t.status, t.role]);
-    expect(trades).toEqual(expect.arrayContaining([[soldTradeId, "COMPLETED", "RECIPIENT"], [openTradeId, "PROPOSED", "PROPOSER"]]));
+    expect(trades).toEqual(
+      expect.arrayContaining([
+        [soldTradeId, "COMPLETED", "RECIPIENT"],
+        [openTradeId, "PROPOSED", "PROPOSER"],
+      ]),
+    );
     expect(data.trades.feedbackGiven).toMatchObject([{ tradeId: soldTradeId, rating: 5, comment: "Smooth." }]);
     expect(data.trades.feedbackReceived).toMatchObject([{ tradeId: soldTradeId, rating: 4, authorId: bob.id }]);
     const balance = (await accountOf(ann)).balance;
@@ -112,7 +128,13 @@ describe("data export", () => {
     expect(data.ledger.entries.reduce((sum: number, e: { amount: number }) => sum + e.amount, 0)).toBe(balance);
     expect(data.ledger.entries.map((e: { amount: number }) => e.amount)).toEqual(expect.arrayContaining([100, 30]));
     const files_ = data.media.map((m: { id: string; purpose: string; url: string | null }) => [m.purpose, m.url === null]);
-    expect(files_).toEqual(expect.arrayContaining([["LISTING_PHOTO", false], ["AVATAR", false], ["DOCUMENT", true]]));
+    expect(files_).toEqual(
+      expect.arrayContaining([
+        ["LISTING_PHOTO", false],
+        ["AVATAR", false],
+        ["DOCUMENT", true],
+      ]),
+    );
     expect(data.media.find((m: { id: string }) => m.id === photoId).url).toMatch(/^http/);
     for (const section of ["profile", "listings", "trades", "ledger", "media"]) expect(readme).toContain(`## ${section}`);
     expect(readme).toContain("`entries[].balanceAfter`");
@@ -155,13 +177,21 @@ describe("account deletion", () => {
   it("refuses a wrong password and a member with credits in escrow, and changes nothing", async () => {
     const [ann, bob] = await Promise.all([fundedUser(), fundedUser()]);
     const wrong = await ann.client.data<Deleted>(DELETE, { password: "not my password" });
-    expect(wrong.deleteMyAccount).toEqual({ accepted: false, activeTradeIds: [], errors: [expect.objectContaining({ code: "WRONG_PASSWORD", field: "password" })] });
+    expect(wrong.deleteMyAccount).toEqual({
+      accepted: false,
+      activeTradeIds: [],
+      errors: [expect.objectContaining({ code: "WRONG_PASSWORD", field: "password" })],
+    });
 
     const listing = await createListing(ann, { creditPrice: 10 });
     const trade = await proposed(bob, { recipientId: ann.id, requestedListingIds: [listing.id], offeredCredits: 10 });
     expect((await accept(ann, trade.id)).errors).toEqual([]);
     const { deleteMyAccount: stranded } = await ann.client.data<Deleted>(DELETE, { password: ann.password });
-    expect(stranded).toEqual({ accepted: false, activeTradeIds: [trade.id], errors: [expect.objectContaining({ code: "MEMBER_HAS_ACTIVE_TRADES", field: null })] });
+    expect(stranded).toEqual({
+      accepted: false,
+      activeTradeIds: [trade.id],
+      errors: [expect.objectContaining({ code: "MEMBER_HAS_ACTIVE_TRADES", field: null })],
+    });
     expect(stranded.errors[0]!.message).toContain(trade.id);
     // Still a member in every way.
     const { user } = await bob.client.data<{ user: { displayName: string; deleted: boolean } }>(USER, { id: ann.id });
@@ -175,19 +205,28 @@ describe("account deletion", () => {
 
   it("takes the account apart across every subgraph; what remains is an anonymous id others' histories point at", async () => {
     const { ann, bob, carol, word, listing, spare, photoId, soldTradeId, openTradeId } = await memberWithHistory();
-    const photoUrl = (await new GatewayClient().data<{ listing: { photos: { url: string }[] } }>(`query ($id: ID!) { listing(id: $id) { photos { url } } }`, { id: listing.id })).listing.photos[0]!.url;
+    const photoUrl = (
+      await new GatewayClient().data<{ listing: { photos: { url: string }[] } }>(`query ($id: ID!) { listing(id: $id) { photos { url } } }`, { id: listing.id })
+    ).listing.photos[0]!.url;
     expect((await fetch(photoUrl)).status).toBe(200);
     const socket = wsClient(ann.accessToken);
     const live = new Subscription(socket, `subscription { notificationAdded { id } }`);
 
     // A double click: both are accepted (or the second finds her signed out), one deletion runs.
-    const clicks = await Promise.all([ann.client.request<Deleted>(DELETE, { password: ann.password }), ann.client.request<Deleted>(DELETE, { password: ann.password })]);
+    const clicks = await Promise.all([
+      ann.client.request<Deleted>(DELETE, { password: ann.password }),
+      ann.client.request<Deleted>(DELETE, { password: ann.password }),
+    ]);
     const answers = clicks.map((c) => (c.data ? c.data : c.errors?.[0]?.extensions?.code));
     expect(answers).toContainEqual(ACCEPTED);
     expect(answers.every((a) => a === "UNAUTHENTICATED" || JSON.stringify(a) === JSON.stringify(ACCEPTED))).toBe(true);
 
     // Signed out everywhere at once: the token is refused, the socket closed, no new sign-in.
-    await eventually("Ann's token to be refused", () => ann.client.request(`{ me { id } }`), (r) => r.errors?.[0]?.extensions?.code === "UNAUTHENTICATED");
+    await eventually(
+      "Ann's token to be refused",
+      () => ann.client.request(`{ me { id } }`),
+      (r) => r.errors?.[0]?.extensions?.code === "UNAUTHENTICATED",
+    );
     expect((await live.end()).error).toBeDefined();
     await socket.dispose();
     const login = await new GatewayClient().request(`mutation ($input: LoginInput!) { login(input: $input) { user { id } } }`, {
@@ -200,7 +239,12 @@ describe("account deletion", () => {
     // identity: the profile is anonymised once the job has run.
     const user = await eventually(
       "the deletion job",
-      async () => (await bob.client.data<{ user: { displayName: string; deleted: boolean; verified: boolean; email: string | null; avatar: unknown } }>(USER, { id: ann.id })).user,
+      async () =>
+        (
+          await bob.client.data<{ user: { displayName: string; deleted: boolean; verified: boolean; email: string | null; avatar: unknown } }>(USER, {
+            id: ann.id,
+          })
+        ).user,
       (u) => u.displayName === "Deleted member",
     );
     expect(user).toEqual({ id: ann.id, displayName: "Deleted member", deleted: true, verified: false, email: null, avatar: null });
@@ -217,10 +261,14 @@ describe("account deletion", () => {
     );
     expect(open.status).toBe("CANCELLED");
     expect(open.events.at(-1)).toEqual({ kind: "CANCELLED", note: "The member left LocalEx." });
-    const again = await mutate(bob, `mutation ($input: ProposeTradeInput!, $key: String!) { proposeTrade(input: $input, idempotencyKey: $key) { trade { id } errors { code field } } }`, {
-      input: { recipientId: ann.id, offeredCredits: 1 },
-      key: randomUUID(),
-    });
+    const again = await mutate(
+      bob,
+      `mutation ($input: ProposeTradeInput!, $key: String!) { proposeTrade(input: $input, idempotencyKey: $key) { trade { id } errors { code field } } }`,
+      {
+        input: { recipientId: ann.id, offeredCredits: 1 },
+        key: randomUUID(),
+      },
+    );
     expect(again.errors[0]?.field).toBe("input.recipientId");
 
     // listings and search: the spare is archived and gone from search (which never answers an id that does not resolve); the traded one stays TRADED.
@@ -247,9 +295,9 @@ describe("account deletion", () => {
       { input: { toUserId: ann.id, amount: 1 }, key: randomUUID() },
     );
     expect(transfer.transferCredits.errors).toMatchObject([{ code: "RECIPIENT_NOT_FOUND" }]);
-    const { ledgerEntries } = await bob.client.data<{ ledgerEntries: { edges: { node: { amount: number; counterparty: { id: string; displayName: string } | null } }[] } }>(
-      `{ ledgerEntries(first: 20) { edges { node { amount counterparty { id displayName } } } } }`,
-    );
+    const { ledgerEntries } = await bob.client.data<{
+      ledgerEntries: { edges: { node: { amount: number; counterparty: { id: string; displayName: string } | null } }[] };
+    }>(`{ ledgerEntries(first: 20) { edges { node { amount counterparty { id displayName } } } } }`);
     expect(ledgerEntries.edges.map((e) => e.node)).toContainEqual({ amount: -30, counterparty: { id: ann.id, displayName: "Deleted member" } });
     const admin = await signInAdminClient();
     const { ledgerReconciliation } = await admin.data<{ ledgerReconciliation: { transfersUnbalanced: number; differences: unknown[] } }>(RECONCILIATION);
@@ -288,11 +336,18 @@ describe("account deletion", () => {
       expect(await ann.client.data<Deleted>(DELETE, { password: ann.password })).toEqual(ACCEPTED);
       const stuck = await eventually(
         "the media step to fail",
-        async () => (await db<{ steps: string[]; error: string | null }[]>`select steps_done as steps, last_error as error from identity.account_deletions where user_id = ${ann.id}`)[0],
+        async () =>
+          (
+            await db<
+              { steps: string[]; error: string | null }[]
+            >`select steps_done as steps, last_error as error from identity.account_deletions where user_id = ${ann.id}`
+          )[0],
         (d) => d?.error?.startsWith("forget-media") === true,
       );
       expect(stuck!.steps).toEqual(["close-trades", "withdraw-listings"]);
-      expect((await carol.client.data<{ trade: { status: string } }>(`query ($id: ID!) { trade(id: $id) { status } }`, { id: open.id })).trade.status).toBe("CANCELLED");
+      expect((await carol.client.data<{ trade: { status: string } }>(`query ($id: ID!) { trade(id: $id) { status } }`, { id: open.id })).trade.status).toBe(
+        "CANCELLED",
+      );
       expect((await carol.client.data<{ user: { displayName: string } }>(USER, { id: ann.id })).user.displayName).toBe(ann.displayName);
 
       await held`rollback`;

@@ -11,8 +11,24 @@ const PROFILE = `query ($id: ID!) { user(id: $id) { id displayName handle bio ar
 const BY_HANDLE = `query ($handle: String!) { userByHandle(handle: $handle) { id handle } }`;
 const REGISTER = `mutation ($input: RegisterInput!) { register(input: $input) { user { id handle memberSince } } }`;
 
-type Update = { updateProfile: { user: { id: string; handle: string | null; bio: string | null; area: string | null } | null; errors: { code: string; field: string | null }[] } };
-type Profile = { user: { id: string; displayName: string; handle: string | null; bio: string | null; area: string | null; memberSince: string; createdAt: string; deleted: boolean } | null };
+type Update = {
+  updateProfile: {
+    user: { id: string; handle: string | null; bio: string | null; area: string | null } | null;
+    errors: { code: string; field: string | null }[];
+  };
+};
+type Profile = {
+  user: {
+    id: string;
+    displayName: string;
+    handle: string | null;
+    bio: string | null;
+    area: string | null;
+    memberSince: string;
+    createdAt: string;
+    deleted: boolean;
+  } | null;
+};
 
 /** A handle nobody else in the run has: `<prefix>_<8 hex>`. */
 const uniqueHandle = (prefix = "m") => `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 8)}`;
@@ -23,7 +39,11 @@ const byHandle = (handle: string) => new GatewayClient().data<{ userByHandle: { 
 /** Registers with a handle: the user, or the refused field. */
 async function registerWith(handle: string): Promise<{ id: string; handle: string | null; memberSince: string } | string> {
   const input = { email: `p-${randomUUID()}@localex.test`, password: "correct horse battery", displayName: "Profiled", handle };
-  const res = await new GatewayClient().request<{ register: { user: { id: string; handle: string | null; memberSince: string } } }>(REGISTER, { input }, { "x-forwarded-for": randomAddress() });
+  const res = await new GatewayClient().request<{ register: { user: { id: string; handle: string | null; memberSince: string } } }>(
+    REGISTER,
+    { input },
+    { "x-forwarded-for": randomAddress() },
+  );
   return res.data?.register.user ?? String(res.errors?.[0]?.extensions?.field);
 }
 
@@ -97,13 +117,19 @@ describe("a deleted member", () => {
     const handle = uniqueHandle("gone");
     expect((await update(ann, { handle, bio: "Hello", area: "Utrecht" })).updateProfile.errors).toEqual([]);
     expect((await byHandle(handle)).userByHandle?.id).toBe(ann.id); // before: found
-    const deleted = await ann.client.data<{ deleteMyAccount: { accepted: boolean } }>(`mutation ($p: String!) { deleteMyAccount(password: $p) { accepted } }`, { p: ann.password });
+    const deleted = await ann.client.data<{ deleteMyAccount: { accepted: boolean } }>(`mutation ($p: String!) { deleteMyAccount(password: $p) { accepted } }`, {
+      p: ann.password,
+    });
     expect(deleted.deleteMyAccount.accepted).toBe(true);
     // From acceptance on: nothing of the profile shows, and the handle finds nobody.
     expect((await profile(ann.id)).user).toMatchObject({ handle: null, bio: null, area: null, deleted: true });
     expect((await byHandle(handle)).userByHandle).toBeNull();
     // Once the profile is anonymised, the handle is free.
-    await eventually("the deletion job", async () => (await profile(ann.id)).user?.displayName, (name) => name === "Deleted member");
+    await eventually(
+      "the deletion job",
+      async () => (await profile(ann.id)).user?.displayName,
+      (name) => name === "Deleted member",
+    );
     expect((await update(ben, { handle })).updateProfile.errors).toEqual([]);
     expect((await byHandle(handle)).userByHandle?.id).toBe(ben.id);
   });

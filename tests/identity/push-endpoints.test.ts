@@ -53,7 +53,10 @@ describe("registering a push endpoint", () => {
     ];
     for (const endpoint of refused) {
       const res = await registerPush(member, { endpoint, ...keys });
-      expect(res.data?.registerPushSubscription, endpoint).toEqual({ registered: false, errors: [{ code: "PUSH_ENDPOINT_NOT_ALLOWED", field: "input.endpoint" }] });
+      expect(res.data?.registerPushSubscription, endpoint).toEqual({
+        registered: false,
+        errors: [{ code: "PUSH_ENDPOINT_NOT_ALLOWED", field: "input.endpoint" }],
+      });
     }
     expect(await endpointsOf(member)).toEqual([]);
 
@@ -78,7 +81,11 @@ describe("pushes to a member's endpoints", () => {
       // 10 s each, they held every slot for minutes.
       for (let i = 0; i < 5; i++) await send(ann, mallory.id, 1);
 
-      await eventually("the tarpit holding Mallory's 20 endpoints at once", async () => trap.held(mallory.id), (n) => n === 20);
+      await eventually(
+        "the tarpit holding Mallory's 20 endpoints at once",
+        async () => trap.held(mallory.id),
+        (n) => n === 20,
+      );
       const annBrowser = await pushService();
       try {
         expect((await registerPush(ann, annBrowser.subscription)).errors).toBeUndefined();
@@ -92,7 +99,11 @@ describe("pushes to a member's endpoints", () => {
         await annBrowser.close();
       }
       // The delivery's budget lets go of all 20 together.
-      await eventually("the tarpit's 20 requests given up", async () => trap.released(mallory.id), (n) => n >= 20);
+      await eventually(
+        "the tarpit's 20 requests given up",
+        async () => trap.released(mallory.id),
+        (n) => n >= 20,
+      );
     } finally {
       for (let n = 0; n < 20; n++) await unregisterPush(mallory, trap.endpoint(mallory.id, n));
       await trap.close();
@@ -111,7 +122,11 @@ describe("pushes to a member's endpoints", () => {
       for (const member of members) expect((await registerPush(member, { endpoint: trap.endpoint(member.id, 0), ...keys })).errors).toBeUndefined();
       for (const member of members) await send(funder!, member.id, 1);
 
-      await eventually("every push slot held by the tarpit", async () => trap.membersHeld(), (n) => n >= lane!.concurrency);
+      await eventually(
+        "every push slot held by the tarpit",
+        async () => trap.membersHeld(),
+        (n) => n >= lane!.concurrency,
+      );
       await registerUser(); // its verification email arrives, and it verifies with the link
       expect(trap.released()).toBe(0);
     } finally {
@@ -172,7 +187,11 @@ describe("unregistering a push endpoint", () => {
       const before = working.received.length;
       await send(ann, bob.id, 1);
       const credits = () => control.received.filter((r) => r.payload?.kind === "CREDITS_RECEIVED").length;
-      await eventually("the second push to the endpoint still registered", async () => credits(), (n) => n >= 2);
+      await eventually(
+        "the second push to the endpoint still registered",
+        async () => credits(),
+        (n) => n >= 2,
+      );
       await untilNoJobFor(db, bob.id, null, 90_000);
       expect(working.received).toHaveLength(before);
       expect(await endpointsOf(bob)).toEqual([control.subscription.endpoint]);

@@ -67,7 +67,11 @@ export async function pushService(answer: () => number = () => 201) {
 }
 
 export async function untilPushed(service: { received: Received[] }, matches: (r: Received) => boolean, what: string): Promise<Received> {
-  const found = await eventually(`a push ${what}`, async () => service.received.find(matches), (r) => r !== undefined);
+  const found = await eventually(
+    `a push ${what}`,
+    async () => service.received.find(matches),
+    (r) => r !== undefined,
+  );
   return found!;
 }
 

@@ -233,9 +233,7 @@ describe("updateProfile", () => {
     const user = await registerUser({ displayName: "Original" });
     const { updateProfile } = await user.client.data<Updated>(UPDATE, { input: { displayName: "" } });
     expect(updateProfile.user).toBeNull();
-    expect(updateProfile.errors).toEqual([
-      { code: "INVALID_INPUT", field: "input.displayName", message: "Display name must not be empty." },
-    ]);
+    expect(updateProfile.errors).toEqual([{ code: "INVALID_INPUT", field: "input.displayName", message: "Display name must not be empty." }]);
     expect((await user.client.data<Me>(ME)).me?.displayName).toBe("Original");
   });
 

@@ -94,9 +94,7 @@ describe("refreshSession", () => {
     const results = await Promise.all([1, 2].map(() => anonymous.request<Refreshed>(REFRESH, { token: user.refreshToken })));
     expect(results.filter((r) => r.data?.refreshSession)).toHaveLength(1);
     const winner = results.find((r) => r.data?.refreshSession)!.data!.refreshSession;
-    expect((await anonymous.request(REFRESH, { token: winner.refreshToken })).errors?.[0]?.extensions?.code).toBe(
-      "UNAUTHENTICATED",
-    );
+    expect((await anonymous.request(REFRESH, { token: winner.refreshToken })).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 
   it("refuses an unknown refresh token", async () => {
@@ -108,10 +106,9 @@ describe("refreshSession", () => {
 describe("logout", () => {
   it("ends the session: its refresh token stops working, other sessions go on", async () => {
     const user = await registerUser();
-    const other = await anonymous.data<{ login: { refreshToken: string } }>(
-      `mutation ($input: LoginInput!) { login(input: $input) { refreshToken } }`,
-      { input: { email: user.email, password: user.password } },
-    );
+    const other = await anonymous.data<{ login: { refreshToken: string } }>(`mutation ($input: LoginInput!) { login(input: $input) { refreshToken } }`, {
+      input: { email: user.email, password: user.password },
+    });
     expect(await user.client.data(`mutation { logout }`)).toEqual({ logout: true });
     const res = await anonymous.request(REFRESH, { token: user.refreshToken });
     expect(res.errors?.[0]?.message).toMatch(/signed out/);

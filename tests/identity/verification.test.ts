@@ -21,7 +21,10 @@ const REJECT = `mutation ($id: ID!, $reason: String!) { rejectVerification(id: $
 const MINE = `{ me { id verified } myVerificationRequest { id status reason } }`;
 const INBOX = `{ notifications(first: 20) { edges { node { kind message } } } }`;
 
-type Payload = { request: { id: string; status: string; reason: string | null; documents?: { id: string }[] } | null; errors: { code: string; field: string | null }[] };
+type Payload = {
+  request: { id: string; status: string; reason: string | null; documents?: { id: string }[] } | null;
+  errors: { code: string; field: string | null }[];
+};
 type QueueNode = { id: string; status: string; member: { id: string }; documents: { id: string; contentType: string; url: string | null }[] };
 
 let dir: string;
@@ -88,20 +91,27 @@ describe("verification with private documents", () => {
     const mine = await ann.client.data<{ me: { verified: boolean }; myVerificationRequest: { status: string } }>(MINE);
     expect(mine).toMatchObject({ me: { verified: true }, myVerificationRequest: { status: "APPROVED" } });
     // Anyone sees the badge.
-    const { user } = await registerUser().then((bob) => bob.client.data<{ user: { verified: boolean } }>(`query ($id: ID!) { user(id: $id) { verified } }`, { id: ann.id }));
+    const { user } = await registerUser().then((bob) =>
+      bob.client.data<{ user: { verified: boolean } }>(`query ($id: ID!) { user(id: $id) { verified } }`, { id: ann.id }),
+    );
     expect(user.verified).toBe(true);
 
     const inbox = await eventually(
       "the approval notification",
-      () => ann.client.data<{ notifications: { edges: { node: { kind: string; verificationRequest: { id: string } | null } }[] } }>(
-        `{ notifications(first: 20) { edges { node { kind verificationRequest { id } } } } }`,
-      ),
+      () =>
+        ann.client.data<{ notifications: { edges: { node: { kind: string; verificationRequest: { id: string } | null } }[] } }>(
+          `{ notifications(first: 20) { edges { node { kind verificationRequest { id } } } } }`,
+        ),
       (n) => n.notifications.edges.some((e) => e.node.kind === "VERIFICATION_APPROVED"),
     );
     // It links to the request it decided.
     expect(inbox.notifications.edges.map((e) => e.node)).toContainEqual({ kind: "VERIFICATION_APPROVED", verificationRequest: { id: sent.request!.id } });
     // Retention is 0 in the test graph: the documents' bytes go right after the decision.
-    await eventually("the documents' deletion", async () => [...(await storedBlobsOf(passport)), ...(await storedBlobsOf(bill))], (blobs) => blobs.length === 0);
+    await eventually(
+      "the documents' deletion",
+      async () => [...(await storedBlobsOf(passport)), ...(await storedBlobsOf(bill))],
+      (blobs) => blobs.length === 0,
+    );
   });
 
   it("tells a rejected member why, and lets them try again", async () => {
@@ -110,7 +120,10 @@ describe("verification with private documents", () => {
     const admin = await signInAdmin();
     const blank = await admin.data<{ rejectVerification: Payload }>(REJECT, { id: first.request!.id, reason: "   " });
     expect(blank.rejectVerification.errors).toMatchObject([{ code: "INVALID_INPUT", field: "reason" }]);
-    const { rejectVerification } = await admin.data<{ rejectVerification: Payload }>(REJECT, { id: first.request!.id, reason: "The photo page is unreadable." });
+    const { rejectVerification } = await admin.data<{ rejectVerification: Payload }>(REJECT, {
+      id: first.request!.id,
+      reason: "The photo page is unreadable.",
+    });
     expect(rejectVerification).toMatchObject({ request: { status: "REJECTED", reason: "The photo page is unreadable." }, errors: [] });
     const inbox = await eventually(
       "the rejection notification",

@@ -18,7 +18,14 @@ type Entries = {
     pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
     edges: {
       cursor: string;
-      node: { kind: string; amount: number; balanceAfter: number; memo: string | null; counterparty: { id: string; displayName: string } | null; createdAt: string };
+      node: {
+        kind: string;
+        amount: number;
+        balanceAfter: number;
+        memo: string | null;
+        counterparty: { id: string; displayName: string } | null;
+        createdAt: string;
+      };
     }[];
   };
 };

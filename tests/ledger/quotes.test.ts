@@ -16,7 +16,6 @@ import { freePort, freshDatabase, type FreshDatabase } from "../harness/database
 import { testGraphEnvironment } from "../harness/secrets.ts";
 import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
 
-
 const CREDIT_QUOTE = /* GraphQL */ `
   query ($credits: Int!) {
     creditQuote(credits: $credits) {
@@ -100,14 +99,22 @@ class Ticker {
       response.end(typeof body === "string" ? body : JSON.stringify(body));
     };
     switch (this.mode) {
-      case "ok": return json(200, krakenTicker(this.last));
-      case "500": return json(500, { error: ["EService:Unavailable"] });
-      case "not-json": return json(200, '{"error":[],"result":{"XXBTZEUR":{"c":["30303.2');
-      case "no-last-trade": return json(200, { error: [], result: { XXBTZEUR: { a: ["30300.1", "1", "1.000"] } } });
-      case "kraken-error": return json(200, { error: ["EQuery:Unknown asset pair"] });
-      case "other-currency": return json(200, krakenTicker(this.last, "XXBTZUSD"));
-      case "bad-price": return json(200, krakenTicker("-1"));
-      case "hang": return; // never answers
+      case "ok":
+        return json(200, krakenTicker(this.last));
+      case "500":
+        return json(500, { error: ["EService:Unavailable"] });
+      case "not-json":
+        return json(200, '{"error":[],"result":{"XXBTZEUR":{"c":["30303.2');
+      case "no-last-trade":
+        return json(200, { error: [], result: { XXBTZEUR: { a: ["30300.1", "1", "1.000"] } } });
+      case "kraken-error":
+        return json(200, { error: ["EQuery:Unknown asset pair"] });
+      case "other-currency":
+        return json(200, krakenTicker(this.last, "XXBTZUSD"));
+      case "bad-price":
+        return json(200, krakenTicker("-1"));
+      case "hang":
+        return; // never answers
     }
   }
 
@@ -161,7 +168,12 @@ describe("[service] fixed price source (development)", () => {
     expect(quote.priceAt).toBeInstanceOf(Date);
     expect(expectQuote(await service.quote(0))).toMatchObject({ valueMinor: 0, value: "0.00", satoshis: 0, btc: "0.00000000" });
     // The largest quote: 1e9 credits = 500 000 000.00 EUR = 10 000 BTC, beyond GraphQL's Int (SafeInt).
-    expect(expectQuote(await service.quote(1_000_000_000))).toMatchObject({ valueMinor: 50_000_000_000, value: "500000000.00", satoshis: 1_000_000_000_000, btc: "10000.00000000" });
+    expect(expectQuote(await service.quote(1_000_000_000))).toMatchObject({
+      valueMinor: 50_000_000_000,
+      value: "500000000.00",
+      satoshis: 1_000_000_000_000,
+      btc: "10000.00000000",
+    });
   });
 
   it("rounds to the nearest satoshi, halves up", async () => {
@@ -210,9 +222,15 @@ describe("[service] not configured", () => {
     expect(problems({ CREDIT_VALUE_MINOR: "50" })).toEqual([expect.stringMatching(/^BTC_PRICE_SOURCE: is required/)]);
     expect(problems({ CREDIT_VALUE_MINOR: "50", BTC_PRICE_SOURCE: "fixed" })).toEqual([expect.stringMatching(/^BTC_FIXED_PRICE_MINOR: is required/)]);
     expect(problems({ CREDIT_VALUE_MINOR: "50", BTC_PRICE_SOURCE: "http" })).toEqual([expect.stringMatching(/^BTC_PRICE_URL: is required/)]);
-    expect(problems({ CREDIT_VALUE_MINOR: "0.50", BTC_PRICE_SOURCE: "fixed", BTC_FIXED_PRICE_MINOR: "5000000" })).toEqual([expect.stringMatching(/^CREDIT_VALUE_MINOR:/)]);
-    expect(problems({ CREDIT_VALUE_MINOR: "50", CREDIT_CURRENCY: "eur", BTC_PRICE_SOURCE: "fixed", BTC_FIXED_PRICE_MINOR: "5000000" })).toEqual([expect.stringMatching(/^CREDIT_CURRENCY:/)]);
-    expect(problems({ CREDIT_VALUE_MINOR: "50", BTC_PRICE_SOURCE: "http", BTC_PRICE_URL: "ftp://example.org/ticker" })).toEqual([expect.stringMatching(/^BTC_PRICE_URL:/)]);
+    expect(problems({ CREDIT_VALUE_MINOR: "0.50", BTC_PRICE_SOURCE: "fixed", BTC_FIXED_PRICE_MINOR: "5000000" })).toEqual([
+      expect.stringMatching(/^CREDIT_VALUE_MINOR:/),
+    ]);
+    expect(problems({ CREDIT_VALUE_MINOR: "50", CREDIT_CURRENCY: "eur", BTC_PRICE_SOURCE: "fixed", BTC_FIXED_PRICE_MINOR: "5000000" })).toEqual([
+      expect.stringMatching(/^CREDIT_CURRENCY:/),
+    ]);
+    expect(problems({ CREDIT_VALUE_MINOR: "50", BTC_PRICE_SOURCE: "http", BTC_PRICE_URL: "ftp://example.org/ticker" })).toEqual([
+      expect.stringMatching(/^BTC_PRICE_URL:/),
+    ]);
     const production = problems({ NODE_ENV: "production", CREDIT_VALUE_MINOR: "50", BTC_PRICE_SOURCE: "fixed", BTC_FIXED_PRICE_MINOR: "5000000" });
     expect(production).toContainEqual(expect.stringMatching(/^BTC_PRICE_SOURCE: fixed is a development price/));
   });

@@ -65,7 +65,7 @@ function parseCsv(text: string): string[][] {
     }
     record.push(field);
     if (text[i] === ",") i++;
-    else if (text.startsWith("\r\n", i)) (records.push(record), (record = []), (i += 2));
+    else if (text.startsWith("\r\n", i)) records.push(record), (record = []), (i += 2);
     else throw new Error(`expected , or CRLF at ${i}, found ${JSON.stringify(text.slice(i, i + 10))}`);
   }
   if (record.length > 0) throw new Error("the last record does not end with CRLF");
@@ -103,7 +103,13 @@ describe("[own ledger, media on S3 and gateway] requestStatement: a statement as
       PORT: String(gatewayPort),
       RATE_LIMIT_STATEMENT_PER_ACCOUNT: `${STATEMENTS_PER_HOUR}/3600`,
     };
-    const s3Env = { STORAGE_DRIVER: "s3", S3_ENDPOINT: s3.url, S3_BUCKET: bucket, S3_ACCESS_KEY_ID: keys.accessKeyId, S3_SECRET_ACCESS_KEY: keys.secretAccessKey };
+    const s3Env = {
+      STORAGE_DRIVER: "s3",
+      S3_ENDPOINT: s3.url,
+      S3_BUCKET: bucket,
+      S3_ACCESS_KEY_ID: keys.accessKeyId,
+      S3_SECRET_ACCESS_KEY: keys.secretAccessKey,
+    };
     const media = servePiece("media", { ...env, ...s3Env, DATABASE_URL: mediaDatabase.url });
     const ledger = servePiece("ledger", env);
     const gateway = servePiece("gateway", env);
@@ -156,7 +162,13 @@ describe("[own ledger, media on S3 and gateway] requestStatement: a statement as
     await grantTo(ann, 20);
     await send(ann, bob, 7, "after the range");
     const all = (await on(ann).data<Entries>(ENTRIES, {})).ledgerEntries.edges.map((e) => e.node);
-    expect(all.map((e) => [e.kind, e.amount])).toEqual([["transfer", -7], ["grant", 20], ["transfer", 5], ["transfer", -30], ["grant", 100]]);
+    expect(all.map((e) => [e.kind, e.amount])).toEqual([
+      ["transfer", -7],
+      ["grant", 20],
+      ["transfer", 5],
+      ["transfer", -30],
+      ["grant", 100],
+    ]);
     const times = all.map((e) => e.createdAt);
     expect(new Set(times).size).toBe(times.length); // distinct instants, so the range's ends fall between entries
     // From the -30 transfer (inclusive) to the -7 one (exclusive): the first grant and the last transfer are outside.
@@ -185,7 +197,15 @@ describe("[own ledger, media on S3 and gateway] requestStatement: a statement as
     const [opening, ...rest] = records.slice(1);
     const totalsRow = rest.pop()!;
     expect(opening).toEqual([range.from, "opening", "Opening balance", "", "", "", String(expected.totals.openingBalance)]);
-    expect(totalsRow).toEqual([range.to, "total", "Totals of 3 entries", "", String(expected.totals.credited), String(expected.totals.debited), String(expected.totals.closingBalance)]);
+    expect(totalsRow).toEqual([
+      range.to,
+      "total",
+      "Totals of 3 entries",
+      "",
+      String(expected.totals.credited),
+      String(expected.totals.debited),
+      String(expected.totals.closingBalance),
+    ]);
     // The rows are ledgerEntries' for the range, oldest first.
     const rows = expected.edges.map((e) => e.node).reverse();
     expect(rest).toEqual(
@@ -223,7 +243,11 @@ describe("[own ledger, media on S3 and gateway] requestStatement: a statement as
     const [annWs, bobWs] = [wsClient(ann.accessToken, wsUrl), wsClient(bob.accessToken, wsUrl)];
     try {
       const owner = new Subscription<{ jobUpdated: JobState }>(annWs, JOB_UPDATED, { id: jobId });
-      expect((await owner.until(() => true, "the job's current state")).data?.jobUpdated).toMatchObject({ id: jobId, status: "SUCCEEDED", downloadUrl: expect.any(String) });
+      expect((await owner.until(() => true, "the job's current state")).data?.jobUpdated).toMatchObject({
+        id: jobId,
+        status: "SUCCEEDED",
+        downloadUrl: expect.any(String),
+      });
       const stranger = new Subscription(bobWs, JOB_UPDATED, { id: jobId });
       await stranger.end();
       expect(stranger.results).toEqual([{ errors: [expect.objectContaining({ extensions: { code: "NOT_FOUND" } })] }]);
@@ -232,7 +256,10 @@ describe("[own ledger, media on S3 and gateway] requestStatement: a statement as
     }
     // An admin reviews jobs, but a member's statement is theirs to download.
     const admin = new GatewayClient(gatewayUrl, (await signInAdmin()).token);
-    expect((await admin.data<{ job: { status: string; downloadUrl: string | null } }>(JOB, { id: jobId })).job).toMatchObject({ status: "SUCCEEDED", downloadUrl: null });
+    expect((await admin.data<{ job: { status: string; downloadUrl: string | null } }>(JOB, { id: jobId })).job).toMatchObject({
+      status: "SUCCEEDED",
+      downloadUrl: null,
+    });
   });
 
   it("refuses, as data naming the argument, a range that ends before it begins and an unknown kind; a good range is accepted", async () => {

@@ -9,7 +9,9 @@ import { accountOf, grantedUser, type FieldError } from "./helpers.ts";
 const TRANSFER = `mutation ($input: TransferInput!, $key: String!) {
   transferCredits(input: $input, idempotencyKey: $key) { transfer { id amount to { id handle } } errors { code field } }
 }`;
-type Sent = { transferCredits: { transfer: { id: string; amount: number; to: { id: string; handle: string | null } } | null; errors: Omit<FieldError, "message">[] } };
+type Sent = {
+  transferCredits: { transfer: { id: string; amount: number; to: { id: string; handle: string | null } } | null; errors: Omit<FieldError, "message">[] };
+};
 
 const send = (from: TestUser, input: Record<string, unknown>, key: string = randomUUID()) => from.client.data<Sent>(TRANSFER, { input, key });
 const uniqueHandle = () => `pay_${randomUUID().replace(/-/g, "").slice(0, 10)}`;
@@ -56,9 +58,15 @@ describe("transferCredits to a handle", () => {
   it("refuses the handle of a member who deleted their account (paid before: control)", async () => {
     const [ann, ben] = await Promise.all([grantedUser(100), withHandle()]);
     expect((await send(ann, { toHandle: ben.handle, amount: 5 })).transferCredits.errors).toEqual([]);
-    const { deleteMyAccount } = await ben.client.data<{ deleteMyAccount: { accepted: boolean } }>(`mutation ($p: String!) { deleteMyAccount(password: $p) { accepted } }`, { p: ben.password });
+    const { deleteMyAccount } = await ben.client.data<{ deleteMyAccount: { accepted: boolean } }>(
+      `mutation ($p: String!) { deleteMyAccount(password: $p) { accepted } }`,
+      { p: ben.password },
+    );
     expect(deleteMyAccount.accepted).toBe(true);
-    expect((await send(ann, { toHandle: ben.handle, amount: 5 })).transferCredits).toEqual({ transfer: null, errors: [{ code: "RECIPIENT_NOT_FOUND", field: "input.toHandle" }] });
+    expect((await send(ann, { toHandle: ben.handle, amount: 5 })).transferCredits).toEqual({
+      transfer: null,
+      errors: [{ code: "RECIPIENT_NOT_FOUND", field: "input.toHandle" }],
+    });
     expect((await accountOf(ann)).balance).toBe(95);
   });
 });

@@ -15,10 +15,10 @@ describe("welcome grant", () => {
 describe("transferCredits", () => {
   it("moves credits from the sender to the recipient", async () => {
     const [ann, bob] = await Promise.all([grantedUser(), grantedUser()]);
-    const res = await ann.client.data<Transferred>(
-      TRANSFER.replace("to { id }", "to { id displayName }"),
-      { input: { toUserId: bob.id, amount: 30, memo: "  for the  bike " }, key: randomUUID() },
-    );
+    const res = await ann.client.data<Transferred>(TRANSFER.replace("to { id }", "to { id displayName }"), {
+      input: { toUserId: bob.id, amount: 30, memo: "  for the  bike " },
+      key: randomUUID(),
+    });
     expect(res.transferCredits.errors).toEqual([]);
     expect(res.transferCredits.transfer).toMatchObject({
       kind: "transfer",
@@ -52,7 +52,10 @@ describe("transferCredits", () => {
     expect(await accountOf(ann)).toMatchObject({ balance: 100 });
   });
 
-  it.each([["an unknown id", randomUUID()], ["a malformed id", "not-a-user"]])("refuses %s as recipient", async (_case, id) => {
+  it.each([
+    ["an unknown id", randomUUID()],
+    ["a malformed id", "not-a-user"],
+  ])("refuses %s as recipient", async (_case, id) => {
     const ann = await grantedUser();
     const result = await transfer(ann, id, 10);
     expect(result.errors).toEqual([expect.objectContaining({ code: "RECIPIENT_NOT_FOUND", field: "input.toUserId" })]);

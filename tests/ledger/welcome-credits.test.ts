@@ -23,7 +23,11 @@ async function completedTrade(proposer: TestUser, recipient: TestUser, terms: Re
 
 /** The ledger hears of a completed trade by a job (`ledger:trade-completed`): wait for it. */
 const untilTransferable = (user: TestUser, amount: number) =>
-  eventually(`${user.id}'s transferable credits`, () => accountOf(user), (a) => a.transferable === amount);
+  eventually(
+    `${user.id}'s transferable credits`,
+    () => accountOf(user),
+    (a) => a.transferable === amount,
+  );
 
 describe("welcome credits", () => {
   it("are spent in a credit trade but not sent with transferCredits before a completed trade; granted credits are sent; after the trade, all", async () => {

@@ -7,9 +7,7 @@ const anonymous = new GatewayClient();
 describe("categories", () => {
   it("lists the seeded categories, each with the attribute keys it allows", async () => {
     const all = await categories();
-    expect(all.map((c) => c.slug)).toEqual([
-      "furniture", "electronics", "books", "clothing", "kids", "garden", "tools", "sports", "kitchen", "other",
-    ]);
+    expect(all.map((c) => c.slug)).toEqual(["furniture", "electronics", "books", "clothing", "kids", "garden", "tools", "sports", "kitchen", "other"]);
     expect(all.find((c) => c.slug === "clothing")).toMatchObject({ name: "Clothing", allowedAttributes: expect.arrayContaining(["size"]) });
   });
 });
@@ -20,7 +18,10 @@ describe("createListing", () => {
     const input = await listingInput({
       title: "  Oak   dining table ",
       description: "Seats six.\r\nA few scratches.",
-      attributes: [{ key: "material", value: "oak" }, { key: "color", value: " brown " }],
+      attributes: [
+        { key: "material", value: "oak" },
+        { key: "color", value: " brown " },
+      ],
     });
     const { createListing } = await ann.client.data<Created>(CREATE, { input });
     expect(createListing.errors).toEqual([]);
@@ -32,7 +33,10 @@ describe("createListing", () => {
       creditPrice: 40,
       location: { lat: 52.37, lon: 4.9 },
       category: { slug: "furniture", name: "Furniture" },
-      attributes: [{ key: "color", value: "brown" }, { key: "material", value: "oak" }],
+      attributes: [
+        { key: "color", value: "brown" },
+        { key: "material", value: "oak" },
+      ],
       owner: { id: ann.id },
     });
 
@@ -66,7 +70,17 @@ describe("createListing", () => {
     ["a latitude beyond the pole", { location: { lat: 90.5, lon: 0 } }, "input.location.lat", /-90 and 90/],
     ["a longitude beyond the antimeridian", { location: { lat: 0, lon: -180.01 } }, "input.location.lon", /-180 and 180/],
     ["an attribute the category does not allow", { attributes: [{ key: "isbn", value: "123" }] }, "input.attributes.0.key", /allows/],
-    ["an attribute given twice", { attributes: [{ key: "color", value: "a" }, { key: "color", value: "b" }] }, "input.attributes.1.key", /twice/],
+    [
+      "an attribute given twice",
+      {
+        attributes: [
+          { key: "color", value: "a" },
+          { key: "color", value: "b" },
+        ],
+      },
+      "input.attributes.1.key",
+      /twice/,
+    ],
     ["an empty attribute value", { attributes: [{ key: "color", value: " " }] }, "input.attributes.0.value", /1 to 200/],
     ["control characters in the title", { title: "Table\u0000" }, "input.title", /control/],
     ["a bidirectional override in the title", { title: "Table \u202egnp.exe" }, "input.title", /control/],
@@ -76,7 +90,9 @@ describe("createListing", () => {
     const { createListing } = await ann.client.data<Created>(CREATE, { input: await listingInput(override) });
     expect(createListing.listing).toBeNull();
     expect(createListing.errors).toEqual([{ code: "INVALID_INPUT", field, message: expect.stringMatching(message) }]);
-    const { listings } = await ann.client.data<{ listings: { totalCount: number } }>(`query ($o: ID) { listings(filter: { ownerId: $o }) { totalCount } }`, { o: ann.id });
+    const { listings } = await ann.client.data<{ listings: { totalCount: number } }>(`query ($o: ID) { listings(filter: { ownerId: $o }) { totalCount } }`, {
+      o: ann.id,
+    });
     expect(listings.totalCount).toBe(0);
   });
 
@@ -85,9 +101,7 @@ describe("createListing", () => {
     const { createListing } = await ann.client.data<Created>(CREATE, {
       input: await listingInput({ title: "", creditPrice: -5, location: { lat: 100, lon: 200 } }),
     });
-    expect(createListing.errors.map((e) => e.field).sort()).toEqual(
-      ["input.creditPrice", "input.location.lat", "input.location.lon", "input.title"],
-    );
+    expect(createListing.errors.map((e) => e.field).sort()).toEqual(["input.creditPrice", "input.location.lat", "input.location.lon", "input.title"]);
   });
 
   it("turns line breaks in the title into spaces and keeps them in the description", async () => {

@@ -4,7 +4,20 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { ARCHIVE, asService, CREATE, createListing, LISTING, listingInput, newTradeId, UPDATE, type Created, type ListingById, type ListingPayload, type Updated } from "./helpers.ts";
+import {
+  ARCHIVE,
+  asService,
+  CREATE,
+  createListing,
+  LISTING,
+  listingInput,
+  newTradeId,
+  UPDATE,
+  type Created,
+  type ListingById,
+  type ListingPayload,
+  type Updated,
+} from "./helpers.ts";
 
 const anonymous = new GatewayClient();
 const RESERVE = `mutation ($t: ID!, $ids: [ID!]!) { reserveListingsForTrade(tradeId: $t, listingIds: $ids) { ok unavailableListingIds } }`;
@@ -144,9 +157,12 @@ describe("a listing's location", () => {
     // Deterministic: nothing to average away, whoever asks and however often.
     for (const s of seen) expect(s.listing).toEqual(shown);
     // Lists show the same point.
-    const { listings } = await bob.client.data<{ listings: { edges: { node: { location: Point } }[] } }>(`query ($o: ID) { listings(filter: { ownerId: $o }) { edges { node { location { lat lon } } } } }`, {
-      o: ann.id,
-    });
+    const { listings } = await bob.client.data<{ listings: { edges: { node: { location: Point } }[] } }>(
+      `query ($o: ID) { listings(filter: { ownerId: $o }) { edges { node { location { lat lon } } } } }`,
+      {
+        o: ann.id,
+      },
+    );
     expect(listings.edges[0]!.node.location).toEqual(shown.location);
 
     // Moving a few metres within the same spot shows the same approximate point.

@@ -28,9 +28,7 @@ export interface Category {
 
 let categoryCache: Promise<Category[]> | undefined;
 export function categories(): Promise<Category[]> {
-  categoryCache ??= new GatewayClient()
-    .data<{ categories: Category[] }>(`{ categories { id slug name allowedAttributes } }`)
-    .then((d) => d.categories);
+  categoryCache ??= new GatewayClient().data<{ categories: Category[] }>(`{ categories { id slug name allowedAttributes } }`).then((d) => d.categories);
   return categoryCache;
 }
 
@@ -87,11 +85,7 @@ export type Archived = { archiveListing: ListingPayload };
 export type ListingById = { listing: Listing | null };
 
 /** Creates a listing through the gateway; publishes it unless `draft`. */
-export async function createListing(
-  user: TestUser,
-  overrides: Record<string, unknown> = {},
-  { draft = false } = {},
-): Promise<Listing> {
+export async function createListing(user: TestUser, overrides: Record<string, unknown> = {}, { draft = false } = {}): Promise<Listing> {
   const { createListing } = await user.client.data<Created>(CREATE, { input: await listingInput(overrides) });
   if (createListing.errors.length > 0 || !createListing.listing) throw new Error(JSON.stringify(createListing.errors));
   if (draft) return createListing.listing;
@@ -101,7 +95,11 @@ export async function createListing(
 }
 
 /** Calls the listings subgraph directly as another subgraph would (trades, unless said): signed with that service's own key. */
-export async function asService<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, as: "trades" | "search" | "media" = "trades") {
+export async function asService<T = Record<string, unknown>>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  as: "trades" | "search" | "media" = "trades",
+) {
   const token = await signCallerToken(TEST_CALLER_KEYS, serviceCaller(as), { signer: as, audience: "listings" });
   return subgraphRequest<T>(query, variables, { "x-localex-caller": token });
 }

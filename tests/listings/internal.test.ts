@@ -74,9 +74,7 @@ describe("internal fields for trades", () => {
   it("gives a contested listing to exactly one of two racing trades", async () => {
     const ann = await registerUser();
     const listing = await createListing(ann);
-    const results = await Promise.all(
-      [newTradeId(), newTradeId(), newTradeId()].map((t) => asService<Reserved>(RESERVE, { t, ids: [listing.id] })),
-    );
+    const results = await Promise.all([newTradeId(), newTradeId(), newTradeId()].map((t) => asService<Reserved>(RESERVE, { t, ids: [listing.id] })));
     expect(results.filter((r) => r.data?.reserveListingsForTrade.ok)).toHaveLength(1);
   });
 

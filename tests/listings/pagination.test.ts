@@ -56,7 +56,11 @@ describe("listings(filter, first, after)", () => {
     expect(capped.listings.edges.length).toBeLessThanOrEqual(100);
     const negative = await anonymous.request(PAGE, { first: -1 });
     expect(negative.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
-    const forgeries = [["yesterday", "x"], ["2021-02-30T00:00:00.000Z", "00000000-0000-4000-8000-000000000000"], [1, 2, 3]];
+    const forgeries = [
+      ["yesterday", "x"],
+      ["2021-02-30T00:00:00.000Z", "00000000-0000-4000-8000-000000000000"],
+      [1, 2, 3],
+    ];
     for (const after of ["garbage", ...forgeries.map((k) => Buffer.from(JSON.stringify(k)).toString("base64url"))]) {
       const forged = await anonymous.request(PAGE, { after });
       expect(forged.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });

@@ -42,7 +42,16 @@ const NEW_RECALL = {
   Description: "The upper bunk's guardrail can detach, posing a fall hazard.",
   URL: "https://www.cpsc.gov/Recalls/2024/Brindlewood-Bunk-Beds-Recalled-Due-to-Fall-Hazard",
   Title: "Brindlewood Bunk Beds Recalled Due to Fall Hazard",
-  Products: [{ Name: "Brindlewood Bunk Beds", Description: "Twin-over-twin bunk beds.", Model: "BW-2290", Type: "Beds", CategoryID: "1301", NumberOfUnits: "About 3,100" }],
+  Products: [
+    {
+      Name: "Brindlewood Bunk Beds",
+      Description: "Twin-over-twin bunk beds.",
+      Model: "BW-2290",
+      Type: "Beds",
+      CategoryID: "1301",
+      NumberOfUnits: "About 3,100",
+    },
+  ],
   Manufacturers: [{ Name: "Brindlewood Furniture", CompanyID: "4104" }],
   Hazards: [{ Name: "Fall hazard", HazardType: "Fall", HazardTypeID: "12" }],
   Remedies: [{ Name: "Repair" }],
@@ -103,10 +112,7 @@ beforeAll(async () => {
   };
   listings = servePiece("listings", { ...env, LISTINGS_PORT: String(listingsPort), RECALLS_URL: recallsUrl, RECALLS_REFRESH_MINUTES: "360" });
   gateway = servePiece("gateway", { ...env, PORT: String(gatewayPort) });
-  await Promise.all([
-    untilHealthy(`http://127.0.0.1:${listingsPort}/health`, listings),
-    untilHealthy(`http://127.0.0.1:${gatewayPort}/health`, gateway),
-  ]);
+  await Promise.all([untilHealthy(`http://127.0.0.1:${listingsPort}/health`, listings), untilHealthy(`http://127.0.0.1:${gatewayPort}/health`, gateway)]);
   gatewayUrl = `http://127.0.0.1:${gatewayPort}/graphql`;
   // The refresh job runs once at start-up, through the job queue: the fixture's recalls arrive.
   await until("the start-up refresh", async () => {
@@ -166,7 +172,9 @@ describe("recall check", () => {
 
     const refused = (await owner.client.data<{ publishListing: Payload }>(PUBLISH, { id: listing.id })).publishListing;
     expect(refused.listing).toBeNull();
-    expect(refused.errors).toEqual([{ code: "RECALL_CHECK_REQUIRED", field: "id", message: expect.stringContaining("Zephyrine Pramcraft Strollers Recalled") }]);
+    expect(refused.errors).toEqual([
+      { code: "RECALL_CHECK_REQUIRED", field: "id", message: expect.stringContaining("Zephyrine Pramcraft Strollers Recalled") },
+    ]);
     expect((await owner.client.data<{ listing: RecallListing | null }>(LISTING, { id: listing.id })).listing?.status).toBe("DRAFT");
 
     // Someone else can neither see the draft nor confirm for the owner.
@@ -188,7 +196,9 @@ describe("recall check", () => {
     const seen = (await other.client.data<{ listing: RecallListing | null }>(LISTING, { id: listing.id })).listing;
     expect(seen).toMatchObject({ id: listing.id, status: "ACTIVE", recallMatches: null });
     // A later edit does not raise the confirmed recall again.
-    const edited = (await owner.client.data<{ updateListing: Payload }>(UPDATE, { id: listing.id, input: { title: `Zephyrine Pramcraft stroller, grey ${unique}` } })).updateListing;
+    const edited = (
+      await owner.client.data<{ updateListing: Payload }>(UPDATE, { id: listing.id, input: { title: `Zephyrine Pramcraft stroller, grey ${unique}` } })
+    ).updateListing;
     expect(edited.listing).toMatchObject({ status: "ACTIVE", recallMatches: [expect.objectContaining({ status: "CONFIRMED" })] });
   });
 
@@ -202,11 +212,17 @@ describe("recall check", () => {
     await until("search to find the listing", () => searchFinds(unique, draft.id));
 
     // The model, hyphen left out, in an attribute.
-    const edited = (await owner.client.data<{ updateListing: Payload }>(UPDATE, { id: draft.id, input: { attributes: [{ key: "model", value: "qf7781" }] } })).updateListing;
+    const edited = (await owner.client.data<{ updateListing: Payload }>(UPDATE, { id: draft.id, input: { attributes: [{ key: "model", value: "qf7781" }] } }))
+      .updateListing;
     expect(edited.errors).toEqual([]);
     expect(edited.listing?.status).toBe("DRAFT");
     expect(edited.listing?.recallMatches).toEqual([
-      expect.objectContaining({ recallNumber: "24102", title: "Quillfeather Ceramic Space Heaters Recalled Due to Fire Hazard", matchedOn: "model QF-7781", status: "OPEN" }),
+      expect.objectContaining({
+        recallNumber: "24102",
+        title: "Quillfeather Ceramic Space Heaters Recalled Due to Fire Hazard",
+        matchedOn: "model QF-7781",
+        status: "OPEN",
+      }),
     ]);
     await until("search to drop the flagged listing", async () => !(await searchFinds(unique, draft.id)));
     expect((await new GatewayClient(gatewayUrl).data<{ listing: RecallListing | null }>(LISTING, { id: draft.id })).listing).toBeNull();
@@ -215,7 +231,9 @@ describe("recall check", () => {
     const notAdmin = await owner.client.request(CLEAR, { id: draft.id, n: "24102" });
     expect(notAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const adminClient = await admin();
-    expect((await adminClient.data<{ listing: RecallListing | null }>(LISTING, { id: draft.id })).listing?.recallMatches).toEqual([expect.objectContaining({ status: "OPEN" })]);
+    expect((await adminClient.data<{ listing: RecallListing | null }>(LISTING, { id: draft.id })).listing?.recallMatches).toEqual([
+      expect.objectContaining({ status: "OPEN" }),
+    ]);
     const cleared = (await adminClient.data<{ clearRecallMatch: Payload }>(CLEAR, { id: draft.id, n: "24102" })).clearRecallMatch;
     expect(cleared.errors).toEqual([]);
     expect(cleared.listing?.recallMatches).toEqual([expect.objectContaining({ recallNumber: "24102", status: "CLEARED" })]);
@@ -253,7 +271,9 @@ describe("recall check", () => {
     ]);
     const refused = (await owner.client.data<{ publishListing: Payload }>(PUBLISH, { id: before.id })).publishListing;
     expect(refused.errors).toEqual([expect.objectContaining({ code: "RECALL_CHECK_REQUIRED", field: "id" })]);
-    expect((await owner.client.data<{ listing: RecallListing | null }>(LISTING, { id: before.id })).listing?.recallMatches).toEqual([expect.objectContaining({ recallNumber: "24103", status: "OPEN" })]);
+    expect((await owner.client.data<{ listing: RecallListing | null }>(LISTING, { id: before.id })).listing?.recallMatches).toEqual([
+      expect.objectContaining({ recallNumber: "24103", status: "OPEN" }),
+    ]);
   });
 
   it("with the source down, the refresh fails and is logged, and listings are checked against what was last fetched", async () => {

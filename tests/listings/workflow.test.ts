@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { ARCHIVE, asService, createListing, LISTING, newTradeId, PUBLISH, UPDATE, type Archived, type ListingById, type Published, type Updated } from "./helpers.ts";
+import {
+  ARCHIVE,
+  asService,
+  createListing,
+  LISTING,
+  newTradeId,
+  PUBLISH,
+  UPDATE,
+  type Archived,
+  type ListingById,
+  type Published,
+  type Updated,
+} from "./helpers.ts";
 
 const anonymous = new GatewayClient();
 const RESERVE = `mutation ($t: ID!, $ids: [ID!]!) { reserveListingsForTrade(tradeId: $t, listingIds: $ids) { ok unavailableListingIds } }`;

@@ -7,13 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BlobNotFoundError,
-  IMMUTABLE_CACHE_CONTROL,
-  InvalidBlobKeyError,
-  type BlobStore,
-  type PresignedPut,
-} from "../../subgraphs/media/src/storage/index.ts";
+import { BlobNotFoundError, IMMUTABLE_CACHE_CONTROL, InvalidBlobKeyError, type BlobStore, type PresignedPut } from "../../subgraphs/media/src/storage/index.ts";
 
 export interface BlobStoreFixture {
   /**
@@ -179,9 +173,7 @@ export function blobStoreContract(traits: BlobStoreTraits, fixture: () => BlobSt
 
     it("are refused once expired, and store nothing", async () => {
       const key = `${folder()}/late.png`;
-      const presigned = await withStore({ clock: hourAgo }, (past) =>
-        past.presignPut(key, { contentType: "image/png", byteSize: 3, expiresInSeconds: 60 }),
-      );
+      const presigned = await withStore({ clock: hourAgo }, (past) => past.presignPut(key, { contentType: "image/png", byteSize: 3, expiresInSeconds: 60 }));
       expect(presigned.expiresAt.getTime()).toBeLessThan(Date.now());
       const response = await upload(presigned, Buffer.from("png"));
       expect(response.status).toBe(403);

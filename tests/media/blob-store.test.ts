@@ -10,13 +10,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHttpServer, createLogger, listen, loadConfig } from "@localex/common";
-import {
-  createBlobStore,
-  DiskBlobStore,
-  registerBlobRoutes,
-  S3BlobStore,
-  type BlobStore,
-} from "../../subgraphs/media/src/storage/index.ts";
+import { createBlobStore, DiskBlobStore, registerBlobRoutes, S3BlobStore, type BlobStore } from "../../subgraphs/media/src/storage/index.ts";
 import { startS3rver, type StandIn } from "../harness/stand-ins.ts";
 import { blobStoreContract, collect } from "./blob-store.contract.ts";
 
@@ -274,14 +268,18 @@ describe("createBlobStore", () => {
     try {
       let listening: string | undefined;
       const byAddress = createBlobStore(loadConfig({ DATA_DIR: dataDir }).storage, { listeningUrl: () => listening });
-      const byConfig = createBlobStore(loadConfig({ DATA_DIR: dataDir, MEDIA_PUBLIC_URL: "https://files.localex.test/" }).storage, { listeningUrl: () => listening });
+      const byConfig = createBlobStore(loadConfig({ DATA_DIR: dataDir, MEDIA_PUBLIC_URL: "https://files.localex.test/" }).storage, {
+        listeningUrl: () => listening,
+      });
       stores.push(byAddress, byConfig);
       expect(byAddress.driver).toBe("disk");
       expect(() => byAddress.publicUrl("public/a.webp")).toThrow(/MEDIA_PUBLIC_URL/);
       listening = "http://127.0.0.1:4321";
       expect(byAddress.publicUrl("public/a.webp")).toBe("http://127.0.0.1:4321/public/a.webp");
       expect(byConfig.publicUrl("public/a.webp")).toBe("https://files.localex.test/public/a.webp");
-      expect(await byConfig.signedGetUrl("private/a.pdf", { expiresInSeconds: 60 })).toMatch(/^https:\/\/files\.localex\.test\/blobs\/private\/a\.pdf\?expires=\d+&signature=/);
+      expect(await byConfig.signedGetUrl("private/a.pdf", { expiresInSeconds: 60 })).toMatch(
+        /^https:\/\/files\.localex\.test\/blobs\/private\/a\.pdf\?expires=\d+&signature=/,
+      );
 
       await byAddress.ensureReady();
       await byAddress.putStream("check/where.txt", Readable.from([Buffer.from("here")]), { contentType: "text/plain" });
@@ -313,9 +311,9 @@ describe("createBlobStore", () => {
   });
 
   it("refuses half a pair of S3 credentials", () => {
-    expect(() =>
-      createBlobStore(loadConfig({ STORAGE_DRIVER: "s3", S3_BUCKET: "localex-media", S3_ACCESS_KEY_ID: "key" }).storage),
-    ).toThrow(/S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/);
+    expect(() => createBlobStore(loadConfig({ STORAGE_DRIVER: "s3", S3_BUCKET: "localex-media", S3_ACCESS_KEY_ID: "key" }).storage)).toThrow(
+      /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/,
+    );
   });
 });
 

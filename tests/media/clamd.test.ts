@@ -7,13 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MediaRejected } from "../../subgraphs/media/src/processing/index.ts";
-import {
-  ClamdScanner,
-  createMalwareScanner,
-  DisabledScanner,
-  rejectInfected,
-  ScanFailed,
-} from "../../subgraphs/media/src/scanning/index.ts";
+import { ClamdScanner, createMalwareScanner, DisabledScanner, rejectInfected, ScanFailed } from "../../subgraphs/media/src/scanning/index.ts";
 import { CLAMD_SKIPPED, EICAR, findClamd, startClamd, type Clamd } from "../harness/clamd.ts";
 import { freePort } from "../harness/databases.ts";
 

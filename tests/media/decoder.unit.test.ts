@@ -187,7 +187,8 @@ describe("refusals and failures", () => {
       // Control: the same decoder pool, a quick request, a fresh process. On a loaded machine even
       // a detection can pass 0.15 s: it is tried again then (each try on a fresh process).
       let detected: { mime: string } | undefined;
-      for (let i = 0; i < 5 && !detected; i++) detected = await hasty.detectMediaType(photo).catch((e: unknown) => (e instanceof DecoderFailed ? undefined : Promise.reject(e)));
+      for (let i = 0; i < 5 && !detected; i++)
+        detected = await hasty.detectMediaType(photo).catch((e: unknown) => (e instanceof DecoderFailed ? undefined : Promise.reject(e)));
       expect(detected?.mime).toBe("image/jpeg");
       expect(hasty.pids()).not.toContain(pid);
     } finally {

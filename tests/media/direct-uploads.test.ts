@@ -61,7 +61,13 @@ describe("uploads straight to storage", () => {
       expect(response.headers.get("content-type")).toBe("image/webp");
       expect(response.headers.get("cache-control")).toMatch(/immutable/);
       const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
-      expect({ name, width: meta.width, height: meta.height, exif: meta.exif, format: meta.format }).toEqual({ name, width, height, exif: undefined, format: "webp" });
+      expect({ name, width: meta.width, height: meta.height, exif: meta.exif, format: meta.format }).toEqual({
+        name,
+        width,
+        height,
+        exif: undefined,
+        format: "webp",
+      });
     }
     const original = await sharp(Buffer.from(await (await fetch(media.url!)).arrayBuffer())).metadata();
     expect(original).toMatchObject({ width: 3000, height: 4000, format: "jpeg" });

@@ -111,9 +111,7 @@ describe("uploads through the gateway", () => {
 
     const processed = await untilProcessed(ann, media!.job!.id);
     expect(processed).toMatchObject({ id: media!.id, status: "READY", width: 640, height: 480 });
-    const { me } = await ann.client.data<{ me: { avatar: { status: string; url: string } | null } }>(
-      `{ me { avatar { status url(variant: THUMBNAIL) } } }`,
-    );
+    const { me } = await ann.client.data<{ me: { avatar: { status: string; url: string } | null } }>(`{ me { avatar { status url(variant: THUMBNAIL) } } }`);
     expect(me.avatar).toMatchObject({ status: "READY" });
     const thumbnail = await fetch(me.avatar!.url);
     expect(thumbnail.status).toBe(200);

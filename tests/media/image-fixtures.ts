@@ -35,7 +35,9 @@ export async function cameraPhoto(dir: string): Promise<string> {
 export async function halvesJpeg(dir: string, name: string, width: number, height: number, orientation: number): Promise<string> {
   const path = join(dir, name);
   const half = Math.floor(width / 2);
-  const blue = await sharp({ create: { width: width - half, height, channels: 3, background: BLUE } }).png().toBuffer();
+  const blue = await sharp({ create: { width: width - half, height, channels: 3, background: BLUE } })
+    .png()
+    .toBuffer();
   await sharp({ create: { width, height, channels: 3, background: RED } })
     .composite([{ input: blue, left: half, top: 0 }])
     .withMetadata({ orientation })
@@ -66,7 +68,10 @@ export async function pixelBomb(dir: string): Promise<string> {
 /** A two-frame GIF: a red frame, then a blue one. */
 export async function twoFrameGif(dir: string): Promise<string> {
   const path = join(dir, "anim.gif");
-  const frame = (background: typeof RED) => sharp({ create: { width: 120, height: 80, channels: 3, background } }).png().toBuffer();
+  const frame = (background: typeof RED) =>
+    sharp({ create: { width: 120, height: 80, channels: 3, background } })
+      .png()
+      .toBuffer();
   await sharp([await frame(RED), await frame(BLUE)], { join: { animated: true } })
     .gif({ delay: [200, 200] })
     .toFile(path);

@@ -69,19 +69,29 @@ describe("processing jobs", () => {
     const { completeUpload } = await ann.client.data<{ completeUpload: MediaPayloadData }>(COMPLETE_UPLOAD, { id: presigned.media.id });
     const jobId = completeUpload.media!.job!.id;
 
-    const retrying = await until(() => jobOf(ann, jobId), (j) => j?.status === "RETRYING", "the first failure");
+    const retrying = await until(
+      () => jobOf(ann, jobId),
+      (j) => j?.status === "RETRYING",
+      "the first failure",
+    );
     expect(retrying).toMatchObject({ attempts: 1, retryable: true, error: expect.stringMatching(/on our side \(attempt 1 of 5\); it will be retried/) });
     expect(retrying!.error).not.toMatch(/update|injected|media\./); // no internals in what the member reads
     // Time passes: the backoff is over, and this job's last attempt is the next one.
     await db`update graphile_worker._private_jobs set max_attempts = 2, run_at = now() where key = ${`media-process:${jobId}`}`;
-    const failed = await until(() => jobOf(ann, jobId), (j) => j?.status === "DEAD", "the last attempt");
+    const failed = await until(
+      () => jobOf(ann, jobId),
+      (j) => j?.status === "DEAD",
+      "the last attempt",
+    );
     expect(failed).toMatchObject({ attempts: 2, retryable: true, error: expect.stringMatching(/attempt 2 of 2\); retryJob runs it again/) });
     const { job } = await ann.client.data<{ job: { media: { status: string; error: string } } }>(JOB, { id: jobId });
     expect(job.media).toMatchObject({ status: "FAILED", error: failed!.error });
 
     // Admins see it among the dead; members cannot list jobs.
     const admin = await (await import("../harness/client.ts")).signInAdmin();
-    const { jobs } = await admin.data<{ jobs: { edges: { node: { id: string; status: string } }[] } }>(`{ jobs(status: DEAD, first: 100) { edges { node { id status } } } }`);
+    const { jobs } = await admin.data<{ jobs: { edges: { node: { id: string; status: string } }[] } }>(
+      `{ jobs(status: DEAD, first: 100) { edges { node { id status } } } }`,
+    );
     expect(jobs.edges.map((e) => e.node)).toContainEqual({ id: jobId, status: "DEAD" });
     const listing = await ann.client.request(`{ jobs(status: DEAD) { totalCount } }`);
     expect(listing.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN" });
@@ -108,7 +118,11 @@ describe("processing jobs", () => {
     const repair = await breakFinishing(presigned.media.id);
     const { completeUpload } = await ann.client.data<{ completeUpload: MediaPayloadData }>(COMPLETE_UPLOAD, { id: presigned.media.id });
     const jobId = completeUpload.media!.job!.id;
-    await until(() => jobOf(ann, jobId), (j) => j?.status === "RETRYING", "the first failure");
+    await until(
+      () => jobOf(ann, jobId),
+      (j) => j?.status === "RETRYING",
+      "the first failure",
+    );
 
     const socket = wsClient(ann.accessToken);
     type Live = { jobUpdated: { status: string; media: { id: string; status: string } | null } };

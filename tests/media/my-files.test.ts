@@ -48,7 +48,11 @@ const mediaOf = async (client: GatewayClient, userId: string, args: Record<strin
 const ids = (page: Page) => page.edges.map((e) => e.node.id);
 
 /** A PENDING upload of the member's (createUpload only: nothing to process). */
-async function reserve(user: TestUser, byteSize: number, options: { purpose?: "AVATAR" | "DOCUMENT" | "LISTING_PHOTO"; listingId?: string } = {}): Promise<string> {
+async function reserve(
+  user: TestUser,
+  byteSize: number,
+  options: { purpose?: "AVATAR" | "DOCUMENT" | "LISTING_PHOTO"; listingId?: string } = {},
+): Promise<string> {
   const created = await createUpload(user, png, { contentType: "image/png", byteSize, purpose: options.purpose ?? "AVATAR", listingId: options.listingId });
   expect(created.errors).toEqual([]);
   return created.upload!.media.id;
@@ -141,7 +145,11 @@ describe("User.media", () => {
     const document = created.upload!.media.id;
 
     expect(ids(await mediaOf(ann.client, ann.id))).toEqual([document, avatar, photo]);
-    for (const [purpose, id] of [["LISTING_PHOTO", photo], ["AVATAR", avatar], ["DOCUMENT", document]] as const) {
+    for (const [purpose, id] of [
+      ["LISTING_PHOTO", photo],
+      ["AVATAR", avatar],
+      ["DOCUMENT", document],
+    ] as const) {
       const page = await mediaOf(ann.client, ann.id, { purpose });
       expect(page.edges.map((e) => e.node)).toEqual([{ id, purpose, status: "PENDING" }]);
       expect(page.totalCount).toBe(1);

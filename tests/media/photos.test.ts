@@ -57,7 +57,8 @@ describe("listing photos", () => {
     expect(await photoIds(bob.client, listing.id)).toEqual([c!.id, a!.id, b!.id]);
 
     // Refusals are data, with their own code and the argument at fault; nothing changes.
-    const refused = async (user: TestUser, listingId: string, ids: string[]) => (await user.client.data<Reordered>(REORDER, { listingId, ids })).reorderListingPhotos;
+    const refused = async (user: TestUser, listingId: string, ids: string[]) =>
+      (await user.client.data<Reordered>(REORDER, { listingId, ids })).reorderListingPhotos;
     expect(await refused(ann, listing.id, [a!.id, b!.id])).toEqual({ photos: null, errors: refusal("INVALID_INPUT", "mediaIds") });
     expect(await refused(ann, listing.id, [a!.id, a!.id, b!.id])).toEqual({ photos: null, errors: refusal("INVALID_INPUT", "mediaIds") });
     expect(await refused(bob, listing.id, [a!.id, b!.id, c!.id])).toEqual({ photos: null, errors: refusal("FORBIDDEN", "listingId") });
@@ -129,7 +130,11 @@ describe("avatars", () => {
     );
     expect(user.avatar).toEqual({ id: second.media!.id, width: 500 });
     // The old one's row went with the new one's READY; its blobs go right after that commit.
-    await eventually("the old avatar's blobs deleted", () => storedBlobsOf(first.media!.id), (keys) => keys.length === 0);
+    await eventually(
+      "the old avatar's blobs deleted",
+      () => storedBlobsOf(first.media!.id),
+      (keys) => keys.length === 0,
+    );
   });
 });
 
@@ -163,7 +168,10 @@ describe("limits and cleanup", () => {
       expect(res.errors).toEqual([]);
     }
     const over = await createUpload(ann, path, { contentType: "image/png", byteSize: 1024 });
-    expect(over).toEqual({ upload: null, errors: [{ code: "QUOTA_EXCEEDED", field: "input.byteSize", message: expect.stringMatching(/storage past 500 MB/) }] });
+    expect(over).toEqual({
+      upload: null,
+      errors: [{ code: "QUOTA_EXCEEDED", field: "input.byteSize", message: expect.stringMatching(/storage past 500 MB/) }],
+    });
     // A bad filename is another refusal, with its own code: a client can tell the two apart.
     const badName = await createUpload(ann, path, { contentType: "image/png", byteSize: 1024, filename: "bad\u0000.png" });
     expect(badName).toEqual({ upload: null, errors: [expect.objectContaining({ code: "INVALID_INPUT", field: "input.filename" })] });
@@ -214,9 +222,13 @@ describe("limits and cleanup", () => {
 
 describe("reading photos and avatars in pages", () => {
   it("costs the media subgraph as many SQL statements for a page of 50 listings as for a page of 10", async () => {
-    const word = `zqphoto${randomUUID().replace(/[^a-z]/g, "").slice(0, 8)}`;
+    const word = `zqphoto${randomUUID()
+      .replace(/[^a-z]/g, "")
+      .slice(0, 8)}`;
     const owners = await Promise.all(Array.from({ length: 5 }, () => registerUser()));
-    const listings = (await Promise.all(owners.flatMap((o) => Array.from({ length: 10 }, (_, i) => createListing(o, { title: `${word} item ${i}` }))))).map((l) => l.id);
+    const listings = (await Promise.all(owners.flatMap((o) => Array.from({ length: 10 }, (_, i) => createListing(o, { title: `${word} item ${i}` }))))).map(
+      (l) => l.id,
+    );
     await photo(owners[0]!, listings[0]!, 300);
     await photo(owners[1]!, listings[12]!, 300);
     const avatar = await uploadDirect(owners[2]!, await flat(dir, "av.png", 300, 300, "png"), { contentType: "image/png" });

@@ -30,7 +30,11 @@ describe("private documents at their signed URL", () => {
     expect(response.status).toBe(200);
     // The bytes are the document's, as stored.
     expect(response.headers.get("content-type")).toBe(contentType);
-    expect(Buffer.from(await response.arrayBuffer()).toString("latin1").startsWith(starts)).toBe(true);
+    expect(
+      Buffer.from(await response.arrayBuffer())
+        .toString("latin1")
+        .startsWith(starts),
+    ).toBe(true);
     // ...but a browser downloads them, and whatever it opens runs in a sandbox with nothing allowed.
     expect(response.headers.get("content-disposition")).toMatch(/^attachment(;|$)/);
     expect(response.headers.get("content-security-policy")).toBe("sandbox; default-src 'none'");

@@ -107,19 +107,16 @@ describe("detecting the type from the bytes", () => {
     expect(await detectMediaType(path, { allowPdf: true })).toEqual({ mime: "application/pdf", kind: "document", ext: "pdf" });
   });
 
-  it.skipIf(canDecodeHeic())(
-    "refuses a HEIC photo, saying this server cannot decode HEIC (skipped where sharp's libheif has an HEVC decoder)",
-    async () => {
-      const path = await make.heicContainer(dir);
-      const rejected = await refusal(detectMediaType(path));
-      expect(rejected.code).toBe("UNSUPPORTED_TYPE");
-      expect(rejected.message).toMatch(/HEIC photos cannot be processed by this server/);
-      // Handed straight to rendering, the decoder's own refusal reads the same.
-      const rendered = await refusal(renderVariants(path, join(dir, "out-heic"), { maxPixels: MAX_PIXELS }));
-      expect(rendered.code).toBe("UNSUPPORTED_TYPE");
-      expect(rendered.message).toMatch(/HEIC/);
-    },
-  );
+  it.skipIf(canDecodeHeic())("refuses a HEIC photo, saying this server cannot decode HEIC (skipped where sharp's libheif has an HEVC decoder)", async () => {
+    const path = await make.heicContainer(dir);
+    const rejected = await refusal(detectMediaType(path));
+    expect(rejected.code).toBe("UNSUPPORTED_TYPE");
+    expect(rejected.message).toMatch(/HEIC photos cannot be processed by this server/);
+    // Handed straight to rendering, the decoder's own refusal reads the same.
+    const rendered = await refusal(renderVariants(path, join(dir, "out-heic"), { maxPixels: MAX_PIXELS }));
+    expect(rendered.code).toBe("UNSUPPORTED_TYPE");
+    expect(rendered.message).toMatch(/HEIC/);
+  });
 
   it("refuses a file whose declared type contradicts its bytes, and takes common aliases", async () => {
     const png = await make.flat(dir, "declared.png", 32, 32, "png");

@@ -146,7 +146,9 @@ function trickleUpload(gateway: string, user: { accessToken?: string; listingId:
 }
 
 function photo(): Promise<Buffer> {
-  return sharp({ create: { width: 64, height: 48, channels: 3, background: "#3a6" } }).png().toBuffer();
+  return sharp({ create: { width: 64, height: 48, channels: 3, background: "#3a6" } })
+    .png()
+    .toBuffer();
 }
 
 async function uploadPhoto(gateway: string, user: TestUser & { listingId: string }) {
@@ -181,7 +183,11 @@ async function within<T>(what: string, work: Promise<T>, ms = 30_000): Promise<T
 const tooSlow = { status: 408, errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: "UPLOAD_TOO_SLOW" }) })] };
 
 async function untilNoUploadsAtMedia(): Promise<void> {
-  await eventually("uploads in flight at media", async () => logger.uploads, (n) => n === 0);
+  await eventually(
+    "uploads in flight at media",
+    async () => logger.uploads,
+    (n) => n === 0,
+  );
 }
 
 describe("slow uploads", () => {
@@ -194,7 +200,11 @@ describe("slow uploads", () => {
     const uploaders = [await member(), await member(), await member()];
     const trickles = uploaders.flatMap((u) => Array.from({ length: CAP }, (_, i) => keepUp(trickleUpload(gateways[i % gateways.length]!, u))));
     expect(trickles.length).toBeGreaterThan(ORDINARY_CONNECTIONS);
-    await eventually("uploads in flight at media", async () => logger.uploads, (n) => n >= ORDINARY_CONNECTIONS);
+    await eventually(
+      "uploads in flight at media",
+      async () => logger.uploads,
+      (n) => n >= ORDINARY_CONNECTIONS,
+    );
     expect(trickles.filter((t) => t.answered())).toEqual([]);
 
     expect(await within("the media query while uploads are open", owner.client.data(PHOTOS, { id: owner.listingId }))).toEqual(before);
@@ -213,11 +223,18 @@ describe("slow uploads", () => {
     const ann = await member();
     await untilNoUploadsAtMedia();
     const open = Array.from({ length: CAP }, (_, i) => keepUp(trickleUpload(gateways[i % gateways.length]!, ann)));
-    await eventually("uploads in flight at media", async () => logger.uploads, (n) => n === CAP);
+    await eventually(
+      "uploads in flight at media",
+      async () => logger.uploads,
+      (n) => n === CAP,
+    );
 
     // The one too many: its headers and the start of its body, and nothing after.
     const extra = trickleUpload(gateways.at(-1)!, ann);
-    expect(await extra.answer).toMatchObject({ status: 429, errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: "TOO_MANY_UPLOADS" }) })] });
+    expect(await extra.answer).toMatchObject({
+      status: 429,
+      errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: "TOO_MANY_UPLOADS" }) })],
+    });
     expect(open.filter((t) => t.answered())).toEqual([]);
 
     open.forEach(fallBehind);
@@ -242,7 +259,10 @@ describe("slow uploads", () => {
   it("refuses an anonymous upload before reading it; the same request signed in is accepted", async () => {
     const cleo = await member();
     const anonymous = trickleUpload(gateways[0]!, { listingId: cleo.listingId });
-    expect(await anonymous.answer).toMatchObject({ status: 401, errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: "UNAUTHENTICATED" }) })] });
+    expect(await anonymous.answer).toMatchObject({
+      status: 401,
+      errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: "UNAUTHENTICATED" }) })],
+    });
     expect(await photosOf(cleo)).toEqual([]);
     expect((await uploadPhoto(gateways[0]!, cleo)).data?.uploadListingPhoto.errors).toEqual([]);
   }, 60_000);
@@ -257,7 +277,11 @@ describe("slow uploads", () => {
     const headers = Object.fromEntries(presigned.headers.map((h) => [h.name, h.value]));
     const bytes = await readFile(path);
 
-    const slow = new Trickle(presigned.url, { method: "PUT", headers: { ...headers, "content-length": String(bytes.length) }, head: bytes.subarray(0, 8) }).pace(1, 1_000);
+    const slow = new Trickle(presigned.url, {
+      method: "PUT",
+      headers: { ...headers, "content-length": String(bytes.length) },
+      head: bytes.subarray(0, 8),
+    }).pace(1, 1_000);
     expect(await slow.answer).toMatchObject(tooSlow);
     expect(await storedBlobsOf(presigned.media.id)).toEqual([]);
     const early = await dee.client.data<{ completeUpload: MediaPayloadData }>(COMPLETE_UPLOAD, { id: presigned.media.id });

@@ -50,7 +50,14 @@ function fakeLedger(count: number, options: { totalsCount?: number } = {}) {
         amount: 1,
         balanceAfter: start + i + 1,
       }));
-      const totals = { count: options.totalsCount ?? count, credited: options.totalsCount ?? count, debited: 0, net: count, openingBalance: 0, closingBalance: count };
+      const totals = {
+        count: options.totalsCount ?? count,
+        credited: options.totalsCount ?? count,
+        debited: 0,
+        net: count,
+        openingBalance: 0,
+        closingBalance: count,
+      };
       return Promise.resolve({ ledgerStatement: { rows, nextCursor: end < count ? String(end) : null, ...(variables.withTotals ? { totals } : {}) } });
     },
   };

@@ -69,7 +69,10 @@ describe("anonymous WebSocket connections per address", () => {
     const within = await Promise.all(Array.from({ length: CAP }, () => connect(from)));
     expect(within.every((c) => "acknowledged" in c)).toBe(true);
 
-    expect(await connect(from)).toEqual({ closed: 4429, reason: expect.stringMatching(/Too many anonymous connections from this address; sign in or close one/) });
+    expect(await connect(from)).toEqual({
+      closed: 4429,
+      reason: expect.stringMatching(/Too many anonymous connections from this address; sign in or close one/),
+    });
 
     // A member's connection from the same address is not anonymous: accepted, and it answers.
     const signedIn = await connect(from, member.accessToken);
@@ -79,7 +82,12 @@ describe("anonymous WebSocket connections per address", () => {
 
     // Closing one anonymous connection frees its place.
     await closeAndWait((within[0] as { acknowledged: WebSocket }).acknowledged);
-    const again = await eventually("a new anonymous connection after one closed", () => connect(from), (c) => "acknowledged" in c, 10_000);
+    const again = await eventually(
+      "a new anonymous connection after one closed",
+      () => connect(from),
+      (c) => "acknowledged" in c,
+      10_000,
+    );
     expect("acknowledged" in again).toBe(true);
     // ...and only that one.
     expect(await connect(from)).toMatchObject({ closed: 4429 });

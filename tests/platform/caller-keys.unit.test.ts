@@ -44,7 +44,11 @@ const claiming = (issuer: string, key = every.get("media")!, audience = "localex
     .setExpirationTime("60s")
     .sign(key);
 
-const refusal = (promise: Promise<unknown>) => promise.then(() => null, (e: { extensions?: { code?: string } }) => e.extensions?.code ?? "thrown");
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => null,
+    (e: { extensions?: { code?: string } }) => e.extensions?.code ?? "thrown",
+  );
 
 describe("caller tokens", () => {
   it("refuses a token signed with media's key that claims to be the gateway, and accepts the gateway's own", async () => {
@@ -90,7 +94,9 @@ describe("caller tokens", () => {
 describe("caller keys", () => {
   it("derives every key from the seed in development, the same each time, and a seed's keys are its own", () => {
     const development = callerKeysFor({ env: "development" }, "media");
-    expect(publicKeyText(development.signingKey("media"))).toBe(publicKeyText(derivedSigningKey("dev-only-insecure-caller-key-seed-do-not-use-in-production", "media")));
+    expect(publicKeyText(development.signingKey("media"))).toBe(
+      publicKeyText(derivedSigningKey("dev-only-insecure-caller-key-seed-do-not-use-in-production", "media")),
+    );
     expect(() => development.signingKey("gateway")).toThrow();
     expect(publicKeyText(development.publicKey("gateway")!)).toBe(publicKeyText(callerKeysFor({ env: "test" }, "gateway").signingKey("gateway")));
     const other = CallerKeyring.fromSeed("another-seed-for-this-test-only-0123456789");
@@ -108,7 +114,12 @@ describe("caller keys", () => {
     const key = every.get("search")!;
     const x = publicKeyText(key);
     const jwk = key.export({ format: "jwk" });
-    for (const text of [signingKeyText(key), key.export({ format: "pem", type: "pkcs8" }).toString(), JSON.stringify(jwk), Buffer.from(JSON.stringify(jwk)).toString("base64")]) {
+    for (const text of [
+      signingKeyText(key),
+      key.export({ format: "pem", type: "pkcs8" }).toString(),
+      JSON.stringify(jwk),
+      Buffer.from(JSON.stringify(jwk)).toString("base64"),
+    ]) {
       expect(publicKeyText(parseSigningKey(text))).toBe(x);
     }
     const { d: _d, ...publicJwk } = jwk;
@@ -116,7 +127,9 @@ describe("caller keys", () => {
       expect(publicKeyText(parsePublicKey(text))).toBe(x);
     }
     expect(() => parsePublicKey(JSON.stringify(jwk))).toThrow(/public key/); // a private JWK is not a public key
-    expect(() => parseSigningKey(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "pem", type: "pkcs8" }).toString())).toThrow(/Ed25519/);
+    expect(() => parseSigningKey(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "pem", type: "pkcs8" }).toString())).toThrow(
+      /Ed25519/,
+    );
     expect([...parsePublicKeys(`gateway=${x}, media=${x}`).keys()]).toEqual(["gateway", "media"]);
     expect([...parsePublicKeys(JSON.stringify({ gateway: x })).keys()]).toEqual(["gateway"]);
     expect(() => parsePublicKeys(`mallory=${x}`)).toThrow(/mallory: not a signer/);

@@ -99,7 +99,9 @@ describe("@localex/client", () => {
       });
       expect(created.createListing.errors).toEqual([]);
       const chair = created.createListing.listing!;
-      const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 220, g: 30, b: 30 } } }).png().toBuffer();
+      const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 220, g: 30, b: 30 } } })
+        .png()
+        .toBuffer();
       const { uploadListingPhoto } = await ann.client.upload(
         UploadListingPhotoDocument,
         { listingId: chair.id, file: new Blob([new Uint8Array(png)], { type: "image/png" }) },

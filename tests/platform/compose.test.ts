@@ -106,23 +106,30 @@ const serve = (service: ComposeService, env: Record<string, string>) => running.
 const gatewayUrl = () => `http://127.0.0.1:${plan.ports[gateway.name]}/graphql`;
 
 /** The newest link to `path` (verify-email, reset-password) mailed to an address. */
-const mailedLinkToken = (path: string) => async (email: string): Promise<string> => {
-  for (let i = 0; i < 400; i++) {
-    for (const { raw } of (await mailIn(mailDir, email)).reverse()) {
-      const token = linkTokenIn(raw, path);
-      if (token) return token;
+const mailedLinkToken =
+  (path: string) =>
+  async (email: string): Promise<string> => {
+    for (let i = 0; i < 400; i++) {
+      for (const { raw } of (await mailIn(mailDir, email)).reverse()) {
+        const token = linkTokenIn(raw, path);
+        if (token) return token;
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${path} mail reached ${email}`);
-};
+    throw new Error(`no ${path} mail reached ${email}`);
+  };
 const mailedToken = mailedLinkToken("verify-email");
 
 /** A verified member with welcome credits, who proposes 1-credit trades to `recipientId` until the subscription shows one. */
-async function untilListening(recipientId: string, live: { until(match: (r: { data?: unknown }) => boolean, what: string, timeoutMs: number): Promise<unknown> }) {
+async function untilListening(
+  recipientId: string,
+  live: { until(match: (r: { data?: unknown }) => boolean, what: string, timeoutMs: number): Promise<unknown> },
+) {
   const anonymous = new GatewayClient(gatewayUrl());
   const email = `prober-${randomUUID()}@example.org`;
-  const { register } = await anonymous.data<{ register: { accessToken: string } }>(REGISTER, { input: { email, password: "correct horse battery staple", displayName: "Prober" } });
+  const { register } = await anonymous.data<{ register: { accessToken: string } }>(REGISTER, {
+    input: { email, password: "correct horse battery staple", displayName: "Prober" },
+  });
   await anonymous.data(VERIFY_EMAIL, { token: await mailedToken(email) });
   const prober = new GatewayClient(gatewayUrl(), register.accessToken);
   for (let i = 0; i < 200; i++) {
@@ -165,7 +172,9 @@ describe("docker-compose.yml as written", () => {
   it("gives each service only the secrets its piece uses: media no JWT_SECRET and no gateway key, only the gateway the gateway's key", () => {
     const dotenv = dotenvFor("smtp://mailer:mail-password-0123@smtp.localex.test:587");
     const held = Object.fromEntries(applications.map((s) => [s.name, secretsOf(s, dotenv)]));
-    const expected = Object.fromEntries(applications.map((s) => [s.name, Object.keys(SECRET_HOLDERS).filter((secret) => SECRET_HOLDERS[secret]!.includes(s.name))]));
+    const expected = Object.fromEntries(
+      applications.map((s) => [s.name, Object.keys(SECRET_HOLDERS).filter((secret) => SECRET_HOLDERS[secret]!.includes(s.name))]),
+    );
     expect(held).toEqual(expected);
     expect(held.media).not.toContain("JWT_SECRET");
     expect(held.media).not.toContain("GATEWAY_CALLER_KEY");
@@ -249,4 +258,3 @@ describe.skipIf(!hasRedisServer)(
     }, 60_000);
   },
 );
-

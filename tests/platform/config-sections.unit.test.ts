@@ -2,7 +2,17 @@
 // requires, and types as set, the variables it needs; each piece reads only its own sections; and
 // every problem still names the environment variable an operator sets.
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { CONFIG_VARIABLES, ConfigError, loadConfig, pieceVariables, SECRET_USERS, SUBGRAPH_NAMES, usesSecret, type Piece, type SecretName } from "@localex/common";
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  loadConfig,
+  pieceVariables,
+  SECRET_USERS,
+  SUBGRAPH_NAMES,
+  usesSecret,
+  type Piece,
+  type SecretName,
+} from "@localex/common";
 
 const problemsOf = (env: NodeJS.ProcessEnv, piece: Piece = "graph"): string[] => {
   try {
@@ -50,7 +60,16 @@ describe("a choice's variant requires what it needs, naming the variable and the
   });
 
   it("lists the variables of every variant among the configuration's variables", () => {
-    for (const variable of ["STORAGE_DRIVER", "S3_BUCKET", "MEDIA_SIGNING_SECRET", "OPENSEARCH_URL", "OPENSEARCH_INDEX", "BTC_PRICE_URL", "BTC_FIXED_PRICE_MINOR", "CREDIT_VALUE_MINOR"]) {
+    for (const variable of [
+      "STORAGE_DRIVER",
+      "S3_BUCKET",
+      "MEDIA_SIGNING_SECRET",
+      "OPENSEARCH_URL",
+      "OPENSEARCH_INDEX",
+      "BTC_PRICE_URL",
+      "BTC_FIXED_PRICE_MINOR",
+      "CREDIT_VALUE_MINOR",
+    ]) {
       expect(CONFIG_VARIABLES, variable).toContain(variable);
     }
   });
@@ -65,7 +84,11 @@ describe("each piece validates only the sections it reads", () => {
     expect("storage" in gateway).toBe(false);
     const media = problemsOf({ ...database, ...mediaOnly }, "media");
     expect(media).toEqual(
-      expect.arrayContaining(["S3_BUCKET: is required when STORAGE_DRIVER=s3", expect.stringMatching(/^MEDIA_MAX_PIXELS:/), expect.stringMatching(/^CLAMAV_URL:/)]),
+      expect.arrayContaining([
+        "S3_BUCKET: is required when STORAGE_DRIVER=s3",
+        expect.stringMatching(/^MEDIA_MAX_PIXELS:/),
+        expect.stringMatching(/^CLAMAV_URL:/),
+      ]),
     );
     expect(media).toHaveLength(3);
     expect(problemsOf(mediaOnly, "graph")).toHaveLength(3);
@@ -95,7 +118,9 @@ describe("production rules are the sections' own", () => {
   it("media on disk needs its own signing secret; on S3 it has none to set", () => {
     const media = { ...production, ...peerUrls };
     expect(problemsOf(media, "media")).toContainEqual(expect.stringMatching(/^MEDIA_SIGNING_SECRET: the development default is refused in production/));
-    expect(problemsOf({ ...media, STORAGE_DRIVER: "s3", S3_BUCKET: "localex-media" }, "media")).not.toContainEqual(expect.stringMatching(/^MEDIA_SIGNING_SECRET/));
+    expect(problemsOf({ ...media, STORAGE_DRIVER: "s3", S3_BUCKET: "localex-media" }, "media")).not.toContainEqual(
+      expect.stringMatching(/^MEDIA_SIGNING_SECRET/),
+    );
     // Outside production the development default serves.
     expect(problemsOf({ ...database }, "media")).toEqual([]);
   });
@@ -124,8 +149,8 @@ describe("production rules are the sections' own", () => {
     expect(problemsOf({ ...quotes, BTC_PRICE_SOURCE: "fixed", BTC_FIXED_PRICE_MINOR: "5000000" }, "ledger")).toContainEqual(
       expect.stringMatching(/^BTC_PRICE_SOURCE: fixed is a development price and is refused in production/),
     );
-    expect(problemsOf({ ...quotes, BTC_PRICE_SOURCE: "http", BTC_PRICE_URL: "https://api.kraken.com/0/public/Ticker?pair=XBTEUR" }, "ledger")).not.toContainEqual(
-      expect.stringMatching(/^BTC_PRICE_SOURCE/),
-    );
+    expect(
+      problemsOf({ ...quotes, BTC_PRICE_SOURCE: "http", BTC_PRICE_URL: "https://api.kraken.com/0/public/Ticker?pair=XBTEUR" }, "ledger"),
+    ).not.toContainEqual(expect.stringMatching(/^BTC_PRICE_SOURCE/));
   });
 });

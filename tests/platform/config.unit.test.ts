@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEV_JWT_SECRET, generateCallerKeys, SUBGRAPH_NAMES, loadConfig, publicKeysText, PUBLIC_PUSH_SERVICE_HOSTS, signingKeyText, unusedSecrets, type Piece } from "@localex/common";
+import {
+  ConfigError,
+  DEV_JWT_SECRET,
+  generateCallerKeys,
+  SUBGRAPH_NAMES,
+  loadConfig,
+  publicKeysText,
+  PUBLIC_PUSH_SERVICE_HOSTS,
+  signingKeyText,
+  unusedSecrets,
+  type Piece,
+} from "@localex/common";
 
 const keys = generateCallerKeys();
 /** A piece's production caller-key settings: its own private key and every public key. */
@@ -22,7 +33,12 @@ const problemsOf = (env: NodeJS.ProcessEnv, piece: Piece): string[] => {
 describe("configuration", () => {
   it("runs on development defaults with nothing set", () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ server: { port: 4000 }, subgraphs: { ports: { identity: 4001 } }, app: { dataDir: ".data" }, auth: { jwtSecret: DEV_JWT_SECRET } });
+    expect(config).toMatchObject({
+      server: { port: 4000 },
+      subgraphs: { ports: { identity: 4001 } },
+      app: { dataDir: ".data" },
+      auth: { jwtSecret: DEV_JWT_SECRET },
+    });
   });
 
   it("refuses development secrets and the embedded database in production, listing every problem", () => {
@@ -45,8 +61,12 @@ describe("configuration", () => {
     expect(problemsOf({ ...production, ...callerKeysOf("media"), STORAGE_DRIVER: "s3", S3_BUCKET: "localex-media" }, "media")).toEqual([]);
     expect(problemsOf({ ...production, ...callerKeysOf("ledger") }, "ledger")).toEqual([]);
     // The gateway needs no database, but its JWT_SECRET and its own key.
-    expect(problemsOf({ NODE_ENV: "production", ...peerUrls, ...callerKeysOf("gateway") }, "gateway")).toEqual([expect.stringMatching(/^JWT_SECRET: the development default is refused/)]);
-    expect(problemsOf({ NODE_ENV: "production", ...peerUrls, JWT_SECRET: "a-production-secret-0123456789abcdef" }, "gateway")).toEqual([expect.stringMatching(/^CALLER_SIGNING_KEY: is required in production/)]);
+    expect(problemsOf({ NODE_ENV: "production", ...peerUrls, ...callerKeysOf("gateway") }, "gateway")).toEqual([
+      expect.stringMatching(/^JWT_SECRET: the development default is refused/),
+    ]);
+    expect(problemsOf({ NODE_ENV: "production", ...peerUrls, JWT_SECRET: "a-production-secret-0123456789abcdef" }, "gateway")).toEqual([
+      expect.stringMatching(/^CALLER_SIGNING_KEY: is required in production/),
+    ]);
     // Identity: JWT_SECRET and VAPID too; media on disk: its signing secret.
     const mail = { SMTP_URL: "smtp://mail:25", PUBLIC_APP_URL: "https://localex.example" };
     expect(problemsOf({ ...production, ...mail, ...callerKeysOf("identity") }, "identity")).toEqual([
@@ -55,8 +75,12 @@ describe("configuration", () => {
     ]);
     expect(problemsOf({ ...production, ...callerKeysOf("media") }, "media")).toEqual([expect.stringMatching(/^MEDIA_SIGNING_SECRET:/)]);
     // A subgraph needs the gateway's public key; an operator's tool on the database, no key at all.
-    expect(problemsOf({ ...production, CALLER_SIGNING_KEY: callerKeysOf("ledger").CALLER_SIGNING_KEY }, "ledger")).toEqual([expect.stringMatching(/^CALLER_PUBLIC_KEYS: is required in production/)]);
-    expect(problemsOf({ ...production, ...callerKeysOf("ledger"), CALLER_PUBLIC_KEYS: publicKeysText([["trades", keys.get("trades")!]]) }, "ledger")).toEqual([expect.stringMatching(/^CALLER_PUBLIC_KEYS: must name the gateway's key/)]);
+    expect(problemsOf({ ...production, CALLER_SIGNING_KEY: callerKeysOf("ledger").CALLER_SIGNING_KEY }, "ledger")).toEqual([
+      expect.stringMatching(/^CALLER_PUBLIC_KEYS: is required in production/),
+    ]);
+    expect(problemsOf({ ...production, ...callerKeysOf("ledger"), CALLER_PUBLIC_KEYS: publicKeysText([["trades", keys.get("trades")!]]) }, "ledger")).toEqual([
+      expect.stringMatching(/^CALLER_PUBLIC_KEYS: must name the gateway's key/),
+    ]);
     expect(problemsOf(production, "operator")).toEqual([]);
   });
 
@@ -65,8 +89,12 @@ describe("configuration", () => {
     expect(problemsOf({ ...production, ...callerKeysOf("ledger"), CALLER_KEY_SEED: "a-seed-of-our-own-for-production-0123456789" }, "ledger")).toEqual([
       expect.stringMatching(/^CALLER_KEY_SEED: is for development and tests only/),
     ]);
-    expect(problemsOf({ ...production, ...callerKeysOf("media") }, "ledger")).toEqual([expect.stringMatching(/^CALLER_SIGNING_KEY: is not the private half of ledger's key/)]);
-    expect(problemsOf({ CALLER_SIGNING_KEY: callerKeysOf("media").CALLER_SIGNING_KEY }, "graph")).toEqual([expect.stringMatching(/^CALLER_SIGNING_KEY: is one piece's own key/)]);
+    expect(problemsOf({ ...production, ...callerKeysOf("media") }, "ledger")).toEqual([
+      expect.stringMatching(/^CALLER_SIGNING_KEY: is not the private half of ledger's key/),
+    ]);
+    expect(problemsOf({ CALLER_SIGNING_KEY: callerKeysOf("media").CALLER_SIGNING_KEY }, "graph")).toEqual([
+      expect.stringMatching(/^CALLER_SIGNING_KEY: is one piece's own key/),
+    ]);
     // Development: the seed is the default, any piece starts with nothing but its database set.
     expect(problemsOf({ DATABASE_URL: "postgres://db/localex" }, "media")).toEqual([]);
     expect(problemsOf({ CALLER_KEY_SEED: "a-seed-of-our-own-for-development-0123456789" }, "gateway")).toEqual([]);
@@ -75,7 +103,10 @@ describe("configuration", () => {
   it("never echoes a caller key, and says which secrets a piece was given for nothing", () => {
     const bad = "not-a-key-but-a-secret-value";
     const problems = problemsOf({ DATABASE_URL: "postgres://db/localex", CALLER_SIGNING_KEY: bad, CALLER_PUBLIC_KEYS: `gateway=${bad}` }, "media");
-    expect(problems).toEqual([expect.stringMatching(/^CALLER_SIGNING_KEY: must be an Ed25519 private key/), expect.stringMatching(/^CALLER_PUBLIC_KEYS: gateway: must be an Ed25519 public key/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^CALLER_SIGNING_KEY: must be an Ed25519 private key/),
+      expect.stringMatching(/^CALLER_PUBLIC_KEYS: gateway: must be an Ed25519 public key/),
+    ]);
     expect(problems.join("\n")).not.toContain(bad);
     expect(unusedSecrets({ JWT_SECRET: "x", CALLER_SIGNING_KEY: "y", S3_SECRET_ACCESS_KEY: "z" }, "media")).toEqual(["JWT_SECRET"]);
     expect(unusedSecrets({ JWT_SECRET: "x", DATABASE_URL: "postgres://db/x" }, "gateway")).toEqual(["DATABASE_URL"]);
@@ -102,7 +133,10 @@ describe("configuration", () => {
   it("pushes to the public push services by default, and refuses loopback push endpoints in production", () => {
     expect(loadConfig({}).push.endpointHosts).toEqual([...PUBLIC_PUSH_SERVICE_HOSTS]);
     expect(loadConfig({}).push.allowLoopback).toBe(false);
-    expect(loadConfig({ PUSH_ENDPOINT_HOSTS: " Push.Example.org, *.push.example.org " }).push.endpointHosts).toEqual(["push.example.org", "*.push.example.org"]);
+    expect(loadConfig({ PUSH_ENDPOINT_HOSTS: " Push.Example.org, *.push.example.org " }).push.endpointHosts).toEqual([
+      "push.example.org",
+      "*.push.example.org",
+    ]);
     for (const hosts of ["*", "https://push.example.org", "*.", "push.example.org/path"]) {
       expect(() => loadConfig({ PUSH_ENDPOINT_HOSTS: hosts }), hosts).toThrow(/PUSH_ENDPOINT_HOSTS/);
     }
@@ -116,9 +150,16 @@ describe("configuration", () => {
   });
 
   it("refuses an upload pace whose window outlasts the whole upload, and, in production, a floor of a few bytes a second", () => {
-    expect(loadConfig({ UPLOAD_MIN_BYTES_PER_SECOND: "16", UPLOAD_RATE_WINDOW_SECONDS: "3" }).uploads.pace).toMatchObject({ minBytesPerSecond: 16, windowSeconds: 3 });
-    expect(() => loadConfig({ UPLOAD_RATE_WINDOW_SECONDS: "60", UPLOAD_MAX_SECONDS: "30" })).toThrow(/UPLOAD_RATE_WINDOW_SECONDS: must not be longer than UPLOAD_MAX_SECONDS/);
-    expect(() => loadConfig({ NODE_ENV: "production", UPLOAD_MIN_BYTES_PER_SECOND: "16" })).toThrow(/UPLOAD_MIN_BYTES_PER_SECOND: must be at least 1024 in production/);
+    expect(loadConfig({ UPLOAD_MIN_BYTES_PER_SECOND: "16", UPLOAD_RATE_WINDOW_SECONDS: "3" }).uploads.pace).toMatchObject({
+      minBytesPerSecond: 16,
+      windowSeconds: 3,
+    });
+    expect(() => loadConfig({ UPLOAD_RATE_WINDOW_SECONDS: "60", UPLOAD_MAX_SECONDS: "30" })).toThrow(
+      /UPLOAD_RATE_WINDOW_SECONDS: must not be longer than UPLOAD_MAX_SECONDS/,
+    );
+    expect(() => loadConfig({ NODE_ENV: "production", UPLOAD_MIN_BYTES_PER_SECOND: "16" })).toThrow(
+      /UPLOAD_MIN_BYTES_PER_SECOND: must be at least 1024 in production/,
+    );
   });
 
   it("refuses TRUST_PROXY=true in production, naming the variable; a hop count or the proxies' addresses are accepted", () => {

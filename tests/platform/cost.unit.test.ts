@@ -43,7 +43,7 @@ describe("operation cost", () => {
   });
 
   it("assumes an unpaginated list holds its declared size, or the default", () => {
-    const photos = cost("{ listing(id: \"1\") { photos { id } } }");
+    const photos = cost('{ listing(id: "1") { photos { id } } }');
     const declared = sizes.get("Listing.photos") ?? DEFAULT_LIST_SIZE;
     expect(photos).toBe(1 + (1 + declared * 1));
   });

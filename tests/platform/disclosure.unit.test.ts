@@ -42,9 +42,18 @@ describe("a subgraph's refusal, as the gateway passes it on", () => {
   afterAll(() => new Promise<void>((resolve) => subgraph.close(() => resolve())));
 
   it("names the subgraph and the status, never its address", async () => {
-    const source = new CallerDataSource("listings", url, CallerKeyring.fromSeed("unit-test-seed-0123456789abcdef0123456789"), { maxFileBytes: 1, timeoutMs: 5_000 });
-    const options = { request: { query: "{ categories { id } }" }, context: { caller: null, clientAddress: null } } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
-    const error = await source.process(options).then(() => null, (e: unknown) => e as { extensions: Record<string, unknown> });
+    const source = new CallerDataSource("listings", url, CallerKeyring.fromSeed("unit-test-seed-0123456789abcdef0123456789"), {
+      maxFileBytes: 1,
+      timeoutMs: 5_000,
+    });
+    const options = {
+      request: { query: "{ categories { id } }" },
+      context: { caller: null, clientAddress: null },
+    } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
+    const error = await source.process(options).then(
+      () => null,
+      (e: unknown) => e as { extensions: Record<string, unknown> },
+    );
     await source.close();
     expect(error?.extensions).toMatchObject({ code: "FORBIDDEN", subgraph: "listings", response: { status: 403 } });
     expect(JSON.stringify(error?.extensions)).not.toContain("127.0.0.1");

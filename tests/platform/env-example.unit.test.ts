@@ -68,6 +68,8 @@ describe(".env.example", () => {
     const withoutFirst = example.replace(new RegExp(`^${first!.name}=.*$`, "m"), "");
     expect(problemsOf(withoutFirst)).toEqual([`${first!.name} is read by the configuration but missing`]);
     expect(problemsOf(`${example}\nNOT_A_SETTING=1\n`)).toEqual(["NOT_A_SETTING is listed but the configuration does not read it"]);
-    expect(problemsOf(example.replace(/^SUBGRAPH_TIMEOUT_SECONDS=30$/m, "SUBGRAPH_TIMEOUT_SECONDS=31"))).toEqual(["SUBGRAPH_TIMEOUT_SECONDS=31 is not its default (server.subgraphTimeoutSeconds: 30)"]);
+    expect(problemsOf(example.replace(/^SUBGRAPH_TIMEOUT_SECONDS=30$/m, "SUBGRAPH_TIMEOUT_SECONDS=31"))).toEqual([
+      "SUBGRAPH_TIMEOUT_SECONDS=31 is not its default (server.subgraphTimeoutSeconds: 30)",
+    ]);
   });
 });

@@ -104,10 +104,25 @@ describe("formatError's allow-list, derived from the registry", () => {
 
   it("still exposes every code the hand-kept list exposed, but the refusals that became data", () => {
     const before = [
-      "BAD_USER_INPUT", "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST", "UNAUTHENTICATED", "FORBIDDEN",
-      "NOT_FOUND", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "UPLOAD_TOO_SLOW", "PERSISTED_QUERY_NOT_FOUND",
-      "PERSISTED_QUERY_NOT_SUPPORTED", "PERSISTED_QUERY_NOT_IN_LIST", "OPERATION_RESOLUTION_FAILURE", "COST_LIMIT_EXCEEDED",
-      "SUBGRAPH_TIMEOUT", "SUBGRAPH_UNAVAILABLE", "MEMBER_HAS_ACTIVE_TRADES", "MEMBER_DEPARTING",
+      "BAD_USER_INPUT",
+      "GRAPHQL_PARSE_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "BAD_REQUEST",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "NOT_FOUND",
+      "RATE_LIMITED",
+      "PAYLOAD_TOO_LARGE",
+      "UPLOAD_TOO_SLOW",
+      "PERSISTED_QUERY_NOT_FOUND",
+      "PERSISTED_QUERY_NOT_SUPPORTED",
+      "PERSISTED_QUERY_NOT_IN_LIST",
+      "OPERATION_RESOLUTION_FAILURE",
+      "COST_LIMIT_EXCEEDED",
+      "SUBGRAPH_TIMEOUT",
+      "SUBGRAPH_UNAVAILABLE",
+      "MEMBER_HAS_ACTIVE_TRADES",
+      "MEMBER_DEPARTING",
     ];
     // CONFLICT (retryJob), WRONG_PASSWORD (deleteMyAccount) and PUSH_ENDPOINT_NOT_ALLOWED
     // (registerPushSubscription) were exposed only because those mutations threw them; they are

@@ -57,12 +57,20 @@ for (const adapter of adapters) {
       const mine = await listen(subscriber, TOPICS.trade("a"));
       const other = await listen(subscriber, TOPICS.trade("b"));
       publisher.publish(TOPICS.trade("a"), { id: "a", extra: new Date(0) } as { id: string });
-      await eventually("the event on its topic", async () => mine.heard, (heard) => heard.length === 1);
+      await eventually(
+        "the event on its topic",
+        async () => mine.heard,
+        (heard) => heard.length === 1,
+      );
       // A Date is a string on arrival, in process too: subscribers see what Redis would give them.
       expect(mine.heard).toEqual([{ id: "a", extra: "1970-01-01T00:00:00.000Z" }]);
       // The other topic's event, published after, arrives to its own subscriber (the control) and only there.
       publisher.publish(TOPICS.trade("b"), { id: "b" });
-      await eventually("the other topic's event", async () => other.heard, (heard) => heard.length === 1);
+      await eventually(
+        "the other topic's event",
+        async () => other.heard,
+        (heard) => heard.length === 1,
+      );
       expect(other.heard).toEqual([{ id: "b" }]);
       expect(mine.heard).toHaveLength(1);
       await Promise.all([mine.stop(), other.stop()]);
@@ -72,10 +80,18 @@ for (const adapter of adapters) {
       const leaving = await listen(subscriber, TOPICS.job("j"));
       const staying = await listen(subscriber, TOPICS.job("j"));
       publisher.publish(TOPICS.job("j"), { id: "1" });
-      await eventually("both hear the first", async () => [leaving.heard.length, staying.heard.length], ([a, b]) => a === 1 && b === 1);
+      await eventually(
+        "both hear the first",
+        async () => [leaving.heard.length, staying.heard.length],
+        ([a, b]) => a === 1 && b === 1,
+      );
       await leaving.stop();
       publisher.publish(TOPICS.job("j"), { id: "2" });
-      await eventually("the one still subscribed hears the second", async () => staying.heard, (heard) => heard.length === 2);
+      await eventually(
+        "the one still subscribed hears the second",
+        async () => staying.heard,
+        (heard) => heard.length === 2,
+      );
       expect(leaving.heard).toEqual([{ id: "1" }]);
       await staying.stop();
     });
@@ -86,11 +102,20 @@ for (const adapter of adapters) {
       await publisher.publishRetained(TOPICS.sessionsEnded, "kept", 60);
       await publisher.publishRetained(TOPICS.sessionsEnded, "brief", 1);
       // Published as well as kept: live listeners hear it as `{ id }`.
-      await eventually("the live event", async () => heard.heard, (ids) => ids.length === 2);
+      await eventually(
+        "the live event",
+        async () => heard.heard,
+        (ids) => ids.length === 2,
+      );
       expect(heard.heard).toEqual([{ id: "kept" }, { id: "brief" }]);
       expect((await reader.recent(TOPICS.sessionsEnded)).sort()).toEqual(["brief", "kept"]);
       expect(await reader.recent(TOPICS.job("kept"))).toEqual([]);
-      await eventually("the brief id expired", () => reader.recent(TOPICS.sessionsEnded), (ids) => ids.length === 1, 5_000);
+      await eventually(
+        "the brief id expired",
+        () => reader.recent(TOPICS.sessionsEnded),
+        (ids) => ids.length === 1,
+        5_000,
+      );
       expect(await reader.recent(TOPICS.sessionsEnded)).toEqual(["kept"]);
       await heard.stop();
       if (reader !== publisher) await reader.close();

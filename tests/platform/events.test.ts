@@ -88,13 +88,20 @@ describe.skipIf(!hasRedis)(`events through Redis${hasRedis ? "" : " (SKIPPED: no
       await redis.kill();
       void publisher.publishRetained(TOPICS.sessionsEnded, "while-down", 60);
       // Its first write has failed (said so) before Redis is back.
-      await eventually("the write failing while Redis is down", async () => said, (messages) => messages.some((m) => /retained event was not kept/.test(m)));
+      await eventually(
+        "the write failing while Redis is down",
+        async () => said,
+        (messages) => messages.some((m) => /retained event was not kept/.test(m)),
+      );
       await redis.restart(); // an empty Redis (no persistence): only a retry can keep the id
-      await eventually("the id kept once Redis is back", () => reader.recent(TOPICS.sessionsEnded).catch(() => [] as string[]), (ids) => ids.includes("while-down"));
+      await eventually(
+        "the id kept once Redis is back",
+        () => reader.recent(TOPICS.sessionsEnded).catch(() => [] as string[]),
+        (ids) => ids.includes("while-down"),
+      );
     } finally {
       await publisher.close();
       await reader.close();
     }
   }, 60_000);
 });
-

@@ -76,31 +76,48 @@ runAlone();
 
 // Concurrent: each child run mostly waits for its own graph to start.
 describe.concurrent("the test run's exit code", () => {
-  it("is 0 when every test passes and the graph starts and stops cleanly (the positive control)", async () => {
-    const run = await runFixture("graph-answers.fixture.ts");
-    expect(run.code, told(run)).toBe(0);
-    expect(run.output, told(run)).toMatch(/1 passed/);
-    expect(run.output, told(run)).not.toMatch(/\[test gate\]/);
-  }, RUN_TIMEOUT_MS);
+  it(
+    "is 0 when every test passes and the graph starts and stops cleanly (the positive control)",
+    async () => {
+      const run = await runFixture("graph-answers.fixture.ts");
+      expect(run.code, told(run)).toBe(0);
+      expect(run.output, told(run)).toMatch(/1 passed/);
+      expect(run.output, told(run)).not.toMatch(/\[test gate\]/);
+    },
+    RUN_TIMEOUT_MS,
+  );
 
-  it("is non-zero when a test fails", async () => {
-    const run = await runFixture("fails.fixture.ts");
-    expect(run.code, told(run)).not.toBe(0);
-    expect(run.output, told(run)).toMatch(/1 failed/);
-  }, RUN_TIMEOUT_MS);
+  it(
+    "is non-zero when a test fails",
+    async () => {
+      const run = await runFixture("fails.fixture.ts");
+      expect(run.code, told(run)).not.toBe(0);
+      expect(run.output, told(run)).toMatch(/1 failed/);
+    },
+    RUN_TIMEOUT_MS,
+  );
 
-  it("is non-zero, naming the graph's death, when the graph is killed mid-run and every test passed", async () => {
-    const run = await runFixture("kills-graph.fixture.ts");
-    expect(run.output, told(run)).toMatch(/1 passed/);
-    expect(run.code, told(run)).not.toBe(0);
-    expect(run.output, told(run)).toMatch(/\[test gate\] FAILED: the graph under test \(pid \d+\) stopped during the run: it was killed by SIGKILL/);
-  }, RUN_TIMEOUT_MS);
+  it(
+    "is non-zero, naming the graph's death, when the graph is killed mid-run and every test passed",
+    async () => {
+      const run = await runFixture("kills-graph.fixture.ts");
+      expect(run.output, told(run)).toMatch(/1 passed/);
+      expect(run.code, told(run)).not.toBe(0);
+      expect(run.output, told(run)).toMatch(/\[test gate\] FAILED: the graph under test \(pid \d+\) stopped during the run: it was killed by SIGKILL/);
+    },
+    RUN_TIMEOUT_MS,
+  );
 
-  it("is non-zero, saying why, when the graph's stop fails", async () => {
-    const run = await runFixture("graph-answers.fixture.ts", { LOCALEX_TEST_STACK_FAULT: "stop-fails" });
-    expect(run.output, told(run)).toMatch(/1 passed/);
-    expect(run.code, told(run)).not.toBe(0);
-    expect(run.output, told(run)).toMatch(/\[test gate\] FAILED: the graph under test failed to stop cleanly: it exited with code 1; it said: its stop failed: Error: staged: the graph's stop failed/);
-  }, RUN_TIMEOUT_MS);
-
+  it(
+    "is non-zero, saying why, when the graph's stop fails",
+    async () => {
+      const run = await runFixture("graph-answers.fixture.ts", { LOCALEX_TEST_STACK_FAULT: "stop-fails" });
+      expect(run.output, told(run)).toMatch(/1 passed/);
+      expect(run.code, told(run)).not.toBe(0);
+      expect(run.output, told(run)).toMatch(
+        /\[test gate\] FAILED: the graph under test failed to stop cleanly: it exited with code 1; it said: its stop failed: Error: staged: the graph's stop failed/,
+      );
+    },
+    RUN_TIMEOUT_MS,
+  );
 });

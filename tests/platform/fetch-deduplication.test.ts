@@ -42,7 +42,10 @@ class CountingProxy {
       this.bodies.push(body);
       if (this.hold?.(body)) await new Promise<void>((resolve) => this.held.push(resolve));
     }
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => !SKIPPED_HEADERS.has(k) && typeof v === "string")) as Record<string, string>;
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => !SKIPPED_HEADERS.has(k) && typeof v === "string")) as Record<
+      string,
+      string
+    >;
     const upstream = await fetch(new URL(req.url ?? "/", this.target), { method: req.method, headers, body: req.method === "POST" ? body : undefined });
     return { status: upstream.status, type: upstream.headers.get("content-type") ?? "application/json", body: Buffer.from(await upstream.arrayBuffer()) };
   }
@@ -108,7 +111,11 @@ async function eventually(condition: () => boolean, timeoutMs = 10_000): Promise
   return true;
 }
 
-const joined = () => gateway!.output().split("\n").filter((line) => line.includes("joined an identical subgraph fetch in flight")).length;
+const joined = () =>
+  gateway!
+    .output()
+    .split("\n")
+    .filter((line) => line.includes("joined an identical subgraph fetch in flight")).length;
 
 describe("a gateway's in-flight deduplication of subgraph fetches (on by default)", () => {
   it("answers identical anonymous queries in flight together from one subgraph fetch, each with the whole answer", async () => {
@@ -138,7 +145,9 @@ describe("a gateway's in-flight deduplication of subgraph fetches (on by default
     const before = proxies.identity.seen(isMe);
     proxies.identity.holding(isMe);
     const query = `{ me { id email displayName } }`;
-    const asked = [ann, ben].map((m) => new GatewayClient(gatewayUrl, m.accessToken).request<{ me: { id: string; email: string; displayName: string } }>(query));
+    const asked = [ann, ben].map((m) =>
+      new GatewayClient(gatewayUrl, m.accessToken).request<{ me: { id: string; email: string; displayName: string } }>(query),
+    );
     // Both reach identity as requests of their own (were they shared, only one would: the wait then ends unmet).
     const both = await eventually(() => proxies.identity.seen(isMe) - before >= 2);
     proxies.identity.release();

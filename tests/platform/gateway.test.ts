@@ -55,7 +55,13 @@ describe("HTTP requests the gateway refuses before GraphQL", () => {
   it("answers a body just over the limit with the 413 every time, never cutting the client off mid-send", async () => {
     const body = JSON.stringify({ query: "{ me { id } }", variables: { padding: "x".repeat(1024 * 1024 + 1) } });
     const statuses = [];
-    for (let i = 0; i < 20; i++) statuses.push(await post(body).then((r) => r.status, (e: unknown) => String((e as Error).cause ?? e)));
+    for (let i = 0; i < 20; i++)
+      statuses.push(
+        await post(body).then(
+          (r) => r.status,
+          (e: unknown) => String((e as Error).cause ?? e),
+        ),
+      );
     expect(statuses).toEqual(Array(20).fill(413));
   });
 

@@ -94,7 +94,13 @@ const moveReserved =
   (field: string, to: string): Case =>
   async () => {
     const { tradeId, status } = await listingOf({ reserved: true });
-    return { query: `mutation ($t: ID!) { ${field}(tradeId: $t) }`, variables: { t: tradeId }, state: status, changed: to, answer: (v, replay) => expect(v).toBe(replay ? 0 : 1) };
+    return {
+      query: `mutation ($t: ID!) { ${field}(tradeId: $t) }`,
+      variables: { t: tradeId },
+      state: status,
+      changed: to,
+      answer: (v, replay) => expect(v).toBe(replay ? 0 : 1),
+    };
   };
 
 /** A hold of `amount` from a fresh funded payer to a fresh funded payee, placed as trades would. */
@@ -226,7 +232,13 @@ const CASES: Record<InternalField, Case> = {
   "Mutation.closeMemberAccount": async () => {
     const owner = await fundedUser(); // so the account exists
     const closed = async () => (await db<{ closed: boolean }[]>`select closed_at is not null as closed from ledger.accounts where id = ${owner.id}`)[0]?.closed;
-    return { query: `mutation ($userId: ID!) { closeMemberAccount(userId: $userId) }`, variables: { userId: owner.id }, state: closed, changed: true, answer: (v) => expect(v).toBe(true) };
+    return {
+      query: `mutation ($userId: ID!) { closeMemberAccount(userId: $userId) }`,
+      variables: { userId: owner.id },
+      state: closed,
+      changed: true,
+      answer: (v) => expect(v).toBe(true),
+    };
   },
   // The escrow: a member who would gain (the payee settling, the payer releasing) is refused too.
   "Mutation.placeHold": async ({ member }) => {
@@ -309,7 +321,13 @@ const CASES: Record<InternalField, Case> = {
   },
   "Mutation.runMediaCleanup": async () => ({
     query: `mutation { runMediaCleanup { abandonedUploads failedMedia photosOfGoneListings strayBlobs } }`,
-    answer: (v) => expect(v).toEqual({ abandonedUploads: expect.any(Number), failedMedia: expect.any(Number), photosOfGoneListings: expect.any(Number), strayBlobs: expect.any(Number) }),
+    answer: (v) =>
+      expect(v).toEqual({
+        abandonedUploads: expect.any(Number),
+        failedMedia: expect.any(Number),
+        photosOfGoneListings: expect.any(Number),
+        strayBlobs: expect.any(Number),
+      }),
   }),
 };
 
@@ -351,7 +369,12 @@ describe.each(Object.keys(CASES) as InternalField[])("%s, sent straight to its s
     // Soft: one broken refusal still lets every other caller be tried, and shows what it did.
     for (const [who, sign] of refused) {
       const answer = await askSubgraph(owner, await sign(), prepared.query, prepared.variables);
-      expect.soft(answer.errors.map((e) => [e.extensions?.code, e.message]), who).toEqual([["FORBIDDEN", `${field} is internal to LocalEx.`]]);
+      expect
+        .soft(
+          answer.errors.map((e) => [e.extensions?.code, e.message]),
+          who,
+        )
+        .toEqual([["FORBIDDEN", `${field} is internal to LocalEx.`]]);
       expect.soft(answer.data?.[name] ?? null, `${who} was answered`).toBeNull();
       if (prepared.state) expect.soft(await prepared.state(), `${who}'s refused call changed it`).toEqual(before);
     }

@@ -65,6 +65,8 @@ describe("jobs", () => {
     const found = handAddedJobs(files.map((path) => ({ path: relative(ROOT, path), text: readFileSync(path, "utf8") })));
     expect(found).toEqual([]);
     // Positive control: the same scan finds one written by hand.
-    expect(handAddedJobs([{ path: "subgraphs/x/src/y.ts", text: "a\nawait db.execute(sql`select graphile_worker.add_job('x:y')`);" }])).toEqual(["subgraphs/x/src/y.ts:2"]);
+    expect(handAddedJobs([{ path: "subgraphs/x/src/y.ts", text: "a\nawait db.execute(sql`select graphile_worker.add_job('x:y')`);" }])).toEqual([
+      "subgraphs/x/src/y.ts:2",
+    ]);
   });
 });

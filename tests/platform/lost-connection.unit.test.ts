@@ -50,7 +50,11 @@ async function withSource(dropping: number, use: (source: CallerDataSource) => P
   }
 }
 
-const failureOf = (work: Promise<unknown>) => work.then(() => null, (e: unknown) => e as { extensions?: Record<string, unknown> });
+const failureOf = (work: Promise<unknown>) =>
+  work.then(
+    () => null,
+    (e: unknown) => e as { extensions?: Record<string, unknown> },
+  );
 
 describe("a subgraph connection lost before the answer", () => {
   it("answers a query anyway: it is sent once more (the positive control: each answered on a healthy connection)", () =>

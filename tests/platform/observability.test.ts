@@ -61,7 +61,11 @@ afterAll(async () => {
 });
 
 const ask = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
-  const response = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(gateway.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   return (await response.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
 };
 
@@ -97,13 +101,19 @@ describe("traces", () => {
       const above = ancestors(executed!, trace);
       const server = above.find((s) => s.attributes["http.request.method"] === "POST" && s.attributes["url.path"] === "/graphql" && s.kind === 1);
       expect(server?.attributes["server.port"], subgraph).toBe(Number(new URL(pieceUrl(subgraph)).port));
-      expect(above.some((s) => s.name === "gateway.fetch" && s.attributes.service === subgraph), subgraph).toBe(true);
+      expect(
+        above.some((s) => s.name === "gateway.fetch" && s.attributes.service === subgraph),
+        subgraph,
+      ).toBe(true);
       expect(above.includes(request), subgraph).toBe(true);
       // Its SQL, as spans within the same trace.
       const table = subgraph === "listings" ? "listings" : "users";
       const statements = trace.filter((s) => s.attributes["db.system.name"] === "postgresql" && String(s.attributes["db.query.text"]).includes(`"${table}"`));
       expect(statements.length, `${subgraph} SQL`).toBeGreaterThan(0);
-      expect(ancestors(statements[0]!, trace).some((s) => s === server), `${subgraph} SQL under its request`).toBe(true);
+      expect(
+        ancestors(statements[0]!, trace).some((s) => s === server),
+        `${subgraph} SQL under its request`,
+      ).toBe(true);
     }
   });
 });
@@ -160,7 +170,10 @@ describe("metrics", () => {
     // The subgraph counts the fetches the plan sent it, by their plan-given names.
     const listingsAfter = await scrape(metricsUrlOf(pieceUrl("listings")));
     const fetched = { service: "listings", operation: "MetricsProbe__listings__0", type: "query" };
-    expect(sample(listingsAfter, "localex_graphql_operation_duration_seconds_count", fetched) - sample(listingsBefore, "localex_graphql_operation_duration_seconds_count", fetched)).toBe(3);
+    expect(
+      sample(listingsAfter, "localex_graphql_operation_duration_seconds_count", fetched) -
+        sample(listingsBefore, "localex_graphql_operation_duration_seconds_count", fetched),
+    ).toBe(3);
     // And the process: memory, event loop, SQL statements of each pool.
     expect(sample(after, "process_resident_memory_bytes")).toBeGreaterThan(0);
     expect(sample(listingsAfter, "localex_sql_statements_total", { application: "localex-listings" })).toBeGreaterThan(0);
@@ -171,7 +184,9 @@ describe("metrics", () => {
     for (const name of names) expect((await ask(`query ${name} { __typename }`)).data).toEqual({ __typename: "Query" });
     const after = await scrape(metricsUrlOf(gateway.url));
     const gatewayNames = new Set(
-      [...after.keys()].filter((k) => k.startsWith('localex_graphql_operation_duration_seconds_count{service="gateway"')).map((k) => /operation="([^"]*)"/.exec(k)![1]),
+      [...after.keys()]
+        .filter((k) => k.startsWith('localex_graphql_operation_duration_seconds_count{service="gateway"'))
+        .map((k) => /operation="([^"]*)"/.exec(k)![1]),
     );
     expect(gatewayNames.size).toBeLessThanOrEqual(201);
     expect(gatewayNames.has("other")).toBe(true);

@@ -57,7 +57,11 @@ describe("a gateway whose search subgraph is a recording stand-in", () => {
   });
 
   const ask = (headers: Record<string, string> = {}) =>
-    fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query: "{ search(first: 1) { totalCount } }" }) });
+    fetch(gateway.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ query: "{ search(first: 1) { totalCount } }" }),
+    });
 
   it("keeps a well-formed X-Request-Id, answers it, and passes it to the subgraph", async () => {
     seen = [];

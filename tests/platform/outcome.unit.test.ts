@@ -17,7 +17,9 @@ describe("toPayload", () => {
 
   it("spreads an accepted value that is the payload's fields, and leaves them out on a refusal", () => {
     expect(toPayload(accepted({ trade: 1, quote: 2 }))).toEqual({ trade: 1, quote: 2, errors: [] });
-    expect(toPayload(refusal("FORBIDDEN", "Not yours.") as Outcome<{ trade: number }>)).toEqual({ errors: [{ code: "FORBIDDEN", message: "Not yours.", field: null }] });
+    expect(toPayload(refusal("FORBIDDEN", "Not yours.") as Outcome<{ trade: number }>)).toEqual({
+      errors: [{ code: "FORBIDDEN", message: "Not yours.", field: null }],
+    });
   });
 });
 
@@ -69,7 +71,10 @@ describe("the outcome convention in the subgraphs' source", () => {
     .filter((path) => path.endsWith(".ts") && path.includes("/src/") && !path.split("/").includes("node_modules"))
     .map((path) => join("subgraphs", path));
   // Code only: a comment may name the convention.
-  const code = (path: string) => readFileSync(join(ROOT, path), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  const code = (path: string) =>
+    readFileSync(join(ROOT, path), "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/\/\/.*$/gm, "");
   const offences = (pattern: RegExp, allowed: (path: string) => boolean) => files.filter((path) => !allowed(path) && pattern.test(code(path)));
   const isResolver = (path: string) => path.endsWith(".resolver.ts");
 

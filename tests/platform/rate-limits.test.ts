@@ -54,10 +54,25 @@ const SEND_MESSAGE = `mutation ($tradeId: ID!, $body: String!) { sendTradeMessag
  * 429 with Retry-After and RATE_LIMITED, and another member is not affected.
  */
 const perMember: { name: RateLimitName; what: string; query: string; variables: (other: TestUser, i: number) => Record<string, unknown> }[] = [
-  { name: "MONEY_PER_ACCOUNT", what: "transferCredits", query: TRANSFER, variables: (other) => ({ input: { toUserId: other.id, amount: 0 }, key: randomUUID() }) },
-  { name: "PROPOSE_TRADE_PER_ACCOUNT", what: "proposeTrade", query: PROPOSE, variables: () => ({ input: { recipientId: randomUUID(), offeredCredits: 1 }, key: randomUUID() }) },
+  {
+    name: "MONEY_PER_ACCOUNT",
+    what: "transferCredits",
+    query: TRANSFER,
+    variables: (other) => ({ input: { toUserId: other.id, amount: 0 }, key: randomUUID() }),
+  },
+  {
+    name: "PROPOSE_TRADE_PER_ACCOUNT",
+    what: "proposeTrade",
+    query: PROPOSE,
+    variables: () => ({ input: { recipientId: randomUUID(), offeredCredits: 1 }, key: randomUUID() }),
+  },
   { name: "TRADE_MESSAGE_PER_ACCOUNT", what: "sendTradeMessage", query: SEND_MESSAGE, variables: () => ({ tradeId: randomUUID(), body: "hello" }) },
-  { name: "CREATE_LISTING_PER_ACCOUNT", what: "createListing", query: CREATE_LISTING, variables: () => ({ input: { title: "", description: "", categoryId: randomUUID(), condition: "GOOD" } }) },
+  {
+    name: "CREATE_LISTING_PER_ACCOUNT",
+    what: "createListing",
+    query: CREATE_LISTING,
+    variables: () => ({ input: { title: "", description: "", categoryId: randomUUID(), condition: "GOOD" } }),
+  },
   {
     name: "UPLOAD_PER_ACCOUNT",
     what: "createUpload",
@@ -69,24 +84,28 @@ const perMember: { name: RateLimitName; what: string; query: string; variables: 
 ];
 
 describe("rate limits per member", () => {
-  it.each(perMember)("$what: $name, then 429 with Retry-After; another member goes on", async ({ name, query, variables }) => {
-    const [member, other] = await Promise.all([registerUser(), registerUser()]);
-    const n = limit(name);
-    const within = await send(n, (i) => post(member, query, variables(other, i)) as never);
-    for (const answer of within as unknown as Awaited<ReturnType<typeof post>>[]) {
-      expect(answer.status).toBe(200);
-      expect(answer.body.errors?.find((e) => e.extensions?.code === "RATE_LIMITED")).toBeUndefined();
-    }
-    const over = await post(member, query, variables(other, n));
-    expect(over.status).toBe(429);
-    expect(Number(over.retryAfter)).toBeGreaterThan(0);
-    expect(Number(over.retryAfter)).toBeLessThanOrEqual(inForce(name).windowSeconds);
-    expect(over.body.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
-    expect(over.body.errors?.[0]?.message).toMatch(/Try again in \d+ seconds/);
-    // The limit is the member's own: someone else is answered.
-    const control = await post(other, query, variables(member, 0));
-    expect(control.status).toBe(200);
-  }, 90_000); // a limit's worth of requests first: more than 30 s on a loaded 2-core machine
+  it.each(perMember)(
+    "$what: $name, then 429 with Retry-After; another member goes on",
+    async ({ name, query, variables }) => {
+      const [member, other] = await Promise.all([registerUser(), registerUser()]);
+      const n = limit(name);
+      const within = await send(n, (i) => post(member, query, variables(other, i)) as never);
+      for (const answer of within as unknown as Awaited<ReturnType<typeof post>>[]) {
+        expect(answer.status).toBe(200);
+        expect(answer.body.errors?.find((e) => e.extensions?.code === "RATE_LIMITED")).toBeUndefined();
+      }
+      const over = await post(member, query, variables(other, n));
+      expect(over.status).toBe(429);
+      expect(Number(over.retryAfter)).toBeGreaterThan(0);
+      expect(Number(over.retryAfter)).toBeLessThanOrEqual(inForce(name).windowSeconds);
+      expect(over.body.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+      expect(over.body.errors?.[0]?.message).toMatch(/Try again in \d+ seconds/);
+      // The limit is the member's own: someone else is answered.
+      const control = await post(other, query, variables(member, 0));
+      expect(control.status).toBe(200);
+    },
+    90_000,
+  ); // a limit's worth of requests first: more than 30 s on a loaded 2-core machine
 
   it("says RATE_LIMITED over WebSocket too, for the same member and the same limit", async () => {
     const [member, other] = await Promise.all([registerUser(), registerUser()]);
@@ -111,9 +130,11 @@ describe("rate limits per member", () => {
       const sub = new Subscription<{ tradeUpdated: { id: string } }>(client, `subscription ($id: ID) { tradeUpdated(id: $id) { id } }`, { id: trade.id });
       try {
         // A refusal ends the subscription with the error (until throws then); a timeout still throws.
-        await sub.until(() => true, "the server's answer to a start").catch((e: unknown) => {
-          if (!sub.ended) throw e;
-        });
+        await sub
+          .until(() => true, "the server's answer to a start")
+          .catch((e: unknown) => {
+            if (!sub.ended) throw e;
+          });
         if (sub.results[0]?.data?.tradeUpdated.id === trade.id) return "ACCEPTED";
         const errors = (sub.ended?.error ?? sub.results[0]?.errors) as { extensions?: { code?: string } }[] | undefined;
         return errors?.[0]?.extensions?.code ?? JSON.stringify({ results: sub.results, ended: sub.ended });
@@ -146,7 +167,9 @@ describe("rate limits per address and per session", () => {
     const from = randomAddress();
     const n = limit("REGISTER_PER_ADDRESS");
     // Attempts that fail validation count (cheap to send, and probing which emails exist is as limited).
-    const within = (await send(n, () => post(null, REGISTER, { input: { ...member(), password: "short" } }, from) as never)) as unknown as Awaited<ReturnType<typeof post>>[];
+    const within = (await send(n, () => post(null, REGISTER, { input: { ...member(), password: "short" } }, from) as never)) as unknown as Awaited<
+      ReturnType<typeof post>
+    >[];
     expect(within.every((a) => a.status === 200 && a.body.errors?.[0]?.extensions?.code === "BAD_USER_INPUT")).toBe(true);
     const over = await post(null, REGISTER, { input: member() }, from);
     expect(over.status).toBe(429);
@@ -161,7 +184,9 @@ describe("rate limits per address and per session", () => {
     const victim = await registerUser();
     const from = randomAddress();
     const n = limit("LOGIN_PER_EMAIL_AND_ADDRESS");
-    const guesses = await Promise.all(Array.from({ length: n + 5 }, (_, i) => post(null, LOGIN, { input: { email: victim.email, password: `guess number ${i}` } }, from)));
+    const guesses = await Promise.all(
+      Array.from({ length: n + 5 }, (_, i) => post(null, LOGIN, { input: { email: victim.email, password: `guess number ${i}` } }, from)),
+    );
     const codes = guesses.map((g) => g.body.errors?.[0]?.extensions?.code);
     expect(codes.filter((c) => c === "UNAUTHENTICATED")).toHaveLength(n);
     expect(codes.filter((c) => c === "RATE_LIMITED")).toHaveLength(5);
@@ -229,8 +254,14 @@ describe("rate-limit configuration", () => {
     // .env.example lists each, with both defaults as the rules have them.
     const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
     for (const [name, rule] of Object.entries(RATE_LIMIT_RULES)) {
-      expect(example, name).toMatch(new RegExp(`RATE_LIMIT_${name}=${rule.development.replace("/", "\\/")} +# production ${rule.production.replace("/", "\\/")}\\b`));
+      expect(example, name).toMatch(
+        new RegExp(`RATE_LIMIT_${name}=${rule.development.replace("/", "\\/")} +# production ${rule.production.replace("/", "\\/")}\\b`),
+      );
     }
-    expect(rateRule("MONEY_PER_ACCOUNT", { NODE_ENV: "production", RATE_LIMIT_MONEY_PER_ACCOUNT: "3/10" })).toEqual({ name: "MONEY_PER_ACCOUNT", points: 3, windowSeconds: 10 });
+    expect(rateRule("MONEY_PER_ACCOUNT", { NODE_ENV: "production", RATE_LIMIT_MONEY_PER_ACCOUNT: "3/10" })).toEqual({
+      name: "MONEY_PER_ACCOUNT",
+      points: 3,
+      windowSeconds: 10,
+    });
   });
 });

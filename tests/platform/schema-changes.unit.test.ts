@@ -66,10 +66,7 @@ describe("the public API schema", () => {
       );
       expect(changes.filter((c) => c.level === "BREAKING")).toEqual([]);
       expect(changes.map((c) => `${c.level} ${c.message}`)).toEqual(
-        expect.arrayContaining([
-          expect.stringMatching(/^SAFE .*description.*added/),
-          expect.stringMatching(/^DANGEROUS .*FAIR.*added/),
-        ]),
+        expect.arrayContaining([expect.stringMatching(/^SAFE .*description.*added/), expect.stringMatching(/^DANGEROUS .*FAIR.*added/)]),
       );
     });
   });

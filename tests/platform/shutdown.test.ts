@@ -119,13 +119,26 @@ describe("a subgraph asked to stop (SIGTERM) while a job runs", () => {
   it("hands a job that does not finish in time back to the queue, where the next process runs it; exits 0", async () => {
     const now = new Date().toISOString();
     const listing: ListingDocument = {
-      id: randomUUID(), ownerId: randomUUID(), title: "Lamp", description: "", categoryId: "c", categorySlug: "lighting",
-      condition: "GOOD", status: "ACTIVE", creditPrice: 5, location: null, createdAt: now, updatedAt: now, version: 1,
+      id: randomUUID(),
+      ownerId: randomUUID(),
+      title: "Lamp",
+      description: "",
+      categoryId: "c",
+      categorySlug: "lighting",
+      condition: "GOOD",
+      status: "ACTIVE",
+      creditPrice: 5,
+      location: null,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
     };
     let jobId = "";
     const state = async () =>
-      (await sql<{ locked: boolean; attempts: number; max: number; error: string | null }[]>`
-        select locked_at is not null as locked, attempts, max_attempts as max, last_error as error from graphile_worker.jobs where id = ${jobId}`)[0];
+      (
+        await sql<{ locked: boolean; attempts: number; max: number; error: string | null }[]>`
+        select locked_at is not null as locked, attempts, max_attempts as max, last_error as error from graphile_worker.jobs where id = ${jobId}`
+      )[0];
     const waiting = async () =>
       (await sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.n > 0;
 
@@ -134,7 +147,9 @@ describe("a subgraph asked to stop (SIGTERM) while a job runs", () => {
     await locker`begin`;
     await locker`lock table search.listing_documents in access exclusive mode`;
     try {
-      const [job] = await sql<{ id: string }[]>`select (graphile_worker.add_job(${TASKS.indexListing}, ${JSON.stringify({ listing })}::text::json)).id::text as id`;
+      const [job] = await sql<
+        { id: string }[]
+      >`select (graphile_worker.add_job(${TASKS.indexListing}, ${JSON.stringify({ listing })}::text::json)).id::text as id`;
       jobId = job!.id;
       for (let i = 0; i < 300 && !((await state())?.locked && (await waiting())); i++) await new Promise((r) => setTimeout(r, 20));
       expect(await state(), search!.output()).toMatchObject({ locked: true, attempts: 1 });

@@ -12,7 +12,12 @@ import { TEST_CALLER_KEYS, TEST_JWT_SECRET, testGraphEnvironment, testPieceKeys 
 
 const urlOf = (subgraph: SubgraphName) => inject("subgraphUrls")[subgraph]!;
 
-async function ask<T = Record<string, unknown>>(subgraph: SubgraphName, query: string, headers: Record<string, string> = {}, variables: Record<string, unknown> = {}) {
+async function ask<T = Record<string, unknown>>(
+  subgraph: SubgraphName,
+  query: string,
+  headers: Record<string, string> = {},
+  variables: Record<string, unknown> = {},
+) {
   const res = await fetch(urlOf(subgraph), {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -63,7 +68,11 @@ describe("subgraphs answer only requests signed for them", () => {
     const forged = await sign({ role: "admin", sub: user.id, iss: "localex:gateway", aud: "localex:identity" }, generateKeyPairSync("ed25519").privateKey);
     const strangeSigner = await sign({ role: "user", sub: user.id, iss: "localex:mallory", aud: "localex:identity" });
     // The old shared-secret scheme's token (HS256 with the access-token secret): no algorithm but EdDSA is accepted.
-    const symmetric = await sign({ role: "user", sub: user.id, iss: "localex:gateway", aud: "localex:identity" }, new TextEncoder().encode(TEST_JWT_SECRET), "HS256");
+    const symmetric = await sign(
+      { role: "user", sub: user.id, iss: "localex:gateway", aud: "localex:identity" },
+      new TextEncoder().encode(TEST_JWT_SECRET),
+      "HS256",
+    );
     for (const header of [forLedger, expired, forged, strangeSigner, symmetric, user.id, user.accessToken]) {
       const { status, body } = await ask("identity", "{ me { id email } }", { [CALLER_HEADER]: header });
       expect(status).toBe(401);
@@ -75,7 +84,11 @@ describe("subgraphs answer only requests signed for them", () => {
 
   it("refuses a subgraph socket that the gateway did not sign for it", async () => {
     const { default: WebSocket } = await import("ws");
-    const token = await signCallerToken(TEST_CALLER_KEYS, { userId: "service:gateway", role: "service", sessionId: "gateway" }, { signer: "gateway", audience: "identity" });
+    const token = await signCallerToken(
+      TEST_CALLER_KEYS,
+      { userId: "service:gateway", role: "service", sessionId: "gateway" },
+      { signer: "gateway", audience: "identity" },
+    );
     const closeCode = (payload: Record<string, unknown>) =>
       new Promise<number>((resolve) => {
         const ws = new WebSocket(urlOf("trades").replace(/^http/, "ws"), "graphql-transport-ws");
@@ -87,7 +100,11 @@ describe("subgraphs answer only requests signed for them", () => {
       });
     expect(await closeCode({})).toBe(4403);
     expect(await closeCode({ caller: token })).toBe(4403); // signed for identity, not trades
-    const forTrades = await signCallerToken(TEST_CALLER_KEYS, { userId: "service:gateway", role: "service", sessionId: "gateway" }, { signer: "gateway", audience: "trades" });
+    const forTrades = await signCallerToken(
+      TEST_CALLER_KEYS,
+      { userId: "service:gateway", role: "service", sessionId: "gateway" },
+      { signer: "gateway", audience: "trades" },
+    );
     expect(await closeCode({ caller: forTrades })).toBe(1000); // acknowledged, then closed by us
   });
 });
@@ -151,7 +168,12 @@ describe("each service signs with its own key: holding one lets a process speak 
 
     // Positive control: the same claims signed with the gateway's key mint the credits.
     const genuine = await sign(asAdmin, keyOf("gateway"));
-    const granted = await ask<{ grantCredits: { transfer: { amount: number } | null; errors: unknown[] } }>("ledger", GRANT, { [CALLER_HEADER]: genuine }, { userId: member.id, key: randomUUID() });
+    const granted = await ask<{ grantCredits: { transfer: { amount: number } | null; errors: unknown[] } }>(
+      "ledger",
+      GRANT,
+      { [CALLER_HEADER]: genuine },
+      { userId: member.id, key: randomUUID() },
+    );
     expect(granted.status).toBe(200);
     expect(granted.body.data?.grantCredits).toEqual({ transfer: { amount: 7 }, errors: [] });
     expect(await balanceOf(member)).toBe(before + 7);
@@ -175,9 +197,10 @@ describe("the gateway waits for a subgraph only so long", () => {
   it("answers SUBGRAPH_TIMEOUT with the subgraph's name when it does not answer in time", async () => {
     const source = new CallerDataSource("search", url, TEST_CALLER_KEYS, { maxFileBytes: 1, timeoutMs: 300 });
     const started = Date.now();
-    const failure = await source
-      .process({ request: { query: "{ __typename }" }, context: { caller: null, clientAddress: "127.0.0.1" } } as never)
-      .then(() => null, (e: unknown) => e as { message: string; extensions?: { code?: string } });
+    const failure = await source.process({ request: { query: "{ __typename }" }, context: { caller: null, clientAddress: "127.0.0.1" } } as never).then(
+      () => null,
+      (e: unknown) => e as { message: string; extensions?: { code?: string } },
+    );
     expect(failure?.extensions?.code).toBe("SUBGRAPH_TIMEOUT");
     expect(failure?.message).toMatch(/search service did not answer within 0.3 s/);
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -213,9 +236,15 @@ describe("a subgraph in production answers no introspection", () => {
 
   it("refuses __schema from the gateway itself, while the same request to a development subgraph is answered", async () => {
     const INTROSPECT = `{ __schema { queryType { name } } }`;
-    const signed = { "content-type": "application/json", [CALLER_HEADER]: await signCallerToken(TEST_CALLER_KEYS, null, { signer: "gateway", audience: "search" }) };
+    const signed = {
+      "content-type": "application/json",
+      [CALLER_HEADER]: await signCallerToken(TEST_CALLER_KEYS, null, { signer: "gateway", audience: "search" }),
+    };
     const ask = async (url: string, query: string) =>
-      (await (await fetch(url, { method: "POST", headers: signed, body: JSON.stringify({ query }) })).json()) as { data?: unknown; errors?: { message: string }[] };
+      (await (await fetch(url, { method: "POST", headers: signed, body: JSON.stringify({ query }) })).json()) as {
+        data?: unknown;
+        errors?: { message: string }[];
+      };
     const refused = await ask(productionUrl, INTROSPECT);
     expect(refused.data ?? null).toBeNull();
     expect(refused.errors?.[0]?.message).toMatch(/introspection is not allowed/i);

@@ -79,7 +79,9 @@ describe("one subscriber cannot end another's subscriptions", () => {
     await stillDelivered(async () => {
       answered = await sendRaw(inject("wsUrl"), { query: `subscription { ${"a".repeat(40_000)}: tradeUpdated { id } }` });
     });
-    expect(answered!.answers).toEqual([expect.objectContaining({ type: "error", payload: [expect.objectContaining({ message: expect.stringMatching(/at most \d+ characters/) })] })]);
+    expect(answered!.answers).toEqual([
+      expect.objectContaining({ type: "error", payload: [expect.objectContaining({ message: expect.stringMatching(/at most \d+ characters/) })] }),
+    ]);
   });
 
   it("answers a subscription the subgraph cannot authorise on that subscription alone, not by closing the shared socket", async () => {
@@ -90,7 +92,11 @@ describe("one subscriber cannot end another's subscriptions", () => {
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       connectionParams: async () => ({
-        caller: await signCallerToken(TEST_CALLER_KEYS, { userId: GATEWAY_SERVICE, role: "service", sessionId: "gateway" }, { signer: "gateway", audience: "trades" }),
+        caller: await signCallerToken(
+          TEST_CALLER_KEYS,
+          { userId: GATEWAY_SERVICE, role: "service", sessionId: "gateway" },
+          { signer: "gateway", audience: "trades" },
+        ),
       }),
     });
     try {
@@ -98,14 +104,25 @@ describe("one subscriber cannot end another's subscriptions", () => {
       const bobsToken = await signCallerToken(TEST_CALLER_KEYS, { userId: bob.id, role: "user", sessionId: "s" }, { signer: "gateway", audience: "trades" });
       const results: { data?: TradeUpdate | null }[] = [];
       let bobEnded: unknown = null;
-      shared.subscribe<TradeUpdate>({ query: FEED, extensions: { caller: bobsToken } }, { next: (r) => results.push(r), error: (e) => (bobEnded = e), complete: () => undefined });
+      shared.subscribe<TradeUpdate>(
+        { query: FEED, extensions: { caller: bobsToken } },
+        { next: (r) => results.push(r), error: (e) => (bobEnded = e), complete: () => undefined },
+      );
       const forged = new Promise<unknown>((resolve) =>
-        shared.subscribe({ query: FEED, extensions: { caller: "not-a-token" } }, { next: () => undefined, error: resolve, complete: () => resolve("completed") }),
+        shared.subscribe(
+          { query: FEED, extensions: { caller: "not-a-token" } },
+          { next: () => undefined, error: resolve, complete: () => resolve("completed") },
+        ),
       );
       // Refused with a GraphQL error on that subscription (an array of errors), not a closed socket (a CloseEvent).
       expect(await forged).toEqual([expect.objectContaining({ extensions: { code: "UNAUTHENTICATED" } })]);
       const after = await proposed(ann, { recipientId: bob.id, offeredCredits: 3 });
-      await eventually("the trade proposed after the refusal, on the shared socket", async () => results.map((r) => r.data?.tradeUpdated.id), (ids) => ids.includes(after.id) || bobEnded !== null, 15_000);
+      await eventually(
+        "the trade proposed after the refusal, on the shared socket",
+        async () => results.map((r) => r.data?.tradeUpdated.id),
+        (ids) => ids.includes(after.id) || bobEnded !== null,
+        15_000,
+      );
       expect(bobEnded).toBeNull();
       expect(results.map((r) => r.data?.tradeUpdated.id)).toContain(after.id);
     } finally {

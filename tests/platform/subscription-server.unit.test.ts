@@ -105,17 +105,22 @@ async function subscribe(caller: Caller | null) {
   const results: Tick[] = [];
   const errors: unknown[] = [];
   const wakes: (() => void)[] = [];
-  const stop = await sockets.subscribe("trades", { query: "subscription { tick { n context caller } }", variables: {} }, { caller, clientAddress: null }, {
-    next: (r) => {
-      results.push((r.data as { tick: Tick }).tick);
-      wakes.splice(0).forEach((wake) => wake());
+  const stop = await sockets.subscribe(
+    "trades",
+    { query: "subscription { tick { n context caller } }", variables: {} },
+    { caller, clientAddress: null },
+    {
+      next: (r) => {
+        results.push((r.data as { tick: Tick }).tick);
+        wakes.splice(0).forEach((wake) => wake());
+      },
+      error: (e) => {
+        errors.push(e);
+        wakes.splice(0).forEach((wake) => wake());
+      },
+      complete: () => undefined,
     },
-    error: (e) => {
-      errors.push(e);
-      wakes.splice(0).forEach((wake) => wake());
-    },
-    complete: () => undefined,
-  });
+  );
   const nth = async (count: number): Promise<Tick[]> => {
     while (results.length < count) {
       if (errors.length > 0) throw new Error(`the subscription failed: ${JSON.stringify(errors)}`);

@@ -20,8 +20,7 @@ interface TradeUpdate {
   tradeUpdated: { id: string; status: string };
 }
 
-const about = (id: string, status: string) => (r: { data?: TradeUpdate | null }) =>
-  r.data?.tradeUpdated.id === id && r.data.tradeUpdated.status === status;
+const about = (id: string, status: string) => (r: { data?: TradeUpdate | null }) => r.data?.tradeUpdated.id === id && r.data.tradeUpdated.status === status;
 
 describe("subscriptions through the gateway", () => {
   it("delivers a trade's changes to its parties with fields from other subgraphs", async () => {
@@ -90,9 +89,7 @@ describe("subscriptions through the gateway", () => {
       // As graphql-js does for a field whose event stream cannot start: one result with the error.
       const sub = new Subscription(socket, TRADE_UPDATED, { id: randomUUID() });
       await sub.end();
-      expect(sub.results).toEqual([
-        { errors: [expect.objectContaining({ message: "Sign in to subscribe.", extensions: { code: "UNAUTHENTICATED" } })] },
-      ]);
+      expect(sub.results).toEqual([{ errors: [expect.objectContaining({ message: "Sign in to subscribe.", extensions: { code: "UNAUTHENTICATED" } })] }]);
     } finally {
       await socket.dispose();
     }

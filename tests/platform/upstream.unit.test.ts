@@ -17,14 +17,23 @@ async function subscribeWithVariableOf(bytes: number): Promise<{ error: unknown;
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
-  const sockets = new SubgraphSockets(() => `http://127.0.0.1:${port}/graphql`, CallerKeyring.fromSeed("unit-test-seed-0123456789abcdef0123456789"), createLogger("silent"));
+  const sockets = new SubgraphSockets(
+    () => `http://127.0.0.1:${port}/graphql`,
+    CallerKeyring.fromSeed("unit-test-seed-0123456789abcdef0123456789"),
+    createLogger("silent"),
+  );
   try {
     const error = await new Promise<unknown>((resolve) => {
-      void sockets.subscribe("trades", { query: QUERY, variables: { id: "x".repeat(bytes) } }, { caller: null, clientAddress: null }, {
-        next: () => undefined,
-        error: resolve,
-        complete: () => resolve("completed"),
-      });
+      void sockets.subscribe(
+        "trades",
+        { query: QUERY, variables: { id: "x".repeat(bytes) } },
+        { caller: null, clientAddress: null },
+        {
+          next: () => undefined,
+          error: resolve,
+          complete: () => resolve("completed"),
+        },
+      );
     });
     return { error, connected };
   } finally {

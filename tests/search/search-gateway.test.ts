@@ -64,7 +64,10 @@ describe("search through the gateway", () => {
       listingDocument({ title: `Vintage ${word} number ${i}`, categoryId: category, condition: i === 0 ? "NEW" : "GOOD" }),
     );
     await Promise.all(docs.map((d) => index(d)));
-    await until({ query: word }, docs.map((d) => d.id));
+    await until(
+      { query: word },
+      docs.map((d) => d.id),
+    );
 
     const first = await client.data<SearchData>(SEARCH, { query: word, first: 2 });
     expect(first.search.totalCount).toBe(3);
@@ -90,9 +93,16 @@ describe("search through the gateway", () => {
     const word = uniqueWord();
     const docs = [0, 1].map((i) => listingDocument({ title: `${word} stool ${i}`, categoryId: furniture.id }));
     await Promise.all(docs.map((d) => index(d)));
-    await until({ query: word }, docs.map((d) => d.id));
+    await until(
+      { query: word },
+      docs.map((d) => d.id),
+    );
     const { search } = await client.data<{
-      search: { totalCount: number; totalCountIsExact: boolean; facets: { categories: { value: string; count: number; category: unknown }[]; conditions: { category: unknown }[] } };
+      search: {
+        totalCount: number;
+        totalCountIsExact: boolean;
+        facets: { categories: { value: string; count: number; category: unknown }[]; conditions: { category: unknown }[] };
+      };
     }>(
       `query($q: String) { search(query: $q) { totalCount totalCountIsExact
         facets { categories { value count category { id slug name } } conditions { category { id } } } } }`,
@@ -122,17 +132,17 @@ describe("search through the gateway", () => {
     // Titles of made-up words only, so no other test's listing is similar to these.
     const [word, keptTitle, goneTitle] = [uniqueWord(), uniqueWord(), uniqueWord()];
     const owner = await registerUser();
-    const [kept, gone] = await Promise.all([
-      createListing(owner, { title: `${word} ${keptTitle}` }),
-      createListing(owner, { title: `${word} ${goneTitle}` }),
-    ]);
+    const [kept, gone] = await Promise.all([createListing(owner, { title: `${word} ${keptTitle}` }), createListing(owner, { title: `${word} ${goneTitle}` })]);
     await until({ query: word }, [kept.id, gone.id]);
     const QUERY = `query($q: String) { search(query: $q) { edges { node { id title status similar { id title } } } } }`;
     type Page = { search: { edges: { node: { id: string; title: string; status: string; similar: { id: string }[] } }[] } };
     // The positive control: both hits resolve, and each is the other's similar listing.
     const before = await client.data<Page>(QUERY, { q: word });
     expect(before.search.edges.map((e) => [e.node.id, e.node.similar.map((s) => s.id)]).sort()).toEqual(
-      [[kept.id, [gone.id]], [gone.id, [kept.id]]].sort(),
+      [
+        [kept.id, [gone.id]],
+        [gone.id, [kept.id]],
+      ].sort(),
     );
     // What a recall match does to an ACTIVE listing, before its index job has run (the job is
     // not enqueued here, so the index keeps the listing as ACTIVE for as long as the test needs).
@@ -166,7 +176,10 @@ describe("search through the gateway", () => {
     const word = uniqueWord("qx");
     const docs = ["red", "blue", "green"].map((c) => listingDocument({ title: `${word} ${c} kettle` }));
     await Promise.all(docs.map((d) => index(d)));
-    await until({ query: word }, docs.map((d) => d.id));
+    await until(
+      { query: word },
+      docs.map((d) => d.id),
+    );
     const { suggest } = await client.data<{ suggest: string[] }>(`query($p: String!) { suggest(prefix: $p, limit: 5) }`, {
       p: word.slice(0, 6),
     });

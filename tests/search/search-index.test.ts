@@ -61,22 +61,19 @@ if (!opensearchUrl) {
   console.warn("SearchIndex on OpenSearch: skipped, OPENSEARCH_URL is not set (see docs/search.md to run it).");
 }
 
-describe.skipIf(!opensearchUrl)(
-  opensearchUrl ? "SearchIndex on OpenSearch" : "SearchIndex on OpenSearch (skipped: OPENSEARCH_URL not set)",
-  () => {
-    const alias = `localex-test-${randomUUID().slice(0, 8)}`;
-    let index: OpenSearchIndex;
+describe.skipIf(!opensearchUrl)(opensearchUrl ? "SearchIndex on OpenSearch" : "SearchIndex on OpenSearch (skipped: OPENSEARCH_URL not set)", () => {
+  const alias = `localex-test-${randomUUID().slice(0, 8)}`;
+  let index: OpenSearchIndex;
 
-    beforeAll(async () => {
-      index = new OpenSearchIndex({ url: opensearchUrl ?? "", alias });
-      await index.prepare();
-    });
+  beforeAll(async () => {
+    index = new OpenSearchIndex({ url: opensearchUrl ?? "", alias });
+    await index.prepare();
+  });
 
-    afterAll(async () => {
-      await index?.dropAll();
-      await index?.close();
-    });
+  afterAll(async () => {
+    await index?.dropAll();
+    await index?.close();
+  });
 
-    searchIndexContract(() => index);
-  },
-);
+  searchIndexContract(() => index);
+});

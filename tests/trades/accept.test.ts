@@ -1,20 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { registerUser } from "../harness/client.ts";
-import {
-  accept,
-  adminClient,
-  balances,
-  COUNTER,
-  database,
-  GRANT,
-  listingStatus,
-  mutate,
-  proposed,
-  recoverTrades,
-  tradeAs,
-  twoTraders,
-} from "./helpers.ts";
+import { accept, adminClient, balances, COUNTER, database, GRANT, listingStatus, mutate, proposed, recoverTrades, tradeAs, twoTraders } from "./helpers.ts";
 
 describe("acceptTrade", () => {
   it("is for the party whose turn it is", async () => {

@@ -1,19 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { disagreements } from "./consistency.ts";
-import {
-  accept,
-  balances,
-  CANCEL,
-  CONFIRM,
-  database,
-  listingStatus,
-  mutate,
-  proposed,
-  swapTrade,
-  tradeAs,
-  twoTraders,
-} from "./helpers.ts";
+import { accept, balances, CANCEL, CONFIRM, database, listingStatus, mutate, proposed, swapTrade, tradeAs, twoTraders } from "./helpers.ts";
 
 const N = 10;
 

@@ -4,18 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { GraphQLResponse, TestUser } from "../harness/client.ts";
 import { disagreements } from "./consistency.ts";
 import { markTrades, startTradeKiller, unmarkTrades } from "./kills.ts";
-import {
-  ACCEPT,
-  adminClient,
-  balances,
-  CONFIRM,
-  database,
-  type Payload,
-  RECONCILIATION,
-  type Reconciled,
-  recoverTrades,
-  swapTrade,
-} from "./helpers.ts";
+import { ACCEPT, adminClient, balances, CONFIRM, database, type Payload, RECONCILIATION, type Reconciled, recoverTrades, swapTrade } from "./helpers.ts";
 
 const TRADES = 8;
 /** Kills in all, whatever the machine's speed: enough to land in every step, few enough to end. */
@@ -144,9 +133,7 @@ describe("database connections killed during accepts and completions", () => {
     expect(await disagreements(ids)).toEqual([]);
 
     // Without kills, every trade can be finished: accepted (a new click) if it is not yet, then confirmed.
-    await Promise.all(
-      cases.filter((c) => byId.get(c.id)!.status === "PROPOSED").map((c) => c.bob.client.request(ACCEPT, { id: c.id, key: randomUUID() })),
-    );
+    await Promise.all(cases.filter((c) => byId.get(c.id)!.status === "PROPOSED").map((c) => c.bob.client.request(ACCEPT, { id: c.id, key: randomUUID() })));
     await Promise.all(cases.flatMap((c) => [c.ann.client.request(CONFIRM, { id: c.id }), c.bob.client.request(CONFIRM, { id: c.id })]));
     expect(await disagreements(ids)).toEqual([]);
     expect((await rowsOf(ids)).filter((r) => r.status !== "COMPLETED")).toEqual([]);

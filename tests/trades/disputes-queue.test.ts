@@ -80,7 +80,9 @@ async function partyDispute(reason: string) {
 
 async function untilResolvedNotice(user: TestUser, tradeId: string): Promise<string> {
   for (let i = 0; i < 150; i++) {
-    const { notifications } = await user.client.data<{ notifications: { edges: { node: { kind: string; message: string; trade: { id: string } | null } }[] } }>(INBOX);
+    const { notifications } = await user.client.data<{ notifications: { edges: { node: { kind: string; message: string; trade: { id: string } | null } }[] } }>(
+      INBOX,
+    );
     const found = notifications.edges.find((e) => e.node.kind === "TRADE_RESOLVED" && e.node.trade?.id === tradeId);
     if (found) return found.node.message;
     await new Promise((r) => setTimeout(r, 100));
@@ -165,7 +167,11 @@ describe("the disputes queue", { timeout: 60_000 }, () => {
     const reason = "Both photos show the lamp working at hand-over.";
     const blank = await admin.client.data<{ resolveDispute: { errors: unknown[] } }>(RESOLVE, { id, outcome: "COMPLETE", reason: "  " });
     expect(blank.resolveDispute.errors).toEqual([expect.objectContaining({ code: "INVALID_INPUT", field: "reason" })]);
-    const resolved = await admin.client.data<{ resolveDispute: { trade: { status: string }; errors: unknown[] } }>(RESOLVE, { id, outcome: "COMPLETE", reason });
+    const resolved = await admin.client.data<{ resolveDispute: { trade: { status: string }; errors: unknown[] } }>(RESOLVE, {
+      id,
+      outcome: "COMPLETE",
+      reason,
+    });
     expect(resolved.resolveDispute).toMatchObject({ trade: { status: "RESOLVED" }, errors: [] });
 
     const [toAnn, toBob] = await Promise.all([untilResolvedNotice(ann, id), untilResolvedNotice(bob, id)]);
@@ -175,7 +181,13 @@ describe("the disputes queue", { timeout: 60_000 }, () => {
     const queue = await adminClient();
     expect((await allDisputes(queue, "OPEN")).some((d) => d.id === id)).toBe(false);
     const done = (await allDisputes(queue, "RESOLVED")).find((d) => d.id === id);
-    expect(done).toMatchObject({ resolution: "COMPLETE", resolvedBy: { id: admin.id }, resolutionReason: reason, reason: "The lamp flickers", openedBy: "PARTY" });
+    expect(done).toMatchObject({
+      resolution: "COMPLETE",
+      resolvedBy: { id: admin.id },
+      resolutionReason: reason,
+      reason: "The lamp flickers",
+      openedBy: "PARTY",
+    });
     expect(done!.trade.status).toBe("RESOLVED");
     // Taking a resolved dispute is refused, as data.
     expect((await admin.client.data<Take>(TAKE, { id })).takeDispute.errors).toEqual([expect.objectContaining({ code: "INVALID_STATE" })]);

@@ -3,18 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { GraphQLResponse, TestUser } from "../harness/client.ts";
 import { disagreements } from "./consistency.ts";
 import { clearFaults, installFaults, killCount } from "./faults.ts";
-import {
-  ACCEPT,
-  adminClient,
-  balances,
-  CONFIRM,
-  database,
-  type Payload,
-  RECONCILIATION,
-  type Reconciled,
-  recoverTrades,
-  swapTrade,
-} from "./helpers.ts";
+import { ACCEPT, adminClient, balances, CONFIRM, database, type Payload, RECONCILIATION, type Reconciled, recoverTrades, swapTrade } from "./helpers.ts";
 
 const TRADES = 8;
 
@@ -62,7 +51,7 @@ describe("faults in the middle of accepts and completions", () => {
     const outcomes: Record<string, number> = {};
     const tally = (res: GraphQLResponse<Record<string, Payload>>) => {
       const payload = res.data ? Object.values(res.data)[0] : undefined;
-      const key = res.errors?.length ? `graphql:${res.errors[0]?.extensions?.code}` : payload?.errors[0]?.code ?? "ok";
+      const key = res.errors?.length ? `graphql:${res.errors[0]?.extensions?.code}` : (payload?.errors[0]?.code ?? "ok");
       outcomes[key] = (outcomes[key] ?? 0) + 1;
     };
     try {
@@ -71,9 +60,7 @@ describe("faults in the middle of accepts and completions", () => {
         cases.flatMap((c) => [attempt(c.bob, ACCEPT, { id: c.id, key: c.acceptKey }), attempt(c.bob, ACCEPT, { id: c.id, key: c.acceptKey })]),
       );
       accepts.forEach(tally);
-      const confirms = await Promise.all(
-        cases.flatMap((c) => [attempt(c.ann, CONFIRM, { id: c.id }), attempt(c.bob, CONFIRM, { id: c.id })]),
-      );
+      const confirms = await Promise.all(cases.flatMap((c) => [attempt(c.ann, CONFIRM, { id: c.id }), attempt(c.bob, CONFIRM, { id: c.id })]));
       confirms.forEach(tally);
     } finally {
       await clearFaults(ids);

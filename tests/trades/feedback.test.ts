@@ -59,7 +59,10 @@ describe("User.feedback", () => {
     // One member reviewed by three partners, one trade each.
     const { subject } = await reviewed(5, "first");
     const more = [];
-    for (const [rating, comment] of [[3, "second"], [2, "third"]] as const) {
+    for (const [rating, comment] of [
+      [3, "second"],
+      [2, "third"],
+    ] as const) {
       const { ann, trade } = await swapTradeWith(subject);
       more.push(ann);
       expect((await mutate(ann, FEEDBACK, { tradeId: trade.id, rating, comment })).errors).toEqual([]);

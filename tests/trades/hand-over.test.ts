@@ -28,7 +28,8 @@ const share = async (client: GatewayClient, tradeId: string, point: { lat: numbe
   (await client.data<{ shareHandOverPoint: Shared }>(SHARE, { tradeId, point, note })).shareHandOverPoint;
 const pointAs = async (client: GatewayClient, id: string) =>
   (await client.data<{ trade: { status: string; handOverPoint: Point | null } | null }>(TRADE, { id })).trade;
-const stored = async (tradeId: string) => (await database()<{ n: number }[]>`select count(*)::int as n from trades.hand_over_points where trade_id = ${tradeId}`)[0]!.n;
+const stored = async (tradeId: string) =>
+  (await database()<{ n: number }[]>`select count(*)::int as n from trades.hand_over_points where trade_id = ${tradeId}`)[0]!.n;
 
 describe("hand-over point", () => {
   let ann: TestUser;
@@ -68,7 +69,9 @@ describe("hand-over point", () => {
 
     // Bad points and notes are refused, naming the field; a new share replaces the old.
     expect((await share(ann.client, trade.id, { lat: 91, lon: 5 })).errors).toEqual([expect.objectContaining({ code: "INVALID_INPUT", field: "point.lat" })]);
-    expect((await share(ann.client, trade.id, { lat: 52, lon: -181 })).errors).toEqual([expect.objectContaining({ code: "INVALID_INPUT", field: "point.lon" })]);
+    expect((await share(ann.client, trade.id, { lat: 52, lon: -181 })).errors).toEqual([
+      expect.objectContaining({ code: "INVALID_INPUT", field: "point.lon" }),
+    ]);
     expect((await share(ann.client, trade.id, DOOR, "x\u0000")).errors).toEqual([expect.objectContaining({ code: "INVALID_INPUT", field: "note" })]);
     const moved = await share(ann.client, trade.id, { lat: 52.1, lon: 5.2 });
     expect(moved.trade!.handOverPoint).toEqual({ lat: 52.1, lon: 5.2, note: null, sharedBy: { id: ann.id }, sharedAt: expect.any(String) });

@@ -203,7 +203,9 @@ describe("the confirmation deadline", () => {
     await Promise.all([untilNotified(ann, "TRADE_DISPUTED", id), untilNotified(bob, "TRADE_DISPUTED", id)]);
     // Sweeping again changes nothing more.
     await recoverTrades();
-    expect((await bob.client.data<{ trade: { events: { kind: string }[] } }>(DEADLINE, { id })).trade.events.filter((e) => e.kind === "DISPUTED")).toHaveLength(1);
+    expect((await bob.client.data<{ trade: { events: { kind: string }[] } }>(DEADLINE, { id })).trade.events.filter((e) => e.kind === "DISPUTED")).toHaveLength(
+      1,
+    );
   });
 });
 
@@ -245,9 +247,7 @@ describe("input limits", () => {
 
     expect((await accept(bob, trade.id)).errors).toEqual([]);
     for (const reason of ["x".repeat(1001), "Broken\u0000", "\u202e"]) {
-      expect((await mutate(ann, DISPUTE, { id: trade.id, reason })).errors).toEqual([
-        expect.objectContaining({ code: "INVALID_INPUT", field: "reason" }),
-      ]);
+      expect((await mutate(ann, DISPUTE, { id: trade.id, reason })).errors).toEqual([expect.objectContaining({ code: "INVALID_INPUT", field: "reason" })]);
     }
     expect((await tradeAs(ann, trade.id))!.status).toBe("ACCEPTED");
     expect((await mutate(ann, DISPUTE, { id: trade.id, reason: "It was not as described.\nThe legs are missing." })).errors).toEqual([]);

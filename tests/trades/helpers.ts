@@ -89,7 +89,10 @@ export async function listingStatus(user: TestUser, id: string): Promise<string>
 
 /** Two funded users (100 credits each), each with `listings` ACTIVE listings. */
 /** `existingBob`: a member already funded, to trade again (new listings on both sides). */
-export async function twoTraders(listings = 1, existingBob?: TestUser): Promise<{ ann: TestUser; bob: TestUser; annListings: string[]; bobListings: string[] }> {
+export async function twoTraders(
+  listings = 1,
+  existingBob?: TestUser,
+): Promise<{ ann: TestUser; bob: TestUser; annListings: string[]; bobListings: string[] }> {
   const [ann, bob] = await Promise.all([fundedUser(), existingBob ?? fundedUser()]);
   const make = (u: TestUser) => Promise.all(Array.from({ length: listings }, () => createListing(u).then((l) => l.id)));
   const [annListings, bobListings] = await Promise.all([make(ann), make(bob)]);

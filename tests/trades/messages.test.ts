@@ -90,7 +90,9 @@ describe("trade messages", () => {
     const once = await send(bob.client, trade.id, "See you Saturday", key);
     const again = await send(bob.client, trade.id, "See you Saturday", key);
     expect(again.message!.id).toBe(once.message!.id);
-    expect((await send(bob.client, trade.id, "See you Sunday", key)).errors).toEqual([expect.objectContaining({ code: "IDEMPOTENCY_CONFLICT", field: "idempotencyKey" })]);
+    expect((await send(bob.client, trade.id, "See you Sunday", key)).errors).toEqual([
+      expect.objectContaining({ code: "IDEMPOTENCY_CONFLICT", field: "idempotencyKey" }),
+    ]);
     expect((await read(ann.client, trade.id)).trade!.messages.totalCount).toBe(5);
 
     // Closed: nothing more is sent (the sends above, on the open trade, are the control); the conversation stays readable.
@@ -120,7 +122,11 @@ describe("trade messages", () => {
       await socket.dispose();
     }
 
-    const told = await eventually("ann's TRADE_MESSAGE notification", () => unreadAbout(ann, trade.id), (n) => n.length > 0);
+    const told = await eventually(
+      "ann's TRADE_MESSAGE notification",
+      () => unreadAbout(ann, trade.id),
+      (n) => n.length > 0,
+    );
     expect(told).toHaveLength(1);
     // A burst while it is unread adds nothing: every notify job for ann has run, and still one.
     for (const body of ["Saturday?", "Or Sunday."]) expect((await send(bob.client, trade.id, body)).errors).toEqual([]);
@@ -133,7 +139,11 @@ describe("trade messages", () => {
     // Once read, the next message is a new notification (the control of the collapse above).
     expect(await ann.client.data(MARK_READ, { ids: told.map((n) => n.id) })).toEqual({ markNotificationsRead: 1 });
     expect((await send(bob.client, trade.id, "Sunday then.")).errors).toEqual([]);
-    const next = await eventually("a new notification after reading", () => unreadAbout(ann, trade.id), (n) => n.length > 0);
+    const next = await eventually(
+      "a new notification after reading",
+      () => unreadAbout(ann, trade.id),
+      (n) => n.length > 0,
+    );
     expect(next).toHaveLength(1);
     expect(next[0]!.id).not.toBe(told[0]!.id);
   });
@@ -170,7 +180,9 @@ describe("trade messages", () => {
     expect((await send(dave.client, trade.id, "Dave's question")).errors).toEqual([]);
     expect((await send(ann.client, trade.id, "Ann's answer")).errors).toEqual([]);
 
-    const { exportTradeRecords } = await asService<{ exportTradeRecords: string }>("trades", `query ($id: ID!) { exportTradeRecords(userId: $id) }`, { id: dave.id });
+    const { exportTradeRecords } = await asService<{ exportTradeRecords: string }>("trades", `query ($id: ID!) { exportTradeRecords(userId: $id) }`, {
+      id: dave.id,
+    });
     const section = JSON.parse(exportTradeRecords) as { fields: Record<string, string>; records: { messages: { tradeId: string; body: string }[] } };
     expect(section.records.messages).toEqual([expect.objectContaining({ tradeId: trade.id, body: "Dave's question" })]);
     expect(section.fields["messages[]"]).toBeDefined();

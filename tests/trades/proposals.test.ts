@@ -1,7 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser } from "../harness/client.ts";
-import { adminClient, CANCEL, COUNTER, createListing, DECLINE, mutate, propose, proposed, TRADE, TRADE_FIELDS, tradeAs, twoTraders, type TradeData } from "./helpers.ts";
+import {
+  adminClient,
+  CANCEL,
+  COUNTER,
+  createListing,
+  DECLINE,
+  mutate,
+  propose,
+  proposed,
+  TRADE,
+  TRADE_FIELDS,
+  tradeAs,
+  twoTraders,
+  type TradeData,
+} from "./helpers.ts";
 
 describe("proposeTrade", () => {
   it("refuses bad terms as data, naming the field", async () => {
@@ -141,10 +155,7 @@ describe("who sees a trade", () => {
     const trade = await proposed(ann, { recipientId: bob.id, requestedListingIds: bobListings, offeredCredits: 3 });
     const { trade: full } = await bob.client.data<{
       trade: TradeData & { proposer: { displayName: string }; requestedListings: { title: string; owner: { id: string } }[] };
-    }>(
-      `query ($id: ID!) { trade(id: $id) { ${TRADE_FIELDS} proposer { displayName } requestedListings { title owner { id } } } }`,
-      { id: trade.id },
-    );
+    }>(`query ($id: ID!) { trade(id: $id) { ${TRADE_FIELDS} proposer { displayName } requestedListings { title owner { id } } } }`, { id: trade.id });
     expect(full.proposer.displayName).toBe(ann.displayName);
     expect(full.requestedListings[0]).toMatchObject({ title: "Oak dining table", owner: { id: bob.id } });
   });

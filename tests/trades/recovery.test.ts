@@ -18,7 +18,10 @@ describe("recovery of a trade left between steps", { timeout: 120_000 }, () => {
     await installFaults([id], { ledger: 0, listings: 0, trades: 0, finish: 1 });
     const key = randomUUID();
     try {
-      const res = await bob.client.request<{ acceptTrade: { errors: { code: string }[] } }>(`mutation ($id: ID!, $key: String!) { acceptTrade(id: $id, idempotencyKey: $key) { errors { code } } }`, { id, key });
+      const res = await bob.client.request<{ acceptTrade: { errors: { code: string }[] } }>(
+        `mutation ($id: ID!, $key: String!) { acceptTrade(id: $id, idempotencyKey: $key) { errors { code } } }`,
+        { id, key },
+      );
       expect(res.errors?.[0]?.extensions?.code ?? res.data?.acceptTrade.errors[0]?.code).toBeDefined();
       // Half-way: the holds and reservations are in place, the trade still says PROPOSED, pending.
       expect(await tradeAs(ann, id)).toMatchObject({ status: "PROPOSED", pending: true });

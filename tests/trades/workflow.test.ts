@@ -1,15 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  accept,
-  balances,
-  CONFIRM,
-  FEEDBACK,
-  mutate,
-  proposed,
-  listingStatus,
-  tradeAs,
-  twoTraders,
-} from "./helpers.ts";
+import { accept, balances, CONFIRM, FEEDBACK, mutate, proposed, listingStatus, tradeAs, twoTraders } from "./helpers.ts";
 
 describe("a trade from proposal to feedback", () => {
   it("holds credits and reserves listings on accept, settles and hands over on completion", async () => {
@@ -56,7 +46,10 @@ describe("a trade from proposal to feedback", () => {
 
     const fb = await mutate(ann, FEEDBACK, { tradeId: trade.id, rating: 4, comment: " Lovely lamp " });
     expect(fb).toMatchObject({ feedback: { rating: 4, comment: "Lovely lamp" }, errors: [] });
-    const again = await ann.client.data<{ leaveFeedback: { errors: { code: string; message: string; field: string | null }[] } }>(FEEDBACK, { tradeId: trade.id, rating: 5 });
+    const again = await ann.client.data<{ leaveFeedback: { errors: { code: string; message: string; field: string | null }[] } }>(FEEDBACK, {
+      tradeId: trade.id,
+      rating: 5,
+    });
     expect(again.leaveFeedback.errors).toEqual([expect.objectContaining({ code: "ALREADY_GIVEN", field: "tradeId" })]);
     const { user } = await ann.client.data(`query ($id: ID!) { user(id: $id) { rating completedTrades } }`, { id: bob.id });
     expect(user).toEqual({ rating: 4, completedTrades: 1 });

@@ -58,7 +58,9 @@ export async function subscribeThroughSubgraph(args: ExecutionArgs, deps: Subscr
     working = working.then(async () => push({ result: await complete(event) }));
   };
   // Who and what, for sharing a run with the same member's identical subscriptions (inFlight).
-  const selectionKey = rest ? [context.caller?.userId ?? "", context.caller?.role ?? "", print(args.document), args.operationName ?? "", JSON.stringify(variables)].join("\u0000") : null;
+  const selectionKey = rest
+    ? [context.caller?.userId ?? "", context.caller?.role ?? "", print(args.document), args.operationName ?? "", JSON.stringify(variables)].join("\u0000")
+    : null;
   const complete = (event: FormattedExecutionResult): Promise<ExecutionResult> => {
     if (!selectionKey || !event.data) return completeOnce(event);
     const key = `${selectionKey}\u0000${JSON.stringify(event)}`;
@@ -79,7 +81,14 @@ export async function subscribeThroughSubgraph(args: ExecutionArgs, deps: Subscr
       metrics: {},
       logger: deps.log,
     } as unknown as GatewayGraphQLRequestContext<GatewayContext>;
-    const response = await executeQueryPlan({ kind: "QueryPlan", node }, services, requestContext, operationContext, planner.supergraphSchema, planner.apiSchema);
+    const response = await executeQueryPlan(
+      { kind: "QueryPlan", node },
+      services,
+      requestContext,
+      operationContext,
+      planner.supergraphSchema,
+      planner.apiSchema,
+    );
     return response as ExecutionResult;
   };
 

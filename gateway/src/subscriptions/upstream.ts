@@ -1,6 +1,15 @@
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
-import { apiError, GATEWAY_SERVICE, signCallerToken, SUBGRAPH_MESSAGE_MAX_BYTES, type Caller, type CallerKeys, type Logger, type SubgraphName } from "@localex/common";
+import {
+  apiError,
+  GATEWAY_SERVICE,
+  signCallerToken,
+  SUBGRAPH_MESSAGE_MAX_BYTES,
+  type Caller,
+  type CallerKeys,
+  type Logger,
+  type SubgraphName,
+} from "@localex/common";
 
 /** Room left in each message for graphql-ws's framing (type, id) around the payload we measure. */
 const FRAME_ALLOWANCE_BYTES = 256;

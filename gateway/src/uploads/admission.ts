@@ -11,7 +11,11 @@ type Admit = NonNullable<UploadIntake["admit"]>;
  * to be refused), with fewer than UPLOAD_CONCURRENCY_PER_MEMBER of their uploads in progress on
  * any gateway. Each upload holds a slot until its request is over.
  */
-export function uploadAdmission(config: Pick<PieceConfig<"gateway">, "uploads" | "auth">, slots: ConcurrencyLimiter, ended: Pick<EndedSessions, "check">): Admit {
+export function uploadAdmission(
+  config: Pick<PieceConfig<"gateway">, "uploads" | "auth">,
+  slots: ConcurrencyLimiter,
+  ended: Pick<EndedSessions, "check">,
+): Admit {
   const limit = config.uploads.concurrencyPerMember;
   return async (request) => {
     let caller;

@@ -29,4 +29,3 @@ function statusOf(error: unknown): number | undefined {
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-

@@ -175,7 +175,10 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
   log(`both have ${WELCOME_CREDITS} welcome credits`);
 
   // Ben forgot his password: a link by mail, a new password (every session ends), a new sign-in.
-  expectNoErrors("requestPasswordReset", (await ben.client.withToken(undefined).request(RequestPasswordResetDocument, { email: ben.email })).requestPasswordReset);
+  expectNoErrors(
+    "requestPasswordReset",
+    (await ben.client.withToken(undefined).request(RequestPasswordResetDocument, { email: ben.email })).requestPasswordReset,
+  );
   const newPassword = "a brand new battery staple";
   const token = await options.resetToken(ben.email);
   expectNoErrors("resetPassword", (await ben.client.withToken(undefined).request(ResetPasswordDocument, { token, newPassword })).resetPassword);
@@ -227,7 +230,11 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     });
     const trade = expectNoErrors("proposeTrade", proposal.proposeTrade).trade!;
     log(`Ben proposed trade ${trade.id}: 20 credits for the drill`);
-    const sent = await ben.client.request(SendTradeMessageDocument, { tradeId: trade.id, body: "Does it come with the charger?", idempotencyKey: `journey-${run}-m1` });
+    const sent = await ben.client.request(SendTradeMessageDocument, {
+      tradeId: trade.id,
+      body: "Does it come with the charger?",
+      idempotencyKey: `journey-${run}-m1`,
+    });
     expectNoErrors("sendTradeMessage", sent.sendTradeMessage);
 
     const about = (status: string) => (r: { data?: unknown }) => {
@@ -236,7 +243,10 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     };
     const receivedLive = (await trades.until(about("PROPOSED"), "the proposal, live")).data.tradeUpdated;
     const notification = (
-      await notifications.until((r) => (r.data as NotificationAddedSubscription | undefined)?.notificationAdded.trade?.id === trade.id, "the TRADE_PROPOSED notification")
+      await notifications.until(
+        (r) => (r.data as NotificationAddedSubscription | undefined)?.notificationAdded.trade?.id === trade.id,
+        "the TRADE_PROPOSED notification",
+      )
     ).data.notificationAdded;
     log(`Ann received it live: ${receivedLive.status} from ${receivedLive.proposer?.displayName ?? "(unavailable)"}; notification "${notification.message}"`);
 
@@ -244,7 +254,10 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
       const { trade: talk } = await ann.client.request(TradeConversationDocument, { id: trade.id, first: 20 });
       return talk?.messages?.totalCount ? talk.messages : null;
     });
-    expectNoErrors("sendTradeMessage", (await ann.client.request(SendTradeMessageDocument, { tradeId: trade.id, body: "Yes, and both batteries." })).sendTradeMessage);
+    expectNoErrors(
+      "sendTradeMessage",
+      (await ann.client.request(SendTradeMessageDocument, { tradeId: trade.id, body: "Yes, and both batteries." })).sendTradeMessage,
+    );
     log(`Ann read "${asked.edges[0]?.node.body}" from ${asked.edges[0]?.node.author.displayName} and answered`);
 
     const countered = expectNoErrors(
@@ -260,7 +273,10 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
 
     // Where to meet: exact, for Ben only (listings show a point within about 500 m).
     const meet = { lat: 52.09123, lon: 5.12187 };
-    expectNoErrors("shareHandOverPoint", (await ann.client.request(ShareHandOverPointDocument, { tradeId: trade.id, point: meet, note: "Blue door, ring twice" })).shareHandOverPoint);
+    expectNoErrors(
+      "shareHandOverPoint",
+      (await ann.client.request(ShareHandOverPointDocument, { tradeId: trade.id, point: meet, note: "Blue door, ring twice" })).shareHandOverPoint,
+    );
     const { trade: agreed } = await ben.client.request(TradeConversationDocument, { id: trade.id, first: 20 });
     const handOver = agreed?.handOverPoint;
     if (!handOver) throw new Error("Ben does not see the hand-over point");
@@ -275,7 +291,9 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     expectNoErrors("leaveFeedback", left.leaveFeedback);
     const { user: profile } = await anonymous.request(MemberProfileDocument, { id: ann.id, first: 5 });
     const feedback = profile?.feedback?.edges[0]?.node;
-    log(`Ben left feedback; anyone reads it on Ann's profile: ${feedback?.rating}/5 "${feedback?.comment}" by ${feedback?.author.displayName} (rating ${profile?.rating})`);
+    log(
+      `Ben left feedback; anyone reads it on Ann's profile: ${feedback?.rating}/5 "${feedback?.comment}" by ${feedback?.author.displayName} (rating ${profile?.rating})`,
+    );
 
     // A thank-you: Ben finds Ann by her handle and sends credits to it (a member sends their
     // welcome credits to another only after a completed trade).
@@ -283,7 +301,10 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     const foundAnn = members.edges[0]?.node;
     if (foundAnn?.id !== ann.id) throw new Error(`looking up @${ann.handle} found ${JSON.stringify(members.edges.map((e) => e.node))}`);
     log(`Ben found @${foundAnn.handle} (${foundAnn.displayName}) among ${members.totalCount} member(s)`);
-    const thanks = await ben.client.request(TransferCreditsDocument, { idempotencyKey: `journey-${run}-thanks`, input: { toHandle: ann.handle, amount: 5, memo: "Thanks for the drill!" } });
+    const thanks = await ben.client.request(TransferCreditsDocument, {
+      idempotencyKey: `journey-${run}-thanks`,
+      input: { toHandle: ann.handle, amount: 5, memo: "Thanks for the drill!" },
+    });
     expectNoErrors("transferCredits", thanks.transferCredits);
     log(`Ben sent Ann ${thanks.transferCredits.transfer?.amount} credits: "${thanks.transferCredits.transfer?.memo}"`);
 

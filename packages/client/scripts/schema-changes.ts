@@ -9,7 +9,10 @@ const hasBaseline = existsSync(releasedSchemaFile);
 if (process.argv.includes("--release")) {
   const breaking = hasBaseline ? (await schemaChanges()).filter((c) => c.level === "BREAKING") : [];
   await releaseSchema();
-  console.log(`${relative(root, releasedSchemaFile)} is now ${relative(root, currentSchemaFile)}` + (breaking.length ? `, accepting ${breaking.length} breaking change(s):` : "."));
+  console.log(
+    `${relative(root, releasedSchemaFile)} is now ${relative(root, currentSchemaFile)}` +
+      (breaking.length ? `, accepting ${breaking.length} breaking change(s):` : "."),
+  );
   for (const change of breaking) console.log(`  ${formatChange(change)}`);
 } else if (!hasBaseline) {
   console.error(`There is no released schema at ${relative(root, releasedSchemaFile)}: \`pnpm schema:release\` makes one of the current schema.`);
@@ -17,6 +20,8 @@ if (process.argv.includes("--release")) {
 } else {
   const changes = await schemaChanges();
   const count = (level: string) => changes.filter((c) => c.level === level).length;
-  console.log(`${relative(root, currentSchemaFile)} against ${relative(root, releasedSchemaFile)}: ${count("BREAKING")} breaking, ${count("DANGEROUS")} dangerous, ${count("SAFE")} safe`);
+  console.log(
+    `${relative(root, currentSchemaFile)} against ${relative(root, releasedSchemaFile)}: ${count("BREAKING")} breaking, ${count("DANGEROUS")} dangerous, ${count("SAFE")} safe`,
+  );
   for (const change of changes) console.log(`  ${formatChange(change)}`);
 }

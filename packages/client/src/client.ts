@@ -135,7 +135,10 @@ export class LocalexClient {
   }
 
   /** `never` variables: any document's variables type fits, as they are already in `init.body`. */
-  private async send<TResult>(document: TypedDocumentNode<TResult, never>, init: { headers: Record<string, string>; body: string | FormData }): Promise<TResult> {
+  private async send<TResult>(
+    document: TypedDocumentNode<TResult, never>,
+    init: { headers: Record<string, string>; body: string | FormData },
+  ): Promise<TResult> {
     const response = await (this.options.fetch ?? fetch)(this.options.url, {
       method: "POST",
       headers: {

@@ -27,11 +27,7 @@ export const CALLER_HEADER = "x-localex-caller";
 
 const key = (secret: string) => new TextEncoder().encode(secret);
 
-export async function issueAccessToken(
-  secret: string,
-  caller: Caller,
-  ttlSeconds: number,
-): Promise<{ token: string; expiresAt: Date }> {
+export async function issueAccessToken(secret: string, caller: Caller, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   const token = await new SignJWT({ role: caller.role, sid: caller.sessionId })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -64,11 +60,7 @@ function toCaller(payload: Record<string, unknown>, roles: readonly CallerRole[]
  */
 const verified = new LRUCache<string, Caller>({ max: 20_000, ttlAutopurge: false });
 
-async function cachedVerify(
-  secret: string,
-  token: string,
-  verify: () => Promise<{ caller: Caller; payload: JWTPayload }>,
-): Promise<Caller> {
+async function cachedVerify(secret: string, token: string, verify: () => Promise<{ caller: Caller; payload: JWTPayload }>): Promise<Caller> {
   const cacheKey = `${secret}\u0000${token}`;
   const hit = verified.get(cacheKey);
   if (hit) return hit;
@@ -144,7 +136,9 @@ const signed = new LRUCache<string, string>({ max: 20_000, ttl: 30_000 });
  */
 export async function signCallerToken(keys: CallerKeys, caller: Caller | null, options: CallerTokenOptions): Promise<string> {
   const address = options.clientAddress ?? "";
-  const cacheKey = [keys.id, options.signer, options.audience, address, caller?.userId ?? ANONYMOUS, caller?.role ?? "", caller?.sessionId ?? ""].join("\u0000");
+  const cacheKey = [keys.id, options.signer, options.audience, address, caller?.userId ?? ANONYMOUS, caller?.role ?? "", caller?.sessionId ?? ""].join(
+    "\u0000",
+  );
   const hit = signed.get(cacheKey);
   if (hit) return hit;
   const token = await new SignJWT({ role: caller?.role ?? ANONYMOUS, sid: caller?.sessionId ?? ANONYMOUS, ...(address ? { addr: address } : {}) })

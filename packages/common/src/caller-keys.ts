@@ -122,7 +122,8 @@ function jwkIn(text: string): JsonWebKey | null {
 export function parseSigningKey(text: string): KeyObject {
   const value = text.trim();
   if (value.startsWith("-----BEGIN")) return asEd25519(createPrivateKey(value), "the private key");
-  if (RAW_KEY.test(value)) return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(value, "base64url")]), format: "der", type: "pkcs8" });
+  if (RAW_KEY.test(value))
+    return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(value, "base64url")]), format: "der", type: "pkcs8" });
   const jwk = jwkIn(value);
   if (!jwk?.d) throw new Error("must be an Ed25519 private key: 43 base64url characters, PEM or a JWK with d");
   return asEd25519(createPrivateKey({ key: jwk, format: "jwk" }), "the private key");

@@ -68,7 +68,13 @@ export const storage = z
           forcePathStyle: v.S3_FORCE_PATH_STYLE,
           cdnBaseUrl: v.MEDIA_CDN_BASE_URL,
         }
-      : { driver: "disk" as const, dataDir: v.DATA_DIR, publicUrl: v.MEDIA_PUBLIC_URL, signingSecret: v.MEDIA_SIGNING_SECRET, cdnBaseUrl: v.MEDIA_CDN_BASE_URL },
+      : {
+          driver: "disk" as const,
+          dataDir: v.DATA_DIR,
+          publicUrl: v.MEDIA_PUBLIC_URL,
+          signingSecret: v.MEDIA_SIGNING_SECRET,
+          cdnBaseUrl: v.MEDIA_CDN_BASE_URL,
+        },
   );
 
 /** Media's processing: images, quotas, URLs it hands out, the decoder, scanning, exports. */
@@ -77,20 +83,46 @@ export const media = z
     /** Images over this many pixels (width × height) are refused before decoding. */
     MEDIA_MAX_PIXELS: z.coerce.number().int().min(1).max(1_000_000_000).default(50_000_000),
     /** Bytes of stored media each member may keep. */
-    MEDIA_QUOTA_BYTES: z.coerce.number().int().min(0).default(500 * 1024 * 1024),
+    MEDIA_QUOTA_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(500 * 1024 * 1024),
     /** How long presigned upload and signed download URLs stay valid. */
-    MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 86_400).default(900),
+    MEDIA_URL_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 86_400)
+      .default(900),
     /**
      * Run media's image decoder (the process that parses uploads) as this user and group (gid:
      * the uid's, unless set), so it cannot read the media process's files or /proc. Needs media
      * to run as root (the container's default). Unset: the decoder runs as media's own user.
      */
-    MEDIA_DECODER_UID: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
-    MEDIA_DECODER_GID: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
+    MEDIA_DECODER_UID: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .optional(),
+    MEDIA_DECODER_GID: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .optional(),
     /** clamd for malware scanning: tcp://host:3310 or unix:///path/to/clamd.ctl. Unset: no scanning (said at start-up). */
-    CLAMAV_URL: z.string().regex(/^(tcp:\/\/[^/:]+:\d+|unix:\/\/\/.+)$/, "must be tcp://host:port or unix:///path").optional(),
+    CLAMAV_URL: z
+      .string()
+      .regex(/^(tcp:\/\/[^/:]+:\d+|unix:\/\/\/.+)$/, "must be tcp://host:port or unix:///path")
+      .optional(),
     /** How long a data export's archive stays downloadable before it is deleted. */
-    DATA_EXPORT_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24 * 7),
+    DATA_EXPORT_TTL_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24 * 7),
   })
   .transform((v) => ({
     maxPixels: v.MEDIA_MAX_PIXELS,
@@ -111,17 +143,25 @@ export const search = z
         SEARCH_ENGINE: z.literal("opensearch"),
         OPENSEARCH_URL: httpUrl(requiredWhen("SEARCH_ENGINE=opensearch")),
         /** The alias searches and writes go through; a reindex swaps the index behind it. */
-        OPENSEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be a lower-case index name").default("localex-listings"),
+        OPENSEARCH_INDEX: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]*$/, "must be a lower-case index name")
+          .default("localex-listings"),
       }),
     ],
     { error: (issue) => (issue.code === "invalid_union" ? "must be postgres or opensearch" : undefined) },
   )
-  .transform((v) => (v.SEARCH_ENGINE === "opensearch" ? { engine: "opensearch" as const, url: v.OPENSEARCH_URL, index: v.OPENSEARCH_INDEX } : { engine: "postgres" as const }));
+  .transform((v) =>
+    v.SEARCH_ENGINE === "opensearch" ? { engine: "opensearch" as const, url: v.OPENSEARCH_URL, index: v.OPENSEARCH_INDEX } : { engine: "postgres" as const },
+  );
 
 const priceCommon = {
   NODE_ENV: nodeEnv,
   /** The community's reference currency (ISO 4217), the unit of CREDIT_VALUE_MINOR and of the BTC price. */
-  CREDIT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code, e.g. EUR").default("EUR"),
+  CREDIT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code, e.g. EUR")
+    .default("EUR"),
   /** A BTC price older than this is refreshed before a quote uses it; if it cannot be, quotes answer PRICE_STALE. */
   BTC_PRICE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** How long one request to the ticker may take. */
@@ -138,11 +178,9 @@ export const pricing = z
   .discriminatedUnion(
     "BTC_PRICE_SOURCE",
     [
-      z
-        .object({ ...priceCommon, BTC_PRICE_SOURCE: z.undefined().optional(), CREDIT_VALUE_MINOR: z.string().optional() })
-        .superRefine((v, ctx) => {
-          if (v.CREDIT_VALUE_MINOR !== undefined) problem(ctx, "BTC_PRICE_SOURCE", "is required when CREDIT_VALUE_MINOR is set (fixed or http)");
-        }),
+      z.object({ ...priceCommon, BTC_PRICE_SOURCE: z.undefined().optional(), CREDIT_VALUE_MINOR: z.string().optional() }).superRefine((v, ctx) => {
+        if (v.CREDIT_VALUE_MINOR !== undefined) problem(ctx, "BTC_PRICE_SOURCE", "is required when CREDIT_VALUE_MINOR is set (fixed or http)");
+      }),
       z
         .object({
           ...priceCommon,
@@ -166,7 +204,8 @@ export const pricing = z
   )
   .transform((v) => {
     const common = { currency: v.CREDIT_CURRENCY, maxAgeSeconds: v.BTC_PRICE_MAX_AGE_SECONDS };
-    if (v.BTC_PRICE_SOURCE === "fixed") return { source: "fixed" as const, ...common, creditValueMinor: v.CREDIT_VALUE_MINOR, fixedPriceMinor: v.BTC_FIXED_PRICE_MINOR };
+    if (v.BTC_PRICE_SOURCE === "fixed")
+      return { source: "fixed" as const, ...common, creditValueMinor: v.CREDIT_VALUE_MINOR, fixedPriceMinor: v.BTC_FIXED_PRICE_MINOR };
     if (v.BTC_PRICE_SOURCE === "http")
       return { source: "http" as const, ...common, creditValueMinor: v.CREDIT_VALUE_MINOR, url: v.BTC_PRICE_URL, timeoutSeconds: v.BTC_PRICE_TIMEOUT_SECONDS };
     return { source: "off" as const, ...common };
@@ -176,7 +215,11 @@ export const pricing = z
 export const trades = z
   .object({
     /** How long a proposal or counter-offer stays open before it expires. */
-    TRADE_EXPIRY_HOURS: z.coerce.number().positive().max(24 * 90).default(24 * 7),
+    TRADE_EXPIRY_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 90)
+      .default(24 * 7),
     /** How long an ACCEPTED trade waits for both confirmations before it moves to DISPUTED (escrow is never held forever). */
     TRADE_CONFIRMATION_DAYS: z.coerce.number().positive().max(365).default(14),
     /** How often the recovery sweep looks for trades left between steps and for expired proposals. */
@@ -184,7 +227,11 @@ export const trades = z
     /** How long a driver of a trade's step owns the trade before another may take over. */
     TRADE_SAGA_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     /** How long an admin's claim on a dispute (takeDispute) lasts before another admin may take it. */
-    DISPUTE_CLAIM_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+    DISPUTE_CLAIM_MINUTES: z.coerce
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(30),
   })
   .transform((v) => ({
     expiryHours: v.TRADE_EXPIRY_HOURS,
@@ -205,7 +252,10 @@ export const recalls = z
       .int()
       .min(1)
       .max(1440)
-      .refine((m) => (m < 60 && 60 % m === 0) || (m % 60 === 0 && 24 % (m / 60) === 0), "must divide an hour (1–30) or be whole hours that divide a day (60, 120, 180, 240, 360, 480, 720, 1440)")
+      .refine(
+        (m) => (m < 60 && 60 % m === 0) || (m % 60 === 0 && 24 % (m / 60) === 0),
+        "must divide an hour (1–30) or be whole hours that divide a day (60, 120, 180, 240, 360, 480, 720, 1440)",
+      )
       .default(360),
   })
   .transform((v) => ({ url: v.RECALLS_URL, refreshMinutes: v.RECALLS_REFRESH_MINUTES }));

@@ -27,7 +27,12 @@ export const accounts = z
     ADMIN_EMAILS: z
       .string()
       .default("")
-      .transform((s) => s.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)),
+      .transform((s) =>
+        s
+          .split(",")
+          .map((e) => e.trim().toLowerCase())
+          .filter(Boolean),
+      ),
     /**
      * Past an account's LOGIN_FAILURES_PER_ACCOUNT, an attempt from a device not known for it must
      * come this long after the last one, doubled for each attempt since, up to the maximum.
@@ -35,15 +40,39 @@ export const accounts = z
     LOGIN_BACKOFF_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(1),
     LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     /** How long the email-verification link mailed at registration stays valid. */
-    EMAIL_VERIFICATION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(48 * 3600),
+    EMAIL_VERIFICATION_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .default(48 * 3600),
     /** How long a password-reset link works (it also stops working once the password changes). */
-    PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(30 * 60),
+    PASSWORD_RESET_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(86_400)
+      .default(30 * 60),
     /** How long the link confirming a new email address works (changeEmail → confirmEmailChange). */
-    EMAIL_CHANGE_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(24 * 3600),
+    EMAIL_CHANGE_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(24 * 3600),
     /** How long the undo link mailed to the old address works (undoEmailChange); the old address stays reserved meanwhile. */
-    EMAIL_CHANGE_UNDO_TTL_SECONDS: z.coerce.number().int().min(3600).max(30 * 86_400).default(7 * 86_400),
+    EMAIL_CHANGE_UNDO_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(3600)
+      .max(30 * 86_400)
+      .default(7 * 86_400),
     /** How long a verification request's private documents are kept after the decision (0: deleted at once). */
-    VERIFICATION_DOCUMENT_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 365).default(24 * 7),
+    VERIFICATION_DOCUMENT_RETENTION_HOURS: z.coerce
+      .number()
+      .min(0)
+      .max(24 * 365)
+      .default(24 * 7),
     /** Notifications of one kind within this window go out as one email (a digest). */
     NOTIFICATION_DIGEST_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
   })
@@ -78,7 +107,11 @@ export const mail = z
   .superRefine((v, ctx) => {
     if (v.NODE_ENV !== "production") return;
     if (!v.SMTP_URL)
-      problem(ctx, "SMTP_URL", "is required in production (smtp://user:pass@host:port); without it mail would go to the development inbox, which production does not serve");
+      problem(
+        ctx,
+        "SMTP_URL",
+        "is required in production (smtp://user:pass@host:port); without it mail would go to the development inbox, which production does not serve",
+      );
     if (!v.PUBLIC_APP_URL) problem(ctx, "PUBLIC_APP_URL", "is required in production (the web app's https address that links in mail point to)");
   })
   .transform((v) => ({
@@ -95,7 +128,10 @@ export const push = z
     /** Web Push (VAPID): the key pair and a contact (mailto: or https:) push services may reach. */
     VAPID_PUBLIC_KEY: z.string().min(20).default(DEV_VAPID_PUBLIC_KEY),
     VAPID_PRIVATE_KEY: z.string().min(20).default(DEV_VAPID_PRIVATE_KEY),
-    VAPID_SUBJECT: z.string().regex(/^(mailto:|https:)/, "must be a mailto: or https: URL").default("mailto:dev@localex.invalid"),
+    VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:|https:)/, "must be a mailto: or https: URL")
+      .default("mailto:dev@localex.invalid"),
     /**
      * The hosts push endpoints may be on, comma-separated (`*.example.org`: any name under it).
      * A subscription elsewhere is refused at registration (PUSH_ENDPOINT_NOT_ALLOWED) and never sent to.
@@ -103,7 +139,12 @@ export const push = z
     PUSH_ENDPOINT_HOSTS: z
       .string()
       .default(PUBLIC_PUSH_SERVICE_HOSTS.join(","))
-      .transform((s) => s.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(",")
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(PUSH_HOST_PATTERN, "each must be a host name or *.domain")).min(1, "must name at least one host")),
     /**
      * Development and tests only: push endpoints on this machine (localhost, 127.0.0.1, ::1) are

@@ -27,7 +27,13 @@ export const app = z
     /** Local state: the embedded PostgreSQL, the disk driver's media. */
     DATA_DIR: z.string().default(".data"),
   })
-  .transform((v) => ({ env: v.NODE_ENV, logLevel: v.LOG_LEVEL, shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS, metricsToken: v.METRICS_TOKEN, dataDir: v.DATA_DIR }));
+  .transform((v) => ({
+    env: v.NODE_ENV,
+    logLevel: v.LOG_LEVEL,
+    shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
+    metricsToken: v.METRICS_TOKEN,
+    dataDir: v.DATA_DIR,
+  }));
 
 /** The gateway's public side. */
 export const server = z
@@ -74,7 +80,11 @@ export const server = z
   })
   .superRefine((v, ctx) => {
     if (v.NODE_ENV === "production" && parseTrustProxy(v.TRUST_PROXY) === true)
-      problem(ctx, "TRUST_PROXY", "true (believe anyone's X-Forwarded-For) is refused in production; set the hop count of your proxies or their addresses/CIDRs");
+      problem(
+        ctx,
+        "TRUST_PROXY",
+        "true (believe anyone's X-Forwarded-For) is refused in production; set the hop count of your proxies or their addresses/CIDRs",
+      );
   })
   .transform((v) => ({
     host: v.HOST,
@@ -130,13 +140,19 @@ export const subgraphsFor = (piece: Piece) =>
       if (v.NODE_ENV !== "production" || (piece !== "gateway" && !isSubgraph(piece))) return;
       for (const peer of peersOf(piece))
         if (!v[urlVariable(peer)])
-          problem(ctx, urlVariable(peer), `is required in production to serve ${piece} (where ${peer} listens); without it a call would go to a loopback default`);
+          problem(
+            ctx,
+            urlVariable(peer),
+            `is required in production to serve ${piece} (where ${peer} listens); without it a call would go to a loopback default`,
+          );
     })
     .transform((v) => ({
       host: v.SUBGRAPH_HOST,
       ports: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, v[portVariable(name)]])) as Record<SubgraphName, number>,
       /** The subgraphs whose <NAME>_URL is set: they run elsewhere. */
-      urls: Object.fromEntries(SUBGRAPH_NAMES.flatMap((name) => (v[urlVariable(name)] ? [[name, v[urlVariable(name)]]] : []))) as Partial<Record<SubgraphName, string>>,
+      urls: Object.fromEntries(SUBGRAPH_NAMES.flatMap((name) => (v[urlVariable(name)] ? [[name, v[urlVariable(name)]]] : []))) as Partial<
+        Record<SubgraphName, string>
+      >,
     }));
 
 const databaseVariables = {
@@ -182,7 +198,12 @@ export const rateLimits = z
       RATE_LIMIT_NAMES.map((name) => [`RATE_LIMIT_${name}`, z.string().regex(RATE_LIMIT_PATTERN, "must be <count>/<seconds>, e.g. 10/60").optional()]),
     ) as Record<`RATE_LIMIT_${RateLimitName}`, z.ZodOptional<z.ZodString>>,
   )
-  .transform((v) => Object.fromEntries(RATE_LIMIT_NAMES.flatMap((name) => (v[`RATE_LIMIT_${name}`] ? [[name, v[`RATE_LIMIT_${name}`]]] : []))) as Partial<Record<RateLimitName, string>>);
+  .transform(
+    (v) =>
+      Object.fromEntries(RATE_LIMIT_NAMES.flatMap((name) => (v[`RATE_LIMIT_${name}`] ? [[name, v[`RATE_LIMIT_${name}`]]] : []))) as Partial<
+        Record<RateLimitName, string>
+      >,
+  );
 
 /**
  * Caller-token keys (Ed25519): their form anywhere; in production, a piece's own private key and
@@ -231,11 +252,19 @@ export const callersFor = (piece: Piece) =>
 
       if (v.NODE_ENV !== "production") return;
       if (v.CALLER_KEY_SEED)
-        problem(ctx, "CALLER_KEY_SEED", "is for development and tests only (every service's key derives from it, so its holder could sign as any); give each piece its own CALLER_SIGNING_KEY (pnpm caller-keys)");
+        problem(
+          ctx,
+          "CALLER_KEY_SEED",
+          "is for development and tests only (every service's key derives from it, so its holder could sign as any); give each piece its own CALLER_SIGNING_KEY (pnpm caller-keys)",
+        );
       if ((piece === "gateway" || isSubgraph(piece)) && !v.CALLER_SIGNING_KEY)
         problem(ctx, "CALLER_SIGNING_KEY", `is required in production: ${piece}'s own private key (pnpm caller-keys prints a set)`);
       if (isSubgraph(piece) && !v.CALLER_PUBLIC_KEYS)
-        problem(ctx, "CALLER_PUBLIC_KEYS", "is required in production: the public key of the gateway and of each service that calls this one (gateway=<key>,trades=<key>,…)");
+        problem(
+          ctx,
+          "CALLER_PUBLIC_KEYS",
+          "is required in production: the public key of the gateway and of each service that calls this one (gateway=<key>,trades=<key>,…)",
+        );
       else if (isSubgraph(piece) && publicKeys && !publicKeys.has("gateway"))
         problem(ctx, "CALLER_PUBLIC_KEYS", "must name the gateway's key (gateway=<key>): every client's request comes signed by it");
     })
@@ -245,7 +274,8 @@ export const callersFor = (piece: Piece) =>
 export const auth = z
   .object({ NODE_ENV: nodeEnv, JWT_SECRET: secret.default(DEV_JWT_SECRET) })
   .superRefine((v, ctx) => {
-    if (v.NODE_ENV === "production" && v.JWT_SECRET === DEV_JWT_SECRET) problem(ctx, "JWT_SECRET", "the development default is refused in production; set a random secret");
+    if (v.NODE_ENV === "production" && v.JWT_SECRET === DEV_JWT_SECRET)
+      problem(ctx, "JWT_SECRET", "the development default is refused in production; set a random secret");
   })
   .transform((v) => ({ jwtSecret: v.JWT_SECRET }));
 
@@ -265,16 +295,31 @@ export const uploads = z
      * The slowest an upload's bytes may arrive (gateway multipart intake, the disk driver's PUT),
      * averaged over each UPLOAD_RATE_WINDOW_SECONDS; slower is refused (408 UPLOAD_TOO_SLOW).
      */
-    UPLOAD_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(1).max(1024 ** 3).default(8 * 1024),
+    UPLOAD_MIN_BYTES_PER_SECOND: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1024 ** 3)
+      .default(8 * 1024),
     UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().min(1).max(300).default(20),
     /** The longest one upload request may take to arrive, whatever its pace. */
     UPLOAD_MAX_SECONDS: z.coerce.number().min(1).max(3600).default(300),
     /** Multipart uploads one member may have in progress at once (counted in Redis across gateways, when set). */
     UPLOAD_CONCURRENCY_PER_MEMBER: z.coerce.number().int().min(1).max(64).default(4),
     /** Largest image upload, in bytes. */
-    MEDIA_MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(25 * 1024 * 1024),
+    MEDIA_MAX_IMAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 ** 3)
+      .default(25 * 1024 * 1024),
     /** Largest private document (PDF) upload, in bytes. */
-    MEDIA_MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(10 * 1024 * 1024),
+    MEDIA_MAX_DOCUMENT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 ** 3)
+      .default(10 * 1024 * 1024),
   })
   .superRefine((v, ctx) => {
     if (v.UPLOAD_RATE_WINDOW_SECONDS > v.UPLOAD_MAX_SECONDS) problem(ctx, "UPLOAD_RATE_WINDOW_SECONDS", "must not be longer than UPLOAD_MAX_SECONDS");

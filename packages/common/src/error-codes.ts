@@ -79,24 +79,45 @@ export const ERROR_CODES = {
   CONFLICT: refusal("The job cannot be retried (retryJob, as data): only a DEAD job can, and a FAILED one never succeeds on another run.", false),
   IN_PROGRESS: refusal("Someone else is updating the same thing right now; try again in a moment."),
   IDEMPOTENCY_CONFLICT: refusal("This idempotency key was already used for a different request; use a new key."),
-  DISPUTE_TAKEN: refusal("Another administrator has taken this dispute and their claim has not expired (takeDispute, resolveDispute; as data); pick another, or wait until `claimedUntil`."),
-  MEMBER_DEPARTING: refusal("The member's account is being deleted: nothing new starts with them (as data; media also answers it to identity and the ledger as an error)."),
+  DISPUTE_TAKEN: refusal(
+    "Another administrator has taken this dispute and their claim has not expired (takeDispute, resolveDispute; as data); pick another, or wait until `claimedUntil`.",
+  ),
+  MEMBER_DEPARTING: refusal(
+    "The member's account is being deleted: nothing new starts with them (as data; media also answers it to identity and the ledger as an error).",
+  ),
 
   // identity
   WRONG_PASSWORD: refusal("The password given is wrong (deleteMyAccount's password, changePassword's currentPassword; as data).", false),
-  PASSWORD_RESET_TOKEN_INVALID: refusal("The password-reset link is not one we sent (or its member is gone); ask for a new one (resetPassword, as data).", false),
+  PASSWORD_RESET_TOKEN_INVALID: refusal(
+    "The password-reset link is not one we sent (or its member is gone); ask for a new one (resetPassword, as data).",
+    false,
+  ),
   PASSWORD_RESET_TOKEN_EXPIRED: refusal("The password-reset link has expired; ask for a new one (resetPassword, as data).", false),
-  PASSWORD_RESET_TOKEN_USED: refusal("The password-reset link was used, or the password changed since it was sent; ask for a new one (resetPassword, as data).", false),
+  PASSWORD_RESET_TOKEN_USED: refusal(
+    "The password-reset link was used, or the password changed since it was sent; ask for a new one (resetPassword, as data).",
+    false,
+  ),
   PASSWORD_UNCHANGED: refusal("The new password is the current one; choose another (changePassword, as data).", false),
   HANDLE_TAKEN: refusal("Another member has that handle (case does not matter); choose another (updateProfile, as data)."),
   HANDLE_RESERVED: refusal("That handle is reserved (the service's own names, words a front end routes on); choose another (updateProfile, as data)."),
   EMAIL_UNCHANGED: refusal("The new email is the account's address already (changeEmail, as data).", false),
   EMAIL_TAKEN: refusal("Another account uses that email, as registering with it would say (changeEmail, confirmEmailChange, undoEmailChange; as data).", false),
-  EMAIL_CHANGE_TOKEN_INVALID: refusal("The email-change link is not one we sent (or its member is gone); ask for the change again (confirmEmailChange, undoEmailChange; as data).", false),
+  EMAIL_CHANGE_TOKEN_INVALID: refusal(
+    "The email-change link is not one we sent (or its member is gone); ask for the change again (confirmEmailChange, undoEmailChange; as data).",
+    false,
+  ),
   EMAIL_CHANGE_TOKEN_EXPIRED: refusal("The email-change link has expired; ask for the change again (confirmEmailChange, undoEmailChange; as data).", false),
-  EMAIL_CHANGE_TOKEN_USED: refusal("The email-change link was used, or the change was undone or replaced by a newer one (confirmEmailChange, undoEmailChange; as data).", false),
-  MEMBER_HAS_ACTIVE_TRADES: refusal("The account cannot be deleted while trades are active (deleteMyAccount, as data; the payload's `activeTradeIds` names them); finish or cancel them. Trades also answers it to identity's deletion job as an error."),
-  PUSH_ENDPOINT_NOT_ALLOWED: refusal("The push subscription's endpoint is not a push service's (registerPushSubscription, as data); register the browser's own PushSubscription.", false),
+  EMAIL_CHANGE_TOKEN_USED: refusal(
+    "The email-change link was used, or the change was undone or replaced by a newer one (confirmEmailChange, undoEmailChange; as data).",
+    false,
+  ),
+  MEMBER_HAS_ACTIVE_TRADES: refusal(
+    "The account cannot be deleted while trades are active (deleteMyAccount, as data; the payload's `activeTradeIds` names them); finish or cancel them. Trades also answers it to identity's deletion job as an error.",
+  ),
+  PUSH_ENDPOINT_NOT_ALLOWED: refusal(
+    "The push subscription's endpoint is not a push service's (registerPushSubscription, as data); register the browser's own PushSubscription.",
+    false,
+  ),
   VERIFICATION_TOKEN_INVALID: refusal("The email verification link is not valid; ask for a new one."),
   VERIFICATION_TOKEN_EXPIRED: refusal("The email verification link expired; ask for a new one."),
   VERIFICATION_TOKEN_USED: refusal("The email verification link was already used."),
@@ -150,8 +171,6 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Codes formatError passes through unmasked. */
-export const EXPOSED_ERROR_CODES: ReadonlySet<string> = new Set(
-  (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => ERROR_CODES[code].exposed),
-);
+export const EXPOSED_ERROR_CODES: ReadonlySet<string> = new Set((Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => ERROR_CODES[code].exposed));
 
 export const isErrorCode = (code: unknown): code is ErrorCode => typeof code === "string" && Object.hasOwn(ERROR_CODES, code);

@@ -37,7 +37,12 @@ const ABSENCE_MESSAGES = {
 export function subgraphUnavailable(subgraph: string, absence: SubgraphAbsence, cause?: unknown): GraphQLError {
   const originalError = cause instanceof Error ? cause : undefined;
   if (typeof absence === "object") {
-    return apiError("SUBGRAPH_TIMEOUT", `The ${subgraph} service did not answer within ${absence.timeoutSeconds} s; try again.`, { subgraph }, { originalError });
+    return apiError(
+      "SUBGRAPH_TIMEOUT",
+      `The ${subgraph} service did not answer within ${absence.timeoutSeconds} s; try again.`,
+      { subgraph },
+      { originalError },
+    );
   }
   return apiError("SUBGRAPH_UNAVAILABLE", ABSENCE_MESSAGES[absence](subgraph), { subgraph }, { originalError });
 }

@@ -50,12 +50,7 @@ export function createHttpServer(log: Logger): FastifyInstance {
     const declared = Number(request.headers["content-length"]);
     if (status === 413 && Number.isFinite(declared) && declared <= MAX_DRAINED_BYTES) reply.removeHeader("connection");
     if (status === 500) log.error({ err: error }, "request failed");
-    const message =
-      status === 413
-        ? `The request body is larger than ${MAX_BODY_BYTES} bytes.`
-        : status === 500
-          ? "Internal server error."
-          : error.message;
+    const message = status === 413 ? `The request body is larger than ${MAX_BODY_BYTES} bytes.` : status === 500 ? "Internal server error." : error.message;
     void reply.code(status).send(errorBody(HTTP_CODES[status] ?? "INTERNAL_SERVER_ERROR", message));
   });
   app.setNotFoundHandler((request, reply) => {

@@ -73,12 +73,7 @@ export type SqlExecutor = Pick<PgDatabase<PostgresJsQueryResultHKT>, "execute">;
  * locks that job between add_job's two statements, add_job records nothing and returns no
  * row. A second call sees the job locked, detaches its key and inserts, so we retry.
  */
-export async function enqueueJob<T extends TaskName>(
-  executor: SqlExecutor,
-  task: T,
-  payload: JobPayloadInput<T>,
-  options: EnqueueOptions = {},
-): Promise<void> {
+export async function enqueueJob<T extends TaskName>(executor: SqlExecutor, task: T, payload: JobPayloadInput<T>, options: EnqueueOptions = {}): Promise<void> {
   const checked = JOB_PAYLOADS[task].safeParse(payload);
   if (!checked.success) throw new Error(`A ${task} job's payload is not what the task takes: ${z.prettifyError(checked.error)}`);
   const policy = JOB_POLICIES[task] as JobPolicy<T> | undefined;
@@ -111,11 +106,7 @@ class JobKeyLocked extends Error {}
  * A task's handler, given its payload checked against JOB_PAYLOADS; a payload that fails the
  * check can never succeed, so it is logged and dropped instead of retried.
  */
-export function jobTask<T extends TaskName>(
-  task: T,
-  log: Logger,
-  handler: (payload: JobPayload<T>, helpers: JobHelpers) => Promise<void>,
-): Task {
+export function jobTask<T extends TaskName>(task: T, log: Logger, handler: (payload: JobPayload<T>, helpers: JobHelpers) => Promise<void>): Task {
   return async (payload, helpers) => {
     const origin = originSchema.safeParse((payload as Record<string, unknown> | null)?.[ORIGIN]).data ?? {};
     const run = async () => {
@@ -126,7 +117,12 @@ export function jobTask<T extends TaskName>(
       }
       await unlessStopped(helpers.abortSignal, handler(checked.data as JobPayload<T>, helpers));
     };
-    const attributes = { "messaging.system": "graphile_worker", "messaging.operation.name": "process", "messaging.destination.name": task, ...(helpers.job ? { "messaging.message.id": helpers.job.id } : {}) };
+    const attributes = {
+      "messaging.system": "graphile_worker",
+      "messaging.operation.name": "process",
+      "messaging.destination.name": task,
+      ...(helpers.job ? { "messaging.message.id": helpers.job.id } : {}),
+    };
     const traced = () => inSpanFrom(`process ${task}`, origin.trace, attributes, run);
     // Its log lines carry the id of the request that started it.
     await (origin.requestId ? requestScope.run({ requestId: origin.requestId }, traced) : traced());
@@ -189,7 +185,15 @@ export async function startJobWorker(options: WorkerOptions): Promise<() => Prom
   try {
     if (Object.keys(main).length > 0) stops.push(await startRunner({ ...options, tasks: main }));
     for (const [name, lane] of lanes) {
-      stops.push(await startRunner({ url: options.url, log: options.log.child({ lane: name }), tasks: lane.tasks, concurrency: lane.concurrency, pollIntervalMs: options.pollIntervalMs }));
+      stops.push(
+        await startRunner({
+          url: options.url,
+          log: options.log.child({ lane: name }),
+          tasks: lane.tasks,
+          concurrency: lane.concurrency,
+          pollIntervalMs: options.pollIntervalMs,
+        }),
+      );
     }
   } catch (e) {
     await Promise.allSettled(stops.map((stop) => stop()));
@@ -237,7 +241,10 @@ async function startRunner(options: WorkerOptions): Promise<() => Promise<void>>
   let runner = await start();
   let runnerEnded = false;
   const keepRunning = async (current: Runner): Promise<void> => {
-    let err: unknown = await current.promise.then(() => new Error("the worker stopped"), (e: unknown) => e);
+    let err: unknown = await current.promise.then(
+      () => new Error("the worker stopped"),
+      (e: unknown) => e,
+    );
     runnerEnded = true;
     for (let attempt = 0; !stopping; attempt++) {
       const delayMs = Math.min(30_000, 1_000 * 2 ** attempt);

@@ -33,7 +33,11 @@ export interface LiveOptions<T, P> {
  * value and each event's value, in order, one at a time. Returning (the client went away)
  * removes every listener.
  */
-export async function liveStream<T, P>(events: EventBus, topics: readonly Topic<P>[], options: LiveOptions<T, P>): Promise<AsyncIterableIterator<T | DeliveryNotice>> {
+export async function liveStream<T, P>(
+  events: EventBus,
+  topics: readonly Topic<P>[],
+  options: LiveOptions<T, P>,
+): Promise<AsyncIterableIterator<T | DeliveryNotice>> {
   const local = new EventEmitter();
   const abort = new AbortController();
   const incoming = on(local, "event", { signal: abort.signal });

@@ -4,10 +4,7 @@ import DataLoader from "dataloader";
  * A per-request loader of rows by key: one query per batch, results returned in key order
  * (null where a key has no row).
  */
-export function rowLoader<K, V>(
-  fetch: (keys: readonly K[]) => Promise<V[]>,
-  keyOf: (row: V) => K,
-): DataLoader<K, V | null> {
+export function rowLoader<K, V>(fetch: (keys: readonly K[]) => Promise<V[]>, keyOf: (row: V) => K): DataLoader<K, V | null> {
   return new DataLoader<K, V | null>(async (keys) => {
     const rows = await fetch(keys);
     const byKey = new Map(rows.map((r) => [keyOf(r), r]));

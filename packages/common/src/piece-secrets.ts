@@ -27,8 +27,7 @@ export const SECRET_USERS = {
 } as const satisfies Record<string, readonly Piece[]>;
 export type SecretName = keyof typeof SECRET_USERS;
 
-export const usesSecret = (piece: Piece, secret: SecretName): boolean =>
-  piece === "graph" || (SECRET_USERS[secret] as readonly Piece[]).includes(piece);
+export const usesSecret = (piece: Piece, secret: SecretName): boolean => piece === "graph" || (SECRET_USERS[secret] as readonly Piece[]).includes(piece);
 
 /** Secrets set in `env` that `piece` never reads (start-up says so: they should not be there). */
 export function unusedSecrets(env: NodeJS.ProcessEnv, piece: Piece): SecretName[] {

@@ -155,7 +155,15 @@ export async function startSubgraph<TServices, TContext extends object, TConfig 
 
   // Subscriptions the subgraph owns, over graphql-ws, for the gateway (subscription-server.ts).
   const subscriptions = schema.getSubscriptionType()
-    ? serveSubscriptions({ httpServer: app.server, path: "/graphql", subgraph: module.name, schema, keys, createContext: (origin) => module.createContext(services, origin.caller, origin), log })
+    ? serveSubscriptions({
+        httpServer: app.server,
+        path: "/graphql",
+        subgraph: module.name,
+        schema,
+        keys,
+        createContext: (origin) => module.createContext(services, origin.caller, origin),
+        log,
+      })
     : null;
   listeningUrl = await listen(app, env.config.subgraphs.host, port);
   const url = `${listeningUrl}/graphql`;

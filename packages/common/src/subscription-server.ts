@@ -110,7 +110,10 @@ export function serveSubscriptions<TContext extends object>(options: {
  * them. `return` reaches the source at once, even while a `next` waits on it (graphql-ws calls it
  * when the client completes): an async generator would hold it until the source's next event.
  */
-function mapEvents(source: AsyncIterable<unknown>, map: (event: unknown) => Promise<ExecutionResult> | ExecutionResult): AsyncIterableIterator<ExecutionResult> {
+function mapEvents(
+  source: AsyncIterable<unknown>,
+  map: (event: unknown) => Promise<ExecutionResult> | ExecutionResult,
+): AsyncIterableIterator<ExecutionResult> {
   const events = source[Symbol.asyncIterator]();
   const close = async () => void (await events.return?.());
   const mapped = async (result: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> => {

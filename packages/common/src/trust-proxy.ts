@@ -16,12 +16,17 @@ export function parseTrustProxy(value: string): TrustProxy | string {
   if (v === "" || v === "false") return false;
   if (v === "true") return true;
   if (/^\d+$/.test(v)) return Number(v);
-  const entries = v.split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const wrong = entries.find((e) => !RANGE_NAMES.has(e) && !ipaddr.isValid(e) && !ipaddr.isValidCIDR(e) && !isAddressWithNetmask(e));
   return wrong === undefined ? entries : `must be false, a hop count, or the proxies' addresses or CIDRs (loopback, 10.0.0.0/8); "${wrong}" is none`;
 }
 
 function isAddressWithNetmask(entry: string): boolean {
   const [address, mask, ...rest] = entry.split("/");
-  return rest.length === 0 && !!address && !!mask && ipaddr.isValid(address) && ipaddr.isValid(mask) && ipaddr.parse(mask).prefixLengthFromSubnetMask() !== null;
+  return (
+    rest.length === 0 && !!address && !!mask && ipaddr.isValid(address) && ipaddr.isValid(mask) && ipaddr.parse(mask).prefixLengthFromSubnetMask() !== null
+  );
 }

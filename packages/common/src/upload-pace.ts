@@ -64,7 +64,10 @@ export class PacedUpload extends Transform {
     // event with no listener (a reader that stopped early) must not bring the process down.
     this.on("error", () => {});
     this.windowTimer = setInterval(() => this.judgeWindow(), pace.windowSeconds * 1000);
-    this.deadline = setTimeout(() => this.stop(new UploadTooSlow(`The upload did not arrive within ${pace.maxSeconds} s; try again on a faster connection.`)), pace.maxSeconds * 1000);
+    this.deadline = setTimeout(
+      () => this.stop(new UploadTooSlow(`The upload did not arrive within ${pace.maxSeconds} s; try again on a faster connection.`)),
+      pace.maxSeconds * 1000,
+    );
     body.once("close", () => {
       if (!body.readableEnded) this.destroy();
     });

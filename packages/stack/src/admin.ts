@@ -81,7 +81,11 @@ try {
     for (const d of deletions) {
       console.log(`${d.userId}  requested ${d.requestedAt.toISOString()}  remaining: ${d.remaining.join(", ")}  last error: ${d.lastError ?? "none"}`);
     }
-    console.log(deletions.length === 0 ? "Every account deletion has finished; nothing to resume." : `${deletions.length} deletion(s) queued again; identity's worker runs them now.`);
+    console.log(
+      deletions.length === 0
+        ? "Every account deletion has finished; nothing to resume."
+        : `${deletions.length} deletion(s) queued again; identity's worker runs them now.`,
+    );
   } else {
     await changeRole(email!);
   }

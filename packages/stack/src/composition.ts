@@ -58,4 +58,3 @@ export async function staleFiles({ files }: ComposedFiles): Promise<string[]> {
   }
   return stale;
 }
-

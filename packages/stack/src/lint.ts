@@ -1,4 +1,5 @@
-// `pnpm lint`: ESLint's type-aware rules over the whole repository, with ESLint's cache kept per
+// `pnpm lint`: the formatter's check (Biome, biome.json; `pnpm format` writes its fixes), then
+// ESLint's type-aware rules over the whole repository, with ESLint's cache kept per
 // state of the tree. A type-aware rule in one file depends on the types of others, so ESLint's
 // per-file cache alone could keep a stale verdict (typescript-eslint advises against it); here the
 // cache lives in a folder named by a digest of every linted file and the lint settings, so any
@@ -19,7 +20,10 @@ function treeDigest(): string {
   const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
   if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
   const hash = createHash("sha256");
-  for (const path of listed.stdout.split("\0").filter((p) => INPUT.test(p)).sort()) {
+  for (const path of listed.stdout
+    .split("\0")
+    .filter((p) => INPUT.test(p))
+    .sort()) {
     let content: Buffer;
     try {
       content = readFileSync(join(ROOT, path));
@@ -29,6 +33,12 @@ function treeDigest(): string {
     hash.update(path).update("\0").update(content).update("\0");
   }
   return hash.digest("hex").slice(0, 24);
+}
+
+const biome = spawnSync(join(ROOT, "node_modules/.bin/biome"), ["format", "."], { cwd: ROOT, stdio: "inherit" });
+if (biome.status !== 0) {
+  console.error("Formatting differs from biome.json's: `pnpm format` rewrites the files.");
+  process.exit(biome.status ?? 1);
 }
 
 const digest = treeDigest();

@@ -57,10 +57,9 @@ async function member(name: string): Promise<Member> {
     await verifyFromDevelopmentInbox(email);
     return { id: register.user.id, name, token: register.accessToken };
   } catch {
-    const { login } = await call<{ login: { accessToken: string; user: { id: string } } }>(
-      `mutation ($input: LoginInput!) { login(input: $input) ${auth} }`,
-      { input: { email, password: PASSWORD } },
-    );
+    const { login } = await call<{ login: { accessToken: string; user: { id: string } } }>(`mutation ($input: LoginInput!) { login(input: $input) ${auth} }`, {
+      input: { email, password: PASSWORD },
+    });
     return { id: login.user.id, name, token: login.accessToken };
   }
 }

@@ -11,4 +11,3 @@ import { trades } from "@localex/trades";
  * business: SubgraphModule's methods take them back as they gave them.
  */
 export const SUBGRAPHS: SubgraphModule<unknown, object>[] = [identity, listings, trades, ledger, media, search];
-

@@ -59,6 +59,11 @@ export function createContext(services: IdentityServices, caller: Caller | null,
     caller,
     clientAddress: origin?.clientAddress ?? null,
     services,
-    loaders: { userById: rowLoader((ids) => services.users.byIds(ids), (u) => u.id) },
+    loaders: {
+      userById: rowLoader(
+        (ids) => services.users.byIds(ids),
+        (u) => u.id,
+      ),
+    },
   };
 }

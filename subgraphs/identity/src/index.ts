@@ -51,7 +51,18 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
   name: "identity",
   buildSchema: () =>
     buildFederatedSchema<IdentityContext>({
-      resolvers: [UsersResolver, MembersResolver, SessionsResolver, PasswordChangeResolver, PasswordResetResolver, EmailChangeResolver, NotificationsResolver, NotificationSubjectsResolver, PrivacyResolver, VerificationResolver],
+      resolvers: [
+        UsersResolver,
+        MembersResolver,
+        SessionsResolver,
+        PasswordChangeResolver,
+        PasswordResetResolver,
+        EmailChangeResolver,
+        NotificationsResolver,
+        NotificationSubjectsResolver,
+        PrivacyResolver,
+        VerificationResolver,
+      ],
       orphanedTypes: [Job, Media],
       referenceResolvers: {
         User: (ref: { id: string }, ctx) => ctx.loaders.userById.load(ref.id),

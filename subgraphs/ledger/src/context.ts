@@ -39,8 +39,14 @@ export function createContext(services: LedgerServices, caller: Caller | null): 
     caller,
     services,
     loaders: {
-      accountById: rowLoader((ids) => services.accounts.byIds(ids), (a) => a.id),
-      holdsByTradeId: groupLoader((ids) => services.holds.byTradeIds(ids), (h) => h.tradeId),
+      accountById: rowLoader(
+        (ids) => services.accounts.byIds(ids),
+        (a) => a.id,
+      ),
+      holdsByTradeId: groupLoader(
+        (ids) => services.holds.byTradeIds(ids),
+        (h) => h.tradeId,
+      ),
     },
   };
 }

@@ -28,7 +28,16 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext, SubgraphModul
   name: "ledger",
   buildSchema: () =>
     buildFederatedSchema<LedgerContext>({
-      resolvers: [AccountsResolver, TransfersResolver, HoldsResolver, EntriesResolver, ReconciliationResolver, QuotesResolver, MemberLedgerResolver, StatementsResolver],
+      resolvers: [
+        AccountsResolver,
+        TransfersResolver,
+        HoldsResolver,
+        EntriesResolver,
+        ReconciliationResolver,
+        QuotesResolver,
+        MemberLedgerResolver,
+        StatementsResolver,
+      ],
       orphanedTypes: [User, Trade, Job],
       referenceResolvers: {
         User: (ref: { id: string }) => ({ id: ref.id }),

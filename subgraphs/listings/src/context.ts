@@ -40,8 +40,14 @@ export function createContext(services: ListingsServices, caller: Caller | null)
     caller,
     services,
     loaders: {
-      listingById: rowLoader((ids) => services.listings.byIds(ids), (l) => l.id),
-      categoryById: rowLoader((ids) => services.categories.byIds(ids), (c) => c.id),
+      listingById: rowLoader(
+        (ids) => services.listings.byIds(ids),
+        (l) => l.id,
+      ),
+      categoryById: rowLoader(
+        (ids) => services.categories.byIds(ids),
+        (c) => c.id,
+      ),
       recallMatchesByListing: new DataLoader(async (ids) => {
         const rows = await services.recalls.matchesFor(ids);
         return ids.map((id) => rows.filter((r) => r.listingId === id));

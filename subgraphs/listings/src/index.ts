@@ -23,7 +23,15 @@ export const listings: SubgraphModule<ListingsServices, ListingsContext, Subgrap
   name: "listings",
   buildSchema: () =>
     buildFederatedSchema<ListingsContext>({
-      resolvers: [ListingsResolver, ListingMutationsResolver, CategoriesResolver, UserListingsResolver, InternalResolver, RecallsResolver, MemberListingsResolver],
+      resolvers: [
+        ListingsResolver,
+        ListingMutationsResolver,
+        CategoriesResolver,
+        UserListingsResolver,
+        InternalResolver,
+        RecallsResolver,
+        MemberListingsResolver,
+      ],
       orphanedTypes: [User],
       referenceResolvers: {
         Listing: async (ref: { id: string }, ctx) => {

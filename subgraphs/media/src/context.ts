@@ -72,10 +72,22 @@ export function createContext(services: MediaServices, caller: Caller | null): M
     caller,
     services,
     loaders: {
-      mediaById: rowLoader((ids) => services.store.byIds(ids), (m) => m.id),
-      jobById: rowLoader((ids) => services.jobsStore.byIds(ids), (j) => j.id),
-      photosByListing: groupLoader((ids) => services.store.photosOf(ids), (m) => m.listingId!),
-      avatarByUser: rowLoader((ids) => services.store.avatarsOf(ids), (m) => m.ownerId),
+      mediaById: rowLoader(
+        (ids) => services.store.byIds(ids),
+        (m) => m.id,
+      ),
+      jobById: rowLoader(
+        (ids) => services.jobsStore.byIds(ids),
+        (j) => j.id,
+      ),
+      photosByListing: groupLoader(
+        (ids) => services.store.photosOf(ids),
+        (m) => m.listingId!,
+      ),
+      avatarByUser: rowLoader(
+        (ids) => services.store.avatarsOf(ids),
+        (m) => m.ownerId,
+      ),
       currentAdmin: new DataLoader(
         async (keys) => {
           const answer = await isCurrentAdmin(services.internal, caller);

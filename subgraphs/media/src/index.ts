@@ -42,7 +42,19 @@ export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleCo
   name: "media",
   buildSchema: () =>
     buildFederatedSchema<MediaContext>({
-      resolvers: [UploadsResolver, MediaResolver, JobsResolver, PhotosResolver, AvatarsResolver, CleanupResolver, DataExportsResolver, StatementsResolver, MemberMediaResolver, LibraryResolver, OwnMediaResolver],
+      resolvers: [
+        UploadsResolver,
+        MediaResolver,
+        JobsResolver,
+        PhotosResolver,
+        AvatarsResolver,
+        CleanupResolver,
+        DataExportsResolver,
+        StatementsResolver,
+        MemberMediaResolver,
+        LibraryResolver,
+        OwnMediaResolver,
+      ],
       orphanedTypes: [Listing, User],
       referenceResolvers: {
         Media: async (ref: { id: string }, ctx) => {

@@ -63,9 +63,18 @@ export function createContext(services: TradesServices, caller: Caller | null): 
     caller,
     services,
     loaders: {
-      tradeById: rowLoader((ids) => services.store.byIds(ids), (t) => t.id),
-      eventsByTrade: groupLoader((ids) => services.store.eventsOf(ids), (e) => e.tradeId),
-      statsByUser: rowLoader((ids) => services.feedback.statsOf(ids), (s) => s.userId),
+      tradeById: rowLoader(
+        (ids) => services.store.byIds(ids),
+        (t) => t.id,
+      ),
+      eventsByTrade: groupLoader(
+        (ids) => services.store.eventsOf(ids),
+        (e) => e.tradeId,
+      ),
+      statsByUser: rowLoader(
+        (ids) => services.feedback.statsOf(ids),
+        (s) => s.userId,
+      ),
       listingNow: new DataLoader(
         async (ids) => {
           const infos = new Map((await services.partners.listingInfo(ids)).map((i) => [i.id, i]));

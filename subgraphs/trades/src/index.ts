@@ -35,7 +35,22 @@ export const trades: SubgraphModule<TradesServices, TradesContext, SubgraphModul
   name: "trades",
   buildSchema: () =>
     buildFederatedSchema<TradesContext>({
-      resolvers: [TradesResolver, TradeEventResolver, UserTradesResolver, ProposalsResolver, SagaResolver, FeedbackResolver, UserFeedbackResolver, FeedbackReadingResolver, DeparturesResolver, TradeMessagesResolver, TradeMessageResolver, TradeHandOverResolver, HandOverPointResolver, DisputesResolver],
+      resolvers: [
+        TradesResolver,
+        TradeEventResolver,
+        UserTradesResolver,
+        ProposalsResolver,
+        SagaResolver,
+        FeedbackResolver,
+        UserFeedbackResolver,
+        FeedbackReadingResolver,
+        DeparturesResolver,
+        TradeMessagesResolver,
+        TradeMessageResolver,
+        TradeHandOverResolver,
+        HandOverPointResolver,
+        DisputesResolver,
+      ],
       orphanedTypes: [User, Listing],
       referenceResolvers: {
         Trade: async (ref: { id: string }, ctx) => {

@@ -57,5 +57,7 @@ const gateway = createGatewayRuntime({
 });
 
 const server = createServer(gateway);
-server.listen(Number(process.env.PORT), "127.0.0.1", () => process.stdout.write(`listening http://127.0.0.1:${process.env.PORT}/graphql${routerRuntime ? " (router runtime)" : ""}\n`));
+server.listen(Number(process.env.PORT), "127.0.0.1", () =>
+  process.stdout.write(`listening http://127.0.0.1:${process.env.PORT}/graphql${routerRuntime ? " (router runtime)" : ""}\n`),
+);
 process.on("SIGTERM", () => server.close(() => void Promise.resolve(gateway.dispose()).then(() => process.exit(0))));

@@ -14,5 +14,10 @@ it("passes after the graph it ran against was killed", async () => {
       return false;
     }
   };
-  await eventually(`the graph (pid ${pid}) gone`, async () => alive(), (running) => !running, 10_000);
+  await eventually(
+    `the graph (pid ${pid}) gone`,
+    async () => alive(),
+    (running) => !running,
+    10_000,
+  );
 });

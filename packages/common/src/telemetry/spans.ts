@@ -31,7 +31,12 @@ export function currentTraceHeaders(): Record<string, string> {
 }
 
 /** Runs `work` in a span whose parent is the trace context stored with it (a job started by a request joins that request's trace). */
-export async function inSpanFrom<T>(name: string, headers: Record<string, string> | undefined, attributes: Record<string, string | number>, work: () => Promise<T>): Promise<T> {
+export async function inSpanFrom<T>(
+  name: string,
+  headers: Record<string, string> | undefined,
+  attributes: Record<string, string | number>,
+  work: () => Promise<T>,
+): Promise<T> {
   if (!on) return work();
   const parent: Context = headers ? propagation.extract(context.active(), headers) : context.active();
   return tracer.startActiveSpan(name, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {

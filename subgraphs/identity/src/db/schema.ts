@@ -21,7 +21,9 @@ export const users = identity.table(
     bio: text("bio"),
     /** The coarse area they trade in, as they put it ("Utrecht Oost"); free text, AREA_MAX characters. */
     area: text("area"),
-    role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
+    role: text("role", { enum: ["user", "admin"] })
+      .notNull()
+      .default("user"),
     /** Documents checked and approved by an admin (a verification request). */
     verified: boolean("verified").notNull().default(false),
     /** The address answered the link mailed at registration; the welcome credits follow it. */
@@ -43,7 +45,10 @@ export const users = identity.table(
     // fastupdate off: members register seldom and are looked up often; a pending list (up to 4 MB,
     // until autovacuum) is read by every lookup, which cost 20-50 ms at 100 000 in the bench.
     index("users_handle_trgm_idx").using("gin", t.handle.op("gin_trgm_ops")).with({ fastupdate: false }).where(sql`deletion_requested_at is null`),
-    index("users_display_name_trgm_idx").using("gin", sql`lower(${t.displayName}) gin_trgm_ops`).with({ fastupdate: false }).where(sql`deletion_requested_at is null`),
+    index("users_display_name_trgm_idx")
+      .using("gin", sql`lower(${t.displayName}) gin_trgm_ops`)
+      .with({ fastupdate: false })
+      .where(sql`deletion_requested_at is null`),
     check("users_role_check", sql`${t.role} in ('user', 'admin')`),
     check("users_handle_check", sql`${t.handle} ~ '^[a-z0-9_]{3,20}$'`),
   ],
@@ -150,7 +155,9 @@ export const verificationRequests = identity.table(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    status: text("status", { enum: ["PENDING", "APPROVED", "REJECTED"] }).notNull().default("PENDING"),
+    status: text("status", { enum: ["PENDING", "APPROVED", "REJECTED"] })
+      .notNull()
+      .default("PENDING"),
     documentIds: uuid("document_ids").array().notNull(),
     reason: text("reason"),
     decidedBy: uuid("decided_by"),
@@ -230,4 +237,14 @@ export type EmailChangeRow = typeof emailChanges.$inferSelect;
 export type IdentityTx = Parameters<Parameters<Database<typeof schema>["transaction"]>[0]>[0];
 export type VerificationRequestRow = typeof verificationRequests.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
-export const schema = { users, refreshTokens, notifications, notificationPreferences, pushSubscriptions, verificationRequests, accountDeletions, welcomeGrants, emailChanges };
+export const schema = {
+  users,
+  refreshTokens,
+  notifications,
+  notificationPreferences,
+  pushSubscriptions,
+  verificationRequests,
+  accountDeletions,
+  welcomeGrants,
+  emailChanges,
+};

@@ -46,17 +46,29 @@ export function renderUndoNotice(displayName: string, newEmail: string, url: str
  */
 export function sendEmailChangeEmailTask(deps: { db: Database<typeof schema>; email: EmailChannel; options: EmailChangeEmailOptions; log: Logger }): Task {
   return jobTask(TASKS.sendEmailChangeEmail, deps.log, async ({ changeId, kind }) => {
-    const [row] = await deps.db.select({ change: emailChanges, user: users }).from(emailChanges).innerJoin(users, eq(users.id, emailChanges.userId)).where(eq(emailChanges.id, changeId));
+    const [row] = await deps.db
+      .select({ change: emailChanges, user: users })
+      .from(emailChanges)
+      .innerJoin(users, eq(users.id, emailChanges.userId))
+      .where(eq(emailChanges.id, changeId));
     if (!row || row.user.deletionRequestedAt || row.change.undoneAt) return;
     const { change, user } = row;
     const link: ChangeLink = kind === "confirm-link" ? "confirm" : "undo";
     if (link === "confirm" && (change.confirmedAt || change.supersededAt)) return;
-    const signed = await signChangeToken(deps.options.JWT_SECRET, link, { userId: user.id, changeId }, link === "confirm" ? change.confirmExpiresAt : change.undoExpiresAt);
+    const signed = await signChangeToken(
+      deps.options.JWT_SECRET,
+      link,
+      { userId: user.id, changeId },
+      link === "confirm" ? change.confirmExpiresAt : change.undoExpiresAt,
+    );
     if (!signed) return; // past its deadline already
     const url = new URL(`${deps.options.appUrl}/${PATHS[link]}`);
     url.searchParams.set("token", signed.token);
     const to = link === "confirm" ? change.newEmail : change.oldEmail;
-    const mail = link === "confirm" ? renderConfirmLink(user.displayName, change.newEmail, url.toString(), signed.expiresAt) : renderUndoNotice(user.displayName, change.newEmail, url.toString(), signed.expiresAt);
+    const mail =
+      link === "confirm"
+        ? renderConfirmLink(user.displayName, change.newEmail, url.toString(), signed.expiresAt)
+        : renderUndoNotice(user.displayName, change.newEmail, url.toString(), signed.expiresAt);
     try {
       await deps.email.sendMessage({ userId: user.id, email: to, displayName: user.displayName }, mail);
     } catch (e) {

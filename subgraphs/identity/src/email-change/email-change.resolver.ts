@@ -20,7 +20,8 @@ export class EmailChangeResolver {
   }
 
   @Mutation(() => ConfirmEmailChangePayload, {
-    description: "Confirms a change of email address with the token from the link mailed to the new address (`<PUBLIC_APP_URL>/confirm-email-change?token=…`); works once, signed in or not.",
+    description:
+      "Confirms a change of email address with the token from the link mailed to the new address (`<PUBLIC_APP_URL>/confirm-email-change?token=…`); works once, signed in or not.",
   })
   async confirmEmailChange(@Arg("token", () => String) token: string, @Ctx() ctx: IdentityContext): Promise<ConfirmEmailChangePayload> {
     const confirmed = await andThen(await ctx.services.emailChange.confirm(token), (user) => {

@@ -1,5 +1,17 @@
 import { and, eq, gte, isNull, sql } from "drizzle-orm";
-import { accepted, andThen, enqueueJob, isUuid, refusal, TASKS, type Database, type EventBus, type Outcome, type RateLimiter, type Refusal } from "@localex/common";
+import {
+  accepted,
+  andThen,
+  enqueueJob,
+  isUuid,
+  refusal,
+  TASKS,
+  type Database,
+  type EventBus,
+  type Outcome,
+  type RateLimiter,
+  type Refusal,
+} from "@localex/common";
 import { emailChanges, users, type EmailChangeRow, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
 import { announceSessionsEnded, endAllSessions } from "../sessions/ended-sessions.ts";
 import { addressTaken, lockAddress } from "../users/email-claims.ts";
@@ -151,13 +163,12 @@ async function lockMember(tx: IdentityTx, userId: string): Promise<UserRow | und
 }
 
 /** The member (row locked: every change of their address is decided one at a time) and the change the link names. */
-async function lockChange(
-  tx: IdentityTx,
-  userId: string,
-  changeId: string,
-): Promise<Outcome<{ user: UserRow; change: EmailChangeRow }>> {
+async function lockChange(tx: IdentityTx, userId: string, changeId: string): Promise<Outcome<{ user: UserRow; change: EmailChangeRow }>> {
   const user = await lockMember(tx, userId);
   if (!user || user.deletionRequestedAt) return tokenRefusal("EMAIL_CHANGE_TOKEN_INVALID");
-  const [change] = await tx.select().from(emailChanges).where(and(eq(emailChanges.id, changeId), eq(emailChanges.userId, userId)));
+  const [change] = await tx
+    .select()
+    .from(emailChanges)
+    .where(and(eq(emailChanges.id, changeId), eq(emailChanges.userId, userId)));
   return change ? accepted({ user, change }) : tokenRefusal("EMAIL_CHANGE_TOKEN_INVALID");
 }

@@ -113,7 +113,14 @@ function decodeMatchCursor(after: string | null): { rank: number; score: number;
   const key = decodeCursor(after, 3);
   if (!key) return null;
   const [rank, score, id] = key;
-  if (typeof rank !== "number" || ![0, 1, 2, 3].includes(rank) || typeof score !== "number" || !Number.isFinite(score) || typeof id !== "string" || !isUuid(id)) {
+  if (
+    typeof rank !== "number" ||
+    ![0, 1, 2, 3].includes(rank) ||
+    typeof score !== "number" ||
+    !Number.isFinite(score) ||
+    typeof id !== "string" ||
+    !isUuid(id)
+  ) {
     throw badUserInput("`after` is not a cursor from this list.", "after");
   }
   return { rank, score, id };

@@ -50,7 +50,15 @@ export function deliveryTasks(deps: DeliveryDeps): TaskList {
           deps.log.error({ err: e, userId, kind }, "a notification email was refused; not retried");
         } else throw e;
       }
-      await deps.db.update(notifications).set({ emailedAt: sql`now()` }).where(inArray(notifications.id, unsent.map((n) => n.id)));
+      await deps.db
+        .update(notifications)
+        .set({ emailedAt: sql`now()` })
+        .where(
+          inArray(
+            notifications.id,
+            unsent.map((n) => n.id),
+          ),
+        );
     }),
 
     // To all of the member's browsers at once, within one budget: a slow or dead endpoint holds

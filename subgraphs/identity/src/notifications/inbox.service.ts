@@ -12,9 +12,7 @@ export class InboxService {
     const cursor = decodeInstantCursor(after);
     const mine = eq(notifications.userId, userId);
     const filter = and(mine, unreadOnly ? isNull(notifications.readAt) : undefined);
-    const page: SQL | undefined = cursor
-      ? sql`(${notifications.createdAt}, ${notifications.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
-      : undefined;
+    const page: SQL | undefined = cursor ? sql`(${notifications.createdAt}, ${notifications.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
     const [rows, [counts]] = await Promise.all([
       this.db
         .select()
@@ -37,7 +35,10 @@ export class InboxService {
   /** One of the member's notifications (null for anyone else's). */
   async one(userId: string, id: string): Promise<NotificationRow | null> {
     if (!isUuid(id)) return null;
-    const [row] = await this.db.select().from(notifications).where(and(eq(notifications.id, id), eq(notifications.userId, userId)));
+    const [row] = await this.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.id, id), eq(notifications.userId, userId)));
     return row ?? null;
   }
 

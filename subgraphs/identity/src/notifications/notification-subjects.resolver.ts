@@ -18,7 +18,10 @@ export class NotificationSubjectsResolver {
     return notification.mediaId ? { id: notification.mediaId } : null;
   }
 
-  @FieldResolver(() => Job, { nullable: true, description: "The job it is about: the processing of a photo (also for UPLOAD_INFECTED), or a data export (DATA_EXPORT_READY)." })
+  @FieldResolver(() => Job, {
+    nullable: true,
+    description: "The job it is about: the processing of a photo (also for UPLOAD_INFECTED), or a data export (DATA_EXPORT_READY).",
+  })
   job(@Root() notification: NotificationRow): Job | null {
     return notification.jobId ? { id: notification.jobId } : null;
   }
@@ -28,7 +31,10 @@ export class NotificationSubjectsResolver {
     return notification.transferId;
   }
 
-  @FieldResolver(() => VerificationRequest, { nullable: true, description: "The verification request it is about (VERIFICATION_APPROVED, VERIFICATION_REJECTED)." })
+  @FieldResolver(() => VerificationRequest, {
+    nullable: true,
+    description: "The verification request it is about (VERIFICATION_APPROVED, VERIFICATION_REJECTED).",
+  })
   async verificationRequest(@Root() notification: NotificationRow, @Ctx() ctx: IdentityContext): Promise<VerificationRequestRow | null> {
     if (!notification.verificationRequestId) return null;
     const request = await ctx.services.documentVerification.byId(notification.verificationRequestId);

@@ -3,7 +3,11 @@ import type { NotificationRow } from "../db/schema.ts";
 import type { InboxService } from "./inbox.service.ts";
 
 /** `notificationAdded`: each notification recorded for the signed-in member, and only theirs. */
-export async function followNotifications(events: EventBus, inbox: InboxService, caller: Caller | null): Promise<AsyncIterableIterator<NotificationRow | DeliveryNotice>> {
+export async function followNotifications(
+  events: EventBus,
+  inbox: InboxService,
+  caller: Caller | null,
+): Promise<AsyncIterableIterator<NotificationRow | DeliveryNotice>> {
   if (!caller) throw apiError("UNAUTHENTICATED", "Sign in to subscribe.");
   return liveStream(events, [TOPICS.userNotifications(caller.userId)], {
     next: async (payload) => {

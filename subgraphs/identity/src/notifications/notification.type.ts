@@ -2,7 +2,10 @@ import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } fr
 import { ConnectionType, NOTIFICATION_KINDS, UserError, type NotificationKindName } from "@localex/common";
 
 export const NotificationKind = Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, k])) as { [K in NotificationKindName]: K };
-registerEnumType(NotificationKind, { name: "NotificationKind", description: "What happened: a trade's step, credits received, a photo processed, an upload refused as malware." });
+registerEnumType(NotificationKind, {
+  name: "NotificationKind",
+  description: "What happened: a trade's step, credits received, a photo processed, an upload refused as malware.",
+});
 
 /** trades' Trade, referred to by a notification (identity adds nothing to it). */
 @ObjectType()
@@ -60,7 +63,8 @@ export class PushSubscriptionInput {
 @ObjectType()
 export class PushSubscriptionPayload {
   @Field(() => Boolean, {
-    description: "True when this browser receives your notifications by Web Push (also when the endpoint was already registered, by you or by anyone: the answer tells nothing about it).",
+    description:
+      "True when this browser receives your notifications by Web Push (also when the endpoint was already registered, by you or by anyone: the answer tells nothing about it).",
   })
   registered!: boolean;
   @Field(() => [UserError], {

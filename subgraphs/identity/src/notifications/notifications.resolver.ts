@@ -67,7 +67,8 @@ export class NotificationsResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: "Stops Web Push of your notifications to this endpoint. True, whatever the endpoint: it tells nothing about it (whether it was registered, or by whom).",
+    description:
+      "Stops Web Push of your notifications to this endpoint. True, whatever the endpoint: it tells nothing about it (whether it was registered, or by whom).",
   })
   async unregisterPushSubscription(@Arg("endpoint", () => String) endpoint: string, @Ctx() ctx: IdentityContext): Promise<boolean> {
     await ctx.services.pushSubscriptions.unregister(requireCaller(ctx.caller).userId, endpoint);

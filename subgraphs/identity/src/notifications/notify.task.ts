@@ -1,5 +1,18 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { afterCommit, enqueueJob, jobTask, unitOfWork, TASKS, TOPICS, databaseErrorCodes, type Database, type EventBus, type Logger, type NotificationKindName, type Task } from "@localex/common";
+import {
+  afterCommit,
+  enqueueJob,
+  jobTask,
+  unitOfWork,
+  TASKS,
+  TOPICS,
+  databaseErrorCodes,
+  type Database,
+  type EventBus,
+  type Logger,
+  type NotificationKindName,
+  type Task,
+} from "@localex/common";
 import { notifications, type IdentityTx, type schema } from "../db/schema.ts";
 import { notificationMessage } from "./channels/templates.ts";
 import type { PreferencesService } from "./preferences.service.ts";
@@ -28,22 +41,30 @@ export function notifyTask(deps: NotifyDeps): Task {
   return jobTask(TASKS.notify, deps.log, async ({ userId, kind, key, tradeId, mediaId, jobId, transferId, verificationRequestId, details }) => {
     const channels = await deps.preferences.channelsFor(userId, kind);
     try {
-      await unitOfWork<IdentityTx, { id: string } | null>((work) => deps.db.transaction(work), async (tx) => {
-        if (tradeId && ONE_UNREAD_PER_TRADE.has(kind) && (await unreadAbout(tx, userId, kind, tradeId))) return null;
-        const [row] = await tx
-          .insert(notifications)
-          .values({ userId, kind, key, tradeId, mediaId, jobId, transferId, verificationRequestId, message: notificationMessage(kind, details) })
-          .onConflictDoNothing({ target: notifications.key })
-          .returning({ id: notifications.id });
-        if (!row) return null; // an earlier run recorded it
-        if (channels.email) {
-          const runAt = new Date(Date.now() + deps.digestSeconds * 1000);
-          await enqueueJob(tx, TASKS.sendNotificationEmail, { userId, kind }, { jobKey: `notification-email:${userId}:${kind}`, jobKeyMode: "preserve_run_at", runAt });
-        }
-        if (channels.push) await enqueueJob(tx, TASKS.sendNotificationPush, { notificationId: row.id, userId });
-        afterCommit(tx, `notification:${row.id}`, () => deps.events.publish(TOPICS.userNotifications(userId), { id: row.id }));
-        return row;
-      });
+      await unitOfWork<IdentityTx, { id: string } | null>(
+        (work) => deps.db.transaction(work),
+        async (tx) => {
+          if (tradeId && ONE_UNREAD_PER_TRADE.has(kind) && (await unreadAbout(tx, userId, kind, tradeId))) return null;
+          const [row] = await tx
+            .insert(notifications)
+            .values({ userId, kind, key, tradeId, mediaId, jobId, transferId, verificationRequestId, message: notificationMessage(kind, details) })
+            .onConflictDoNothing({ target: notifications.key })
+            .returning({ id: notifications.id });
+          if (!row) return null; // an earlier run recorded it
+          if (channels.email) {
+            const runAt = new Date(Date.now() + deps.digestSeconds * 1000);
+            await enqueueJob(
+              tx,
+              TASKS.sendNotificationEmail,
+              { userId, kind },
+              { jobKey: `notification-email:${userId}:${kind}`, jobKeyMode: "preserve_run_at", runAt },
+            );
+          }
+          if (channels.push) await enqueueJob(tx, TASKS.sendNotificationPush, { notificationId: row.id, userId });
+          afterCommit(tx, `notification:${row.id}`, () => deps.events.publish(TOPICS.userNotifications(userId), { id: row.id }));
+          return row;
+        },
+      );
     } catch (e) {
       // The member's account is gone (foreign key): there is nobody left to tell.
       if (databaseErrorCodes(e).includes("23503")) {

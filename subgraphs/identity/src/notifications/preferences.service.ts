@@ -9,7 +9,20 @@ export interface Channels {
 }
 
 /** Until a member says otherwise: every kind by push; by email only what needs their action (an infected upload: their device) or moves credits. */
-const EMAIL_BY_DEFAULT = new Set<NotificationKindName>(["TRADE_PROPOSED", "TRADE_COUNTERED", "TRADE_ACCEPTED", "TRADE_COMPLETED", "TRADE_DISPUTED", "TRADE_RESOLVED", "TRADE_MESSAGE", "CREDITS_RECEIVED", "UPLOAD_INFECTED", "VERIFICATION_APPROVED", "VERIFICATION_REJECTED", "DATA_EXPORT_READY"]);
+const EMAIL_BY_DEFAULT = new Set<NotificationKindName>([
+  "TRADE_PROPOSED",
+  "TRADE_COUNTERED",
+  "TRADE_ACCEPTED",
+  "TRADE_COMPLETED",
+  "TRADE_DISPUTED",
+  "TRADE_RESOLVED",
+  "TRADE_MESSAGE",
+  "CREDITS_RECEIVED",
+  "UPLOAD_INFECTED",
+  "VERIFICATION_APPROVED",
+  "VERIFICATION_REJECTED",
+  "DATA_EXPORT_READY",
+]);
 export const defaultChannels = (kind: NotificationKindName): Channels => ({ kind, email: EMAIL_BY_DEFAULT.has(kind), push: true });
 
 export class PreferencesService {

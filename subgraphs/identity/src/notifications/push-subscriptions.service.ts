@@ -28,15 +28,22 @@ export class PushSubscriptionsService {
     if (input.endpoint.length > 2000) return refusal("INVALID_INPUT", "endpoint is too long.", "input.endpoint");
     const notAllowed = endpointRefusal(endpoint, this.endpoints);
     if (notAllowed) return refusal("PUSH_ENDPOINT_NOT_ALLOWED", `This endpoint is not a push service's: ${notAllowed}.`, "input.endpoint");
-    if (!BASE64URL.test(input.p256dh) || input.p256dh.length > 200) return refusal("INVALID_INPUT", "p256dh must be the subscription's base64url key.", "input.p256dh");
-    if (!BASE64URL.test(input.auth) || input.auth.length > 100) return refusal("INVALID_INPUT", "auth must be the subscription's base64url secret.", "input.auth");
+    if (!BASE64URL.test(input.p256dh) || input.p256dh.length > 200)
+      return refusal("INVALID_INPUT", "p256dh must be the subscription's base64url key.", "input.p256dh");
+    if (!BASE64URL.test(input.auth) || input.auth.length > 100)
+      return refusal("INVALID_INPUT", "auth must be the subscription's base64url secret.", "input.auth");
     const [count] = await this.db.select({ n: sql<number>`count(*)::int` }).from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId));
-    if ((count?.n ?? 0) >= MAX_PER_MEMBER) return refusal("INVALID_INPUT", `At most ${MAX_PER_MEMBER} push subscriptions per member; remove one first.`, "input");
+    if ((count?.n ?? 0) >= MAX_PER_MEMBER)
+      return refusal("INVALID_INPUT", `At most ${MAX_PER_MEMBER} push subscriptions per member; remove one first.`, "input");
     // The owner may register again (new keys); anyone else's registration of it is a no-op.
     await this.db
       .insert(pushSubscriptions)
       .values({ userId, endpoint: input.endpoint, p256dh: input.p256dh, auth: input.auth })
-      .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { p256dh: input.p256dh, auth: input.auth }, setWhere: eq(pushSubscriptions.userId, userId) });
+      .onConflictDoUpdate({
+        target: pushSubscriptions.endpoint,
+        set: { p256dh: input.p256dh, auth: input.auth },
+        setWhere: eq(pushSubscriptions.userId, userId),
+      });
     return accepted();
   }
 

@@ -39,7 +39,8 @@ export class PasswordChangeService {
       const [user] = await tx.select().from(users).where(eq(users.id, caller.userId)).for("update");
       if (!user || user.deletionRequestedAt) return refusal("WRONG_PASSWORD", "The current password is wrong.", "currentPassword");
       if (!(await verifyPassword(user.passwordHash, currentPassword))) return refusal("WRONG_PASSWORD", "The current password is wrong.", "currentPassword");
-      if (await verifyPassword(user.passwordHash, newPassword)) return refusal("PASSWORD_UNCHANGED", "The new password is the current one; choose another.", "newPassword");
+      if (await verifyPassword(user.passwordHash, newPassword))
+        return refusal("PASSWORD_UNCHANGED", "The new password is the current one; choose another.", "newPassword");
       return accepted(await replacePassword(tx, user.id, newHash, caller.sessionId));
     });
     return andThen(outcome, async ({ user, endedSessions }) => {

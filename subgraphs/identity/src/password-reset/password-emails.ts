@@ -11,7 +11,11 @@ export interface PasswordEmailOptions {
   appUrl: string;
 }
 
-export const when = (date: Date) => date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+export const when = (date: Date) =>
+  date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
 
 export function render(subject: string, paragraphs: string[], link?: { text: string; url: string }): RenderedEmail {
   const footer = "You get this email because of a change to your LocalEx account's sign-in.";
@@ -64,7 +68,11 @@ export function sendPasswordEmailTask(deps: { db: Database<typeof schema>; email
     if (!user || user.deletionRequestedAt) return;
     let mail: RenderedEmail;
     if (kind === "reset-link") {
-      const { token, expiresAt } = await signResetToken(deps.options.JWT_SECRET, { userId: user.id, passwordHash: user.passwordHash }, deps.options.PASSWORD_RESET_TTL_SECONDS);
+      const { token, expiresAt } = await signResetToken(
+        deps.options.JWT_SECRET,
+        { userId: user.id, passwordHash: user.passwordHash },
+        deps.options.PASSWORD_RESET_TTL_SECONDS,
+      );
       const url = new URL(`${deps.options.appUrl}/reset-password`);
       url.searchParams.set("token", token);
       mail = renderResetLink(user, url.toString(), expiresAt);

@@ -15,7 +15,8 @@ export class PasswordResetResolver {
   }
 
   @Mutation(() => ResetPasswordPayload, {
-    description: "Sets a new password with the token from the reset link (`<PUBLIC_APP_URL>/reset-password?token=…`). Every session ends, and a notice is mailed.",
+    description:
+      "Sets a new password with the token from the reset link (`<PUBLIC_APP_URL>/reset-password?token=…`). Every session ends, and a notice is mailed.",
   })
   async resetPassword(
     @Arg("token", () => String) token: string,

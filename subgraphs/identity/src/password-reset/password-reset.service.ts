@@ -41,7 +41,12 @@ export class PasswordResetService {
     const user = await this.users.byEmail(normalised);
     if (!user || user.deletionRequestedAt) return accepted();
     // One pending link mail per member: asking again before it went replaces it.
-    await enqueueJob(this.db, TASKS.sendPasswordEmail, { userId: user.id, kind: "reset-link", at: new Date().toISOString() }, { jobKey: `password-reset:${user.id}` });
+    await enqueueJob(
+      this.db,
+      TASKS.sendPasswordEmail,
+      { userId: user.id, kind: "reset-link", at: new Date().toISOString() },
+      { jobKey: `password-reset:${user.id}` },
+    );
     return accepted();
   }
 

@@ -142,7 +142,10 @@ export class AccountDeletionService {
         await this.run(step, userId);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        await this.db.update(accountDeletions).set({ lastError: `${step}: ${message}`.slice(0, 1000) }).where(eq(accountDeletions.userId, userId));
+        await this.db
+          .update(accountDeletions)
+          .set({ lastError: `${step}: ${message}`.slice(0, 1000) })
+          .where(eq(accountDeletions.userId, userId));
         const remaining = DELETION_STEPS.slice(i).filter((s) => !deletion.stepsDone.includes(s));
         throw new DeletionStepFailed(step, remaining, message, error instanceof InternalCallError && REFUSALS.has(error.code), error);
       }

@@ -18,7 +18,10 @@ export function deleteAccountTask(deletion: AccountDeletionService, log: Logger)
       const { attempts, max_attempts: maxAttempts } = helpers.job;
       const entry = { userId, step: error.step, remaining: error.remaining, reason: error.reason.slice(0, 300), attempts, maxAttempts };
       if (error.refusal || attempts >= maxAttempts) {
-        log.error(entry, "an account deletion cannot finish on its own: the member's data in the remaining steps is kept until it does (the hourly sweep, or `pnpm admin resume-deletions`, runs it again)");
+        log.error(
+          entry,
+          "an account deletion cannot finish on its own: the member's data in the remaining steps is kept until it does (the hourly sweep, or `pnpm admin resume-deletions`, runs it again)",
+        );
       } else {
         log.warn(entry, "an account deletion step failed; it is retried");
       }

@@ -1,6 +1,15 @@
 import { asc, eq } from "drizzle-orm";
 import type { MemberRecordSection } from "@localex/common";
-import { emailChanges, notificationPreferences, notifications, pushSubscriptions, refreshTokens, users, verificationRequests, type schema } from "../db/schema.ts";
+import {
+  emailChanges,
+  notificationPreferences,
+  notifications,
+  pushSubscriptions,
+  refreshTokens,
+  users,
+  verificationRequests,
+  type schema,
+} from "../db/schema.ts";
 import type { Database } from "@localex/common";
 
 /** identity's section of a member's data export: the profile and everything kept about the account. */

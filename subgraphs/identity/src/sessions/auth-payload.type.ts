@@ -8,7 +8,8 @@ export class RegisterInput {
   @Field(() => String, { description: "1 to 60 characters." }) displayName!: string;
   @Field(() => String, {
     nullable: true,
-    description: "A public handle to be found and paid by (`@ann`): 3 to 20 letters a-z, digits or underscores, unique whatever the case; may be chosen later with updateProfile.",
+    description:
+      "A public handle to be found and paid by (`@ann`): 3 to 20 letters a-z, digits or underscores, unique whatever the case; may be chosen later with updateProfile.",
   })
   handle?: string | null;
 }
@@ -19,7 +20,8 @@ export class LoginInput {
   @Field(() => String) password!: string;
   @Field(() => String, {
     nullable: true,
-    description: "The deviceToken an earlier register or login of this account returned on this device: a known device signs in while strangers guessing the account wait.",
+    description:
+      "The deviceToken an earlier register or login of this account returned on this device: a known device signs in while strangers guessing the account wait.",
   })
   deviceToken?: string | null;
 }

@@ -3,7 +3,6 @@ import { setTimeout as delay } from "node:timers/promises";
 import { TOPICS, type EventBus } from "@localex/common";
 import { refreshTokens, type IdentityTx } from "../db/schema.ts";
 
-
 /**
  * Ends every session of a member, inside the caller's transaction: revokes each refresh token and
  * returns every session (token family) they ever had, to announce once the transaction commits.
@@ -11,7 +10,10 @@ import { refreshTokens, type IdentityTx } from "../db/schema.ts";
  * role its member no longer has).
  */
 export async function endAllSessions(tx: IdentityTx, userId: string): Promise<string[]> {
-  await tx.update(refreshTokens).set({ revokedAt: sql`now()` }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
   const families = await tx.selectDistinct({ id: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.userId, userId));
   return families.map((f) => f.id);
 }

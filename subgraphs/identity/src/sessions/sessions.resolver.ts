@@ -17,10 +17,7 @@ export class SessionsResolver {
   }
 
   @Mutation(() => AuthPayload, { description: "Exchanges a refresh token for a new pair; the old one stops working." })
-  async refreshSession(
-    @Arg("refreshToken", () => String) refreshToken: string,
-    @Ctx() ctx: IdentityContext,
-  ): Promise<AuthPayload> {
+  async refreshSession(@Arg("refreshToken", () => String) refreshToken: string, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
     return signedIn(ctx, await ctx.services.sessions.refresh(refreshToken, ctx.clientAddress));
   }
 

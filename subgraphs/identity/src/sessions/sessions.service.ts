@@ -1,19 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { GraphQLError } from "graphql";
-import { accepted, apiError, addressKey, badUserInput, issueAccessToken, refusal, type Config, type Database, type EventBus, type Outcome, type RateLimiter } from "@localex/common";
+import {
+  accepted,
+  apiError,
+  addressKey,
+  badUserInput,
+  issueAccessToken,
+  refusal,
+  type Config,
+  type Database,
+  type EventBus,
+  type Outcome,
+  type RateLimiter,
+} from "@localex/common";
 import { refreshTokens, users, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
 import { handleProblem, normaliseHandle } from "../users/profile-rules.ts";
 import type { UsersService } from "../users/users.service.ts";
-import {
-  checkDisplayName,
-  checkEmail,
-  checkLoginEmail,
-  checkLoginPassword,
-  checkPassword,
-  normaliseDisplayName,
-  normaliseEmail,
-} from "../users/validation.ts";
+import { checkDisplayName, checkEmail, checkLoginEmail, checkLoginPassword, checkPassword, normaliseDisplayName, normaliseEmail } from "../users/validation.ts";
 import { announceSessionsEnded } from "./ended-sessions.ts";
 import { readDeviceToken, signDeviceToken } from "./known-devices.ts";
 import { digestOf, newRefreshToken } from "./refresh-tokens.ts";
@@ -113,7 +117,10 @@ export class SessionsService {
    */
   async refresh(token: string, clientAddress: string | null): Promise<Session> {
     await this.limits.consume("REFRESH_PER_ADDRESS", address(clientAddress));
-    const [known] = await this.db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, digestOf(token)));
+    const [known] = await this.db
+      .select({ familyId: refreshTokens.familyId })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, digestOf(token)));
     if (known) await this.limits.consume("REFRESH_PER_SESSION", `session:${known.familyId}`);
     let revokedFamily = null as string | null; // set in the transaction when a reused token revoked its session
     const rotation = await this.db.transaction(async (tx): Promise<Outcome<Rotation>> => {
@@ -150,7 +157,6 @@ export class SessionsService {
       .where(and(eq(refreshTokens.familyId, sessionId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
     await announceSessionsEnded(this.events, [sessionId], this.config.sessions.accessTokenTtlSeconds);
   }
-
 
   private async startSession(user: UserRow, deviceToken: string): Promise<Session> {
     const familyId = randomUUID();

@@ -1,7 +1,20 @@
 import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { accepted, enqueueJob, jobTask, refusal, TASKS, type Database, type Logger, type Outcome, type RateLimiter, type Refusal, type SqlExecutor, type Task } from "@localex/common";
+import {
+  accepted,
+  enqueueJob,
+  jobTask,
+  refusal,
+  TASKS,
+  type Database,
+  type Logger,
+  type Outcome,
+  type RateLimiter,
+  type Refusal,
+  type SqlExecutor,
+  type Task,
+} from "@localex/common";
 import { users, welcomeGrants, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
 import { DeliveryFailed, renderVerificationEmail, type EmailChannel } from "../notifications/channels/index.ts";
 import { canonicalEmail } from "./canonical-email.ts";

@@ -47,7 +47,12 @@ export type LinkTokenReading = { state: "valid" | "expired"; payload: JWTPayload
 export async function readLinkToken(secret: string, purpose: LinkPurpose, token: string): Promise<LinkTokenReading> {
   if (token.length === 0 || token.length > LINK_TOKEN_MAX) return { state: "invalid" };
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret, purpose), { algorithms: ["HS256"], issuer: ISSUER, audience: purpose.audience, requiredClaims: ["sub", "exp"] });
+    const { payload } = await jwtVerify(token, keyOf(secret, purpose), {
+      algorithms: ["HS256"],
+      issuer: ISSUER,
+      audience: purpose.audience,
+      requiredClaims: ["sub", "exp"],
+    });
     return { state: "valid", payload };
   } catch (error) {
     // jose checks the signature before the claims: an expired token here is one we signed.

@@ -9,7 +9,12 @@ import { refreshTokens, users, type IdentityTx, type UserRow } from "../db/schem
  * once the transaction commits (announceSessionsEnded). changePassword keeps the asking session;
  * resetPassword keeps none.
  */
-export async function replacePassword(tx: IdentityTx, userId: string, newHash: string, keepSession: string | null): Promise<{ user: UserRow; endedSessions: string[] }> {
+export async function replacePassword(
+  tx: IdentityTx,
+  userId: string,
+  newHash: string,
+  keepSession: string | null,
+): Promise<{ user: UserRow; endedSessions: string[] }> {
   const [user] = await tx.update(users).set({ passwordHash: newHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
   const revoked = await tx
     .update(refreshTokens)

@@ -16,8 +16,7 @@ export class User {
   email!: string;
   role!: "user" | "admin";
   @Field(() => Boolean, {
-    description:
-      "Whether an admin has checked the member's documents and approved them (requestVerification). False for a deleted member.",
+    description: "Whether an admin has checked the member's documents and approved them (requestVerification). False for a deleted member.",
   })
   verified!: boolean;
   @Field(() => Boolean, {
@@ -39,12 +38,13 @@ export class UpdateProfileInput {
   displayName?: string | null;
   @Field(() => String, {
     nullable: true,
-    description: "Your public handle (`@ann` or `ann`): 3 to 20 letters a-z, digits or underscores, unique whatever the case, reserved words refused. Your old handle is free for others from then on.",
+    description:
+      "Your public handle (`@ann` or `ann`): 3 to 20 letters a-z, digits or underscores, unique whatever the case, reserved words refused. Your old handle is free for others from then on.",
   })
   handle?: string | null;
   @Field(() => String, { nullable: true, description: "A few words about you, up to 500 characters (line breaks kept); empty removes it." })
   bio?: string | null;
-  @Field(() => String, { nullable: true, description: "The area you trade in, as coarse as you like (\"Utrecht Oost\"), up to 80 characters; empty removes it." })
+  @Field(() => String, { nullable: true, description: 'The area you trade in, as coarse as you like ("Utrecht Oost"), up to 80 characters; empty removes it.' })
   area?: string | null;
 }
 
@@ -59,7 +59,8 @@ export class VerifyEmailPayload {
   @Field(() => User, { nullable: true, description: "The member whose address is now verified; null when refused." })
   user!: User | null;
   @Field(() => [UserError], {
-    description: "VERIFICATION_TOKEN_INVALID (not a link we sent, or for another address), VERIFICATION_TOKEN_EXPIRED (ask for a new one), VERIFICATION_TOKEN_USED (the address is already verified).",
+    description:
+      "VERIFICATION_TOKEN_INVALID (not a link we sent, or for another address), VERIFICATION_TOKEN_EXPIRED (ask for a new one), VERIFICATION_TOKEN_USED (the address is already verified).",
   })
   errors!: UserError[];
 }

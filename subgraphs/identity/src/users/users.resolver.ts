@@ -19,7 +19,10 @@ export class UsersResolver {
     return ctx.loaders.userById.load(id);
   }
 
-  @Query(() => User, { nullable: true, description: "The member with this handle (`@ann` or `ann`, any case); null when nobody has it or the member deleted their account." })
+  @Query(() => User, {
+    nullable: true,
+    description: "The member with this handle (`@ann` or `ann`, any case); null when nobody has it or the member deleted their account.",
+  })
   userByHandle(@Arg("handle", () => String) handle: string, @Ctx() ctx: IdentityContext): Promise<User | null> {
     return ctx.services.users.byHandle(handle);
   }
@@ -34,7 +37,10 @@ export class UsersResolver {
     return user.deletionRequestedAt ? null : user.bio;
   }
 
-  @FieldResolver(() => String, { nullable: true, description: "The coarse area the member trades in, as they put it; null if not given, and for a deleted member." })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "The coarse area the member trades in, as they put it; null if not given, and for a deleted member.",
+  })
   area(@Root() user: User): string | null {
     return user.deletionRequestedAt ? null : user.area;
   }
@@ -50,7 +56,7 @@ export class UsersResolver {
   }
 
   @FieldResolver(() => Boolean, {
-    description: "The member deleted their account: the profile is anonymised (displayName \"Deleted member\"); trades and postings that name them remain.",
+    description: 'The member deleted their account: the profile is anonymised (displayName "Deleted member"); trades and postings that name them remain.',
   })
   deleted(@Root() user: User): boolean {
     // From the moment deletion is accepted (it cannot be undone), so nobody starts anything new with them.
@@ -63,10 +69,7 @@ export class UsersResolver {
   }
 
   @Mutation(() => UserPayload, { description: "Changes only the fields given." })
-  async updateProfile(
-    @Arg("input", () => UpdateProfileInput) input: UpdateProfileInput,
-    @Ctx() ctx: IdentityContext,
-  ): Promise<UserPayload> {
+  async updateProfile(@Arg("input", () => UpdateProfileInput) input: UpdateProfileInput, @Ctx() ctx: IdentityContext): Promise<UserPayload> {
     const caller = requireCaller(ctx.caller);
     const updated = await andThen(await ctx.services.users.updateProfile(caller.userId, input), (user) => accepted(primed(ctx, user)));
     return toPayload(updated, "user");
@@ -91,8 +94,7 @@ export class UsersResolver {
   }
 
   @Mutation(() => UserPayload, {
-    description:
-      "Admins only: makes a member an admin. Their sessions end at once: they sign in again to act with the role.",
+    description: "Admins only: makes a member an admin. Their sessions end at once: they sign in again to act with the role.",
   })
   grantAdmin(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<UserPayload> {
     return this.changeRole(ctx, userId, "admin");
@@ -108,7 +110,8 @@ export class UsersResolver {
 
   @Query(() => UserRole, {
     nullable: true,
-    description: "The member's role as stored now (null for no such member): what a token's role claim, up to one access-token lifetime old, is checked against.",
+    description:
+      "The member's role as stored now (null for no such member): what a token's role claim, up to one access-token lifetime old, is checked against.",
   })
   @Directive("@inaccessible")
   async memberRole(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<UserRole | null> {

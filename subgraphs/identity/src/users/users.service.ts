@@ -46,7 +46,8 @@ export class UsersService {
       // An address a confirmed email change keeps for its undo is taken (email-claims.ts).
       await lockAddress(tx, email);
       if (await addressTaken(tx, email, null)) return emailTaken();
-      if (handle !== null && (await claimHandle(tx, handle, null)) === "taken") return refusal("HANDLE_TAKEN", `@${handle} is taken; choose another handle.`, "input.handle");
+      if (handle !== null && (await claimHandle(tx, handle, null)) === "taken")
+        return refusal("HANDLE_TAKEN", `@${handle} is taken; choose another handle.`, "input.handle");
       const [row] = await tx
         .insert(users)
         .values({ email, passwordHash, displayName, handle, role: "user" })
@@ -62,7 +63,10 @@ export class UsersService {
   async byHandle(handle: string): Promise<UserRow | null> {
     const normalised = normaliseHandle(handle);
     if (!HANDLE_PATTERN.test(normalised)) return null;
-    const [row] = await this.db.select().from(users).where(and(eq(users.handle, normalised), isNull(users.deletionRequestedAt)));
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.handle, normalised), isNull(users.deletionRequestedAt)));
     return row ?? null;
   }
 

@@ -44,7 +44,11 @@ export class VerificationService {
     const ready = await verificationDocuments(this.internal, userId, ids).catch((e: unknown) => Promise.reject(unavailable("media", e)));
     const missing = ids.filter((id) => !ready.includes(id));
     if (missing.length > 0) {
-      return refusal("DOCUMENT_NOT_READY", `Not one of your processed private documents (upload with purpose DOCUMENT and wait for READY): ${missing.join(", ")}.`, "documentIds");
+      return refusal(
+        "DOCUMENT_NOT_READY",
+        `Not one of your processed private documents (upload with purpose DOCUMENT and wait for READY): ${missing.join(", ")}.`,
+        "documentIds",
+      );
     }
     const [row] = await this.db
       .insert(verificationRequests)
@@ -110,7 +114,8 @@ export class VerificationService {
         .set({ status: decision.approve ? "APPROVED" : "REJECTED", reason, decidedBy: adminId, decidedAt: sql`now()` })
         .where(and(eq(verificationRequests.id, id), eq(verificationRequests.status, "PENDING")))
         .returning();
-      if (!row) return refusal("ALREADY_DECIDED", `This request was already ${existing.status === "PENDING" ? "decided" : existing.status.toLowerCase()}.`, "id");
+      if (!row)
+        return refusal("ALREADY_DECIDED", `This request was already ${existing.status === "PENDING" ? "decided" : existing.status.toLowerCase()}.`, "id");
       if (decision.approve) await tx.update(users).set({ verified: true, updatedAt: sql`now()` }).where(eq(users.id, row.userId));
       await enqueueJob(tx, TASKS.notify, {
         userId: row.userId,

@@ -57,7 +57,9 @@ export class AccountsService {
     if (!isUuid(userId)) return false;
     // Always asked of the database (one primary-key read), never of `known`: an account closed
     // by another ledger process must refuse credits here too.
-    const [row] = await retrying(() => this.sql<{ closed: boolean }[]>`select closed_at is not null as closed from ledger.accounts where id = ${userId} and kind = 'user'`);
+    const [row] = await retrying(
+      () => this.sql<{ closed: boolean }[]>`select closed_at is not null as closed from ledger.accounts where id = ${userId} and kind = 'user'`,
+    );
     if (row?.closed) return false;
     if (!row) {
       const user = await userById(this.internal, userId);
@@ -83,7 +85,9 @@ export class AccountsService {
 
   /** Closes a departing member's account (issue 12): it takes no more credits; its history stays. */
   async close(userId: string): Promise<void> {
-    await retrying(() => this.sql`update ledger.accounts set closed_at = coalesce(closed_at, now()), updated_at = now() where id = ${userId} and kind = 'user'`);
+    await retrying(
+      () => this.sql`update ledger.accounts set closed_at = coalesce(closed_at, now()), updated_at = now() where id = ${userId} and kind = 'user'`,
+    );
     this.known.delete(userId);
   }
 

@@ -5,7 +5,12 @@ export type Claim<R> = { state: "new" } | { state: "replay"; result: R } | { sta
 
 /** A stable digest of a request: the same operation with the same input hashes the same. */
 export function requestHash(operation: string, input: Record<string, unknown>): string {
-  const canonical = JSON.stringify([operation, Object.keys(input).sort().map((k) => [k, input[k] ?? null])]);
+  const canonical = JSON.stringify([
+    operation,
+    Object.keys(input)
+      .sort()
+      .map((k) => [k, input[k] ?? null]),
+  ]);
   return createHash("sha256").update(canonical).digest("hex");
 }
 

@@ -100,7 +100,9 @@ export const holds = ledger.table(
       .notNull()
       .references(() => accounts.id),
     amount: bigint("amount", { mode: "number" }).notNull(),
-    status: text("status", { enum: ["HELD", "SETTLED", "RELEASED"] }).notNull().default("HELD"),
+    status: text("status", { enum: ["HELD", "SETTLED", "RELEASED"] })
+      .notNull()
+      .default("HELD"),
     /** The settlement transfer, once settled. */
     transferId: uuid("transfer_id").references(() => transfers.id),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -7,7 +7,8 @@ import { LedgerEntryConnection, LedgerTotals } from "./ledger-entry.type.ts";
 @Resolver(() => LedgerEntryConnection)
 export class EntriesResolver {
   @Query(() => LedgerEntryConnection, {
-    description: "The signed-in member's ledger entries, newest first; for a statement, filtered by time (`from` inclusive, `to` exclusive) and kind, with `totals`.",
+    description:
+      "The signed-in member's ledger entries, newest first; for a statement, filtered by time (`from` inclusive, `to` exclusive) and kind, with `totals`.",
   })
   async ledgerEntries(
     @Arg("first", () => Int, { nullable: true }) first: number | null,

@@ -69,7 +69,8 @@ export class EntriesService {
     const balanceBefore = (instant: Date | null) =>
       instant === null
         ? this.sql`(select coalesce((select balance_after from ledger.postings where account_id = ${accountId} order by id desc limit 1), 0))`
-        : this.sql`(select coalesce((select balance_after from ledger.postings where account_id = ${accountId} and created_at < ${instant} order by id desc limit 1), 0))`;
+        : this
+            .sql`(select coalesce((select balance_after from ledger.postings where account_id = ${accountId} and created_at < ${instant} order by id desc limit 1), 0))`;
     const [row] = await this.sql<{ count: string; credited: string; debited: string; opening: string; closing: string }[]>`
       select count(*) as count,
              coalesce(sum(p.amount) filter (where p.amount > 0), 0) as credited,
@@ -80,7 +81,14 @@ export class EntriesService {
       where p.account_id = ${accountId} ${this.selecting(filter)}`;
     const credited = Number(row?.credited ?? 0);
     const debited = Number(row?.debited ?? 0);
-    return { count: Number(row?.count ?? 0), credited, debited, net: credited - debited, openingBalance: Number(row?.opening ?? 0), closingBalance: Number(row?.closing ?? 0) };
+    return {
+      count: Number(row?.count ?? 0),
+      credited,
+      debited,
+      net: credited - debited,
+      openingBalance: Number(row?.opening ?? 0),
+      closingBalance: Number(row?.closing ?? 0),
+    };
   }
 
   /** The filter as conditions on `p` (postings) and `t` (transfers). */
@@ -96,7 +104,17 @@ export class EntriesService {
     options: { newestFirst: boolean; limit: number | null; beforeSeq: number | null; afterSeq: number | null; filter: EntryFilter },
   ): Promise<PostingRow[]> {
     const rows = await this.sql<
-      { seq: string; transferId: string; kind: string; amount: string; balanceAfter: string; memo: string | null; counterpartyId: string; counterpartyKind: string; createdAt: Date }[]
+      {
+        seq: string;
+        transferId: string;
+        kind: string;
+        amount: string;
+        balanceAfter: string;
+        memo: string | null;
+        counterpartyId: string;
+        counterpartyKind: string;
+        createdAt: Date;
+      }[]
     >`
       select p.id as seq, p.transfer_id as "transferId", t.kind, p.amount, p.balance_after as "balanceAfter", t.memo,
              p.counterparty_id as "counterpartyId", c.kind as "counterpartyKind", p.created_at as "createdAt"

@@ -53,7 +53,8 @@ export class HoldsService {
     return inTransaction(this.sql, async (tx) => {
       const claim = await claimKey<HoldOutcomeJson>(tx, SCOPE, input.holdKey, hash);
       if (claim.state === "replay") return fromHoldOutcome(claim.result);
-      if (claim.state === "conflict") return claim.requestHash === RELEASED_BEFORE_PLACED ? holdRefusal("HOLD_ALREADY_RELEASED") : holdRefusal("IDEMPOTENCY_CONFLICT");
+      if (claim.state === "conflict")
+        return claim.requestHash === RELEASED_BEFORE_PLACED ? holdRefusal("HOLD_ALREADY_RELEASED") : holdRefusal("IDEMPOTENCY_CONFLICT");
       const payer = (await lockAccounts(tx, [input.payerId])).get(input.payerId);
       if (!payer || availableOf(payer) < input.amount) {
         const outcome = holdRefusal("INSUFFICIENT_FUNDS");

@@ -36,7 +36,8 @@ export class StatementsResolver {
     requireService(ctx.caller, "Query.ledgerStatement");
     const filter = entryFilter(from, to, kinds);
     const size = first ?? STATEMENT_PAGE_SIZE;
-    if (!Number.isSafeInteger(size) || size < 1 || size > MAX_STATEMENT_PAGE_SIZE) throw badInput(`\`first\` must be 1 to ${MAX_STATEMENT_PAGE_SIZE}.`, "first");
+    if (!Number.isSafeInteger(size) || size < 1 || size > MAX_STATEMENT_PAGE_SIZE)
+      throw badInput(`\`first\` must be 1 to ${MAX_STATEMENT_PAGE_SIZE}.`, "first");
     const cursor = decodeCursor(after, 1);
     const afterSeq = cursor ? Number(cursor[0]) : null;
     if (afterSeq !== null && !Number.isSafeInteger(afterSeq)) throw badInput("`after` is not a cursor from this list.", "after");

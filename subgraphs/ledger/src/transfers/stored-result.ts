@@ -5,9 +5,7 @@ import type { TransferRecord } from "./transfers.service.ts";
  * A transfer's result as `ledger.idempotency_keys.result` keeps it for replays. Keys written
  * before results were Outcomes hold this same JSON, so the format stays and is converted here.
  */
-export type StoredTransferResult =
-  | { ok: true; transfer: TransferRecord }
-  | { ok: false; code: ErrorCode; message: string; field?: string | null };
+export type StoredTransferResult = { ok: true; transfer: TransferRecord } | { ok: false; code: ErrorCode; message: string; field?: string | null };
 
 export function toStored(outcome: Outcome<TransferRecord>): StoredTransferResult {
   if (outcome.ok) return { ok: true, transfer: outcome.value };

@@ -8,7 +8,8 @@ export class TransferInput {
   toUserId?: string | null;
   @Field(() => String, {
     nullable: true,
-    description: "The member who receives the credits, by their public handle (`@ann` or `ann`, any case); or give toUserId instead. A replay with the same idempotencyKey matches on the member the handle named.",
+    description:
+      "The member who receives the credits, by their public handle (`@ann` or `ann`, any case); or give toUserId instead. A replay with the same idempotencyKey matches on the member the handle named.",
   })
   toHandle?: string | null;
   @Field(() => Int, { description: "Whole credits, 1 to 1000000." }) amount!: number;

@@ -1,19 +1,5 @@
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  check,
-  date,
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  pgSchema,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { bigint, check, date, doublePrecision, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { Database, ItemConditionName, ListingStatusName } from "@localex/common";
 
 export const listingsSchema = pgSchema("listings");
@@ -75,10 +61,7 @@ export const listings = listingsSchema.table(
       "listings_location_check",
       sql`(${t.lat} is null) = (${t.lon} is null) and (${t.lat} is null or (${t.lat} between -90 and 90 and ${t.lon} between -180 and 180))`,
     ),
-    check(
-      "listings_trade_check",
-      sql`(${t.status} in ('RESERVED', 'TRADED')) = (${t.tradeId} is not null)`,
-    ),
+    check("listings_trade_check", sql`(${t.status} in ('RESERVED', 'TRADED')) = (${t.tradeId} is not null)`),
   ],
 );
 

@@ -14,8 +14,7 @@ export class InternalResolver {
   }
 
   @Query(() => [ID], {
-    description:
-      "Of these ids, the listings that exist and are not ACTIVE, which search leaves out while its index catches up. Unknown ids are left out.",
+    description: "Of these ids, the listings that exist and are not ACTIVE, which search leaves out while its index catches up. Unknown ids are left out.",
   })
   @Directive("@inaccessible")
   unfindableListingIds(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: ListingsContext): Promise<string[]> {

@@ -37,9 +37,7 @@ export async function enqueueIndexing(tx: Tx, rows: readonly ListingRow[]): Prom
   if (rows.length === 0) return;
   const ids = [...new Set(rows.map((r) => r.categoryId))];
   const slugs = new Map(
-    (await tx.select({ id: categories.id, slug: categories.slug }).from(categories).where(inArray(categories.id, ids))).map(
-      (c) => [c.id, c.slug],
-    ),
+    (await tx.select({ id: categories.id, slug: categories.slug }).from(categories).where(inArray(categories.id, ids))).map((c) => [c.id, c.slug]),
   );
   for (const row of rows) {
     const listing = toDocument(row, slugs.get(row.categoryId) ?? "other");

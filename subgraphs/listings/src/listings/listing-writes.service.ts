@@ -6,15 +6,7 @@ import { recallCheckRequired, type RecallsService } from "../recalls/recalls.ser
 import { bumped, enqueueIndexing } from "./documents.ts";
 import type { CreateListingInput, UpdateListingInput } from "./listing.inputs.ts";
 import { canSee } from "./listings.service.ts";
-import {
-  checkAttributes,
-  checkCreditPrice,
-  checkDescription,
-  checkLocation,
-  checkTitle,
-  normaliseLine,
-  normaliseText,
-} from "./validation.ts";
+import { checkAttributes, checkCreditPrice, checkDescription, checkLocation, checkTitle, normaliseLine, normaliseText } from "./validation.ts";
 
 /** The listing as the change left it, or why it was refused. */
 export type ListingOutcome = Outcome<ListingRow>;
@@ -243,8 +235,6 @@ function illegal(row: ListingRow, what: string): Refusal {
 function refuseStrayAttributes(attributes: Record<string, string>, category: CategoryRow, problems: Refusal[]): void {
   const stray = Object.keys(attributes).filter((k) => !category.allowedAttributes.includes(k));
   if (stray.length > 0) {
-    problems.push(
-      invalid("input.attributes", `The ${category.name} category does not allow ${stray.join(", ")}; give attributes it allows.`),
-    );
+    problems.push(invalid("input.attributes", `The ${category.name} category does not allow ${stray.join(", ")}; give attributes it allows.`));
   }
 }

@@ -65,7 +65,11 @@ export class ListingsResolver {
       .map(([key, value]) => ({ key, value }));
   }
 
-  @FieldResolver(() => User, { nullable: true, description: "Who listed it. Null only while the identity service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives." })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description:
+      "Who listed it. Null only while the identity service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives.",
+  })
   owner(@Root() listing: Listing): User {
     return { id: listing.ownerId };
   }

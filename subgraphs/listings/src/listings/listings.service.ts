@@ -84,7 +84,12 @@ export class ListingsService {
     if (!where) return EMPTY;
     const keyset = cursor ? sql`(${listings.createdAt}, ${listings.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
     const [rows, [total]] = await Promise.all([
-      this.db.select().from(listings).where(and(where, keyset)).orderBy(...newestFirst).limit(first + 1),
+      this.db
+        .select()
+        .from(listings)
+        .where(and(where, keyset))
+        .orderBy(...newestFirst)
+        .limit(first + 1),
       this.db.select({ n: count() }).from(listings).where(where),
     ]);
     return { rows, totalCount: total?.n ?? 0 };
@@ -157,4 +162,3 @@ export class ListingsService {
     return pages;
   }
 }
-

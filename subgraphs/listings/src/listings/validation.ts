@@ -13,7 +13,10 @@ export const FILTER_LIST_MAX = LIST_MAX;
 const invalid = (field: string, message: string) => refusal("INVALID_INPUT", message, field);
 
 export function normaliseLine(s: string): string {
-  return s.normalize("NFC").trim().replace(/[ \t\n\r]+/g, " ");
+  return s
+    .normalize("NFC")
+    .trim()
+    .replace(/[ \t\n\r]+/g, " ");
 }
 
 export function normaliseText(s: string): string {
@@ -29,7 +32,6 @@ export function checkDescription(description: string, problems: Refusal[]): void
   const problem = textProblem(description, { label: "Description", max: DESCRIPTION_MAX, multiline: true });
   if (problem) problems.push(invalid("input.description", problem));
 }
-
 
 export function checkCreditPrice(price: number | null, problems: Refusal[]): void {
   if (price == null) return;
@@ -70,9 +72,7 @@ export function checkAttributes(
     } else if (Object.hasOwn(result, key)) {
       problems.push(invalid(`${field}.${i}.key`, `The attribute ${key} is given twice.`));
     } else if (textProblem(value, { label: "An attribute value", max: ATTRIBUTE_VALUE_MAX, min: 1 })) {
-      problems.push(
-        invalid(`${field}.${i}.value`, `An attribute value must be 1 to ${ATTRIBUTE_VALUE_MAX} characters, without control characters.`),
-      );
+      problems.push(invalid(`${field}.${i}.value`, `An attribute value must be 1 to ${ATTRIBUTE_VALUE_MAX} characters, without control characters.`));
     } else {
       result[key] = value;
     }

@@ -8,8 +8,7 @@ export enum RecallMatchStatus {
 }
 registerEnumType(RecallMatchStatus, {
   name: "RecallMatchStatus",
-  description:
-    "OPEN holds the listing back from publishing; CONFIRMED: its owner said it is not the recalled product; CLEARED: an admin cleared it.",
+  description: "OPEN holds the listing back from publishing; CONFIRMED: its owner said it is not the recalled product; CLEARED: an admin cleared it.",
 });
 
 @ObjectType({ description: "A product recall the listing's title or attributes matched (US CPSC recalls)." })

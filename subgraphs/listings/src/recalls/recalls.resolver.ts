@@ -28,8 +28,7 @@ export class RecallsResolver {
   }
 
   @Mutation(() => ListingPayload, {
-    description:
-      "The listing's owner confirms it is not the recalled product: the match is resolved, and once none is open the listing can be published.",
+    description: "The listing's owner confirms it is not the recalled product: the match is resolved, and once none is open the listing can be published.",
   })
   async confirmNotRecalled(
     @Arg("listingId", () => ID) listingId: string,

@@ -83,10 +83,7 @@ export class RecallsService {
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       const stored = await this.count().catch(() => 0);
-      this.log.error(
-        { source: this.source.description, error, stored },
-        "recall refresh failed; listings are checked against the recalls last fetched",
-      );
+      this.log.error({ source: this.source.description, error, stored }, "recall refresh failed; listings are checked against the recalls last fetched");
       return { ok: false, fetched: 0, stored, error };
     }
   }
@@ -145,12 +142,7 @@ export class RecallsService {
    * Resolves a match: CONFIRMED by the listing's owner (it is not the recalled product), or
    * CLEARED by an admin. Resolving a resolved match again changes nothing.
    */
-  async resolve(
-    caller: Caller,
-    listingId: string,
-    recallNumber: string,
-    as: Exclude<RecallMatchStatusName, "OPEN">,
-  ): Promise<Outcome<ListingRow>> {
+  async resolve(caller: Caller, listingId: string, recallNumber: string, as: Exclude<RecallMatchStatusName, "OPEN">): Promise<Outcome<ListingRow>> {
     return this.db.transaction(async (tx) => {
       const [row] = isUuid(listingId) ? await tx.select().from(listings).where(eq(listings.id, listingId)) : [];
       if (!row || !canSee(row, caller)) return refusal("NOT_FOUND", "This listing was not found.", "listingId");

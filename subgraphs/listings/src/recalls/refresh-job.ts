@@ -11,8 +11,7 @@ const JOB_KEY = "listings-refresh-recalls";
  * still runs one job per tick, and the job key collapses it with a start-up refresh.
  */
 export function refreshCrontab(minutes: number): string {
-  const schedule =
-    minutes < 60 ? `*/${minutes} * * * *` : minutes >= 1440 ? "0 0 * * *" : `0 */${minutes / 60} * * *`;
+  const schedule = minutes < 60 ? `*/${minutes} * * * *` : minutes >= 1440 ? "0 0 * * *" : `0 */${minutes / 60} * * *`;
   // The crontab adds its jobs itself, so it is given the task's policy (contracts.ts) here.
   return `${schedule} ${TASKS.refreshRecalls} ?max=${JOB_POLICIES[TASKS.refreshRecalls]?.maxAttempts ?? 25}&jobKey=${JOB_KEY}`;
 }

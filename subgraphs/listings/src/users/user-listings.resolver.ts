@@ -8,7 +8,8 @@ import { cursorKey } from "../listings/listings.service.ts";
 export class UserListingsResolver {
   @FieldResolver(() => ListingConnection, {
     nullable: true,
-    description: "Newest first. Someone else's only when ACTIVE; your own in any status (all if none is given). Null only while the listings service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives.",
+    description:
+      "Newest first. Someone else's only when ACTIVE; your own in any status (all if none is given). Null only while the listings service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives.",
   })
   async listings(
     @Root() user: User,

@@ -7,7 +7,6 @@ import { Job, JobConnection, JobStatus, RetryJobPayload } from "./job.type.ts";
 import { followJob } from "./job-updates.ts";
 import { canSeeJob } from "./visibility.ts";
 
-
 @Resolver(() => Job)
 export class JobsResolver {
   @Query(() => Job, { nullable: true, description: "A job, for its owner and admins; null for anyone else." })

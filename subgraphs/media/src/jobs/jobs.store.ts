@@ -4,7 +4,6 @@ import { jobs, type JobRow, type JobStatusName, type MediaDatabase, type Tx } fr
 
 export const PROCESS_MEDIA_ATTEMPTS = 5;
 
-
 /**
  * Every SQL statement on job rows (what members follow), and their graphile-worker jobs (what
  * runs them). Every write of a job row queues its announcement to `jobUpdated` subscribers
@@ -29,7 +28,12 @@ export class JobsStore {
     const page: SQL | undefined = cursor ? sql`(${jobs.updatedAt}, ${jobs.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
     const filter = status ? eq(jobs.status, status) : undefined;
     const [rows, [count]] = await Promise.all([
-      this.db.select().from(jobs).where(and(filter, page)).orderBy(desc(jobs.updatedAt), desc(jobs.id)).limit(first + 1),
+      this.db
+        .select()
+        .from(jobs)
+        .where(and(filter, page))
+        .orderBy(desc(jobs.updatedAt), desc(jobs.id))
+        .limit(first + 1),
       this.db.select({ n: sql<number>`count(*)::int` }).from(jobs).where(filter),
     ]);
     return toConnection(rows, first, (r) => [r.updatedAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);
@@ -121,7 +125,10 @@ export class JobsStore {
 
   /** The keys among `keys` that a job names as its result. */
   async namedResults(keys: readonly string[]): Promise<Set<string>> {
-    const rows = await this.db.select({ key: jobs.resultKey }).from(jobs).where(inArray(jobs.resultKey, [...keys]));
+    const rows = await this.db
+      .select({ key: jobs.resultKey })
+      .from(jobs)
+      .where(inArray(jobs.resultKey, [...keys]));
     return new Set(rows.flatMap((j) => (j.key ? [j.key] : [])));
   }
 

@@ -36,7 +36,11 @@ export function processMediaTask(deps: ProcessingDeps) {
     const row = job.mediaId ? await deps.media.byId(job.mediaId) : null;
     if (!row || !row.stagingKey) {
       // Deleted while queued, or done by an earlier run whose end was not recorded.
-      await deps.jobs.update(deps.jobs.db, jobId, { status: row ? "SUCCEEDED" : "FAILED", progress: row ? 1 : null, error: row ? null : "The media was deleted." });
+      await deps.jobs.update(deps.jobs.db, jobId, {
+        status: row ? "SUCCEEDED" : "FAILED",
+        progress: row ? 1 : null,
+        error: row ? null : "The media was deleted.",
+      });
       return;
     }
     const { attempts, max_attempts: maxAttempts } = helpers.job;
@@ -148,6 +152,8 @@ async function finish(
 }
 
 function extensionOf(contentType: string, fallback: string): string {
-  const ext = { "image/webp": "webp", "image/jpeg": "jpg", "image/png": "png", "image/avif": "avif", "image/gif": "gif", "application/pdf": "pdf" }[contentType];
+  const ext = { "image/webp": "webp", "image/jpeg": "jpg", "image/png": "png", "image/avif": "avif", "image/gif": "gif", "application/pdf": "pdf" }[
+    contentType
+  ];
   return ext ?? fallback;
 }

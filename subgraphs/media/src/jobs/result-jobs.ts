@@ -41,7 +41,11 @@ export class ResultJobs {
   ) {}
 
   /** A new job for the member, queued in the same transaction that records it; refused (MEMBER_DEPARTING) once their files were forgotten. */
-  async start(ownerId: string, values: { kind: string; maxAttempts: number; input?: Record<string, unknown> }, enqueue: (tx: Tx, jobId: string) => Promise<void>): Promise<JobRow> {
+  async start(
+    ownerId: string,
+    values: { kind: string; maxAttempts: number; input?: Record<string, unknown> },
+    enqueue: (tx: Tx, jobId: string) => Promise<void>,
+  ): Promise<JobRow> {
     return this.jobs.transaction(async (tx) => {
       await this.media.lockOwner(tx, ownerId);
       if (await hasDeparted(tx, ownerId)) throw departing();

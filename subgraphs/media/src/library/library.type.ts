@@ -12,7 +12,10 @@ export class Storage {
   })
   usedBytes!: number;
 
-  @Field(() => Float, { description: "Bytes you may keep (MEDIA_QUOTA_BYTES); an upload that would take usedBytes past it is refused with QUOTA_EXCEEDED. A whole number (Float because it may pass 2^31)." })
+  @Field(() => Float, {
+    description:
+      "Bytes you may keep (MEDIA_QUOTA_BYTES); an upload that would take usedBytes past it is refused with QUOTA_EXCEEDED. A whole number (Float because it may pass 2^31).",
+  })
   quotaBytes!: number;
 }
 

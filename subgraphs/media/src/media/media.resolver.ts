@@ -8,7 +8,10 @@ import { DeleteMediaPayload, ImageVariant, Media } from "./media.type.ts";
 
 @Resolver(() => Media)
 export class MediaResolver {
-  @FieldResolver(() => String, { nullable: true, description: "Null until READY; a private document's URL is signed, short-lived, and for its owner and admins only." })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "Null until READY; a private document's URL is signed, short-lived, and for its owner and admins only.",
+  })
   url(
     @Root() media: MediaRow,
     @Arg("variant", () => ImageVariant, { defaultValue: ImageVariant.ORIGINAL }) variant: ImageVariantName,

@@ -38,7 +38,10 @@ export class MediaStore {
 
   /** Every item of these listings, whatever its status (cleanup removes them). */
   async allOfListings(listingIds: readonly string[]): Promise<MediaRow[]> {
-    return this.db.select().from(media).where(inArray(media.listingId, [...listingIds]));
+    return this.db
+      .select()
+      .from(media)
+      .where(inArray(media.listingId, [...listingIds]));
   }
 
   /** Every listing that has an item. */
@@ -62,7 +65,14 @@ export class MediaStore {
     const selected = and(eq(media.ownerId, ownerId), purpose ? eq(media.purpose, purpose) : undefined);
     const page: SQL | undefined = cursor ? sql`(${media.createdAt}, ${media.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
     const [rows, [count]] = await Promise.all([
-      first === 0 ? Promise.resolve([]) : this.db.select().from(media).where(and(selected, page)).orderBy(desc(media.createdAt), desc(media.id)).limit(first + 1),
+      first === 0
+        ? Promise.resolve([])
+        : this.db
+            .select()
+            .from(media)
+            .where(and(selected, page))
+            .orderBy(desc(media.createdAt), desc(media.id))
+            .limit(first + 1),
       this.db.select({ n: sql<number>`count(*)::int` }).from(media).where(selected),
     ]);
     return toConnection(rows, first, (r) => [r.createdAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);

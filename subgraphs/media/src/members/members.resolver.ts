@@ -7,11 +7,7 @@ import type { MediaContext } from "../context.ts";
 export class MemberMediaResolver {
   @Query(() => [ID], { description: "The ids among `ids` that are the member's READY private documents." })
   @Directive("@inaccessible")
-  verificationDocuments(
-    @Arg("userId", () => ID) userId: string,
-    @Arg("ids", () => [ID]) ids: string[],
-    @Ctx() ctx: MediaContext,
-  ): Promise<string[]> {
+  verificationDocuments(@Arg("userId", () => ID) userId: string, @Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: MediaContext): Promise<string[]> {
     requireService(ctx.caller, "Query.verificationDocuments");
     checkListSize(ids, "ids", 10);
     return ctx.services.members.readyDocuments(memberIdArgument(userId), ids);

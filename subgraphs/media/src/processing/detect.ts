@@ -31,8 +31,7 @@ export async function detectMediaType(filePath: string, options: DetectOptions =
 
 async function accept(filePath: string, mime: string | undefined, ext: string | undefined, allowPdf: boolean): Promise<DetectedType> {
   const accepted = acceptedTypesText(allowPdf);
-  if (mime === undefined || ext === undefined)
-    throw new MediaRejected("UNSUPPORTED_TYPE", `This file is not a type we accept. Upload a ${accepted} file.`);
+  if (mime === undefined || ext === undefined) throw new MediaRejected("UNSUPPORTED_TYPE", `This file is not a type we accept. Upload a ${accepted} file.`);
   if (mime === PDF.mime) {
     if (allowPdf) return { mime, kind: "document", ext: PDF.ext };
     throw new MediaRejected("UNSUPPORTED_TYPE", `A PDF is accepted only as a private document. For a photo, upload a ${accepted} image.`);

@@ -25,8 +25,7 @@ export async function inspectImage(filePath: string, options: InspectOptions): P
   // to give the member a message with the numbers in it.
   const header = await decoding(sharp(filePath, { failOn: "warning", limitInputPixels: false }).metadata());
   const pixels = header.width * header.height;
-  if (!(pixels > 0))
-    throw new MediaRejected("CORRUPT_IMAGE", "The image has no size in its header and cannot be read.");
+  if (!(pixels > 0)) throw new MediaRejected("CORRUPT_IMAGE", "The image has no size in its header and cannot be read.");
   if (pixels > options.maxPixels)
     throw new MediaRejected(
       "TOO_MANY_PIXELS",

@@ -53,14 +53,10 @@ const OUTPUT_FAILED = /write|save|target/i;
 export function rejectionFor(error: unknown): MediaRejected | null {
   if (!(error instanceof Error)) return null;
   const text = error.message;
-  if (/exceeds pixel limit/i.test(text))
-    return new MediaRejected("TOO_MANY_PIXELS", "The image has more pixels than we can process.", { cause: error });
-  if (/unsupported image format/i.test(text))
-    return new MediaRejected("UNSUPPORTED_TYPE", "The file is not an image we can read.", { cause: error });
-  if (/compression format has not been built in|no decoding plugin/i.test(text))
-    return new MediaRejected("UNSUPPORTED_TYPE", HEIC_REFUSED, { cause: error });
-  if (DECODER_FAILED.test(text) && !OUTPUT_FAILED.test(text))
-    return new MediaRejected("CORRUPT_IMAGE", CORRUPT_MESSAGE, { cause: error });
+  if (/exceeds pixel limit/i.test(text)) return new MediaRejected("TOO_MANY_PIXELS", "The image has more pixels than we can process.", { cause: error });
+  if (/unsupported image format/i.test(text)) return new MediaRejected("UNSUPPORTED_TYPE", "The file is not an image we can read.", { cause: error });
+  if (/compression format has not been built in|no decoding plugin/i.test(text)) return new MediaRejected("UNSUPPORTED_TYPE", HEIC_REFUSED, { cause: error });
+  if (DECODER_FAILED.test(text) && !OUTPUT_FAILED.test(text)) return new MediaRejected("CORRUPT_IMAGE", CORRUPT_MESSAGE, { cause: error });
   return null;
 }
 
@@ -81,8 +77,7 @@ export async function decoding<T>(step: Promise<T>, options: { readsOnly?: boole
   } catch (error) {
     const rejected = rejectionFor(error);
     if (rejected) throw rejected;
-    if (options.readsOnly && error instanceof Error && !OURS.test(error.message))
-      throw new MediaRejected("CORRUPT_IMAGE", CORRUPT_MESSAGE, { cause: error });
+    if (options.readsOnly && error instanceof Error && !OURS.test(error.message)) throw new MediaRejected("CORRUPT_IMAGE", CORRUPT_MESSAGE, { cause: error });
     throw error;
   }
 }

@@ -52,8 +52,7 @@ export class ClamdScanner implements MalwareScanner {
         if (answer !== null) return parseScanReply(answer);
         // Node drops the connection on that failed write, sometimes before the answer that
         // was on its way could be read. A clamd that still answers PING hung up on purpose.
-        if (await this.ping())
-          throw new ScanFailed(`${TOO_LARGE} (clamd hung up while the file was being sent, and is still up)`, false, { cause: error });
+        if (await this.ping()) throw new ScanFailed(`${TOO_LARGE} (clamd hung up while the file was being sent, and is still up)`, false, { cause: error });
         throw error;
       }
       return parseScanReply(await reply);
@@ -146,7 +145,11 @@ const TOO_LARGE = "the file is larger than clamd accepts for scanning (its Strea
 function readReply(socket: Socket, where: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const text = () => Buffer.concat(chunks).toString("utf8").replace(/\0[\s\S]*$/, "").trim();
+    const text = () =>
+      Buffer.concat(chunks)
+        .toString("utf8")
+        .replace(/\0[\s\S]*$/, "")
+        .trim();
     socket.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
       if (chunk.includes(0)) resolve(text());
@@ -165,8 +168,7 @@ export function parseScanReply(reply: string): ScanResult {
   if (reply === "stream: OK") return { infected: false };
   const found = /^stream: (.+) FOUND$/.exec(reply);
   if (found?.[1]) return { infected: true, signature: found[1] };
-  if (/size limit exceeded/i.test(reply))
-    throw new ScanFailed(`${TOO_LARGE}; clamd said: ${reply}`, false);
+  if (/size limit exceeded/i.test(reply)) throw new ScanFailed(`${TOO_LARGE}; clamd said: ${reply}`, false);
   if (reply.endsWith("ERROR")) throw new ScanFailed(`clamd could not scan the file: ${reply}`, true);
   throw new ScanFailed(`unexpected reply from clamd: ${JSON.stringify(reply)}`, true);
 }
@@ -174,7 +176,6 @@ export function parseScanReply(reply: string): ScanResult {
 export function parseClamdUrl(url: string): { path: string } | { host: string; port: number } {
   const parsed = new URL(url);
   if (parsed.protocol === "unix:") return { path: decodeURIComponent(parsed.pathname) };
-  if (parsed.protocol === "tcp:" && parsed.hostname && parsed.port)
-    return { host: parsed.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(parsed.port) };
+  if (parsed.protocol === "tcp:" && parsed.hostname && parsed.port) return { host: parsed.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(parsed.port) };
   throw new Error(`clamd URL must be tcp://host:port or unix:///path, not ${url}`);
 }

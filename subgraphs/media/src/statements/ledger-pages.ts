@@ -16,7 +16,12 @@ export const STATEMENT_PAGE_ROWS = 1000;
  * oldest first: the first page brings the totals too. Keyset pages, so a page costs the same
  * however deep into a long history it is.
  */
-export async function* ledgerStatementPages(internal: InternalRequester, userId: string, input: StatementInput, pageRows = STATEMENT_PAGE_ROWS): AsyncGenerator<StatementPage> {
+export async function* ledgerStatementPages(
+  internal: InternalRequester,
+  userId: string,
+  input: StatementInput,
+  pageRows = STATEMENT_PAGE_ROWS,
+): AsyncGenerator<StatementPage> {
   let after: string | null = null;
   do {
     const page = await statementPage(internal, { userId, ...input, after, first: pageRows, withTotals: after === null });

@@ -46,7 +46,15 @@ export const openingLine = (from: string | null, totals: StatementTotals): strin
 
 export function entryLine(row: StatementRow): string {
   const description = row.memo && row.memo.length > 0 ? row.memo : (KIND_DESCRIPTIONS[row.kind] ?? row.kind);
-  return csvLine([row.at, row.kind, description, row.counterpartyId, row.amount > 0 ? row.amount : null, row.amount < 0 ? -row.amount : null, row.balanceAfter]);
+  return csvLine([
+    row.at,
+    row.kind,
+    description,
+    row.counterpartyId,
+    row.amount > 0 ? row.amount : null,
+    row.amount < 0 ? -row.amount : null,
+    row.balanceAfter,
+  ]);
 }
 
 /** ledgerEntries' totals for the range: `date` is the range's end, `balance_after` the closing balance. */

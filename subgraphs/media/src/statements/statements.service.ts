@@ -15,7 +15,8 @@ const isInstant = (v: unknown): v is string => typeof v === "string" && !Number.
 export function statementInput(input: unknown): StatementInput {
   const { from, to, kinds } = (input ?? {}) as Record<string, unknown>;
   const kindsOk = kinds === null || (Array.isArray(kinds) && kinds.every((k) => typeof k === "string"));
-  if (!(from === null || isInstant(from)) || !isInstant(to) || !kindsOk) throw new TypeError(`Not a statement's input: ${JSON.stringify(input)?.slice(0, 200)}`);
+  if (!(from === null || isInstant(from)) || !isInstant(to) || !kindsOk)
+    throw new TypeError(`Not a statement's input: ${JSON.stringify(input)?.slice(0, 200)}`);
   return { from, to, kinds: kinds as string[] | null };
 }
 
@@ -40,7 +41,9 @@ export class StatementsService {
   /** A new statement job for the member; refused (MEMBER_DEPARTING) once their files were forgotten. */
   start(userId: string, input: StatementInput): Promise<JobRow> {
     const checked = statementInput(input);
-    return this.results.start(userId, { kind: TASKS.ledgerStatement, maxAttempts: STATEMENT_ATTEMPTS, input: { ...checked } }, (tx, jobId) => this.enqueue(tx, jobId));
+    return this.results.start(userId, { kind: TASKS.ledgerStatement, maxAttempts: STATEMENT_ATTEMPTS, input: { ...checked } }, (tx, jobId) =>
+      this.enqueue(tx, jobId),
+    );
   }
 
   async enqueue(tx: Tx, jobId: string): Promise<void> {

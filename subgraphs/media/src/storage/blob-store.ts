@@ -70,7 +70,10 @@ export class BlobNotFoundError extends Error {
 }
 
 export class InvalidBlobKeyError extends Error {
-  constructor(readonly key: string, reason: string) {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
     super(`Invalid blob key ${JSON.stringify(key.slice(0, 200))}: ${reason}.`);
     this.name = "InvalidBlobKeyError";
   }
@@ -129,9 +132,11 @@ export function defaultCacheControl(key: string, options: PutOptions): string | 
 }
 
 export function checkUploadTerms(options: { contentType: string; byteSize: number; expiresInSeconds: number }): void {
-  if (!Number.isSafeInteger(options.byteSize) || options.byteSize < 0) throw new RangeError(`byteSize must be a whole number of bytes (got ${options.byteSize})`);
+  if (!Number.isSafeInteger(options.byteSize) || options.byteSize < 0)
+    throw new RangeError(`byteSize must be a whole number of bytes (got ${options.byteSize})`);
   checkExpiry(options.expiresInSeconds);
-  if (!/^[\x21-\x7e][\x20-\x7e]*$/.test(options.contentType)) throw new RangeError(`contentType must be printable ASCII (got ${JSON.stringify(options.contentType)})`);
+  if (!/^[\x21-\x7e][\x20-\x7e]*$/.test(options.contentType))
+    throw new RangeError(`contentType must be printable ASCII (got ${JSON.stringify(options.contentType)})`);
 }
 
 /** S3's presigned URLs live at most a week; the disk driver keeps the same bound. */

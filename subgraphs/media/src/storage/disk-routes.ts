@@ -57,10 +57,16 @@ export async function diskBlobRoutes(app: HttpServer, { store, acceptsUpload, pa
     const key = keyIn(request.url, "/blobs/");
     if (!key) return refuse(reply.header("connection", "close"), 400, "BAD_REQUEST", "The object key in the URL is not valid.");
     const verdict = store.signer.verify("PUT", key, queryOf(request.url));
-    if (!verdict.ok || !verdict.upload) return refuse(reply.header("connection", "close"), 403, "FORBIDDEN", verdict.ok ? "This URL is not an upload URL." : verdict.message);
+    if (!verdict.ok || !verdict.upload)
+      return refuse(reply.header("connection", "close"), 403, "FORBIDDEN", verdict.ok ? "This URL is not an upload URL." : verdict.message);
     const terms = verdict.upload;
     if (acceptsUpload && !(await acceptsUpload(key))) {
-      return refuse(reply.header("connection", "close"), 409, "UPLOAD_USED", "This upload URL has been used: the upload is complete or gone. Start a new upload.");
+      return refuse(
+        reply.header("connection", "close"),
+        409,
+        "UPLOAD_USED",
+        "This upload URL has been used: the upload is complete or gone. Start a new upload.",
+      );
     }
 
     const type = request.headers["content-type"]?.trim();
@@ -114,7 +120,11 @@ export async function diskBlobRoutes(app: HttpServer, { store, acceptsUpload, pa
     const secondsLeft = Math.max(0, Math.floor((verdict.expiresAt.getTime() - store.signer.now().getTime()) / 1000));
     // Private objects (members' documents, export archives) are downloaded, never rendered on
     // this origin: a PDF's script or an image that is really HTML would run here otherwise.
-    return serve(reply.header("content-disposition", attachment(key)).header("content-security-policy", PRIVATE_OBJECT_CSP), blob, `private, max-age=${secondsLeft}`);
+    return serve(
+      reply.header("content-disposition", attachment(key)).header("content-security-policy", PRIVATE_OBJECT_CSP),
+      blob,
+      `private, max-age=${secondsLeft}`,
+    );
   });
 
   app.get("/public/*", async (request, reply) => {
@@ -142,14 +152,16 @@ function queryOf(url: string): URLSearchParams {
 }
 
 function serve(reply: Reply, blob: OpenedBlob, cacheControl: string): Reply {
-  return reply
-    .header("content-type", blob.contentType)
-    .header("content-length", blob.byteSize)
-    .header("cache-control", cacheControl)
-    .header("last-modified", blob.lastModified.toUTCString())
-    // Stored bytes are served as the type they were stored with, never sniffed into HTML.
-    .header("x-content-type-options", "nosniff")
-    .send(blob.stream);
+  return (
+    reply
+      .header("content-type", blob.contentType)
+      .header("content-length", blob.byteSize)
+      .header("cache-control", cacheControl)
+      .header("last-modified", blob.lastModified.toUTCString())
+      // Stored bytes are served as the type they were stored with, never sniffed into HTML.
+      .header("x-content-type-options", "nosniff")
+      .send(blob.stream)
+  );
 }
 
 /** Refusals have the same JSON shape as the server's other HTTP-level errors (http.ts). */

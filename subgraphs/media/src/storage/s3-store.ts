@@ -156,9 +156,7 @@ export class S3BlobStore implements BlobStore {
     keys.forEach(checkBlobKey); // every key checked before anything is removed
     for (let start = 0; start < keys.length; start += MAX_DELETE_BATCH) {
       const batch = keys.slice(start, start + MAX_DELETE_BATCH);
-      const result = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-      );
+      const result = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
       // S3 reports absent keys as deleted; anything in Errors is a real failure.
       const [first] = result.Errors ?? [];
       if (first) throw new Error(`S3 did not delete "${first.Key}": ${first.Code} ${first.Message}`);
@@ -225,9 +223,7 @@ export class S3BlobStore implements BlobStore {
     const pathStyle = this.options.forcePathStyle ?? true;
     const endpoint = new URL(this.options.endpoint ?? `https://s3.${this.options.region}.amazonaws.com`);
     const path = trimBase(endpoint.pathname);
-    return pathStyle
-      ? `${endpoint.protocol}//${endpoint.host}${path}/${this.bucket}`
-      : `${endpoint.protocol}//${this.bucket}.${endpoint.host}${path}`;
+    return pathStyle ? `${endpoint.protocol}//${endpoint.host}${path}/${this.bucket}` : `${endpoint.protocol}//${this.bucket}.${endpoint.host}${path}`;
   }
 }
 

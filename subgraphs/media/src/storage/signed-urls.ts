@@ -6,13 +6,9 @@ export interface UploadTerms {
   byteSize: number;
 }
 
-export type SignedRequest =
-  | { method: "GET"; key: string; expiresAt: Date }
-  | { method: "PUT"; key: string; expiresAt: Date; upload: UploadTerms };
+export type SignedRequest = { method: "GET"; key: string; expiresAt: Date } | { method: "PUT"; key: string; expiresAt: Date; upload: UploadTerms };
 
-export type Verification =
-  | { ok: true; expiresAt: Date; upload: UploadTerms | null }
-  | { ok: false; reason: "forged" | "expired"; message: string };
+export type Verification = { ok: true; expiresAt: Date; upload: UploadTerms | null } | { ok: false; reason: "forged" | "expired"; message: string };
 
 // Query parameter names of a signed URL.
 const EXPIRES = "expires";

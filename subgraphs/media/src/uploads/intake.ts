@@ -114,6 +114,10 @@ export async function startProcessing(tx: Tx, store: MediaStore, jobs: JobsStore
 
 /** A client's file name, kept for the member's own reference only: printable and short. */
 export function cleanFilename(name: string | null | undefined): string {
-  const cleaned = (name ?? "").normalize("NFC").replace(/[\p{Cc}\p{Cf}/\\]/gu, "").trim().slice(0, 255);
+  const cleaned = (name ?? "")
+    .normalize("NFC")
+    .replace(/[\p{Cc}\p{Cf}/\\]/gu, "")
+    .trim()
+    .slice(0, 255);
   return cleaned || "upload";
 }

@@ -82,7 +82,14 @@ export class PresignedUploadsService {
         tx,
         this.media,
         target,
-        { id, filename: cleanFilename(input.filename), contentType, byteSize: input.byteSize, stagingKey, uploadExpiresAt: new Date(Date.now() + expiresInSeconds * 1000) },
+        {
+          id,
+          filename: cleanFilename(input.filename),
+          contentType,
+          byteSize: input.byteSize,
+          stagingKey,
+          uploadExpiresAt: new Date(Date.now() + expiresInSeconds * 1000),
+        },
         this.limits.quotaBytes,
       ),
     );

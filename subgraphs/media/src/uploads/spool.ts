@@ -30,4 +30,3 @@ export async function spoolToFile(stream: Readable, path: string, limit: number)
   }
   return bytes;
 }
-

@@ -31,9 +31,7 @@ export const listingDocuments = search.table(
     indexedAt: timestamp("indexed_at", { withTimezone: true }).notNull().defaultNow(),
     document: tsvector("document")
       .notNull()
-      .generatedAlwaysAs(
-        sql`setweight(to_tsvector('english'::regconfig, title), 'A') || setweight(to_tsvector('english'::regconfig, description), 'B')`,
-      ),
+      .generatedAlwaysAs(sql`setweight(to_tsvector('english'::regconfig, title), 'A') || setweight(to_tsvector('english'::regconfig, description), 'B')`),
   },
   (t) => [
     index("listing_documents_document_idx").using("gin", t.document).where(sql`status = 'ACTIVE'`),

@@ -4,11 +4,7 @@ import { parseListingDocument } from "./listing-document.ts";
 import { listingDocuments, type ListingDocumentPage } from "./listings-client.ts";
 
 /** Every listing, any status, page by page from the listings subgraph's internal query. */
-export async function* listingDocumentPages(
-  internal: InternalRequester,
-  log: Logger,
-  pageSize = 100,
-): AsyncGenerator<ListingDocument[]> {
+export async function* listingDocumentPages(internal: InternalRequester, log: Logger, pageSize = 100): AsyncGenerator<ListingDocument[]> {
   let after: string | null = null;
   do {
     const page: ListingDocumentPage = await listingDocuments(internal, after, pageSize);
@@ -30,10 +26,6 @@ export async function* listingDocumentPages(
 }
 
 /** `pnpm search:reindex`: rebuilds the whole index from the listings subgraph. */
-export async function reindexFromListings(
-  index: SearchIndex,
-  internal: InternalRequester,
-  log: Logger,
-): Promise<{ documents: number }> {
+export async function reindexFromListings(index: SearchIndex, internal: InternalRequester, log: Logger): Promise<{ documents: number }> {
   return index.rebuild(listingDocumentPages(internal, log));
 }

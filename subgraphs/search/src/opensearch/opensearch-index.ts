@@ -136,7 +136,11 @@ export class OpenSearchIndex implements SearchIndex {
     const responses = (response.body as unknown as { responses: (RawSearchResponse | { error: unknown })[] }).responses;
     responses.forEach((r, i) => {
       const id = ids[i];
-      if (id && "hits" in r) result.set(id, r.hits.hits.map((h) => h._id));
+      if (id && "hits" in r)
+        result.set(
+          id,
+          r.hits.hits.map((h) => h._id),
+        );
     });
     return result;
   }

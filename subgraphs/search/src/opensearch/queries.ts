@@ -93,8 +93,7 @@ export function buildSearchBody(request: SearchRequest): Record<string, unknown>
 export function readSearchResponse(body: RawSearchResponse, request: SearchRequest): SearchResult {
   const total = body.hits.total;
   const hits = body.hits.hits;
-  const buckets = (name: string) =>
-    (body.aggregations?.[name]?.buckets ?? []).map((b) => ({ value: String(b.key), count: b.doc_count }));
+  const buckets = (name: string) => (body.aggregations?.[name]?.buckets ?? []).map((b) => ({ value: String(b.key), count: b.doc_count }));
   return {
     totalCount: typeof total === "number" ? total : (total?.value ?? hits.length),
     // Aggregations always see every match, so only the total is ever a bound.

@@ -58,13 +58,15 @@ export class PostgresSearchIndex implements SearchIndex {
     // the actual words knows which, so the statement is never run with a cached generic plan
     // (which postgres.js's prepared statements would get after five runs). Pipelined: the
     // setting and the search go in one round trip.
-    return (await this.sql.begin((tx) => {
-      // execute(): sent now, before the search (postgres.js sends a query when first awaited).
-      // synchronize_seqscans off: a scan for the first matches must start at the table's first
-      // block every time, or the same search would rank (and page through) other candidates.
-      const custom = tx`select set_config('plan_cache_mode', 'force_custom_plan', true), set_config('synchronize_seqscans', 'off', true)`.execute();
-      return Promise.all([custom, runSearch(tx, request)]);
-    }))[1];
+    return (
+      await this.sql.begin((tx) => {
+        // execute(): sent now, before the search (postgres.js sends a query when first awaited).
+        // synchronize_seqscans off: a scan for the first matches must start at the table's first
+        // block every time, or the same search would rank (and page through) other candidates.
+        const custom = tx`select set_config('plan_cache_mode', 'force_custom_plan', true), set_config('synchronize_seqscans', 'off', true)`.execute();
+        return Promise.all([custom, runSearch(tx, request)]);
+      })
+    )[1];
   }
 
   async suggest(prefix: string, limit: number): Promise<string[]> {

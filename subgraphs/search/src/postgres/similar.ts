@@ -121,11 +121,7 @@ async function storeNeighbours(sql: Sql, ids: readonly string[]): Promise<void> 
  * skipping neighbours that are no longer findable. Also names the indexed listings that have no
  * list yet (indexed before lists existed), for the caller to compute.
  */
-export async function readNeighbours(
-  sql: Sql,
-  ids: readonly string[],
-  first: number,
-): Promise<{ neighbours: Map<string, string[]>; missing: string[] }> {
+export async function readNeighbours(sql: Sql, ids: readonly string[], first: number): Promise<{ neighbours: Map<string, string[]>; missing: string[] }> {
   const rows = await sql<{ source: string; id: string | null; listed: boolean }[]>`
     select d.id as source, m.id, t.listing_id is not null as listed
     from search.listing_documents d
@@ -153,10 +149,7 @@ export async function readNeighbours(
  * Returns how many lists it computed; safe to run beside the index worker (a list computed
  * twice is simply stored twice).
  */
-export async function fillMissingNeighbours(
-  sql: Sql,
-  options: { batch?: number; onProgress?: (filled: number) => void } = {},
-): Promise<number> {
+export async function fillMissingNeighbours(sql: Sql, options: { batch?: number; onProgress?: (filled: number) => void } = {}): Promise<number> {
   const batch = options.batch ?? 100;
   let after = "00000000-0000-0000-0000-000000000000";
   let filled = 0;
@@ -168,7 +161,10 @@ export async function fillMissingNeighbours(
       order by d.id
       limit ${batch}`;
     if (rows.length === 0) return filled;
-    await refreshNeighbours(sql, rows.map((r) => r.id));
+    await refreshNeighbours(
+      sql,
+      rows.map((r) => r.id),
+    );
     filled += rows.length;
     after = rows.at(-1)!.id;
     options.onProgress?.(filled);

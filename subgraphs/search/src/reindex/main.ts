@@ -1,15 +1,6 @@
 // `pnpm search:reindex`: rebuilds the search index from every listing. Reaches the listings
 // subgraph at LISTINGS_URL (or HOST:LISTINGS_PORT), as `pnpm serve search` would.
-import {
-  callerKeysFor,
-  connect,
-  createLogger,
-  InternalClient,
-  loadConfigOrExit,
-  migrateSubgraph,
-  SUBGRAPH_NAMES,
-  SubgraphDirectory,
-} from "@localex/common";
+import { callerKeysFor, connect, createLogger, InternalClient, loadConfigOrExit, migrateSubgraph, SUBGRAPH_NAMES, SubgraphDirectory } from "@localex/common";
 import { createSearchIndex } from "../index-port/create-index.ts";
 import { reindexFromListings } from "../indexing/reindex.ts";
 

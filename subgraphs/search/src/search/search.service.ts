@@ -27,13 +27,15 @@ export class SearchService {
     const result = await this.index.search(request);
     const kept = new Set(await this.findable.keep(result.hits.map((hit) => hit.id)));
     // Cursors and paging come from the index's page, so a hit left out moves no other.
-    const edges = result.hits.filter((hit) => kept.has(hit.id)).map((hit) => ({
-      cursor: searchCursor(request.sort, hit.sortKey),
-      node: { id: hit.id },
-      score: hit.score,
-      highlights: hit.highlights,
-      distanceKm: hit.distanceKm,
-    }));
+    const edges = result.hits
+      .filter((hit) => kept.has(hit.id))
+      .map((hit) => ({
+        cursor: searchCursor(request.sort, hit.sortKey),
+        node: { id: hit.id },
+        score: hit.score,
+        highlights: hit.highlights,
+        distanceKm: hit.distanceKm,
+      }));
     return {
       edges,
       totalCount: result.totalCount,

@@ -56,8 +56,7 @@ export class FacetCount {
 }
 
 @ObjectType({
-  description:
-    "Counts over every listing that matches the query and filter, not just this page; estimates when the connection's totalCountIsExact is false.",
+  description: "Counts over every listing that matches the query and filter, not just this page; estimates when the connection's totalCountIsExact is false.",
 })
 export class SearchFacets {
   @Field(() => [FacetCount], { description: "By category: `value` is the id, `category` the Category." }) categories!: FacetCount[];

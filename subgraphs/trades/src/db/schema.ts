@@ -7,17 +7,7 @@ export const tradesSchema = pgSchema("trades");
 // Millisecond timestamps: a JS Date holds them exactly, so keyset cursors round-trip.
 const ms = { withTimezone: true, precision: 3 } as const;
 
-export const TRADE_STATUSES = [
-  "PROPOSED",
-  "COUNTERED",
-  "ACCEPTED",
-  "COMPLETED",
-  "DECLINED",
-  "CANCELLED",
-  "EXPIRED",
-  "DISPUTED",
-  "RESOLVED",
-] as const;
+export const TRADE_STATUSES = ["PROPOSED", "COUNTERED", "ACCEPTED", "COMPLETED", "DECLINED", "CANCELLED", "EXPIRED", "DISPUTED", "RESOLVED"] as const;
 export type TradeStatusName = (typeof TRADE_STATUSES)[number];
 
 /**

@@ -22,7 +22,9 @@ export class DeparturesResolver {
     return ctx.services.departures.abandon(memberIdArgument(userId));
   }
 
-  @Mutation(() => Int, { description: "A departing member's PROPOSED and COUNTERED trades → CANCELLED, oldest first (marking them departing first); how many (0 on a replay)." })
+  @Mutation(() => Int, {
+    description: "A departing member's PROPOSED and COUNTERED trades → CANCELLED, oldest first (marking them departing first); how many (0 on a replay).",
+  })
   @Directive("@inaccessible")
   closeMemberTrades(@Arg("userId", () => ID) userId: string, @Ctx() ctx: TradesContext): Promise<number> {
     requireService(ctx.caller, "Mutation.closeMemberTrades");

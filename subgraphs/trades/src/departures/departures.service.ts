@@ -80,7 +80,13 @@ export class DeparturesService {
         id,
         async (tx, row, changeId): Promise<TradeRow | null> => {
           if (!row || !NEGOTIATING.includes(row.status) || row.saga) return null;
-          return this.store.change(tx, id, { status: "CANCELLED", turnUserId: null }, { kind: "CANCELLED", actorId: userId, note: "The member left LocalEx." }, changeId);
+          return this.store.change(
+            tx,
+            id,
+            { status: "CANCELLED", turnUserId: null },
+            { kind: "CANCELLED", actorId: userId, note: "The member left LocalEx." },
+            changeId,
+          );
         },
         () => null,
       );
@@ -96,7 +102,8 @@ export class DeparturesService {
     const [written, points] = await Promise.all([this.messages.writtenBy(userId), pointsSharedBy(this.store.db, userId)]);
     return {
       name: "trades",
-      about: "Every trade you proposed or received, its history, the messages you wrote on them, the hand-over points you are sharing, and the feedback you gave and received.",
+      about:
+        "Every trade you proposed or received, its history, the messages you wrote on them, the hand-over points you are sharing, and the feedback you gave and received.",
       fields: {
         "trades[].id": "The trade's id.",
         "trades[].role": "PROPOSER or RECIPIENT: which side you were on.",
@@ -125,9 +132,7 @@ export class DeparturesService {
           disputeReason: t.disputeReason,
           createdAt: t.createdAt.toISOString(),
           updatedAt: t.updatedAt.toISOString(),
-          events: events
-            .filter((e) => e.tradeId === t.id)
-            .map((e) => ({ kind: e.kind, actorId: e.actorId, note: e.note, at: e.at.toISOString() })),
+          events: events.filter((e) => e.tradeId === t.id).map((e) => ({ kind: e.kind, actorId: e.actorId, note: e.note, at: e.at.toISOString() })),
         })),
         messages: written.map((m) => ({ tradeId: m.tradeId, body: m.body, sentAt: m.sentAt.toISOString() })),
         handOverPoints: points.map((p) => ({ tradeId: p.tradeId, lat: p.lat, lon: p.lon, note: p.note, sharedAt: p.sharedAt.toISOString() })),

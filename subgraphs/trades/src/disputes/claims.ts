@@ -23,9 +23,6 @@ export function disputeOpening(reason: string, by: string | null): TradeChange {
 /** Whether an administrator other than `adminId` holds a claim on the dispute that has not lapsed. */
 export function claimedByAnother(row: Pick<TradeRow, "disputeAssigneeId" | "disputeClaimedUntil">, adminId: string, now = new Date()): boolean {
   return (
-    row.disputeAssigneeId !== null &&
-    row.disputeAssigneeId !== adminId &&
-    row.disputeClaimedUntil !== null &&
-    row.disputeClaimedUntil.getTime() > now.getTime()
+    row.disputeAssigneeId !== null && row.disputeAssigneeId !== adminId && row.disputeClaimedUntil !== null && row.disputeClaimedUntil.getTime() > now.getTime()
   );
 }

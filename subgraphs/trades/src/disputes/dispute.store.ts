@@ -39,11 +39,7 @@ export class DisputeStore {
         and(
           eq(trades.id, id),
           eq(trades.status, "DISPUTED"),
-          or(
-            sql`${trades.disputeAssigneeId} is null`,
-            eq(trades.disputeAssigneeId, adminId),
-            sql`${trades.disputeClaimedUntil} <= now()`,
-          ),
+          or(sql`${trades.disputeAssigneeId} is null`, eq(trades.disputeAssigneeId, adminId), sql`${trades.disputeClaimedUntil} <= now()`),
         ),
       )
       .returning();

@@ -3,7 +3,16 @@ import { pageSize, requireCurrentAdmin, toPayload, type Caller, type Connection 
 import type { TradesContext } from "../context.ts";
 import type { TradeRow } from "../db/schema.ts";
 import { DisputeOutcome, type DisputeOutcomeName, Trade, User } from "../trades/trade.type.ts";
-import { Dispute, DisputeConnection, DisputeOpener, DisputePayload, DisputeStatus, type DisputeOpenerName, type DisputePayloadOf, type DisputeStatusName } from "./dispute.type.ts";
+import {
+  Dispute,
+  DisputeConnection,
+  DisputeOpener,
+  DisputePayload,
+  DisputeStatus,
+  type DisputeOpenerName,
+  type DisputePayloadOf,
+  type DisputeStatusName,
+} from "./dispute.type.ts";
 
 /** An admin as of now: the token's role may be up to one access-token lifetime old (FORBIDDEN otherwise). */
 const currentAdmin = (ctx: TradesContext): Promise<Caller> => requireCurrentAdmin(ctx.services.internal, ctx.caller);

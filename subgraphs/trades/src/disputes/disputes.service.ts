@@ -7,11 +7,7 @@ import type { DisputeStore } from "./dispute.store.ts";
 import type { DisputeStatusName } from "./dispute.type.ts";
 
 export const disputeTaken = (row: Pick<TradeRow, "disputeClaimedUntil">, field = "tradeId") =>
-  refusal(
-    "DISPUTE_TAKEN",
-    `Another administrator is working on this dispute until ${row.disputeClaimedUntil?.toISOString() ?? "their claim lapses"}.`,
-    field,
-  );
+  refusal("DISPUTE_TAKEN", `Another administrator is working on this dispute until ${row.disputeClaimedUntil?.toISOString() ?? "their claim lapses"}.`, field);
 
 /** The administrators' disputes queue: what is waiting, and who is working on what. Callers are admins (the resolver checks). */
 export class DisputesService {

@@ -38,7 +38,14 @@ export class FeedbackStore {
     const mine = eq(feedback.subjectId, subjectId);
     const page: SQL | undefined = cursor ? sql`(${feedback.createdAt}, ${feedback.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
     const [rows, [count]] = await Promise.all([
-      first === 0 ? Promise.resolve([]) : this.db.select().from(feedback).where(and(mine, page)).orderBy(desc(feedback.createdAt), desc(feedback.id)).limit(first + 1),
+      first === 0
+        ? Promise.resolve([])
+        : this.db
+            .select()
+            .from(feedback)
+            .where(and(mine, page))
+            .orderBy(desc(feedback.createdAt), desc(feedback.id))
+            .limit(first + 1),
       this.db.select({ n: sql<number>`count(*)::int` }).from(feedback).where(mine),
     ]);
     return toConnection(rows, first, (r) => [r.createdAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);

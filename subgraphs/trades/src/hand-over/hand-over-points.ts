@@ -4,7 +4,10 @@ import { handOverPoints, type HandOverPointRow, type TradesDatabase, type Tx } f
 /** The trades' hand-over points, for a batch of trades (a DataLoader's). */
 export async function handOverPointsOf(db: TradesDatabase, tradeIds: readonly string[]): Promise<HandOverPointRow[]> {
   if (tradeIds.length === 0) return [];
-  return db.select().from(handOverPoints).where(inArray(handOverPoints.tradeId, [...tradeIds]));
+  return db
+    .select()
+    .from(handOverPoints)
+    .where(inArray(handOverPoints.tradeId, [...tradeIds]));
 }
 
 /** The points the member is sharing (their export; their departure forgets them). */

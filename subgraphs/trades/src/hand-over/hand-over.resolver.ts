@@ -10,7 +10,8 @@ import { HandOverPoint, HandOverPointInput } from "./hand-over.type.ts";
 export class TradeHandOverResolver {
   @FieldResolver(() => HandOverPoint, {
     nullable: true,
-    description: "Where the parties mean to meet, if one of them shared it: for the two parties only (null for anyone else, admins too), gone once the trade closes.",
+    description:
+      "Where the parties mean to meet, if one of them shared it: for the two parties only (null for anyone else, admins too), gone once the trade closes.",
   })
   async handOverPoint(@Root() trade: TradeRow, @Ctx() ctx: TradesContext): Promise<HandOverPointRow | null> {
     if (!ctx.caller || !isParty(trade, ctx.caller.userId) || isClosed(trade)) return null;

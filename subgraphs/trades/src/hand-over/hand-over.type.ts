@@ -14,7 +14,7 @@ export class HandOverPointInput {
 export class HandOverPoint {
   @Field(() => Float) lat!: number;
   @Field(() => Float) lon!: number;
-  @Field(() => String, { nullable: true, description: "Directions that go with it (\"ring at 3B\"), at most 300 characters." })
+  @Field(() => String, { nullable: true, description: 'Directions that go with it ("ring at 3B"), at most 300 characters.' })
   note!: string | null;
   @Field(() => Date) sharedAt!: Date;
   // `sharedBy` is resolved by HandOverPointResolver, from the row's user id.

@@ -34,7 +34,12 @@ export class MessageStore {
     const [rows, [count]] = await Promise.all([
       first === 0
         ? Promise.resolve([])
-        : this.db.select().from(tradeMessages).where(and(ofTrade, page)).orderBy(asc(tradeMessages.sentAt), asc(tradeMessages.id)).limit(first + 1),
+        : this.db
+            .select()
+            .from(tradeMessages)
+            .where(and(ofTrade, page))
+            .orderBy(asc(tradeMessages.sentAt), asc(tradeMessages.id))
+            .limit(first + 1),
       this.db.select({ n: sql<number>`count(*)::int` }).from(tradeMessages).where(ofTrade),
     ]);
     return toConnection(rows, first, (r) => [r.sentAt.toISOString(), r.id], count?.n ?? 0, cursor !== null);

@@ -1,4 +1,16 @@
-import { accepted, enqueueJob, idempotencyKeyProblem, isUuid, refusal, TASKS, textProblem, type Caller, type Connection, type Logger, type Outcome } from "@localex/common";
+import {
+  accepted,
+  enqueueJob,
+  idempotencyKeyProblem,
+  isUuid,
+  refusal,
+  TASKS,
+  textProblem,
+  type Caller,
+  type Connection,
+  type Logger,
+  type Outcome,
+} from "@localex/common";
 import type { TradeMessageRow, TradeRow, Tx } from "../db/schema.ts";
 import { isClosed, isParty, otherParty, refusalOf, refuse } from "../trades/rules.ts";
 import type { TradeStore } from "../trades/trade.store.ts";

@@ -26,7 +26,9 @@ export class ProposalsService {
     const keyProblem = idempotencyKeyProblem(key);
     if (keyProblem) return refusalOf(keyProblem);
     const terms = mergeTerms(NO_TERMS, input);
-    const fingerprint = createHash("sha256").update(JSON.stringify({ recipientId: input.recipientId, terms })).digest("hex");
+    const fingerprint = createHash("sha256")
+      .update(JSON.stringify({ recipientId: input.recipientId, terms }))
+      .digest("hex");
     const replay = await this.replay(caller.userId, key, fingerprint);
     if (replay) return replay;
 
@@ -110,13 +112,7 @@ export class ProposalsService {
         if (!row) return refuse.notFound();
         const refused = checkNegotiatingMove(row, caller, "declined");
         if (refused) return refusedOn(row, caller, refused);
-        const changed = await this.store.change(
-          tx,
-          id,
-          { status: "DECLINED", turnUserId: null },
-          { kind: "DECLINED", actorId: caller.userId },
-          changeId,
-        );
+        const changed = await this.store.change(tx, id, { status: "DECLINED", turnUserId: null }, { kind: "DECLINED", actorId: caller.userId }, changeId);
         return accepted(changed);
       },
       (row) => accepted(row),
@@ -143,10 +139,7 @@ export class ProposalsService {
     problems.push(...checkTermsShape(terms));
     if (problems.length > 0) return { problems, snapshot: none };
     if (await isDeparting(this.store.db, recipientId)) return { problems: [refuse.departing("input.recipientId")], snapshot: none };
-    const [exists, listings] = await Promise.all([
-      this.partners.userExists(recipientId),
-      checkListings(this.partners, terms, caller.userId, recipientId),
-    ]);
+    const [exists, listings] = await Promise.all([this.partners.userExists(recipientId), checkListings(this.partners, terms, caller.userId, recipientId)]);
     if (!exists) return { problems: [refusal("NOT_FOUND", "There is no such user.", "input.recipientId")], snapshot: none };
     return listings;
   }

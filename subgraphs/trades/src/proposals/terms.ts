@@ -62,11 +62,7 @@ export function checkTermsShape(terms: Terms): Refusal[] {
   }
   const messageProblem = terms.message === null ? null : textProblem(terms.message, { label: "The message", max: MAX_MESSAGE, multiline: true });
   if (messageProblem) problems.push(refusal("INVALID_INPUT", messageProblem, "input.message"));
-  const nothing =
-    terms.offeredListingIds.length === 0 &&
-    terms.requestedListingIds.length === 0 &&
-    terms.offeredCredits === 0 &&
-    terms.requestedCredits === 0;
+  const nothing = terms.offeredListingIds.length === 0 && terms.requestedListingIds.length === 0 && terms.offeredCredits === 0 && terms.requestedCredits === 0;
   if (nothing) {
     problems.push(refusal("NOTHING_TO_EXCHANGE", "Offer or request at least one listing or some credits.", "input"));
   }
@@ -80,12 +76,7 @@ export interface ListingCheck {
 }
 
 /** Offered listings must be the proposer's and ACTIVE; requested ones the recipient's and ACTIVE. */
-export async function checkListings(
-  partners: TradePartners,
-  terms: Terms,
-  proposerId: string,
-  recipientId: string,
-): Promise<ListingCheck> {
+export async function checkListings(partners: TradePartners, terms: Terms, proposerId: string, recipientId: string): Promise<ListingCheck> {
   const infos = await partners.listingInfo([...terms.offeredListingIds, ...terms.requestedListingIds]);
   const byId = new Map(infos.map((i) => [i.id, i]));
   const problems: Refusal[] = [];
@@ -97,13 +88,9 @@ export async function checkListings(
     const missing = side.ids.filter((id) => byId.get(id)?.ownerId !== side.owner);
     const inactive = side.ids.filter((id) => byId.get(id)?.ownerId === side.owner && byId.get(id)?.status !== "ACTIVE");
     if (missing.length > 0) {
-      problems.push(
-        refusal("NOT_OWNER", `Listings ${missing.join(", ")} are not ${side.whose} listings.`, `input.${side.field}`),
-      );
+      problems.push(refusal("NOT_OWNER", `Listings ${missing.join(", ")} are not ${side.whose} listings.`, `input.${side.field}`));
     } else if (inactive.length > 0) {
-      problems.push(
-        refusal("LISTING_UNAVAILABLE", `Listings ${inactive.join(", ")} are not ACTIVE.`, `input.${side.field}`),
-      );
+      problems.push(refusal("LISTING_UNAVAILABLE", `Listings ${inactive.join(", ")} are not ACTIVE.`, `input.${side.field}`));
     }
   }
   return { problems, snapshot: snapshotOf(infos) };

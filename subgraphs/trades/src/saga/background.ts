@@ -6,11 +6,7 @@ import type { RecoveryService } from "./recovery.service.ts";
  * The trades subgraph's background work: the expiry job (one per open trade, due at its
  * expiresAt) and the recovery sweep, at start and every TRADE_RECOVERY_INTERVAL_SECONDS.
  */
-export async function startTradeBackground(
-  recovery: RecoveryService,
-  runtime: SubgraphRuntime,
-  settings: TradeSettings,
-): Promise<() => Promise<void>> {
+export async function startTradeBackground(recovery: RecoveryService, runtime: SubgraphRuntime, settings: TradeSettings): Promise<() => Promise<void>> {
   const log: Logger = runtime.log;
   const stopWorker = await startJobWorker({
     url: runtime.databaseUrl,

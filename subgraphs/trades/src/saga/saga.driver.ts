@@ -129,13 +129,7 @@ export class SagaDriver {
   }
 
   /** Ends the saga and records the transition, only while still the owner; then tells subscribers. */
-  private async finish(
-    row: TradeRow,
-    owner: string,
-    set: TradeChange,
-    event: SagaEvent,
-    alsoInTransaction?: (tx: Tx) => Promise<void>,
-  ): Promise<TradeRow> {
+  private async finish(row: TradeRow, owner: string, set: TradeChange, event: SagaEvent, alsoInTransaction?: (tx: Tx) => Promise<void>): Promise<TradeRow> {
     // Retried on a lost connection; after a lost COMMIT answer the retry finds the saga ended
     // (LeaseLost), and the drive reads the row as the first attempt left it.
     const end = async (tx: Tx) => {

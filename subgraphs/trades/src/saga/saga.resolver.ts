@@ -8,8 +8,7 @@ import { TradeRecoveryReport } from "./saga.type.ts";
 @Resolver()
 export class SagaResolver {
   @Mutation(() => TradePayload, {
-    description:
-      "The party whose turn it is accepts: the credits each side owes are held in escrow and every listing is reserved, or nothing is.",
+    description: "The party whose turn it is accepts: the credits each side owes are held in escrow and every listing is reserved, or nothing is.",
   })
   async acceptTrade(
     @Arg("id", () => ID) id: string,
@@ -64,10 +63,7 @@ export class SagaResolver {
     description: "Runs the recovery sweep now; `ignoreLeases` also takes over sagas whose driver may still be alive.",
   })
   @Directive("@inaccessible")
-  recoverTrades(
-    @Arg("ignoreLeases", () => Boolean, { nullable: true }) ignoreLeases: boolean | null,
-    @Ctx() ctx: TradesContext,
-  ): Promise<RecoveryReport> {
+  recoverTrades(@Arg("ignoreLeases", () => Boolean, { nullable: true }) ignoreLeases: boolean | null, @Ctx() ctx: TradesContext): Promise<RecoveryReport> {
     requireService(ctx.caller, "Mutation.recoverTrades");
     return ctx.services.recovery.sweep(ignoreLeases ?? false);
   }

@@ -32,13 +32,7 @@ export class SagaStore {
     const [row] = await this.db
       .update(trades)
       .set({ sagaOwner: owner, sagaLeaseUntil: leaseEnd(leaseSeconds) })
-      .where(
-        and(
-          eq(trades.id, id),
-          isNotNull(trades.saga),
-          ignoreLease ? undefined : or(lt(trades.sagaLeaseUntil, sql`now()`), eq(trades.sagaOwner, owner)),
-        ),
-      )
+      .where(and(eq(trades.id, id), isNotNull(trades.saga), ignoreLease ? undefined : or(lt(trades.sagaLeaseUntil, sql`now()`), eq(trades.sagaOwner, owner))))
       .returning();
     return row ?? null;
   }

@@ -8,9 +8,7 @@ import { claimedByAnother, disputeOpening } from "../disputes/claims.ts";
 import { disputeTaken } from "../disputes/disputes.service.ts";
 
 /** What a step decided about a locked trade: refuse, or change it (and maybe start a saga). */
-type Decision =
-  | { refused: Refusal }
-  | { refused: null; set: TradeChange; event: EventRecord | null; owner: string | null };
+type Decision = { refused: Refusal } | { refused: null; set: TradeChange; event: EventRecord | null; owner: string | null };
 
 /** The step's answer under the lock, and the saga it started (driven after the commit). */
 type Stepped = { outcome: Outcome<TradeRow>; owner: string | null };

@@ -72,11 +72,7 @@ export async function acceptSteps(partners: TradePartners, row: TradeRow, renew:
     if (err instanceof LeaseLost) throw err;
     log.warn({ err, tradeId: row.id }, "accept step failed; undoing");
     return {
-      error: refusal(
-        "SERVICE_UNAVAILABLE",
-        "Escrow or listings could not be reached, so nothing was held or reserved. Try again.",
-        "id",
-      ),
+      error: refusal("SERVICE_UNAVAILABLE", "Escrow or listings could not be reached, so nothing was held or reserved. Try again.", "id"),
     };
   }
 }

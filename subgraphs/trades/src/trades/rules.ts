@@ -29,22 +29,15 @@ export const refuse = {
   notFound: (field = "id") => refusal("NOT_FOUND", "There is no such trade.", field),
   forbidden: (message = "Only the parties to this trade may do this.", field = "id") => refusal("FORBIDDEN", message, field),
   notYourTurn: () => refusal("NOT_YOUR_TURN", "It is the other party's turn to answer this trade.", "id"),
-  invalidState: (row: TradeRow, action: string) =>
-    refusal("INVALID_STATE", `This trade is ${row.status}; it can no longer be ${action}.`, "id"),
-  inProgress: () =>
-    refusal("IN_PROGRESS", "This trade is being updated right now; try again in a moment.", "id"),
+  invalidState: (row: TradeRow, action: string) => refusal("INVALID_STATE", `This trade is ${row.status}; it can no longer be ${action}.`, "id"),
+  inProgress: () => refusal("IN_PROGRESS", "This trade is being updated right now; try again in a moment.", "id"),
   expired: () => refusal("TRADE_EXPIRED", "This trade expired before it was accepted.", "id"),
   closed: (row: TradeRow, field = "tradeId") =>
     refusal("TRADE_CLOSED", `This trade is ${isExpired(row) ? "EXPIRED" : row.status}: nothing more can be sent or shared on it.`, field),
   /** A party asked to delete their account (issue 20): nothing new starts with them. */
   departing: (field = "id") =>
     refusal("MEMBER_DEPARTING", "This member is leaving LocalEx (their account is being deleted): no trade can start with them.", field),
-  unavailable: () =>
-    refusal(
-      "SERVICE_UNAVAILABLE",
-      "Escrow or listings could not be reached, so nothing was held or reserved. Try again.",
-      "id",
-    ),
+  unavailable: () => refusal("SERVICE_UNAVAILABLE", "Escrow or listings could not be reached, so nothing was held or reserved. Try again.", "id"),
 };
 
 /**
@@ -70,4 +63,3 @@ export const CLOSED: readonly TradeStatusName[] = ["COMPLETED", "DECLINED", "CAN
 export function isClosed(row: TradeRow, now = new Date()): boolean {
   return CLOSED.includes(row.status) || isExpired(row, now);
 }
-

@@ -8,7 +8,12 @@ import type { TradeStore } from "./trade.store.ts";
  * admins only); without, each change to any trade the caller is party to. Rows are read fresh
  * for each event (a subscription outlives any per-request cache).
  */
-export async function followTrades(events: EventBus, store: TradeStore, caller: Caller | null, id: string | null): Promise<AsyncIterableIterator<TradeRow | DeliveryNotice>> {
+export async function followTrades(
+  events: EventBus,
+  store: TradeStore,
+  caller: Caller | null,
+  id: string | null,
+): Promise<AsyncIterableIterator<TradeRow | DeliveryNotice>> {
   if (!caller) throw apiError("UNAUTHENTICATED", "Sign in to subscribe.");
   const visible = async (tradeId: string | null) => {
     const row = tradeId ? await store.current.load(tradeId) : null;

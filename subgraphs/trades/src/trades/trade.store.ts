@@ -75,12 +75,7 @@ export class TradeStore {
   }
 
   /** The user's trades, newest first, as a keyset-paginated connection. */
-  async pageForUser(
-    userId: string,
-    status: TradeStatusName | null,
-    first: number,
-    after: string | null,
-  ): Promise<Connection<TradeRow>> {
+  async pageForUser(userId: string, status: TradeStatusName | null, first: number, after: string | null): Promise<Connection<TradeRow>> {
     const cursor = decodeInstantCursor(after);
     const mine = partyTo(userId);
     const filter = and(mine, status ? eq(trades.status, status) : undefined);
@@ -103,7 +98,11 @@ export class TradeStore {
   }
 
   /** The member's trades in one of `statuses` or in the middle of a step, oldest first, in `executor` (a transaction's, to see its locks' world). */
-  async ofPartyInOrMidStep(userId: string, statuses: readonly TradeStatusName[], executor: TradesDatabase | Tx = this.db): Promise<{ id: string; status: TradeStatusName }[]> {
+  async ofPartyInOrMidStep(
+    userId: string,
+    statuses: readonly TradeStatusName[],
+    executor: TradesDatabase | Tx = this.db,
+  ): Promise<{ id: string; status: TradeStatusName }[]> {
     return executor
       .select({ id: trades.id, status: trades.status })
       .from(trades)
@@ -149,7 +148,11 @@ export class TradeStore {
 
   /** Adds a trade in the caller's transaction; null when the proposer already used its key (that trade stands). */
   async create(tx: Tx, values: NewTrade): Promise<TradeRow | null> {
-    const [row] = await tx.insert(trades).values(values).onConflictDoNothing({ target: [trades.proposerId, trades.proposeKey] }).returning();
+    const [row] = await tx
+      .insert(trades)
+      .values(values)
+      .onConflictDoNothing({ target: [trades.proposerId, trades.proposeKey] })
+      .returning();
     return row ?? null;
   }
 

@@ -27,22 +27,38 @@ export class TradesResolver {
     return deliveredOrNotice(trade);
   }
 
-  @FieldResolver(() => User, { nullable: true, description: "Who proposed it. Null only while the identity service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives." })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description:
+      "Who proposed it. Null only while the identity service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives.",
+  })
   proposer(@Root() trade: TradeRow): User {
     return { id: trade.proposerId };
   }
 
-  @FieldResolver(() => User, { nullable: true, description: "Who it was proposed to. Null only while the identity service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives." })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description:
+      "Who it was proposed to. Null only while the identity service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives.",
+  })
   recipient(@Root() trade: TradeRow): User {
     return { id: trade.recipientId };
   }
 
-  @FieldResolver(() => [Listing], { nullable: true, description: "What the proposer gives. Null only while the listings service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives." })
+  @FieldResolver(() => [Listing], {
+    nullable: true,
+    description:
+      "What the proposer gives. Null only while the listings service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives.",
+  })
   offeredListings(@Root() trade: TradeRow): Listing[] {
     return trade.offeredListingIds.map((id) => ({ id }));
   }
 
-  @FieldResolver(() => [Listing], { nullable: true, description: "What the recipient gives. Null only while the listings service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives." })
+  @FieldResolver(() => [Listing], {
+    nullable: true,
+    description:
+      "What the recipient gives. Null only while the listings service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives.",
+  })
   requestedListings(@Root() trade: TradeRow): Listing[] {
     return trade.requestedListingIds.map((id) => ({ id }));
   }

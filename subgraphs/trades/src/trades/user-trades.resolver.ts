@@ -6,7 +6,11 @@ import { TradeConnection, TradeStatus, User } from "./trade.type.ts";
 
 @Resolver(() => User)
 export class UserTradesResolver {
-  @FieldResolver(() => TradeConnection, { nullable: true, description: "Your own trades, newest first; empty for anyone else's. Null only while the trades service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives." })
+  @FieldResolver(() => TradeConnection, {
+    nullable: true,
+    description:
+      "Your own trades, newest first; empty for anyone else's. Null only while the trades service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives.",
+  })
   trades(
     @Root() user: User,
     @Arg("status", () => TradeStatus, { nullable: true }) status: TradeStatusName | null,
@@ -25,7 +29,11 @@ export class UserTradesResolver {
     return stats?.rating ?? null;
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: "Trades this user has completed. Null only while the trades service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives." })
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description:
+      "Trades this user has completed. Null only while the trades service cannot be reached (the error says SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT: retry), so the rest of the answer still arrives.",
+  })
   async completedTrades(@Root() user: User, @Ctx() ctx: TradesContext): Promise<number> {
     const stats = await ctx.loaders.statsByUser.load(user.id);
     return stats?.completedTrades ?? 0;

@@ -142,12 +142,9 @@ function smtpFailure(error: unknown, to: string, where: string): DeliveryFailed 
   // nodemailer marks a reply that rejects the message for good (5xx but 503) as permanent;
   // no reply at all (refused, timed out, hung up) is an outage worth retrying.
   const permanent = field(error, "permanent") === true;
-  return new DeliveryFailed(
-    `email to ${to} via ${where} failed: ${detail}${typeof code === "string" ? ` (${code})` : ""}`,
-    "email",
-    !permanent,
-    { cause: error },
-  );
+  return new DeliveryFailed(`email to ${to} via ${where} failed: ${detail}${typeof code === "string" ? ` (${code})` : ""}`, "email", !permanent, {
+    cause: error,
+  });
 }
 
 function field(value: unknown, key: string): unknown {

@@ -17,4 +17,17 @@ export {
 } from "./email.ts";
 export { createPushChannel, WebPushChannel, type PushPayload, type WebPushOptions } from "./push.ts";
 export { endpointRefusal, hostListed, PUBLIC_PUSH_ENDPOINTS, pushEndpointRules, type PushEndpointRules } from "./push-endpoints.ts";
-export { APP_URL, escapeHtml, linkOf, notificationMessage, renderEmail, renderPush, renderVerificationEmail, subjectOf, type Details, type PushText, type RenderedEmail, type TemplateOptions } from "./templates.ts";
+export {
+  APP_URL,
+  escapeHtml,
+  linkOf,
+  notificationMessage,
+  renderEmail,
+  renderPush,
+  renderVerificationEmail,
+  subjectOf,
+  type Details,
+  type PushText,
+  type RenderedEmail,
+  type TemplateOptions,
+} from "./templates.ts";

@@ -121,7 +121,10 @@ export function renderVerificationEmail(recipient: Pick<Recipient, "displayName"
   const subject = "Confirm your email address";
   const greeting = `Hi ${recipient.displayName},`;
   const why = "Confirm your email address to finish joining LocalEx; your welcome credits arrive once it is confirmed.";
-  const validity = `The link works once and until ${expiresAt.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}. If it has expired, ask for a new one from your account page.`;
+  const validity = `The link works once and until ${expiresAt
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC")}. If it has expired, ask for a new one from your account page.`;
   const footer = "You get this email because this address was used to sign up for LocalEx. If that was not you, ignore it: nothing happens without the link.";
   return {
     subject,
@@ -144,8 +147,7 @@ export function renderVerificationEmail(recipient: Pick<Recipient, "displayName"
 
 /** The title and body a browser shows for a push. */
 export function renderPush(notification: OutgoingNotification): PushText {
-  const body =
-    notification.message.length > PUSH_BODY_MAX_CHARS ? `${notification.message.slice(0, PUSH_BODY_MAX_CHARS - 1)}…` : notification.message;
+  const body = notification.message.length > PUSH_BODY_MAX_CHARS ? `${notification.message.slice(0, PUSH_BODY_MAX_CHARS - 1)}…` : notification.message;
   return { title: subjectOf(notification.kind), body };
 }
 

@@ -86,7 +86,12 @@ export class DecoderChild {
     return this.process.pid;
   }
 
-  request<O extends Operation>(op: O, args: Operations[O]["args"], timeoutMs: number, onProgress?: (fraction: number) => void): Promise<Operations[O]["result"]> {
+  request<O extends Operation>(
+    op: O,
+    args: Operations[O]["args"],
+    timeoutMs: number,
+    onProgress?: (fraction: number) => void,
+  ): Promise<Operations[O]["result"]> {
     if (this.pending) return Promise.reject(new Error("A decoder takes one request at a time."));
     if (!this.alive) return Promise.reject(new DecoderFailed("The image decoder had already stopped; the work can be retried."));
     const id = this.nextId++;

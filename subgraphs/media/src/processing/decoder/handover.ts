@@ -33,7 +33,10 @@ export async function takeBack(input: string, outDir?: string): Promise<void> {
   await give(input);
   if (!outDir) return;
   await give(outDir);
-  const isDir = await lstat(outDir).then((s) => s.isDirectory(), () => false);
+  const isDir = await lstat(outDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   for (const entry of isDir ? await readdir(outDir) : []) await give(join(outDir, entry));
 }
 
