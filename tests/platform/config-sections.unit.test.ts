@@ -2,29 +2,11 @@
 // requires, and types as set, the variables it needs; each piece reads only its own sections; and
 // every problem still names the environment variable an operator sets.
 import { describe, expect, expectTypeOf, it } from "vitest";
-import {
-  CONFIG_VARIABLES,
-  ConfigError,
-  loadConfig,
-  pieceVariables,
-  SECRET_USERS,
-  SUBGRAPH_NAMES,
-  usesSecret,
-  type Piece,
-  type SecretName,
-} from "@localex/common";
+import { CONFIG_VARIABLES, loadConfig, pieceVariables, SECRET_USERS, SUBGRAPH_NAMES, usesSecret, type Piece, type SecretName } from "@localex/common";
+import { configProblems, peerUrls } from "./config-fixtures.ts";
 
-const problemsOf = (env: NodeJS.ProcessEnv, piece: Piece = "graph"): string[] => {
-  try {
-    loadConfig(env, piece);
-    return [];
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    return e.problems;
-  }
-};
+const problemsOf = configProblems;
 const database = { DATABASE_URL: "postgres://db/localex" };
-const peerUrls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, `http://${name}:4000/graphql`]));
 
 describe("a choice's variant requires what it needs, naming the variable and the choice", () => {
   it("STORAGE_DRIVER=s3 needs S3_BUCKET; with it, the bucket is a string", () => {

@@ -3,14 +3,13 @@ import {
   ConfigError,
   DEV_JWT_SECRET,
   generateCallerKeys,
-  SUBGRAPH_NAMES,
   loadConfig,
   publicKeysText,
   PUBLIC_PUSH_SERVICE_HOSTS,
   signingKeyText,
   unusedSecrets,
-  type Piece,
 } from "@localex/common";
+import { configProblems, peerUrls } from "./config-fixtures.ts";
 
 const keys = generateCallerKeys();
 /** A piece's production caller-key settings: its own private key and every public key. */
@@ -18,17 +17,7 @@ const callerKeysOf = (piece: "gateway" | "media" | "ledger" | "identity") => ({
   CALLER_SIGNING_KEY: signingKeyText(keys.get(piece)!),
   CALLER_PUBLIC_KEYS: publicKeysText(keys),
 });
-/** Where a piece served on its own finds the other subgraphs (required in production). */
-const peerUrls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, `http://${name}:4000/graphql`]));
-const problemsOf = (env: NodeJS.ProcessEnv, piece: Piece): string[] => {
-  try {
-    loadConfig(env, piece);
-    return [];
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    return e.problems;
-  }
-};
+const problemsOf = configProblems;
 
 describe("configuration", () => {
   it("runs on development defaults with nothing set", () => {
