@@ -115,6 +115,38 @@ describe("ClamdScanner when clamd misbehaves", () => {
     return `tcp://127.0.0.1:${address.port}`;
   }
 
+  /** A fake clamd that answers PING with PONG (when `pong`) and resets an INSTREAM connection, unanswered, once it has the whole file. */
+  async function hangsUpOnTheWholeFile(pong: boolean): Promise<string> {
+    const server = createServer((socket) => {
+      let received = Buffer.alloc(0);
+      socket.on("data", (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        if (received.subarray(0, 6).toString() === "zPING\0") {
+          if (pong) socket.end("PONG\0");
+          else socket.resetAndDestroy();
+        } else if (received.subarray(-4).equals(Buffer.alloc(4))) socket.resetAndDestroy();
+      });
+      socket.on("error", () => {});
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    return `tcp://127.0.0.1:${address.port}`;
+  }
+
+  // A real clamd over StreamMaxLength answers and hangs up; when the whole file already sat in
+  // our socket's buffer, the reset can arrive before (and discard) its answer (seen in CI: "closed
+  // the connection without answering: write EPIPE"). Staged here, where it happens every time.
+  it("reports a file clamd hung up on, with the whole file sent, as too large while clamd still answers PING; retryable when it does not", async () => {
+    const tooLarge = await expectScanFailed(new ClamdScanner({ url: await hangsUpOnTheWholeFile(true) }).scanFile(file));
+    expect(tooLarge.message).toMatch(/larger than clamd accepts.*StreamMaxLength/);
+    expect(tooLarge.retryable).toBe(false);
+    const gone = await expectScanFailed(new ClamdScanner({ url: await hangsUpOnTheWholeFile(false) }).scanFile(file));
+    expect(gone.message).toMatch(/closed the connection/);
+    expect(gone.retryable).toBe(true);
+  });
+
   it("treats an ERROR reply as a failed scan, not as clean", async () => {
     const url = await fakeClamd((socket) => socket.end("stream: Can't allocate memory ERROR\0"));
     const failed = await expectScanFailed(new ClamdScanner({ url }).scanFile(file));

@@ -42,20 +42,26 @@ export class ClamdScanner implements MalwareScanner {
   async scanFile(path: string): Promise<ScanResult> {
     return this.session(async (socket, reply) => {
       socket.write("zINSTREAM\0");
+      let hungUp: unknown = null;
       try {
         await streamFile(socket, path);
       } catch (error) {
         if (!(error instanceof HungUp)) throw error; // e.g. our file could not be read
-        // clamd answers and hangs up when the stream passes its StreamMaxLength; our next
-        // write then fails, and its answer is the one worth reporting.
-        const answer = await reply.catch(() => null);
-        if (answer !== null) return parseScanReply(answer);
-        // Node drops the connection on that failed write, sometimes before the answer that
-        // was on its way could be read. A clamd that still answers PING hung up on purpose.
-        if (await this.ping()) throw new ScanFailed(`${TOO_LARGE} (clamd hung up while the file was being sent, and is still up)`, false, { cause: error });
-        throw error;
+        hungUp = error;
       }
-      return parseScanReply(await reply);
+      // clamd answers and hangs up when the stream passes its StreamMaxLength, and our writes
+      // then fail: while we send (HungUp above), or, when the whole file already sat in the
+      // socket's buffer, as the connection's error (EPIPE, ECONNRESET) in place of a reply.
+      const answer = await reply.catch((error: unknown) => {
+        if (hungUp === null && !droppedWhileSending(error)) throw error;
+        hungUp ??= error;
+        return null;
+      });
+      if (answer !== null) return parseScanReply(answer);
+      // Node drops the connection on that failed write, sometimes before the answer that was on
+      // its way could be read. A clamd that still answers PING hung up on purpose.
+      if (await this.ping()) throw new ScanFailed(`${TOO_LARGE} (clamd hung up while the file was being sent, and is still up)`, false, { cause: hungUp });
+      throw hungUp;
     });
   }
 
@@ -140,6 +146,12 @@ class HungUp extends ScanFailed {
 }
 
 const TOO_LARGE = "the file is larger than clamd accepts for scanning (its StreamMaxLength)";
+
+/** A reply that never came because the peer hung up on what we were writing. */
+function droppedWhileSending(error: unknown): boolean {
+  const code = error instanceof ScanFailed ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+  return code === "EPIPE" || code === "ECONNRESET";
+}
 
 /** clamd's reply up to its NUL; on a dropped connection, whatever came before the drop. */
 function readReply(socket: Socket, where: string): Promise<string> {
