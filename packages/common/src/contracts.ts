@@ -43,6 +43,10 @@ export const TASKS = {
   sendEmailChangeEmail: "identity:send-email-change-email",
   /** listings, at start and on its crontab (RECALLS_REFRESH_MINUTES): fetch the product recalls again. */
   refreshRecalls: "listings:refresh-recalls",
+  /** identity → listings, in the transaction of suspendMember or reinstateMember: hide every listing of the member, or show again those a suspension hid. */
+  memberSuspension: "listings:member-suspension",
+  /** identity → listings, in the transaction of resolveReport(HIDE_LISTING): take the listing down (hidden from all but its owner and admins), telling the owner why. */
+  takeDownListing: "listings:take-down",
 } as const;
 
 /** What a member can be told about (identity's NotificationKind). */
@@ -65,6 +69,14 @@ export const NOTIFICATION_KINDS = [
   "VERIFICATION_APPROVED",
   "VERIFICATION_REJECTED",
   "DATA_EXPORT_READY",
+  /** Trust and safety (issue 23): a member's suspension and its end, a report's outcome (never who acted), a listing or a file taken down, a dispute waiting for an admin. */
+  "MEMBER_SUSPENDED",
+  "MEMBER_REINSTATED",
+  "REPORT_RESOLVED",
+  "LISTING_HIDDEN",
+  "LISTING_RESTORED",
+  "MEDIA_TAKEN_DOWN",
+  "DISPUTE_OPENED",
 ] as const;
 export type NotificationKindName = (typeof NOTIFICATION_KINDS)[number];
 
@@ -136,6 +148,8 @@ export const JOB_PAYLOADS = {
   [TASKS.sendEmailChangeEmail]: z.object({ changeId: z.uuid(), kind: z.enum(["confirm-link", "undo-notice"]) }),
   // Scheduled by graphile-worker's crontab too (and once at start, with an empty payload).
   [TASKS.refreshRecalls]: z.object({}).loose(),
+  [TASKS.memberSuspension]: z.object({ userId: z.uuid(), suspended: z.boolean() }),
+  [TASKS.takeDownListing]: z.object({ listingId: z.uuid(), reason: z.string().min(1).max(1000), reportId: z.uuid().nullable().default(null) }),
 } as const;
 
 export type TaskName = keyof typeof JOB_PAYLOADS;

@@ -22,6 +22,11 @@ const EMAIL_BY_DEFAULT = new Set<NotificationKindName>([
   "VERIFICATION_APPROVED",
   "VERIFICATION_REJECTED",
   "DATA_EXPORT_READY",
+  "MEMBER_SUSPENDED",
+  "MEMBER_REINSTATED",
+  "LISTING_HIDDEN",
+  "MEDIA_TAKEN_DOWN",
+  "DISPUTE_OPENED",
 ]);
 export const defaultChannels = (kind: NotificationKindName): Channels => ({ kind, email: EMAIL_BY_DEFAULT.has(kind), push: true });
 

@@ -44,6 +44,13 @@ const WORDING: Record<NotificationKind, Wording> = {
   VERIFICATION_APPROVED: { one: "You are verified", several: () => "You are verified" },
   VERIFICATION_REJECTED: { one: "Your verification was not approved", several: (n) => `${n} verification requests not approved` },
   DATA_EXPORT_READY: { one: "Your data export is ready", several: (n) => `${n} data exports ready` },
+  MEMBER_SUSPENDED: { one: "Your account is suspended", several: () => "Your account is suspended" },
+  MEMBER_REINSTATED: { one: "Your account is no longer suspended", several: () => "Your account is no longer suspended" },
+  REPORT_RESOLVED: { one: "We looked at your report", several: (n) => `We looked at ${n} of your reports` },
+  LISTING_HIDDEN: { one: "A listing of yours was taken down", several: (n) => `${n} listings of yours were taken down` },
+  LISTING_RESTORED: { one: "A listing of yours is visible again", several: (n) => `${n} listings of yours are visible again` },
+  MEDIA_TAKEN_DOWN: { one: "A file of yours was taken down", several: (n) => `${n} files of yours were taken down` },
+  DISPUTE_OPENED: { one: "A dispute waits in the queue", several: (n) => `${n} disputes wait in the queue` },
 };
 
 // Push services cap the encrypted payload near 4 KB; the inbox keeps the full message.
@@ -217,5 +224,31 @@ export function notificationMessage(kind: NotificationKind, details: Details): s
       return `Your verification request was not approved${details.reason ? `: ${details.reason}` : "."} You can send new documents.`;
     case "DATA_EXPORT_READY":
       return "Your data export is ready to download for the next few days (see the job's downloadUrl).";
+    case "MEMBER_SUSPENDED":
+      return `Your account is suspended ${details.until ? `until ${details.until}` : "until an administrator lifts it"}${details.reason ? `: ${details.reason}` : "."} Meanwhile you cannot list, trade or send credits; the other party can still complete or cancel your open trades.`;
+    case "MEMBER_REINSTATED":
+      return "Your account is no longer suspended: you can list, trade and send credits again.";
+    case "REPORT_RESOLVED":
+      return `Thank you for your report${details.subject ? ` about ${details.subject}` : ""}. ${reportOutcome(details.outcome)}`;
+    case "LISTING_HIDDEN":
+      return `Your listing${details.title ? ` “${details.title}”` : ""} was taken down and only you and administrators can see it${details.reason ? `: ${details.reason}` : "."}`;
+    case "LISTING_RESTORED":
+      return `Your listing${details.title ? ` “${details.title}”` : ""} is visible to everyone again.`;
+    case "MEDIA_TAKEN_DOWN":
+      return `Your file${details.filename ? ` “${details.filename}”` : ""} was taken down and is no longer served${details.reason ? `: ${details.reason}` : "."}`;
+    case "DISPUTE_OPENED":
+      return `A dispute was opened${details.reason ? `: ${details.reason}` : ""}. It waits in the disputes queue for an administrator.`;
+  }
+}
+
+/** What a reporter is told about the outcome: what happened, never who decided it. */
+function reportOutcome(outcome: unknown): string {
+  switch (outcome) {
+    case "LISTING_HIDDEN":
+      return "The listing was taken down.";
+    case "MEMBER_SUSPENDED":
+      return "The member was suspended.";
+    default:
+      return "We found nothing that breaks the exchange's rules this time.";
   }
 }
