@@ -21,6 +21,8 @@ export const TASKS = {
   cleanUpMedia: "media:cleanup",
   /** trades, ledger, media → identity, in the transaction of the change: tell a member about it. */
   notify: "identity:notify",
+  /** trades → identity, in the transaction that moves a trade to DISPUTED: tell every admin a dispute waits in the queue. */
+  notifyAdmins: "identity:notify-admins",
   /** identity: one email for a member's unsent notifications of one kind (a digest). */
   sendNotificationEmail: "identity:send-notification-email",
   /** identity: a notification to each of a member's push subscriptions. */
@@ -129,6 +131,13 @@ export const JOB_PAYLOADS = {
     transferId: z.uuid().nullable().default(null),
     verificationRequestId: z.uuid().nullable().default(null),
     /** What the message names: an amount of credits, a file's name, a reason. */
+    details: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  }),
+  /** `key`: one notification per admin however often it runs (`<key>:<adminId>`). */
+  [TASKS.notifyAdmins]: z.object({
+    kind: z.enum(["DISPUTE_OPENED"]),
+    key: z.string().min(1).max(160),
+    tradeId: z.uuid().nullable().default(null),
     details: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
   }),
   [TASKS.sendNotificationEmail]: z.object({ userId: z.uuid(), kind: z.enum(NOTIFICATION_KINDS) }),
