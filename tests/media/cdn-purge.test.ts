@@ -190,7 +190,7 @@ describe("[own media behind a caching proxy, own gateway] deleted and taken-down
     // shared database's queue: the shared graph's test below shows it arrive).
     const [notify] = await mediaDb!<{ payload: Record<string, unknown> }[]>`
       select j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-      where t.identifier = 'identity:notify' and j.payload->>'mediaId' = ${photo.id}`;
+      where t.identifier = 'identity:notify' and j.payload->>'mediaId' = ${photo.id} and j.payload->>'kind' = 'MEDIA_TAKEN_DOWN'`;
     expect(notify?.payload).toMatchObject({ userId: member.id, kind: "MEDIA_TAKEN_DOWN", details: { filename: "holiday.png", reason } });
 
     // Taken down once: a second takedown is refused as data, showing the media as it stands.
