@@ -95,7 +95,8 @@ export async function startCachingProxy(options: { origin: string; token: string
   }
 
   const server = createServer((request, response) => {
-    const handled = request.method === "POST" && request.url === "/_purge" ? purge(request, response) : request.method === "GET" ? get(request, response) : null;
+    const handled =
+      request.method === "POST" && request.url === "/_purge" ? purge(request, response) : request.method === "GET" ? get(request, response) : null;
     if (!handled) {
       response.writeHead(405).end();
       return;

@@ -151,7 +151,11 @@ describe("[own media behind a caching proxy, own gateway] deleted and taken-down
     // In the request: the origin no longer has the bytes, whatever the CDN still holds.
     for (const url of urls) expect((await atOrigin(url)).status).toBe(404);
 
-    const [purge] = await eventually("the purge of the deleted avatar", async () => purgesOf(urls), (p) => p.length > 0);
+    const [purge] = await eventually(
+      "the purge of the deleted avatar",
+      async () => purgesOf(urls),
+      (p) => p.length > 0,
+    );
     expect(purge).toEqual({ urls: expect.arrayContaining(urls), authorized: true, status: 200 });
     expect(purge!.urls).toHaveLength(urls.length);
     await expectGone(urls);
@@ -176,7 +180,11 @@ describe("[own media behind a caching proxy, own gateway] deleted and taken-down
     expect(takeDownMedia.media).toMatchObject({ id: photo.id, status: "TAKEN_DOWN", url: null, takedownReason: reason });
     for (const url of urls) expect((await atOrigin(url)).status).toBe(404);
 
-    const [purge] = await eventually("the purge of the taken-down photo", async () => purgesOf(urls), (p) => p.length > 0);
+    const [purge] = await eventually(
+      "the purge of the taken-down photo",
+      async () => purgesOf(urls),
+      (p) => p.length > 0,
+    );
     expect(purge).toEqual({ urls: expect.arrayContaining(urls), authorized: true, status: 200 });
     await expectGone(urls);
 

@@ -121,7 +121,9 @@ describe("configuration (cdn section)", () => {
     expect(problemsOf({ CDN_PURGE_URL: "ftp://cdn.example.org/purge", CDN_PURGE_TOKEN: TOKEN })[0]).toMatch(/^CDN_PURGE_URL: /);
     const short = "short-but-16-chars-ok";
     expect(problemsOf({ CDN_PURGE_URL: "https://cdn.example.org/purge", CDN_PURGE_TOKEN: short })).toEqual([]);
-    expect(problemsOf({ NODE_ENV: "production", CDN_PURGE_URL: "https://cdn.example.org/purge", CDN_PURGE_TOKEN: short })).toEqual(["CDN_PURGE_TOKEN: must be at least 32 characters in production"]);
+    expect(problemsOf({ NODE_ENV: "production", CDN_PURGE_URL: "https://cdn.example.org/purge", CDN_PURGE_TOKEN: short })).toEqual([
+      "CDN_PURGE_TOKEN: must be at least 32 characters in production",
+    ]);
     expect(problemsOf({ CDN_PURGE_URL: "https://cdn.example.org/purge", CDN_PURGE_TOKEN: "tiny" }).join("\n")).not.toContain("tiny");
   });
 });

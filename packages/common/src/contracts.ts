@@ -143,7 +143,10 @@ export const JOB_PAYLOADS = {
   [TASKS.purgeMedia]: z.object({
     mediaId: z.uuid(),
     keys: z.array(z.string().startsWith("public/")).min(1).max(16),
-    urls: z.array(z.url({ protocol: /^https?$/ })).min(1).max(16),
+    urls: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .max(16),
   }),
   [TASKS.deleteDocuments]: z.object({ ownerId: z.uuid(), mediaIds: z.array(z.uuid()).min(1).max(10) }),
   [TASKS.deleteAccount]: z.object({ userId: z.uuid() }),

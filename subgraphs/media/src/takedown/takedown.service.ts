@@ -30,7 +30,10 @@ export class TakedownService {
       if (row.status === "TAKEN_DOWN") return { outcome: showing(refusal("INVALID_STATE", "This file was already taken down.", "id"), row), keys: [] };
       if (row.status !== "READY")
         return {
-          outcome: showing(refusal("INVALID_STATE", `Only a processed (READY) file is served, so only one can be taken down; this one is ${row.status}.`, "id"), row),
+          outcome: showing(
+            refusal("INVALID_STATE", `Only a processed (READY) file is served, so only one can be taken down; this one is ${row.status}.`, "id"),
+            row,
+          ),
           keys: [],
         };
       const down = await this.store.markTakenDown(tx, row.id, why);
