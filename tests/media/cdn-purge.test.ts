@@ -10,10 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CALLER_HEADER } from "@localex/common";
 import { startCachingProxy, type CachingProxy, type PurgeRequest } from "../harness/caching-proxy.ts";
 import { GatewayClient, registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
 import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
 import { eventually } from "../harness/eventually.ts";
+import { signedAsService } from "../harness/internal-calls.ts";
 import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
 import { testGraphEnvironment } from "../harness/secrets.ts";
 import { createListing } from "../listings/helpers.ts";
@@ -205,6 +207,37 @@ describe("[own media behind a caching proxy, own gateway] deleted and taken-down
     const again = (await admin.data<TakeDown>(TAKE_DOWN, { id: photo.id, reason })).takeDownMedia;
     expect(again.errors.map((e) => [e.code, e.field])).toEqual([["INVALID_STATE", "id"]]);
     expect(again.media?.status).toBe("TAKEN_DOWN");
+  });
+
+  it("purges a replaced avatar, and every public file of a departing member (forgetMemberMedia, as identity's deletion calls it)", async () => {
+    const member = here(await registerUser({ verify: false }));
+    const first = await readyUpload(member, { purpose: "AVATAR" });
+    await warm(variantUrls(first));
+    const second = await readyUpload(member, { purpose: "AVATAR" }); // replaces the first once READY
+    await eventually(
+      "the purge of the replaced avatar",
+      async () => purgesOf(variantUrls(first)),
+      (p) => p.some((r) => r.status === 200),
+    );
+    await expectGone(variantUrls(first));
+
+    const listing = await createListing(member);
+    const photo = await readyUpload(member, { purpose: "LISTING_PHOTO", listingId: listing.id });
+    await warm([...variantUrls(second), ...variantUrls(photo)]);
+    const response = await fetch(`${origin}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [CALLER_HEADER]: await signedAsService("media", "identity") },
+      body: JSON.stringify({ query: `mutation ($userId: ID!) { forgetMemberMedia(userId: $userId) }`, variables: { userId: member.id } }),
+    });
+    expect(await response.json()).toEqual({ data: { forgetMemberMedia: 2 } });
+    for (const gone of [second, photo]) {
+      await eventually(
+        `the purge of ${gone.purpose}`,
+        async () => purgesOf(variantUrls(gone)),
+        (p) => p.some((r) => r.status === 200),
+      );
+      await expectGone(variantUrls(gone));
+    }
   });
 
   it("a CDN that refuses the purge is asked again: the job is retried, not dropped", async () => {
