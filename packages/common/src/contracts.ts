@@ -31,6 +31,8 @@ export const TASKS = {
   exportMemberData: "media:export-member-data",
   /** ledger → media, in the transaction of `requestStatement`: write the member's statement for a range as CSV. */
   ledgerStatement: "media:ledger-statement",
+  /** media, in the transaction that deletes or takes down public media: remove its public objects (again) and purge their URLs from the CDN. */
+  purgeMedia: "media:purge",
   /** identity → media, scheduled in the transaction that decides a verification request: delete its documents. */
   deleteDocuments: "media:delete-documents",
   /** identity, in the transaction of `deleteMyAccount`: take the account apart, step by step, resumably. */
@@ -146,6 +148,15 @@ export const JOB_PAYLOADS = {
   [TASKS.exportMemberData]: z.object({ jobId: z.uuid() }),
   /** The range and kinds are the job row's `input` (so retryJob runs the same statement again). */
   [TASKS.ledgerStatement]: z.object({ jobId: z.uuid() }),
+  /** `keys`: the public objects (under public/) to delete at the origin; `urls`: what the CDN was serving them at, to purge. */
+  [TASKS.purgeMedia]: z.object({
+    mediaId: z.uuid(),
+    keys: z.array(z.string().startsWith("public/")).min(1).max(16),
+    urls: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .max(16),
+  }),
   [TASKS.deleteDocuments]: z.object({ ownerId: z.uuid(), mediaIds: z.array(z.uuid()).min(1).max(10) }),
   [TASKS.deleteAccount]: z.object({ userId: z.uuid() }),
   // Scheduled by graphile-worker's crontab, which sends its own bookkeeping.
