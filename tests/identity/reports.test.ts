@@ -146,7 +146,11 @@ describe("resolving", () => {
     expect(dismissed.report).toMatchObject({ status: "RESOLVED", outcome: "DISMISSED", note: "Nothing wrong with a lamp" });
     expect((await resolve(admin, report!.id, "DISMISS")).errors).toMatchObject([{ code: "REPORT_ALREADY_RESOLVED" }]);
 
-    const told = await eventually("the outcome", () => inbox(ann, "REPORT_RESOLVED"), (m) => m.length === 1);
+    const told = await eventually(
+      "the outcome",
+      () => inbox(ann, "REPORT_RESOLVED"),
+      (m) => m.length === 1,
+    );
     expect(told[0]).toContain("Old lamp");
     expect(told[0]).not.toMatch(/admin@localex\.test|Admin\b|Nothing wrong/);
     // Reporting the same listing again is possible once the first is resolved.
@@ -173,7 +177,11 @@ describe("resolving", () => {
       select j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
       where t.identifier = 'listings:take-down' and j.payload->>'listingId' = ${listing.id}`;
     expect(job?.payload).toMatchObject({ listingId: listing.id, reason: "Counterfeit brand goods", reportId: report!.id });
-    await eventually("the outcome", () => inbox(ann, "REPORT_RESOLVED"), (m) => m.some((t) => t.includes("taken down")));
+    await eventually(
+      "the outcome",
+      () => inbox(ann, "REPORT_RESOLVED"),
+      (m) => m.some((t) => t.includes("taken down")),
+    );
 
     const other = await reportListing(ann, listing.id, "SCAM");
     const suspended = await resolve(admin, other.report!.id, "SUSPEND_MEMBER", "Repeated counterfeits");
@@ -185,7 +193,11 @@ describe("resolving", () => {
     expect(user.suspension).toEqual({ reason: "Repeated counterfeits", until: null });
     // Bob's session ended with the suspension.
     expect((await bob.client.request(`{ me { id } }`)).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-    await eventually("the outcome", () => inbox(ann, "REPORT_RESOLVED"), (m) => m.some((t) => t.includes("suspended")));
+    await eventually(
+      "the outcome",
+      () => inbox(ann, "REPORT_RESOLVED"),
+      (m) => m.some((t) => t.includes("suspended")),
+    );
   }, 60_000);
 
   it("SUSPEND_MEMBER of an admin is refused and leaves the report open", async () => {

@@ -128,7 +128,11 @@ describe("a suspended member", () => {
     expect((await mutate(bob, CANCEL, { id: open.trade!.id })).errors).toEqual([]);
 
     // Told why and until when; never who.
-    const told = await eventually("the suspension notice", () => inbox(again, "MEMBER_SUSPENDED"), (m) => m.length === 1);
+    const told = await eventually(
+      "the suspension notice",
+      () => inbox(again, "MEMBER_SUSPENDED"),
+      (m) => m.length === 1,
+    );
     expect(told[0]).toContain("Selling counterfeit goods");
     expect(told[0]).toContain(until.toISOString());
     expect(told[0]).not.toMatch(/admin@localex\.test|Admin\b/);
@@ -151,7 +155,11 @@ describe("a suspended member", () => {
     expect((await propose(back, { recipientId: bob.id, offeredCredits: 1 })).errors).toEqual([]);
     expect((await transfer(back, bob.id, 1)).errors).toEqual([]);
     expect(await found(bob.client)).toContain(ann.id);
-    await eventually("the reinstatement notice", () => inbox(back, "MEMBER_REINSTATED"), (m) => m.length === 1);
+    await eventually(
+      "the reinstatement notice",
+      () => inbox(back, "MEMBER_REINSTATED"),
+      (m) => m.length === 1,
+    );
     // The scheduled showing is gone; showing them now is queued instead.
     expect((await suspensionJobs(ann.id)).map((j) => j.suspended)).toEqual([true, false]);
     expect((await suspensionJobs(ann.id))[1]!.runAt.getTime()).toBeLessThan(until.getTime());

@@ -160,9 +160,16 @@ const signed = new LRUCache<string, string>({ max: 20_000, ttl: 30_000 });
 export async function signCallerToken(keys: CallerKeys, caller: Caller | null, options: CallerTokenOptions): Promise<string> {
   const address = options.clientAddress ?? "";
   const suspended = caller?.suspension ? `susp:${caller.suspension.until ?? ""}` : "";
-  const cacheKey = [keys.id, options.signer, options.audience, address, caller?.userId ?? ANONYMOUS, caller?.role ?? "", caller?.sessionId ?? "", suspended].join(
-    "\u0000",
-  );
+  const cacheKey = [
+    keys.id,
+    options.signer,
+    options.audience,
+    address,
+    caller?.userId ?? ANONYMOUS,
+    caller?.role ?? "",
+    caller?.sessionId ?? "",
+    suspended,
+  ].join("\u0000");
   const hit = signed.get(cacheKey);
   if (hit) return hit;
   const token = await new SignJWT({

@@ -42,7 +42,10 @@ export class SuspensionsStore {
    * row per member is not lifted), and queues listings' hiding of the member's listings; with an
    * end, also their showing again at that time.
    */
-  async suspend(tx: IdentityTx, row: { userId: string; reason: string; until: Date | null; suspendedBy: string; reportId: string | null }): Promise<SuspensionRow> {
+  async suspend(
+    tx: IdentityTx,
+    row: { userId: string; reason: string; until: Date | null; suspendedBy: string; reportId: string | null },
+  ): Promise<SuspensionRow> {
     await tx
       .update(suspensions)
       .set({ liftedAt: sql`now()`, liftedBy: row.suspendedBy })
