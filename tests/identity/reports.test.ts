@@ -47,17 +47,17 @@ async function resolve(admin: GatewayClient, id: string, action: string, note = 
   return (await admin.data<{ resolveReport: Reported }>(RESOLVE, { id, action, note })).resolveReport;
 }
 
+type QueuePage = { reports: { edges: { node: QueueNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+
 /** Every report in the admins' queue in a status, page by page. */
 async function queue(admin: GatewayClient, status = "OPEN"): Promise<QueueNode[]> {
   const nodes: QueueNode[] = [];
   let after: string | null = null;
   for (;;) {
-    const { reports } = await admin.data<{
-      reports: { edges: { node: QueueNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-    }>(QUEUE, { status, first: 100, after });
-    nodes.push(...reports.edges.map((e) => e.node));
-    if (!reports.pageInfo.hasNextPage) return nodes;
-    after = reports.pageInfo.endCursor;
+    const page: QueuePage = await admin.data<QueuePage>(QUEUE, { status, first: 100, after });
+    nodes.push(...page.reports.edges.map((e) => e.node));
+    if (!page.reports.pageInfo.hasNextPage) return nodes;
+    after = page.reports.pageInfo.endCursor;
   }
 }
 
