@@ -103,7 +103,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
       documentVerification: new VerificationService(db, internal, config.accounts.verificationDocumentRetentionHours),
       deletion: new AccountDeletionService(db, internal, events, limits, config.sessions.accessTokenTtlSeconds, log),
       suspensions,
-      reports: new ReportsService(db, internal, limits, suspensions),
+      reports: new ReportsService(db, internal, limits, users, suspensions),
     };
   },
   createContext,

@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import {
   accepted,
   enqueueJob,
@@ -13,9 +12,10 @@ import {
   type RateLimiter,
   type Refusal,
 } from "@localex/common";
-import { users, type ReportRow, type schema } from "../db/schema.ts";
+import type { ReportRow, schema } from "../db/schema.ts";
 import { announceSessionsEnded } from "../sessions/ended-sessions.ts";
 import type { SuspensionsService } from "../suspensions/suspensions.service.ts";
+import type { UsersService } from "../users/users.service.ts";
 import { reportedListing } from "./listings-client.ts";
 import { ReportsStore, type NewReport } from "./reports.store.ts";
 
@@ -46,6 +46,7 @@ export class ReportsService {
     private readonly db: Database<typeof schema>,
     private readonly internal: InternalClient,
     private readonly limits: RateLimiter,
+    private readonly users: UsersService,
     private readonly suspensions: SuspensionsService,
   ) {
     this.store = new ReportsStore(db);
@@ -78,8 +79,8 @@ export class ReportsService {
     const notFound = refusal("NOT_FOUND", "No member has this id.", "userId");
     if (!isUuid(target.userId)) return notFound;
     if (target.userId === reporterId) return refusal("CANNOT_REPORT_SELF", "You cannot report yourself.", "userId");
-    const [member] = await this.db.select({ id: users.id, gone: users.deletionRequestedAt }).from(users).where(eq(users.id, target.userId));
-    if (!member || member.gone) return notFound;
+    const [member] = await this.users.byIds([target.userId]);
+    if (!member || member.deletionRequestedAt) return notFound;
     return accepted({ subject: "MEMBER", targetId: member.id, memberId: member.id, listingTitle: null });
   }
 
@@ -132,7 +133,7 @@ export class ReportsService {
   /** What the reporter is told the report was about: the listing's title, or the member's name. */
   private async subjectOf(row: ReportRow): Promise<string> {
     if (row.subject === "LISTING") return row.listingTitle ? `the listing “${row.listingTitle}”` : "a listing";
-    const [member] = await this.db.select({ name: users.displayName }).from(users).where(eq(users.id, row.memberId));
-    return member ? `the member ${member.name}` : "a member";
+    const [member] = await this.users.byIds([row.memberId]);
+    return member ? `the member ${member.displayName}` : "a member";
   }
 }
