@@ -18,6 +18,14 @@ export interface Caller {
   userId: string;
   role: CallerRole;
   sessionId: string;
+  /**
+   * The member is suspended (issue 23): until when (an ISO instant), or null for until an admin
+   * lifts it. Absent when not suspended. Stamped into the access token at sign-in and refresh, so
+   * every subgraph can refuse what a suspended member may not do without asking identity
+   * (`activeMemberRefusal`); a suspension that starts or is lifted ends every session, so no token
+   * outlives the change.
+   */
+  suspension?: { until: string | null };
 }
 
 const ISSUER = "localex-identity";
@@ -29,7 +37,7 @@ const key = (secret: string) => new TextEncoder().encode(secret);
 
 export async function issueAccessToken(secret: string, caller: Caller, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-  const token = await new SignJWT({ role: caller.role, sid: caller.sessionId })
+  const token = await new SignJWT({ role: caller.role, sid: caller.sessionId, ...suspensionClaim(caller) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(caller.userId)
     .setIssuer(ISSUER)
@@ -45,12 +53,27 @@ function unauthenticated(message: string): GraphQLError {
   return apiError("UNAUTHENTICATED", message, { http: { status: 401 } });
 }
 
+/** The `susp` claim: `{ until }` in seconds since the epoch, or null for indefinitely; absent when not suspended. */
+function suspensionClaim(caller: Caller | null): { susp?: { until: number | null } } {
+  if (!caller?.suspension) return {};
+  const { until } = caller.suspension;
+  return { susp: { until: until === null ? null : Math.ceil(new Date(until).getTime() / 1000) } };
+}
+
+function suspensionOf(claim: unknown): Caller["suspension"] | undefined {
+  if (typeof claim !== "object" || claim === null || !("until" in claim)) return undefined;
+  const { until } = claim as { until: unknown };
+  if (until === null) return { until: null };
+  return typeof until === "number" && Number.isFinite(until) ? { until: new Date(until * 1000).toISOString() } : undefined;
+}
+
 function toCaller(payload: Record<string, unknown>, roles: readonly CallerRole[]): Caller {
   const { sub, role, sid } = payload;
   if (typeof sub !== "string" || !roles.includes(role as CallerRole) || typeof sid !== "string") {
     throw unauthenticated("The token's claims are incomplete.");
   }
-  return { userId: sub, role: role as CallerRole, sessionId: sid };
+  const suspension = role === "service" ? undefined : suspensionOf(payload.susp);
+  return { userId: sub, role: role as CallerRole, sessionId: sid, ...(suspension ? { suspension } : {}) };
 }
 
 /**
@@ -136,12 +159,25 @@ const signed = new LRUCache<string, string>({ max: 20_000, ttl: 30_000 });
  */
 export async function signCallerToken(keys: CallerKeys, caller: Caller | null, options: CallerTokenOptions): Promise<string> {
   const address = options.clientAddress ?? "";
-  const cacheKey = [keys.id, options.signer, options.audience, address, caller?.userId ?? ANONYMOUS, caller?.role ?? "", caller?.sessionId ?? ""].join(
-    "\u0000",
-  );
+  const suspended = caller?.suspension ? `susp:${caller.suspension.until ?? ""}` : "";
+  const cacheKey = [
+    keys.id,
+    options.signer,
+    options.audience,
+    address,
+    caller?.userId ?? ANONYMOUS,
+    caller?.role ?? "",
+    caller?.sessionId ?? "",
+    suspended,
+  ].join("\u0000");
   const hit = signed.get(cacheKey);
   if (hit) return hit;
-  const token = await new SignJWT({ role: caller?.role ?? ANONYMOUS, sid: caller?.sessionId ?? ANONYMOUS, ...(address ? { addr: address } : {}) })
+  const token = await new SignJWT({
+    role: caller?.role ?? ANONYMOUS,
+    sid: caller?.sessionId ?? ANONYMOUS,
+    ...(address ? { addr: address } : {}),
+    ...suspensionClaim(caller),
+  })
     .setProtectedHeader({ alg: CALLER_TOKEN_ALGORITHM })
     .setSubject(caller?.userId ?? ANONYMOUS)
     .setIssuer(issuerOf(options.signer))

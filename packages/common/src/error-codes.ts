@@ -85,6 +85,9 @@ export const ERROR_CODES = {
   MEMBER_DEPARTING: refusal(
     "The member's account is being deleted: nothing new starts with them (as data; media also answers it to identity and the ledger as an error).",
   ),
+  MEMBER_SUSPENDED: refusal(
+    "The member is suspended: they cannot list, trade or send credits until the suspension ends (the message says when; as data). The other party of their open trades can still complete or cancel them.",
+  ),
 
   // identity
   WRONG_PASSWORD: refusal("The password given is wrong (deleteMyAccount's password, changePassword's currentPassword; as data).", false),
@@ -126,6 +129,11 @@ export const ERROR_CODES = {
   ALREADY_DECIDED: refusal("This verification request was already decided."),
   DOCUMENT_NOT_READY: refusal("A document named is not one of the member's processed private documents; upload it and wait for READY."),
   LAST_ADMIN: refusal("The only admin cannot lose the role; grant it to someone else first."),
+  CANNOT_SUSPEND: refusal("Administrators cannot be suspended, and nobody suspends themselves (suspendMember, resolveReport; as data); revoke the role first."),
+  NOT_SUSPENDED: refusal("The member is not suspended, so there is nothing to reinstate (reinstateMember, as data)."),
+  CANNOT_REPORT_SELF: refusal("You cannot report yourself or a listing of your own (reportMember, reportListing; as data)."),
+  REPORT_ALREADY_OPEN: refusal("You already reported this and your report is still open; an administrator will look at it (as data)."),
+  REPORT_ALREADY_RESOLVED: refusal("This report was already resolved, perhaps by another administrator (resolveReport, as data)."),
 
   // listings
   LISTING_LOCKED: refusal("The listing is reserved for a trade and cannot change now."),

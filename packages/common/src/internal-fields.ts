@@ -12,7 +12,7 @@ export const INTERNAL_FIELD_CALLERS = {
   "Query.memberRole": ["ledger", "trades", "media"],
   // listings
   "Query.exportListingRecords": ["media"],
-  "Query.tradeListingInfo": ["trades", "media"],
+  "Query.tradeListingInfo": ["trades", "media", "identity"],
   "Query.listingDocuments": ["search"],
   "Query.unfindableListingIds": ["search"],
   "Mutation.withdrawMemberListings": ["identity"],

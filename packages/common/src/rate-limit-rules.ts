@@ -38,6 +38,8 @@ export const RATE_LIMIT_RULES = {
   SEARCH_PER_CLIENT: { production: "120/60", development: "1000/60" },
   /** Member lookups (members(query:)) per account (signed in) or per address (anonymous): a brake on walking the member list. */
   MEMBER_LOOKUP_PER_CLIENT: { production: "60/60", development: "120/60" },
+  /** Reports of listings and members sent per account (reportListing, reportMember): a brake on flooding the admins' queue. */
+  REPORT_PER_ACCOUNT: { production: "10/3600", development: "60/60" },
   /** New WebSocket connections per address. */
   WS_CONNECT_PER_ADDRESS: { production: "30/60", development: "1000/60" },
   /** Data exports requested per account (each gathers everything from every subgraph). */

@@ -1,6 +1,6 @@
 import type DataLoader from "dataloader";
 import { rowLoader, type Caller, type Database, type EventBus, type InternalClient, type RateLimiter, type RequestOrigin } from "@localex/common";
-import type { schema, UserRow } from "./db/schema.ts";
+import type { schema, SuspensionRow, UserRow } from "./db/schema.ts";
 import type { EmailChannel, PushChannel } from "./notifications/channels/index.ts";
 import type { InboxService } from "./notifications/inbox.service.ts";
 import type { PreferencesService } from "./notifications/preferences.service.ts";
@@ -14,6 +14,8 @@ import type { AccountDeletionService } from "./privacy/account-deletion.service.
 import type { VerificationService } from "./verification/verification.service.ts";
 import type { UsersService } from "./users/users.service.ts";
 import type { MembersService } from "./members/members.service.ts";
+import type { SuspensionsService } from "./suspensions/suspensions.service.ts";
+import type { ReportsService } from "./reports/reports.service.ts";
 
 export interface IdentityServices {
   /** Domain events, for live subscriptions. */
@@ -44,6 +46,10 @@ export interface IdentityServices {
   documentVerification: VerificationService;
   /** deleteMyAccount and its job (issue 12). */
   deletion: AccountDeletionService;
+  /** suspendMember and reinstateMember (issue 23). */
+  suspensions: SuspensionsService;
+  /** reportListing, reportMember and the admins' queue of reports (issue 23). */
+  reports: ReportsService;
 }
 
 export interface IdentityContext {
@@ -51,7 +57,11 @@ export interface IdentityContext {
   /** The client's address as the gateway saw it (rate limits); null for internal calls. */
   clientAddress: string | null;
   services: IdentityServices;
-  loaders: { userById: DataLoader<string, UserRow | null> };
+  loaders: {
+    userById: DataLoader<string, UserRow | null>;
+    /** The member's suspension in force, or null. */
+    suspensionOf: DataLoader<string, SuspensionRow | null>;
+  };
 }
 
 export function createContext(services: IdentityServices, caller: Caller | null, origin?: RequestOrigin): IdentityContext {
@@ -63,6 +73,10 @@ export function createContext(services: IdentityServices, caller: Caller | null,
       userById: rowLoader(
         (ids) => services.users.byIds(ids),
         (u) => u.id,
+      ),
+      suspensionOf: rowLoader(
+        (ids) => services.suspensions.inForceFor(ids),
+        (s) => s.userId,
       ),
     },
   };

@@ -20,7 +20,7 @@ import { MembersService } from "./members/members.service.ts";
 import { AccountDeletionService } from "./privacy/account-deletion.service.ts";
 import { deleteAccountTask } from "./privacy/delete-account.task.ts";
 import { RESUME_DELETIONS_CRONTAB, resumeDeletionsTask } from "./privacy/deletion-sweep.ts";
-import { Job, Media } from "./privacy/federated.types.ts";
+import { Job, Listing, Media } from "./privacy/federated.types.ts";
 import { PrivacyResolver } from "./privacy/privacy.resolver.ts";
 import { PasswordChangeResolver } from "./password-change/password-change.resolver.ts";
 import { PasswordChangeService } from "./password-change/password-change.service.ts";
@@ -32,6 +32,10 @@ import { EmailChangeResolver } from "./email-change/email-change.resolver.ts";
 import { EmailChangeService } from "./email-change/email-change.service.ts";
 import { VerificationResolver } from "./verification/verification.resolver.ts";
 import { VerificationService } from "./verification/verification.service.ts";
+import { SuspensionsResolver } from "./suspensions/suspensions.resolver.ts";
+import { SuspensionsService } from "./suspensions/suspensions.service.ts";
+import { ReportsResolver } from "./reports/reports.resolver.ts";
+import { ReportsService } from "./reports/reports.service.ts";
 
 type IdentityConfig = SubgraphModuleConfig<"identity">;
 
@@ -63,8 +67,10 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
         NotificationSubjectsResolver,
         PrivacyResolver,
         VerificationResolver,
+        SuspensionsResolver,
+        ReportsResolver,
       ],
-      orphanedTypes: [Job, Media],
+      orphanedTypes: [Job, Media, Listing],
       referenceResolvers: {
         User: (ref: { id: string }, ctx) => ctx.loaders.userById.load(ref.id),
       },
@@ -76,6 +82,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
     }
     const db = database(sql, schema);
     const users = new UsersService(db);
+    const suspensions = new SuspensionsService(db, events, config.sessions.accessTokenTtlSeconds);
     return {
       events,
       accessTokenTtlSeconds: config.sessions.accessTokenTtlSeconds,
@@ -83,7 +90,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
       users,
       members: new MembersService(db),
       verification: new EmailVerificationService(db, linkOptions(config), limits),
-      sessions: new SessionsService(db, users, config, limits, events),
+      sessions: new SessionsService(db, users, config, limits, events, suspensions),
       passwordChange: new PasswordChangeService(db, limits, events, config.sessions.accessTokenTtlSeconds),
       passwordReset: new PasswordResetService(db, users, limits, events, linkOptions(config)),
       emailChange: new EmailChangeService(db, limits, events, linkOptions(config)),
@@ -96,6 +103,8 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
       limits,
       documentVerification: new VerificationService(db, internal, config.accounts.verificationDocumentRetentionHours),
       deletion: new AccountDeletionService(db, internal, events, limits, config.sessions.accessTokenTtlSeconds, log),
+      suspensions,
+      reports: new ReportsService(db, internal, limits, users, suspensions),
     };
   },
   createContext,

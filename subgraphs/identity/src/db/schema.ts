@@ -231,12 +231,83 @@ export const emailChanges = identity.table(
   ],
 );
 
+/**
+ * Suspensions (issue 23): an admin's suspendMember, until a time or (until null) until lifted.
+ * In force while `lifted_at is null and (until is null or until > now())`: one with an end lapses
+ * by itself. At most one row per member is not lifted (a new suspension lifts the one before, lapsed
+ * or not), so "the member's suspension" is one row. `suspended_by` is kept for the admins' record
+ * and is never shown to the member.
+ */
+export const suspensions = identity.table(
+  "suspensions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    reason: text("reason").notNull(),
+    until: timestamp("until", ms),
+    suspendedBy: uuid("suspended_by").notNull(),
+    /** The report this suspension resolved (resolveReport's SUSPEND_MEMBER), if any. */
+    reportId: uuid("report_id"),
+    createdAt: timestamp("created_at", ms).notNull().defaultNow(),
+    liftedAt: timestamp("lifted_at", ms),
+    liftedBy: uuid("lifted_by"),
+  },
+  (t) => [uniqueIndex("suspensions_one_current").on(t.userId).where(sql`${t.liftedAt} is null`), index("suspensions_user_idx").on(t.userId, t.createdAt)],
+);
+
+export const REPORT_REASONS = ["PROHIBITED_ITEM", "SCAM", "OFFENSIVE", "COUNTERFEIT", "OTHER"] as const;
+export const REPORT_OUTCOMES = ["DISMISSED", "LISTING_HIDDEN", "MEMBER_SUSPENDED"] as const;
+
+/**
+ * A member's report of a listing or of another member (issue 23), OPEN until an admin resolves it
+ * (once: the resolving update is conditional on OPEN). One OPEN report per reporter and target
+ * (`reports_one_open`), so two clicks at once make one. `member_id` is the member accountable: the
+ * one reported, or the listing's owner when it was reported (asked of listings then), whom
+ * SUSPEND_MEMBER suspends. `resolved_by` is never shown to the reporter.
+ */
+export const reports = identity.table(
+  "reports",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    reporterId: uuid("reporter_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    subject: text("subject", { enum: ["LISTING", "MEMBER"] }).notNull(),
+    /** The listing's id (listings owns it: no foreign key) or the reported member's. */
+    targetId: uuid("target_id").notNull(),
+    memberId: uuid("member_id").notNull(),
+    /** The listing's title when it was reported: what the reporter is told the outcome of. */
+    listingTitle: text("listing_title"),
+    reason: text("reason", { enum: REPORT_REASONS }).notNull(),
+    details: text("details"),
+    status: text("status", { enum: ["OPEN", "RESOLVED"] })
+      .notNull()
+      .default("OPEN"),
+    outcome: text("outcome", { enum: REPORT_OUTCOMES }),
+    note: text("note"),
+    resolvedBy: uuid("resolved_by"),
+    createdAt: timestamp("created_at", ms).notNull().defaultNow(),
+    resolvedAt: timestamp("resolved_at", ms),
+  },
+  (t) => [
+    uniqueIndex("reports_one_open").on(t.reporterId, t.subject, t.targetId).where(sql`${t.status} = 'OPEN'`),
+    index("reports_queue_idx").on(t.status, t.createdAt, t.id),
+    check("reports_subject_check", sql`${t.subject} in ('LISTING', 'MEMBER')`),
+    check("reports_status_check", sql`${t.status} in ('OPEN', 'RESOLVED')`),
+    check("reports_reason_check", sql`${t.reason} in ('PROHIBITED_ITEM', 'SCAM', 'OFFENSIVE', 'COUNTERFEIT', 'OTHER')`),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type EmailChangeRow = typeof emailChanges.$inferSelect;
 /** A transaction on identity's tables. */
 export type IdentityTx = Parameters<Parameters<Database<typeof schema>["transaction"]>[0]>[0];
 export type VerificationRequestRow = typeof verificationRequests.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
+export type SuspensionRow = typeof suspensions.$inferSelect;
+export type ReportRow = typeof reports.$inferSelect;
 export const schema = {
   users,
   refreshTokens,
@@ -247,4 +318,6 @@ export const schema = {
   accountDeletions,
   welcomeGrants,
   emailChanges,
+  suspensions,
+  reports,
 };

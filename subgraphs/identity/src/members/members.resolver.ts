@@ -10,7 +10,7 @@ export class UserConnection extends ConnectionType("User", User) {}
 @Resolver()
 export class MembersResolver {
   @Query(() => UserConnection, {
-    description: `Members whose handle or display name matches: the handle exactly, then handles and names (or a word of them) starting with the query, then similar ones (typos; from 3 characters). Never matches or shows email addresses; deleted members are left out. \`query\`: 1 to ${MEMBER_QUERY_MAX} characters, a leading @ looks for handles first. Limited per member (or per address, signed out): RATE_LIMITED.`,
+    description: `Members whose handle or display name matches: the handle exactly, then handles and names (or a word of them) starting with the query, then similar ones (typos; from 3 characters). Never matches or shows email addresses; deleted and suspended members are left out (admins still find suspended ones). \`query\`: 1 to ${MEMBER_QUERY_MAX} characters, a leading @ looks for handles first. Limited per member (or per address, signed out): RATE_LIMITED.`,
   })
   async members(
     @Arg("query", () => String) query: string,
@@ -19,7 +19,9 @@ export class MembersResolver {
     @Ctx() ctx: IdentityContext,
   ): Promise<UserConnection> {
     await ctx.services.limits.consume("MEMBER_LOOKUP_PER_CLIENT", clientKey(ctx.caller, ctx.clientAddress));
-    const page = await ctx.services.members.find(query, pageSize(first), after ?? null);
+    // Suspended members are found by admins only (their stored role, as for private fields).
+    const admin = ctx.caller?.role === "admin" && (await ctx.loaders.userById.load(ctx.caller.userId))?.role === "admin";
+    const page = await ctx.services.members.find(query, pageSize(first), after ?? null, admin);
     // The rows are whole: fields of these members asked later in the request need no statement of their own.
     for (const { node } of page.edges) ctx.loaders.userById.prime(node.id, node);
     return page;

@@ -28,14 +28,15 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 /**
  * members(query:): finding members by handle or display name, never by email (no address is
  * matched or returned here; User.email keeps its own rule). Departing and deleted members are
- * left out. One search statement per page, whatever its size (in a transaction with its planner
+ * left out, and suspended ones but for admins. One search statement per page, whatever its size (in a transaction with its planner
  * settings: begin, settings, search, commit, pipelined): the matches, their count and the page's
  * rows with every column (the User fields resolve from them), on the indexes of migration 0007.
  */
 export class MembersService {
   constructor(private readonly db: Database<typeof schema>) {}
 
-  async find(query: string, first: number, after: string | null): Promise<Connection<UserRow>> {
+  /** `includeSuspended`: for admins; members never find a suspended member (issue 23). */
+  async find(query: string, first: number, after: string | null, includeSuspended = false): Promise<Connection<UserRow>> {
     const text = query.normalize("NFC").trim().replace(/\s+/g, " ").toLowerCase();
     const problem = textProblem(text, { label: "query", max: MEMBER_QUERY_MAX, min: 1 });
     if (problem) throw badUserInput(problem, "query");
@@ -59,7 +60,11 @@ export class MembersService {
     const similar: SQL[] = [];
     if (fuzzy) similar.push(sql`${name} <% ${dn}`);
     if (fuzzy && handle) similar.push(sql`u.handle % ${handle}`);
-    const branch = (where: SQL) => sql`select u.* from identity.users u where u.deletion_requested_at is null and ${where}`;
+    // A suspension in force (suspensions/suspensions.store.ts): lifted_at null, and no end or one still ahead.
+    const visible = includeSuspended
+      ? sql``
+      : sql` and not exists (select 1 from identity.suspensions s where s.user_id = u.id and s.lifted_at is null and (s.until is null or s.until > now()))`;
+    const branch = (where: SQL) => sql`select u.* from identity.users u where u.deletion_requested_at is null${visible} and ${where}`;
     const candidates = sql.join(
       [sql`select * from prefixed`, ...similar.map((where) => branch(sql`(select count(*) from prefixed) < ${FUZZY_BELOW} and ${where}`))],
       sql` union `,

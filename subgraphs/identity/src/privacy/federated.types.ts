@@ -13,3 +13,10 @@ export class Job {
 export class Media {
   @Field(() => ID) id!: string;
 }
+
+/** listings' Listing: identity names a reported listing (Report.listing); listings resolves every field. */
+@ObjectType()
+@Directive('@key(fields: "id", resolvable: false)')
+export class Listing {
+  @Field(() => ID) id!: string;
+}

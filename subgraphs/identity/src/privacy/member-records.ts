@@ -6,6 +6,8 @@ import {
   notifications,
   pushSubscriptions,
   refreshTokens,
+  reports,
+  suspensions,
   users,
   verificationRequests,
   type schema,
@@ -15,17 +17,19 @@ import type { Database } from "@localex/common";
 /** identity's section of a member's data export: the profile and everything kept about the account. */
 export async function identitySection(db: Database<typeof schema>, userId: string): Promise<MemberRecordSection> {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
-  const [inbox, preferences, push, sessions, requests, addressChanges] = await Promise.all([
+  const [inbox, preferences, push, sessions, requests, addressChanges, suspended, reported] = await Promise.all([
     db.select().from(notifications).where(eq(notifications.userId, userId)).orderBy(asc(notifications.createdAt)),
     db.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId)),
     db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)),
     db.select().from(refreshTokens).where(eq(refreshTokens.userId, userId)).orderBy(asc(refreshTokens.createdAt)),
     db.select().from(verificationRequests).where(eq(verificationRequests.userId, userId)).orderBy(asc(verificationRequests.submittedAt)),
     db.select().from(emailChanges).where(eq(emailChanges.userId, userId)).orderBy(asc(emailChanges.requestedAt)),
+    db.select().from(suspensions).where(eq(suspensions.userId, userId)).orderBy(asc(suspensions.createdAt)),
+    db.select().from(reports).where(eq(reports.reporterId, userId)).orderBy(asc(reports.createdAt)),
   ]);
   return {
     name: "profile",
-    about: "Your account: profile, sign-ins, notifications and their settings, verification requests.",
+    about: "Your account: profile, sign-ins, notifications and their settings, verification requests, suspensions, the reports you sent.",
     fields: {
       "account.email": "The address you signed up with.",
       "account.displayName": "The name others see.",
@@ -41,6 +45,8 @@ export async function identitySection(db: Database<typeof schema>, userId: strin
       "pushSubscriptions[]": "Browsers that receive your push notifications (their endpoints).",
       "emailChanges[]": "Each change of email address you asked for: from and to, when it was asked for, confirmed, undone or replaced by a newer one.",
       "verificationRequests[]": "Your requests to be verified: status, reason, dates (the documents themselves are in the media section while kept).",
+      "suspensions[]": "Each suspension of your account: why, until when, when it started and when it was lifted (not who decided).",
+      "reports[]": "The reports you sent: of a listing or member (its id), reason, details, status and outcome (not who resolved them).",
     },
     records: {
       account: user
@@ -88,6 +94,23 @@ export async function identitySection(db: Database<typeof schema>, userId: strin
         reason: r.reason,
         submittedAt: r.submittedAt.toISOString(),
         decidedAt: r.decidedAt?.toISOString() ?? null,
+      })),
+      suspensions: suspended.map((x) => ({
+        reason: x.reason,
+        until: x.until?.toISOString() ?? null,
+        createdAt: x.createdAt.toISOString(),
+        liftedAt: x.liftedAt?.toISOString() ?? null,
+      })),
+      reports: reported.map((r) => ({
+        id: r.id,
+        subject: r.subject,
+        targetId: r.targetId,
+        reason: r.reason,
+        details: r.details,
+        status: r.status,
+        outcome: r.outcome,
+        createdAt: r.createdAt.toISOString(),
+        resolvedAt: r.resolvedAt?.toISOString() ?? null,
       })),
     },
   };

@@ -14,7 +14,7 @@ import {
   type Outcome,
   type RateLimiter,
 } from "@localex/common";
-import { refreshTokens, users, type IdentityTx, type UserRow, type schema } from "../db/schema.ts";
+import { refreshTokens, users, type IdentityTx, type SuspensionRow, type UserRow, type schema } from "../db/schema.ts";
 import { handleProblem, normaliseHandle } from "../users/profile-rules.ts";
 import type { UsersService } from "../users/users.service.ts";
 import { checkDisplayName, checkEmail, checkLoginEmail, checkLoginPassword, checkPassword, normaliseDisplayName, normaliseEmail } from "../users/validation.ts";
@@ -52,6 +52,8 @@ export class SessionsService {
     private readonly limits: RateLimiter,
     /** Tells the gateway a session ended, so its live connections close. */
     private readonly events: EventBus,
+    /** A suspended member's tokens carry their suspension (issue 23): every subgraph refuses what they may not do without asking. */
+    private readonly suspensions: { inForceFor(userIds: readonly string[]): Promise<SuspensionRow[]> },
   ) {}
 
   /** `clientAddress`: where the request came from, as the gateway saw it (rate limits). */
@@ -176,9 +178,12 @@ export class SessionsService {
   }
 
   private async sessionFor(user: UserRow, familyId: string, refreshToken: string, deviceToken: string | null): Promise<Session> {
+    // Read after the session's row is written: a suspension that starts meanwhile ends this session too.
+    const [suspended] = await this.suspensions.inForceFor([user.id]);
+    const suspension = suspended ? { suspension: { until: suspended.until?.toISOString() ?? null } } : {};
     const { token } = await issueAccessToken(
       this.config.auth.jwtSecret,
-      { userId: user.id, role: user.role, sessionId: familyId },
+      { userId: user.id, role: user.role, sessionId: familyId, ...suspension },
       this.config.sessions.accessTokenTtlSeconds,
     );
     return { sessionId: familyId, accessToken: token, refreshToken, user, deviceToken };

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from "type-graphql";
-import { accepted, requireCurrentAdmin, toPayload } from "@localex/common";
+import { accepted, activeMemberRefusal, requireCurrentAdmin, toPayload } from "@localex/common";
 import type { LedgerContext } from "../context.ts";
 import { Transfer, TransferInput, TransferPayload } from "./transfer.type.ts";
 import type { TransferRecord, TransferResult } from "./transfers.service.ts";
@@ -15,7 +15,8 @@ export class TransfersResolver {
     @Ctx() ctx: LedgerContext,
   ): Promise<TransferPayload> {
     const caller = await ctx.services.limits.signedIn("MONEY_PER_ACCOUNT", ctx.caller);
-    return transferPayload(await ctx.services.transfers.transferCredits(caller.userId, input, idempotencyKey));
+    // A suspended member sends no credits (the token carries the suspension).
+    return transferPayload(activeMemberRefusal(caller) ?? (await ctx.services.transfers.transferCredits(caller.userId, input, idempotencyKey)));
   }
 
   @Mutation(() => TransferPayload, { description: "Admins only: issues new credits to a member." })

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
-import { requireCaller, toPayload } from "@localex/common";
+import { activeMemberRefusal, requireCaller, toPayload } from "@localex/common";
 import type { ListingsContext } from "../context.ts";
 import type { ListingOutcome } from "./listing-writes.service.ts";
 import { CreateListingInput, UpdateListingInput } from "./listing.inputs.ts";
@@ -22,7 +22,8 @@ export class ListingMutationsResolver {
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingPayload> {
     const caller = await ctx.services.limits.signedIn("CREATE_LISTING_PER_ACCOUNT", ctx.caller);
-    return payload(ctx, await ctx.services.writes.create(caller, input, idempotencyKey ?? null));
+    // A suspended member lists nothing new (the token carries the suspension).
+    return payload(ctx, activeMemberRefusal(caller) ?? (await ctx.services.writes.create(caller, input, idempotencyKey ?? null)));
   }
 
   @Mutation(() => ListingPayload, {
@@ -33,12 +34,14 @@ export class ListingMutationsResolver {
     @Arg("input", () => UpdateListingInput) input: UpdateListingInput,
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingPayload> {
-    return payload(ctx, await ctx.services.writes.update(requireCaller(ctx.caller), id, input));
+    const caller = requireCaller(ctx.caller);
+    return payload(ctx, activeMemberRefusal(caller) ?? (await ctx.services.writes.update(caller, id, input)));
   }
 
   @Mutation(() => ListingPayload, { description: "DRAFT → ACTIVE: the listing becomes visible to everyone." })
   async publishListing(@Arg("id", () => ID) id: string, @Ctx() ctx: ListingsContext): Promise<ListingPayload> {
-    return payload(ctx, await ctx.services.writes.publish(requireCaller(ctx.caller), id));
+    const caller = requireCaller(ctx.caller);
+    return payload(ctx, activeMemberRefusal(caller) ?? (await ctx.services.writes.publish(caller, id)));
   }
 
   @Mutation(() => ListingPayload, {

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
-import { requireCaller, toPayload } from "@localex/common";
+import { activeMemberRefusal, requireCaller, toPayload } from "@localex/common";
 import type { TradesContext } from "../context.ts";
 import { TradePayload, type TradePayloadOf } from "../trades/trade.type.ts";
 import { CounterTradeInput, ProposeTradeInput } from "./proposal.inputs.ts";
@@ -13,7 +13,8 @@ export class ProposalsResolver {
     @Ctx() ctx: TradesContext,
   ): Promise<TradePayloadOf> {
     const caller = await ctx.services.limits.signedIn("PROPOSE_TRADE_PER_ACCOUNT", ctx.caller);
-    return toPayload(await ctx.services.proposals.propose(caller, input, idempotencyKey), "trade");
+    // A suspended member starts no trade (the token carries the suspension); the other party of their open trades still finishes or cancels them.
+    return toPayload(activeMemberRefusal(caller) ?? (await ctx.services.proposals.propose(caller, input, idempotencyKey)), "trade");
   }
 
   @Mutation(() => TradePayload, { description: "The party whose turn it is changes the terms; the turn passes to the other." })
@@ -23,7 +24,7 @@ export class ProposalsResolver {
     @Ctx() ctx: TradesContext,
   ): Promise<TradePayloadOf> {
     const caller = await ctx.services.limits.signedIn("PROPOSE_TRADE_PER_ACCOUNT", ctx.caller);
-    return toPayload(await ctx.services.proposals.counter(caller, id, input), "trade");
+    return toPayload(activeMemberRefusal(caller) ?? (await ctx.services.proposals.counter(caller, id, input)), "trade");
   }
 
   @Mutation(() => TradePayload, { description: "The party whose turn it is turns the trade down." })

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, ID, Mutation, Resolver } from "type-graphql";
-import { requireCaller, requireService, toPayload } from "@localex/common";
+import { activeMemberRefusal, requireCaller, requireService, toPayload } from "@localex/common";
 import type { TradesContext } from "../context.ts";
 import { DisputeOutcome, type DisputeOutcomeName, TradePayload, type TradePayloadOf } from "../trades/trade.type.ts";
 import type { RecoveryReport } from "./recovery.service.ts";
@@ -17,7 +17,8 @@ export class SagaResolver {
   ): Promise<TradePayloadOf> {
     // Accepting places holds, confirming settles them: both move money.
     const caller = await ctx.services.limits.signedIn("MONEY_PER_ACCOUNT", ctx.caller);
-    return toPayload(await ctx.services.acceptance.accept(caller, id, idempotencyKey), "trade");
+    // Accepting starts the exchange: not for a suspended member (cancelling and confirming what is under way stay open).
+    return toPayload(activeMemberRefusal(caller) ?? (await ctx.services.acceptance.accept(caller, id, idempotencyKey)), "trade");
   }
 
   @Mutation(() => TradePayload, { description: "The proposer withdraws before completion; anything held is released." })
