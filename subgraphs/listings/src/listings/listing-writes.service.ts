@@ -99,6 +99,7 @@ export class ListingWritesService {
       const found = await this.lockOwned(tx, caller, id);
       if (!found.ok) return found;
       const current = found.value;
+      if (current.takenDownAt) return takenDown("edited");
       if (current.status === "RESERVED" || current.status === "TRADED") return locked(current, "edited");
       const problems: Refusal[] = [];
       const set: Partial<ListingRow> = {};
@@ -149,6 +150,7 @@ export class ListingWritesService {
       const found = await this.lockOwned(tx, caller, id);
       if (!found.ok) return found;
       const row = found.value;
+      if (row.takenDownAt) return takenDown("published");
       if (row.status !== "DRAFT") return illegal(row, "published; only a draft can be");
       // Checked again against the recalls fetched since the draft was written; the matches found
       // are kept even though publishing is refused.
@@ -211,6 +213,14 @@ function locked(row: ListingRow, what: string): Refusal {
       ? `This listing is reserved for an accepted trade and cannot be ${what} until that trade is completed or cancelled.`
       : `A traded listing cannot be ${what}.`;
   return refusal("LISTING_LOCKED", message, "id");
+}
+
+/**
+ * An admin took it down: editing it could sneak it past the takedown (and change what was
+ * reported), so it stays as reported until an admin restores it. Archiving it is still allowed.
+ */
+function takenDown(what: string): Refusal {
+  return refusal("LISTING_TAKEN_DOWN", `An administrator took this listing down; it cannot be ${what} unless an administrator restores it.`, "id");
 }
 
 /** The create input as a stable string: the same request always gives the same fingerprint. */
