@@ -2,13 +2,13 @@
 // side (resolveReport, suspendMember, reinstateMember) only enqueues listings' two jobs, so these
 // tests enqueue them as identity would, and check what members, admins and search then see.
 import { randomUUID } from "node:crypto";
-import { drizzle } from "drizzle-orm/postgres-js";
 import { describe, expect, it } from "vitest";
-import { enqueueJob, TASKS, type JobPayloadInput } from "@localex/common";
+import { TASKS } from "@localex/common";
 import { GatewayClient, registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
 import { eventually } from "../harness/eventually.ts";
 import { untilNoJobFor } from "../harness/jobs.ts";
 import { createListing, database, UPDATE, PUBLISH, type Published, type Updated } from "./helpers.ts";
+import { setSuspended, takeDown } from "./moderation-helpers.ts";
 
 const FIELDS = `id title status updatedAt moderation { state hiddenAt reason ownerSuspended reportId }`;
 const LISTING = `query ($id: ID!) { listing(id: $id) { ${FIELDS} } }`;
@@ -21,40 +21,9 @@ type Moderation = { state: string; hiddenAt: string; reason: string | null; owne
 type ModeratedListing = { id: string; title: string; status: string; updatedAt: string; moderation: Moderation | null };
 type Restored = { restoreListing: { listing: ModeratedListing | null; errors: { code: string; message: string; field: string | null }[] } };
 
-const db = () => drizzle(database());
-
 function uniqueWord(): string {
   const letters = "bcdfghjklmnpqrstvwxz";
   return `zm${Array.from({ length: 8 }, () => letters[Math.floor(Math.random() * letters.length)]).join("")}`;
-}
-
-/** Enqueues a job exactly as identity does (its transaction is a plain insert here). */
-async function enqueueAsIdentity<T extends typeof TASKS.takeDownListing | typeof TASKS.memberSuspension>(task: T, payload: JobPayloadInput<T>) {
-  await enqueueJob(db(), task, payload);
-}
-
-/** Waits until no job of `task` naming this listing or member is waiting or running: then what it does is done. */
-async function untilDone(task: string, field: "listingId" | "userId", id: string): Promise<void> {
-  await eventually(
-    `${task} for ${id}`,
-    async () => {
-      const [row] = await database()<{ n: number }[]>`
-        select count(*)::int as n from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-        where t.identifier = ${task} and j.payload->>${field} = ${id} and j.attempts < j.max_attempts`;
-      return row?.n ?? 0;
-    },
-    (n) => n === 0,
-  );
-}
-
-async function takeDown(listingId: string, reason: string, reportId: string | null = randomUUID()): Promise<void> {
-  await enqueueAsIdentity(TASKS.takeDownListing, { listingId, reason, reportId });
-  await untilDone(TASKS.takeDownListing, "listingId", listingId);
-}
-
-async function setSuspended(userId: string, suspended: boolean): Promise<void> {
-  await enqueueAsIdentity(TASKS.memberSuspension, { userId, suspended });
-  await untilDone(TASKS.memberSuspension, "userId", userId);
 }
 
 async function listingAs(client: GatewayClient, id: string): Promise<ModeratedListing | null> {
