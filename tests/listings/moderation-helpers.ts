@@ -36,4 +36,3 @@ export async function setSuspended(userId: string, suspended: boolean): Promise<
   await enqueueAsIdentity(TASKS.memberSuspension, { userId, suspended });
   await untilDone(TASKS.memberSuspension, "userId", userId);
 }
-

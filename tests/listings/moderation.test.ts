@@ -42,7 +42,11 @@ async function searchIds(client: GatewayClient, word: string): Promise<string[]>
 
 /** Search trails listings by one job: polls until it answers exactly these ids. */
 async function untilSearchFinds(client: GatewayClient, word: string, expected: string[]): Promise<void> {
-  await eventually(`search for ${word}`, () => searchIds(client, word), (ids) => JSON.stringify(ids) === JSON.stringify([...expected].sort()));
+  await eventually(
+    `search for ${word}`,
+    () => searchIds(client, word),
+    (ids) => JSON.stringify(ids) === JSON.stringify([...expected].sort()),
+  );
 }
 
 async function inbox(user: TestUser, kind: string): Promise<string[]> {
@@ -81,7 +85,10 @@ describe("listing moderation", () => {
 
     // The owner still has it, with the reason (not the report); an admin sees the report too.
     const asOwner = await listingAs(owner.client, listing.id);
-    expect(asOwner).toMatchObject({ status: "ACTIVE", moderation: { state: "TAKEN_DOWN", reason: "Counterfeit brand", ownerSuspended: false, reportId: null } });
+    expect(asOwner).toMatchObject({
+      status: "ACTIVE",
+      moderation: { state: "TAKEN_DOWN", reason: "Counterfeit brand", ownerSuspended: false, reportId: null },
+    });
     expect(await memberListingIds(owner.client, owner.id)).toContain(listing.id);
     expect((await listingAs(admin, listing.id))?.moderation).toMatchObject({ state: "TAKEN_DOWN", reportId });
     const told = await inbox(owner, "LISTING_HIDDEN");
