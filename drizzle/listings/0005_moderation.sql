@@ -1,3 +1,8 @@
+CREATE TABLE "listings"."suspended_members" (
+	"user_id" uuid PRIMARY KEY NOT NULL,
+	"suspended_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "listings"."listings" ADD COLUMN "taken_down_at" timestamp (3) with time zone;--> statement-breakpoint
 ALTER TABLE "listings"."listings" ADD COLUMN "taken_down_reason" text;--> statement-breakpoint
 ALTER TABLE "listings"."listings" ADD COLUMN "taken_down_report_id" uuid;--> statement-breakpoint

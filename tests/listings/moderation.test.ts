@@ -162,11 +162,16 @@ describe("listing moderation", () => {
     const suspendedOnce = await listingAs(owner.client, kept.id);
     await setSuspended(owner.id, true);
     expect(await listingAs(owner.client, kept.id)).toEqual(suspendedOnce);
+    // A listing the member creates while suspended is hidden from the start.
+    const during = await createListing(owner, { title: `${word} pine stool` });
+    expect(await listingAs(other.client, during.id)).toBeNull();
+    expect((await listingAs(owner.client, during.id))?.moderation).toMatchObject({ state: "OWNER_SUSPENDED" });
 
     await setSuspended(owner.id, false);
     expect(await listingAs(other.client, kept.id)).toMatchObject({ id: kept.id, moderation: null });
-    await untilSearchFinds(other.client, word, [kept.id]);
-    expect(await memberListingIds(other.client, owner.id)).toEqual([kept.id]);
+    expect(await listingAs(other.client, during.id)).toMatchObject({ id: during.id, moderation: null });
+    await untilSearchFinds(other.client, word, [kept.id, during.id]);
+    expect((await memberListingIds(other.client, owner.id)).sort()).toEqual([kept.id, during.id].sort());
     // The taken-down listing stays down after the owner's reinstatement.
     expect(await listingAs(other.client, takenDown.id)).toBeNull();
     expect((await listingAs(owner.client, takenDown.id))?.moderation).toMatchObject({ state: "TAKEN_DOWN", ownerSuspended: false });

@@ -51,16 +51,17 @@ export const listings: SubgraphModule<ListingsServices, ListingsContext, Subgrap
   createServices({ sql, limits, config, log, internal }) {
     const db = database(sql, schema);
     const recalls = new RecallsService(db, config.recalls.url ? new CpscHttpRecallSource(config.recalls.url) : null, log);
+    const moderation = new ModerationStore(db);
     return {
       db,
       categories: new CategoriesService(db),
       listings: new ListingsService(db),
-      writes: new ListingWritesService(db, recalls),
+      writes: new ListingWritesService(db, recalls, moderation),
       recalls,
       tradeListings: new TradeListingsService(db),
       documents: new ListingDocumentsService(db),
       members: new MemberListingsService(db),
-      moderation: new ModerationService(new ModerationStore(db), log),
+      moderation: new ModerationService(moderation, log),
       limits,
       internal,
     };

@@ -79,6 +79,15 @@ export const listings = listingsSchema.table(
   ],
 );
 
+/**
+ * Members identity suspended (the `listings:member-suspension` job keeps it): a listing such a
+ * member creates is hidden from the start, as the job hid the ones they had.
+ */
+export const suspendedMembers = listingsSchema.table("suspended_members", {
+  userId: uuid("user_id").primaryKey(),
+  suspendedAt: timestamp("suspended_at", ms).notNull().defaultNow(),
+});
+
 /** A product's name and model as the recall source lists it. */
 export interface RecalledProduct {
   name: string;
@@ -140,7 +149,7 @@ export type CategoryRow = typeof categories.$inferSelect;
 export type ListingRow = typeof listings.$inferSelect;
 export type RecallRow = typeof recalls.$inferSelect;
 export type RecallMatchRow = typeof recallMatches.$inferSelect;
-export const schema = { categories, listings, recalls, recallMatches };
+export const schema = { categories, listings, recalls, recallMatches, suspendedMembers };
 
 export type ListingsDatabase = Database<typeof schema>;
 /** A transaction on the listings database. */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { accepted, idempotencyKeyProblem, isUuid, refusal, refusals, type Caller, type Outcome, type Refusal } from "@localex/common";
 import { categories, listings, type CategoryRow, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
+import type { ModerationStore } from "../moderation/moderation.store.ts";
 import { recallCheckRequired, type RecallsService } from "../recalls/recalls.service.ts";
 import { bumped, enqueueIndexing } from "./documents.ts";
 import type { CreateListingInput, UpdateListingInput } from "./listing.inputs.ts";
@@ -21,6 +22,7 @@ export class ListingWritesService {
   constructor(
     private readonly db: ListingsDatabase,
     private readonly recalls: RecallsService,
+    private readonly moderation: ModerationStore,
   ) {}
 
   /**
@@ -53,6 +55,8 @@ export class ListingWritesService {
       const attributes = category ? checkAttributes(input.attributes ?? [], category, problems) : {};
       const refused = refusals(problems);
       if (refused) return refused;
+      // A suspended member's new listing is hidden from the start, as their others are.
+      const ownerSuspendedAt = await this.moderation.suspensionOf(tx, owner.userId);
       const [row] = await tx
         .insert(listings)
         .values({
@@ -67,6 +71,7 @@ export class ListingWritesService {
           attributes,
           createKey: key,
           createFingerprint: fingerprint,
+          ownerSuspendedAt,
         })
         .onConflictDoNothing({ target: [listings.ownerId, listings.createKey] })
         .returning();

@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, isNotNull, isNull, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import { isUuid } from "@localex/common";
-import { listings, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
+import { listings, suspendedMembers, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { bumped, enqueueIndexing } from "../listings/documents.ts";
 
 /**
@@ -45,8 +45,21 @@ export class ModerationStore {
     return row ?? null;
   }
 
+  /**
+   * When the member was suspended, or null. Taken in the transaction that creates a listing, with
+   * the member's lock shared: a suspension (which holds it exclusively) either committed before,
+   * and is seen here, or waits for the new listing to commit, and then hides it with the rest.
+   */
+  async suspensionOf(tx: Tx, userId: string): Promise<Date | null> {
+    await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtext(${memberLockKey(userId)}))`);
+    const [row] = await tx.select({ at: suspendedMembers.suspendedAt }).from(suspendedMembers).where(eq(suspendedMembers.userId, userId));
+    return row?.at ?? null;
+  }
+
   /** Hides every listing of the suspended member not hidden for it already; the ones hidden now. */
   async hideForSuspension(tx: Tx, ownerId: string): Promise<ListingRow[]> {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${memberLockKey(ownerId)}))`);
+    await tx.insert(suspendedMembers).values({ userId: ownerId }).onConflictDoNothing();
     const ids = await lockInIdOrder(tx, and(eq(listings.ownerId, ownerId), isNull(listings.ownerSuspendedAt)));
     if (ids.length === 0) return [];
     const rows = await tx
@@ -60,6 +73,8 @@ export class ModerationStore {
 
   /** Shows again what the member's suspension hid (a takedown stays); the ones changed now. */
   async showAfterReinstatement(tx: Tx, ownerId: string): Promise<ListingRow[]> {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${memberLockKey(ownerId)}))`);
+    await tx.delete(suspendedMembers).where(eq(suspendedMembers.userId, ownerId));
     const ids = await lockInIdOrder(tx, and(eq(listings.ownerId, ownerId), isNotNull(listings.ownerSuspendedAt)));
     if (ids.length === 0) return [];
     const rows = await tx
@@ -76,4 +91,9 @@ export class ModerationStore {
 async function lockInIdOrder(tx: Tx, where: SQL | undefined): Promise<string[]> {
   const rows = await tx.select({ id: listings.id }).from(listings).where(where).orderBy(asc(listings.id)).for("update");
   return rows.map((r) => r.id);
+}
+
+/** The lock a suspension holds exclusively and a listing's creation shares, per member. */
+function memberLockKey(userId: string): string {
+  return `listings:member-suspension:${userId}`;
 }
