@@ -245,6 +245,7 @@ async function main(): Promise<void> {
         createdAt: now,
         updatedAt: now,
         version: 1,
+        hidden: false,
       };
       await sql`select graphile_worker.add_job(${TASKS.indexListing}::text, ${JSON.stringify({ listing: doc })}::text::json)`;
       started = performance.now();

@@ -132,6 +132,7 @@ describe("a subgraph asked to stop (SIGTERM) while a job runs", () => {
       createdAt: now,
       updatedAt: now,
       version: 1,
+      hidden: false,
     };
     let jobId = "";
     const state = async () =>

@@ -26,6 +26,7 @@ export function listingDocument(overrides: Partial<ListingDocument> = {}): Listi
     createdAt: now,
     updatedAt: now,
     version: 1,
+    hidden: false,
     ...overrides,
   };
 }

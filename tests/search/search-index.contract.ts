@@ -76,6 +76,40 @@ export function searchIndexContract(index: () => SearchIndex): void {
     });
   });
 
+  describe("moderation", () => {
+    it("leaves a hidden listing out of search, counts, suggestions and similar lists, and finds it again once shown", async () => {
+      const word = uniqueWord("qh");
+      const category = randomUUID();
+      const [hidden, neighbour] = await seed(
+        listingDocument({ title: `${word} brass kettle`, description: `a ${word}`, categoryId: category, version: 1 }),
+        listingDocument({ title: `${word} brass teapot`, description: `a ${word}`, categoryId: category, version: 1 }),
+      );
+      // Control: both are findable while neither is hidden.
+      expect((await ids({ query: word })).sort()).toEqual([hidden!.id, neighbour!.id].sort());
+      expect((await index().similar([neighbour!.id], 5)).get(neighbour!.id)).toEqual([hidden!.id]);
+      expect(await index().suggest(`${word} brass k`, 10)).toContain(`${word} brass kettle`);
+
+      // Hidden (taken down, or its owner suspended), still ACTIVE: not findable by any path.
+      expect(await index().upsert({ ...hidden!, hidden: true, version: 2 })).toBe("indexed");
+      const result = await find({ query: word, filter: { categoryIds: [category] } });
+      expect(result.hits.map((h) => h.id)).toEqual([neighbour!.id]);
+      expect(result.totalCount).toBe(1);
+      expect(result.facets.categories).toEqual([{ value: category, count: 1 }]);
+      expect(await ids({ filter: { categoryIds: [category] } })).toEqual([neighbour!.id]);
+      expect((await index().similar([neighbour!.id], 5)).get(neighbour!.id)).toEqual([]);
+      expect(await index().suggest(`${word} brass k`, 10)).not.toContain(`${word} brass kettle`);
+      // A late snapshot from before it was hidden does not bring it back.
+      expect(await index().upsert({ ...hidden!, hidden: false, version: 1 })).toBe("stale");
+      expect(await ids({ query: word })).toEqual([neighbour!.id]);
+
+      // Shown again (restored, or its owner reinstated): findable again.
+      expect(await index().upsert({ ...hidden!, hidden: false, version: 3 })).toBe("indexed");
+      expect((await ids({ query: word })).sort()).toEqual([hidden!.id, neighbour!.id].sort());
+      expect((await index().similar([neighbour!.id], 5)).get(neighbour!.id)).toEqual([hidden!.id]);
+      expect(await index().suggest(`${word} brass k`, 10)).toContain(`${word} brass kettle`);
+    });
+  });
+
   describe("filters, facets and sorts", () => {
     it("filters by category, condition, credits and distance, and counts facets over the filtered set", async () => {
       const [catA, catB] = [randomUUID(), randomUUID()];

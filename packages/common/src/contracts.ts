@@ -105,6 +105,11 @@ export const listingDocumentSchema = z.object({
   updatedAt: z.iso.datetime({ offset: true }),
   /** Increases with every change; the index ignores a snapshot older than what it holds. */
   version: z.number().int().nonnegative(),
+  /**
+   * Hidden by moderation (taken down, or its owner suspended): never findable, whatever its
+   * status. Defaults to false, so snapshots queued before it existed still parse.
+   */
+  hidden: z.boolean().default(false),
 });
 export type ListingDocument = z.infer<typeof listingDocumentSchema>;
 
@@ -216,6 +221,11 @@ export const JOB_POLICIES: { readonly [T in TaskName]?: JobPolicy<T> } = {
   // A failed refresh is retried twice with graphile-worker's backoff (about 2 s, then 7 s)
   // before the next scheduled one; the recalls last fetched stay in use meanwhile.
   [TASKS.refreshRecalls]: { maxAttempts: 3 },
+  // A member's suspension and reinstatement run in the order identity queued them: a suspension
+  // retried after the reinstatement that followed it would hide the listings again.
+  [TASKS.memberSuspension]: {
+    queueName: ({ userId }) => `listings:member-suspension:${userId}`,
+  },
 };
 
 declare const payloadOf: unique symbol;

@@ -137,6 +137,7 @@ export const ERROR_CODES = {
 
   // listings
   LISTING_LOCKED: refusal("The listing is reserved for a trade and cannot change now."),
+  LISTING_TAKEN_DOWN: refusal("An administrator took the listing down (its `moderation` says why): it cannot be edited or published until restored."),
   RECALL_CHECK_REQUIRED: refusal("The listing looks like a recalled product; confirm it is not (confirmNotRecalled) or ask an admin, then publish."),
 
   // trades

@@ -9,7 +9,7 @@ import type { SubgraphName } from "./config.ts";
 export const INTERNAL_FIELD_CALLERS = {
   // identity
   "Query.exportIdentityRecords": ["media"],
-  "Query.memberRole": ["ledger", "trades", "media"],
+  "Query.memberRole": ["ledger", "trades", "media", "listings"],
   // listings
   "Query.exportListingRecords": ["media"],
   "Query.tradeListingInfo": ["trades", "media", "identity"],

@@ -1,12 +1,13 @@
 import type { MemberListingsService } from "./members/member-listings.service.ts";
 import DataLoader from "dataloader";
-import { rowLoader, type Caller, type RateLimiter } from "@localex/common";
+import { rowLoader, type Caller, type InternalRequester, type RateLimiter } from "@localex/common";
 import type { CategoriesService } from "./categories/categories.service.ts";
 import type { CategoryRow, ListingRow, ListingsDatabase, RecallMatchRow } from "./db/schema.ts";
 import type { ListingDocumentsService } from "./internal/listing-documents.service.ts";
 import type { TradeListingsService } from "./internal/trade-listings.service.ts";
 import type { ListingWritesService } from "./listings/listing-writes.service.ts";
 import type { ListingsService, OwnerPageKey, Page } from "./listings/listings.service.ts";
+import type { ModerationService } from "./moderation/moderation.service.ts";
 import type { RecallsService } from "./recalls/recalls.service.ts";
 
 export interface ListingsServices {
@@ -19,7 +20,11 @@ export interface ListingsServices {
   /** A member's export section and departure (issue 12). */
   members: MemberListingsService;
   recalls: RecallsService;
+  /** Takedowns and suspensions (issue 23). */
+  moderation: ModerationService;
   limits: RateLimiter;
+  /** Asks identity whether an admin still holds the role (restoreListing). */
+  internal: InternalRequester;
 }
 
 export interface ListingsContext {

@@ -47,6 +47,17 @@ export const listings = listingsSchema.table(
     createFingerprint: text("create_fingerprint"),
     createdAt: timestamp("created_at", ms).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", ms).notNull().defaultNow(),
+    /**
+     * Moderation (issue 23), two independent reasons to hide a listing from all but its owner and
+     * admins: an admin took it down after a report (kept until `restoreListing`), and its owner is
+     * suspended (cleared by reinstatement, which leaves a takedown in place). Kept apart so that
+     * lifting one never lifts the other.
+     */
+    takenDownAt: timestamp("taken_down_at", ms),
+    takenDownReason: text("taken_down_reason"),
+    /** The report the takedown resolved, when it came from one. */
+    takenDownReportId: uuid("taken_down_report_id"),
+    ownerSuspendedAt: timestamp("owner_suspended_at", ms),
   },
   (t) => [
     index("listings_owner_created_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
@@ -62,8 +73,20 @@ export const listings = listingsSchema.table(
       sql`(${t.lat} is null) = (${t.lon} is null) and (${t.lat} is null or (${t.lat} between -90 and 90 and ${t.lon} between -180 and 180))`,
     ),
     check("listings_trade_check", sql`(${t.status} in ('RESERVED', 'TRADED')) = (${t.tradeId} is not null)`),
+    check("listings_taken_down_check", sql`(${t.takenDownAt} is null) = (${t.takenDownReason} is null)`),
+    // A suspension's hiding and its lifting touch every listing of one member.
+    index("listings_owner_suspended_idx").on(t.ownerId).where(sql`${t.ownerSuspendedAt} is not null`),
   ],
 );
+
+/**
+ * Members identity suspended (the `listings:member-suspension` job keeps it): a listing such a
+ * member creates is hidden from the start, as the job hid the ones they had.
+ */
+export const suspendedMembers = listingsSchema.table("suspended_members", {
+  userId: uuid("user_id").primaryKey(),
+  suspendedAt: timestamp("suspended_at", ms).notNull().defaultNow(),
+});
 
 /** A product's name and model as the recall source lists it. */
 export interface RecalledProduct {
@@ -126,7 +149,7 @@ export type CategoryRow = typeof categories.$inferSelect;
 export type ListingRow = typeof listings.$inferSelect;
 export type RecallRow = typeof recalls.$inferSelect;
 export type RecallMatchRow = typeof recallMatches.$inferSelect;
-export const schema = { categories, listings, recalls, recallMatches };
+export const schema = { categories, listings, recalls, recallMatches, suspendedMembers };
 
 export type ListingsDatabase = Database<typeof schema>;
 /** A transaction on the listings database. */

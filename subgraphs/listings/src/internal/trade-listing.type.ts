@@ -11,6 +11,10 @@ export class TradeListingInfo {
   @Field(() => String, { description: "For trades' snapshot of what was offered." }) title!: string;
   @Field(() => String, { description: "An ItemCondition name." }) condition!: string;
   @Field(() => Int, { nullable: true }) creditPrice!: number | null;
+  @Field(() => Boolean, {
+    description: "Hidden by moderation (taken down, or its owner suspended): it cannot enter a new trade, whatever its status.",
+  })
+  hidden!: boolean;
 }
 
 @ObjectType({ description: "The outcome of reserving a trade's listings: all of them, or none." })

@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { accepted, badUserInput, isUuid, refusal, type Accepted, type ListingStatusName, type Refusal } from "@localex/common";
 import { retryDatabaseWork } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
 import { bumped, enqueueIndexing } from "../listings/documents.ts";
+import { isHidden } from "../listings/listings.service.ts";
 
 const MAX_LISTINGS_PER_TRADE = 100;
 const MAX_INFO_IDS = 500;
@@ -26,7 +27,9 @@ function unavailableListings(ids: string[]): UnavailableListings {
 export class TradeListingsService {
   constructor(private readonly db: ListingsDatabase) {}
 
-  async info(ids: readonly string[]): Promise<Pick<ListingRow, "id" | "ownerId" | "status" | "tradeId" | "title" | "condition" | "creditPrice">[]> {
+  async info(
+    ids: readonly string[],
+  ): Promise<(Pick<ListingRow, "id" | "ownerId" | "status" | "tradeId" | "title" | "condition" | "creditPrice"> & { hidden: boolean })[]> {
     const valid = [...new Set(ids.filter(isUuid))];
     if (valid.length === 0) return [];
     if (valid.length > MAX_INFO_IDS) throw badUserInput(`Ask for at most ${MAX_INFO_IDS} listings at once.`, "ids");
@@ -39,12 +42,17 @@ export class TradeListingsService {
         title: listings.title,
         condition: listings.condition,
         creditPrice: listings.creditPrice,
+        hidden: sql<boolean>`(${listings.takenDownAt} is not null or ${listings.ownerSuspendedAt} is not null)`,
       })
       .from(listings)
       .where(inArray(listings.id, valid));
   }
 
-  /** All or nothing: every listing ACTIVE, or already RESERVED for this trade, ends RESERVED for it. */
+  /**
+   * All or nothing: every listing ACTIVE (and not hidden by moderation), or already RESERVED for
+   * this trade, ends RESERVED for it. A listing taken down or whose owner is suspended cannot enter
+   * a trade; one this trade already holds stays its (a replay, or a hand-over later, still works).
+   */
   async reserve(tradeId: string, listingIds: readonly string[]): Promise<Reservation> {
     const ids = [...new Set(listingIds)];
     if (ids.length > MAX_LISTINGS_PER_TRADE) {
@@ -62,7 +70,7 @@ export class TradeListingsService {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const unavailable = ids.filter((id) => {
       const row = byId.get(id);
-      return !row || !(row.status === "ACTIVE" || (row.status === "RESERVED" && row.tradeId === tradeId));
+      return !row || !((row.status === "ACTIVE" && !isHidden(row)) || (row.status === "RESERVED" && row.tradeId === tradeId));
     });
     if (unavailable.length > 0) return unavailableListings(unavailable);
     const toReserve = rows.filter((r) => r.status === "ACTIVE").map((r) => r.id);

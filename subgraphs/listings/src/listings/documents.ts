@@ -2,6 +2,7 @@ import { inArray, sql } from "drizzle-orm";
 import { enqueueJob, TASKS, type ListingDocument } from "@localex/common";
 import { categories, listings, type ListingRow, type Tx } from "../db/schema.ts";
 import { approximateLocation } from "./approximate-location.ts";
+import { isHidden } from "./listings.service.ts";
 
 /** Set on every change: the version search compares, and the update time. */
 export const bumped = { version: sql`${listings.version} + 1`, updatedAt: sql`now()` };
@@ -25,6 +26,7 @@ export function toDocument(row: ListingRow, categorySlug: string): ListingDocume
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     version: row.version,
+    hidden: isHidden(row),
   };
 }
 

@@ -19,6 +19,10 @@ export interface ListingJson {
   create_fingerprint: string | null;
   created_at: string;
   updated_at: string;
+  taken_down_at: string | null;
+  taken_down_reason: string | null;
+  taken_down_report_id: string | null;
+  owner_suspended_at: string | null;
 }
 
 export function fromJson(j: ListingJson): ListingRow {
@@ -40,5 +44,9 @@ export function fromJson(j: ListingJson): ListingRow {
     createFingerprint: j.create_fingerprint,
     createdAt: new Date(j.created_at),
     updatedAt: new Date(j.updated_at),
+    takenDownAt: j.taken_down_at === null ? null : new Date(j.taken_down_at),
+    takenDownReason: j.taken_down_reason,
+    takenDownReportId: j.taken_down_report_id,
+    ownerSuspendedAt: j.owner_suspended_at === null ? null : new Date(j.owner_suspended_at),
   };
 }

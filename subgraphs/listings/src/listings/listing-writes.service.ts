@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { accepted, idempotencyKeyProblem, isUuid, refusal, refusals, type Caller, type Outcome, type Refusal } from "@localex/common";
 import { categories, listings, type CategoryRow, type ListingRow, type ListingsDatabase, type Tx } from "../db/schema.ts";
+import type { ModerationStore } from "../moderation/moderation.store.ts";
 import { recallCheckRequired, type RecallsService } from "../recalls/recalls.service.ts";
 import { bumped, enqueueIndexing } from "./documents.ts";
 import type { CreateListingInput, UpdateListingInput } from "./listing.inputs.ts";
@@ -21,6 +22,7 @@ export class ListingWritesService {
   constructor(
     private readonly db: ListingsDatabase,
     private readonly recalls: RecallsService,
+    private readonly moderation: ModerationStore,
   ) {}
 
   /**
@@ -53,6 +55,8 @@ export class ListingWritesService {
       const attributes = category ? checkAttributes(input.attributes ?? [], category, problems) : {};
       const refused = refusals(problems);
       if (refused) return refused;
+      // A suspended member's new listing is hidden from the start, as their others are.
+      const ownerSuspendedAt = await this.moderation.suspensionOf(tx, owner.userId);
       const [row] = await tx
         .insert(listings)
         .values({
@@ -67,6 +71,7 @@ export class ListingWritesService {
           attributes,
           createKey: key,
           createFingerprint: fingerprint,
+          ownerSuspendedAt,
         })
         .onConflictDoNothing({ target: [listings.ownerId, listings.createKey] })
         .returning();
@@ -99,6 +104,7 @@ export class ListingWritesService {
       const found = await this.lockOwned(tx, caller, id);
       if (!found.ok) return found;
       const current = found.value;
+      if (current.takenDownAt) return takenDown("edited");
       if (current.status === "RESERVED" || current.status === "TRADED") return locked(current, "edited");
       const problems: Refusal[] = [];
       const set: Partial<ListingRow> = {};
@@ -149,6 +155,7 @@ export class ListingWritesService {
       const found = await this.lockOwned(tx, caller, id);
       if (!found.ok) return found;
       const row = found.value;
+      if (row.takenDownAt) return takenDown("published");
       if (row.status !== "DRAFT") return illegal(row, "published; only a draft can be");
       // Checked again against the recalls fetched since the draft was written; the matches found
       // are kept even though publishing is refused.
@@ -211,6 +218,14 @@ function locked(row: ListingRow, what: string): Refusal {
       ? `This listing is reserved for an accepted trade and cannot be ${what} until that trade is completed or cancelled.`
       : `A traded listing cannot be ${what}.`;
   return refusal("LISTING_LOCKED", message, "id");
+}
+
+/**
+ * An admin took it down: editing it could sneak it past the takedown (and change what was
+ * reported), so it stays as reported until an admin restores it. Archiving it is still allowed.
+ */
+function takenDown(what: string): Refusal {
+  return refusal("LISTING_TAKEN_DOWN", `An administrator took this listing down; it cannot be ${what} unless an administrator restores it.`, "id");
 }
 
 /** The create input as a stable string: the same request always gives the same fingerprint. */

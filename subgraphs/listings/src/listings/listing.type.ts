@@ -56,6 +56,11 @@ export class Listing {
   version!: number;
   createKey!: string | null;
   createFingerprint!: string | null;
+  // Moderation (src/moderation/): shown to the owner and admins through `moderation`.
+  takenDownAt!: Date | null;
+  takenDownReason!: string | null;
+  takenDownReportId!: string | null;
+  ownerSuspendedAt!: Date | null;
 }
 
 /** identity's user, extended with the listings they own. */

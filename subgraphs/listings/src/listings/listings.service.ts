@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, isNotNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import { badInput, decodeInstantCursor, isUuid, type Caller, type ListingStatusName } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase } from "../db/schema.ts";
 import { fromJson, type ListingJson } from "./listing-json.ts";
@@ -33,10 +33,35 @@ const EMPTY: Page = { rows: [], totalCount: 0 };
 /** Newest first; (created_at, id) is unique, so a cursor is a fixed point however many rows arrive. */
 const newestFirst = [desc(listings.createdAt), desc(listings.id)];
 
-/** A draft is its owner's business; everything else may be seen by anyone who knows its id. */
-export function canSee(row: ListingRow, viewer: Caller | null): boolean {
-  return row.status !== "DRAFT" || (viewer !== null && (viewer.userId === row.ownerId || viewer.role !== "user"));
+/** Taken down by an admin, or its owner suspended: seen only by its owner and admins (docs/listings.md#moderation). */
+export function isHidden(row: Pick<ListingRow, "takenDownAt" | "ownerSuspendedAt">): boolean {
+  return row.takenDownAt !== null || row.ownerSuspendedAt !== null;
 }
+
+/** The listing's owner, an admin, or a service (which decides for itself what it passes on). */
+export function isOwnerOrStaff(row: Pick<ListingRow, "ownerId">, viewer: Caller | null): boolean {
+  return viewer !== null && (viewer.userId === row.ownerId || viewer.role !== "user");
+}
+
+/**
+ * `listing(id)`: a draft, and a listing moderation hid, are their owner's (and admins')
+ * business; everything else may be seen by anyone who knows its id.
+ */
+export function canSee(row: ListingRow, viewer: Caller | null): boolean {
+  return (row.status !== "DRAFT" && !isHidden(row)) || isOwnerOrStaff(row, viewer);
+}
+
+/**
+ * A reference another subgraph hands out (`_entities`: a trade's listings, search's hits): a hidden
+ * listing still resolves, because only what names it reaches it (a trade its parties see, which
+ * must not lose a listing it already holds; search leaves hidden ones out itself). Drafts never.
+ */
+export function canSeeByReference(row: ListingRow, viewer: Caller | null): boolean {
+  return row.status !== "DRAFT" || isOwnerOrStaff(row, viewer);
+}
+
+/** Not hidden by moderation, in SQL. */
+const shown = and(isNull(listings.takenDownAt), isNull(listings.ownerSuspendedAt))!;
 
 export function cursorKey(row: ListingRow): string[] {
   return [row.createdAt.toISOString(), row.id];
@@ -62,8 +87,9 @@ export class ListingsService {
   }
 
   /**
-   * Of these ids, the listings that exist and are not ACTIVE: hits search's index has not yet
-   * caught up with (unpublished by a recall match, reserved, traded). Unknown ids are left out.
+   * Of these ids, the listings that exist and are not ACTIVE or are hidden by moderation: hits
+   * search's index has not yet caught up with (unpublished by a recall match, reserved, traded,
+   * taken down). Unknown ids are left out.
    */
   async unfindable(ids: readonly string[]): Promise<string[]> {
     const valid = [...new Set(ids.filter(isUuid))];
@@ -72,11 +98,11 @@ export class ListingsService {
     const rows = await this.db
       .select({ id: listings.id })
       .from(listings)
-      .where(and(inArray(listings.id, valid), sql`${listings.status} <> 'ACTIVE'`));
+      .where(and(inArray(listings.id, valid), or(sql`${listings.status} <> 'ACTIVE'`, isNotNull(listings.takenDownAt), isNotNull(listings.ownerSuspendedAt))));
     return rows.map((r) => r.id);
   }
 
-  /** Other people's listings only when ACTIVE; the viewer's own in any status. */
+  /** Other people's listings only when ACTIVE and not hidden by moderation; the viewer's own in any status. */
   async list(filter: ListingQuery, first: number, after: string | null, viewer: Caller | null): Promise<Page> {
     checkFilterLists(filter);
     const cursor = decodeInstantCursor(after);
@@ -100,7 +126,7 @@ export class ListingsService {
     const status = filter.status ?? (own ? null : "ACTIVE");
     if (filter.ownerId != null && !isUuid(filter.ownerId)) return null;
     const parts: (SQL | undefined)[] = [
-      viewer ? or(eq(listings.status, "ACTIVE"), eq(listings.ownerId, viewer.userId)) : eq(listings.status, "ACTIVE"),
+      viewer ? or(and(eq(listings.status, "ACTIVE"), shown), eq(listings.ownerId, viewer.userId)) : and(eq(listings.status, "ACTIVE"), shown),
       status ? eq(listings.status, status) : undefined,
       filter.ownerId != null ? eq(listings.ownerId, filter.ownerId) : undefined,
     ];
@@ -132,6 +158,8 @@ export class ListingsService {
         after_at: cursor?.at ?? null,
         after_id: cursor?.id ?? null,
         lim: key.first + 1,
+        // Someone else's listings that moderation hid are left out, as from every other list.
+        shown_only: !own,
         hidden,
       };
     });
@@ -141,14 +169,16 @@ export class ListingsService {
     const result = await this.db.execute<{ i: number; total: number; listing: ListingJson | null }>(sql`
       select k.i, t.total, row_to_json(l) as listing
       from jsonb_to_recordset(${JSON.stringify(asked)}::jsonb)
-        as k(i int, owner_id uuid, status text, after_at timestamptz, after_id uuid, lim int)
+        as k(i int, owner_id uuid, status text, after_at timestamptz, after_id uuid, lim int, shown_only boolean)
       cross join lateral (
         select count(*)::int as total from ${listings} c
         where c.owner_id = k.owner_id and (k.status is null or c.status = k.status)
+          and (not k.shown_only or (c.taken_down_at is null and c.owner_suspended_at is null))
       ) t
       left join lateral (
         select * from ${listings} x
         where x.owner_id = k.owner_id and (k.status is null or x.status = k.status)
+          and (not k.shown_only or (x.taken_down_at is null and x.owner_suspended_at is null))
           and (k.after_at is null or (x.created_at, x.id) < (k.after_at, k.after_id))
         order by x.created_at desc, x.id desc
         limit k.lim

@@ -32,6 +32,9 @@ export class MemberListingsService {
         attributes: "Extra details by name.",
         createdAt: "When you created it.",
         updatedAt: "When it last changed.",
+        takenDownAt: "When an administrator took it down, if one did (it is then hidden from everyone but you and administrators).",
+        takenDownReason: "The reason the administrator gave for taking it down.",
+        hiddenWhileSuspendedAt: "Since when it is hidden because your account is suspended, if it is.",
       },
       records: rows.map(({ listing, category }) => ({
         id: listing.id,
@@ -45,6 +48,9 @@ export class MemberListingsService {
         attributes: listing.attributes,
         createdAt: listing.createdAt.toISOString(),
         updatedAt: listing.updatedAt.toISOString(),
+        takenDownAt: listing.takenDownAt?.toISOString() ?? null,
+        takenDownReason: listing.takenDownReason,
+        hiddenWhileSuspendedAt: listing.ownerSuspendedAt?.toISOString() ?? null,
       })),
     };
   }

@@ -1,4 +1,4 @@
-import { enqueueJob, jobTask, JOB_POLICIES, startJobWorker, TASKS, type Logger } from "@localex/common";
+import { enqueueJob, jobTask, JOB_POLICIES, TASKS, type Logger, type TaskList } from "@localex/common";
 import type { ListingsDatabase } from "../db/schema.ts";
 import type { RecallsService } from "./recalls.service.ts";
 
@@ -16,30 +16,17 @@ export function refreshCrontab(minutes: number): string {
   return `${schedule} ${TASKS.refreshRecalls} ?max=${JOB_POLICIES[TASKS.refreshRecalls]?.maxAttempts ?? 25}&jobKey=${JOB_KEY}`;
 }
 
-/**
- * Runs the refresh job on its schedule, and once right away (a job, so replicas starting together
- * fetch once). A failed fetch is logged by the service and the job fails, to be retried; the
- * recalls last fetched stay in use meanwhile.
- */
-export async function startRecallRefresh(options: {
-  db: ListingsDatabase;
-  url: string;
-  recalls: RecallsService;
-  minutes: number;
-  log: Logger;
-}): Promise<() => Promise<void>> {
-  const stop = await startJobWorker({
-    url: options.url,
-    log: options.log,
-    concurrency: 1,
-    crontab: refreshCrontab(options.minutes),
-    tasks: {
-      [TASKS.refreshRecalls]: jobTask(TASKS.refreshRecalls, options.log, async () => {
-        const result = await options.recalls.refresh();
-        if (!result.ok) throw new Error(`recall refresh failed: ${result.error}`);
-      }),
-    },
-  });
-  await enqueueJob(options.db, TASKS.refreshRecalls, {}, { jobKey: JOB_KEY });
-  return stop;
+/** The refresh task: a failed fetch is logged by the service and the job fails, to be retried; the recalls last fetched stay in use meanwhile. */
+export function recallRefreshTasks(recalls: RecallsService, log: Logger): TaskList {
+  return {
+    [TASKS.refreshRecalls]: jobTask(TASKS.refreshRecalls, log, async () => {
+      const result = await recalls.refresh();
+      if (!result.ok) throw new Error(`recall refresh failed: ${result.error}`);
+    }),
+  };
+}
+
+/** One refresh right away, as a job (so replicas starting together fetch once). */
+export async function queueRecallRefresh(db: ListingsDatabase): Promise<void> {
+  await enqueueJob(db, TASKS.refreshRecalls, {}, { jobKey: JOB_KEY });
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, customType, doublePrecision, index, integer, pgSchema, real, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, customType, doublePrecision, index, integer, pgSchema, real, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const search = pgSchema("search");
 
@@ -7,7 +7,7 @@ const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
 /**
  * One row per listing ever indexed, whatever its status (so a late, older snapshot can be
- * recognised and ignored); only ACTIVE rows are findable. `document` is the weighted
+ * recognised and ignored); only ACTIVE rows that moderation has not hidden are findable. `document` is the weighted
  * tsvector, generated so no query ever calls to_tsvector over the table.
  */
 export const listingDocuments = search.table(
@@ -21,6 +21,8 @@ export const listingDocuments = search.table(
     categorySlug: text("category_slug").notNull(),
     condition: text("condition").notNull(),
     status: text("status").notNull(),
+    /** Hidden by moderation (taken down, or its owner suspended): not findable whatever its status. */
+    hidden: boolean("hidden").notNull().default(false),
     creditPrice: integer("credit_price"),
     lat: doublePrecision("lat"),
     lon: doublePrecision("lon"),

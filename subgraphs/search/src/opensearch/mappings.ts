@@ -4,6 +4,9 @@ import type { API } from "@opensearch-project/opensearch";
  * The index's explicit mappings: `dynamic: strict`, so a document with an unexpected field
  * is refused instead of silently widening the schema.
  */
+/** Fields added since the first mappings, put on an index made before them (prepare), which strict mappings would otherwise refuse. */
+export const ADDED_PROPERTIES = { hidden: { type: "boolean" } } as const;
+
 export const LISTING_INDEX_BODY: API.Indices_Create_RequestBody = {
   settings: {
     number_of_shards: 1,
@@ -32,6 +35,7 @@ export const LISTING_INDEX_BODY: API.Indices_Create_RequestBody = {
       categorySlug: { type: "keyword" },
       condition: { type: "keyword" },
       status: { type: "keyword" },
+      hidden: { type: "boolean" },
       creditPrice: { type: "integer" },
       location: { type: "geo_point" },
       createdAt: { type: "date" },

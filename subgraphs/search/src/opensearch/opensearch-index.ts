@@ -1,7 +1,7 @@
 import { Client } from "@opensearch-project/opensearch";
 import type { ListingDocument } from "@localex/common";
 import type { SearchIndex, SearchRequest, SearchResult, UpsertOutcome } from "../index-port/search-index.ts";
-import { LISTING_INDEX_BODY } from "./mappings.ts";
+import { ADDED_PROPERTIES, LISTING_INDEX_BODY } from "./mappings.ts";
 import { buildSearchBody, EXACT_COUNT_LIMIT, readSearchResponse, similarQuery, suggestBody, type RawSearchResponse } from "./queries.ts";
 
 export interface OpenSearchOptions {
@@ -45,7 +45,11 @@ export class OpenSearchIndex implements SearchIndex {
 
   async prepare(): Promise<void> {
     const exists = await this.client.indices.existsAlias({ name: this.alias });
-    if (exists.body) return;
+    if (exists.body) {
+      // An index made before a field was added takes it now (adding a field to a mapping is allowed in place).
+      await this.client.indices.putMapping({ index: this.alias, body: { properties: ADDED_PROPERTIES } });
+      return;
+    }
     try {
       await this.createIndex({ [this.alias]: {} });
     } catch (e) {

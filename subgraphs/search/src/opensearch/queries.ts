@@ -17,8 +17,14 @@ export interface RawSearchResponse {
   aggregations?: Record<string, { buckets: { key: string; doc_count: number }[] }>;
 }
 
+/**
+ * What makes a document findable: ACTIVE, and not hidden by moderation. `must_not` rather than
+ * `hidden: false`, so a document indexed before the field existed (no `hidden`) stays findable.
+ */
+const FINDABLE: object[] = [{ term: { status: "ACTIVE" } }, { bool: { must_not: [{ term: { hidden: true } }] } }];
+
 function filters(request: SearchRequest): object[] {
-  const clauses: object[] = [{ term: { status: "ACTIVE" } }];
+  const clauses: object[] = [...FINDABLE];
   if (request.categoryIds) clauses.push({ terms: { categoryId: request.categoryIds } });
   if (request.conditions) clauses.push({ terms: { condition: request.conditions } });
   if (request.maxCredits != null) clauses.push({ range: { creditPrice: { lte: request.maxCredits } } });
@@ -119,7 +125,7 @@ export function suggestBody(prefix: string, limit: number): Record<string, unkno
     _source: ["title"],
     query: {
       bool: {
-        filter: [{ term: { status: "ACTIVE" } }],
+        filter: FINDABLE,
         should: [
           { match_phrase_prefix: { "title.prefix": { query: prefix, boost: 3 } } },
           { multi_match: { query: prefix, type: "bool_prefix", fields: ["title.prefix", "title.prefix._2gram", "title.prefix._3gram"] } },
@@ -138,7 +144,7 @@ export function similarQuery(index: string, id: string, first: number): Record<s
     _source: false,
     query: {
       bool: {
-        filter: [{ term: { status: "ACTIVE" } }],
+        filter: FINDABLE,
         must_not: [{ ids: { values: [id] } }],
         must: [
           {

@@ -16,6 +16,7 @@ export async function writeDocuments(sql: Sql, documents: readonly ListingDocume
     category_slug: d.categorySlug,
     condition: d.condition,
     status: d.status,
+    hidden: d.hidden,
     credit_price: d.creditPrice,
     lat: d.location?.lat ?? null,
     lon: d.location?.lon ?? null,
@@ -25,19 +26,19 @@ export async function writeDocuments(sql: Sql, documents: readonly ListingDocume
   }));
   const written = await sql<{ id: string }[]>`
     insert into search.listing_documents as stored
-      (id, owner_id, title, description, category_id, category_slug, condition, status,
+      (id, owner_id, title, description, category_id, category_slug, condition, status, hidden,
        credit_price, lat, lon, created_at, updated_at, version, indexed_at)
     select distinct on (r.id) r.id, r.owner_id, r.title, r.description, r.category_id, r.category_slug, r.condition,
-           r.status, r.credit_price, r.lat, r.lon, r.created_at, r.updated_at, r.version, now()
+           r.status, r.hidden, r.credit_price, r.lat, r.lon, r.created_at, r.updated_at, r.version, now()
     from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(
       id uuid, owner_id text, title text, description text, category_id text, category_slug text,
-      condition text, status text, credit_price int, lat float8, lon float8,
+      condition text, status text, hidden boolean, credit_price int, lat float8, lon float8,
       created_at timestamptz, updated_at timestamptz, version bigint)
     order by r.id, r.version desc
     on conflict (id) do update set
       owner_id = excluded.owner_id, title = excluded.title, description = excluded.description,
       category_id = excluded.category_id, category_slug = excluded.category_slug,
-      condition = excluded.condition, status = excluded.status, credit_price = excluded.credit_price,
+      condition = excluded.condition, status = excluded.status, hidden = excluded.hidden, credit_price = excluded.credit_price,
       lat = excluded.lat, lon = excluded.lon, created_at = excluded.created_at,
       updated_at = excluded.updated_at, version = excluded.version, indexed_at = excluded.indexed_at
     where stored.version <= excluded.version

@@ -72,7 +72,7 @@ export class PostgresSearchIndex implements SearchIndex {
   async suggest(prefix: string, limit: number): Promise<string[]> {
     const rows = await this.sql<{ title: string }[]>`
       select title from search.listing_documents
-      where status = 'ACTIVE' and (title ilike ${`${escapeLike(prefix)}%`} or ${prefix} <% title)
+      where status = 'ACTIVE' and not hidden and (title ilike ${`${escapeLike(prefix)}%`} or ${prefix} <% title)
       group by title
       order by max((title ilike ${`${escapeLike(prefix)}%`})::int + word_similarity(${prefix}, title)) desc, title
       limit ${limit}`;

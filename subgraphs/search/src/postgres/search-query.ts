@@ -95,7 +95,7 @@ export async function runSearch(sql: Queries, request: SearchRequest): Promise<S
   const tsq = text ? textQuery(sql, text) : sql`null::tsquery`;
   const score = text ? sql`(ts_rank(d.document, ${tsq})::float8 + 0.5 * word_similarity(${text}, d.title)::float8)` : sql`null::float8`;
   const distance = near ? distanceKm(sql, near) : sql`null::float8`;
-  const conditions: Fragment[] = [sql`d.status = 'ACTIVE'`];
+  const conditions: Fragment[] = [sql`d.status = 'ACTIVE' and not d.hidden`];
   if (request.categoryIds) conditions.push(sql`d.category_id = any(${request.categoryIds}::text[])`);
   if (request.conditions) conditions.push(sql`d.condition = any(${request.conditions}::text[])`);
   if (request.maxCredits != null) conditions.push(sql`d.credit_price <= ${request.maxCredits}::int`);
@@ -107,7 +107,9 @@ export async function runSearch(sql: Queries, request: SearchRequest): Promise<S
     ${score} as score, ${distance} as distance_km`;
   // Words match through the tsvector (stemmed, prefix). Only when no listing matches them
   // at all are they taken for typos and matched by trigrams on the title: "did you mean".
-  const fuzzy = text ? sql`not exists (select 1 from search.listing_documents x where x.status = 'ACTIVE' and x.document @@ q0.tsq)` : sql`false`;
+  const fuzzy = text
+    ? sql`not exists (select 1 from search.listing_documents x where x.status = 'ACTIVE' and not x.hidden and x.document @@ q0.tsq)`
+    : sql`false`;
   const table = sql`search.listing_documents d`;
   const sampled = sql`search.listing_documents d tablesample system (
     (select least(100, 100.0 * ${SAMPLE_ROWS} / greatest(reltuples, 1))::float4 from pg_class where oid = 'search.listing_documents'::regclass)

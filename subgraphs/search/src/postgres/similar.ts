@@ -52,7 +52,7 @@ async function storeNeighbours(sql: Sql, ids: readonly string[]): Promise<void> 
           from search.listing_documents d
           -- ts_match_vq rather than @@: the planner must walk the location index nearest first
           -- and filter, not collect every listing sharing a common word from the text index.
-          where s.lat is not null and d.status = 'ACTIVE' and d.lat is not null and d.id <> s.id and ts_match_vq(d.document, s.q)
+          where s.lat is not null and d.status = 'ACTIVE' and not d.hidden and d.lat is not null and d.id <> s.id and ts_match_vq(d.document, s.q)
           order by point(d.lon, d.lat) <-> point(s.lon, s.lat)
           limit ${CANDIDATES}
         ) c
@@ -66,7 +66,7 @@ async function storeNeighbours(sql: Sql, ids: readonly string[]): Promise<void> 
         from (
           select d.id, d.title, d.category_id, tsvector_to_array(ts_filter(d.document, '{a}')) as words
           from search.listing_documents d
-          where s.lat is null and d.status = 'ACTIVE' and d.id <> s.id and d.document @@ s.q
+          where s.lat is null and d.status = 'ACTIVE' and not d.hidden and d.id <> s.id and d.document @@ s.q
           limit ${CANDIDATES}
         ) c
         order by 2 desc, 1
@@ -128,7 +128,7 @@ export async function readNeighbours(sql: Sql, ids: readonly string[], first: nu
     left join search.similar_listings t on t.listing_id = d.id
     left join lateral (
       select x.id from unnest(t.similar_ids) with ordinality as x(id, position)
-      join search.listing_documents n on n.id = x.id and n.status = 'ACTIVE'
+      join search.listing_documents n on n.id = x.id and n.status = 'ACTIVE' and not n.hidden
       order by x.position
       limit ${first}
     ) m on true
@@ -156,7 +156,7 @@ export async function fillMissingNeighbours(sql: Sql, options: { batch?: number;
   for (;;) {
     const rows = await sql<{ id: string }[]>`
       select d.id from search.listing_documents d
-      where d.id > ${after}::uuid and d.status = 'ACTIVE'
+      where d.id > ${after}::uuid and d.status = 'ACTIVE' and not d.hidden
         and not exists (select 1 from search.similar_listings t where t.listing_id = d.id)
       order by d.id
       limit ${batch}`;

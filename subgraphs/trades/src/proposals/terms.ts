@@ -75,7 +75,7 @@ export interface ListingCheck {
   snapshot: TermsSnapshot;
 }
 
-/** Offered listings must be the proposer's and ACTIVE; requested ones the recipient's and ACTIVE. */
+/** Offered listings must be the proposer's and ACTIVE; requested ones the recipient's and ACTIVE; neither hidden by moderation. */
 export async function checkListings(partners: TradePartners, terms: Terms, proposerId: string, recipientId: string): Promise<ListingCheck> {
   const infos = await partners.listingInfo([...terms.offeredListingIds, ...terms.requestedListingIds]);
   const byId = new Map(infos.map((i) => [i.id, i]));
@@ -86,7 +86,8 @@ export async function checkListings(partners: TradePartners, terms: Terms, propo
   ] as const;
   for (const side of sides) {
     const missing = side.ids.filter((id) => byId.get(id)?.ownerId !== side.owner);
-    const inactive = side.ids.filter((id) => byId.get(id)?.ownerId === side.owner && byId.get(id)?.status !== "ACTIVE");
+    // A listing moderation hid (taken down, or its owner suspended) is not available either.
+    const inactive = side.ids.filter((id) => byId.get(id)?.ownerId === side.owner && (byId.get(id)?.status !== "ACTIVE" || byId.get(id)?.hidden));
     if (missing.length > 0) {
       problems.push(refusal("NOT_OWNER", `Listings ${missing.join(", ")} are not ${side.whose} listings.`, `input.${side.field}`));
     } else if (inactive.length > 0) {

@@ -1,0 +1,1 @@
+ALTER TABLE "search"."listing_documents" ADD COLUMN "hidden" boolean DEFAULT false NOT NULL;
