@@ -2,7 +2,7 @@
 // themselves, one open report per target, two clicks make one); admins read the queue oldest first
 // and resolve each report once; the reporter is told the outcome, never who decided.
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
 import { eventually } from "../harness/eventually.ts";
 import { createListing, database } from "../listings/helpers.ts";
@@ -30,10 +30,6 @@ type QueueNode = {
   member: { id: string };
   listing: { id: string; title: string } | null;
 };
-
-afterAll(async () => {
-  await database().end();
-});
 
 async function reportListing(user: TestUser, id: string, reason = "SCAM", details: string | null = null): Promise<Reported> {
   return (await user.client.data<{ reportListing: Reported }>(REPORT_LISTING, { id, reason, details })).reportListing;
@@ -131,6 +127,8 @@ describe("the admins' queue", () => {
   }, 60_000);
 });
 
+const LISTING = `query ($id: ID!) { listing(id: $id) { id moderation { state reason reportId } } }`;
+
 describe("resolving", () => {
   it("dismisses once (a second resolve, or two admins at once, is refused); the reporter is told the outcome, not who decided", async () => {
     const ann = await registerUser({ verify: false });
@@ -161,7 +159,7 @@ describe("resolving", () => {
     expect(raced.map((r) => r.errors[0]?.code ?? "ok").sort()).toEqual(["REPORT_ALREADY_RESOLVED", "ok"]);
   }, 60_000);
 
-  it("HIDE_LISTING queues listings' take-down (listing reports only); SUSPEND_MEMBER suspends the listing's owner", async () => {
+  it("HIDE_LISTING takes the listing down through listings' job (listing reports only); SUSPEND_MEMBER suspends the listing's owner", async () => {
     const ann = await registerUser({ verify: false });
     const bob = await registerUser({ verify: false });
     const listing = await createListing(bob, { title: "Replica handbag" });
@@ -170,13 +168,21 @@ describe("resolving", () => {
     expect((await resolve(admin, memberReport.report!.id, "HIDE_LISTING")).errors).toMatchObject([{ code: "INVALID_INPUT", field: "action" }]);
     expect((await resolve(admin, memberReport.report!.id, "DISMISS")).errors).toEqual([]);
 
+    // Control: before the resolution, Ann sees the listing.
+    expect((await ann.client.data<{ listing: { id: string } | null }>(LISTING, { id: listing.id })).listing?.id).toBe(listing.id);
     const { report } = await reportListing(ann, listing.id, "COUNTERFEIT");
     const hidden = await resolve(admin, report!.id, "HIDE_LISTING", "Counterfeit brand goods");
     expect(hidden.report).toMatchObject({ outcome: "LISTING_HIDDEN" });
-    const [job] = await database()<{ payload: { listingId: string; reason: string; reportId: string } }[]>`
-      select j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-      where t.identifier = 'listings:take-down' and j.payload->>'listingId' = ${listing.id}`;
-    expect(job?.payload).toMatchObject({ listingId: listing.id, reason: "Counterfeit brand goods", reportId: report!.id });
+    // Listings' take-down job runs: the listing is gone for everyone else, and its owner reads why.
+    await eventually(
+      "the listing taken down",
+      () => ann.client.data<{ listing: { id: string } | null }>(LISTING, { id: listing.id }),
+      (d) => d.listing === null,
+    );
+    const owned = await bob.client.data<{ listing: { moderation: { state: string; reason: string; reportId: string | null } | null } | null }>(LISTING, {
+      id: listing.id,
+    });
+    expect(owned.listing?.moderation).toMatchObject({ reason: "Counterfeit brand goods" });
     await eventually(
       "the outcome",
       () => inbox(ann, "REPORT_RESOLVED"),

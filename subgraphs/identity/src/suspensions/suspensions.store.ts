@@ -5,8 +5,6 @@ import { suspensions, users, type IdentityTx, type schema, type SuspensionRow, t
 /** A suspension in force: not lifted, and without an end or with one still ahead. */
 const inForce = (): SQL => and(isNull(suspensions.liftedAt), or(isNull(suspensions.until), gt(suspensions.until, sql`now()`)))!;
 
-/** Listings' hide/show jobs of one member run one at a time, in the order queued (a suspension and its lifting never cross). */
-const listingsQueue = (userId: string) => `member-suspension:${userId}`;
 /** The one scheduled "show the listings again" job of a suspension with an end; replaced or removed by the next change. */
 const endJobKey = (userId: string) => `suspension-ends:${userId}`;
 
@@ -51,10 +49,10 @@ export class SuspensionsStore {
       .set({ liftedAt: sql`now()`, liftedBy: row.suspendedBy })
       .where(and(eq(suspensions.userId, row.userId), isNull(suspensions.liftedAt)));
     const [stored] = await tx.insert(suspensions).values(row).returning();
-    const queueName = listingsQueue(row.userId);
-    await enqueueJob(tx, TASKS.memberSuspension, { userId: row.userId, suspended: true }, { queueName });
+    // Listings' hide/show jobs of one member run one at a time, in the order queued (JOB_POLICIES: a queue per member).
+    await enqueueJob(tx, TASKS.memberSuspension, { userId: row.userId, suspended: true });
     if (row.until) {
-      await enqueueJob(tx, TASKS.memberSuspension, { userId: row.userId, suspended: false }, { queueName, runAt: row.until, jobKey: endJobKey(row.userId) });
+      await enqueueJob(tx, TASKS.memberSuspension, { userId: row.userId, suspended: false }, { runAt: row.until, jobKey: endJobKey(row.userId) });
     } else {
       await removeJob(tx, endJobKey(row.userId));
     }
@@ -70,7 +68,7 @@ export class SuspensionsStore {
       .returning();
     if (!lifted) return null;
     await removeJob(tx, endJobKey(userId));
-    await enqueueJob(tx, TASKS.memberSuspension, { userId, suspended: false }, { queueName: listingsQueue(userId) });
+    await enqueueJob(tx, TASKS.memberSuspension, { userId, suspended: false });
     return lifted;
   }
 }
