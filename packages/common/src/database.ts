@@ -31,17 +31,23 @@ export function database<TSchema extends Record<string, unknown>>(sql: Sql, sche
   return drizzle(sql, { schema });
 }
 
-/** The folder that holds a subgraph's drizzle-kit migrations: drizzle/<subgraph>. */
-export function migrationsFolder(name: SubgraphName): string {
+/**
+ * The folder that holds a subgraph's drizzle-kit migrations: drizzle/<subgraph>; or the shared
+ * schema every subgraph writes (`audit`, the admin audit log: docs/audit.md).
+ */
+export function migrationsFolder(name: SubgraphName | SharedSchema): string {
   return fileURLToPath(new URL(`../../../drizzle/${name}`, import.meta.url));
 }
 
+/** Schemas no subgraph owns: every subgraph applies their migrations at start, as it does the job queue's. */
+export type SharedSchema = "audit";
+
 /**
- * Applies a subgraph's migrations on a connection of its own. One advisory lock for all
+ * Applies a subgraph's (or a shared schema's) migrations on a connection of its own. One advisory lock for all
  * subgraphs serialises concurrent starts (replicas booting at once, or subgraphs sharing
  * the `drizzle` bookkeeping schema).
  */
-export async function migrateSubgraph(url: string, name: SubgraphName): Promise<void> {
+export async function migrateSubgraph(url: string, name: SubgraphName | SharedSchema): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const lock = "localex:migrate";
   try {

@@ -38,3 +38,4 @@ export * from "./privacy.ts";
 export * from "./upload-pace.ts";
 export * from "./concurrency-limit.ts";
 export * from "./outcome.ts";
+export * from "./admin-audit.ts";
