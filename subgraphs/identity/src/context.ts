@@ -14,6 +14,7 @@ import type { AccountDeletionService } from "./privacy/account-deletion.service.
 import type { VerificationService } from "./verification/verification.service.ts";
 import type { UsersService } from "./users/users.service.ts";
 import type { MembersService } from "./members/members.service.ts";
+import type { AdminAuditService } from "./audit/admin-audit.service.ts";
 
 export interface IdentityServices {
   /** Domain events, for live subscriptions. */
@@ -44,6 +45,8 @@ export interface IdentityServices {
   documentVerification: VerificationService;
   /** deleteMyAccount and its job (issue 12). */
   deletion: AccountDeletionService;
+  /** adminAuditLog: the admin audit log, which every subgraph writes (issue 23). */
+  adminAudit: AdminAuditService;
 }
 
 export interface IdentityContext {

@@ -31,6 +31,9 @@ import { EmailChangeResolver } from "./email-change/email-change.resolver.ts";
 import { EmailChangeService } from "./email-change/email-change.service.ts";
 import { VerificationResolver } from "./verification/verification.resolver.ts";
 import { VerificationService } from "./verification/verification.service.ts";
+import { AdminAuditResolver } from "./audit/admin-audit.resolver.ts";
+import { AdminAuditService } from "./audit/admin-audit.service.ts";
+import { AdminAuditStore } from "./audit/admin-audit.store.ts";
 
 type IdentityConfig = SubgraphModuleConfig<"identity">;
 
@@ -62,6 +65,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
         NotificationSubjectsResolver,
         PrivacyResolver,
         VerificationResolver,
+        AdminAuditResolver,
       ],
       orphanedTypes: [Job, Media],
       referenceResolvers: {
@@ -95,6 +99,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
       limits,
       documentVerification: new VerificationService(db, internal, config.accounts.verificationDocumentRetentionHours),
       deletion: new AccountDeletionService(db, internal, events, limits, config.sessions.accessTokenTtlSeconds, log),
+      adminAudit: new AdminAuditService(new AdminAuditStore(db)),
     };
   },
   createContext,
