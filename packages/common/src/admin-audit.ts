@@ -107,8 +107,9 @@ export async function recordAdminAct<A extends AdminAction>(executor: AuditExecu
   const members = `{${[...new Set(act.members)].join(",")}}`;
   const details = JSON.stringify(act.details);
   if (typeof executor === "function") {
+    // `::text` first: postgres.js would JSON-encode a string sent as jsonb a second time (a JSON string, which the table refuses).
     await executor`insert into audit.admin_acts (admin_id, actor, action, subject_kind, subject_id, member_ids, reason, details)
-      values (${adminId}, ${actor}, ${act.action}, ${act.subject.kind}, ${act.subject.id}, ${members}::uuid[], ${act.reason}, ${details}::jsonb)`;
+      values (${adminId}, ${actor}, ${act.action}, ${act.subject.kind}, ${act.subject.id}, ${members}::uuid[], ${act.reason}, ${details}::text::jsonb)`;
     return;
   }
   await executor.execute(drizzleSql`insert into audit.admin_acts (admin_id, actor, action, subject_kind, subject_id, member_ids, reason, details)
