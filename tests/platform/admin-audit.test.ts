@@ -3,7 +3,8 @@
 // it; and PostgreSQL itself refuses to change or remove an entry, as the role the graph runs as.
 import { randomUUID } from "node:crypto";
 import { recordAdminAct } from "@localex/common";
-import { describe, expect, it } from "vitest";
+import postgres from "postgres";
+import { describe, expect, inject, it } from "vitest";
 import { adminCli } from "../harness/admin-cli.ts";
 import { GatewayClient, registerUser } from "../harness/client.ts";
 import { GRANT, type Granted } from "../ledger/helpers.ts";
@@ -234,5 +235,37 @@ describe("the admin audit log", () => {
       details: { kind: "test:append" },
     });
     expect((await auditEntries({ memberId: member.id })).map((e) => e.action)).toEqual(["JOB_RETRIED", "CREDITS_GRANTED"]);
+  });
+
+  it("as an application role that owns nothing (docs/audit.md), appends and reads but can neither change an entry nor disable the triggers", async () => {
+    const db = graphDatabase();
+    const role = `localex_audit_app_${randomUUID().slice(0, 8)}`;
+    const [{ name }] = (await db<{ name: string }[]>`select current_database() as name`) as [{ name: string }];
+    await db.unsafe(`create role ${role} login password 'audit-test'`);
+    try {
+      await db.unsafe(`grant connect on database "${name}" to ${role}`);
+      await db.unsafe(`grant usage on schema audit to ${role}`);
+      await db.unsafe(`grant select, insert on audit.admin_acts to ${role}`);
+      const url = new URL(inject("databaseUrl"));
+      url.username = role;
+      url.password = "audit-test";
+      const app = postgres(url.toString(), { max: 1, onnotice: () => {} });
+      try {
+        const member = randomUUID();
+        await recordAdminAct(app, { admin: randomUUID(), action: "JOB_RETRIED", subject: { kind: "JOB", id: "j" }, members: [member], reason: null, details: { kind: "x" } });
+        const [row] = await app<{ id: string }[]>`select id from audit.admin_acts where ${member}::uuid = any(member_ids)`;
+        expect(row).toBeDefined();
+        await expect(app`update audit.admin_acts set reason = 'x' where id = ${row!.id}`).rejects.toThrow(/permission denied/);
+        await expect(app`delete from audit.admin_acts where id = ${row!.id}`).rejects.toThrow(/permission denied/);
+        await expect(app`truncate audit.admin_acts`).rejects.toThrow(/permission denied/);
+        await expect(app`alter table audit.admin_acts disable trigger admin_acts_append_only`).rejects.toThrow(/must be owner/);
+        await expect(app`drop table audit.admin_acts`).rejects.toThrow(/must be owner/);
+      } finally {
+        await app.end({ timeout: 5 });
+      }
+    } finally {
+      await db.unsafe(`drop owned by ${role}`);
+      await db.unsafe(`drop role ${role}`);
+    }
   });
 });
