@@ -84,7 +84,11 @@ describe("the admin audit log, concerning members", () => {
 
     const decisions = ["VERIFICATION_APPROVED", "VERIFICATION_REJECTED"];
     expect(await auditEntries({ memberId: ann.id, actions: decisions })).toEqual([
-      expect.objectContaining({ action: "VERIFICATION_APPROVED", admin: { id: admin.id }, subject: { kind: "VERIFICATION_REQUEST", id: annRequest.requestId } }),
+      expect.objectContaining({
+        action: "VERIFICATION_APPROVED",
+        admin: { id: admin.id },
+        subject: { kind: "VERIFICATION_REQUEST", id: annRequest.requestId },
+      }),
     ]);
     expect(await auditEntries({ memberId: bob.id, actions: decisions })).toEqual([
       expect.objectContaining({

@@ -69,7 +69,10 @@ describe("the admin audit log", () => {
     expect(refused.takeDispute.errors).toMatchObject([{ code: "DISPUTE_TAKEN" }]);
     const blocked = await other.client.data<{ resolveDispute: { errors: Errors } }>(RESOLVE, { id, reason: "Not mine to decide." });
     expect(blocked.resolveDispute.errors).toMatchObject([{ code: "DISPUTE_TAKEN" }]);
-    const resolved = await admin.client.data<{ resolveDispute: { trade: { status: string }; errors: Errors } }>(RESOLVE, { id, reason: "Bob showed the receipt." });
+    const resolved = await admin.client.data<{ resolveDispute: { trade: { status: string }; errors: Errors } }>(RESOLVE, {
+      id,
+      reason: "Bob showed the receipt.",
+    });
     expect(resolved.resolveDispute.errors).toEqual([]);
 
     const parties = [{ id: swap.ann.id }, { id: swap.bob.id }];
@@ -120,7 +123,8 @@ describe("the admin audit log", () => {
     await graphDatabase()`insert into listings.recall_matches (listing_id, recall_number, title, matched_on)
       values (${listing.id}, '24999', 'Kettle Recalled Due to Burn Hazard', 'model KT-1')`;
     const clear = async (n: string) =>
-      (await admin.client.data<{ clearRecallMatch: { errors: Errors } }>(CLEAR, { id: listing.id, n, reason: "Different model: KT-2." })).clearRecallMatch.errors;
+      (await admin.client.data<{ clearRecallMatch: { errors: Errors } }>(CLEAR, { id: listing.id, n, reason: "Different model: KT-2." })).clearRecallMatch
+        .errors;
     expect(await clear("24999")).toEqual([]);
     expect(await clear("24999")).toEqual([]);
     expect(await clear("00000")).toMatchObject([{ code: "NOT_FOUND", field: "recallNumber" }]);
@@ -160,7 +164,12 @@ describe("the admin audit log", () => {
     await untilSucceeded();
 
     expect(await auditEntries({ memberId: member.id })).toEqual([
-      expect.objectContaining({ action: "JOB_RETRIED", admin: { id: admin.id }, subject: { kind: "JOB", id: jobId }, details: { kind: "media:export-member-data" } }),
+      expect.objectContaining({
+        action: "JOB_RETRIED",
+        admin: { id: admin.id },
+        subject: { kind: "JOB", id: jobId },
+        details: { kind: "media:export-member-data" },
+      }),
     ]);
   });
 
@@ -252,7 +261,14 @@ describe("the admin audit log", () => {
       const app = postgres(url.toString(), { max: 1, onnotice: () => {} });
       try {
         const member = randomUUID();
-        await recordAdminAct(app, { admin: randomUUID(), action: "JOB_RETRIED", subject: { kind: "JOB", id: "j" }, members: [member], reason: null, details: { kind: "x" } });
+        await recordAdminAct(app, {
+          admin: randomUUID(),
+          action: "JOB_RETRIED",
+          subject: { kind: "JOB", id: "j" },
+          members: [member],
+          reason: null,
+          details: { kind: "x" },
+        });
         const [row] = await app<{ id: string }[]>`select id from audit.admin_acts where ${member}::uuid = any(member_ids)`;
         expect(row).toBeDefined();
         await expect(app`update audit.admin_acts set reason = 'x' where id = ${row!.id}`).rejects.toThrow(/permission denied/);

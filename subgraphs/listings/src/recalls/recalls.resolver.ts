@@ -44,7 +44,10 @@ export class RecallsResolver {
   async clearRecallMatch(
     @Arg("listingId", () => ID) listingId: string,
     @Arg("recallNumber", () => String) recallNumber: string,
-    @Arg("reason", () => String, { nullable: true, description: "Why (1 to 1000 characters), kept in the admin audit log; the owner sees it in their data export." })
+    @Arg("reason", () => String, {
+      nullable: true,
+      description: "Why (1 to 1000 characters), kept in the admin audit log; the owner sees it in their data export.",
+    })
     reason: string | null,
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingPayload> {
