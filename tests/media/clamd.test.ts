@@ -98,6 +98,15 @@ describe("ClamdScanner when clamd misbehaves", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  /** Listens on a free port, closed after the test; the address ClamdScanner is given. */
+  async function listening(server: Server): Promise<string> {
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    return `tcp://127.0.0.1:${address.port}`;
+  }
+
   /** A fake clamd on a free port that reads everything and does `onStreamEnd` once the zero-length chunk arrives. */
   async function fakeClamd(onStreamEnd: (socket: Socket) => void): Promise<string> {
     const server = createServer((socket) => {
@@ -108,11 +117,7 @@ describe("ClamdScanner when clamd misbehaves", () => {
       });
       socket.on("error", () => {});
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    if (address === null || typeof address === "string") throw new Error("no port");
-    return `tcp://127.0.0.1:${address.port}`;
+    return listening(server);
   }
 
   /** A fake clamd that answers PING with PONG (when `pong`) and resets an INSTREAM connection, unanswered, once it has the whole file. */
@@ -128,11 +133,7 @@ describe("ClamdScanner when clamd misbehaves", () => {
       });
       socket.on("error", () => {});
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    if (address === null || typeof address === "string") throw new Error("no port");
-    return `tcp://127.0.0.1:${address.port}`;
+    return listening(server);
   }
 
   // A real clamd over StreamMaxLength answers and hangs up; when the whole file already sat in

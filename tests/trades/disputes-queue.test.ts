@@ -2,6 +2,7 @@
 // admins do not work the same dispute, a lapsed claim, and a resolution whose reason both parties hear.
 import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser, setAdminRole, type TestUser } from "../harness/client.ts";
+import { eventually } from "../harness/eventually.ts";
 import { accept, adminClient, CONFIRM, database, DISPUTE, mutate, recoverTrades, swapTrade } from "./helpers.ts";
 
 const DISPUTES = /* GraphQL */ `query ($status: DisputeStatus, $first: Int, $after: String) {
@@ -90,7 +91,40 @@ async function untilResolvedNotice(user: TestUser, tradeId: string): Promise<str
   throw new Error(`no TRADE_RESOLVED notification of ${tradeId} reached ${user.id}`);
 }
 
+type Inbox = { notifications: { edges: { node: { kind: string; message: string; trade: { id: string } | null } }[] } };
+const inboxOf = async (client: GatewayClient) => (await client.data<Inbox>(INBOX)).notifications.edges.map((e) => e.node);
+
 describe("the disputes queue", { timeout: 60_000 }, () => {
+  it("tells every admin when a dispute opens, a party's or the deadline's, with the trade and why; nobody else hears of it", async () => {
+    const [one, two] = await Promise.all([anotherAdmin(), anotherAdmin()]);
+    const bystander = await registerUser();
+    const party = await partyDispute("The drill's battery is missing");
+    const overdue = await acceptedSwap();
+    await mutate(overdue.ann, CONFIRM, { id: overdue.id });
+    await database()`update trades.trades set confirm_by = now() - interval '1 second' where id = ${overdue.id}`;
+    await recoverTrades();
+
+    for (const admin of [one, two]) {
+      const told = await eventually(
+        "both disputes in the admin's inbox",
+        () => inboxOf(admin.client),
+        (nodes) => [party.id, overdue.id].every((id) => nodes.some((n) => n.kind === "DISPUTE_OPENED" && n.trade?.id === id)),
+      );
+      const about = (id: string) => told.filter((n) => n.kind === "DISPUTE_OPENED" && n.trade?.id === id);
+      expect(about(party.id)).toHaveLength(1);
+      expect(about(party.id)[0]!.message).toContain("The drill's battery is missing");
+      expect(about(overdue.id)[0]!.message).toMatch(/Not confirmed by both parties in time/);
+    }
+    // The other party hears of the dispute as a party does (positive control on a member's inbox), not as the queue's keepers do.
+    const bobs = await eventually(
+      "Bob told of the dispute",
+      () => inboxOf(party.bob.client),
+      (nodes) => nodes.some((n) => n.kind === "TRADE_DISPUTED"),
+    );
+    expect(bobs.some((n) => n.kind === "DISPUTE_OPENED")).toBe(false);
+    expect((await inboxOf(bystander.client)).some((n) => n.kind === "DISPUTE_OPENED")).toBe(false);
+  });
+
   it("lists open disputes to admins, oldest first, with why and by whom they opened", async () => {
     const first = await partyDispute("The bike has no brakes");
     const overdue = await acceptedSwap();

@@ -133,6 +133,34 @@ export const media = z
     dataExportTtlHours: v.DATA_EXPORT_TTL_HOURS,
   }));
 
+/**
+ * Purging the CDN in front of public media (docs/media.md#takedown-and-purge): off (no
+ * CDN_PURGE_URL: nothing caches our public URLs, or the CDN is purged by hand), or an HTTP purge
+ * endpoint, which then needs its bearer token. There is no development token: a deployment that
+ * names an endpoint names its token, and production wants one of at least 32 characters, since
+ * whoever holds it can evict everything we serve.
+ */
+export const cdn = z
+  .object({
+    NODE_ENV: nodeEnv,
+    /** Where purge requests go: POST `{ "urls": [...] }` with `Authorization: Bearer CDN_PURGE_TOKEN`. */
+    CDN_PURGE_URL: httpUrl().optional(),
+    CDN_PURGE_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** How long one purge request may take before it counts as failed (and its job is retried). */
+    CDN_PURGE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(120).default(10),
+  })
+  .superRefine((v, ctx) => {
+    if (v.CDN_PURGE_URL && !v.CDN_PURGE_TOKEN) problem(ctx, "CDN_PURGE_TOKEN", "is required when CDN_PURGE_URL is set");
+    if (!v.CDN_PURGE_URL && v.CDN_PURGE_TOKEN) problem(ctx, "CDN_PURGE_URL", "is required when CDN_PURGE_TOKEN is set (or unset the token)");
+    if (v.NODE_ENV === "production" && v.CDN_PURGE_TOKEN !== undefined && v.CDN_PURGE_TOKEN.length < 32)
+      problem(ctx, "CDN_PURGE_TOKEN", "must be at least 32 characters in production");
+  })
+  .transform((v) =>
+    v.CDN_PURGE_URL && v.CDN_PURGE_TOKEN
+      ? { purge: "http" as const, url: v.CDN_PURGE_URL, token: v.CDN_PURGE_TOKEN, timeoutSeconds: v.CDN_PURGE_TIMEOUT_SECONDS }
+      : { purge: "off" as const },
+  );
+
 /** The search index: PostgreSQL full-text search (default) or OpenSearch at OPENSEARCH_URL. */
 export const search = z
   .discriminatedUnion(

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { variablesOf } from "./config-schema.ts";
 import { accounts, mail, push } from "./config-identity.ts";
-import { media, pricing, recalls, search, storage, trades } from "./config-features.ts";
+import { cdn, media, pricing, recalls, search, storage, trades } from "./config-features.ts";
 import { app, auth, callersFor, database, rateLimits, redis, server, servedDatabase, sessions, subgraphsFor, uploads } from "./config-platform.ts";
 import type { Piece, SubgraphName } from "./subgraph-names.ts";
 
@@ -31,7 +31,7 @@ const PIECES = {
   listings: { ...subgraph("listings"), recalls },
   trades: { ...subgraph("trades"), trades },
   ledger: { ...subgraph("ledger"), pricing },
-  media: { ...subgraph("media"), uploads, storage, media },
+  media: { ...subgraph("media"), uploads, storage, media, cdn },
   search: { ...subgraph("search"), search },
   /** Operators' tools on the database (`pnpm admin`, `pnpm ledger:reconcile`): no keys, no secrets. */
   operator: { app, database, sessions },
@@ -51,6 +51,7 @@ const PIECES = {
     push,
     storage,
     media,
+    cdn,
     search,
     pricing,
     trades,
@@ -90,7 +91,7 @@ export class ConfigError extends Error {
 export function loadConfig<P extends Piece = "graph">(env: NodeJS.ProcessEnv = process.env, piece: P = "graph" as P): PieceConfig<P> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   // Secrets and keys are never echoed back.
-  const got = (key: string) => (key in cleaned && !/SECRET|_KEY|PASSWORD/.test(key) ? ` (got ${JSON.stringify(cleaned[key])})` : "");
+  const got = (key: string) => (key in cleaned && !/SECRET|_KEY|PASSWORD|TOKEN/.test(key) ? ` (got ${JSON.stringify(cleaned[key])})` : "");
   const problems = new Set<string>();
   const config: Record<string, unknown> = {};
   for (const [name, section] of Object.entries(PIECES[piece] as Record<string, z.ZodType>)) {

@@ -21,6 +21,8 @@ export const TASKS = {
   cleanUpMedia: "media:cleanup",
   /** trades, ledger, media → identity, in the transaction of the change: tell a member about it. */
   notify: "identity:notify",
+  /** trades → identity, in the transaction that moves a trade to DISPUTED: tell every admin a dispute waits in the queue. */
+  notifyAdmins: "identity:notify-admins",
   /** identity: one email for a member's unsent notifications of one kind (a digest). */
   sendNotificationEmail: "identity:send-notification-email",
   /** identity: a notification to each of a member's push subscriptions. */
@@ -29,6 +31,8 @@ export const TASKS = {
   exportMemberData: "media:export-member-data",
   /** ledger → media, in the transaction of `requestStatement`: write the member's statement for a range as CSV. */
   ledgerStatement: "media:ledger-statement",
+  /** media, in the transaction that deletes or takes down public media: remove its public objects (again) and purge their URLs from the CDN. */
+  purgeMedia: "media:purge",
   /** identity → media, scheduled in the transaction that decides a verification request: delete its documents. */
   deleteDocuments: "media:delete-documents",
   /** identity, in the transaction of `deleteMyAccount`: take the account apart, step by step, resumably. */
@@ -131,12 +135,28 @@ export const JOB_PAYLOADS = {
     /** What the message names: an amount of credits, a file's name, a reason. */
     details: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
   }),
+  /** `key`: one notification per admin however often it runs (`<key>:<adminId>`). */
+  [TASKS.notifyAdmins]: z.object({
+    kind: z.enum(["DISPUTE_OPENED"]),
+    key: z.string().min(1).max(160),
+    tradeId: z.uuid().nullable().default(null),
+    details: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  }),
   [TASKS.sendNotificationEmail]: z.object({ userId: z.uuid(), kind: z.enum(NOTIFICATION_KINDS) }),
   /** `userId`: the notification's member, whose pushes wait in one line (JOB_POLICIES). */
   [TASKS.sendNotificationPush]: z.object({ notificationId: z.uuid(), userId: z.uuid() }),
   [TASKS.exportMemberData]: z.object({ jobId: z.uuid() }),
   /** The range and kinds are the job row's `input` (so retryJob runs the same statement again). */
   [TASKS.ledgerStatement]: z.object({ jobId: z.uuid() }),
+  /** `keys`: the public objects (under public/) to delete at the origin; `urls`: what the CDN was serving them at, to purge. */
+  [TASKS.purgeMedia]: z.object({
+    mediaId: z.uuid(),
+    keys: z.array(z.string().startsWith("public/")).min(1).max(16),
+    urls: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .max(16),
+  }),
   [TASKS.deleteDocuments]: z.object({ ownerId: z.uuid(), mediaIds: z.array(z.uuid()).min(1).max(10) }),
   [TASKS.deleteAccount]: z.object({ userId: z.uuid() }),
   // Scheduled by graphile-worker's crontab, which sends its own bookkeeping.

@@ -22,6 +22,8 @@ export const SECRET_USERS = {
   MEDIA_SIGNING_SECRET: ["media"],
   /** The bucket (STORAGE_DRIVER=s3). */
   S3_SECRET_ACCESS_KEY: ["media"],
+  /** The CDN's purge endpoint (CDN_PURGE_URL): whoever holds it can evict what we serve. */
+  CDN_PURGE_TOKEN: ["media"],
   /** The database's password: the subgraphs and operators' tools; the gateway has no database. */
   DATABASE_URL: [...SUBGRAPH_NAMES, "operator"],
 } as const satisfies Record<string, readonly Piece[]>;

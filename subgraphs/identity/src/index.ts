@@ -7,6 +7,7 @@ import { NotificationSubjectsResolver } from "./notifications/notification-subje
 import { createEmailChannel, createPushChannel, DevelopmentMailbox, pushEndpointRules } from "./notifications/channels/index.ts";
 import { deliveryTasks } from "./notifications/delivery.tasks.ts";
 import { notifyTask } from "./notifications/notify.task.ts";
+import { notifyAdminsTask } from "./notifications/notify-admins.task.ts";
 import { PreferencesService } from "./notifications/preferences.service.ts";
 import { PushSubscriptionsService } from "./notifications/push-subscriptions.service.ts";
 import { SessionsResolver } from "./sessions/sessions.resolver.ts";
@@ -118,6 +119,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
           log: runtime.log,
           digestSeconds: runtime.config.accounts.notificationDigestSeconds,
         }),
+        [TASKS.notifyAdmins]: notifyAdminsTask({ db, log: runtime.log }),
         ...deliveryTasks({ ...services, db, log: runtime.log, pushBudgetMs: runtime.config.push.sendBudgetSeconds * 1000 }),
         [TASKS.sendVerificationEmail]: sendVerificationEmailTask({ db, verification: services.verification, email: services.email, log: runtime.log }),
         [TASKS.sendPasswordEmail]: sendPasswordEmailTask({

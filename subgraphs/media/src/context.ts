@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import { groupLoader, isCurrentAdmin, rowLoader, type Caller, type EventBus, type InternalClient, type RateLimiter, type UploadPace } from "@localex/common";
+import type { CdnPurge, MediaPurges } from "./cdn/index.ts";
 import type { CleanupService } from "./cleanup/cleanup.service.ts";
 import type { DataExportsService } from "./exports/exports.service.ts";
 import type { MemberMediaService } from "./members/member-media.service.ts";
@@ -14,6 +15,7 @@ import type { PhotosService } from "./photos/photos.service.ts";
 import type { IsolatedDecoder } from "./processing/decoder/index.ts";
 import type { BlobStore } from "./storage/index.ts";
 import type { StatementsService } from "./statements/statements.service.ts";
+import type { TakedownService } from "./takedown/takedown.service.ts";
 import type { PresignedUploadsService } from "./uploads/presigned.service.ts";
 import type { UploadsService } from "./uploads/uploads.service.ts";
 
@@ -39,6 +41,12 @@ export interface MediaServices {
   statements: StatementsService;
   /** A member's files as identity asks about them: verification documents, account deletion. */
   members: MemberMediaService;
+  /** The CDN in front of public media (CDN_PURGE_URL), asked to forget deleted and taken-down media. */
+  cdn: CdnPurge;
+  /** Deleted or taken-down media made unreachable: its public objects deleted, its URLs purged (the media:purge job). */
+  purges: MediaPurges;
+  /** Admins taking a member's file down (takeDownMedia). */
+  takedown: TakedownService;
   /** Rate limits: uploads started per account. */
   rateLimits: RateLimiter;
   /** Other subgraphs' internal fields: identity's memberRole, before an admin opens a member's document. */

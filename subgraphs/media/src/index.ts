@@ -1,5 +1,6 @@
 import { buildFederatedSchema, database, jobTask, startJobWorker, TASKS, uploadLimits, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
 import { AvatarsResolver } from "./avatars/avatars.resolver.ts";
+import { createCdnPurge, MediaPurges } from "./cdn/index.ts";
 import { User } from "./avatars/user.type.ts";
 import { CleanupResolver } from "./cleanup/cleanup.resolver.ts";
 import { CLEANUP_CRONTAB, CleanupService } from "./cleanup/cleanup.service.ts";
@@ -30,6 +31,8 @@ import { IMAGE_JOB_CONCURRENCY } from "./processing/index.ts";
 import { createMalwareScanner } from "./scanning/index.ts";
 import { StatementsResolver } from "./statements/statements.resolver.ts";
 import { StatementsService } from "./statements/statements.service.ts";
+import { TakedownResolver } from "./takedown/takedown.resolver.ts";
+import { TakedownService } from "./takedown/takedown.service.ts";
 import { createBlobStore, registerBlobRoutes } from "./storage/index.ts";
 import { PresignedUploadsService } from "./uploads/presigned.service.ts";
 import { UploadsResolver } from "./uploads/uploads.resolver.ts";
@@ -54,6 +57,7 @@ export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleCo
         MemberMediaResolver,
         LibraryResolver,
         OwnMediaResolver,
+        TakedownResolver,
       ],
       orphanedTypes: [Listing, User],
       referenceResolvers: {
@@ -82,6 +86,8 @@ export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleCo
     const store = new MediaStore(db);
     const jobsStore = new JobsStore(db, events);
     const blobs = createBlobStore(config.storage, { listeningUrl });
+    const cdn = createCdnPurge(config.cdn);
+    const purges = new MediaPurges(blobs, cdn, log);
     const listings = new ListingOwners(internal);
     const decoder = new IsolatedDecoder(config.media.decoder);
     const results = new ResultJobs(jobsStore, store, blobs, { ttlHours: config.media.dataExportTtlHours, linkTtlSeconds: limits.urlTtlSeconds }, log);
@@ -92,17 +98,20 @@ export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleCo
       store,
       jobsStore,
       blobs,
-      media: new MediaService(store, jobsStore, blobs, limits.urlTtlSeconds, db),
+      media: new MediaService(store, jobsStore, blobs, purges, limits.urlTtlSeconds, db),
       uploads: new UploadsService(store, jobsStore, blobs, listings, limits, decoder),
       presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits, decoder),
       photos: new PhotosService(store, listings),
       processing: new JobsService(jobsStore, store, { [TASKS.exportMemberData]: exports, [TASKS.ledgerStatement]: statements }),
-      cleanup: new CleanupService(store, jobsStore, blobs, listings, log),
+      cleanup: new CleanupService(store, jobsStore, blobs, listings, purges, log),
       library: new LibraryService(store, limits.quotaBytes),
       results,
       exports,
       statements,
-      members: new MemberMediaService(store, jobsStore, blobs),
+      members: new MemberMediaService(store, jobsStore, blobs, purges),
+      cdn,
+      purges,
+      takedown: new TakedownService(store, jobsStore, purges),
       rateLimits,
       internal,
       uploadPace: config.uploads.pace,
@@ -120,13 +129,14 @@ export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleCo
   },
   startBackground(services, runtime) {
     const scanner = createMalwareScanner(runtime.config.media);
-    runtime.log.info({ scanner: scanner.describe(), storage: services.blobs.driver }, "media processing");
+    runtime.log.info({ scanner: scanner.describe(), storage: services.blobs.driver, cdnPurge: services.cdn.describe() }, "media processing");
     // Loading a decoder takes a moment (Node, swc, libvips): the first upload need not wait for it.
     services.decoder.warm();
     const processMedia = processMediaTask({
       media: services.store,
       jobs: services.jobsStore,
       blobs: services.blobs,
+      purges: services.purges,
       scanner,
       decoder: services.decoder,
       maxPixels: runtime.config.media.maxPixels,
@@ -150,6 +160,7 @@ export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleCo
         [TASKS.ledgerStatement]: jobTask(TASKS.ledgerStatement, runtime.log, ({ jobId }, helpers) =>
           services.statements.run(jobId, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }),
         ),
+        [TASKS.purgeMedia]: jobTask(TASKS.purgeMedia, runtime.log, (payload) => services.purges.run(payload)),
         [TASKS.deleteDocuments]: jobTask(TASKS.deleteDocuments, runtime.log, async ({ ownerId, mediaIds }) => {
           await services.members.deleteDocuments(ownerId, mediaIds);
         }),

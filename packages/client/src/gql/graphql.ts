@@ -108,12 +108,13 @@ export type LoginInput = {
   password: string;
 };
 
-/** PENDING (stored, waiting for its job) → PROCESSING → READY, or FAILED (see `error`). */
+/** PENDING (stored, waiting for its job) → PROCESSING → READY, or FAILED (see `error`); READY → TAKEN_DOWN by an administrator (see `takedownReason`): no longer served, seen by its owner and admins only. */
 export type MediaStatus =
   | 'FAILED'
   | 'PENDING'
   | 'PROCESSING'
-  | 'READY';
+  | 'READY'
+  | 'TAKEN_DOWN';
 
 /** What happened: a trade's step, credits received, a photo processed, an upload refused as malware. */
 export type NotificationKind =

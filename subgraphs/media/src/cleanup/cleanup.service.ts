@@ -2,6 +2,7 @@ import { TASKS, type Logger } from "@localex/common";
 import type { MediaRow } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
+import type { MediaPurges } from "../cdn/index.ts";
 import { removeMedia } from "../media/remove-media.ts";
 import type { ListingOwners } from "../photos/listing-owners.ts";
 import type { BlobStore } from "../storage/index.ts";
@@ -33,6 +34,7 @@ export class CleanupService {
     private readonly jobs: JobsStore,
     private readonly blobs: BlobStore,
     private readonly listings: ListingOwners,
+    private readonly purges: MediaPurges,
     private readonly log: Logger,
   ) {}
 
@@ -111,7 +113,7 @@ export class CleanupService {
   private async removeAll(rows: MediaRow[]): Promise<number> {
     let removed = 0;
     for (const row of rows) {
-      const gone = await removeMedia({ media: this.store, jobs: this.jobs }, row.id);
+      const gone = await removeMedia({ media: this.store, jobs: this.jobs, purges: this.purges }, row.id);
       if (!gone) continue;
       await this.blobs.delete(blobKeysOf(gone));
       removed++;

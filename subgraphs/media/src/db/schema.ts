@@ -7,7 +7,7 @@ export const mediaSchema = pgSchema("media");
 // Millisecond timestamps: a JS Date holds them exactly.
 const ms = { withTimezone: true, precision: 3 } as const;
 
-export const MEDIA_STATUSES = ["PENDING", "PROCESSING", "READY", "FAILED"] as const;
+export const MEDIA_STATUSES = ["PENDING", "PROCESSING", "READY", "FAILED", "TAKEN_DOWN"] as const;
 export type MediaStatusName = (typeof MEDIA_STATUSES)[number];
 export const UPLOAD_PURPOSES = ["LISTING_PHOTO", "AVATAR", "DOCUMENT"] as const;
 export type UploadPurposeName = (typeof UPLOAD_PURPOSES)[number];
@@ -56,6 +56,9 @@ export const media = mediaSchema.table(
     uploadExpiresAt: timestamp("upload_expires_at", ms),
     jobId: uuid("job_id"),
     error: text("error"),
+    /** TAKEN_DOWN by an admin (takeDownMedia): when, and why (its owner is told; the bytes are gone). */
+    takenDownAt: timestamp("taken_down_at", ms),
+    takedownReason: text("takedown_reason"),
     createdAt: timestamp("created_at", ms).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", ms).notNull().defaultNow(),
   },

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JobHelpers, JobPayload, Logger, TASKS } from "@localex/common";
+import type { MediaPurges } from "../cdn/index.ts";
 import type { MediaRow, StoredVariant, StoredVariants } from "../db/schema.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
 import type { IsolatedDecoder } from "../processing/decoder/index.ts";
@@ -15,6 +16,8 @@ export interface ProcessingDeps {
   media: MediaStore;
   jobs: JobsStore;
   blobs: BlobStore;
+  /** A replaced avatar's public objects are purged from the CDN like any deleted media's. */
+  purges: MediaPurges;
   scanner: MalwareScanner;
   /** Reads and renders the upload in a process that holds no secret. */
   decoder: IsolatedDecoder;
@@ -138,6 +141,7 @@ async function finish(
     const ready = await deps.media.markReady(tx, row.id, { variants, storedBytes, contentType, ...dimensions, stagingKey: null, error: null });
     if (!ready) return { ready: null, replaced: [] as MediaRow[] };
     const replaced = row.purpose === "AVATAR" ? await deps.media.removeOtherAvatars(tx, row.ownerId, row.id) : [];
+    for (const old of replaced) await deps.purges.request(tx, old);
     await deps.jobs.update(tx, jobId, { status: "SUCCEEDED", progress: 1, error: null });
     await notifyOwner(tx, row, "PHOTO_READY", jobId);
     return { ready, replaced };

@@ -1,4 +1,5 @@
 import { accepted, forbidden, recordAdminAct, refusal, type AuditExecutor, type Caller, type Outcome } from "@localex/common";
+import type { MediaPurges } from "../cdn/index.ts";
 import type { ImageVariantName, MediaRow } from "../db/schema.ts";
 import type { BlobStore } from "../storage/index.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
@@ -12,6 +13,7 @@ export class MediaService {
     private readonly store: MediaStore,
     private readonly jobs: JobsStore,
     private readonly blobs: BlobStore,
+    private readonly purges: MediaPurges,
     private readonly urlTtlSeconds: number,
     /** Where an admin's opening of a member's document is recorded (the admin audit log). */
     private readonly audit: AuditExecutor,
@@ -45,13 +47,17 @@ export class MediaService {
     return this.blobs.signedGetUrl(stored.key, { expiresInSeconds: this.urlTtlSeconds });
   }
 
-  /** Deletes the item and every blob it has; its owner (or an admin) only. Refusals come back as data. */
+  /**
+   * Deletes the item and every blob it has, at once (its public URLs answer 404 at the origin when
+   * this returns), and queues the CDN's purge of them in the same transaction; its owner (or an
+   * admin) only. Refusals come back as data.
+   */
   async delete(caller: Caller, id: string): Promise<Outcome<void>> {
     const row = await this.store.byId(id);
     const notFound = refusal("NOT_FOUND", "There is no media with that id.", "id");
     if (!row || !canSee(row, caller)) return notFound;
     if (!isOwnerOrAdmin(row, caller)) return refusal("FORBIDDEN", "Only the owner can delete this media.", "id");
-    const removed = await removeMedia({ media: this.store, jobs: this.jobs }, id);
+    const removed = await removeMedia({ media: this.store, jobs: this.jobs, purges: this.purges }, id);
     if (!removed) return notFound; // deleted meanwhile, by another request
     await this.blobs.delete(blobKeysOf(removed));
     return accepted();

@@ -213,13 +213,33 @@ export class MediaStore {
     return this.removeWhere(and(eq(media.ownerId, ownerId), eq(media.purpose, "DOCUMENT"), inArray(media.id, valid))!);
   }
 
-  /** Removes every item of the member; answers the rows, for their jobs and blobs. */
-  async removeAllOf(ownerId: string): Promise<MediaRow[]> {
-    return this.removeWhere(eq(media.ownerId, ownerId));
+  /** Removes every item of the member (in the caller's transaction); answers the rows, for their jobs and blobs. */
+  async removeAllOf(tx: Tx, ownerId: string): Promise<MediaRow[]> {
+    return this.removeWhere(eq(media.ownerId, ownerId), tx);
   }
 
-  private async removeWhere(where: SQL): Promise<MediaRow[]> {
-    return this.db.delete(media).where(where).returning();
+  /** The item, locked until the caller's transaction ends (a takedown against a delete or another takedown). */
+  async lockById(tx: Tx, id: string): Promise<MediaRow | null> {
+    if (!isUuid(id)) return null;
+    const [row] = await tx.select().from(media).where(eq(media.id, id)).for("update");
+    return row ?? null;
+  }
+
+  /**
+   * Marks the item TAKEN_DOWN, with when and why. Its variants are forgotten (their bytes are
+   * deleted next, and orphan cleanup would find any left) and it no longer counts against the quota.
+   */
+  async markTakenDown(tx: Tx, id: string, reason: string): Promise<MediaRow> {
+    const [row] = await tx
+      .update(media)
+      .set({ status: "TAKEN_DOWN", takenDownAt: sql`now()`, takedownReason: reason, variants: {}, storedBytes: 0, updatedAt: sql`now()` })
+      .where(eq(media.id, id))
+      .returning();
+    return row!;
+  }
+
+  private async removeWhere(where: SQL, executor: Tx | MediaDatabase = this.db): Promise<MediaRow[]> {
+    return executor.delete(media).where(where).returning();
   }
 }
 

@@ -7,10 +7,12 @@ export enum MediaStatus {
   PROCESSING = "PROCESSING",
   READY = "READY",
   FAILED = "FAILED",
+  TAKEN_DOWN = "TAKEN_DOWN",
 }
 registerEnumType(MediaStatus, {
   name: "MediaStatus",
-  description: "PENDING (stored, waiting for its job) → PROCESSING → READY, or FAILED (see `error`).",
+  description:
+    "PENDING (stored, waiting for its job) → PROCESSING → READY, or FAILED (see `error`); READY → TAKEN_DOWN by an administrator (see `takedownReason`): no longer served, seen by its owner and admins only.",
 });
 
 export enum ImageVariant {
@@ -47,6 +49,10 @@ export class Media {
   width!: number | null;
   @Field(() => Int, { nullable: true }) height!: number | null;
   @Field(() => String, { nullable: true, description: "Why the media FAILED." }) error!: string | null;
+  @Field(() => Date, { nullable: true, description: "When an administrator took it down (TAKEN_DOWN); null otherwise." })
+  takenDownAt!: Date | null;
+  @Field(() => String, { nullable: true, description: "Why an administrator took it down, as its owner was told; null unless TAKEN_DOWN." })
+  takedownReason!: string | null;
   @Field(() => Date) createdAt!: Date;
 }
 

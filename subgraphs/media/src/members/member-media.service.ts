@@ -1,3 +1,4 @@
+import type { MediaPurges } from "../cdn/index.ts";
 import type { MediaRow } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
 import { blobKeysOf, type MediaStore } from "../media/media.store.ts";
@@ -14,6 +15,7 @@ export class MemberMediaService {
     private readonly store: MediaStore,
     private readonly jobs: JobsStore,
     private readonly blobs: BlobStore,
+    private readonly purges: MediaPurges,
   ) {}
 
   /** The ids among `ids` that are the member's own processed private documents. */
@@ -32,7 +34,14 @@ export class MemberMediaService {
    */
   async forgetMember(ownerId: string): Promise<number> {
     await markDeparted(this.store, ownerId);
-    const removed = await this.afterRemoving(await this.store.removeAllOf(ownerId));
+    // The rows and the purge of their public objects from the CDN, in one transaction: a photo
+    // of a departed member is never left in a cache because a crash fell between the two.
+    const rows = await this.store.db.transaction(async (tx) => {
+      const all = await this.store.removeAllOf(tx, ownerId);
+      for (const row of all) await this.purges.request(tx, row);
+      return all;
+    });
+    const removed = await this.afterRemoving(rows);
     await this.blobs.delete(await this.jobs.removeAllOf(ownerId));
     return removed;
   }

@@ -39,4 +39,9 @@ export async function notifyParties(
   for (const userId of told) {
     await enqueueJob(tx, TASKS.notify, { userId, kind, key: `trade-event:${eventId}:${userId}`, tradeId: trade.id, details });
   }
+  // Escrow stays frozen until an admin decides, so the queue's keepers hear of every dispute, whoever raised it.
+  if (event.kind === "DISPUTED") {
+    const why: Record<string, string> = event.note ? { reason: event.note } : {};
+    await enqueueJob(tx, TASKS.notifyAdmins, { kind: "DISPUTE_OPENED", key: `trade-event:${eventId}`, tradeId: trade.id, details: why });
+  }
 }
