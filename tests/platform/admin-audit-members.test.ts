@@ -8,7 +8,7 @@ import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerUser, type TestUser } from "../harness/client.ts";
 import { eventually } from "../harness/eventually.ts";
-import { pdf } from "../media/image-fixtures.ts";
+import { flat, pdf } from "../media/image-fixtures.ts";
 import { untilJobEnds, uploadDirect } from "../media/helpers.ts";
 import { auditEntries, harnessAdmin } from "./admin-audit-helpers.ts";
 
@@ -18,6 +18,7 @@ const APPROVE = `mutation ($id: ID!) { approveVerification(id: $id) { request { 
 const REJECT = `mutation ($id: ID!, $reason: String!) { rejectVerification(id: $id, reason: $reason) { request { id status } errors { code field } } }`;
 const OWN_DOCUMENTS = `{ myVerificationRequest { id documents { id url } } }`;
 const GRANT = `mutation ($id: ID!, $key: String!) { grantCredits(userId: $id, amount: 12, memo: "Prize for the repair café.", idempotencyKey: $key) { errors { code } } }`;
+const TAKE_DOWN = `mutation ($id: ID!, $reason: String!) { takeDownMedia(id: $id, reason: $reason) { media { id status } errors { code field } } }`;
 const EXPORT = `mutation { requestDataExport { job { id } errors { code } } }`;
 const JOB = `query ($id: ID!) { job(id: $id) { status downloadUrl } }`;
 type Errors = { code: string; field?: string | null }[];
@@ -137,5 +138,27 @@ describe("the admin audit log, concerning members", () => {
     expect(text).not.toContain(admin.id);
     expect(text).not.toContain(dave.id);
     expect(strFromU8(files["localex-export/README.md"]!)).toContain("adminActs[]");
+  });
+
+  it("records a file taken down once, with the reason; taking it down again or a blank reason records nothing", async () => {
+    const admin = await harnessAdmin();
+    const owner = await registerUser({ verify: false });
+    const uploaded = await uploadDirect(owner, await flat(dir, `${owner.id}.png`, 64, 64, "png"), { purpose: "AVATAR", contentType: "image/png" });
+    expect((await untilJobEnds(owner, uploaded.media!.job!.id, 60_000)).status).toBe("SUCCEEDED");
+    const id = uploaded.media!.id;
+    const takeDown = async (reason: string) => (await admin.client.data<{ takeDownMedia: { errors: Errors } }>(TAKE_DOWN, { id, reason })).takeDownMedia.errors;
+    expect(await takeDown(" ")).toMatchObject([{ code: "INVALID_INPUT", field: "reason" }]);
+    expect(await takeDown("Impersonates another member.")).toEqual([]);
+    expect(await takeDown("Impersonates another member.")).toMatchObject([{ code: "INVALID_STATE", field: "id" }]);
+
+    expect(await auditEntries({ memberId: owner.id })).toEqual([
+      expect.objectContaining({
+        action: "MEDIA_TAKEN_DOWN",
+        admin: { id: admin.id },
+        subject: { kind: "MEDIA", id },
+        reason: "Impersonates another member.",
+        details: { purpose: "AVATAR" },
+      }),
+    ]);
   });
 });

@@ -249,7 +249,8 @@ describe("the admin audit log", () => {
   it("as an application role that owns nothing (docs/audit.md), appends and reads but can neither change an entry nor disable the triggers", async () => {
     const db = graphDatabase();
     const role = `localex_audit_app_${randomUUID().slice(0, 8)}`;
-    const [{ name }] = (await db<{ name: string }[]>`select current_database() as name`) as [{ name: string }];
+    const [database] = await db<{ name: string }[]>`select current_database() as name`;
+    const name = database!.name;
     await db.unsafe(`create role ${role} login password 'audit-test'`);
     try {
       await db.unsafe(`grant connect on database "${name}" to ${role}`);

@@ -28,6 +28,7 @@ export const ADMIN_ACTIONS = {
   ADMIN_GRANTED: "made the member an administrator",
   ADMIN_REVOKED: "took the administrator role from the member",
   JOB_RETRIED: "ran the member's failed job again (retryJob)",
+  MEDIA_TAKEN_DOWN: "took down the member's file (takeDownMedia)",
   RECALL_MATCH_CLEARED: "cleared a product-recall match on the member's listing",
 } as const;
 
@@ -44,6 +45,7 @@ export interface AdminActDetails extends Record<AdminAction, Record<string, Admi
   DISPUTE_RESOLVED: { outcome: "COMPLETE" | "CANCEL" };
   DOCUMENT_URL_ISSUED: { variant: string; expiresInSeconds: number };
   JOB_RETRIED: { kind: string };
+  MEDIA_TAKEN_DOWN: { purpose: string };
   RECALL_MATCH_CLEARED: { recallNumber: string };
 }
 

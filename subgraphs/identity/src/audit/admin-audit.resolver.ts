@@ -9,7 +9,7 @@ import { AdminActSubject, AdminAuditEntry, AdminAuditEntryConnection, AdminAudit
 export class AdminAuditResolver {
   @Query(() => AdminAuditEntryConnection, {
     description:
-      "Administrators only: every admin act (credit grants, disputes, verification decisions, document links, role changes, job retries, recall clearances), newest first.",
+      "Administrators only: every admin act (credit grants, disputes, verification decisions, document links, role changes, file takedowns, job retries, recall clearances), newest first.",
   })
   async adminAuditLog(
     @Arg("filter", () => AdminAuditFilter, { nullable: true }) filter: AdminAuditFilter | null,
