@@ -33,7 +33,6 @@ export const ADMIN_ACTIONS = {
 } as const;
 
 export type AdminAction = keyof typeof ADMIN_ACTIONS;
-export const ADMIN_ACTION_NAMES = Object.keys(ADMIN_ACTIONS) as AdminAction[];
 
 type JsonScalar = string | number | boolean | null;
 export type AdminActDetail = JsonScalar | JsonScalar[];
