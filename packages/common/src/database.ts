@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
@@ -31,28 +32,50 @@ export function database<TSchema extends Record<string, unknown>>(sql: Sql, sche
   return drizzle(sql, { schema });
 }
 
-/** The folder that holds a subgraph's drizzle-kit migrations: drizzle/<subgraph>. */
-export function migrationsFolder(name: SubgraphName): string {
+/**
+ * The folder that holds a subgraph's drizzle-kit migrations: drizzle/<subgraph>; or the shared
+ * schema every subgraph writes (`audit`, the admin audit log: docs/audit.md).
+ */
+export function migrationsFolder(name: SubgraphName | SharedSchema): string {
   return fileURLToPath(new URL(`../../../drizzle/${name}`, import.meta.url));
 }
 
+/** Schemas no subgraph owns: every subgraph applies their migrations at start, as it does the job queue's. */
+export type SharedSchema = "audit";
+
 /**
- * Applies a subgraph's migrations on a connection of its own. One advisory lock for all
+ * Applies a subgraph's (or a shared schema's) migrations on a connection of its own. One advisory lock for all
  * subgraphs serialises concurrent starts (replicas booting at once, or subgraphs sharing
  * the `drizzle` bookkeeping schema).
  */
-export async function migrateSubgraph(url: string, name: SubgraphName): Promise<void> {
+export async function migrateSubgraph(url: string, name: SubgraphName | SharedSchema): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const lock = "localex:migrate";
   try {
     await sql`select pg_advisory_lock(hashtext(${lock}))`;
-    await migrate(drizzle(sql), {
-      migrationsFolder: migrationsFolder(name),
-      migrationsSchema: "drizzle",
-      migrationsTable: `${name}_migrations`,
-    });
+    // Nothing pending: drizzle's migrator would still `CREATE SCHEMA IF NOT EXISTS`, which needs
+    // CREATE on the database, so an application role that owns nothing could not start
+    // (docs/audit.md, "Running with an application role"). Only an owner applies migrations.
+    if (!(await upToDate(sql, name))) {
+      await migrate(drizzle(sql), {
+        migrationsFolder: migrationsFolder(name),
+        migrationsSchema: "drizzle",
+        migrationsTable: `${name}_migrations`,
+      });
+    }
     await sql`select pg_advisory_unlock(hashtext(${lock}))`;
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/** Whether the last migration in the folder's journal is recorded as applied (drizzle's own test: its `when` against `created_at`). */
+async function upToDate(sql: postgres.Sql, name: SubgraphName | SharedSchema): Promise<boolean> {
+  const journal = JSON.parse(await readFile(`${migrationsFolder(name)}/meta/_journal.json`, "utf8")) as { entries: { when: number }[] };
+  const last = Math.max(...journal.entries.map((e) => e.when));
+  const table = `drizzle.${name}_migrations`;
+  const [found] = await sql<{ exists: boolean }[]>`select to_regclass(${table}) is not null as exists`;
+  if (!found?.exists) return false;
+  const [applied] = await sql<{ at: string | null }[]>`select max(created_at)::text as at from ${sql("drizzle")}.${sql(`${name}_migrations`)}`;
+  return applied?.at != null && Number(applied.at) >= last;
 }

@@ -39,3 +39,4 @@ export * from "./upload-pace.ts";
 export * from "./concurrency-limit.ts";
 export * from "./outcome.ts";
 export * from "./suspension.ts";
+export * from "./admin-audit.ts";

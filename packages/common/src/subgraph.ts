@@ -81,6 +81,8 @@ export async function startSubgraph<TServices, TContext extends object, TConfig 
   const log = env.log.child({ subgraph: module.name });
   await migrateSubgraph(env.databaseUrl, module.name);
   await prepareJobQueue(env.databaseUrl);
+  // The admin audit log is written by every subgraph's admin acts: whichever starts first installs it.
+  await migrateSubgraph(env.databaseUrl, "audit");
   const applicationName = `localex-${module.name}`;
   const sql = connect(env.databaseUrl, { applicationName, max: env.config.database.poolSize });
   let listeningUrl: string | undefined;

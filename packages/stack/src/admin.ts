@@ -8,12 +8,14 @@ import { resumeDeletionsOn } from "@localex/identity/deletions";
 import { setRoleOn } from "@localex/identity/roles";
 import { embeddedPostgresUrl } from "./embedded-postgres.ts";
 
-const HELP = `Usage: pnpm admin <grant|revoke> <email> [--force]
+const HELP = `Usage: pnpm admin <grant|revoke> <email> [--reason <text>] [--force]
        pnpm admin resume-deletions
 
   grant <email>     make the member with this email an admin
   revoke <email>    make them an ordinary member again; refused for the last admin
                     unless --force (which leaves the exchange with no admin at all)
+  --reason <text>   why, kept with the change in the admin audit log (which names the
+                    operator's login and host as the actor: there is no admin user here)
   resume-deletions  list every account deletion not finished (what remains of it, its last
                     error) and queue its job again, to run now from the step not yet done
                     (the hourly sweep does the same for those over a quarter of an hour old)
@@ -32,7 +34,10 @@ another terminal, from the same directory and with the same DATA_DIR / EMBEDDED_
 Admins can also grant and revoke the role to each other with the grantAdmin / revokeAdmin
 mutations.`;
 
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const reasonAt = argv.indexOf("--reason");
+const reason = reasonAt >= 0 ? (argv[reasonAt + 1] ?? "") : null;
+const args = reasonAt >= 0 ? [...argv.slice(0, reasonAt), ...argv.slice(reasonAt + 2)] : argv;
 const force = args.includes("--force");
 const [command, email, ...rest] = args.filter((a) => a !== "--force");
 if (command === "help" || args.includes("--help") || args.includes("-h")) {
@@ -40,7 +45,10 @@ if (command === "help" || args.includes("--help") || args.includes("-h")) {
   process.exit(0);
 }
 const resuming = command === "resume-deletions" && !email && !force;
-if (!resuming && ((command !== "grant" && command !== "revoke") || !email || rest.length > 0 || (force && command !== "revoke"))) {
+if (
+  (resuming && reason !== null) ||
+  (!resuming && ((command !== "grant" && command !== "revoke") || !email || rest.length > 0 || (force && command !== "revoke") || reason === ""))
+) {
   console.error(HELP);
   process.exit(2);
 }
@@ -57,7 +65,7 @@ const embedded = !config.database.url;
 const url = config.database.url ?? embeddedPostgresUrl(config.database.embeddedPort);
 
 async function changeRole(email: string): Promise<void> {
-  const outcome = await setRoleOn(url, { email }, command === "grant" ? "admin" : "user", { allowNoAdmins: force });
+  const outcome = await setRoleOn(url, { email }, command === "grant" ? "admin" : "user", { allowNoAdmins: force, reason });
   if (!outcome.ok) {
     console.error(`refused: ${outcome.message}`);
     process.exitCode = 1;

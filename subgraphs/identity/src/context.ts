@@ -16,6 +16,7 @@ import type { UsersService } from "./users/users.service.ts";
 import type { MembersService } from "./members/members.service.ts";
 import type { SuspensionsService } from "./suspensions/suspensions.service.ts";
 import type { ReportsService } from "./reports/reports.service.ts";
+import type { AdminAuditService } from "./audit/admin-audit.service.ts";
 
 export interface IdentityServices {
   /** Domain events, for live subscriptions. */
@@ -50,6 +51,8 @@ export interface IdentityServices {
   suspensions: SuspensionsService;
   /** reportListing, reportMember and the admins' queue of reports (issue 23). */
   reports: ReportsService;
+  /** adminAuditLog: the admin audit log, which every subgraph writes (issue 23). */
+  adminAudit: AdminAuditService;
 }
 
 export interface IdentityContext {

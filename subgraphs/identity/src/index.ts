@@ -36,6 +36,9 @@ import { SuspensionsResolver } from "./suspensions/suspensions.resolver.ts";
 import { SuspensionsService } from "./suspensions/suspensions.service.ts";
 import { ReportsResolver } from "./reports/reports.resolver.ts";
 import { ReportsService } from "./reports/reports.service.ts";
+import { AdminAuditResolver } from "./audit/admin-audit.resolver.ts";
+import { AdminAuditService } from "./audit/admin-audit.service.ts";
+import { AdminAuditStore } from "./audit/admin-audit.store.ts";
 
 type IdentityConfig = SubgraphModuleConfig<"identity">;
 
@@ -69,6 +72,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
         VerificationResolver,
         SuspensionsResolver,
         ReportsResolver,
+        AdminAuditResolver,
       ],
       orphanedTypes: [Job, Media, Listing],
       referenceResolvers: {
@@ -105,6 +109,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
       deletion: new AccountDeletionService(db, internal, events, limits, config.sessions.accessTokenTtlSeconds, log),
       suspensions,
       reports: new ReportsService(db, internal, limits, users, suspensions),
+      adminAudit: new AdminAuditService(new AdminAuditStore(db)),
     };
   },
   createContext,

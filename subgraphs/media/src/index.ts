@@ -98,7 +98,7 @@ export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleCo
       store,
       jobsStore,
       blobs,
-      media: new MediaService(store, jobsStore, blobs, purges, limits.urlTtlSeconds),
+      media: new MediaService(store, jobsStore, blobs, purges, limits.urlTtlSeconds, db),
       uploads: new UploadsService(store, jobsStore, blobs, listings, limits, decoder),
       presigned: new PresignedUploadsService(store, jobsStore, blobs, listings, limits, decoder),
       photos: new PhotosService(store, listings),

@@ -1,5 +1,6 @@
 import { asc, eq } from "drizzle-orm";
-import type { MemberRecordSection } from "@localex/common";
+import { ADMIN_ACTIONS, type AdminActRow, type MemberRecordSection } from "@localex/common";
+import { AdminAuditStore } from "../audit/admin-audit.store.ts";
 import {
   emailChanges,
   notificationPreferences,
@@ -17,7 +18,7 @@ import type { Database } from "@localex/common";
 /** identity's section of a member's data export: the profile and everything kept about the account. */
 export async function identitySection(db: Database<typeof schema>, userId: string): Promise<MemberRecordSection> {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
-  const [inbox, preferences, push, sessions, requests, addressChanges, suspended, reported] = await Promise.all([
+  const [inbox, preferences, push, sessions, requests, addressChanges, suspended, reported, acts] = await Promise.all([
     db.select().from(notifications).where(eq(notifications.userId, userId)).orderBy(asc(notifications.createdAt)),
     db.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId)),
     db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)),
@@ -26,10 +27,12 @@ export async function identitySection(db: Database<typeof schema>, userId: strin
     db.select().from(emailChanges).where(eq(emailChanges.userId, userId)).orderBy(asc(emailChanges.requestedAt)),
     db.select().from(suspensions).where(eq(suspensions.userId, userId)).orderBy(asc(suspensions.createdAt)),
     db.select().from(reports).where(eq(reports.reporterId, userId)).orderBy(asc(reports.createdAt)),
+    new AdminAuditStore(db).concerning(userId),
   ]);
   return {
     name: "profile",
-    about: "Your account: profile, sign-ins, notifications and their settings, verification requests, suspensions, the reports you sent.",
+    about:
+      "Your account: profile, sign-ins, notifications and their settings, verification requests, suspensions, the reports you sent, and what administrators did concerning you.",
     fields: {
       "account.email": "The address you signed up with.",
       "account.displayName": "The name others see.",
@@ -47,6 +50,8 @@ export async function identitySection(db: Database<typeof schema>, userId: strin
       "verificationRequests[]": "Your requests to be verified: status, reason, dates (the documents themselves are in the media section while kept).",
       "suspensions[]": "Each suspension of your account: why, until when, when it started and when it was lifted (not who decided).",
       "reports[]": "The reports you sent: of a listing or member (its id), reason, details, status and outcome (not who resolved them).",
+      "adminActs[]":
+        "What an administrator (or the operator) did concerning you, from the admin audit log: when, what, on what (subject), why (reason) and details. Who acted is given as a role, not a name.",
     },
     records: {
       account: user
@@ -112,6 +117,26 @@ export async function identitySection(db: Database<typeof schema>, userId: strin
         createdAt: r.createdAt.toISOString(),
         resolvedAt: r.resolvedAt?.toISOString() ?? null,
       })),
+      adminActs: acts.map(asMembersRecord),
     },
+  };
+}
+
+/**
+ * An audit entry as the member it concerns sees it: the act and why, the actor as a role only
+ * (docs/privacy.md, "Admin acts in the export": naming an administrator to every member they
+ * act on would expose staff; the member can ask the exchange who it was).
+ */
+function asMembersRecord(act: AdminActRow) {
+  const words = Object.hasOwn(ADMIN_ACTIONS, act.action) ? ADMIN_ACTIONS[act.action] : act.action;
+  const by = act.adminId ? "An administrator" : "The operator";
+  return {
+    at: act.at.toISOString(),
+    action: act.action,
+    what: `${by} ${words}.`,
+    by: by.toLowerCase(),
+    subject: { kind: act.subjectKind, id: act.subjectId },
+    reason: act.reason,
+    details: act.details,
   };
 }

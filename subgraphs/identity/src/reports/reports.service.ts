@@ -1,6 +1,7 @@
 import {
   accepted,
   enqueueJob,
+  recordAdminAct,
   isUuid,
   refusal,
   TASKS,
@@ -113,6 +114,15 @@ export class ReportsService {
           if (!suspended.ok) throw new Refused({ ...suspended, field: "action" });
           endedSessions = suspended.value.endedSessions;
         }
+        // The act concerns the member reported (or the listing's owner), not the reporter: their export must not name who reported them.
+        await recordAdminAct(tx, {
+          admin: adminId,
+          action: "REPORT_RESOLVED",
+          subject: { kind: "REPORT", id: row.id },
+          members: [row.memberId],
+          reason: text,
+          details: { action, reportSubject: row.subject, targetId: row.targetId },
+        });
         await enqueueJob(tx, TASKS.notify, {
           userId: row.reporterId,
           kind: "REPORT_RESOLVED",

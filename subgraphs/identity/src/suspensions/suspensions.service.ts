@@ -1,4 +1,4 @@
-import { accepted, enqueueJob, isUuid, refusal, TASKS, textProblem, type Database, type EventBus, type Outcome } from "@localex/common";
+import { accepted, enqueueJob, isUuid, recordAdminAct, refusal, TASKS, textProblem, type Database, type EventBus, type Outcome } from "@localex/common";
 import type { IdentityTx, schema, SuspensionRow, UserRow } from "../db/schema.ts";
 import { announceSessionsEnded, endAllSessions } from "../sessions/ended-sessions.ts";
 import { SuspensionsStore } from "./suspensions.store.ts";
@@ -70,6 +70,14 @@ export class SuspensionsService {
       reportId: order.reportId ?? null,
     });
     const endedSessions = await endAllSessions(tx, user.id);
+    await recordAdminAct(tx, {
+      admin: order.adminId,
+      action: "MEMBER_SUSPENDED",
+      subject: { kind: "USER", id: user.id },
+      members: [user.id],
+      reason: suspension.reason,
+      details: { until: suspension.until?.toISOString() ?? null, reportId: suspension.reportId ?? null },
+    });
     await enqueueJob(tx, TASKS.notify, {
       userId: user.id,
       kind: "MEMBER_SUSPENDED",
@@ -91,6 +99,14 @@ export class SuspensionsService {
       const lifted = await this.store.lift(tx, current.id, user.id, adminId);
       if (!lifted) return refusal("NOT_SUSPENDED", "This member is not suspended.", "userId");
       const endedSessions = await endAllSessions(tx, user.id);
+      await recordAdminAct(tx, {
+        admin: adminId,
+        action: "MEMBER_REINSTATED",
+        subject: { kind: "USER", id: user.id },
+        members: [user.id],
+        reason: null,
+        details: {},
+      });
       await enqueueJob(tx, TASKS.notify, { userId: user.id, kind: "MEMBER_REINSTATED", key: `reinstated:${lifted.id}` });
       return accepted({ user, suspension: lifted, endedSessions });
     });

@@ -1,5 +1,17 @@
 import { count, eq, sql } from "drizzle-orm";
-import { accepted, connect, database, isUuid, refusal, type Database, type Outcome } from "@localex/common";
+import {
+  accepted,
+  auditReason,
+  connect,
+  database,
+  isUuid,
+  operatorActor,
+  recordAdminAct,
+  refusal,
+  type AdminAct,
+  type Database,
+  type Outcome,
+} from "@localex/common";
 import { schema, users, type UserRow } from "../db/schema.ts";
 import { endAllSessions } from "../sessions/ended-sessions.ts";
 import { normaliseEmail } from "./validation.ts";
@@ -22,6 +34,12 @@ export interface RoleChange {
   endedSessions: string[];
 }
 
+/** Who changes a role, and why: an admin (their id) or the operator's CLI; recorded in the audit log with the change. */
+export interface RoleChangeBy {
+  admin: AdminAct["admin"];
+  reason: string | null;
+}
+
 /**
  * Sets a member's role. Refuses to leave the exchange without any admin (an admin revoking
  * themselves as the last one, say) unless `allowNoAdmins`. Role changes take one transaction-wide
@@ -32,6 +50,7 @@ export async function setRole(
   db: Database<typeof schema>,
   target: RoleTarget,
   role: Role,
+  by: RoleChangeBy,
   options: { allowNoAdmins?: boolean } = {},
 ): Promise<Outcome<RoleChange>> {
   const field = "userId" in target ? "userId" : null;
@@ -51,6 +70,14 @@ export async function setRole(
     }
     const [changed] = await tx.update(users).set({ role, updatedAt: sql`now()` }).where(eq(users.id, user.id)).returning();
     const endedSessions = await endAllSessions(tx, user.id);
+    await recordAdminAct(tx, {
+      admin: by.admin,
+      action: role === "admin" ? "ADMIN_GRANTED" : "ADMIN_REVOKED",
+      subject: { kind: "USER", id: user.id },
+      members: [user.id],
+      reason: by.reason,
+      details: {},
+    });
     return accepted({ user: changed!, changed: true, endedSessions });
   });
 }
@@ -62,11 +89,21 @@ export async function roleOf(db: Database<typeof schema>, userId: string): Promi
   return row?.role ?? null;
 }
 
-/** For the operator's CLI and the test harness: one role change on the database at `url`, then disconnect. */
-export async function setRoleOn(url: string, target: RoleTarget, role: Role, options: { allowNoAdmins?: boolean } = {}): Promise<Outcome<RoleChange>> {
+/**
+ * For the operator's CLI and the test harness: one role change on the database at `url`, then
+ * disconnect. The audit log names the operator (there is no admin user behind it).
+ */
+export async function setRoleOn(
+  url: string,
+  target: RoleTarget,
+  role: Role,
+  options: { allowNoAdmins?: boolean; reason?: string | null } = {},
+): Promise<Outcome<RoleChange>> {
   const sql = connect(url, { max: 1, applicationName: "localex-admin" });
   try {
-    return await setRole(database(sql, schema), target, role, options);
+    const reason = auditReason(options.reason);
+    if (!reason.ok) return reason;
+    return await setRole(database(sql, schema), target, role, { admin: operatorActor("pnpm admin"), reason: reason.value }, options);
   } finally {
     await sql.end({ timeout: 5 });
   }

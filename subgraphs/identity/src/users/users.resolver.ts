@@ -1,10 +1,12 @@
 import { Arg, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { accepted, andThen, forbidden, requireAdmin, requireCaller, requireService, toPayload } from "@localex/common";
+import { accepted, andThen, auditReason, forbidden, requireAdmin, requireCaller, requireService, toPayload } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { UserRow } from "../db/schema.ts";
 import { announceSessionsEnded } from "../sessions/ended-sessions.ts";
 import { roleOf, setRole, type Role } from "./roles.ts";
 import { ResendVerificationEmailPayload, UpdateProfileInput, User, UserPayload, UserRole, VerifyEmailPayload } from "./user.type.ts";
+
+const REASON = "Why (1 to 1000 characters), kept in the admin audit log and shown to the member in their data export.";
 
 @Resolver(() => User)
 export class UsersResolver {
@@ -96,16 +98,24 @@ export class UsersResolver {
   @Mutation(() => UserPayload, {
     description: "Admins only: makes a member an admin. Their sessions end at once: they sign in again to act with the role.",
   })
-  grantAdmin(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<UserPayload> {
-    return this.changeRole(ctx, userId, "admin");
+  grantAdmin(
+    @Arg("userId", () => ID) userId: string,
+    @Arg("reason", () => String, { nullable: true, description: REASON }) reason: string | null,
+    @Ctx() ctx: IdentityContext,
+  ): Promise<UserPayload> {
+    return this.changeRole(ctx, userId, "admin", reason ?? null);
   }
 
   @Mutation(() => UserPayload, {
     description:
       "Admins only: takes the admin role from a member (yourself included), unless they are the last admin. Their sessions end at once, so no token of theirs keeps the role.",
   })
-  revokeAdmin(@Arg("userId", () => ID) userId: string, @Ctx() ctx: IdentityContext): Promise<UserPayload> {
-    return this.changeRole(ctx, userId, "user");
+  revokeAdmin(
+    @Arg("userId", () => ID) userId: string,
+    @Arg("reason", () => String, { nullable: true, description: REASON }) reason: string | null,
+    @Ctx() ctx: IdentityContext,
+  ): Promise<UserPayload> {
+    return this.changeRole(ctx, userId, "user", reason ?? null);
   }
 
   @Query(() => UserRole, {
@@ -119,14 +129,16 @@ export class UsersResolver {
     return (await roleOf(ctx.services.db, userId)) as UserRole | null;
   }
 
-  private async changeRole(ctx: IdentityContext, userId: string, role: Role): Promise<UserPayload> {
+  private async changeRole(ctx: IdentityContext, userId: string, role: Role, rawReason: string | null): Promise<UserPayload> {
     const caller = requireAdmin(ctx.caller);
     // The token's role may be up to one access-token lifetime old: a revoked admin is stopped here at once.
     if ((await roleOf(ctx.services.db, caller.userId)) !== "admin") throw forbidden("Only administrators may do this.");
-    const changed = await andThen(await setRole(ctx.services.db, { userId }, role), async ({ user, endedSessions }) => {
-      await announceSessionsEnded(ctx.services.events, endedSessions, ctx.services.accessTokenTtlSeconds);
-      return accepted(primed(ctx, user));
-    });
+    const changed = await andThen(auditReason(rawReason), async (reason) =>
+      andThen(await setRole(ctx.services.db, { userId }, role, { admin: caller.userId, reason }), async ({ user, endedSessions }) => {
+        await announceSessionsEnded(ctx.services.events, endedSessions, ctx.services.accessTokenTtlSeconds);
+        return accepted(primed(ctx, user));
+      }),
+    );
     return toPayload(changed, "user");
   }
 }

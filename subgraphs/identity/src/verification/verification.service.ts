@@ -4,6 +4,7 @@ import {
   decodeInstantCursor,
   enqueueJob,
   isUuid,
+  recordAdminAct,
   refusal,
   TASKS,
   textProblem,
@@ -97,7 +98,7 @@ export class VerificationService {
   /**
    * Approves or rejects a PENDING request, once: of two admins deciding at the same moment, one
    * wins and the other is told ALREADY_DECIDED. In the same transaction: the member's flag, their
-   * notification, and the documents' deletion job.
+   * notification, the documents' deletion job and the audit entry.
    */
   async decide(adminId: string, id: string, decision: { approve: true } | { approve: false; reason: string }): Promise<Outcome<VerificationRequestRow>> {
     let reason: string | null = null;
@@ -126,6 +127,14 @@ export class VerificationService {
       });
       const runAt = new Date(row.decidedAt!.getTime() + this.retentionHours * 3_600_000);
       await enqueueJob(tx, TASKS.deleteDocuments, { ownerId: row.userId, mediaIds: row.documentIds }, { runAt, jobKey: `verification-documents:${row.id}` });
+      await recordAdminAct(tx, {
+        admin: adminId,
+        action: decision.approve ? "VERIFICATION_APPROVED" : "VERIFICATION_REJECTED",
+        subject: { kind: "VERIFICATION_REQUEST", id: row.id },
+        members: [row.userId],
+        reason,
+        details: {},
+      });
       return accepted(row);
     });
   }

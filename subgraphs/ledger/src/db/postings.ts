@@ -57,7 +57,7 @@ export type MoveOutcome<R> = { state: "done" | "replay"; result: R } | { state: 
  * welcome credits stay), post, and store `success`, `refusal` or `lockedRefusal` as the key's result. The statement is its own transaction; the database checks the postings balance at commit.
  */
 export async function moveCredits<R>(
-  sql: Sql,
+  sql: Sql | Tx,
   idempotency: { scope: string; key: string; hash: string },
   m: Movement,
   success: R,

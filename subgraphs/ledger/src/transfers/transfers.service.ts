@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { accepted, refusal, type Outcome, type Sql } from "@localex/common";
+import { accepted, recordAdminAct, refusal, type AdminAct, type Outcome, type Sql } from "@localex/common";
 import type { AccountsService } from "../accounts/accounts.service.ts";
 import { requestHash } from "../db/idempotency.ts";
 import { moveCredits, type TransferKind } from "../db/postings.ts";
 import { ISSUANCE_ACCOUNT_ID } from "../db/schema.ts";
-import { retrying } from "../db/transaction.ts";
+import { retrying, type Tx } from "../db/transaction.ts";
 import { WELCOME_GRANT } from "./limits.ts";
 import { fromStored, toStored } from "./stored-result.ts";
 import { checkAmount, checkIdempotencyKey, checkMemo, normaliseMemo } from "./validation.ts";
@@ -37,6 +37,8 @@ interface MoveRequest {
   amountField: string;
   /** A member's transfer: their welcome credits stay until they complete a trade (WELCOME_CREDITS_NOT_TRANSFERABLE). */
   keepWelcomeCredits?: boolean;
+  /** An admin's act: its audit entry, appended in the transaction that posts it (never on a replay or a refusal). */
+  audit?: (transfer: TransferRecord) => AdminAct;
 }
 
 export class TransfersService {
@@ -107,6 +109,14 @@ export class TransfersService {
       amount,
       memo,
       amountField: "amount",
+      audit: (transfer) => ({
+        admin: adminId,
+        action: "CREDITS_GRANTED",
+        subject: { kind: "TRANSFER", id: transfer.id },
+        members: [userId],
+        reason: memo,
+        details: { amount },
+      }),
     });
   }
 
@@ -162,7 +172,18 @@ export class TransfersService {
           ),
         )
       : null;
-    const outcome = await retrying(() => moveCredits(this.sql, r, { ...r, id: transfer.id, createdAt }, success, poor, notify, locked));
+    const post = (sql: Sql | Tx) => moveCredits(sql, r, { ...r, id: transfer.id, createdAt }, success, poor, notify, locked);
+    const audit = r.audit;
+    const outcome = await retrying(() =>
+      audit
+        ? // The posting and its audit entry commit together: a first post records, a replay or refusal does not.
+          (this.sql.begin(async (tx) => {
+            const moved = await post(tx);
+            if (moved.state === "done" && moved.result.ok) await recordAdminAct(tx, audit(moved.result.transfer));
+            return moved;
+          }) as Promise<Awaited<ReturnType<typeof post>>>)
+        : post(this.sql),
+    );
     if (outcome.state !== "conflict") return fromStored(outcome.result);
     return refusal("IDEMPOTENCY_CONFLICT", "This idempotency key was already used for a different request; use a new key.", "idempotencyKey");
   }

@@ -39,8 +39,8 @@ export class ModerationResolver {
   })
   async restoreListing(@Arg("id", () => ID) id: string, @Ctx() ctx: ListingsContext): Promise<ListingPayload> {
     // The stored role, not the token's: a revoked admin's token must not lift a takedown.
-    await requireCurrentAdmin(ctx.services.internal, ctx.caller);
-    const outcome = await ctx.services.moderation.restore(id);
+    const admin = await requireCurrentAdmin(ctx.services.internal, ctx.caller);
+    const outcome = await ctx.services.moderation.restore(admin.userId, id);
     if (outcome.ok) ctx.loaders.listingById.clear(id).prime(id, outcome.value);
     return toPayload(outcome, "listing");
   }

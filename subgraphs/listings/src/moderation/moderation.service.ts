@@ -1,4 +1,4 @@
-import { accepted, enqueueJob, refusal, TASKS, type JobPayload, type Logger, type Outcome } from "@localex/common";
+import { accepted, enqueueJob, recordAdminAct, refusal, TASKS, type JobPayload, type Logger, type Outcome } from "@localex/common";
 import type { ListingRow, Tx } from "../db/schema.ts";
 import { isHidden } from "../listings/listings.service.ts";
 import type { ModerationStore } from "./moderation.store.ts";
@@ -46,12 +46,20 @@ export class ModerationService {
    * down answers it unchanged. The owner is told once it is visible again: a listing still hidden
    * by its owner's suspension is not (reinstatement shows it, and identity tells them of that).
    */
-  async restore(listingId: string): Promise<Outcome<ListingRow>> {
+  async restore(adminId: string, listingId: string): Promise<Outcome<ListingRow>> {
     return this.store.transaction(async (tx) => {
       const current = await this.store.lock(tx, listingId);
       if (!current) return refusal("NOT_FOUND", "This listing was not found.", "id");
       const restored = await this.store.liftTakedown(tx, listingId);
       if (!restored) return accepted(current);
+      await recordAdminAct(tx, {
+        admin: adminId,
+        action: "LISTING_RESTORED",
+        subject: { kind: "LISTING", id: listingId },
+        members: [restored.ownerId],
+        reason: null,
+        details: {},
+      });
       if (!isHidden(restored)) {
         await notifyOwner(tx, restored, "LISTING_RESTORED", { title: restored.title }, current.takenDownAt!);
       }

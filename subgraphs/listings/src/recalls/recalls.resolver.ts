@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
-import { requireAdmin, requireCaller, toPayload } from "@localex/common";
+import { andThen, auditReason, requireAdmin, requireCaller, toPayload } from "@localex/common";
 import type { ListingsContext } from "../context.ts";
 import { Listing, ListingPayload } from "../listings/listing.type.ts";
 import { RecallMatch, RecallRefreshPayload } from "./recall.type.ts";
@@ -44,9 +44,15 @@ export class RecallsResolver {
   async clearRecallMatch(
     @Arg("listingId", () => ID) listingId: string,
     @Arg("recallNumber", () => String) recallNumber: string,
+    @Arg("reason", () => String, {
+      nullable: true,
+      description: "Why (1 to 1000 characters), kept in the admin audit log; the owner sees it in their data export.",
+    })
+    reason: string | null,
     @Ctx() ctx: ListingsContext,
   ): Promise<ListingPayload> {
-    const outcome = await ctx.services.recalls.resolve(requireAdmin(ctx.caller), listingId, recallNumber, "CLEARED");
+    const admin = requireAdmin(ctx.caller);
+    const outcome = await andThen(auditReason(reason), (why) => ctx.services.recalls.resolve(admin, listingId, recallNumber, "CLEARED", why));
     ctx.loaders.recallMatchesByListing.clear(listingId);
     return toPayload(outcome, "listing");
   }

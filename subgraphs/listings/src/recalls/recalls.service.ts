@@ -1,5 +1,5 @@
 import { and, arrayOverlaps, asc, count, eq, inArray, or, sql } from "drizzle-orm";
-import { accepted, isUuid, refusal, type Caller, type Logger, type Outcome, type Refusal } from "@localex/common";
+import { accepted, isUuid, recordAdminAct, refusal, type Caller, type Logger, type Outcome, type Refusal } from "@localex/common";
 import {
   listings,
   recallMatches,
@@ -142,7 +142,13 @@ export class RecallsService {
    * Resolves a match: CONFIRMED by the listing's owner (it is not the recalled product), or
    * CLEARED by an admin. Resolving a resolved match again changes nothing.
    */
-  async resolve(caller: Caller, listingId: string, recallNumber: string, as: Exclude<RecallMatchStatusName, "OPEN">): Promise<Outcome<ListingRow>> {
+  async resolve(
+    caller: Caller,
+    listingId: string,
+    recallNumber: string,
+    as: Exclude<RecallMatchStatusName, "OPEN">,
+    reason: string | null = null,
+  ): Promise<Outcome<ListingRow>> {
     return this.db.transaction(async (tx) => {
       const [row] = isUuid(listingId) ? await tx.select().from(listings).where(eq(listings.id, listingId)) : [];
       if (!row || !canSee(row, caller)) return refusal("NOT_FOUND", "This listing was not found.", "listingId");
@@ -162,6 +168,17 @@ export class RecallsService {
           .update(recallMatches)
           .set({ status: as, resolvedBy: caller.userId, resolvedAt: sql`now()` })
           .where(and(eq(recallMatches.listingId, row.id), eq(recallMatches.recallNumber, match.recallNumber)));
+        // An admin's clearance is an act on the owner's listing: audited with it (never a no-op on a resolved match).
+        if (as === "CLEARED") {
+          await recordAdminAct(tx, {
+            admin: caller.userId,
+            action: "RECALL_MATCH_CLEARED",
+            subject: { kind: "LISTING", id: row.id },
+            members: [row.ownerId],
+            reason,
+            details: { recallNumber: match.recallNumber },
+          });
+        }
       }
       return accepted(row);
     });

@@ -1,4 +1,4 @@
-import { accepted, refusal, type Caller, type Outcome } from "@localex/common";
+import { accepted, recordAdminAct, refusal, type Caller, type Outcome } from "@localex/common";
 import type { JobRow, Tx } from "../db/schema.ts";
 import type { MediaStore } from "../media/media.store.ts";
 import type { JobsStore } from "./jobs.store.ts";
@@ -19,11 +19,24 @@ export class JobsService {
     const conflict = (message: string) => refusal("CONFLICT", message, "id");
     if (job.status === "FAILED") return conflict(`The job cannot succeed on another run: ${job.error ?? "its input was refused"}`);
     if (job.status !== "DEAD") return conflict(`The job is ${job.status}; only a DEAD job can be retried.`);
+    // An admin running a member's job again acts on the member: recorded with the retry.
+    const audit = async (tx: Tx) => {
+      if (caller.role !== "admin" || caller.userId === job.ownerId) return;
+      await recordAdminAct(tx, {
+        admin: caller.userId,
+        action: "JOB_RETRIED",
+        subject: { kind: "JOB", id: job.id },
+        members: [job.ownerId],
+        reason: null,
+        details: { kind: job.kind },
+      });
+    };
     const resultJob = Object.hasOwn(this.resultJobs, job.kind) ? this.resultJobs[job.kind] : undefined;
     if (resultJob) {
       const queued = await this.jobs.transaction(async (tx) => {
         const again = await this.jobs.update(tx, id, { status: "QUEUED", error: null, progress: null });
         await resultJob.enqueue(tx, id);
+        await audit(tx);
         return again!;
       });
       return accepted(queued);
@@ -34,6 +47,7 @@ export class JobsService {
       const again = await this.jobs.update(tx, id, { status: "QUEUED", error: null, progress: null });
       await this.media.update(tx, row.id, { status: "PENDING", error: null });
       await this.jobs.enqueue(tx, id);
+      await audit(tx);
       return again!;
     });
     return accepted(queued);

@@ -1,4 +1,4 @@
-import { accepted, forbidden, refusal, type Caller, type Outcome } from "@localex/common";
+import { accepted, forbidden, recordAdminAct, refusal, type AuditExecutor, type Caller, type Outcome } from "@localex/common";
 import type { MediaPurges } from "../cdn/index.ts";
 import type { ImageVariantName, MediaRow } from "../db/schema.ts";
 import type { BlobStore } from "../storage/index.ts";
@@ -15,6 +15,8 @@ export class MediaService {
     private readonly blobs: BlobStore,
     private readonly purges: MediaPurges,
     private readonly urlTtlSeconds: number,
+    /** Where an admin's opening of a member's document is recorded (the admin audit log). */
+    private readonly audit: AuditExecutor,
   ) {}
 
   /**
@@ -22,6 +24,8 @@ export class MediaService {
    * private document, which only its owner and admins get. Null until READY, or when the item
    * has no such variant (documents have only ORIGINAL). Another member's document opens only
    * while identity still stores the admin role (`currentAdmin`): a token's claim may be stale.
+   * Each such link is an admin act, recorded before the link is signed: if the entry cannot be
+   * written, no link is given.
    */
   async url(row: MediaRow, variant: ImageVariantName, caller: Caller | null, currentAdmin: () => Promise<boolean>): Promise<string | null> {
     if (row.status !== "READY") return null;
@@ -29,7 +33,17 @@ export class MediaService {
     if (!stored) return null;
     if (row.purpose !== "DOCUMENT") return this.blobs.publicUrl(stored.key);
     if (!isOwnerOrAdmin(row, caller)) return null;
-    if (caller?.userId !== row.ownerId && !(await currentAdmin())) throw forbidden("Only administrators may open another member's documents.");
+    if (caller && caller.userId !== row.ownerId) {
+      if (!(await currentAdmin())) throw forbidden("Only administrators may open another member's documents.");
+      await recordAdminAct(this.audit, {
+        admin: caller.userId,
+        action: "DOCUMENT_URL_ISSUED",
+        subject: { kind: "MEDIA", id: row.id },
+        members: [row.ownerId],
+        reason: null,
+        details: { variant, expiresInSeconds: this.urlTtlSeconds },
+      });
+    }
     return this.blobs.signedGetUrl(stored.key, { expiresInSeconds: this.urlTtlSeconds });
   }
 

@@ -12,7 +12,7 @@ export class TakedownResolver {
       "Refused as data: NOT_FOUND, INVALID_STATE (not READY, or already taken down) (`id`); INVALID_INPUT (`reason`: 1 to 1000 characters).",
   })
   async takeDownMedia(@Arg("id", () => ID) id: string, @Arg("reason", () => String) reason: string, @Ctx() ctx: MediaContext): Promise<MediaPayload> {
-    await requireCurrentAdmin(ctx.services.internal, ctx.caller);
-    return toPayload(await ctx.services.takedown.takeDown(id, reason), "media");
+    const admin = await requireCurrentAdmin(ctx.services.internal, ctx.caller);
+    return toPayload(await ctx.services.takedown.takeDown(admin.userId, id, reason), "media");
   }
 }

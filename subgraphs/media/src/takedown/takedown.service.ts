@@ -1,4 +1,4 @@
-import { accepted, enqueueJob, refusal, showing, TASKS, textProblem, type Outcome } from "@localex/common";
+import { accepted, enqueueJob, recordAdminAct, refusal, showing, TASKS, textProblem, type Outcome } from "@localex/common";
 import type { MediaPurges } from "../cdn/index.ts";
 import type { MediaRow } from "../db/schema.ts";
 import type { JobsStore } from "../jobs/jobs.store.ts";
@@ -11,7 +11,8 @@ export const TAKEDOWN_REASON_MAX = 1000;
  * Admins taking a member's file down (issue 23): it stops being served at once, everywhere its
  * URLs went. One transaction marks it TAKEN_DOWN (its owner still sees it, with the reason),
  * queues the purge of its public URLs from the CDN and the owner's notification; then its bytes
- * are deleted. Who may do this (an admin as identity stores the role now) is the resolver's check.
+ * are deleted, and the act is in the admin audit log. Who may do this (an admin as identity
+ * stores the role now) is the resolver's check.
  */
 export class TakedownService {
   constructor(
@@ -20,7 +21,7 @@ export class TakedownService {
     private readonly purges: MediaPurges,
   ) {}
 
-  async takeDown(id: string, reason: string): Promise<Outcome<MediaRow>> {
+  async takeDown(adminId: string, id: string, reason: string): Promise<Outcome<MediaRow>> {
     const problem = textProblem(reason, { label: "The reason", min: 1, max: TAKEDOWN_REASON_MAX, multiline: true });
     if (problem) return refusal("INVALID_INPUT", problem, "reason");
     const why = reason.trim();
@@ -44,6 +45,14 @@ export class TakedownService {
         key: `media:${row.id}:MEDIA_TAKEN_DOWN`,
         mediaId: row.id,
         details: { filename: row.filename, reason: why },
+      });
+      await recordAdminAct(tx, {
+        admin: adminId,
+        action: "MEDIA_TAKEN_DOWN",
+        subject: { kind: "MEDIA", id: row.id },
+        members: [row.ownerId],
+        reason: why,
+        details: { purpose: row.purpose },
       });
       return { outcome: accepted(down), keys: blobKeysOf(row) };
     });

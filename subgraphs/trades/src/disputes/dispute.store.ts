@@ -1,6 +1,6 @@
 import { and, asc, eq, isNotNull, or, sql, type SQL } from "drizzle-orm";
 import { decodeInstantCursor, toConnection, type Connection } from "@localex/common";
-import { trades, type TradeRow, type TradesDatabase, type TradeStatusName } from "../db/schema.ts";
+import { trades, type TradeRow, type TradesDatabase, type TradeStatusName, type Tx } from "../db/schema.ts";
 import type { DisputeStatusName } from "./dispute.type.ts";
 
 const STATUS_OF: Record<DisputeStatusName, TradeStatusName> = { OPEN: "DISPUTED", RESOLVED: "RESOLVED" };
@@ -29,10 +29,11 @@ export class DisputeStore {
   /**
    * Claims an open dispute for `adminId` until `minutes` from now, in one conditional statement:
    * it succeeds only while no other administrator's claim is live (the claimant's own is
-   * renewed), so of two racing admins exactly one gets it. Null when it did not.
+   * renewed), so of two racing admins exactly one gets it. Null when it did not. In the caller's
+   * transaction, which records the act.
    */
-  async claim(id: string, adminId: string, minutes: number): Promise<TradeRow | null> {
-    const [row] = await this.db
+  async claim(tx: Tx, id: string, adminId: string, minutes: number): Promise<TradeRow | null> {
+    const [row] = await tx
       .update(trades)
       .set({ disputeAssigneeId: adminId, disputeClaimedUntil: sql`now() + make_interval(secs => ${minutes * 60})` })
       .where(

@@ -1,4 +1,4 @@
-import { accepted, isUuid, refusal, type Caller, type Connection, type Outcome } from "@localex/common";
+import { accepted, isUuid, recordAdminAct, refusal, type Caller, type Connection, type Outcome } from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import type { TradeSettings } from "../settings.ts";
 import { refuse } from "../trades/rules.ts";
@@ -24,7 +24,21 @@ export class DisputesService {
   /** The admin takes (or renews their claim on) an open dispute, unless another admin's claim is live. */
   async take(admin: Caller, tradeId: string): Promise<Outcome<TradeRow>> {
     if (!isUuid(tradeId)) return refuse.notFound("tradeId");
-    const claimed = await this.disputes.claim(tradeId, admin.userId, this.settings.disputeClaimMinutes);
+    // The claim and its audit entry commit together; a refused take records nothing.
+    const claimed = await this.trades.transaction(async (tx) => {
+      const row = await this.disputes.claim(tx, tradeId, admin.userId, this.settings.disputeClaimMinutes);
+      if (row) {
+        await recordAdminAct(tx, {
+          admin: admin.userId,
+          action: "DISPUTE_TAKEN",
+          subject: { kind: "TRADE", id: row.id },
+          members: [row.proposerId, row.recipientId],
+          reason: null,
+          details: { claimedUntil: row.disputeClaimedUntil?.toISOString() ?? null },
+        });
+      }
+      return row;
+    });
     if (claimed) return accepted(claimed);
     // Not claimed: say why, from the row as it is now.
     const row = await this.trades.byId(tradeId);

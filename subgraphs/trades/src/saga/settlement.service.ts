@@ -1,4 +1,16 @@
-import { accepted, isCurrentAdmin, refusal, showing, textProblem, type Caller, type InternalClient, type Outcome, type Refusal } from "@localex/common";
+import {
+  accepted,
+  isCurrentAdmin,
+  recordAdminAct,
+  refusal,
+  showing,
+  textProblem,
+  type AdminAct,
+  type Caller,
+  type InternalClient,
+  type Outcome,
+  type Refusal,
+} from "@localex/common";
 import type { TradeRow } from "../db/schema.ts";
 import type { DisputeOutcomeName } from "../trades/trade.type.ts";
 import { isParty, NEGOTIATING, refuse, refusedOn } from "../trades/rules.ts";
@@ -7,8 +19,8 @@ import type { SagaDriver } from "./saga.driver.ts";
 import { claimedByAnother, disputeOpening } from "../disputes/claims.ts";
 import { disputeTaken } from "../disputes/disputes.service.ts";
 
-/** What a step decided about a locked trade: refuse, or change it (and maybe start a saga). */
-type Decision = { refused: Refusal } | { refused: null; set: TradeChange; event: EventRecord | null; owner: string | null };
+/** What a step decided about a locked trade: refuse, or change it (and maybe start a saga; an admin's act is audited with the change). */
+type Decision = { refused: Refusal } | { refused: null; set: TradeChange; event: EventRecord | null; owner: string | null; act?: AdminAct };
 
 /** The step's answer under the lock, and the saga it started (driven after the commit). */
 type Stepped = { outcome: Outcome<TradeRow>; owner: string | null };
@@ -104,7 +116,15 @@ export class SettlementService {
       if (claimedByAnother(row, caller.userId)) return { refused: disputeTaken(row, "id") };
       const saga = this.driver.begin(outcome === "COMPLETE" ? "SETTLE" : "RELEASE", "RESOLVED", caller.userId);
       const set: TradeChange = { ...saga.set, resolution: outcome, resolvedBy: caller.userId, resolutionReason: text };
-      return { refused: null, set, event: null, owner: saga.owner };
+      const act: AdminAct<"DISPUTE_RESOLVED"> = {
+        admin: caller.userId,
+        action: "DISPUTE_RESOLVED",
+        subject: { kind: "TRADE", id: row.id },
+        members: [row.proposerId, row.recipientId],
+        reason: text,
+        details: { outcome },
+      };
+      return { refused: null, set, event: null, owner: saga.owner, act };
     });
   }
 
@@ -118,6 +138,7 @@ export class SettlementService {
         if (decision.refused) return { outcome: refusedOn(row, caller, decision.refused), owner: null };
         startedOwner = decision.owner;
         const changed = await this.store.change(tx, id, decision.set, decision.event, changeId);
+        if (decision.act) await recordAdminAct(tx, decision.act);
         return { outcome: accepted(changed), owner: decision.owner };
       },
       // Our change committed; drive the saga it started unless someone else has taken it over.
