@@ -202,6 +202,12 @@ let admin: { client: Promise<GatewayClient>; signedInAt: number } | undefined;
 // outlives one file: signed in again well before its access token (15 min) expires.
 const ADMIN_SIGN_IN_MAX_AGE_MS = 5 * 60_000;
 
+/** The harness admin's sign-in, once it exists (for code that signs in itself, as the typed client's admin example does). */
+export async function adminCredentials(): Promise<{ email: string; password: string }> {
+  await signInAdmin();
+  return { email: ADMIN_EMAIL, password: ADMIN_PASSWORD };
+}
+
 /** Grants or revokes the admin role the operator's way (`pnpm admin`'s code) on the run's database. */
 export async function setAdminRole(email: string, admin: boolean): Promise<void> {
   const result = await setRoleOn(inject("databaseUrl"), { email }, admin ? "admin" : "user");

@@ -9,6 +9,7 @@ import sharp from "sharp";
 import { describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
 import { generatedDifferences, schemaFile } from "../../packages/client/codegen.ts";
+import { adminDay } from "../../packages/client/examples/admin-day.ts";
 import { journey, type JourneyResult } from "../../packages/client/examples/journey.ts";
 import * as documents from "../../packages/client/src/gql/graphql.ts";
 import {
@@ -32,7 +33,7 @@ import {
   TradeUpdatedDocument,
   UploadListingPhotoDocument,
 } from "../../packages/client/src/index.ts";
-import { randomAddress, resetToken, verificationToken } from "../harness/client.ts";
+import { adminCredentials, randomAddress, resetToken, verificationToken } from "../harness/client.ts";
 import { untilListeningToTrades } from "../trades/helpers.ts";
 
 const typedDocuments = Object.entries(documents).filter(([name]) => name.endsWith("Document")) as [string, DocumentNode][];
@@ -90,6 +91,30 @@ describe("@localex/client", () => {
       // The inbox links each notification to its subject.
       expect(lines.find((l) => l.startsWith("Ann's inbox"))).toMatch(new RegExp(`TRADE_PROPOSED → trade ${receivedLive.id}`));
     }, 120_000);
+
+    it("walks an admin's day: a dispute appears, is taken and resolved; a report leads to a takedown; a member is suspended and reinstated; the audit log shows each step", async () => {
+      const day = await adminDay({
+        gatewayUrl,
+        admin: await adminCredentials(),
+        verificationToken: (email) => verificationToken(email),
+        memberHeaders: member,
+      });
+      expect(day.queued).toMatchObject({
+        openedBy: "PARTY",
+        reason: "The lamp never arrived.",
+        assignee: null,
+        trade: { escrow: { amount: 10, status: "HELD" } },
+      });
+      expect(day.resolvedStatus).toBe("RESOLVED");
+      expect(day.listingSeenAfterTakedown).toBe(false);
+      expect(day.suspension).toEqual({ reason: "Listing counterfeit goods.", until: null });
+      expect(day.refusedWhileSuspended).toEqual(["MEMBER_SUSPENDED"]);
+      expect(day.audit.map((e) => e.action)).toEqual(["MEMBER_REINSTATED", "MEMBER_SUSPENDED", "REPORT_RESOLVED", "DISPUTE_RESOLVED", "DISPUTE_TAKEN"]);
+      expect(day.audit.find((e) => e.action === "DISPUTE_RESOLVED")).toMatchObject({
+        reason: "Dan confirmed the lamp was never handed over.",
+        details: { outcome: "CANCEL" },
+      });
+    }, 90_000);
 
     it("browses with a filter, uploads a listing photo and reads the listing with photos and owner", async () => {
       const { ann, ben } = ran();

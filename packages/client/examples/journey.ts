@@ -332,12 +332,12 @@ export function subjectOf(n: NotificationSubjectFragment): string {
   return "nothing to open";
 }
 
-function expectNoErrors<T extends { errors: { code: string; message: string; field: string | null }[] }>(what: string, payload: T): T {
+export function expectNoErrors<T extends { errors: { code: string; message: string; field: string | null }[] }>(what: string, payload: T): T {
   if (payload.errors.length > 0) throw new Error(`${what}: ${payload.errors.map((e) => `${e.code} ${e.message}${e.field ? ` (${e.field})` : ""}`).join("; ")}`);
   return payload;
 }
 
-async function poll<T>(what: string, attempt: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
+export async function poll<T>(what: string, attempt: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();
