@@ -91,7 +91,14 @@ describe("a suspended member", () => {
     const admin = await signInAdmin();
     const name = `Suspendee ${randomUUID().slice(0, 8)}`;
     const ann = await grantedUser(50);
-    await ann.client.data(`mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { errors { code } } }`, { input: { displayName: name } });
+    const handle = `suspendee_${randomUUID().slice(0, 8)}`;
+    const profile = await ann.client.data<{ updateProfile: { errors: unknown[] } }>(
+      `mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { errors { code } } }`,
+      { input: { displayName: name, handle } },
+    );
+    expect(profile.updateProfile.errors).toEqual([]);
+    const byHandle = async (client: GatewayClient) =>
+      (await client.data<{ userByHandle: { id: string } | null }>(`query ($h: String!) { userByHandle(handle: $h) { id } }`, { h: handle })).userByHandle?.id ?? null;
     const bob = await registerUser({ verify: false });
     const bobsListing = await createListing(bob);
     // Bob's open proposal to Ann: he can still cancel it while she is suspended.
@@ -101,6 +108,7 @@ describe("a suspended member", () => {
     const found = async (client: GatewayClient) =>
       (await client.data<{ members: { edges: { node: { id: string } }[] } }>(LOOKUP, { q: name })).members.edges.map((e) => e.node.id);
     expect(await found(bob.client)).toContain(ann.id);
+    expect(await byHandle(bob.client)).toBe(ann.id);
     expect((await createListingAs(ann)).errors).toEqual([]);
     const annsListing = await createListing(ann);
     const seenByBob = async () => (await bob.client.data<{ listing: { id: string } | null }>(LISTING, { id: annsListing.id })).listing;
@@ -148,6 +156,10 @@ describe("a suspended member", () => {
     // Members do not find her; admins do.
     expect(await found(bob.client)).not.toContain(ann.id);
     expect(await found(admin)).toContain(ann.id);
+    expect(await byHandle(bob.client)).toBeNull();
+    expect(await byHandle(anonymous)).toBeNull();
+    expect(await byHandle(admin)).toBe(ann.id);
+    expect(await byHandle(again.client)).toBe(ann.id);
 
     // Reinstated: her session ends again, and a new one lists, trades and sends credits.
     expect((await reinstate(admin, ann.id)).errors).toEqual([]);
@@ -158,6 +170,7 @@ describe("a suspended member", () => {
     expect((await propose(back, { recipientId: bob.id, offeredCredits: 1 })).errors).toEqual([]);
     expect((await transfer(back, bob.id, 1)).errors).toEqual([]);
     expect(await found(bob.client)).toContain(ann.id);
+    expect(await byHandle(bob.client)).toBe(ann.id);
     await eventually(
       "the reinstatement notice",
       () => inbox(back, "MEMBER_REINSTATED"),

@@ -23,10 +23,17 @@ export class UsersResolver {
 
   @Query(() => User, {
     nullable: true,
-    description: "The member with this handle (`@ann` or `ann`, any case); null when nobody has it or the member deleted their account.",
+    description:
+      "The member with this handle (`@ann` or `ann`, any case); null when nobody has it, the member deleted their account, or is suspended (admins still find suspended members).",
   })
-  userByHandle(@Arg("handle", () => String) handle: string, @Ctx() ctx: IdentityContext): Promise<User | null> {
-    return ctx.services.users.byHandle(handle);
+  async userByHandle(@Arg("handle", () => String) handle: string, @Ctx() ctx: IdentityContext): Promise<User | null> {
+    const user = await ctx.services.users.byHandle(handle);
+    if (!user || user.id === ctx.caller?.userId) return user;
+    const [suspended] = await ctx.services.suspensions.inForceFor([user.id]);
+    if (!suspended) return user;
+    // As member lookup: a suspended member is found by admins only (their stored role).
+    const admin = ctx.caller?.role === "admin" && (await ctx.loaders.userById.load(ctx.caller.userId))?.role === "admin";
+    return admin ? user : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: "The public handle, without the `@` (lower-case); null until chosen, and for a deleted member." })
