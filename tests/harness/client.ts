@@ -202,6 +202,17 @@ let admin: { client: Promise<GatewayClient>; signedInAt: number } | undefined;
 // outlives one file: signed in again well before its access token (15 min) expires.
 const ADMIN_SIGN_IN_MAX_AGE_MS = 5 * 60_000;
 
+/** Another administrator: registered, granted the role the operator's way, signed in again. */
+export async function anotherAdmin(): Promise<{ id: string; client: GatewayClient }> {
+  const user = await registerUser();
+  await setAdminRole(user.email, true);
+  const { login } = await new GatewayClient().data<{ login: { accessToken: string } }>(
+    `mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`,
+    { input: { email: user.email, password: user.password } },
+  );
+  return { id: user.id, client: new GatewayClient().withToken(login.accessToken) };
+}
+
 /** The harness admin's sign-in, once it exists (for code that signs in itself, as the typed client's admin example does). */
 export async function adminCredentials(): Promise<{ email: string; password: string }> {
   await signInAdmin();

@@ -98,7 +98,8 @@ describe("a suspended member", () => {
     );
     expect(profile.updateProfile.errors).toEqual([]);
     const byHandle = async (client: GatewayClient) =>
-      (await client.data<{ userByHandle: { id: string } | null }>(`query ($h: String!) { userByHandle(handle: $h) { id } }`, { h: handle })).userByHandle?.id ?? null;
+      (await client.data<{ userByHandle: { id: string } | null }>(`query ($h: String!) { userByHandle(handle: $h) { id } }`, { h: handle })).userByHandle?.id ??
+      null;
     const bob = await registerUser({ verify: false });
     const bobsListing = await createListing(bob);
     // Bob's open proposal to Ann: he can still cancel it while she is suspended.

@@ -13,8 +13,8 @@ import { loadConfig, ConfigError } from "@localex/common";
 import { createQuotesService, type QuoteResult } from "../../subgraphs/ledger/src/quotes/quotes.service.ts";
 import { GatewayClient } from "../harness/client.ts";
 import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
-import { testGraphEnvironment } from "../harness/secrets.ts";
 import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
+import { besideSharedGraph } from "../harness/beside.ts";
 
 const CREDIT_QUOTE = /* GraphQL */ `
   query ($credits: Int!) {
@@ -391,28 +391,19 @@ describe("[gateway, own ledger] creditQuote with BTC_PRICE_SOURCE=http at a loca
     ticker.mode = "not-json"; // until the first test has seen it
     database = await freshDatabase(inject("databaseUrl"), "localex_quotes");
     const [ledgerPort, gatewayPort] = [await freePort(), await freePort()];
-    const urls = inject("subgraphUrls");
-    const env: NodeJS.ProcessEnv = {
-      ...testGraphEnvironment(),
-      DATABASE_URL: database.url,
-      REDIS_URL: "",
-      DATABASE_POOL_SIZE: "2",
-      HOST: "127.0.0.1",
-      SUBGRAPH_HOST: "127.0.0.1",
-      IDENTITY_URL: urls.identity,
-      LISTINGS_URL: urls.listings,
-      TRADES_URL: urls.trades,
-      LEDGER_URL: `http://127.0.0.1:${ledgerPort}/graphql`,
-      MEDIA_URL: urls.media,
-      SEARCH_URL: urls.search,
-      LEDGER_PORT: String(ledgerPort),
-      PORT: String(gatewayPort),
-      CREDIT_VALUE_MINOR: "50",
-      CREDIT_CURRENCY: "EUR",
-      BTC_PRICE_SOURCE: "http",
-      BTC_PRICE_URL: ticker.url,
-      BTC_PRICE_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS),
-    };
+    const env = besideSharedGraph(
+      { ledger: `http://127.0.0.1:${ledgerPort}/graphql` },
+      {
+        DATABASE_URL: database.url,
+        LEDGER_PORT: String(ledgerPort),
+        PORT: String(gatewayPort),
+        CREDIT_VALUE_MINOR: "50",
+        CREDIT_CURRENCY: "EUR",
+        BTC_PRICE_SOURCE: "http",
+        BTC_PRICE_URL: ticker.url,
+        BTC_PRICE_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS),
+      },
+    );
     ledger = servePiece("ledger", env);
     gateway = servePiece("gateway", env);
     await untilHealthy(`http://127.0.0.1:${ledgerPort}/health`, ledger);

@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { GatewayClient, registerUser, signInAdmin, wsClient, type TestUser } from "../harness/client.ts";
 import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
 import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
-import { testGraphEnvironment } from "../harness/secrets.ts";
 import { startS3rver, type StandIn } from "../harness/stand-ins.ts";
 import { Subscription } from "../harness/subscription.ts";
 import { grantTo, TRANSFER, type Transferred } from "./helpers.ts";
+import { besideSharedGraph } from "../harness/beside.ts";
 
 const REQUEST = /* GraphQL */ `
   mutation ($from: DateTime, $to: DateTime, $kinds: [String!]) {
@@ -84,25 +84,15 @@ describe("[own ledger, media on S3 and gateway] requestStatement: a statement as
     const keys = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
     [s3, mediaDatabase] = await Promise.all([startS3rver({ bucket, ...keys }), freshDatabase(inject("databaseUrl"), "localex_statements")]);
     const [ledgerPort, mediaPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
-    const urls = inject("subgraphUrls");
-    const env: NodeJS.ProcessEnv = {
-      ...testGraphEnvironment(),
-      DATABASE_URL: inject("databaseUrl"),
-      REDIS_URL: "",
-      DATABASE_POOL_SIZE: "2",
-      HOST: "127.0.0.1",
-      SUBGRAPH_HOST: "127.0.0.1",
-      IDENTITY_URL: urls.identity,
-      LISTINGS_URL: urls.listings,
-      TRADES_URL: urls.trades,
-      SEARCH_URL: urls.search,
-      LEDGER_URL: `http://127.0.0.1:${ledgerPort}/graphql`,
-      MEDIA_URL: `http://127.0.0.1:${mediaPort}/graphql`,
-      LEDGER_PORT: String(ledgerPort),
-      MEDIA_PORT: String(mediaPort),
-      PORT: String(gatewayPort),
-      RATE_LIMIT_STATEMENT_PER_ACCOUNT: `${STATEMENTS_PER_HOUR}/3600`,
-    };
+    const env = besideSharedGraph(
+      { ledger: `http://127.0.0.1:${ledgerPort}/graphql`, media: `http://127.0.0.1:${mediaPort}/graphql` },
+      {
+        LEDGER_PORT: String(ledgerPort),
+        MEDIA_PORT: String(mediaPort),
+        PORT: String(gatewayPort),
+        RATE_LIMIT_STATEMENT_PER_ACCOUNT: `${STATEMENTS_PER_HOUR}/3600`,
+      },
+    );
     const s3Env = {
       STORAGE_DRIVER: "s3",
       S3_ENDPOINT: s3.url,

@@ -17,10 +17,10 @@ import { freePort, freshDatabase, type FreshDatabase } from "../harness/database
 import { eventually } from "../harness/eventually.ts";
 import { signedAsService } from "../harness/internal-calls.ts";
 import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
-import { testGraphEnvironment } from "../harness/secrets.ts";
 import { createListing } from "../listings/helpers.ts";
 import { untilJobEnds, uploadDirect, type MediaData } from "./helpers.ts";
 import { flat } from "./image-fixtures.ts";
+import { besideSharedGraph } from "../harness/beside.ts";
 
 const PURGE_TOKEN = "cdn-purge-test-token-0123456789abcdef";
 const DELETE_MEDIA = `mutation ($id: ID!) { deleteMedia(id: $id) { deleted errors { code field } } }`;
@@ -72,23 +72,7 @@ describe("[own media behind a caching proxy, own gateway] deleted and taken-down
     const [mediaPort, gatewayPort] = [await freePort(), await freePort()];
     origin = `http://127.0.0.1:${mediaPort}`;
     proxy = await startCachingProxy({ origin, token: PURGE_TOKEN });
-    const urls = inject("subgraphUrls");
-    const env: NodeJS.ProcessEnv = {
-      ...testGraphEnvironment(),
-      DATABASE_URL: inject("databaseUrl"),
-      REDIS_URL: "",
-      DATABASE_POOL_SIZE: "2",
-      HOST: "127.0.0.1",
-      SUBGRAPH_HOST: "127.0.0.1",
-      IDENTITY_URL: urls.identity,
-      LISTINGS_URL: urls.listings,
-      TRADES_URL: urls.trades,
-      LEDGER_URL: urls.ledger,
-      SEARCH_URL: urls.search,
-      MEDIA_URL: `${origin}/graphql`,
-      MEDIA_PORT: String(mediaPort),
-      PORT: String(gatewayPort),
-    };
+    const env = besideSharedGraph({ media: `${origin}/graphql` }, { MEDIA_PORT: String(mediaPort), PORT: String(gatewayPort) });
     const media = servePiece("media", {
       ...env,
       DATABASE_URL: database.url,

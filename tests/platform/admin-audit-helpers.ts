@@ -1,7 +1,8 @@
 // Reading the admin audit log (docs/audit.md) as an admin would, for the admin-audit tests.
 import postgres from "postgres";
 import { inject } from "vitest";
-import { GatewayClient, registerUser, setAdminRole, signInAdmin } from "../harness/client.ts";
+import { GatewayClient, signInAdmin } from "../harness/client.ts";
+export { anotherAdmin } from "../harness/client.ts";
 
 export const AUDIT_LOG = /* GraphQL */ `query ($filter: AdminAuditFilter, $first: Int, $after: String) {
   adminAuditLog(filter: $filter, first: $first, after: $after) {
@@ -43,17 +44,6 @@ export async function harnessAdmin(): Promise<{ id: string; client: GatewayClien
   const client = await signInAdmin();
   const { me } = await client.data<{ me: { id: string } }>(`{ me { id } }`);
   return { id: me.id, client };
-}
-
-/** Another administrator: registered, granted the role the operator's way, signed in again. */
-export async function anotherAdmin(): Promise<{ id: string; client: GatewayClient }> {
-  const user = await registerUser();
-  await setAdminRole(user.email, true);
-  const { login } = await new GatewayClient().data<{ login: { accessToken: string } }>(
-    `mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`,
-    { input: { email: user.email, password: user.password } },
-  );
-  return { id: user.id, client: new GatewayClient().withToken(login.accessToken) };
 }
 
 let db: postgres.Sql | undefined;

@@ -1,7 +1,7 @@
 // The administrators' disputes queue (issue 23): listing disputes oldest first, taking one so two
 // admins do not work the same dispute, a lapsed claim, and a resolution whose reason both parties hear.
 import { describe, expect, it } from "vitest";
-import { GatewayClient, registerUser, setAdminRole, type TestUser } from "../harness/client.ts";
+import { anotherAdmin, GatewayClient, registerUser, type TestUser } from "../harness/client.ts";
 import { eventually } from "../harness/eventually.ts";
 import { accept, adminClient, CONFIRM, database, DISPUTE, mutate, recoverTrades, swapTrade } from "./helpers.ts";
 
@@ -41,7 +41,6 @@ interface Page {
 interface Take {
   takeDispute: { dispute: { id: string; assignee: { id: string } | null; claimedUntil: string | null } | null; errors: { code: string }[] };
 }
-type Admin = { id: string; client: GatewayClient };
 
 /** Every dispute in a status, page by page (two at a time, to go through the cursors), in the order served. */
 async function allDisputes(admin: GatewayClient, status: "OPEN" | "RESOLVED"): Promise<DisputeNode[]> {
@@ -54,17 +53,6 @@ async function allDisputes(admin: GatewayClient, status: "OPEN" | "RESOLVED"): P
     after = page.disputes.pageInfo.endCursor;
   }
   throw new Error("too many pages");
-}
-
-/** A second (and third) administrator: registered, granted the role the operator's way, signed in again. */
-async function anotherAdmin(): Promise<Admin> {
-  const user = await registerUser();
-  await setAdminRole(user.email, true);
-  const { login } = await new GatewayClient().data<{ login: { accessToken: string } }>(
-    `mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`,
-    { input: { email: user.email, password: user.password } },
-  );
-  return { id: user.id, client: new GatewayClient().withToken(login.accessToken) };
 }
 
 async function acceptedSwap() {
