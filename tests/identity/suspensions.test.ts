@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser, setAdminRole, signInAdmin, type TestUser } from "../harness/client.ts";
 import { eventually } from "../harness/eventually.ts";
 import { grantedUser, transfer } from "../ledger/helpers.ts";
-import { CREATE, database, listingInput, type Created } from "../listings/helpers.ts";
-import { CANCEL, createListing, mutate, propose } from "../trades/helpers.ts";
+import { CREATE, database, listingInput, PUBLISH, UPDATE, type Created } from "../listings/helpers.ts";
+import { ACCEPT, CANCEL, COUNTER, createListing, mutate, propose } from "../trades/helpers.ts";
 
 const SUSPEND = `mutation ($id: ID!, $reason: String!, $until: DateTime) { suspendMember(userId: $id, reason: $reason, until: $until) {
   user { id } suspension { reason until createdAt liftedAt } errors { code message field } } }`;
@@ -112,6 +112,15 @@ describe("a suspended member", () => {
     expect(await byHandle(bob.client)).toBe(ann.id);
     expect((await createListingAs(ann)).errors).toEqual([]);
     const annsListing = await createListing(ann);
+    const draft = (await createListingAs(ann)).listing!;
+    // A second proposal of Bob's, for Ann to answer: refused while she is suspended, accepted after.
+    const toAnswer = await propose(bob, {
+      recipientId: ann.id,
+      offeredCredits: 0,
+      requestedListingIds: [],
+      offeredListingIds: [(await createListing(bob)).id],
+    });
+    expect(toAnswer.errors).toEqual([]);
     const seenByBob = async () => (await bob.client.data<{ listing: { id: string } | null }>(LISTING, { id: annsListing.id })).listing;
     expect(await seenByBob()).not.toBeNull();
 
@@ -135,6 +144,15 @@ describe("a suspended member", () => {
     expect(listing.errors[0]!.message).toContain(until.toISOString().slice(0, 16));
     expect((await propose(again, { recipientId: bob.id, offeredCredits: 1 })).errors).toMatchObject([{ code: "MEMBER_SUSPENDED" }]);
     expect((await transfer(again, bob.id, 1)).errors).toMatchObject([{ code: "MEMBER_SUSPENDED" }]);
+    expect((await mutate(again, ACCEPT, { id: toAnswer.trade!.id, key: randomUUID() })).errors).toMatchObject([{ code: "MEMBER_SUSPENDED" }]);
+    expect((await mutate(again, COUNTER, { id: toAnswer.trade!.id, input: { offeredCredits: 1 } })).errors).toMatchObject([{ code: "MEMBER_SUSPENDED" }]);
+    const edit = { id: annsListing.id, input: { description: "Still here." } };
+    expect((await again.client.data<{ updateListing: { errors: unknown[] } }>(UPDATE, edit)).updateListing.errors).toMatchObject([
+      { code: "MEMBER_SUSPENDED" },
+    ]);
+    expect((await again.client.data<{ publishListing: { errors: unknown[] } }>(PUBLISH, { id: draft.id })).publishListing.errors).toMatchObject([
+      { code: "MEMBER_SUSPENDED" },
+    ]);
     // The other party of her open trade can still cancel it.
     expect((await mutate(bob, CANCEL, { id: open.trade!.id })).errors).toEqual([]);
 
@@ -170,6 +188,9 @@ describe("a suspended member", () => {
     expect((await createListingAs(back)).errors).toEqual([]);
     expect((await propose(back, { recipientId: bob.id, offeredCredits: 1 })).errors).toEqual([]);
     expect((await transfer(back, bob.id, 1)).errors).toEqual([]);
+    expect((await back.client.data<{ updateListing: { errors: unknown[] } }>(UPDATE, edit)).updateListing.errors).toEqual([]);
+    expect((await back.client.data<{ publishListing: { errors: unknown[] } }>(PUBLISH, { id: draft.id })).publishListing.errors).toEqual([]);
+    expect((await mutate(back, ACCEPT, { id: toAnswer.trade!.id, key: randomUUID() })).errors).toEqual([]);
     expect(await found(bob.client)).toContain(ann.id);
     expect(await byHandle(bob.client)).toBe(ann.id);
     await eventually(
