@@ -204,7 +204,7 @@ describe("a suspended member", () => {
     expect((await reinstate(admin, ann.id)).errors).toMatchObject([{ code: "NOT_SUSPENDED" }]);
   }, 90_000);
 
-  it("with an end is suspended until then, and not after, on the same token", async () => {
+  it("with an end is suspended until then, and not after, on the same token, and is told when it ends", async () => {
     const admin = await signInAdmin();
     const carl = await registerUser({ verify: false });
     const until = new Date(Date.now() + 4_000);
@@ -214,5 +214,12 @@ describe("a suspended member", () => {
     await new Promise((r) => setTimeout(r, Math.max(0, until.getTime() - Date.now()) + 1_100));
     expect((await session.client.data<Me>(ME)).me.suspension).toBeNull();
     expect((await createListingAs(session)).errors).toEqual([]);
+    // Told it is over, once, though nobody acted (the notice was scheduled with the suspension).
+    const told = await eventually(
+      "the end-of-suspension notice",
+      () => inbox(session, "MEMBER_REINSTATED"),
+      (m) => m.length > 0,
+    );
+    expect(told).toHaveLength(1);
   }, 60_000);
 });

@@ -7,6 +7,8 @@ const inForce = (): SQL => and(isNull(suspensions.liftedAt), or(isNull(suspensio
 
 /** The one scheduled "show the listings again" job of a suspension with an end; replaced or removed by the next change. */
 const endJobKey = (userId: string) => `suspension-ends:${userId}`;
+/** The member's notice that the suspension ended by itself, due at its end; replaced or removed with the showing job. */
+const endNoticeKey = (userId: string) => `suspension-ends-notice:${userId}`;
 
 /** Every SQL statement on `suspensions`, and the jobs that follow its writes into listings. */
 export class SuspensionsStore {
@@ -53,8 +55,15 @@ export class SuspensionsStore {
     await enqueueJob(tx, TASKS.memberSuspension, { userId: row.userId, suspended: true });
     if (row.until) {
       await enqueueJob(tx, TASKS.memberSuspension, { userId: row.userId, suspended: false }, { runAt: row.until, jobKey: endJobKey(row.userId) });
+      await enqueueJob(
+        tx,
+        TASKS.notify,
+        { userId: row.userId, kind: "MEMBER_REINSTATED", key: `suspension-ended:${stored!.id}` },
+        { runAt: row.until, jobKey: endNoticeKey(row.userId) },
+      );
     } else {
       await removeJob(tx, endJobKey(row.userId));
+      await removeJob(tx, endNoticeKey(row.userId));
     }
     return stored!;
   }
@@ -68,6 +77,7 @@ export class SuspensionsStore {
       .returning();
     if (!lifted) return null;
     await removeJob(tx, endJobKey(userId));
+    await removeJob(tx, endNoticeKey(userId));
     await enqueueJob(tx, TASKS.memberSuspension, { userId, suspended: false });
     return lifted;
   }
