@@ -6,6 +6,7 @@ import { recordAdminAct } from "@localex/common";
 import postgres from "postgres";
 import { describe, expect, inject, it } from "vitest";
 import { adminCli } from "../harness/admin-cli.ts";
+import { eventually } from "../harness/eventually.ts";
 import { GatewayClient, registerUser } from "../harness/client.ts";
 import { GRANT, type Granted } from "../ledger/helpers.ts";
 import { createListing } from "../listings/helpers.ts";
@@ -146,10 +147,7 @@ describe("the admin audit log", () => {
     const { requestDataExport } = await member.client.data<{ requestDataExport: { job: { id: string } } }>(EXPORT);
     const jobId = requestDataExport.job.id;
     const status = async () => (await member.client.data<{ job: { status: string } }>(JOB, { id: jobId })).job.status;
-    const untilSucceeded = async () => {
-      for (let i = 0; i < 300 && (await status()) !== "SUCCEEDED"; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(await status()).toBe("SUCCEEDED");
-    };
+    const untilSucceeded = () => eventually("the export job to succeed", status, (s) => s === "SUCCEEDED");
     // Staged: a job that ran out of attempts, as result-jobs.ts leaves it.
     const kill = () => graphDatabase()`update media.jobs set status = 'DEAD', error = 'Gave up (staged).' where id = ${jobId}`;
     const retry = async (client: GatewayClient) => (await client.data<{ retryJob: { errors: Errors } }>(RETRY, { id: jobId })).retryJob.errors;
