@@ -1,8 +1,8 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
-import { forbidden, pageSize, requireAdmin, type AdminActRow, type Connection } from "@localex/common";
+import { pageSize, type AdminActRow, type Connection } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { UserRow } from "../db/schema.ts";
-import { roleOf } from "../users/roles.ts";
+import { currentAdmin } from "../users/current-admin.ts";
 import { AdminActSubject, AdminAuditEntry, AdminAuditEntryConnection, AdminAuditFilter, User } from "./admin-audit.type.ts";
 
 @Resolver(() => AdminAuditEntry)
@@ -17,9 +17,8 @@ export class AdminAuditResolver {
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: IdentityContext,
   ): Promise<Connection<AdminActRow>> {
-    const caller = requireAdmin(ctx.caller);
     // Who did what is for admins as of now, not for a token whose role was revoked since.
-    if ((await roleOf(ctx.services.db, caller.userId)) !== "admin") throw forbidden("Only administrators may read the audit log.");
+    await currentAdmin(ctx);
     return ctx.services.adminAudit.page(filter ?? null, pageSize(first), after ?? null);
   }
 

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Int, ObjectType, Query, Resolver } from "type-graphql";
 import { ConnectionType, clientKey, pageSize } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
+import { isCurrentAdmin } from "../users/current-admin.ts";
 import { User } from "../users/user.type.ts";
 import { MEMBER_QUERY_MAX } from "./members.service.ts";
 
@@ -20,7 +21,7 @@ export class MembersResolver {
   ): Promise<UserConnection> {
     await ctx.services.limits.consume("MEMBER_LOOKUP_PER_CLIENT", clientKey(ctx.caller, ctx.clientAddress));
     // Suspended members are found by admins only (their stored role, as for private fields).
-    const admin = ctx.caller?.role === "admin" && (await ctx.loaders.userById.load(ctx.caller.userId))?.role === "admin";
+    const admin = await isCurrentAdmin(ctx);
     const page = await ctx.services.members.find(query, pageSize(first), after ?? null, admin);
     // The rows are whole: fields of these members asked later in the request need no statement of their own.
     for (const { node } of page.edges) ctx.loaders.userById.prime(node.id, node);

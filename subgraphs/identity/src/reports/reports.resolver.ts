@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { pageSize, requireCaller, toPayload, type Connection } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { ReportRow, UserRow } from "../db/schema.ts";
-import { currentAdmin } from "../suspensions/current-admin.ts";
+import { currentAdmin } from "../users/current-admin.ts";
 import { Listing, Report, ReportAction, ReportConnection, ReportPayload, ReportReason, ReportStatus, User } from "./report.type.ts";
 import { MAX_DETAILS, MAX_NOTE } from "./reports.service.ts";
 

@@ -3,7 +3,7 @@ import { andThen, accepted, toPayload } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { SuspensionRow, UserRow } from "../db/schema.ts";
 import { User } from "../users/user.type.ts";
-import { currentAdmin } from "./current-admin.ts";
+import { currentAdmin } from "../users/current-admin.ts";
 import type { SuspensionChange } from "./suspensions.service.ts";
 import { Suspension, SuspensionPayload } from "./suspension.type.ts";
 

@@ -1,8 +1,9 @@
 import { Arg, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { accepted, andThen, auditReason, forbidden, requireAdmin, requireCaller, requireService, toPayload } from "@localex/common";
+import { accepted, andThen, auditReason, requireCaller, requireService, toPayload } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { UserRow } from "../db/schema.ts";
 import { announceSessionsEnded } from "../sessions/ended-sessions.ts";
+import { currentAdmin, isCurrentAdmin } from "./current-admin.ts";
 import { roleOf, setRole, type Role } from "./roles.ts";
 import { ResendVerificationEmailPayload, UpdateProfileInput, User, UserPayload, UserRole, VerifyEmailPayload } from "./user.type.ts";
 
@@ -32,8 +33,7 @@ export class UsersResolver {
     const [suspended] = await ctx.services.suspensions.inForceFor([user.id]);
     if (!suspended) return user;
     // As member lookup: a suspended member is found by admins only (their stored role).
-    const admin = ctx.caller?.role === "admin" && (await ctx.loaders.userById.load(ctx.caller.userId))?.role === "admin";
-    return admin ? user : null;
+    return (await isCurrentAdmin(ctx)) ? user : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: "The public handle, without the `@` (lower-case); null until chosen, and for a deleted member." })
@@ -137,9 +137,8 @@ export class UsersResolver {
   }
 
   private async changeRole(ctx: IdentityContext, userId: string, role: Role, rawReason: string | null): Promise<UserPayload> {
-    const caller = requireAdmin(ctx.caller);
     // The token's role may be up to one access-token lifetime old: a revoked admin is stopped here at once.
-    if ((await roleOf(ctx.services.db, caller.userId)) !== "admin") throw forbidden("Only administrators may do this.");
+    const caller = await currentAdmin(ctx);
     const changed = await andThen(auditReason(rawReason), async (reason) =>
       andThen(await setRole(ctx.services.db, { userId }, role, { admin: caller.userId, reason }), async ({ user, endedSessions }) => {
         await announceSessionsEnded(ctx.services.events, endedSessions, ctx.services.accessTokenTtlSeconds);

@@ -1,8 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { checkListSize, forbidden, pageSize, requireAdmin, requireCaller, toPayload, type Caller, type Connection } from "@localex/common";
+import { checkListSize, pageSize, requireCaller, toPayload, type Connection } from "@localex/common";
 import type { IdentityContext } from "../context.ts";
 import type { UserRow, VerificationRequestRow } from "../db/schema.ts";
-import { roleOf } from "../users/roles.ts";
+import { currentAdmin } from "../users/current-admin.ts";
 import { MAX_DOCUMENTS } from "./verification.service.ts";
 import { Media, User, VerificationRequest, VerificationRequestConnection, VerificationRequestPayload, VerificationStatus } from "./verification.type.ts";
 
@@ -63,11 +63,4 @@ export class VerificationResolver {
   documents(@Root() request: VerificationRequestRow): Media[] {
     return request.status === "PENDING" ? request.documentIds.map((id) => ({ id })) : [];
   }
-}
-
-/** An admin as of now (the token's role may be up to one access-token lifetime old). */
-async function currentAdmin(ctx: IdentityContext): Promise<Caller> {
-  const caller = requireAdmin(ctx.caller);
-  if ((await roleOf(ctx.services.db, caller.userId)) !== "admin") throw forbidden("Only administrators may do this.");
-  return caller;
 }
