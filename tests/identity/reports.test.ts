@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { GatewayClient, registerUser, signInAdmin, type TestUser } from "../harness/client.ts";
 import { eventually } from "../harness/eventually.ts";
 import { createListing, database } from "../listings/helpers.ts";
+import { inboxMessages as inbox } from "../harness/inbox.ts";
 
 const REPORT_LISTING = `mutation ($id: ID!, $reason: ReportReason!, $details: String) { reportListing(listingId: $id, reason: $reason, details: $details) {
   report { id subject reason details status outcome note } errors { code message field } } }`;
@@ -15,7 +16,6 @@ const QUEUE = `query ($status: ReportStatus, $first: Int, $after: String) { repo
   totalCount pageInfo { hasNextPage endCursor } edges { node { id subject reason details status createdAt reporter { id } member { id } listing { id title } } } } }`;
 const RESOLVE = `mutation ($id: ID!, $action: ReportAction!, $note: String!) { resolveReport(id: $id, action: $action, note: $note) {
   report { id status outcome note resolvedAt } errors { code message field } } }`;
-const INBOX = `{ notifications(first: 20) { edges { node { kind message } } } }`;
 
 type Errors = { code: string; message: string; field: string | null }[];
 type Reported = { report: { id: string; subject: string; status: string; outcome: string | null; note?: string | null } | null; errors: Errors };
@@ -55,11 +55,6 @@ async function queue(admin: GatewayClient, status = "OPEN"): Promise<QueueNode[]
     if (!page.reports.pageInfo.hasNextPage) return nodes;
     after = page.reports.pageInfo.endCursor;
   }
-}
-
-async function inbox(user: TestUser, kind: string): Promise<string[]> {
-  const { notifications } = await user.client.data<{ notifications: { edges: { node: { kind: string; message: string } }[] } }>(INBOX);
-  return notifications.edges.filter((e) => e.node.kind === kind).map((e) => e.node.message);
 }
 
 describe("reporting", () => {

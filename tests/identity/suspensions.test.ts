@@ -9,13 +9,13 @@ import { eventually } from "../harness/eventually.ts";
 import { grantedUser, transfer } from "../ledger/helpers.ts";
 import { CREATE, database, listingInput, PUBLISH, UPDATE, type Created } from "../listings/helpers.ts";
 import { ACCEPT, CANCEL, COUNTER, createListing, mutate, propose } from "../trades/helpers.ts";
+import { inboxMessages as inbox } from "../harness/inbox.ts";
 
 const SUSPEND = `mutation ($id: ID!, $reason: String!, $until: DateTime) { suspendMember(userId: $id, reason: $reason, until: $until) {
   user { id } suspension { reason until createdAt liftedAt } errors { code message field } } }`;
 const REINSTATE = `mutation ($id: ID!) { reinstateMember(userId: $id) { user { id } suspension { reason liftedAt } errors { code message field } } }`;
 const LOGIN = `mutation ($input: LoginInput!) { login(input: $input) { accessToken user { id suspension { reason until } } } }`;
 const ME = `{ me { id suspension { reason until } } }`;
-const INBOX = `{ notifications(first: 20) { edges { node { kind message } } } }`;
 const LOOKUP = `query ($q: String!) { members(query: $q, first: 10) { edges { node { id } } } }`;
 
 const LISTING = `query ($id: ID!) { listing(id: $id) { id } }`;
@@ -51,11 +51,6 @@ async function suspensionJobs(userId: string): Promise<{ suspended: boolean; run
     where t.identifier = 'listings:member-suspension' and j.payload->>'userId' = ${userId} and j.run_at > now() + interval '1 minute'
     order by j.run_at, j.id`;
   return rows.map((r) => ({ suspended: r.payload.suspended, runAt: new Date(r.run_at) }));
-}
-
-async function inbox(user: TestUser, kind: string): Promise<string[]> {
-  const { notifications } = await user.client.data<{ notifications: { edges: { node: { kind: string; message: string } }[] } }>(INBOX);
-  return notifications.edges.filter((e) => e.node.kind === kind).map((e) => e.node.message);
 }
 
 describe("who may suspend", () => {

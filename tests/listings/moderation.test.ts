@@ -9,13 +9,13 @@ import { eventually } from "../harness/eventually.ts";
 import { untilNoJobFor } from "../harness/jobs.ts";
 import { createListing, database, UPDATE, PUBLISH, type Published, type Updated } from "./helpers.ts";
 import { setSuspended, takeDown } from "./moderation-helpers.ts";
+import { inboxMessages } from "../harness/inbox.ts";
 
 const FIELDS = `id title status updatedAt moderation { state hiddenAt reason ownerSuspended reportId }`;
 const LISTING = `query ($id: ID!) { listing(id: $id) { ${FIELDS} } }`;
 const RESTORE = `mutation ($id: ID!) { restoreListing(id: $id) { listing { ${FIELDS} } errors { code message field } } }`;
 const SEARCH = `query ($q: String) { search(query: $q, first: 20) { totalCount edges { node { id similar(first: 5) { id } } } } }`;
 const MEMBER_LISTINGS = `query ($id: ID!) { user(id: $id) { listings(first: 50) { totalCount edges { node { id } } } } }`;
-const INBOX = `{ notifications(first: 20) { edges { node { kind message } } } }`;
 
 type Moderation = { state: string; hiddenAt: string; reason: string | null; ownerSuspended: boolean; reportId: string | null };
 type ModeratedListing = { id: string; title: string; status: string; updatedAt: string; moderation: Moderation | null };
@@ -51,8 +51,7 @@ async function untilSearchFinds(client: GatewayClient, word: string, expected: s
 
 async function inbox(user: TestUser, kind: string): Promise<string[]> {
   await untilNoJobFor(database(), user.id, TASKS.notify);
-  const { notifications } = await user.client.data<{ notifications: { edges: { node: { kind: string; message: string } }[] } }>(INBOX);
-  return notifications.edges.filter((e) => e.node.kind === kind).map((e) => e.node.message);
+  return inboxMessages(user, kind);
 }
 
 describe("listing moderation", () => {
