@@ -1,12 +1,22 @@
 import DataLoader from "dataloader";
+import { isLostConnection, retry } from "./retry.ts";
+
+/**
+ * A batch read, run again when its connection died under it (a failover, a restart, a backend
+ * terminated): a read changes nothing, so a second try is always safe, and the pool has opened
+ * a new connection by then. Anything else fails the batch at once.
+ */
+export function readAgainOnLostConnection<T>(read: () => Promise<T>): Promise<T> {
+  return retry(read, { attempts: 3, minDelayMs: 5, maxDelayMs: 100, maxElapsedMs: 2000, retryOn: isLostConnection });
+}
 
 /**
  * A per-request loader of rows by key: one query per batch, results returned in key order
- * (null where a key has no row).
+ * (null where a key has no row). `fetch` only reads: it runs again if its connection dies.
  */
 export function rowLoader<K, V>(fetch: (keys: readonly K[]) => Promise<V[]>, keyOf: (row: V) => K): DataLoader<K, V | null> {
   return new DataLoader<K, V | null>(async (keys) => {
-    const rows = await fetch(keys);
+    const rows = await readAgainOnLostConnection(() => fetch(keys));
     const byKey = new Map(rows.map((r) => [keyOf(r), r]));
     return keys.map((k) => byKey.get(k) ?? null);
   });
@@ -15,7 +25,7 @@ export function rowLoader<K, V>(fetch: (keys: readonly K[]) => Promise<V[]>, key
 /** A per-request loader of the rows belonging to each key (e.g. photos per listing). */
 export function groupLoader<K, V>(fetch: (keys: readonly K[]) => Promise<V[]>, keyOf: (row: V) => K): DataLoader<K, V[]> {
   return new DataLoader<K, V[]>(async (keys) => {
-    const rows = await fetch(keys);
+    const rows = await readAgainOnLostConnection(() => fetch(keys));
     const groups = new Map<K, V[]>();
     for (const row of rows) {
       const k = keyOf(row);
