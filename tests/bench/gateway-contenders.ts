@@ -69,13 +69,17 @@ export async function startContenders(
   const router = { HIVE_ROUTER_RUNTIME: "true" };
   const noDedup = { HIVE_DEDUPLICATE: "false" };
   const contenders: Contender[] = [];
+  // BENCH_GATEWAYS=ours,oursOff,…: only those (for profiling one; the verdicts need them all).
+  const wanted = process.env.BENCH_GATEWAYS ? new Set(process.env.BENCH_GATEWAYS.split(",")) : null;
   const peer = async (key: ContenderKey, name: string, script: string, extra: NodeJS.ProcessEnv) => {
+    if (wanted && !wanted.has(key)) return;
     const started = await startPeer(key, name, script, { ...peerEnv, ...extra });
     cleanups.push(started.stop);
     contenders.push(started);
   };
-  contenders.push(await startOurs("ours", "ours", env, pieces));
-  contenders.push(await startOurs("oursOff", "ours (dedup off)", { ...env, ...profile, GATEWAY_DEDUPLICATE_FETCHES: "false" }, pieces));
+  if (!wanted || wanted.has("ours")) contenders.push(await startOurs("ours", "ours", env, pieces));
+  if (!wanted || wanted.has("oursOff"))
+    contenders.push(await startOurs("oursOff", "ours (dedup off)", { ...env, ...profile, GATEWAY_DEDUPLICATE_FETCHES: "false" }, pieces));
   await peer("stock", "stock @apollo/gateway 2.14", "apollo-gateway.ts", {});
   await peer("hive", "Hive Gateway 2.15 (defaults)", "hive-gateway.ts", {});
   await peer("hiveOff", "Hive Gateway 2.15 (dedup off)", "hive-gateway.ts", noDedup);

@@ -16,7 +16,11 @@
 // process, the six subgraphs' and the bench's PostgreSQL server (from /proc), and ratios only
 // like for like (gateway-report.ts).
 // Needs DATABASE_URL (a fresh database is made on that server). BENCH_ROUNDS (4),
-// BENCH_SLOT_SECONDS (6), BENCH_CONNECTIONS (32), BENCH_PROFILE (a folder: profiles ours, dedup off).
+// BENCH_SLOT_SECONDS (6), BENCH_CONNECTIONS (32), BENCH_PROFILE (a folder: V8 CPU profiles of ours,
+// dedup off, and of the six subgraphs), BENCH_GATEWAYS (a comma-separated subset of the keys in
+// gateway-load.ts, e.g. oursOff while profiling; the ratios need all seven).
+// Before the rounds it counts, per gateway, the subgraph operations and SQL statements one page
+// costs (gateway-fetches.ts).
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +31,7 @@ import { Pool } from "undici";
 import { SUBGRAPH_NAMES } from "@localex/common";
 import { cpuAccounting, postgresServerCpuMs, postmasterPidOf, processCpuMs } from "./cpu.ts";
 import { checkPlanners, startContenders } from "./gateway-contenders.ts";
+import { perPage, type PerPage } from "./gateway-fetches.ts";
 import { ask, Callers, load, shapeOf, type BackendCpu, type Contender, type Slot } from "./gateway-load.ts";
 import { printTable, printVerdicts, summarise } from "./gateway-report.ts";
 import { registerCallers, seedCatalogue, type BenchCaller } from "./gateway-seed.ts";
@@ -135,7 +140,8 @@ async function main(): Promise<void> {
     stage("starting the six subgraphs, each in its own process");
     const pieces: Piece[] = [];
     cleanups.push(() => Promise.all(pieces.map(stopPiece)).then(() => {}));
-    const subgraphs = SUBGRAPH_NAMES.map((name) => servePiece(name, env));
+    const profiled = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
+    const subgraphs = SUBGRAPH_NAMES.map((name) => servePiece(name, { ...env, ...profiled }));
     pieces.push(...subgraphs);
     await Promise.all(SUBGRAPH_NAMES.map((name, i) => untilHealthy(`http://127.0.0.1:${ports[name]}/healthz`, subgraphs[i]!)));
     const postmaster = await postmasterOf(probe, process.env.DATABASE_URL);
@@ -164,6 +170,9 @@ async function main(): Promise<void> {
     await checkContenders(contenders, members);
     await checkPlanners(contenders);
     const callers = callerCount > 0 ? new Callers(members.map((m) => m.accessToken)) : null;
+    const metricsUrls = SUBGRAPH_NAMES.map((name) => `http://127.0.0.1:${ports[name]}/metrics`);
+    const pages = new Map<string, PerPage>();
+    for (const c of contenders) pages.set(c.name, await perPage(c, metricsUrls, callers));
 
     stage("warming up each gateway (3 s)");
     for (const c of contenders) await load(c, 3, CONNECTIONS, callers, backend);
@@ -181,7 +190,7 @@ async function main(): Promise<void> {
     }
     const othersDuring = (await othersTransactions(probe, database.name)) - othersBefore;
 
-    const summaries = contenders.map((c) => summarise(c.key, c.name, slots.get(c.name)!));
+    const summaries = contenders.map((c) => summarise(c.key, c.name, slots.get(c.name)!, pages.get(c.name)!));
     const who =
       callerCount > 0
         ? `a signed-in member per request (${callerCount} members in turn, none in two requests at once)`

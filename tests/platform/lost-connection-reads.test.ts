@@ -17,8 +17,8 @@ function readDying(dying: number) {
   const attempts = { count: 0, pids: [] as number[] };
   const fetch = async (keys: readonly number[]) => {
     attempts.count++;
-    const [{ pid }] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    attempts.pids.push(pid);
+    const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    attempts.pids.push(backend!.pid);
     if (attempts.count <= dying) await sql`select pg_terminate_backend(pg_backend_pid())`;
     return sql<{ id: number; square: number }[]>`select k as id, k * k as square from unnest(${sql.array([...keys])}::int[]) k`;
   };

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import { accepted, isUuid, refusal, type Database, type Outcome } from "@localex/common";
+import { accepted, anyOfKeys, isUuid, refusal, type Database, type Outcome } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
 import { addressTaken, lockAddress } from "./email-claims.ts";
 import { enqueueVerificationEmail } from "./email-verification.ts";
@@ -21,12 +21,17 @@ const TIMING_DUMMY_HASH = hashPassword(crypto.randomUUID());
 const emailTaken = () => refusal("EMAIL_TAKEN", "An account with this email already exists.", "input.email");
 
 export class UsersService {
-  constructor(private readonly db: Database<typeof schema>) {}
+  /** Built and prepared once: every entity fetch of a User reads through it (anyOfKeys). */
+  private readonly usersByIds;
+
+  constructor(private readonly db: Database<typeof schema>) {
+    this.usersByIds = db.select().from(users).where(anyOfKeys(users.id, "uuid")).prepare("users_by_ids");
+  }
 
   async byIds(ids: readonly string[]): Promise<UserRow[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    return this.db.select().from(users).where(inArray(users.id, valid));
+    return this.usersByIds.execute({ keys: valid });
   }
 
   async byEmail(email: string): Promise<UserRow | null> {

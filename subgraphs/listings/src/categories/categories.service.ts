@@ -1,9 +1,14 @@
 import { asc, inArray } from "drizzle-orm";
-import { isUuid, type Database } from "@localex/common";
+import { anyOfKeys, isUuid, type Database } from "@localex/common";
 import { categories, type CategoryRow, type schema } from "../db/schema.ts";
 
 export class CategoriesService {
-  constructor(private readonly db: Database<typeof schema>) {}
+  /** Built and prepared once (anyOfKeys). */
+  private readonly categoriesByIds;
+
+  constructor(private readonly db: Database<typeof schema>) {
+    this.categoriesByIds = db.select().from(categories).where(anyOfKeys(categories.id, "uuid")).prepare("categories_by_ids");
+  }
 
   all(): Promise<CategoryRow[]> {
     return this.db.select().from(categories).orderBy(asc(categories.position), asc(categories.slug));
@@ -12,6 +17,6 @@ export class CategoriesService {
   async byIds(ids: readonly string[]): Promise<CategoryRow[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    return this.db.select().from(categories).where(inArray(categories.id, valid));
+    return this.categoriesByIds.execute({ keys: valid });
   }
 }

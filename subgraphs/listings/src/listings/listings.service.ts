@@ -1,5 +1,5 @@
 import { and, count, desc, eq, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
-import { badInput, decodeInstantCursor, isUuid, type Caller, type ListingStatusName } from "@localex/common";
+import { anyOfKeys, badInput, decodeInstantCursor, isUuid, type Caller, type ListingStatusName } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase } from "../db/schema.ts";
 import { fromJson, type ListingJson } from "./listing-json.ts";
 import { FILTER_LIST_MAX } from "./validation.ts";
@@ -77,13 +77,31 @@ function checkFilterLists(filter: ListingQuery): void {
   }
 }
 
+/** The reads every page makes, built and prepared once (anyOfKeys). */
+function preparedReads(db: ListingsDatabase) {
+  return {
+    byIds: db.select().from(listings).where(anyOfKeys(listings.id, "uuid")).prepare("listings_by_ids"),
+    unfindable: db
+      .select({ id: listings.id })
+      .from(listings)
+      .where(
+        and(anyOfKeys(listings.id, "uuid"), or(sql`${listings.status} <> 'ACTIVE'`, isNotNull(listings.takenDownAt), isNotNull(listings.ownerSuspendedAt))),
+      )
+      .prepare("listings_unfindable"),
+  };
+}
+
 export class ListingsService {
-  constructor(private readonly db: ListingsDatabase) {}
+  private readonly reads: ReturnType<typeof preparedReads>;
+
+  constructor(private readonly db: ListingsDatabase) {
+    this.reads = preparedReads(db);
+  }
 
   async byIds(ids: readonly string[]): Promise<ListingRow[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    return this.db.select().from(listings).where(inArray(listings.id, valid));
+    return this.reads.byIds.execute({ keys: valid });
   }
 
   /**
@@ -95,10 +113,7 @@ export class ListingsService {
     const valid = [...new Set(ids.filter(isUuid))];
     if (valid.length > UNFINDABLE_MAX) throw badInput(`Ask about at most ${UNFINDABLE_MAX} listings at once.`, "ids");
     if (valid.length === 0) return [];
-    const rows = await this.db
-      .select({ id: listings.id })
-      .from(listings)
-      .where(and(inArray(listings.id, valid), or(sql`${listings.status} <> 'ACTIVE'`, isNotNull(listings.takenDownAt), isNotNull(listings.ownerSuspendedAt))));
+    const rows = await this.reads.unfindable.execute({ keys: valid });
     return rows.map((r) => r.id);
   }
 

@@ -1,15 +1,38 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
-import { decodeInstantCursor, isUuid, toConnection, type Connection } from "@localex/common";
+import { anyOfKeys, decodeInstantCursor, isUuid, toConnection, type Connection } from "@localex/common";
 import { media, type MediaDatabase, type MediaRow, type Tx, type UploadPurposeName } from "../db/schema.ts";
 
 /** Every SQL statement on media rows (reads, locks, writes); it returns rows and decides nothing. */
+/** The reads every page of listings makes, built and prepared once (anyOfKeys). */
+function preparedReads(db: MediaDatabase) {
+  return {
+    byIds: db.select().from(media).where(anyOfKeys(media.id, "uuid")).prepare("media_by_ids"),
+    photosOf: db
+      .select()
+      .from(media)
+      .where(and(anyOfKeys(media.listingId, "uuid"), ne(media.status, "FAILED")))
+      .orderBy(asc(media.listingId), asc(media.position), asc(media.createdAt))
+      .prepare("media_photos_of"),
+    avatarsOf: db
+      .selectDistinctOn([media.ownerId])
+      .from(media)
+      .where(and(anyOfKeys(media.ownerId, "uuid"), eq(media.purpose, "AVATAR"), eq(media.status, "READY")))
+      .orderBy(media.ownerId, desc(media.createdAt))
+      .prepare("media_avatars_of"),
+  };
+}
+
 export class MediaStore {
-  constructor(readonly db: MediaDatabase) {}
+  private readonly reads: ReturnType<typeof preparedReads>;
+
+  constructor(readonly db: MediaDatabase) {
+    this.reads = preparedReads(db);
+  }
 
   async byIds(ids: readonly string[]): Promise<MediaRow[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    return this.db.select().from(media).where(inArray(media.id, valid));
+    return this.reads.byIds.execute({ keys: valid });
   }
 
   async byId(id: string): Promise<MediaRow | null> {
@@ -20,11 +43,7 @@ export class MediaStore {
   async photosOf(listingIds: readonly string[]): Promise<MediaRow[]> {
     const valid = listingIds.filter(isUuid);
     if (valid.length === 0) return [];
-    return this.db
-      .select()
-      .from(media)
-      .where(and(inArray(media.listingId, valid), ne(media.status, "FAILED")))
-      .orderBy(asc(media.listingId), asc(media.position), asc(media.createdAt));
+    return this.reads.photosOf.execute({ keys: valid });
   }
 
   /** The ids of a listing's photos (FAILED ones aside), in the caller's transaction. */
@@ -109,11 +128,7 @@ export class MediaStore {
   async avatarsOf(userIds: readonly string[]): Promise<MediaRow[]> {
     const valid = userIds.filter(isUuid);
     if (valid.length === 0) return [];
-    return this.db
-      .selectDistinctOn([media.ownerId])
-      .from(media)
-      .where(and(inArray(media.ownerId, valid), eq(media.purpose, "AVATAR"), eq(media.status, "READY")))
-      .orderBy(media.ownerId, desc(media.createdAt));
+    return this.reads.avatarsOf.execute({ keys: valid });
   }
 
   /** The bytes a member keeps in storage, counted against their quota (in the transaction, after its lock). */

@@ -55,17 +55,14 @@ export class FeedbackStore {
   async statsOf(userIds: readonly string[]): Promise<UserStats[]> {
     const ids = userIds.filter(isUuid);
     if (ids.length === 0) return [];
-    const list = sql.join(
-      ids.map((id) => sql`${id}`),
-      sql`, `,
-    );
+    // One array parameter: one statement text (one plan) for any number of members.
     const rows = await this.db.execute<{ user_id: string; rating: number | null; completed: number }>(sql`
       select u.id as user_id,
         (select avg(f.rating)::float8 from trades.feedback f where f.subject_id = u.id) as rating,
         (select count(*)::int from trades.trades t
           where (t.proposer_id = u.id or t.recipient_id = u.id)
             and (t.status = 'COMPLETED' or (t.status = 'RESOLVED' and t.resolution = 'COMPLETE'))) as completed
-      from unnest(array[${list}]::uuid[]) as u(id)`);
+      from unnest(${sql.param(ids)}::uuid[]) as u(id)`);
     return rows.map((r) => ({ userId: r.user_id, rating: r.rating, completedTrades: r.completed }));
   }
 }

@@ -1,7 +1,18 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
-import { afterCommit, decodeInstantCursor, isUuid, retryDatabaseWork, TOPICS, toConnection, unitOfWork, type Connection, type EventBus } from "@localex/common";
+import {
+  afterCommit,
+  anyOfKeys,
+  decodeInstantCursor,
+  isUuid,
+  retryDatabaseWork,
+  TOPICS,
+  toConnection,
+  unitOfWork,
+  type Connection,
+  type EventBus,
+} from "@localex/common";
 import {
   tradeEvents,
   trades,
@@ -37,15 +48,23 @@ const CLOSING_EVENTS = new Set<TradeEventKindName>(["DECLINED", "CANCELLED", "EX
 
 /** Reads and writes trade rows and their history; every change is recorded as an event. */
 export class TradeStore {
+  /** Built and prepared once: every entity fetch of a Trade and every page of events reads through them (anyOfKeys). */
+  private readonly reads;
+
   constructor(
     readonly db: TradesDatabase,
     private readonly events: EventBus,
-  ) {}
+  ) {
+    this.reads = {
+      byIds: db.select().from(trades).where(anyOfKeys(trades.id, "uuid")).prepare("trades_by_ids"),
+      eventsOf: db.select().from(tradeEvents).where(anyOfKeys(tradeEvents.tradeId, "uuid")).orderBy(asc(tradeEvents.id)).prepare("trade_events_of"),
+    };
+  }
 
   async byIds(ids: readonly string[]): Promise<TradeRow[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    return this.db.select().from(trades).where(inArray(trades.id, valid));
+    return this.reads.byIds.execute({ keys: valid });
   }
 
   async byId(id: string): Promise<TradeRow | null> {
@@ -66,12 +85,9 @@ export class TradeStore {
   );
 
   async eventsOf(tradeIds: readonly string[]): Promise<TradeEventRow[]> {
-    if (tradeIds.length === 0) return [];
-    return this.db
-      .select()
-      .from(tradeEvents)
-      .where(inArray(tradeEvents.tradeId, [...tradeIds]))
-      .orderBy(asc(tradeEvents.id));
+    const valid = tradeIds.filter(isUuid);
+    if (valid.length === 0) return [];
+    return this.reads.eventsOf.execute({ keys: valid });
   }
 
   /** The user's trades, newest first, as a keyset-paginated connection. */
