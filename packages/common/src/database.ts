@@ -24,6 +24,8 @@ export function connect(url: string, options: { max?: number; applicationName?: 
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: applicationName },
+    // Counts statements only: our patch of postgres.js (patches/) keeps a debug function from
+    // capturing a stack trace on every query, as upstream does for any debug option.
     debug: () => statements.inc(),
   });
   return isTracing() ? traceQueries(sql, new URL(url).pathname.slice(1) || "postgres") : sql;

@@ -6,8 +6,14 @@ import { isLostConnection, retry } from "./retry.ts";
  * terminated): a read changes nothing, so a second try is always safe, and the pool has opened
  * a new connection by then. Anything else fails the batch at once.
  */
-export function readAgainOnLostConnection<T>(read: () => Promise<T>): Promise<T> {
-  return retry(read, { attempts: 3, minDelayMs: 5, maxDelayMs: 100, maxElapsedMs: 2000, retryOn: isLostConnection });
+export async function readAgainOnLostConnection<T>(read: () => Promise<T>): Promise<T> {
+  // The first try outside the retry machinery: it is every page's path, and almost always the only one.
+  try {
+    return await read();
+  } catch (error) {
+    if (!isLostConnection(error)) throw error;
+    return retry(read, { attempts: 2, minDelayMs: 5, maxDelayMs: 100, maxElapsedMs: 2000, retryOn: isLostConnection });
+  }
 }
 
 /**
