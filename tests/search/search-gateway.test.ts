@@ -5,6 +5,7 @@ import postgres from "postgres";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { TASKS, type ListingDocument } from "@localex/common";
 import { GatewayClient, registerUser } from "../harness/client.ts";
+import { metricsUrlOf, sample, scrape } from "../harness/metrics.ts";
 import { createListing } from "../listings/helpers.ts";
 import { listingDocument, uniqueWord } from "./documents.ts";
 import { allowedAnswers, HOSTILE_QUERIES } from "./hostile-input.ts";
@@ -190,6 +191,42 @@ describe("search through the gateway", () => {
     );
     for (const { node } of search.edges) {
       expect(new Set(node.similar.map((s) => s.id))).toEqual(new Set(docs.map((d) => d.id).filter((id) => id !== node.id)));
+    }
+  });
+
+  it("asks listings once per page which hits and similar listings are findable, for every similar(first:) the page asks", async () => {
+    const word = uniqueWord("qz");
+    const owner = await registerUser();
+    const made = await Promise.all([uniqueWord(), uniqueWord(), uniqueWord(), uniqueWord()].map((w) => createListing(owner, { title: `${word} ${w}` })));
+    const ids = made.map((l) => l.id);
+    await until({ query: word }, ids);
+    const QUERY = /* GraphQL */ `
+      query ($q: String) { search(query: $q) { edges { node { id ...Two three: similar(first: 3) { id } } } } }
+      fragment Two on Listing { two: similar(first: 2) { id } }`;
+    type Page = { search: { edges: { node: { id: string; two: { id: string }[]; three: { id: string }[] } }[] } };
+    // The lists as `similar` finds them on its own (no search page around it) are the reference.
+    const own = await client.data<{ listings: { edges: { node: { id: string; similar: { id: string }[] } }[] } }>(
+      `query ($owner: ID!) { listings(filter: { ownerId: $owner }, first: 10) { edges { node { id similar(first: 3) { id } } } } }`,
+      { owner: owner.id },
+    );
+    const asked = () =>
+      scrape(metricsUrlOf(inject("subgraphUrls").listings!)).then((m) =>
+        sample(m, "localex_graphql_operation_duration_seconds_count", { service: "listings", operation: "UnfindableListingIds", type: "query" }),
+      );
+    // Other files search at the same time: some try sees this page's questions alone.
+    let questions = Number.POSITIVE_INFINITY;
+    let page: Page | null = null;
+    for (let i = 0; i < 10 && questions !== 1; i++) {
+      const before = await asked();
+      page = await client.data<Page>(QUERY, { q: word });
+      questions = Math.min(questions, (await asked()) - before);
+    }
+    expect(questions).toBe(1); // the positive control is in it: at least one question was asked
+    for (const { node } of page!.search.edges) {
+      expect(node.three.length).toBe(3);
+      expect(node.two.map((s) => s.id)).toEqual(node.three.slice(0, 2).map((s) => s.id));
+      expect(new Set(node.three.map((s) => s.id))).toEqual(new Set(ids.filter((id) => id !== node.id)));
+      expect(node.three).toEqual(own.listings.edges.find((e) => e.node.id === node.id)!.node.similar);
     }
   });
 });
