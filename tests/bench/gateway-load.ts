@@ -35,7 +35,8 @@ export interface Contender {
 
 /** CPU ms used so far by the tiers behind every gateway (postgres null: not readable here). */
 export interface BackendCpu {
-  subgraphs: () => number;
+  /** CPU ms so far of each subgraph's process, by subgraph name. */
+  subgraphs: () => Record<string, number>;
   postgres: () => number | null;
 }
 
@@ -48,6 +49,8 @@ export interface Slot {
   latencies: number[];
   /** CPU ms over the slot: the gateway's process, the six subgraphs', the PostgreSQL server's (null: unread). */
   cpu: { gateway: number; subgraphs: number; postgres: number | null };
+  /** CPU ms over the slot of each subgraph's process. */
+  subgraphCpu: Record<string, number>;
 }
 
 /**
@@ -94,6 +97,7 @@ export async function load(contender: Contender, seconds: number, connections: n
   let failed = 0;
   let firstFailure: string | undefined;
   const before = { gateway: processCpuMs(contender.pid()), subgraphs: backend.subgraphs(), postgres: backend.postgres() };
+  const total = (each: Record<string, number>) => Object.values(each).reduce((sum, ms) => sum + ms, 0);
   const started = performance.now();
   const until = started + seconds * 1000;
   await Promise.all(
@@ -115,13 +119,15 @@ export async function load(contender: Contender, seconds: number, connections: n
   );
   const elapsed = (performance.now() - started) / 1000;
   const postgresAfter = backend.postgres();
+  const subgraphsAfter = backend.subgraphs();
+  const subgraphCpu = Object.fromEntries(Object.entries(subgraphsAfter).map(([name, ms]) => [name, ms - (before.subgraphs[name] ?? 0)]));
   const cpu = {
     gateway: processCpuMs(contender.pid()) - before.gateway,
-    subgraphs: backend.subgraphs() - before.subgraphs,
+    subgraphs: total(subgraphsAfter) - total(before.subgraphs),
     postgres: before.postgres === null || postgresAfter === null ? null : postgresAfter - before.postgres,
   };
   await pool.close();
-  return { requests: latencies.length + failed, failed, firstFailure, seconds: elapsed, latencies, cpu };
+  return { requests: latencies.length + failed, failed, firstFailure, seconds: elapsed, latencies, cpu, subgraphCpu };
 }
 
 /** The page as a shape to compare across gateways: ids, counts, no URLs (signed ones differ per request). */

@@ -21,6 +21,8 @@ export interface Summary {
   postgresCpu: number | null;
   /** What one page asks of the subgraphs: operations served and SQL statements sent. */
   page: PerPage;
+  /** CPU ms per request of each subgraph's process. */
+  subgraphCpu: Record<string, number>;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -44,6 +46,7 @@ export function summarise(key: ContenderKey, name: string, slots: Slot[], page: 
     subgraphsCpu: sum((s) => s.cpu.subgraphs) / requests,
     postgresCpu: postgresRead ? sum((s) => s.cpu.postgres ?? 0) / requests : null,
     page,
+    subgraphCpu: Object.fromEntries(Object.keys(slots[0]?.subgraphCpu ?? {}).map((name) => [name, sum((s) => s.subgraphCpu[name] ?? 0) / requests])),
   };
 }
 
@@ -67,6 +70,8 @@ export function printTable(summaries: Summary[]): void {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([operation, n]) => `${operation} ${Number(n.toFixed(2))}`);
     console.log(`  ${s.name}, per page: ${each.join(", ")}`);
+    const cpu = Object.entries(s.subgraphCpu).map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+    console.log(`  ${s.name}, each subgraph's CPU ms per request: ${cpu.join(", ")}`);
   }
   for (const s of summaries.filter((x) => x.failed > 0))
     console.log(`${s.name}: ${s.failed} answers with errors (counted in req/s, not in latencies); the first: ${s.firstFailure!.slice(0, 300)}`);

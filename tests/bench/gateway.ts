@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     await Promise.all(SUBGRAPH_NAMES.map((name, i) => untilHealthy(`http://127.0.0.1:${ports[name]}/healthz`, subgraphs[i]!)));
     const postmaster = await postmasterOf(probe, process.env.DATABASE_URL);
     const backend: BackendCpu = {
-      subgraphs: () => subgraphs.reduce((sum, piece) => sum + processCpuMs(piece.child.pid ?? 0), 0),
+      subgraphs: () => Object.fromEntries(SUBGRAPH_NAMES.map((name, i) => [name, processCpuMs(subgraphs[i]!.child.pid ?? 0)])),
       postgres: () => (postmaster === null ? null : postgresServerCpuMs(postmaster)),
     };
 
