@@ -296,7 +296,9 @@ export async function journey(options: JourneyOptions): Promise<JourneyResult> {
     );
 
     // A thank-you: Ben finds Ann by her handle and sends credits to it (a member sends their
-    // welcome credits to another only after a completed trade).
+    // welcome credits to another only after a completed trade: the ledger hears of the
+    // completion a moment after it, and `account.transferable` says when).
+    await untilTransferable(ben.client, 5);
     const { members } = await ben.client.request(FindMembersDocument, { query: `@${ann.handle}`, first: 5 });
     const foundAnn = members.edges[0]?.node;
     if (foundAnn?.id !== ann.id) throw new Error(`looking up @${ann.handle} found ${JSON.stringify(members.edges.map((e) => e.node))}`);
@@ -330,6 +332,16 @@ export function subjectOf(n: NotificationSubjectFragment): string {
   if (n.transferId) return `transfer ${n.transferId} (in ledgerEntries)`;
   if (n.verificationRequest) return `verification request ${n.verificationRequest.id} (${n.verificationRequest.status})`;
   return "nothing to open";
+}
+
+/** Waits (up to 10 s) until the member can send `amount` credits to another. */
+async function untilTransferable(client: LocalexClient, amount: number): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    const { me } = await client.request(MeDocument);
+    if ((me?.account?.transferable ?? 0) >= amount) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the member still cannot send ${amount} credits`);
 }
 
 export function expectNoErrors<T extends { errors: { code: string; message: string; field: string | null }[] }>(what: string, payload: T): T {

@@ -208,6 +208,9 @@ export async function startJobWorker(options: WorkerOptions): Promise<() => Prom
   };
 }
 
+/** How long, on average, a runner whose last ask for jobs found none waits before it asks again. */
+const REFETCH_DELAY_MS = 25;
+
 /** One graphile-worker runner over its own pool, started again when it stops unexpectedly. */
 async function startRunner(options: WorkerOptions): Promise<() => Promise<void>> {
   // Our own pool, so a connection the server ends while idle (a restart, a stopping embedded
@@ -217,12 +220,13 @@ async function startRunner(options: WorkerOptions): Promise<() => Promise<void>>
   const connectionFailed = (err: Error) => (isShuttingDown() ? undefined : options.log.warn({ err }, "a job-queue connection failed; it is replaced"));
   pgPool.on("error", connectionFailed);
   pgPool.on("connect", (client) => client.on("error", connectionFailed));
+  const concurrency = options.concurrency ?? 4;
   const start = (): Promise<Runner> =>
     run({
       pgPool,
       taskList: options.tasks,
       crontab: options.crontab,
-      concurrency: options.concurrency ?? 4,
+      concurrency,
       // The pool above: one connection per running job, one for LISTEN, one spare (small, so
       // many subgraphs fit under PostgreSQL's max_connections).
       pollInterval: options.pollIntervalMs ?? 1000,
@@ -232,7 +236,19 @@ async function startRunner(options: WorkerOptions): Promise<() => Promise<void>>
       // Each job's outcome is written through a batcher (0 ms: at once) that a stopping worker
       // flushes; unbatched, the last outcomes are sent without being waited for, and a job that
       // ended as the process stopped stayed locked (for graphile-worker's 4 hours).
-      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      preset: {
+        worker: {
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+          // Every new job wakes every subgraph's runner (one NOTIFY channel for all), and each
+          // idle worker of each went to PostgreSQL to ask for it: most of a credit transfer's
+          // database CPU was runners asking for a notification job that only identity runs.
+          // The runner asks for its workers, a few jobs at a time, and a runner whose ask found
+          // nothing waits a moment (about REFETCH_DELAY_MS, or until enough more jobs are
+          // announced) before asking again.
+          localQueue: { size: concurrency + 1, refetchDelay: { durationMs: REFETCH_DELAY_MS } },
+        },
+      },
       logger: quietLogger(options.log),
     });
   // graphile-worker stops for good when its pool fails (the server refusing connections for a
