@@ -409,7 +409,7 @@ async function main(): Promise<void> {
           `  (PostgreSQL: every process of the bench's server, ${SERVER.replace(/\/\/[^@]*@/, "//")}; its other databases ran at least ${othersTxns.toFixed(0)} transactions during the rounds, in those figures too)`,
         );
     }
-    console.log(`ratio against scale ${honest.scale}: ${(tps / honestTps).toFixed(2)} (target >= 0.5: ${tps / honestTps >= 0.5 ? "met" : "MISSED"})`);
+    console.log(`ratio against scale ${honest.scale}: ${(tps / honestTps).toFixed(2)} (target >= 0.4, issue 24: ${tps / honestTps >= 0.4 ? "met" : "MISSED"})`);
     console.log(`ratio against scale 1: ${(tps / contendedTps).toFixed(2)} (the baseline this bench used before; contended, so flattering)`);
     console.log(`(load average at the end: ${(await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ")})`);
   } finally {
