@@ -98,8 +98,13 @@ async function pushService(answer: () => number) {
   };
 }
 
+/**
+ * The push, once it arrives. Up to 60 s: pushes share identity's push lane (2 slots) with the
+ * whole run, and tests/identity/push-endpoints.test.ts holds both slots with tarpits for up to
+ * 15 s a member, five members in a row.
+ */
 async function untilPushed(service: { received: Received[] }, matches: (r: Received) => boolean, what: string): Promise<Received> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const found = service.received.find(matches);
     if (found) return found;
     await new Promise((r) => setTimeout(r, 100));
@@ -111,7 +116,7 @@ const register = (user: TestUser, input: { endpoint: string; p256dh: string; aut
   user.client.data(`mutation ($input: PushSubscriptionInput!) { registerPushSubscription(input: $input) { registered errors { code field } } }`, { input });
 
 describe("notification push", () => {
-  it("pushes a notification, encrypted for the browser, and forgets a subscription the push service says is gone", async () => {
+  it("pushes a notification, encrypted for the browser, and forgets a subscription the push service says is gone", { timeout: 150_000 }, async () => {
     let status = 201;
     const service = await pushService(() => status);
     try {

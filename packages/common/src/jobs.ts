@@ -192,6 +192,7 @@ export async function startJobWorker(options: WorkerOptions): Promise<() => Prom
           tasks: lane.tasks,
           concurrency: lane.concurrency,
           pollIntervalMs: options.pollIntervalMs,
+          batched: false,
         }),
       );
     }
@@ -212,7 +213,7 @@ export async function startJobWorker(options: WorkerOptions): Promise<() => Prom
 const REFETCH_DELAY_MS = 25;
 
 /** One graphile-worker runner over its own pool, started again when it stops unexpectedly. */
-async function startRunner(options: WorkerOptions): Promise<() => Promise<void>> {
+async function startRunner(options: WorkerOptions & { batched?: boolean }): Promise<() => Promise<void>> {
   // Our own pool, so a connection the server ends while idle (a restart, a stopping embedded
   // database) is logged, not an unhandled 'error' event that takes the process down; and so
   // stopping waits until every connection is closed.
@@ -246,7 +247,9 @@ async function startRunner(options: WorkerOptions): Promise<() => Promise<void>>
           // The runner asks for its workers, a few jobs at a time, and a runner whose ask found
           // nothing waits a moment (about REFETCH_DELAY_MS, or until enough more jobs are
           // announced) before asking again.
-          localQueue: { size: concurrency + 1, refetchDelay: { durationMs: REFETCH_DELAY_MS } },
+          // Not on a lane: its jobs are slow by design (a push may wait 15 s on its service), and a
+          // job fetched ahead would wait behind them, locked, where nothing else could see it.
+          ...(options.batched === false ? {} : { localQueue: { size: concurrency + 1, refetchDelay: { durationMs: REFETCH_DELAY_MS } } }),
         },
       },
       logger: quietLogger(options.log),
