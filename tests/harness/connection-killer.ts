@@ -2,8 +2,11 @@
 // connection (a transaction-scoped shared advisory lock, which pg_locks shows with its pid)
 // when it writes a row of the work under test, and sometimes stall the statement a few tens of
 // milliseconds, as a slow disk would, so that kills land inside statements and transactions.
-// The killer terminates (pg_terminate_backend) marked connections of the named applications,
-// and only those, so other test files running against the same graph see no kill.
+// The killer terminates (pg_terminate_backend) marked connections of the named applications
+// while they stall in a marked statement, and only then, so other test files running against the
+// same graph see no kill: a connection that merely held the mark could commit between the
+// killer's look and its kill, and the kill then landed on the next request the pool gave that
+// connection (another file's read, in CI).
 //
 // Kills are bounded by count, not by time: the killer stops after `budget` kills, whatever the
 // machine's speed, so the work under test always finishes, and a retry bound larger than the
@@ -33,6 +36,7 @@ export function startKiller(options: { mark: Mark; applications: readonly string
           select distinct l.pid from pg_locks l join pg_stat_activity a on a.pid = l.pid
           where l.locktype = 'advisory' and l.classid = ${mark[0]} and l.objid = ${mark[1]} and l.objsubid = 2
             and a.application_name in ${db([...applications])} and l.pid <> pg_backend_pid()
+            and a.state = 'active' and a.wait_event = 'PgSleep'
           limit ${budget - killed}) marked`;
       killed += rows.filter((r) => r.ok).length;
       await sleep(everyMs);
