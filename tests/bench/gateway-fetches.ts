@@ -4,6 +4,7 @@
 // one at a time, each as a different member (or anonymous).
 import { Pool } from "undici";
 import { ask, type Callers, type Contender } from "./gateway-load.ts";
+import { scrape } from "../harness/metrics.ts";
 
 export interface PerPage {
   /** GraphQL operations the subgraphs served, per page. */
@@ -16,40 +17,22 @@ export interface PerPage {
 
 const PAGES = 20;
 
-/** The sum of every sample of the counter `name` in a Prometheus text exposition. */
-function counterSum(text: string, name: string): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== "{" && rest[0] !== " ") continue;
-    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
-}
-
 const OPERATIONS = "localex_graphql_operation_duration_seconds_count";
 
-/** Each operation counter's samples by `service/operation`. */
-function operationCounts(text: string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${OPERATIONS}{`)) continue;
-    const service = /service="([^"]*)"/.exec(line)?.[1];
-    const operation = /operation="([^"]*)"/.exec(line)?.[1];
-    const key = `${service}/${operation}`;
-    counts[key] = (counts[key] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return counts;
+/** Every sample of the counter `name` (scrape's keys are `name` or `name{labels}`). */
+function samplesOf(samples: Map<string, number>, name: string): [labels: string, value: number][] {
+  return [...samples].filter(([key]) => key === name || key.startsWith(`${name}{`)).map(([key, value]) => [key.slice(name.length), value]);
 }
 
 async function countersOf(metricsUrls: string[]): Promise<PerPage> {
-  const texts = await Promise.all(metricsUrls.map(async (url) => (await fetch(url)).text()));
-  return {
-    fetches: texts.reduce((n, t) => n + counterSum(t, OPERATIONS), 0),
-    statements: texts.reduce((n, t) => n + counterSum(t, "localex_sql_statements_total"), 0),
-    byOperation: Object.assign({}, ...texts.map(operationCounts)) as Record<string, number>,
-  };
+  const scraped = await Promise.all(metricsUrls.map((url) => scrape(url)));
+  const total = (name: string) => scraped.reduce((n, samples) => n + samplesOf(samples, name).reduce((sum, [, value]) => sum + value, 0), 0);
+  const byOperation: Record<string, number> = {};
+  for (const [labels, value] of scraped.flatMap((samples) => samplesOf(samples, OPERATIONS))) {
+    const key = `${/service="([^"]*)"/.exec(labels)?.[1]}/${/operation="([^"]*)"/.exec(labels)?.[1]}`;
+    byOperation[key] = (byOperation[key] ?? 0) + value;
+  }
+  return { fetches: total(OPERATIONS), statements: total("localex_sql_statements_total"), byOperation };
 }
 
 /** Subgraph operations and SQL statements per page through `contender`, over PAGES pages sent in turn. */

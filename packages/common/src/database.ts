@@ -5,6 +5,7 @@ import { sql as query, type AnyColumn, type SQL } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import type { SubgraphName } from "./config.ts";
+import { isUuid } from "./loaders.ts";
 import { sqlStatementCounter } from "./telemetry/metrics.ts";
 import { traceQueries } from "./telemetry/postgres.ts";
 import { isTracing } from "./telemetry/spans.ts";
@@ -91,4 +92,15 @@ async function upToDate(sql: postgres.Sql, name: SubgraphName | SharedSchema): P
  */
 export function anyOfKeys(column: AnyColumn, type: "uuid" | "text"): SQL {
   return query`${column} = any(${query.placeholder("keys")}::${query.raw(type)}[])`;
+}
+
+/**
+ * A prepared read by uuid keys (its condition `anyOfKeys(…, "uuid")`) as a function of the keys:
+ * malformed ones never reach SQL (PostgreSQL would refuse the cast), and no keys asks nothing.
+ */
+export function readByKeys<T>(prepared: { execute(values: { keys: string[] }): Promise<T[]> }): (keys: readonly string[]) => Promise<T[]> {
+  return async (keys) => {
+    const valid = keys.filter(isUuid);
+    return valid.length === 0 ? [] : prepared.execute({ keys: valid });
+  };
 }

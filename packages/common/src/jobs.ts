@@ -244,10 +244,9 @@ async function startRunner(options: WorkerOptions & { batched?: boolean }): Prom
           // Every new job wakes every subgraph's runner (one NOTIFY channel for all), and each
           // idle worker of each went to PostgreSQL to ask for it: most of a credit transfer's
           // database CPU was runners asking for a notification job that only identity runs.
-          // The runner asks for its workers, a few jobs at a time, and a runner whose ask found
-          // nothing waits a moment (about REFETCH_DELAY_MS, or until enough more jobs are
-          // announced) before asking again.
-          // Not on a lane: its jobs are slow by design (a push may wait 15 s on its service), and a
+          // So the runner asks for its workers, a few jobs at a time, and after an ask that found
+          // nothing waits about REFETCH_DELAY_MS (or until enough more jobs are announced). Not
+          // on a lane: its jobs are slow by design (a push may wait 15 s on its service), and a
           // job fetched ahead would wait behind them, locked, where nothing else could see it.
           ...(options.batched === false ? {} : { localQueue: { size: concurrency + 1, refetchDelay: { durationMs: REFETCH_DELAY_MS } } }),
         },

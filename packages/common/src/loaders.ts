@@ -6,7 +6,7 @@ import { isLostConnection, retry } from "./retry.ts";
  * terminated): a read changes nothing, so a second try is always safe, and the pool has opened
  * a new connection by then. Anything else fails the batch at once.
  */
-export async function readAgainOnLostConnection<T>(read: () => Promise<T>): Promise<T> {
+async function readAgainOnLostConnection<T>(read: () => Promise<T>): Promise<T> {
   // The first try outside the retry machinery: it is every page's path, and almost always the only one.
   try {
     return await read();

@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
-import { anyOfKeys, enqueueJob, isUuid, TASKS, type Database } from "@localex/common";
+import { anyOfKeys, enqueueJob, readByKeys, TASKS, type Database } from "@localex/common";
 import { suspensions, users, type IdentityTx, type schema, type SuspensionRow, type UserRow } from "../db/schema.ts";
 
 /** A suspension in force: not lifted, and without an end or with one still ahead. */
@@ -12,22 +12,17 @@ const endNoticeKey = (userId: string) => `suspension-ends-notice:${userId}`;
 
 /** Every SQL statement on `suspensions`, and the jobs that follow its writes into listings. */
 export class SuspensionsStore {
-  /** Built and prepared once: read with every member shown (anyOfKeys). */
-  private readonly inForceByUserIds;
+  /** The suspensions in force of these members (one each at most); built and prepared once, as every member shown reads it. */
+  readonly inForceFor: (userIds: readonly string[]) => Promise<SuspensionRow[]>;
 
   constructor(private readonly db: Database<typeof schema>) {
-    this.inForceByUserIds = db
-      .select()
-      .from(suspensions)
-      .where(and(anyOfKeys(suspensions.userId, "uuid"), inForce()))
-      .prepare("suspensions_in_force");
-  }
-
-  /** The suspensions in force of these members (one each at most). */
-  async inForceFor(userIds: readonly string[]): Promise<SuspensionRow[]> {
-    const valid = userIds.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.inForceByUserIds.execute({ keys: valid });
+    this.inForceFor = readByKeys(
+      db
+        .select()
+        .from(suspensions)
+        .where(and(anyOfKeys(suspensions.userId, "uuid"), inForce()))
+        .prepare("suspensions_in_force"),
+    );
   }
 
   /** The member's row, locked for the rest of the transaction: suspensions, reinstatements and role changes of one member queue behind each other. */

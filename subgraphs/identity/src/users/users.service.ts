@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import { accepted, anyOfKeys, isUuid, refusal, type Database, type Outcome } from "@localex/common";
+import { accepted, anyOfKeys, readByKeys, refusal, type Database, type Outcome } from "@localex/common";
 import { users, type UserRow, type schema } from "../db/schema.ts";
 import { addressTaken, lockAddress } from "./email-claims.ts";
 import { enqueueVerificationEmail } from "./email-verification.ts";
@@ -22,16 +22,10 @@ const emailTaken = () => refusal("EMAIL_TAKEN", "An account with this email alre
 
 export class UsersService {
   /** Built and prepared once: every entity fetch of a User reads through it (anyOfKeys). */
-  private readonly usersByIds;
+  readonly byIds: (ids: readonly string[]) => Promise<UserRow[]>;
 
   constructor(private readonly db: Database<typeof schema>) {
-    this.usersByIds = db.select().from(users).where(anyOfKeys(users.id, "uuid")).prepare("users_by_ids");
-  }
-
-  async byIds(ids: readonly string[]): Promise<UserRow[]> {
-    const valid = ids.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.usersByIds.execute({ keys: valid });
+    this.byIds = readByKeys(db.select().from(users).where(anyOfKeys(users.id, "uuid")).prepare("users_by_ids"));
   }
 
   async byEmail(email: string): Promise<UserRow | null> {

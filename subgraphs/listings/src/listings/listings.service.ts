@@ -1,5 +1,5 @@
 import { and, count, desc, eq, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
-import { anyOfKeys, badInput, decodeInstantCursor, isUuid, type Caller, type ListingStatusName } from "@localex/common";
+import { anyOfKeys, badInput, readByKeys, decodeInstantCursor, isUuid, type Caller, type ListingStatusName } from "@localex/common";
 import { listings, type ListingRow, type ListingsDatabase } from "../db/schema.ts";
 import { fromJson, type ListingJson } from "./listing-json.ts";
 import { FILTER_LIST_MAX } from "./validation.ts";
@@ -80,14 +80,16 @@ function checkFilterLists(filter: ListingQuery): void {
 /** The reads every page makes, built and prepared once (anyOfKeys). */
 function preparedReads(db: ListingsDatabase) {
   return {
-    byIds: db.select().from(listings).where(anyOfKeys(listings.id, "uuid")).prepare("listings_by_ids"),
-    unfindable: db
-      .select({ id: listings.id })
-      .from(listings)
-      .where(
-        and(anyOfKeys(listings.id, "uuid"), or(sql`${listings.status} <> 'ACTIVE'`, isNotNull(listings.takenDownAt), isNotNull(listings.ownerSuspendedAt))),
-      )
-      .prepare("listings_unfindable"),
+    byIds: readByKeys(db.select().from(listings).where(anyOfKeys(listings.id, "uuid")).prepare("listings_by_ids")),
+    unfindable: readByKeys(
+      db
+        .select({ id: listings.id })
+        .from(listings)
+        .where(
+          and(anyOfKeys(listings.id, "uuid"), or(sql`${listings.status} <> 'ACTIVE'`, isNotNull(listings.takenDownAt), isNotNull(listings.ownerSuspendedAt))),
+        )
+        .prepare("listings_unfindable"),
+    ),
   };
 }
 
@@ -98,10 +100,8 @@ export class ListingsService {
     this.reads = preparedReads(db);
   }
 
-  async byIds(ids: readonly string[]): Promise<ListingRow[]> {
-    const valid = ids.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.reads.byIds.execute({ keys: valid });
+  byIds(ids: readonly string[]): Promise<ListingRow[]> {
+    return this.reads.byIds(ids);
   }
 
   /**
@@ -112,8 +112,7 @@ export class ListingsService {
   async unfindable(ids: readonly string[]): Promise<string[]> {
     const valid = [...new Set(ids.filter(isUuid))];
     if (valid.length > UNFINDABLE_MAX) throw badInput(`Ask about at most ${UNFINDABLE_MAX} listings at once.`, "ids");
-    if (valid.length === 0) return [];
-    const rows = await this.reads.unfindable.execute({ keys: valid });
+    const rows = await this.reads.unfindable(valid);
     return rows.map((r) => r.id);
   }
 

@@ -1,27 +1,31 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
-import { anyOfKeys, decodeInstantCursor, isUuid, toConnection, type Connection } from "@localex/common";
+import { anyOfKeys, decodeInstantCursor, isUuid, readByKeys, toConnection, type Connection } from "@localex/common";
 import { media, type MediaDatabase, type MediaRow, type Tx, type UploadPurposeName } from "../db/schema.ts";
 
-/** Every SQL statement on media rows (reads, locks, writes); it returns rows and decides nothing. */
 /** The reads every page of listings makes, built and prepared once (anyOfKeys). */
 function preparedReads(db: MediaDatabase) {
   return {
-    byIds: db.select().from(media).where(anyOfKeys(media.id, "uuid")).prepare("media_by_ids"),
-    photosOf: db
-      .select()
-      .from(media)
-      .where(and(anyOfKeys(media.listingId, "uuid"), ne(media.status, "FAILED")))
-      .orderBy(asc(media.listingId), asc(media.position), asc(media.createdAt))
-      .prepare("media_photos_of"),
-    avatarsOf: db
-      .selectDistinctOn([media.ownerId])
-      .from(media)
-      .where(and(anyOfKeys(media.ownerId, "uuid"), eq(media.purpose, "AVATAR"), eq(media.status, "READY")))
-      .orderBy(media.ownerId, desc(media.createdAt))
-      .prepare("media_avatars_of"),
+    byIds: readByKeys(db.select().from(media).where(anyOfKeys(media.id, "uuid")).prepare("media_by_ids")),
+    photosOf: readByKeys(
+      db
+        .select()
+        .from(media)
+        .where(and(anyOfKeys(media.listingId, "uuid"), ne(media.status, "FAILED")))
+        .orderBy(asc(media.listingId), asc(media.position), asc(media.createdAt))
+        .prepare("media_photos_of"),
+    ),
+    avatarsOf: readByKeys(
+      db
+        .selectDistinctOn([media.ownerId])
+        .from(media)
+        .where(and(anyOfKeys(media.ownerId, "uuid"), eq(media.purpose, "AVATAR"), eq(media.status, "READY")))
+        .orderBy(media.ownerId, desc(media.createdAt))
+        .prepare("media_avatars_of"),
+    ),
   };
 }
 
+/** Every SQL statement on media rows (reads, locks, writes); it returns rows and decides nothing. */
 export class MediaStore {
   private readonly reads: ReturnType<typeof preparedReads>;
 
@@ -29,10 +33,8 @@ export class MediaStore {
     this.reads = preparedReads(db);
   }
 
-  async byIds(ids: readonly string[]): Promise<MediaRow[]> {
-    const valid = ids.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.reads.byIds.execute({ keys: valid });
+  byIds(ids: readonly string[]): Promise<MediaRow[]> {
+    return this.reads.byIds(ids);
   }
 
   async byId(id: string): Promise<MediaRow | null> {
@@ -40,10 +42,8 @@ export class MediaStore {
   }
 
   /** Every photo of these listings, in each listing's order: one statement for a page of listings. */
-  async photosOf(listingIds: readonly string[]): Promise<MediaRow[]> {
-    const valid = listingIds.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.reads.photosOf.execute({ keys: valid });
+  photosOf(listingIds: readonly string[]): Promise<MediaRow[]> {
+    return this.reads.photosOf(listingIds);
   }
 
   /** The ids of a listing's photos (FAILED ones aside), in the caller's transaction. */
@@ -125,10 +125,8 @@ export class MediaStore {
   }
 
   /** Each user's current avatar: the newest READY one. */
-  async avatarsOf(userIds: readonly string[]): Promise<MediaRow[]> {
-    const valid = userIds.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.reads.avatarsOf.execute({ keys: valid });
+  avatarsOf(userIds: readonly string[]): Promise<MediaRow[]> {
+    return this.reads.avatarsOf(userIds);
   }
 
   /** The bytes a member keeps in storage, counted against their quota (in the transaction, after its lock). */

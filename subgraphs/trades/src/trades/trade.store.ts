@@ -5,6 +5,7 @@ import {
   afterCommit,
   anyOfKeys,
   decodeInstantCursor,
+  readByKeys,
   isUuid,
   retryDatabaseWork,
   TOPICS,
@@ -56,15 +57,13 @@ export class TradeStore {
     private readonly events: EventBus,
   ) {
     this.reads = {
-      byIds: db.select().from(trades).where(anyOfKeys(trades.id, "uuid")).prepare("trades_by_ids"),
-      eventsOf: db.select().from(tradeEvents).where(anyOfKeys(tradeEvents.tradeId, "uuid")).orderBy(asc(tradeEvents.id)).prepare("trade_events_of"),
+      byIds: readByKeys(db.select().from(trades).where(anyOfKeys(trades.id, "uuid")).prepare("trades_by_ids")),
+      eventsOf: readByKeys(db.select().from(tradeEvents).where(anyOfKeys(tradeEvents.tradeId, "uuid")).orderBy(asc(tradeEvents.id)).prepare("trade_events_of")),
     };
   }
 
-  async byIds(ids: readonly string[]): Promise<TradeRow[]> {
-    const valid = ids.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.reads.byIds.execute({ keys: valid });
+  byIds(ids: readonly string[]): Promise<TradeRow[]> {
+    return this.reads.byIds(ids);
   }
 
   async byId(id: string): Promise<TradeRow | null> {
@@ -84,10 +83,8 @@ export class TradeStore {
     { cache: false },
   );
 
-  async eventsOf(tradeIds: readonly string[]): Promise<TradeEventRow[]> {
-    const valid = tradeIds.filter(isUuid);
-    if (valid.length === 0) return [];
-    return this.reads.eventsOf.execute({ keys: valid });
+  eventsOf(tradeIds: readonly string[]): Promise<TradeEventRow[]> {
+    return this.reads.eventsOf(tradeIds);
   }
 
   /** The user's trades, newest first, as a keyset-paginated connection. */
