@@ -8,6 +8,7 @@ import { CallerDataSource } from "../../gateway/src/datasource.ts";
 import { GatewayClient, registerUser, signInAdmin } from "../harness/client.ts";
 import { freePort } from "../harness/databases.ts";
 import { servePiece, stopPiece, untilHealthy, type Piece } from "../harness/pieces.ts";
+import { fundedUser } from "../ledger/helpers.ts";
 import { TEST_CALLER_KEYS, TEST_JWT_SECRET, testGraphEnvironment, testPieceKeys } from "../harness/secrets.ts";
 
 const urlOf = (subgraph: SubgraphName) => inject("subgraphUrls")[subgraph]!;
@@ -150,7 +151,8 @@ describe("each service signs with its own key: holding one lets a process speak 
     (await member.client.data<{ me: { account: { balance: number } | null } }>(`{ me { account { balance } } }`)).me.account?.balance ?? 0;
 
   it("the ledger refuses (401) a token signed with media's key that claims to be the gateway acting for an admin; the gateway's own key is accepted", async () => {
-    const member = await registerUser();
+    // Its welcome credits already in: they arrive by a job, and must not land between the reads.
+    const member = await fundedUser();
     const { me: admin } = await (await signInAdmin()).data<{ me: { id: string } }>(`{ me { id } }`);
     const asAdmin = { role: "admin", sub: admin.id, iss: "localex:gateway", aud: "localex:ledger" };
     const before = await balanceOf(member);
