@@ -192,7 +192,6 @@ export async function startJobWorker(options: WorkerOptions): Promise<() => Prom
           tasks: lane.tasks,
           concurrency: lane.concurrency,
           pollIntervalMs: options.pollIntervalMs,
-          batched: false,
         }),
       );
     }
@@ -209,11 +208,8 @@ export async function startJobWorker(options: WorkerOptions): Promise<() => Prom
   };
 }
 
-/** How long, on average, a runner whose last ask for jobs found none waits before it asks again. */
-const REFETCH_DELAY_MS = 25;
-
 /** One graphile-worker runner over its own pool, started again when it stops unexpectedly. */
-async function startRunner(options: WorkerOptions & { batched?: boolean }): Promise<() => Promise<void>> {
+async function startRunner(options: WorkerOptions): Promise<() => Promise<void>> {
   // Our own pool, so a connection the server ends while idle (a restart, a stopping embedded
   // database) is logged, not an unhandled 'error' event that takes the process down; and so
   // stopping waits until every connection is closed.
@@ -221,13 +217,12 @@ async function startRunner(options: WorkerOptions & { batched?: boolean }): Prom
   const connectionFailed = (err: Error) => (isShuttingDown() ? undefined : options.log.warn({ err }, "a job-queue connection failed; it is replaced"));
   pgPool.on("error", connectionFailed);
   pgPool.on("connect", (client) => client.on("error", connectionFailed));
-  const concurrency = options.concurrency ?? 4;
   const start = (): Promise<Runner> =>
     run({
       pgPool,
       taskList: options.tasks,
       crontab: options.crontab,
-      concurrency,
+      concurrency: options.concurrency ?? 4,
       // The pool above: one connection per running job, one for LISTEN, one spare (small, so
       // many subgraphs fit under PostgreSQL's max_connections).
       pollInterval: options.pollIntervalMs ?? 1000,
@@ -237,20 +232,7 @@ async function startRunner(options: WorkerOptions & { batched?: boolean }): Prom
       // Each job's outcome is written through a batcher (0 ms: at once) that a stopping worker
       // flushes; unbatched, the last outcomes are sent without being waited for, and a job that
       // ended as the process stopped stayed locked (for graphile-worker's 4 hours).
-      preset: {
-        worker: {
-          completeJobBatchDelay: 0,
-          failJobBatchDelay: 0,
-          // Every new job wakes every subgraph's runner (one NOTIFY channel for all), and each
-          // idle worker of each went to PostgreSQL to ask for it: most of a credit transfer's
-          // database CPU was runners asking for a notification job that only identity runs.
-          // So the runner asks for its workers, a few jobs at a time, and after an ask that found
-          // nothing waits about REFETCH_DELAY_MS (or until enough more jobs are announced). Not
-          // on a lane: its jobs are slow by design (a push may wait 15 s on its service), and a
-          // job fetched ahead would wait behind them, locked, where nothing else could see it.
-          ...(options.batched === false ? {} : { localQueue: { size: concurrency + 1, refetchDelay: { durationMs: REFETCH_DELAY_MS } } }),
-        },
-      },
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
       logger: quietLogger(options.log),
     });
   // graphile-worker stops for good when its pool fails (the server refusing connections for a
