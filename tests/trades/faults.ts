@@ -1,8 +1,10 @@
 // Fault injection for the trades tests: database triggers that, for the trades under test only,
-// abort the statement being run (by the ledger, by listings, or by trades itself) with
-// SQLSTATE 08006 (connection failure), with some probability. The statement's transaction dies
-// exactly as it does when its connection drops mid-request: nothing of it commits and the
-// subgraph answers with an error. Other test files' trades are untouched.
+// abort the statement being run (by the ledger, by listings, or by trades itself), with some
+// probability. By default with SQLSTATE 08006 (connection failure): the statement's transaction
+// dies exactly as it does when its connection drops mid-request, nothing of it commits, and the
+// subgraph runs the work again (retryDatabaseWork) before it answers with an error. With
+// `fault: "error"`, with SQLSTATE XX000 (internal error), which no subgraph retries: it answers
+// with an error at once. Other test files' trades are untouched.
 //
 // Real kills (pg_terminate_backend) are in kills.ts and connection-kills.test.ts; these
 // triggers stay because they are deterministic: a chosen step fails with a chosen probability
@@ -18,6 +20,8 @@ export interface FaultRates {
   trades: number;
   /** Only the last of those: a saga's end being recorded (its steps all done). */
   finish?: number;
+  /** How a chosen statement fails: as a lost connection (retried where it ran), or as an error nobody retries. */
+  fault?: "lost-connection" | "error";
 }
 
 export async function installFaults(tradeIds: readonly string[], rates: FaultRates): Promise<void> {
@@ -26,15 +30,16 @@ export async function installFaults(tradeIds: readonly string[], rates: FaultRat
     await tx`select pg_advisory_xact_lock(hashtext('trades-tests:faults'))`;
     await tx.unsafe(`
       create schema if not exists trades_test;
-      create table if not exists trades_test.doomed (trade_id text primary key, ledger float8, listings float8, trades float8, finish float8);
+      create table if not exists trades_test.doomed (trade_id text primary key, ledger float8, listings float8, trades float8, finish float8, errcode text not null default '08006');
       create sequence if not exists trades_test.kills;
       create or replace function trades_test.maybe_die(trade_id text, target text) returns void language plpgsql as $$
-      declare p float8;
+      declare p float8; code text;
       begin
-        execute format('select %I from trades_test.doomed where trade_id = $1', target) into p using trade_id;
+        execute format('select %I, errcode from trades_test.doomed where trade_id = $1', target) into p, code using trade_id;
         if p is not null and random() < p then
           perform nextval('trades_test.kills');
-          raise exception 'injected fault: the connection was lost' using errcode = '08006';
+          if code = '08006' then raise exception 'injected fault: the connection was lost' using errcode = '08006'; end if;
+          raise exception 'injected fault: the statement failed' using errcode = code;
         end if;
       end $$;
       create or replace function trades_test.ledger_fault() returns trigger language plpgsql as $$
@@ -55,11 +60,12 @@ export async function installFaults(tradeIds: readonly string[], rates: FaultRat
       drop trigger if exists trades_test_fault on trades.trades;
       create trigger trades_test_fault before update on trades.trades
         for each row when (old.saga is distinct from new.saga) execute function trades_test.trades_fault();`);
+    const errcode = rates.fault === "error" ? "XX000" : "08006";
     for (const id of tradeIds) {
       const finish = rates.finish ?? rates.trades;
-      await tx`insert into trades_test.doomed values (${id}, ${rates.ledger}, ${rates.listings}, ${rates.trades}, ${finish})
+      await tx`insert into trades_test.doomed values (${id}, ${rates.ledger}, ${rates.listings}, ${rates.trades}, ${finish}, ${errcode})
         on conflict (trade_id) do update
-        set ledger = excluded.ledger, listings = excluded.listings, trades = excluded.trades, finish = excluded.finish`;
+        set ledger = excluded.ledger, listings = excluded.listings, trades = excluded.trades, finish = excluded.finish, errcode = excluded.errcode`;
     }
   });
 }

@@ -9,13 +9,15 @@ async function pair() {
   return { ann, bob, annListings, bobListings, id: trade.id };
 }
 
-// Each case waits out the services' retries (12 attempts, up to 1 s apart) against a failing
-// step before recovery runs: about 25 s alone on 2 cores, past vitest's default 30 s beside
-// another graph file. The time is the retry schedule's, not a speed under test.
+// The chosen steps fail with an error no subgraph retries (`fault: "error"`), so each case goes
+// straight to what recovery does with a trade left half-way. Failing them as lost connections
+// instead made each case wait out every service's own retries (12 attempts, up to 1 s apart, and
+// trades calling the ledger 3 times): 25 s for the last case, to show nothing more. How the
+// services ride out lost connections is faults.test.ts's and connection-kills.test.ts's subject.
 describe("recovery of a trade left between steps", { timeout: 120_000 }, () => {
   it("finishes an accept whose steps were all done but whose end was never recorded", async () => {
     const { ann, bob, annListings, id } = await pair();
-    await installFaults([id], { ledger: 0, listings: 0, trades: 0, finish: 1 });
+    await installFaults([id], { ledger: 0, listings: 0, trades: 0, finish: 1, fault: "error" });
     const key = randomUUID();
     try {
       const res = await bob.client.request<{ acceptTrade: { errors: { code: string }[] } }>(
@@ -45,7 +47,7 @@ describe("recovery of a trade left between steps", { timeout: 120_000 }, () => {
     const { ann, bob, bobListings, id } = await pair();
     expect((await accept(bob, id)).errors).toEqual([]);
     await mutate(ann, CONFIRM, { id });
-    await installFaults([id], { ledger: 0, listings: 0, trades: 0, finish: 1 });
+    await installFaults([id], { ledger: 0, listings: 0, trades: 0, finish: 1, fault: "error" });
     try {
       await bob.client.request(`mutation ($id: ID!) { confirmTradeCompletion(id: $id) { errors { code } } }`, { id });
       expect(await tradeAs(bob, id)).toMatchObject({ status: "ACCEPTED", pending: true });
@@ -65,7 +67,7 @@ describe("recovery of a trade left between steps", { timeout: 120_000 }, () => {
   it("undoes an accept whose ledger never answered, once the ledger is back", async () => {
     const { ann, bob, annListings, id } = await pair();
     // The ledger fails every write, and trades cannot record the undo either: everything is left half-way.
-    await installFaults([id], { ledger: 1, listings: 0, trades: 0, finish: 1 });
+    await installFaults([id], { ledger: 1, listings: 0, trades: 0, finish: 1, fault: "error" });
     try {
       await bob.client.request(`mutation ($id: ID!) { acceptTrade(id: $id, idempotencyKey: "k") { errors { code } } }`, { id });
       expect(await listingStatus(ann, annListings[0]!)).toBe("ACTIVE");
