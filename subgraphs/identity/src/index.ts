@@ -124,6 +124,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
         [TASKS.notify]: notifyTask({
           db,
           preferences: services.preferences,
+          pushSubscriptions: services.pushSubscriptions,
           events: runtime.events,
           log: runtime.log,
           digestSeconds: runtime.config.accounts.notificationDigestSeconds,

@@ -16,10 +16,12 @@ import {
 import { notifications, type IdentityTx, type schema } from "../db/schema.ts";
 import { notificationMessage } from "./channels/templates.ts";
 import type { PreferencesService } from "./preferences.service.ts";
+import type { PushSubscriptionsService } from "./push-subscriptions.service.ts";
 
 export interface NotifyDeps {
   db: Database<typeof schema>;
   preferences: PreferencesService;
+  pushSubscriptions: Pick<PushSubscriptionsService, "hasAny">;
   events: EventBus;
   log: Logger;
   /** Notifications of one kind within this window go out as one email. */
@@ -40,6 +42,9 @@ const ONE_UNREAD_PER_TRADE = new Set<NotificationKindName>(["TRADE_MESSAGE"]);
 export function notifyTask(deps: NotifyDeps): Task {
   return jobTask(TASKS.notify, deps.log, async ({ userId, kind, key, tradeId, mediaId, jobId, transferId, verificationRequestId, details }) => {
     const channels = await deps.preferences.channelsFor(userId, kind);
+    // Most members have no browser subscribed: for them a push job would only wake the queue's
+    // workers (each asks PostgreSQL for it) to find nobody to push to.
+    const push = channels.push && (await deps.pushSubscriptions.hasAny(userId));
     try {
       await unitOfWork<IdentityTx, { id: string } | null>(
         (work) => deps.db.transaction(work),
@@ -60,7 +65,7 @@ export function notifyTask(deps: NotifyDeps): Task {
               { jobKey: `notification-email:${userId}:${kind}`, jobKeyMode: "preserve_run_at", runAt },
             );
           }
-          if (channels.push) await enqueueJob(tx, TASKS.sendNotificationPush, { notificationId: row.id, userId });
+          if (push) await enqueueJob(tx, TASKS.sendNotificationPush, { notificationId: row.id, userId });
           afterCommit(tx, `notification:${row.id}`, () => deps.events.publish(TOPICS.userNotifications(userId), { id: row.id }));
           return row;
         },

@@ -56,6 +56,12 @@ export class PushSubscriptionsService {
     await this.db.delete(pushSubscriptions).where(and(eq(pushSubscriptions.userId, userId), eq(pushSubscriptions.endpoint, endpoint)));
   }
 
+  /** Whether the member has a browser to push to at all: without one, a notification enqueues no push job. */
+  async hasAny(userId: string): Promise<boolean> {
+    const [row] = await this.db.select({ endpoint: pushSubscriptions.endpoint }).from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)).limit(1);
+    return row !== undefined;
+  }
+
   async of(userId: string) {
     return this.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId));
   }
