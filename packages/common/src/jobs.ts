@@ -23,6 +23,15 @@ import { currentTraceHeaders, inSpanFrom } from "./telemetry/spans.ts";
  */
 export type { JobHelpers, Task, TaskList };
 
+declare global {
+  namespace GraphileConfig {
+    interface WorkerOptions {
+      /** The channels whose notifications wake this runner (patches/graphile-worker@0.18.0.patch; jobChannel below). */
+      localexInsertChannels?: string[];
+    }
+  }
+}
+
 export interface EnqueueOptions {
   /** Replaces a pending job with the same key (deduplication, e.g. one reindex per listing). */
   jobKey?: string;
@@ -129,12 +138,45 @@ export function jobTask<T extends TaskName>(task: T, log: Logger, handler: (payl
   };
 }
 
-/** Installs or upgrades the queue's schema, serialised with our own migrations. */
+/**
+ * The channel on which a new job of `task` is announced. graphile-worker announces every job on
+ * one channel (jobs:insert), so each job woke every runner of every subgraph, and each asked
+ * PostgreSQL for it: seven asks for the one a transfer's notification needs (bench:ledger). Our
+ * trigger (ANNOUNCE_DUE_JOBS) announces a job on its task's channel, and a runner listens only on
+ * its own tasks' (patches/graphile-worker@0.18.0.patch). Jobs due later are found by polling, as before.
+ */
+export function jobChannel(task: string): string {
+  const channel = `jobs:insert:${task}`;
+  // PostgreSQL refuses a longer channel name in pg_notify (and truncates it in LISTEN).
+  if (Buffer.byteLength(channel) > 63) throw new Error(`The task name ${task} is too long for its job channel (63 bytes at most): ${channel}`);
+  return channel;
+}
+
+const ANNOUNCE_DUE_JOBS = `
+  create schema if not exists localex_jobs;
+  create or replace function localex_jobs.announce_due_jobs() returns trigger language plpgsql as $$
+  declare due record;
+  begin
+    for due in
+      select tasks.identifier, count(*) as n
+      from new_jobs join graphile_worker._private_tasks as tasks on tasks.id = new_jobs.task_id
+      where new_jobs.run_at <= now()
+      group by tasks.identifier
+    loop
+      perform pg_notify('jobs:insert:' || due.identifier, json_build_object('count', due.n)::text);
+    end loop;
+    return null;
+  end $$;
+  create or replace trigger localex_announce_due_jobs after insert on graphile_worker._private_jobs
+    referencing new table as new_jobs for each statement execute function localex_jobs.announce_due_jobs();`;
+
+/** Installs or upgrades the queue's schema and our trigger announcing its jobs, serialised with our own migrations. */
 export async function prepareJobQueue(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await sql`select pg_advisory_lock(hashtext('localex:migrate'))`;
     await runMigrations({ connectionString: url, logger: quietLogger() });
+    await sql.unsafe(ANNOUNCE_DUE_JOBS);
     await sql`select pg_advisory_unlock(hashtext('localex:migrate'))`;
   } finally {
     await sql.end({ timeout: 5 });
@@ -232,7 +274,8 @@ async function startRunner(options: WorkerOptions): Promise<() => Promise<void>>
       // Each job's outcome is written through a batcher (0 ms: at once) that a stopping worker
       // flushes; unbatched, the last outcomes are sent without being waited for, and a job that
       // ended as the process stopped stayed locked (for graphile-worker's 4 hours).
-      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      // localexInsertChannels: woken only by this runner's own tasks' new jobs (jobChannel).
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0, localexInsertChannels: Object.keys(options.tasks).map(jobChannel) } },
       logger: quietLogger(options.log),
     });
   // graphile-worker stops for good when its pool fails (the server refusing connections for a
