@@ -6,6 +6,7 @@ import { Pool, type Dispatcher } from "undici";
 import { CALLER_HEADER, currentRequestId, REQUEST_ID_HEADER, signCallerToken, subgraphUnavailable, type CallerKeys, type SubgraphName } from "@localex/common";
 import type { GatewayContext } from "./caller.ts";
 import { InFlightFetches, isQueryFetch, type RawAnswer } from "./deduplication.ts";
+import { EntityFetchMerger, isEntityFetch, type SubgraphOperation } from "./entity-fetches.ts";
 import { inReadingOrder, separateFiles, type OutgoingFile } from "./uploads/files.ts";
 import { encodeMultipart, type OutgoingOperation } from "./uploads/multipart.ts";
 import { fileRefusal } from "./uploads/refusal.ts";
@@ -24,6 +25,8 @@ export interface CallerDataSourceOptions {
   uploadConnections?: number;
   /** Identical query fetches in flight at once share one request (deduplication.ts); unset: each is sent. */
   inFlight?: InFlightFetches;
+  /** A client query's entity fetches to this subgraph started together go as one request (entity-fetches.ts). */
+  mergeEntityFetches?: boolean;
 }
 
 /**
@@ -49,6 +52,7 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
   private uploadPool: Pool | undefined;
   private readonly path: string;
   private readonly origin: string;
+  private readonly merger: EntityFetchMerger | undefined;
 
   constructor(
     private readonly subgraph: SubgraphName,
@@ -62,17 +66,11 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
     this.origin = target.origin;
     // undici's own defaults wait 300 s for headers and between body chunks.
     this.pool = new Pool(target.origin, { connections: options.connections ?? 256, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    this.merger = options.mergeEntityFetches ? new EntityFetchMerger((context, operation) => this.sendJson(context, operation, true)) : undefined;
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { request, context } = options;
-    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
-    // Every request is signed for this subgraph, anonymous ones too: subgraphs answer nothing unsigned.
-    const { caller = null, clientAddress = null } = context as Partial<GatewayContext>;
-    const token = await signCallerToken(this.keys, caller, { signer: "gateway", audience: this.subgraph, clientAddress });
-    headers[CALLER_HEADER] = token;
-    const requestId = currentRequestId();
-    if (requestId) headers[REQUEST_ID_HEADER] = requestId;
     const { query, operationName, variables, extensions } = request;
     if (!query) throw new Error("Missing query");
 
@@ -81,12 +79,28 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
       const separated = separateFiles(variables);
       if (separated) {
         const operation = { query, operationName, variables: separated.variables, extensions };
-        return this.sendFiles(headers, operation, inReadingOrder(query, separated.files));
+        return this.sendFiles(await this.headersFor(context), operation, inReadingOrder(query, separated.files));
       }
     }
-
-    const body = JSON.stringify({ query, operationName, variables, extensions });
+    const operation: SubgraphOperation = { query, operationName, variables, extensions };
     const isQuery = isQueryFetch(options);
+    if (this.merger && isQuery && isEntityFetch(operation)) return this.merger.fetch(context, operation);
+    return this.sendJson(context, operation, isQuery);
+  }
+
+  /** Every request is signed for this subgraph, anonymous ones too: subgraphs answer nothing unsigned. */
+  private async headersFor(context: Partial<GatewayContext>): Promise<Record<string, string>> {
+    const { caller = null, clientAddress = null } = context;
+    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+    headers[CALLER_HEADER] = await signCallerToken(this.keys, caller, { signer: "gateway", audience: this.subgraph, clientAddress });
+    const requestId = currentRequestId();
+    if (requestId) headers[REQUEST_ID_HEADER] = requestId;
+    return headers;
+  }
+
+  private async sendJson(context: Partial<GatewayContext>, operation: SubgraphOperation, isQuery: boolean): Promise<GatewayGraphQLResponse> {
+    const headers = await this.headersFor(context);
+    const body = JSON.stringify(operation);
     const send = async (): Promise<RawAnswer> => {
       try {
         return await this.post(headers, body);
@@ -103,7 +117,7 @@ export class CallerDataSource implements GraphQLDataSource<GatewayContext> {
       }
     };
     const { inFlight } = this.options;
-    return this.answer(await (inFlight && isQuery ? inFlight.share(token, body, send) : send()));
+    return this.answer(await (inFlight && isQuery ? inFlight.share(headers[CALLER_HEADER]!, body, send) : send()));
   }
 
   private async post(headers: Record<string, string>, body: string): Promise<RawAnswer> {

@@ -87,6 +87,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         inFlight: config.server.deduplicateFetches
           ? new InFlightFetches(() => log.debug({ subgraph: name }, "joined an identical subgraph fetch in flight"))
           : undefined,
+        mergeEntityFetches: config.server.mergeEntityFetches,
       });
       dataSources.set(name, { url: address, source });
       return measuredFetches(name, source);

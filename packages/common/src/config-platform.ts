@@ -64,6 +64,8 @@ export const server = z
     SUBGRAPH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(30),
     /** Identical subgraph fetches of queries in flight at once (same caller, document and variables) share one request. */
     GATEWAY_DEDUPLICATE_FETCHES: z.stringbool().default(true),
+    /** A client query's entity fetches to one subgraph that start together go as one request (gateway/src/entity-fetches.ts). */
+    GATEWAY_MERGE_ENTITY_FETCHES: z.stringbool().default(true),
     /** Connections from each gateway to each subgraph for operations (JSON fetches). */
     GATEWAY_SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(4096).default(256),
     /** Connections from each gateway to each subgraph for uploads (multipart fetches): their own, so uploads never queue operations. */
@@ -93,6 +95,7 @@ export const server = z
     anonymousSocketsPerAddress: v.WS_ANONYMOUS_CONNECTIONS_PER_ADDRESS ?? (v.NODE_ENV === "production" ? 20 : 1000),
     subgraphTimeoutSeconds: v.SUBGRAPH_TIMEOUT_SECONDS,
     deduplicateFetches: v.GATEWAY_DEDUPLICATE_FETCHES,
+    mergeEntityFetches: v.GATEWAY_MERGE_ENTITY_FETCHES,
     subgraphConnections: v.GATEWAY_SUBGRAPH_CONNECTIONS,
     uploadConnections: v.GATEWAY_UPLOAD_CONNECTIONS,
     persistedOperations: v.PERSISTED_OPERATIONS,
