@@ -161,7 +161,13 @@ async function main(): Promise<void> {
     const contenders = await startContenders(env, supergraphPath, pieces, cleanups);
 
     stage("seeding the catalogue through our gateway");
-    await seedCatalogue(contenders[0]!.url);
+    try {
+      await seedCatalogue(contenders[0]!.url);
+    } catch (e) {
+      // What the pieces logged at warn and above (LOG_LEVEL), so a failed seed says why.
+      for (const piece of pieces) if (piece.output().trim()) console.error(`--- ${piece.child.spawnargs.slice(-1)[0]}:\n${piece.output().slice(-8000)}`);
+      throw e;
+    }
     let members: BenchCaller[] = [];
     if (callerCount > 0) {
       stage(`registering ${callerCount} members to read the page, one per request`);

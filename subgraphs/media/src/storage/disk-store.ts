@@ -240,13 +240,14 @@ export class DiskBlobStore implements BlobStore {
   /** The temporary file, empty; while it exists, `delete` cannot prune its folder away. */
   private async createEmpty(temp: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await mkdir(dirname(temp), { recursive: true });
       try {
+        await mkdir(dirname(temp), { recursive: true });
         await (await open(temp, "wx")).close();
         return;
       } catch (e) {
-        // A concurrent delete pruned the folder between mkdir and open: make it again.
-        if (!isCode(e, "ENOENT") || attempt === 3) throw e;
+        // A concurrent delete pruned the folder between mkdir and open, or inside mkdir itself
+        // (it found the folder, then the folder was gone when it checked what it found): again.
+        if (!isCode(e, "ENOENT") || attempt === 5) throw e;
       }
     }
   }
