@@ -5,6 +5,7 @@ import postgres from "postgres";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { TASKS, type ListingDocument } from "@localex/common";
 import { GatewayClient, registerUser } from "../harness/client.ts";
+import { eventually } from "../harness/eventually.ts";
 import { metricsUrlOf, sample, scrape } from "../harness/metrics.ts";
 import { createListing } from "../listings/helpers.ts";
 import { listingDocument, uniqueWord } from "./documents.ts";
@@ -204,10 +205,16 @@ describe("search through the gateway", () => {
       query ($q: String) { search(query: $q) { edges { node { id ...Two three: similar(first: 3) { id } } } } }
       fragment Two on Listing { two: similar(first: 2) { id } }`;
     type Page = { search: { edges: { node: { id: string; two: { id: string }[]; three: { id: string }[] } }[] } };
-    // The lists as `similar` finds them on its own (no search page around it) are the reference.
-    const own = await client.data<{ listings: { edges: { node: { id: string; similar: { id: string }[] } }[] } }>(
-      `query ($owner: ID!) { listings(filter: { ownerId: $owner }, first: 10) { edges { node { id similar(first: 3) { id } } } } }`,
-      { owner: owner.id },
+    // The lists as `similar` finds them on its own (no search page around it) are the reference,
+    // once each has its three (the index is eventually consistent: CI once read one with two).
+    const own = await eventually(
+      "every listing's three similar listings",
+      () =>
+        client.data<{ listings: { edges: { node: { id: string; similar: { id: string }[] } }[] } }>(
+          `query ($owner: ID!) { listings(filter: { ownerId: $owner }, first: 10) { edges { node { id similar(first: 3) { id } } } } }`,
+          { owner: owner.id },
+        ),
+      (page) => page.listings.edges.length === ids.length && page.listings.edges.every((e) => e.node.similar.length === 3),
     );
     const asked = () =>
       scrape(metricsUrlOf(inject("subgraphUrls").listings!)).then((m) =>

@@ -239,15 +239,14 @@ export class DiskBlobStore implements BlobStore {
 
   /** The temporary file, empty; while it exists, `delete` cannot prune its folder away. */
   private async createEmpty(temp: string): Promise<void> {
+    const folder = dirname(temp);
     for (let attempt = 1; ; attempt++) {
       try {
-        await mkdir(dirname(temp), { recursive: true });
+        await mkdir(folder, { recursive: true });
         await (await open(temp, "wx")).close();
         return;
       } catch (e) {
-        // A concurrent delete pruned the folder between mkdir and open, or inside mkdir itself
-        // (it found the folder, then the folder was gone when it checked what it found): again.
-        if (!isCode(e, "ENOENT") || attempt === 5) throw e;
+        if (attempt === 5 || !(await prunedMeanwhile(folder, e))) throw e;
       }
     }
   }
@@ -321,4 +320,17 @@ function parseJson(text: string): unknown {
   } catch {
     return null; // a torn or foreign metadata file: the object is still served, as bytes of unknown type
   }
+}
+
+/**
+ * Whether `error`, from making `folder` and a file in it, came of a concurrent delete pruning the
+ * folder (between mkdir and open, or inside mkdir, which found it and then did not when it
+ * checked what it found: ENOENT or EEXIST): then it is made again. A file where a folder must be
+ * is not that, and is thrown.
+ */
+async function prunedMeanwhile(folder: string, error: unknown): Promise<boolean> {
+  if (isCode(error, "ENOENT")) return true;
+  if (!isCode(error, "EEXIST") && !isCode(error, "ENOTDIR")) return false;
+  const found = await stat(folder).catch((e: unknown) => (isCode(e, "ENOENT") ? null : undefined));
+  return found === null || (found !== undefined && found.isDirectory());
 }
