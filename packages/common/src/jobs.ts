@@ -53,8 +53,15 @@ export interface EnqueueOptions {
 const ORIGIN = "$origin";
 const originSchema = z.object({ requestId: z.string().max(128).optional(), trace: z.record(z.string(), z.string()).optional() });
 
-/** How long a stopping worker waits for its running jobs before it hands them back to the queue. */
+/** How long a stopping worker waits for its running jobs before it hands them back to the queue, at most. */
 const JOB_SHUTDOWN_MS = 10_000;
+
+/**
+ * The stop grace of a process's job workers: 10 s, or 40 % of SHUTDOWN_TIMEOUT_SECONDS when that
+ * is shorter, so a job that does not finish is handed back before the process is made to exit
+ * (a job still locked when it exits waits out graphile-worker's 4 hours).
+ */
+export const jobStopGraceMs = (shutdownTimeoutSeconds: number): number => Math.min(JOB_SHUTDOWN_MS, shutdownTimeoutSeconds * 400);
 
 /** A job still running when its worker stops: failed with this, so it goes back to the queue (and runs again after the usual backoff). */
 class WorkerStopping extends Error {
@@ -207,6 +214,8 @@ interface WorkerOptions {
   pollIntervalMs?: number;
   /** Recurring jobs, in graphile-worker's crontab format (`m h dom mon dow task`). */
   crontab?: string;
+  /** How long stopping waits for running jobs before handing them back (jobStopGraceMs); unset: 10 s. */
+  stopGraceMs?: number;
 }
 
 /**
@@ -234,6 +243,7 @@ export async function startJobWorker(options: WorkerOptions): Promise<() => Prom
           tasks: lane.tasks,
           concurrency: lane.concurrency,
           pollIntervalMs: options.pollIntervalMs,
+          stopGraceMs: options.stopGraceMs,
         }),
       );
     }
@@ -270,7 +280,7 @@ async function startRunner(options: WorkerOptions): Promise<() => Promise<void>>
       pollInterval: options.pollIntervalMs ?? 1000,
       noHandleSignals: true,
       // Stopping lets running jobs finish for this long, then fails them back to the queue (unlessStopped).
-      gracefulShutdownAbortTimeout: JOB_SHUTDOWN_MS,
+      gracefulShutdownAbortTimeout: options.stopGraceMs ?? JOB_SHUTDOWN_MS,
       // Each job's outcome is written through a batcher (0 ms: at once) that a stopping worker
       // flushes; unbatched, the last outcomes are sent without being waited for, and a job that
       // ended as the process stopped stayed locked (for graphile-worker's 4 hours).

@@ -10,7 +10,7 @@ import { errorBody, formatError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { EventBus } from "./events.ts";
 import { InternalClient, SubgraphDirectory } from "./internal.ts";
-import { prepareJobQueue } from "./jobs.ts";
+import { jobStopGraceMs, prepareJobQueue } from "./jobs.ts";
 import { createHttpServer, listen } from "./http.ts";
 import type { FastifyInstance } from "fastify";
 import { acceptGraphQLUploads, type UploadLimits } from "./uploads.ts";
@@ -34,6 +34,13 @@ export interface SubgraphRuntime<TConfig extends SubgraphConfig = SubgraphConfig
   /** `http://host:port` this subgraph listens on, once it does (for URLs it hands out). */
   listeningUrl(): string | undefined;
 }
+
+/** Where a subgraph's job workers take their jobs, and how they stop (startJobWorker's options). */
+export const jobQueueOf = (runtime: Pick<SubgraphRuntime, "databaseUrl" | "log" | "config">) => ({
+  url: runtime.databaseUrl,
+  log: runtime.log,
+  stopGraceMs: jobStopGraceMs(runtime.config.app.shutdownTimeoutSeconds),
+});
 
 /** What the process that starts a subgraph provides. */
 export interface SubgraphEnvironment<TConfig extends SubgraphConfig = SubgraphConfig> {
@@ -184,7 +191,9 @@ export async function startSubgraph<TServices, TContext extends object, TConfig 
       await module.disposeServices?.(services);
       await full.internal.close();
       full.limits.close();
-      await sql.end({ timeout: 5 });
+      // Statements still running (a job handed back may leave one waiting on a lock) get 5 s, or a
+      // fifth of the stop's whole time when that is shorter, then their connections are closed.
+      await sql.end({ timeout: Math.min(5, full.config.app.shutdownTimeoutSeconds / 5) });
     },
   };
 }

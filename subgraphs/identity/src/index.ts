@@ -1,4 +1,4 @@
-import { buildFederatedSchema, database, startJobWorker, TASKS, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
+import { buildFederatedSchema, database, startJobWorker, TASKS, type SubgraphModule, type SubgraphModuleConfig, jobQueueOf } from "@localex/common";
 import { createContext, type IdentityContext, type IdentityServices } from "./context.ts";
 import { schema } from "./db/schema.ts";
 import { InboxService } from "./notifications/inbox.service.ts";
@@ -117,8 +117,7 @@ export const identity: SubgraphModule<IdentityServices, IdentityContext, Identit
     const db = database(runtime.sql, schema);
     runtime.log.info({ email: services.email.describe(), push: services.push.describe() }, "notification channels");
     return startJobWorker({
-      url: runtime.databaseUrl,
-      log: runtime.log,
+      ...jobQueueOf(runtime),
       crontab: RESUME_DELETIONS_CRONTAB,
       tasks: {
         [TASKS.notify]: notifyTask({

@@ -1,6 +1,6 @@
 import { MemberLedgerResolver } from "./members/members.resolver.ts";
 import { MemberLedgerService } from "./members/member-ledger.service.ts";
-import { buildFederatedSchema, startJobWorker, TASKS, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
+import { buildFederatedSchema, startJobWorker, TASKS, type SubgraphModule, type SubgraphModuleConfig, jobQueueOf } from "@localex/common";
 import { User } from "./accounts/account.type.ts";
 import { AccountsResolver } from "./accounts/accounts.resolver.ts";
 import { AccountsService } from "./accounts/accounts.service.ts";
@@ -68,8 +68,7 @@ export const ledger: SubgraphModule<LedgerServices, LedgerContext, SubgraphModul
   createContext,
   startBackground: (services, runtime) =>
     startJobWorker({
-      url: runtime.databaseUrl,
-      log: runtime.log,
+      ...jobQueueOf(runtime),
       tasks: {
         [TASKS.welcomeGrant]: welcomeGrantTask(services.transfers, runtime.log),
         [TASKS.tradeCompleted]: tradeCompletedTask(services.accounts, runtime.log),

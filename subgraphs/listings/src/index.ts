@@ -1,6 +1,6 @@
 import { MemberListingsResolver } from "./members/members.resolver.ts";
 import { MemberListingsService } from "./members/member-listings.service.ts";
-import { buildFederatedSchema, database, startJobWorker, type SubgraphModule, type SubgraphModuleConfig, type TaskList } from "@localex/common";
+import { buildFederatedSchema, database, startJobWorker, type SubgraphModule, type SubgraphModuleConfig, type TaskList, jobQueueOf } from "@localex/common";
 import { CategoriesResolver } from "./categories/categories.resolver.ts";
 import { CategoriesService } from "./categories/categories.service.ts";
 import { createContext, type ListingsContext, type ListingsServices } from "./context.ts";
@@ -80,7 +80,7 @@ export const listings: SubgraphModule<ListingsServices, ListingsContext, Subgrap
     } else {
       runtime.log.info("recall check off (RECALLS_URL is not set)");
     }
-    const stop = await startJobWorker({ url: runtime.databaseUrl, log: runtime.log, concurrency: 2, crontab, tasks });
+    const stop = await startJobWorker({ ...jobQueueOf(runtime), concurrency: 2, crontab, tasks });
     if (source) await queueRecallRefresh(services.db);
     return stop;
   },

@@ -1,4 +1,14 @@
-import { buildFederatedSchema, database, jobTask, startJobWorker, TASKS, uploadLimits, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
+import {
+  buildFederatedSchema,
+  database,
+  jobTask,
+  startJobWorker,
+  TASKS,
+  uploadLimits,
+  type SubgraphModule,
+  type SubgraphModuleConfig,
+  jobQueueOf,
+} from "@localex/common";
 import { AvatarsResolver } from "./avatars/avatars.resolver.ts";
 import { createCdnPurge, MediaPurges } from "./cdn/index.ts";
 import { User } from "./avatars/user.type.ts";
@@ -143,8 +153,7 @@ export const media: SubgraphModule<MediaServices, MediaContext, SubgraphModuleCo
       log: runtime.log,
     });
     return startJobWorker({
-      url: runtime.databaseUrl,
-      log: runtime.log,
+      ...jobQueueOf(runtime),
       // One image at a time (its pipelines use both cores); cleanup waits its turn.
       concurrency: IMAGE_JOB_CONCURRENCY,
       crontab: CLEANUP_CRONTAB,

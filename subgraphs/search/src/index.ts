@@ -1,4 +1,4 @@
-import { buildFederatedSchema, startJobWorker, type SubgraphModule, type SubgraphModuleConfig } from "@localex/common";
+import { buildFederatedSchema, startJobWorker, type SubgraphModule, type SubgraphModuleConfig, jobQueueOf } from "@localex/common";
 import { createContext, type SearchContext, type SearchServices } from "./context.ts";
 import { createSearchIndex } from "./index-port/create-index.ts";
 import { indexListingTasks } from "./indexing/index-listing.task.ts";
@@ -34,9 +34,8 @@ export const search: SubgraphModule<SearchServices, SearchContext, SubgraphModul
     const index = services.search.index;
     await index.prepare();
     const stopWorker = await startJobWorker({
-      url: runtime.databaseUrl,
+      ...jobQueueOf(runtime),
       tasks: indexListingTasks(index, runtime.log),
-      log: runtime.log,
       pollIntervalMs: 500,
     });
     runtime.log.info({ engine: index.engine }, "search index ready");

@@ -1,4 +1,4 @@
-import { jobTask, startJobWorker, TASKS, type Logger, type SubgraphRuntime } from "@localex/common";
+import { jobQueueOf, jobTask, startJobWorker, TASKS, type Logger, type SubgraphRuntime } from "@localex/common";
 import type { TradeSettings } from "../settings.ts";
 import type { RecoveryService } from "./recovery.service.ts";
 
@@ -9,8 +9,7 @@ import type { RecoveryService } from "./recovery.service.ts";
 export async function startTradeBackground(recovery: RecoveryService, runtime: SubgraphRuntime, settings: TradeSettings): Promise<() => Promise<void>> {
   const log: Logger = runtime.log;
   const stopWorker = await startJobWorker({
-    url: runtime.databaseUrl,
-    log,
+    ...jobQueueOf(runtime),
     concurrency: 2,
     tasks: {
       // Expires one open trade when its time is up, or disputes an accepted one past its
