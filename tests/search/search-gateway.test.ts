@@ -138,8 +138,13 @@ describe("search through the gateway", () => {
     await until({ query: word }, [kept.id, gone.id]);
     const QUERY = `query($q: String) { search(query: $q) { edges { node { id title status similar { id title } } } } }`;
     type Page = { search: { edges: { node: { id: string; title: string; status: string; similar: { id: string }[] } }[] } };
-    // The positive control: both hits resolve, and each is the other's similar listing.
-    const before = await client.data<Page>(QUERY, { q: word });
+    // The positive control: both hits resolve, and each is the other's similar listing (once the
+    // second's index job has stored its neighbours, just after its document).
+    const before = await eventually(
+      "each hit the other's similar listing",
+      () => client.data<Page>(QUERY, { q: word }),
+      (page) => page.search.edges.length === 2 && page.search.edges.every((e) => e.node.similar.length === 1),
+    );
     expect(before.search.edges.map((e) => [e.node.id, e.node.similar.map((s) => s.id)]).sort()).toEqual(
       [
         [kept.id, [gone.id]],
@@ -186,9 +191,15 @@ describe("search through the gateway", () => {
       p: word.slice(0, 6),
     });
     expect(suggest.sort()).toEqual(docs.map((d) => d.title).sort());
-    const { search } = await client.data<{ search: { edges: { node: { id: string; similar: { id: string }[] } }[] } }>(
-      `query($q: String) { search(query: $q) { edges { node { id similar(first: 5) { id } } } } }`,
-      { q: word },
+    // A document is searchable once written; its neighbours are stored just after (the same job).
+    const { search } = await eventually(
+      "each listing's two neighbours",
+      () =>
+        client.data<{ search: { edges: { node: { id: string; similar: { id: string }[] } }[] } }>(
+          `query($q: String) { search(query: $q) { edges { node { id similar(first: 5) { id } } } } }`,
+          { q: word },
+        ),
+      (page) => page.search.edges.every((e) => e.node.similar.length === docs.length - 1),
     );
     for (const { node } of search.edges) {
       expect(new Set(node.similar.map((s) => s.id))).toEqual(new Set(docs.map((d) => d.id).filter((id) => id !== node.id)));
