@@ -2,14 +2,10 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import type { FileUpload } from "@localex/common";
 import type { OutgoingFile } from "./files.ts";
+import type { SubgraphOperation } from "../entity-fetches.ts";
 
 /** What the subgraph is asked to run (the fetch's operation, files replaced by null). */
-export interface OutgoingOperation {
-  query: string;
-  operationName?: string;
-  variables: Record<string, unknown>;
-  extensions?: Record<string, unknown>;
-}
+export type OutgoingOperation = SubgraphOperation & { variables: Record<string, unknown> };
 
 /** A client's file that could not be sent on: it went over the size limit, never came, or was cut off. */
 export class FileNotForwarded extends Error {
