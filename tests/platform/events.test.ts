@@ -1,8 +1,9 @@
 // Live events over a real Redis of the test's own, which the test pauses (SIGSTOP: the
-// connection stays open and nothing answers) as a hung Redis would. What every adapter does
-// alike is in event-bus.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisEventBus, TOPICS, type Logger } from "@localex/common";
+// connection stays open and nothing answers) as a hung Redis would; and over PostgreSQL, whose
+// listening connection the test ends. What every adapter does alike is in event-bus.test.ts.
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { PostgresEventBus, RedisEventBus, TOPICS, type Logger } from "@localex/common";
 import { eventually } from "../harness/eventually.ts";
 import { hasRedisServer as hasRedis, OwnRedis } from "../harness/redis-server.ts";
 
@@ -104,4 +105,49 @@ describe.skipIf(!hasRedis)(`events through Redis${hasRedis ? "" : " (SKIPPED: no
       await reader.close();
     }
   }, 60_000);
+});
+
+describe("events through PostgreSQL (LISTEN/NOTIFY)", () => {
+  it("tells subscribers when its database connection is lost and when it is back, and delivers again", async () => {
+    const prefix = `lost${Date.now().toString(36)}:`;
+    const publisher = new PostgresEventBus(inject("databaseUrl"), prefix);
+    const subscriber = new PostgresEventBus(inject("databaseUrl"), prefix);
+    const admin = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
+    const changes: string[] = [];
+    subscriber.onDeliveryChange((state) => changes.push(state));
+    const received: unknown[] = [];
+    try {
+      await subscriber.subscribe(TOPICS.job("1"), (payload) => received.push(payload));
+      publisher.publish(TOPICS.job("1"), { id: "before" });
+      await eventually(
+        "the event before",
+        async () => received,
+        (r) => r.length === 1,
+      );
+      expect(subscriber.connected()).toBe(true);
+      // The listener's connection ends (a restarted server, a failover, an operator's terminate).
+      const ended = await admin<{ n: number }[]>`
+        select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = ${`localex events listener ${prefix}`}`;
+      expect(ended[0]!.n).toBe(2); // the publisher's and the subscriber's listeners
+      await eventually(
+        "told of the interruption and of the resumption",
+        async () => changes,
+        (c) => c.length === 2,
+      );
+      expect(changes).toEqual(["interrupted", "resumed"]);
+      expect(subscriber.connected()).toBe(true);
+      // Listening again by itself: an event published now arrives.
+      publisher.publish(TOPICS.job("1"), { id: "after" });
+      await eventually(
+        "the event after",
+        async () => received,
+        (r) => r.length === 2,
+      );
+      expect(received).toEqual([{ id: "before" }, { id: "after" }]);
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+      await admin.end();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 // Sections every piece, or the gateway, reads: the process, the gateway's server, where the
 // subgraphs are, the database and Redis, rate limits, caller keys, access tokens and uploads.
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { parsePublicKeys, parseSigningKey, samePair } from "./caller-keys.ts";
 import { nodeEnv, port, problem, secret } from "./config-schema.ts";
@@ -185,6 +186,15 @@ export const servedDatabase = (piece: SubgraphName) =>
       }),
     })
     .transform((v) => ({ url: v.DATABASE_URL, embeddedPort: v.EMBEDDED_POSTGRES_PORT, poolSize: v.DATABASE_POOL_SIZE }));
+
+/**
+ * `pnpm start`: "one" process for every piece, or "per-piece" (each subgraph in a process of its
+ * own, the gateway and the embedded database in the first), so the graph uses several cores.
+ * "auto": per piece when the machine has more than one core.
+ */
+export const processes = z
+  .object({ GRAPH_PROCESSES: z.enum(["auto", "one", "per-piece"]).default("auto") })
+  .transform((v) => ({ mode: v.GRAPH_PROCESSES === "auto" ? (availableParallelism() > 1 ? "per-piece" : "one") : v.GRAPH_PROCESSES }));
 
 export const redis = z
   .object({

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { variablesOf } from "./config-schema.ts";
 import { accounts, mail, push } from "./config-identity.ts";
 import { cdn, media, pricing, recalls, search, storage, trades } from "./config-features.ts";
-import { app, auth, callersFor, database, rateLimits, redis, server, servedDatabase, sessions, subgraphsFor, uploads } from "./config-platform.ts";
+import { app, auth, callersFor, database, processes, rateLimits, redis, server, servedDatabase, sessions, subgraphsFor, uploads } from "./config-platform.ts";
 import type { Piece, SubgraphName } from "./subgraph-names.ts";
 
 export { SUBGRAPH_NAMES, type Piece, type SubgraphName } from "./subgraph-names.ts";
@@ -37,6 +37,7 @@ const PIECES = {
   operator: { app, database, sessions },
   graph: {
     app,
+    processes,
     server,
     subgraphs: subgraphsFor("graph"),
     database,

@@ -1,11 +1,13 @@
 import { EventEmitter } from "node:events";
 import { Redis } from "ioredis";
 import type { Changed, Topic } from "./contracts.ts";
+import { PostgresEventBus } from "./events-postgres.ts";
 import type { Logger } from "./logger.ts";
 
 /**
  * Fan-out of domain events to live subscribers. Redis pub/sub when several processes
- * serve the graph; an in-process emitter when everything runs in one process.
+ * serve the graph (or PostgreSQL's LISTEN/NOTIFY when there is no Redis: events-postgres.ts);
+ * an in-process emitter when everything runs in one process.
  */
 export interface EventBus {
   /**
@@ -205,6 +207,12 @@ export class RedisEventBus implements EventBus {
   }
 }
 
-export function createEventBus(redisUrl: string | undefined, prefix: string, log?: Logger): EventBus {
-  return redisUrl ? new RedisEventBus(redisUrl, prefix, log) : new InProcessEventBus();
+/**
+ * Redis when REDIS_URL is set; otherwise the graph's PostgreSQL when this process is one of
+ * several (`sharedDatabaseUrl`: `pnpm serve`, or `pnpm start` with a process per piece); otherwise
+ * in process, where everything is.
+ */
+export function createEventBus(redisUrl: string | undefined, prefix: string, log?: Logger, sharedDatabaseUrl?: string): EventBus {
+  if (redisUrl) return new RedisEventBus(redisUrl, prefix, log);
+  return sharedDatabaseUrl ? new PostgresEventBus(sharedDatabaseUrl, prefix, log) : new InProcessEventBus();
 }

@@ -6,6 +6,7 @@ export * from "./database.ts";
 export * from "./error-codes.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
+export * from "./events-postgres.ts";
 export * from "./unit-of-work.ts";
 export * from "./federation.ts";
 export * from "./loaders.ts";

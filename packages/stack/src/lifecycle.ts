@@ -8,8 +8,9 @@ import { stopTracing } from "@localex/common/telemetry/spans";
  * (IPC disconnect) or a crash, then exits: 0 after a requested stop, 1 after a crash, a failed
  * stop, or one that took longer than `timeoutSeconds` (SHUTDOWN_TIMEOUT_SECONDS). Our own
  * handler, so no library decides this process's exit code. Spans not yet exported are flushed last.
+ * Returns a way to stop as after a crash (exit code 1), for a fault the process learns of itself.
  */
-export function stopOnExitSignals(stop: () => Promise<void>, log: Logger, timeoutSeconds = 25): void {
+export function stopOnExitSignals(stop: () => Promise<void>, log: Logger, timeoutSeconds = 25): (reason: string, err: unknown) => void {
   let stopping = false;
   // The code to exit with once stopped; a fault while stopping raises it to 1, never lowers it.
   let exitCode = 0;
@@ -39,4 +40,5 @@ export function stopOnExitSignals(stop: () => Promise<void>, log: Logger, timeou
   if (process.send) process.on("disconnect", () => shutDown("parent process gone", 0));
   process.on("uncaughtException", (err) => shutDown("uncaught exception", 1, err));
   process.on("unhandledRejection", (err) => shutDown("unhandled rejection", 1, err));
+  return (reason, err) => shutDown(reason, 1, err);
 }

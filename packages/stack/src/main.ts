@@ -1,25 +1,39 @@
-// `pnpm start`: the whole graph in one process on its embedded defaults.
+// `pnpm start`: the whole graph on its embedded defaults, as one command: in one process, or with
+// each subgraph in a process of its own on a machine with several cores (GRAPH_PROCESSES).
 // First: tracing patches libraries as they load (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
 import "@localex/common/telemetry/register";
 import { createLogger, loadConfigOrExit } from "@localex/common";
 import { stopOnExitSignals } from "./lifecycle.ts";
-import { startStack } from "./stack.ts";
+import type { RunningStack } from "./stack.ts";
 
 const config = loadConfigOrExit(process.env, "graph");
 
 const log = createLogger(config.app.logLevel);
 const started = Date.now();
-const stack = await startStack(config, log).catch((e: unknown) => {
+const perPiece = config.processes.mode === "per-piece";
+let pieceLost: (error: Error) => void = (error) => {
+  log.fatal({ err: error }, "a piece of the graph stopped while starting");
+};
+// Only the starter in use is loaded: with a process per piece, this one carries no subgraph's code.
+const start = perPiece
+  ? import("./processes.ts").then(({ startStackInProcesses }) => startStackInProcesses(config, log, (error) => pieceLost(error)))
+  : import("./stack.ts").then(({ startStack }) => startStack(config, log));
+const stack: RunningStack = await start.catch((e: unknown) => {
   log.fatal({ err: e }, "could not start");
   process.exit(1);
 });
 
 const rows = stack.subgraphs.map((s) => `  ${s.name.padEnd(9)} ${s.url}`).join("\n");
 console.log(
-  `\nLocalEx is up in ${process.uptime().toFixed(1)} s (${((Date.now() - started) / 1000).toFixed(1)} s after loading the code)\n` +
+  `\nLocalEx is up in ${process.uptime().toFixed(1)} s (${((Date.now() - started) / 1000).toFixed(1)} s after loading the code)` +
+    `${perPiece ? `, each subgraph in a process of its own` : ", in one process"}\n` +
     `  gateway   ${stack.gatewayUrl}  (Apollo Sandbox at ${stack.gatewayUrl.replace(/graphql$/, "")})\n` +
     `  websocket ${stack.wsUrl}\n${rows}\n` +
     `  database  ${config.database.url ? "DATABASE_URL" : `embedded PostgreSQL in ${config.app.dataDir}/postgres`}\n`,
 );
 
-stopOnExitSignals(() => stack.stop(), log, config.app.shutdownTimeoutSeconds);
+// With a process per piece, the subgraphs stop within their own budget after the gateway's drain.
+const budget = perPiece ? 2 * config.app.shutdownTimeoutSeconds + 5 : config.app.shutdownTimeoutSeconds;
+const crashed = stopOnExitSignals(() => stack.stop(), log, budget);
+// A subgraph's process that ends by itself leaves a graph that cannot serve: stop it all, exit 1.
+pieceLost = (error) => crashed("a piece of the graph stopped", error);

@@ -41,7 +41,8 @@ let stop: () => Promise<void>;
 if (module) {
   // Its database is DATABASE_URL (the configuration requires it of a subgraph served on its own).
   const config = loadConfigOrExit(process.env, module.name);
-  const events = createEventBus(config.redis.url, config.redis.prefix, log);
+  // Without Redis, events reach the other processes through the database every subgraph shares.
+  const events = createEventBus(config.redis.url, config.redis.prefix, log, config.database.url);
   // Other subgraphs, for internal calls (peers.ts).
   const directory = new SubgraphDirectory();
   for (const [name, url] of Object.entries(peerUrls(config))) directory.set(name as SubgraphName, url);

@@ -1,12 +1,13 @@
 // One suite over every event-bus adapter: what a publisher and a subscriber may count on,
 // whichever carries the events (in-process when one process serves the graph, Redis when
-// several do). Redis's own failure modes (hung, restarted) are in events.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InProcessEventBus, RedisEventBus, TOPICS, type EventBus, type Topic } from "@localex/common";
+// several do, the database when several do without Redis). Each adapter's own failure modes
+// (Redis hung or restarted, the database connection lost) are in events.test.ts.
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { InProcessEventBus, PostgresEventBus, RedisEventBus, TOPICS, type EventBus, type Topic } from "@localex/common";
 import { eventually } from "../harness/eventually.ts";
 import { hasRedisServer, OwnRedis } from "../harness/redis-server.ts";
 
-/** A publisher and a subscriber: two processes' buses over Redis, one bus in process. */
+/** A publisher and a subscriber: two processes' buses over Redis or PostgreSQL, one bus in process. */
 interface Adapter {
   name: string;
   available: boolean;
@@ -32,6 +33,15 @@ const adapters: Adapter[] = [
     name: `Redis${hasRedisServer ? "" : " (SKIPPED: no redis-server on this machine)"}`,
     available: hasRedisServer,
     pair: (prefix) => ({ publisher: new RedisEventBus(redis!.url, prefix), subscriber: new RedisEventBus(redis!.url, prefix) }),
+  },
+  {
+    name: "PostgreSQL (LISTEN/NOTIFY)",
+    available: true,
+    // The test graph's database: its own graph runs in one process, so nothing else uses the channel.
+    pair: (prefix) => ({
+      publisher: new PostgresEventBus(inject("databaseUrl"), prefix),
+      subscriber: new PostgresEventBus(inject("databaseUrl"), prefix),
+    }),
   },
 ];
 
@@ -98,6 +108,7 @@ for (const adapter of adapters) {
 
     it("keeps a retained id for its time, for processes that start later, under its topic only", async () => {
       const reader = adapter.name === "in process" ? publisher : adapter.pair(`bus${prefixes}:`).subscriber;
+      const otherDeployment = adapter.name === "in process" ? undefined : adapter.pair(`other${prefixes}:`).subscriber;
       const heard = await listen(subscriber, TOPICS.sessionsEnded);
       await publisher.publishRetained(TOPICS.sessionsEnded, "kept", 60);
       await publisher.publishRetained(TOPICS.sessionsEnded, "brief", 1);
@@ -110,6 +121,8 @@ for (const adapter of adapters) {
       expect(heard.heard).toEqual([{ id: "kept" }, { id: "brief" }]);
       expect((await reader.recent(TOPICS.sessionsEnded)).sort()).toEqual(["brief", "kept"]);
       expect(await reader.recent(TOPICS.job("kept"))).toEqual([]);
+      // Another deployment on the same server (another prefix) keeps its own.
+      if (otherDeployment) expect(await otherDeployment.recent(TOPICS.sessionsEnded)).toEqual([]);
       await eventually(
         "the brief id expired",
         () => reader.recent(TOPICS.sessionsEnded),
@@ -119,6 +132,7 @@ for (const adapter of adapters) {
       expect(await reader.recent(TOPICS.sessionsEnded)).toEqual(["kept"]);
       await heard.stop();
       if (reader !== publisher) await reader.close();
+      await otherDeployment?.close();
     });
   });
 }

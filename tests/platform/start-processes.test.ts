@@ -1,0 +1,178 @@
+// `pnpm start` with a process per piece (GRAPH_PROCESSES=per-piece, what "auto" picks on a machine
+// with several cores), without Redis: each subgraph in a process of its own, the gateway in the
+// first, events between them through the database. Run as the README's command runs it
+// (packages/stack/src/main.ts), on a database of its own instead of the embedded one.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "graphql-ws";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import WebSocket from "ws";
+import { runAlone } from "../harness/alone.ts";
+import { GatewayClient } from "../harness/client.ts";
+import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
+import { eventually } from "../harness/eventually.ts";
+import { LOAD_TYPESCRIPT } from "../harness/pieces.ts";
+import { testGraphEnvironment } from "../harness/secrets.ts";
+import { Subscription } from "../harness/subscription.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const SUBGRAPHS = ["identity", "listings", "trades", "ledger", "media", "search"];
+
+interface Started {
+  main: ChildProcess;
+  gateway: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+let database: FreshDatabase;
+let dataDir: string;
+
+/** `pnpm start`'s entry in a process group of its own, so the test can send SIGINT as a terminal's Ctrl-C does. */
+async function start(): Promise<Started> {
+  const env: NodeJS.ProcessEnv = {
+    ...testGraphEnvironment(),
+    GRAPH_PROCESSES: "per-piece",
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: "3",
+    DATA_DIR: dataDir,
+    HOST: "127.0.0.1",
+    PORT: String(await freePort()),
+    SMTP_URL: "",
+  };
+  delete env.REDIS_URL;
+  for (const name of SUBGRAPHS) env[`${name.toUpperCase()}_PORT`] = String(await freePort());
+  const main = spawn(process.execPath, [...LOAD_TYPESCRIPT, "packages/stack/src/main.ts"], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  main.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+  main.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => main.once("exit", (code) => resolve(code)));
+  for (let i = 0; i < 1800 && !output.includes("LocalEx is up"); i++) {
+    if (main.exitCode !== null) throw new Error(`pnpm start exited with ${main.exitCode}:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!output.includes("LocalEx is up")) throw new Error(`pnpm start did not come up:\n${output}`);
+  return { main, gateway: `http://127.0.0.1:${env.PORT}/graphql`, output: () => output, exited };
+}
+
+/** The processes `pid` started, with the piece each serves (the last word of its command line). */
+function piecesOf(pid: number): { pid: number; piece: string }[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  return children.map((child) => ({ pid: child, piece: readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0").filter(Boolean).at(-1)! }));
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function register(gateway: string, name: string) {
+  const { register } = await new GatewayClient(gateway).data<{ register: { accessToken: string; user: { id: string } } }>(
+    `mutation ($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`,
+    { input: { email: `${name}-${randomUUID()}@localex.test`, password: "correct horse battery", displayName: name } },
+  );
+  return { id: register.user.id, token: register.accessToken, client: new GatewayClient(gateway, register.accessToken) };
+}
+
+runAlone();
+
+beforeAll(async () => {
+  database = await freshDatabase(inject("databaseUrl"), "localex_start");
+  dataDir = await mkdtemp(join(tmpdir(), "localex-start-"));
+  await chmod(dataDir, 0o755);
+}, 60_000);
+
+afterAll(async () => {
+  await database?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe("pnpm start with a process per piece, without Redis", () => {
+  it("serves each subgraph from a process of its own, carries events between them through the database, and stops them all at Ctrl-C with exit code 0", async () => {
+    const graph = await start();
+    const pieces = piecesOf(graph.main.pid!);
+    try {
+      expect(pieces.map((p) => p.piece).sort()).toEqual([...SUBGRAPHS].sort());
+
+      const ann = await register(graph.gateway, "Ann");
+      const bob = await register(graph.gateway, "Bob");
+      let closedAs: { code: number; reason: string } | undefined;
+      const socket = createClient({
+        url: graph.gateway.replace(/^http/, "ws"),
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 0,
+        connectionParams: { authorization: `Bearer ${bob.token}` },
+        onNonLazyError: () => {},
+        on: { closed: (event) => (closedAs = { code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }) },
+      });
+      try {
+        // A trade Ann proposes through the gateway reaches Bob's live feed (the trades process
+        // publishes on the database's channel; its subscribers hear it there).
+        const feed = new Subscription<{ tradeUpdated: { id: string; status: string } }>(socket, `subscription { tradeUpdated { id status } }`);
+        let heard: string | undefined;
+        for (let i = 0; i < 20 && !heard; i++) {
+          const { proposeTrade } = await ann.client.data<{ proposeTrade: { trade: { id: string } } }>(
+            `mutation ($input: ProposeTradeInput!, $key: String!) { proposeTrade(input: $input, idempotencyKey: $key) { trade { id } } }`,
+            { input: { recipientId: bob.id, offeredCredits: 1 }, key: randomUUID() },
+          );
+          try {
+            await feed.until((r) => r.data?.tradeUpdated.id === proposeTrade.trade.id, "the proposal", 1000);
+            heard = proposeTrade.trade.id;
+          } catch {
+            // not listening yet: the next proposal is heard
+          }
+        }
+        expect(heard).toBeDefined();
+
+        // Bob signs out: identity's process announces it, and the gateway, in another process,
+        // closes Bob's socket.
+        expect(await bob.client.data(`mutation { logout }`)).toEqual({ logout: true });
+        const closed = await eventually(
+          "Bob's socket closed",
+          async () => closedAs,
+          (c) => c !== undefined,
+          15_000,
+        );
+        expect(closed).toEqual({ code: 4401, reason: expect.stringMatching(/signed out/) });
+      } finally {
+        await socket.dispose();
+      }
+
+      process.kill(-graph.main.pid!, "SIGINT");
+      expect(await graph.exited).toBe(0);
+      expect(pieces.filter((p) => alive(p.pid))).toEqual([]);
+    } finally {
+      for (const p of pieces) if (alive(p.pid)) process.kill(p.pid, "SIGKILL");
+      if (graph.main.exitCode === null) graph.main.kill("SIGKILL");
+    }
+  }, 240_000);
+
+  it("stops the whole graph with exit code 1 when a subgraph's process dies", async () => {
+    const graph = await start();
+    const pieces = piecesOf(graph.main.pid!);
+    try {
+      process.kill(pieces.find((p) => p.piece === "trades")!.pid, "SIGKILL");
+      expect(await graph.exited).toBe(1);
+      expect(graph.output()).toMatch(/the trades subgraph's process ended/);
+      expect(pieces.filter((p) => alive(p.pid))).toEqual([]);
+    } finally {
+      for (const p of pieces) if (alive(p.pid)) process.kill(p.pid, "SIGKILL");
+      if (graph.main.exitCode === null) graph.main.kill("SIGKILL");
+    }
+  }, 240_000);
+});
