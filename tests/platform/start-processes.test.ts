@@ -1,6 +1,6 @@
-// `pnpm start` with a process per piece (GRAPH_PROCESSES=per-piece, what "auto" picks on a machine
-// with several cores), without Redis: each subgraph in a process of its own, the gateway in the
-// first, events between them through the database. Run as the README's command runs it
+// `pnpm start` in several processes (GRAPH_PROCESSES; "auto" is one per core), without Redis:
+// the gateway in the first, the subgraphs spread over the others (7: each in its own), events
+// between them through the database. Run as the README's command runs it
 // (packages/stack/src/main.ts), on a database of its own instead of the embedded one.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -34,10 +34,10 @@ let database: FreshDatabase;
 let dataDir: string;
 
 /** `pnpm start`'s entry in a process group of its own, so the test can send SIGINT as a terminal's Ctrl-C does. */
-async function start(): Promise<Started> {
+async function start(processes: number): Promise<Started> {
   const env: NodeJS.ProcessEnv = {
     ...testGraphEnvironment(),
-    GRAPH_PROCESSES: "per-piece",
+    GRAPH_PROCESSES: String(processes),
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: "3",
     DATA_DIR: dataDir,
@@ -65,10 +65,13 @@ async function start(): Promise<Started> {
   return { main, gateway: `http://127.0.0.1:${env.PORT}/graphql`, output: () => output, exited };
 }
 
-/** The processes `pid` started, with the piece each serves (the last word of its command line). */
-function piecesOf(pid: number): { pid: number; piece: string }[] {
+/** The processes `pid` started, with the pieces each serves (the words after serve.ts in its command line). */
+function piecesOf(pid: number): { pid: number; pieces: string }[] {
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  return children.map((child) => ({ pid: child, piece: readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0").filter(Boolean).at(-1)! }));
+  return children.map((child) => {
+    const args = readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0").filter(Boolean);
+    return { pid: child, pieces: args.slice(args.findIndex((a) => a.endsWith("serve.ts")) + 1).join(" ") };
+  });
 }
 
 const alive = (pid: number) => {
@@ -101,12 +104,12 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
 
-describe("pnpm start with a process per piece, without Redis", () => {
-  it("serves each subgraph from a process of its own, carries events between them through the database, and stops them all at Ctrl-C with exit code 0", async () => {
-    const graph = await start();
+describe("pnpm start in several processes, without Redis", () => {
+  it("serves each subgraph from a process of its own (7), carries events between them through the database, and stops them all at Ctrl-C with exit code 0", async () => {
+    const graph = await start(7);
     const pieces = piecesOf(graph.main.pid!);
     try {
-      expect(pieces.map((p) => p.piece).sort()).toEqual([...SUBGRAPHS].sort());
+      expect(pieces.map((p) => p.pieces).sort()).toEqual([...SUBGRAPHS].sort());
 
       const ann = await register(graph.gateway, "Ann");
       const bob = await register(graph.gateway, "Bob");
@@ -162,13 +165,17 @@ describe("pnpm start with a process per piece, without Redis", () => {
     }
   }, 240_000);
 
-  it("stops the whole graph with exit code 1 when a subgraph's process dies", async () => {
-    const graph = await start();
+  it("serves the six subgraphs from one second process (2), and stops the whole graph with exit code 1 when that process dies", async () => {
+    const graph = await start(2);
     const pieces = piecesOf(graph.main.pid!);
     try {
-      process.kill(pieces.find((p) => p.piece === "trades")!.pid, "SIGKILL");
+      expect(pieces.map((p) => p.pieces)).toEqual([SUBGRAPHS.join(" ")]);
+      // Served: a member registers and reads themself through the gateway.
+      const cleo = await register(graph.gateway, "Cleo");
+      expect(await cleo.client.data(`{ me { id } }`)).toEqual({ me: { id: cleo.id } });
+      process.kill(pieces[0]!.pid, "SIGKILL");
       expect(await graph.exited).toBe(1);
-      expect(graph.output()).toMatch(/the trades subgraph's process ended/);
+      expect(graph.output()).toMatch(/the identity, listings, trades, ledger, media, search subgraphs' process ended \(SIGKILL\)/);
       expect(pieces.filter((p) => alive(p.pid))).toEqual([]);
     } finally {
       for (const p of pieces) if (alive(p.pid)) process.kill(p.pid, "SIGKILL");

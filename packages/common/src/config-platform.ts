@@ -187,14 +187,21 @@ export const servedDatabase = (piece: SubgraphName) =>
     })
     .transform((v) => ({ url: v.DATABASE_URL, embeddedPort: v.EMBEDDED_POSTGRES_PORT, poolSize: v.DATABASE_POOL_SIZE }));
 
+/** The gateway and the six subgraphs: more processes than this would have nothing to run. */
+const MOST_PROCESSES = 1 + SUBGRAPH_NAMES.length;
+
 /**
- * `pnpm start`: "one" process for every piece, or "per-piece" (each subgraph in a process of its
- * own, the gateway and the embedded database in the first), so the graph uses several cores.
- * "auto": per piece when the machine has more than one core.
+ * `pnpm start`: how many processes run the graph. 1: everything in one. N: the gateway (and the
+ * embedded database's supervision) in the first, the subgraphs spread over the other N - 1; 7:
+ * each subgraph in its own. "auto": one per core, up to 7, so the graph uses the machine's cores.
  */
 export const processes = z
-  .object({ GRAPH_PROCESSES: z.enum(["auto", "one", "per-piece"]).default("auto") })
-  .transform((v) => ({ mode: v.GRAPH_PROCESSES === "auto" ? (availableParallelism() > 1 ? "per-piece" : "one") : v.GRAPH_PROCESSES }));
+  .object({
+    GRAPH_PROCESSES: z
+      .union([z.literal("auto"), z.coerce.number().int().min(1).max(MOST_PROCESSES)], { error: `must be "auto" or a number from 1 to ${MOST_PROCESSES}` })
+      .default("auto"),
+  })
+  .transform((v) => ({ count: v.GRAPH_PROCESSES === "auto" ? Math.min(availableParallelism(), MOST_PROCESSES) : v.GRAPH_PROCESSES }));
 
 export const redis = z
   .object({

@@ -3,6 +3,6 @@
 // them. Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (tracing.ts).
 import { startTracing } from "./tracing.ts";
 
-/** `localex-<name>` for `pnpm serve <name>`, `localex` for the whole graph in one process; OTEL_SERVICE_NAME overrides. */
-const served = /serve\.ts$/.test(process.argv[1] ?? "") ? process.argv[2] : undefined;
+/** `localex-<name>` for `pnpm serve <name>` (`localex-<a>+<b>` for several), `localex` for the whole graph in one process; OTEL_SERVICE_NAME overrides. */
+const served = /serve\.ts$/.test(process.argv[1] ?? "") ? process.argv.slice(2).join("+") || undefined : undefined;
 startTracing({ serviceName: served ? `localex-${served}` : "localex" });
