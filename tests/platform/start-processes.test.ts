@@ -32,6 +32,8 @@ interface Started {
 
 let database: FreshDatabase;
 let dataDir: string;
+/** Every graph started, so one a timed-out test left running is killed with its pieces. */
+const graphs: ChildProcess[] = [];
 
 /** `pnpm start`'s entry in a process group of its own, so the test can send SIGINT as a terminal's Ctrl-C does. */
 async function start(processes: number): Promise<Started> {
@@ -56,6 +58,7 @@ async function start(processes: number): Promise<Started> {
   let output = "";
   main.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   main.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  graphs.push(main);
   const exited = new Promise<number | null>((resolve) => main.once("exit", (code) => resolve(code)));
   for (let i = 0; i < 1800 && !output.includes("LocalEx is up"); i++) {
     if (main.exitCode !== null) throw new Error(`pnpm start exited with ${main.exitCode}:\n${output}`);
@@ -100,6 +103,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  for (const main of graphs) {
+    if (main.exitCode !== null || main.signalCode !== null) continue;
+    for (const piece of piecesOf(main.pid!)) process.kill(piece.pid, "SIGKILL");
+    main.kill("SIGKILL");
+  }
   await database?.drop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
