@@ -23,13 +23,15 @@ export function stopOnExitSignals(stop: () => Promise<void>, log: Logger, timeou
       return;
     }
     stopping = true;
-    beginShutdown();
-    if (err) log.fatal({ err }, reason);
-    else log.info({ reason }, "shutting down");
+    // Armed before anything is written: a write that throws (stdout's reader gone) must not leave
+    // a process that believes it is stopping and never exits.
     setTimeout(() => {
       log.error({ timeoutSeconds }, "shutdown did not finish in time; exiting");
       process.exit(1);
     }, timeoutSeconds * 1000).unref();
+    beginShutdown();
+    if (err) log.fatal({ err }, reason);
+    else log.info({ reason }, "shutting down");
     stop().then(exit, (e: unknown) => {
       log.error({ err: e }, "shutdown failed");
       exitCode = 1;
