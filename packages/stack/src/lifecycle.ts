@@ -26,8 +26,11 @@ export function stopOnExitSignals(stop: () => Promise<void>, log: Logger, timeou
     // Armed before anything is written: a write that throws (stdout's reader gone) must not leave
     // a process that believes it is stopping and never exits.
     setTimeout(() => {
-      log.error({ timeoutSeconds }, "shutdown did not finish in time; exiting");
-      process.exit(1);
+      try {
+        log.error({ timeoutSeconds }, "shutdown did not finish in time; exiting");
+      } finally {
+        process.exit(1);
+      }
     }, timeoutSeconds * 1000).unref();
     beginShutdown();
     if (err) log.fatal({ err }, reason);
