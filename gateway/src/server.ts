@@ -140,7 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     app,
     "gateway",
     {
-      events: async () => options.events.connected() || "Redis is not connected",
+      events: async () => options.events.connected() || `${options.events.carrier} is not connected`,
       ...Object.fromEntries(
         [...dataSources].map(([name, { url }]) => [
           name,

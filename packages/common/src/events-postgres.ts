@@ -19,6 +19,7 @@ const RECONNECT_MAX_MS = 5_000;
  * channel and each process hands it to its own subscribers. Retained ids live in a table.
  */
 export class PostgresEventBus implements EventBus {
+  readonly carrier = "the database's LISTEN/NOTIFY";
   /** One connection, so this process's events are published in the order they were sent. */
   private readonly sql: postgres.Sql;
   private readonly local = new EventEmitter().setMaxListeners(0);

@@ -32,12 +32,15 @@ export interface EventBus {
   onDeliveryChange(listener: (state: DeliveryState) => void): () => void;
   /** Whether events can be published and received now (for readiness checks). */
   connected(): boolean;
+  /** What carries the events, as a readiness check names it when they are not delivered. */
+  readonly carrier: string;
   close(): Promise<void>;
 }
 
 export type DeliveryState = "interrupted" | "resumed";
 
 export class InProcessEventBus implements EventBus {
+  readonly carrier = "in process";
   private readonly emitter = new EventEmitter().setMaxListeners(0);
   /** topic → id → when it expires (ms). */
   private readonly retained = new Map<string, Map<string, number>>();
@@ -84,6 +87,7 @@ export class InProcessEventBus implements EventBus {
 }
 
 export class RedisEventBus implements EventBus {
+  readonly carrier = "Redis";
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly local = new EventEmitter().setMaxListeners(0);

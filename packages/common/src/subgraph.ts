@@ -132,7 +132,7 @@ export async function startSubgraph<TServices, TContext extends object, TConfig 
 
   serveHealth(app, module.name, {
     database: async () => (await sql`select 1`, true),
-    events: async () => env.events.connected() || "Redis is not connected",
+    events: async () => env.events.connected() || `${env.events.carrier} is not connected`,
   });
   // Subgraphs listen on the private SUBGRAPH_HOST: metrics are open unless METRICS_TOKEN is set.
   serveMetrics(app, { token: env.config.app.metricsToken, open: true });

@@ -49,7 +49,8 @@ const unused =
   app.env === "production"
     ? unusedSecrets(process.env, subgraphs[0] ?? "gateway").filter((s) => subgraphs.every((p) => unusedSecrets(process.env, p).includes(s)))
     : [];
-if (unused.length > 0) log.warn({ unused }, `${targets.join(" and ")} ${targets.length > 1 ? "do" : "does"} not use ${unused.join(", ")}: give them only to the pieces that do`);
+if (unused.length > 0)
+  log.warn({ unused }, `${targets.join(" and ")} ${targets.length > 1 ? "do" : "does"} not use ${unused.join(", ")}: give them only to the pieces that do`);
 
 let stop: () => Promise<void>;
 if (subgraphs.length > 0) {
