@@ -41,7 +41,8 @@ async function start(processes: number): Promise<Started> {
     ...testGraphEnvironment(),
     GRAPH_PROCESSES: String(processes),
     DATABASE_URL: database.url,
-    DATABASE_POOL_SIZE: "3",
+    // Small pools: the shared server's connections are budgeted (seven processes hold about 35 at their peak).
+    DATABASE_POOL_SIZE: "2",
     DATA_DIR: dataDir,
     HOST: "127.0.0.1",
     PORT: String(await freePort()),
