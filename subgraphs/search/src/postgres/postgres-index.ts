@@ -65,7 +65,8 @@ export class PostgresSearchIndex implements SearchIndex {
         // block every time, or the same search would rank (and page through) other candidates.
         // No parallel workers: a search near a point reads a few thousand rows by place, and starting
         // workers for them cost more than they saved (15 ms → 60 ms for one word in 15 km, 2 cores).
-        const custom = tx`select set_config('plan_cache_mode', 'force_custom_plan', true), set_config('synchronize_seqscans', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`.execute();
+        const custom =
+          tx`select set_config('plan_cache_mode', 'force_custom_plan', true), set_config('synchronize_seqscans', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`.execute();
         return Promise.all([custom, runSearch(tx, request)]);
       })
     )[1];

@@ -167,9 +167,7 @@ export async function runSearch(sql: Queries, request: SearchRequest): Promise<S
   const words = text && !usesWebSearchSyntax(text) ? wordsOf(text).length : 0;
   const cells = box && words > 0 ? placeCells(box, words) : null;
   const wordsWhere: Fragment =
-    box && cells
-      ? and([...conditions, plainBox(sql, box), sql`d.document @@ ${tsq}`, wordsWithin(sql, tsq, cells)])
-      : sql`${where} and d.document @@ ${tsq}`;
+    box && cells ? and([...conditions, plainBox(sql, box), sql`d.document @@ ${tsq}`, wordsWithin(sql, tsq, cells)]) : sql`${where} and d.document @@ ${tsq}`;
   const columns = sql`d.id, d.title, d.description, d.category_id, d.condition, d.created_at, d.credit_price,
     ${score} as score, ${distance} as distance_km`;
   // Words match through the tsvector (stemmed, prefix). Only when no listing matches them
