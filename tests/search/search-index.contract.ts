@@ -144,6 +144,33 @@ export function searchIndexContract(index: () => SearchIndex): void {
       ]);
     });
 
+    it("finds words near a point on every side of it, across the equator and the prime meridian, and nothing farther", async () => {
+      const word = uniqueWord();
+      const centre = { lat: 0.05, lon: -0.05 };
+      const at = (lat: number, lon: number, title: string, description?: string) =>
+        listingDocument({ title, ...(description ? { description } : {}), location: { lat, lon } });
+      const [southEast, northWest, onTheEquator, byDescription, , table] = await seed(
+        at(-0.0001, 0.0001, `Brass ${word}s lamp`),
+        at(0.09, -0.12, `Green ${word} lamp`),
+        at(0, -0.05, `${word} floor lamp`),
+        at(0.06, -0.04, "Old chair", `Comes with a ${word} and a lamp.`),
+        at(0.05, 0.06, `${word} lamp`), // 12 km east
+        at(0.05, -0.05, `${word} table`), // no lamp
+      );
+      const near = { ...centre, radiusKm: 10 };
+      const expected = new Set([southEast!.id, northWest!.id, onTheEquator!.id, byDescription!.id]);
+      const found = await find({ query: `${word.slice(0, 6)} lamps`, filter: { near }, sort: SearchSort.DISTANCE });
+      expect(new Set(found.hits.map((h) => h.id))).toEqual(expected);
+      expect(found.totalCount).toBe(4);
+      expect(found.hits.map((h) => h.id)).toEqual([byDescription!.id, onTheEquator!.id, southEast!.id, northWest!.id]);
+      expect(new Set(await ids({ query: `${word} lamp`, filter: { near } }))).toEqual(expected);
+      // Web-search syntax near a point: a phrase and an exclusion.
+      expect(new Set(await ids({ query: `"${word} lamp"`, filter: { near } }))).toEqual(new Set([northWest!.id]));
+      expect(new Set(await ids({ query: `${word} -brass`, filter: { near } }))).toEqual(
+        new Set([northWest!.id, onTheEquator!.id, byDescription!.id, table!.id]),
+      );
+    });
+
     it("pages through every sort with keyset cursors, each hit exactly once", async () => {
       const category = randomUUID();
       const word = uniqueWord();

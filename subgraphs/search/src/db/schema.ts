@@ -39,6 +39,9 @@ export const listingDocuments = search.table(
     index("listing_documents_document_idx").using("gin", t.document).where(sql`status = 'ACTIVE'`),
     index("listing_documents_title_trgm_idx").using("gin", t.title.op("gin_trgm_ops")).where(sql`status = 'ACTIVE'`),
     index("listing_documents_location_idx").using("gist", sql`point(lon, lat)`).where(sql`status = 'ACTIVE' and lat is not null`),
+    // Words by place (search.place_words, migration 0005): a search near a point asks this index
+    // for its words within the grid cells of its box, instead of every listing in the box.
+    index("listing_documents_place_words_idx").using("gin", sql`search.place_words(document, lat, lon)`).where(sql`status = 'ACTIVE' and lat is not null`),
     index("listing_documents_created_idx").on(t.createdAt.desc(), t.id.desc()).where(sql`status = 'ACTIVE'`),
     index("listing_documents_indexed_at_idx").on(t.indexedAt),
   ],

@@ -30,18 +30,76 @@ function distanceKm(sql: Queries, near: GeoRadius): Fragment {
     cos(radians(${near.lat}::float8)) * cos(radians(d.lat)) * power(sin(radians(d.lon - ${near.lon}::float8) / 2), 2))))`;
 }
 
-/** A box around the circle, so the GiST index on point(lon, lat) narrows before haversine. */
-function boundingBox(sql: Queries, near: GeoRadius): Fragment {
+interface Box {
+  minLat: number;
+  maxLat: number;
+  minLon: number;
+  maxLon: number;
+}
+
+/** The box around the circle; null near a pole or across the antimeridian, where a lon range would be wrong. */
+function boxAround(near: GeoRadius): Box | null {
   const dLat = near.radiusKm / KM_PER_DEGREE;
   const cosLat = Math.cos((near.lat * Math.PI) / 180);
   const minLat = near.lat - dLat;
   const maxLat = near.lat + dLat;
   const dLon = cosLat > 1e-6 ? dLat / cosLat : 360;
-  // Near a pole or across the antimeridian a lon range would be wrong: bound latitude only.
-  if (minLat <= -90 || maxLat >= 90 || near.lon - dLon < -180 || near.lon + dLon > 180) {
-    return sql`d.lat between ${Math.max(minLat, -90)}::float8 and ${Math.min(maxLat, 90)}::float8`;
+  if (minLat <= -90 || maxLat >= 90 || near.lon - dLon < -180 || near.lon + dLon > 180) return null;
+  return { minLat, maxLat, minLon: near.lon - dLon, maxLon: near.lon + dLon };
+}
+
+/** A box around the circle, so the GiST index on point(lon, lat) narrows before haversine. */
+function boundingBox(sql: Queries, near: GeoRadius, box: Box | null): Fragment {
+  if (!box) {
+    // Latitude only: see boxAround.
+    const dLat = near.radiusKm / KM_PER_DEGREE;
+    return sql`d.lat between ${Math.max(near.lat - dLat, -90)}::float8 and ${Math.min(near.lat + dLat, 90)}::float8`;
   }
-  return sql`point(d.lon, d.lat) <@ box(point(${near.lon - dLon}::float8, ${minLat}::float8), point(${near.lon + dLon}::float8, ${maxLat}::float8))`;
+  return sql`point(d.lon, d.lat) <@ box(point(${box.minLon}::float8, ${box.minLat}::float8), point(${box.maxLon}::float8, ${box.maxLat}::float8))`;
+}
+
+/**
+ * The same box, in a form no index answers. The planner takes any `<@` box for 0.1 % of the rows
+ * (a constant), so, offered the location index, it keeps choosing it over the place words.
+ */
+function plainBox(sql: Queries, box: Box): Fragment {
+  return sql`d.lat between ${box.minLat}::float8 and ${box.maxLat}::float8 and d.lon between ${box.minLon}::float8 and ${box.maxLon}::float8`;
+}
+
+/** Cells per degree of the grid that search.place_words files words under (migration 0005). */
+const PLACE_CELLS_PER_DEGREE = 10;
+/**
+ * At most this many words × cells asked of the place words index (each a prefix lookup, about
+ * 0.1 ms): two words in 64 cells, a radius of 25 km at 60° N. Past it the search keeps the
+ * location index.
+ */
+const MAX_PLACE_TERMS = 128;
+
+/**
+ * The grid cells the box touches, named as search.place_words names them ('599_107'). Every
+ * location inside the box is in one of them: floor(x * 10) never decreases as x grows, in
+ * JavaScript as in PostgreSQL (both IEEE doubles).
+ */
+function placeCells(box: Box, words: number): string[] | null {
+  const cell = (degrees: number) => Math.floor(degrees * PLACE_CELLS_PER_DEGREE);
+  const [lat0, lat1, lon0, lon1] = [cell(box.minLat), cell(box.maxLat), cell(box.minLon), cell(box.maxLon)];
+  if ((lat1 - lat0 + 1) * (lon1 - lon0 + 1) * words > MAX_PLACE_TERMS) return null;
+  const cells: string[] = [];
+  for (let lat = lat0; lat <= lat1; lat++) for (let lon = lon0; lon <= lon1; lon++) cells.push(`${lat}_${lon}`);
+  return cells;
+}
+
+/**
+ * The words within the cells, for the place words index: each lexeme of the tsquery becomes
+ * "in one of the cells" ('new':* → ('599_107/new':* | '599_108/new':* | …)). Phrase operators
+ * become `&`, since cell words have no positions (the document's own match still checks the
+ * phrase). Rewritten in the statement, from the tsquery's text, so the planner folds it to a
+ * constant and estimates it from the expression's statistics (migration 0005).
+ */
+function wordsWithin(sql: Queries, tsq: Fragment, cells: string[]): Fragment {
+  const inCells = `(${cells.map((c) => `'${c}/\\1'\\2`).join(" | ")})`;
+  return sql`search.place_words(d.document, d.lat, d.lon) @@ regexp_replace(
+    regexp_replace((${tsq})::text, '<(-|[0-9]+)>', '&', 'g'), '''([^'']*)''(:\\*)?', ${inCells}, 'g')::tsquery`;
 }
 
 interface SortSpec {
@@ -92,17 +150,24 @@ export async function runSearch(sql: Queries, request: SearchRequest): Promise<S
   if (request.after && (request.after.length !== 2 || typeof afterKey !== "number" || typeof afterId !== "string" || !isUuid(afterId))) {
     throw badUserInput("`after` is not a cursor from this search.", "after");
   }
-  const tsq = text ? textQuery(sql, text) : sql`null::tsquery`;
+  const tsq: Fragment = text ? textQuery(sql, text) : sql`null::tsquery`;
   const score = text ? sql`(ts_rank(d.document, ${tsq})::float8 + 0.5 * word_similarity(${text}, d.title)::float8)` : sql`null::float8`;
   const distance = near ? distanceKm(sql, near) : sql`null::float8`;
   const conditions: Fragment[] = [sql`d.status = 'ACTIVE' and not d.hidden`];
   if (request.categoryIds) conditions.push(sql`d.category_id = any(${request.categoryIds}::text[])`);
   if (request.conditions) conditions.push(sql`d.condition = any(${request.conditions}::text[])`);
   if (request.maxCredits != null) conditions.push(sql`d.credit_price <= ${request.maxCredits}::int`);
-  if (near) {
-    conditions.push(sql`d.lat is not null`, boundingBox(sql, near), sql`${distance} <= ${near.radiusKm}::float8`);
-  }
-  const where = conditions.reduce((acc, c) => sql`${acc} and ${c}`);
+  if (near) conditions.push(sql`d.lat is not null`, sql`${distance} <= ${near.radiusKm}::float8`);
+  const and = (fragments: Fragment[]) => fragments.reduce((acc, c) => sql`${acc} and ${c}`);
+  const box = near ? boxAround(near) : null;
+  const where = and(near ? [...conditions, boundingBox(sql, near, box)] : conditions);
+  // Plain words near a point are looked up by place: the location index finds every listing in
+  // the box (16 000 of 1 000 000 in 15 km), each read to keep the hundred that match the words.
+  // Web-search syntax (-not, or, phrases) keeps the plan it had.
+  const words = text && !usesWebSearchSyntax(text) ? wordsOf(text).length : 0;
+  const cells = box && words > 0 ? placeCells(box, words) : null;
+  const wordsWhere: Fragment =
+    box && cells ? and([...conditions, plainBox(sql, box), sql`d.document @@ ${tsq}`, wordsWithin(sql, tsq, cells)]) : sql`${where} and d.document @@ ${tsq}`;
   const columns = sql`d.id, d.title, d.description, d.category_id, d.condition, d.created_at, d.credit_price,
     ${score} as score, ${distance} as distance_km`;
   // Words match through the tsvector (stemmed, prefix). Only when no listing matches them
@@ -114,12 +179,13 @@ export async function runSearch(sql: Queries, request: SearchRequest): Promise<S
   const sampled = sql`search.listing_documents d tablesample system (
     (select least(100, 100.0 * ${SAMPLE_ROWS} / greatest(reltuples, 1))::float4 from pg_class where oid = 'search.listing_documents'::regclass)
   ) repeatable (0)`;
+  // The sample is read block by block whatever the words: it skips the place words (no index there).
   // `limit` is given to each branch: a LIMIT above a UNION ALL does not reach the planning of
   // its branches, which then build the text index's bitmap of every match of a common word.
-  const matched = (documents: typeof table, limit?: number): Fragment => {
+  const matched = (documents: typeof table, wordsWhere: Fragment, limit?: number): Fragment => {
     const bound = limit === undefined ? sql`` : sql`limit ${limit}`;
     return text
-      ? sql`(select ${columns} from ${documents} where ${where} and d.document @@ ${tsq} ${bound})
+      ? sql`(select ${columns} from ${documents} where ${wordsWhere} ${bound})
             union all
             (select ${columns} from q, ${documents} where q.fuzzy and ${where} and ${text} <% d.title ${bound})`
       : sql`select ${columns} from ${documents} where ${where} ${bound}`;
@@ -144,14 +210,14 @@ export async function runSearch(sql: Queries, request: SearchRequest): Promise<S
   const [row] = await sql<Row[]>`
     with q0 as (select ${tsq} as tsq),
     q as (select q0.tsq, ${fuzzy} as fuzzy from q0),
-    m as (${matched(table)}),
-    b as (select * from (${matched(table, EXACT_COUNT_LIMIT + 1)}) m limit ${EXACT_COUNT_LIMIT + 1}),
+    m as (${matched(table, wordsWhere)}),
+    b as (select * from (${matched(table, wordsWhere, EXACT_COUNT_LIMIT + 1)}) m limit ${EXACT_COUNT_LIMIT + 1}),
     n as (select count(*)::int as counted from b),
     s as materialized (
       select m.category_id, m.condition, 100.0 / (
         select least(100, 100.0 * ${SAMPLE_ROWS} / greatest(reltuples, 1)) from pg_class where oid = 'search.listing_documents'::regclass
       ) as scale
-      from (${matched(sampled)}) m
+      from (${matched(sampled, sql`${where} and d.document @@ ${tsq}`)}) m
       where (select counted from n) > ${EXACT_COUNT_LIMIT}
     ),
     k as (select m.*, ${key} as sort_key from ${ranked} m),
