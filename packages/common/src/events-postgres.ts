@@ -3,6 +3,7 @@ import pg from "pg";
 import postgres from "postgres";
 import type { Changed, Topic } from "./contracts.ts";
 import type { DeliveryState, EventBus } from "./events.ts";
+import { keepRetained } from "./events-retained.ts";
 import type { Logger } from "./logger.ts";
 
 /** Every process of one graph listens on this one channel; the topic travels in the payload. */
@@ -61,34 +62,18 @@ export class PostgresEventBus implements EventBus {
     const key = this.prefix + topic;
     const until = new Date(Date.now() + ttlSeconds * 1000);
     const message = JSON.stringify({ t: key, p: { id } });
-    let warned = false;
-    const attempt = (retryMs: number): Promise<void> =>
-      this.ensureRetainedTable()
-        .then(
-          () => this.sql`
-            with kept as (
-              insert into localex_events.retained (topic, id, until) values (${key}, ${id}, ${until})
-              on conflict (topic, id) do update set until = greatest(retained.until, excluded.until)
-            ), expired as (
-              delete from localex_events.retained where until <= now()
-            )
-            select pg_notify(${CHANNEL}, ${message})`,
+    const retained = { topic, until: until.getTime(), carrier: "the database", closing: () => this.closing, log: this.log };
+    return keepRetained(retained, async () => {
+      await this.ensureRetainedTable();
+      await this.sql`
+        with kept as (
+          insert into localex_events.retained (topic, id, until) values (${key}, ${id}, ${until})
+          on conflict (topic, id) do update set until = greatest(retained.until, excluded.until)
+        ), expired as (
+          delete from localex_events.retained where until <= now()
         )
-        .then(
-          () => {
-            if (warned) this.log?.info({ topic }, "a retained event was kept after all");
-          },
-          (err: unknown) => {
-            if (this.closing || Date.now() + retryMs >= until.getTime()) {
-              this.log?.warn({ err, topic }, "a retained event was not kept; processes that missed it never learn of it");
-              return;
-            }
-            if (!warned) this.log?.warn({ err, topic }, "a retained event was not kept yet; trying again while the database is away");
-            warned = true;
-            setTimeout(() => void attempt(Math.min(retryMs * 2, 10_000)), retryMs).unref();
-          },
-        );
-    return attempt(500);
+        select pg_notify(${CHANNEL}, ${message})`;
+    });
   }
 
   async recent(topic: Topic<Changed>): Promise<string[]> {

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { Redis } from "ioredis";
 import type { Changed, Topic } from "./contracts.ts";
 import { PostgresEventBus } from "./events-postgres.ts";
+import { keepRetained } from "./events-retained.ts";
 import type { Logger } from "./logger.ts";
 
 /**
@@ -147,36 +148,20 @@ export class RedisEventBus implements EventBus {
   publishRetained(topic: Topic<Changed>, id: string, ttlSeconds: number): Promise<void> {
     const key = `${this.prefix}${topic}:recent`;
     const until = Date.now() + ttlSeconds * 1000;
-    let warned = false;
-    const attempt = (retryMs: number): Promise<void> => {
+    return keepRetained({ topic, until, carrier: this.carrier, closing: () => this.closing, log: this.log }, async () => {
       const now = Date.now();
       // A sorted set scored by expiry: one key per topic, trimmed as it is written. The key lives
       // as long as its longest-lived id: set when it has no expiry yet (NX), only ever lengthened
       // (GT), so a short-lived id never takes longer-lived ones with it (Redis 7).
-      return this.pub
+      await this.pub
         .multi()
         .zadd(key, until, id)
         .zremrangebyscore(key, "-inf", now)
         .pexpire(key, until - now, "NX")
         .pexpire(key, until - now, "GT")
         .publish(this.prefix + topic, JSON.stringify({ id }))
-        .exec()
-        .then(
-          () => {
-            if (warned) this.log?.info({ topic }, "a retained event was kept after all");
-          },
-          (err: unknown) => {
-            if (this.closing || Date.now() + retryMs >= until) {
-              this.log?.warn({ err, topic }, "a retained event was not kept; processes that missed it never learn of it");
-              return;
-            }
-            if (!warned) this.log?.warn({ err, topic }, "a retained event was not kept yet; trying again while Redis is away");
-            warned = true;
-            setTimeout(() => void attempt(Math.min(retryMs * 2, 10_000)), retryMs).unref();
-          },
-        );
-    };
-    return attempt(500);
+        .exec();
+    });
   }
 
   async recent(topic: Topic<Changed>): Promise<string[]> {

@@ -19,7 +19,7 @@ import {
   type SubgraphName,
 } from "@localex/common";
 import { readSupergraph } from "./composition.ts";
-import { startEmbeddedPostgres } from "./embedded-postgres.ts";
+import { graphDatabaseUrl, Stops } from "./stops.ts";
 import type { RunningStack } from "./stack.ts";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -34,19 +34,14 @@ const LOAD_TYPESCRIPT = fileURLToPath(new URL("../load-typescript.mjs", import.m
  * process ends by itself: the graph can no longer serve.
  */
 export async function startStackInProcesses(config: Config, log: Logger, onPieceLost: (error: Error) => void): Promise<RunningStack> {
-  const stops: (() => Promise<void>)[] = [];
+  const stops = new Stops(log);
   let stopping = false;
-  const stopAll = async () => {
+  const stopAll = () => {
     stopping = true;
-    for (const stop of stops.reverse()) await stop().catch((e: unknown) => log.error({ err: e }, "stop failed"));
+    return stops.stopAll();
   };
   try {
-    let databaseUrl = config.database.url;
-    if (!databaseUrl) {
-      const embedded = await startEmbeddedPostgres(config.app.dataDir, config.database.embeddedPort, log);
-      stops.push(embedded.stop);
-      databaseUrl = embedded.url;
-    }
+    const databaseUrl = await graphDatabaseUrl(config, log, stops);
     const elsewhere = config.subgraphs.urls;
     const urls = Object.fromEntries(
       SUBGRAPH_NAMES.map((name) => [name, elsewhere[name] ?? `http://${config.subgraphs.host}:${config.subgraphs.ports[name]}/graphql`]),
@@ -71,7 +66,7 @@ export async function startStackInProcesses(config: Config, log: Logger, onPiece
       return { names, child, exited, what };
     });
     // All at once: each stops within its own SHUTDOWN_TIMEOUT_SECONDS.
-    stops.push(async () => {
+    stops.add(async () => {
       await Promise.all(children.map(({ child, exited }) => stopChild(child, exited, config.app.shutdownTimeoutSeconds)));
     });
     // Subgraphs migrate one at a time (an advisory lock), so they start side by side.
@@ -80,7 +75,7 @@ export async function startStackInProcesses(config: Config, log: Logger, onPiece
     );
 
     const events = createEventBus(config.redis.url, config.redis.prefix, log, databaseUrl);
-    stops.push(() => events.close());
+    stops.add(() => events.close());
     const gateway = await startGateway({
       config,
       log,
@@ -90,7 +85,7 @@ export async function startStackInProcesses(config: Config, log: Logger, onPiece
       events,
       keys: keys.gateway,
     });
-    stops.push(gateway.stop);
+    stops.add(gateway.stop);
     return {
       gatewayUrl: gateway.url,
       wsUrl: gateway.wsUrl,

@@ -10,8 +10,8 @@ import {
   type SubgraphName,
 } from "@localex/common";
 import { readSupergraph } from "./composition.ts";
-import { startEmbeddedPostgres } from "./embedded-postgres.ts";
 import { SUBGRAPHS } from "./subgraphs.ts";
+import { graphDatabaseUrl, Stops } from "./stops.ts";
 
 export interface RunningStack {
   gatewayUrl: string;
@@ -27,19 +27,12 @@ export interface RunningStack {
  * subgraph whose <NAME>_URL is set is not started here; the gateway and the others call it there.
  */
 export async function startStack(config: Config, log: Logger): Promise<RunningStack> {
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((e: unknown) => log.error({ err: e }, "stop failed"));
-  };
+  const stops = new Stops(log);
+  const stopAll = () => stops.stopAll();
   try {
-    let databaseUrl = config.database.url;
-    if (!databaseUrl) {
-      const embedded = await startEmbeddedPostgres(config.app.dataDir, config.database.embeddedPort, log);
-      stops.push(embedded.stop);
-      databaseUrl = embedded.url;
-    }
+    const databaseUrl = await graphDatabaseUrl(config, log, stops);
     const events = createEventBus(config.redis.url, config.redis.prefix, log);
-    stops.push(() => events.close());
+    stops.add(() => events.close());
     if (!config.redis.url) log.info("REDIS_URL is not set: events fan out in-process only");
 
     // One process, one set of keys: every piece's, from CALLER_KEY_SEED (development) or made at start.
@@ -51,7 +44,7 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
       SUBGRAPHS.filter((module) => !elsewhere[module.name]).map(async (module) => {
         const env = { config, databaseUrl, log, events, directory, keys };
         const running = await startSubgraph(module, env, config.subgraphs.ports[module.name]);
-        stops.push(running.stop);
+        stops.add(running.stop);
         return running;
       }),
     );
@@ -64,7 +57,7 @@ export async function startStack(config: Config, log: Logger): Promise<RunningSt
       events,
       keys,
     });
-    stops.push(gateway.stop);
+    stops.add(gateway.stop);
     return { gatewayUrl: gateway.url, wsUrl: gateway.wsUrl, databaseUrl, subgraphs, stop: stopAll };
   } catch (e) {
     await stopAll();
