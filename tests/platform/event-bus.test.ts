@@ -86,6 +86,34 @@ for (const adapter of adapters) {
       await Promise.all([mine.stop(), other.stop()]);
     });
 
+    it.skipIf(adapter.name === "in process")("keeps each deployment's events to itself (another prefix on the same server hears none)", async () => {
+      const other = adapter.pair(`elsewhere${prefixes}:`);
+      try {
+        const theirs = await listen(other.subscriber, TOPICS.trade("shared"));
+        const ours = await listen(subscriber, TOPICS.trade("shared"));
+        publisher.publish(TOPICS.trade("shared"), { id: "ours" });
+        other.publisher.publish(TOPICS.trade("shared"), { id: "theirs" });
+        // Each hears its own deployment's event (the control), and only that one.
+        await eventually(
+          "each deployment's own event",
+          async () => [ours.heard.length, theirs.heard.length],
+          ([a, b]) => a === 1 && b === 1,
+        );
+        publisher.publish(TOPICS.trade("shared"), { id: "ours again" });
+        await eventually(
+          "our second event",
+          async () => ours.heard,
+          (heard) => heard.length === 2,
+        );
+        expect(ours.heard).toEqual([{ id: "ours" }, { id: "ours again" }]);
+        expect(theirs.heard).toEqual([{ id: "theirs" }]);
+        await Promise.all([ours.stop(), theirs.stop()]);
+      } finally {
+        await other.publisher.close();
+        await other.subscriber.close();
+      }
+    });
+
     it("stops delivering to a subscriber that unsubscribed, and goes on delivering to the others", async () => {
       const leaving = await listen(subscriber, TOPICS.job("j"));
       const staying = await listen(subscriber, TOPICS.job("j"));
