@@ -74,6 +74,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let apiSchema: GraphQLSchema | undefined;
   const multipartLimits = uploadLimits(config);
   const dataSources = new Map<string, { url: string; source: CallerDataSource }>();
+  // Unless this is set (its only switch), @apollo/gateway asks the cloud metadata endpoints what
+  // host it runs on (AWS, Azure, GCP) as it is made, and sends the host's metrics to Apollo: nothing
+  // leaves a deployment unless its operator says so (APOLLO_TELEMETRY_DISABLED=false).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: log,
