@@ -6,12 +6,11 @@
 // of the graph's processes (main and children) and of the PostgreSQL server, and memory (RSS).
 // Needs DATABASE_URL (a fresh database is made on that server). BENCH_ROUNDS (2),
 // BENCH_SLOT_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_CALLERS (64).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { SUBGRAPH_NAMES } from "@localex/common";
 import { cpuAccounting, postgresServerCpuMs, postmasterPidOf, processCpuMs } from "./cpu.ts";
@@ -19,14 +18,13 @@ import { Callers, load, type Slot } from "./gateway-load.ts";
 import { registerCallers, seedCatalogue } from "./gateway-seed.ts";
 import { BENCH_RATE_LIMITS, stage } from "./support.ts";
 import { freePort, freshDatabase } from "../harness/databases.ts";
-import { LOAD_TYPESCRIPT } from "../harness/pieces.ts";
+import { startGraphProcess } from "../harness/pieces.ts";
 import { testGraphEnvironment } from "../harness/secrets.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SLOT_SECONDS = Number(process.env.BENCH_SLOT_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 64);
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MODES = [...new Set([1, Math.min(availableParallelism(), 7), 7])];
 type Mode = number;
 
@@ -41,29 +39,17 @@ interface Graph {
 
 async function startGraph(mode: Mode, env: NodeJS.ProcessEnv): Promise<Graph> {
   const started = performance.now();
-  const main = spawn(process.execPath, [...LOAD_TYPESCRIPT, "packages/stack/src/main.ts"], {
-    cwd: ROOT,
-    env: { ...env, GRAPH_PROCESSES: String(mode) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  main.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  main.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => main.once("exit", () => resolve()));
-  while (!output.includes("LocalEx is up")) {
-    if (main.exitCode !== null) throw new Error(`pnpm start (${mode}) exited with ${main.exitCode}:\n${output.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const graph = await startGraphProcess({ ...env, GRAPH_PROCESSES: String(mode) });
+  const main = graph.child;
   const readySeconds = (performance.now() - started) / 1000;
-  const children = () => readFileSync(`/proc/${main.pid}/task/${main.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
   return {
     main,
     url: `http://127.0.0.1:${env.PORT}/graphql`,
     readySeconds,
-    pids: () => [main.pid!, ...children()],
+    pids: () => [main.pid!, ...graph.children()],
     stop: async () => {
       main.kill("SIGTERM");
-      await exited;
+      await graph.exited;
     },
   };
 }

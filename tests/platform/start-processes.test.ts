@@ -2,13 +2,12 @@
 // the gateway in the first, the subgraphs spread over the others (7: each in its own), events
 // between them through the database. Run as the README's command runs it
 // (packages/stack/src/main.ts), on a database of its own instead of the embedded one.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
@@ -16,11 +15,10 @@ import { runAlone } from "../harness/alone.ts";
 import { GatewayClient } from "../harness/client.ts";
 import { freePort, freshDatabase, type FreshDatabase } from "../harness/databases.ts";
 import { eventually } from "../harness/eventually.ts";
-import { LOAD_TYPESCRIPT } from "../harness/pieces.ts";
+import { startGraphProcess } from "../harness/pieces.ts";
 import { testGraphEnvironment } from "../harness/secrets.ts";
 import { Subscription } from "../harness/subscription.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SUBGRAPHS = ["identity", "listings", "trades", "ledger", "media", "search"];
 
 interface Started {
@@ -50,23 +48,9 @@ async function start(processes: number): Promise<Started> {
   };
   delete env.REDIS_URL;
   for (const name of SUBGRAPHS) env[`${name.toUpperCase()}_PORT`] = String(await freePort());
-  const main = spawn(process.execPath, [...LOAD_TYPESCRIPT, "packages/stack/src/main.ts"], {
-    cwd: ROOT,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  main.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  main.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  graphs.push(main);
-  const exited = new Promise<number | null>((resolve) => main.once("exit", (code) => resolve(code)));
-  for (let i = 0; i < 1800 && !output.includes("LocalEx is up"); i++) {
-    if (main.exitCode !== null) throw new Error(`pnpm start exited with ${main.exitCode}:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!output.includes("LocalEx is up")) throw new Error(`pnpm start did not come up:\n${output}`);
-  return { main, gateway: `http://127.0.0.1:${env.PORT}/graphql`, output: () => output, exited };
+  const graph = await startGraphProcess(env, { detached: true });
+  graphs.push(graph.child);
+  return { main: graph.child, gateway: `http://127.0.0.1:${env.PORT}/graphql`, output: graph.output, exited: graph.exited };
 }
 
 /** The processes `pid` started, with the pieces each serves (the words after serve.ts in its command line). */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { registerUser } from "../harness/client.ts";
+import { eventually } from "../harness/eventually.ts";
 import { accept, adminClient, balances, COUNTER, database, GRANT, listingStatus, mutate, proposed, recoverTrades, tradeAs, twoTraders } from "./helpers.ts";
 
 describe("acceptTrade", () => {
@@ -113,11 +114,15 @@ describe("expiry", () => {
     await sql`update trades.trades set expires_at = now() where id = ${trade.id}`;
     const moved = await sql`update graphile_worker._private_jobs set run_at = now() where key = ${`trade-expiry:${trade.id}`} returning id`;
     expect(moved).toHaveLength(1);
-    for (let i = 0; i < 150 && (await tradeAs(ann, trade.id))!.status !== "EXPIRED"; i++) await new Promise((r) => setTimeout(r, 100));
+    await eventually(
+      "the trade expired",
+      async () => (await tradeAs(ann, trade.id))!.status,
+      (status) => status === "EXPIRED",
+      15_000,
+    );
     expect(await tradeAs(bob, trade.id)).toMatchObject({ status: "EXPIRED" });
     // The job did it, and is done: its completion is written a moment after the trade's change.
     const left = async () => (await sql`select 1 from graphile_worker._private_jobs where key = ${`trade-expiry:${trade.id}`}`).length;
-    for (let i = 0; i < 100 && (await left()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await left()).toBe(0);
+    expect(await eventually("the expiry job's completion", left, (n) => n === 0, 5_000)).toBe(0);
   });
 });
